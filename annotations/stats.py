@@ -1,0 +1,167 @@
+"""Corpus numbers for ``parallax stats`` and the app: articles, spans, progress, suggestion quality.
+
+Suggestion quality compares what the pipelines suggested with what people
+decided. Evaluated articles: those marked done (gold layer chosen by the
+export's merge rule) that have at least one suggestion, i.e. were
+pre-annotated. Gold: the layer's accepted and corrected spans. Predicted: the
+article's suggestions of one origin (model, rules, memory), or of all origins
+together for "overall" (duplicates counted once). A suggestion is correct when
+a gold span has exactly its start, end and label.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from .export.gold import GOLD_STATUSES, gold_layers
+from .store import Store
+
+SUGGESTION_ORIGINS = ("model", "rules", "memory")
+QUALITY_DEFINITION = (
+    "articles marked done that have suggestions; gold = accepted+corrected spans of the article's "
+    "gold layer (export merge rule); predicted = suggestions; match = same start, end and label")
+
+Key = tuple[int, int, int, str]  # article id, start, end, label
+
+
+def compute_stats(store: Store) -> dict:
+    """Every number ``parallax stats`` shows, as plain JSON-ready data."""
+    return {
+        "articles": _articles(store),
+        "spans": _spans(store),
+        "suggestions": _suggestions(store),
+        "annotators": _annotators(store),
+        "gold": _gold(store),
+        "quality": suggestion_quality(store),
+    }
+
+
+def metrics(tp: int, fp: int, fn: int) -> dict:
+    """Precision, recall and F1 (None where the denominator is zero) with the counts."""
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    if precision is None or recall is None:
+        f1 = None
+    else:
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
+
+
+def suggestion_quality(store: Store) -> dict:
+    """Precision/recall/F1 of suggestions against human gold, overall and per origin and label."""
+    gold = _gold_keys(store)
+    predicted: dict[str, set[Key]] = defaultdict(set)
+    for r in store.query("SELECT article_id, start, end, label, origin FROM suggestions"):
+        predicted[r["origin"]].add((r["article_id"], r["start"], r["end"], r["label"]))
+    suggested_articles = {k[0] for keys in predicted.values() for k in keys}
+    evaluated = sorted(set(_gold_layer_ids(store)) & suggested_articles)
+    scope = set(evaluated)
+    gold_in_scope = {k for k in gold if k[0] in scope}
+    result = {"definition": QUALITY_DEFINITION, "articles": len(evaluated),
+              "overall": None, "by_origin": {}}
+    everything = {k for keys in predicted.values() for k in keys if k[0] in scope}
+    result["overall"] = _score(everything, gold_in_scope)
+    for origin in sorted(predicted, key=_origin_order):
+        result["by_origin"][origin] = _score({k for k in predicted[origin] if k[0] in scope}, gold_in_scope)
+    return result
+
+
+# -- parts -------------------------------------------------------------------------
+
+
+def _count(store: Store, sql: str, params: tuple = ()) -> dict[str, int]:
+    return {r["k"]: r["n"] for r in store.query(sql, params)}
+
+
+def _articles(store: Store) -> dict:
+    by_lang = _count(store, "SELECT lang AS k, count(*) AS n FROM articles "
+                            "GROUP BY lang ORDER BY n DESC, lang")
+    return {"total": sum(by_lang.values()), "by_lang": by_lang}
+
+
+def _spans(store: Store) -> dict:
+    """Human decisions (one row per annotator and span), by status, origin and label."""
+    rows = store.query("SELECT label, status, origin, count(*) AS n FROM spans "
+                       "GROUP BY label, status, origin")
+    by_status: Counter = Counter()
+    by_origin: dict[str, Counter] = defaultdict(Counter)
+    by_label: dict[str, Counter] = defaultdict(Counter)
+    for r in rows:
+        by_status[r["status"]] += r["n"]
+        by_origin[r["origin"]][r["status"]] += r["n"]
+        by_label[r["label"]][r["status"]] += r["n"]
+    return {"total": sum(by_status.values()), "by_status": dict(by_status),
+            "by_origin": {k: dict(by_origin[k]) for k in sorted(by_origin, key=_origin_order)},
+            "by_label": {k: dict(by_label[k]) for k in _label_order(store, by_label)}}
+
+
+def _suggestions(store: Store) -> dict:
+    """Pipeline suggestions; undecided = no annotator has a span on them or on their offsets."""
+    by_origin = _count(store, "SELECT origin AS k, count(*) AS n FROM suggestions GROUP BY origin")
+    by_label = _count(store, "SELECT label AS k, count(*) AS n FROM suggestions GROUP BY label")
+    undecided = store.query(
+        "SELECT count(*) AS n FROM suggestions g WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE "
+        "s.suggestion_id = g.id OR (s.article_id = g.article_id AND s.start = g.start AND s.end = g.end))")
+    return {"total": sum(by_origin.values()), "undecided": undecided[0]["n"],
+            "by_origin": {k: by_origin[k] for k in sorted(by_origin, key=_origin_order)},
+            "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
+
+
+def _annotators(store: Store) -> list[dict]:
+    """Per annotator: articles done, in progress, rejected, ignored (of all articles) and spans."""
+    total = store.query("SELECT count(*) AS n FROM articles")[0]["n"]
+    people: dict[str, dict] = defaultdict(lambda: {"done": 0, "in_progress": 0, "rejected": 0,
+                                                   "ignored": 0, "spans": 0})
+    for r in store.query("SELECT annotator, status, count(*) AS n FROM article_status "
+                         "GROUP BY annotator, status"):
+        people[r["annotator"]][r["status"]] = r["n"]
+    for r in store.query("SELECT annotator, count(*) AS n FROM spans "
+                         "WHERE status IN ('accepted', 'corrected') GROUP BY annotator"):
+        people[r["annotator"]]["spans"] = r["n"]
+    return [{"annotator": name, **counts, "total": total} for name, counts in sorted(people.items())]
+
+
+def _gold(store: Store) -> dict:
+    """What a default export would contain: articles and spans of the gold layers."""
+    keys = _gold_keys(store)
+    by_label = Counter(k[3] for k in keys)
+    return {"articles": len(_gold_layer_ids(store)), "spans": len(keys),
+            "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _gold_layer_ids(store: Store) -> list[int]:
+    return sorted(gold_layers(store))
+
+
+def _gold_keys(store: Store) -> set[Key]:
+    layers = gold_layers(store)
+    marks = ", ".join("?" for _ in GOLD_STATUSES)
+    rows = store.query("SELECT article_id, annotator, start, end, label FROM spans "
+                       f"WHERE status IN ({marks})", GOLD_STATUSES)
+    return {(r["article_id"], r["start"], r["end"], r["label"]) for r in rows
+            if layers.get(r["article_id"]) == r["annotator"]}
+
+
+def _score(predicted: set[Key], gold: set[Key]) -> dict:
+    labels = sorted({k[3] for k in predicted | gold})
+    out = metrics(len(predicted & gold), len(predicted - gold), len(gold - predicted))
+    out["by_label"] = {}
+    for label in labels:
+        p = {k for k in predicted if k[3] == label}
+        g = {k for k in gold if k[3] == label}
+        out["by_label"][label] = metrics(len(p & g), len(p - g), len(g - p))
+    return out
+
+
+def _origin_order(origin: str) -> tuple[int, str]:
+    order = (*SUGGESTION_ORIGINS, "human", "import")
+    return (order.index(origin) if origin in order else len(order), origin)
+
+
+def _label_order(store: Store, present) -> list[str]:
+    """Labels present, in the scheme's order, then any others alphabetically."""
+    scheme = store.labels()
+    return [lab for lab in scheme if lab in present] + sorted(lab for lab in present if lab not in scheme)

@@ -1,0 +1,346 @@
+"""Decisions: every change an annotator makes, committed and logged for undo.
+
+Each public method here is one ``BEGIN IMMEDIATE`` transaction that changes
+the annotator's own rows and logs them (see :mod:`annotations.store.log`),
+so that undo and redo can replay it.
+"""
+
+from __future__ import annotations
+
+from ..config import valid_label
+from ..model import Span
+from ..text import fold
+from .db import now
+from .log import DecisionError, EventLogMixin, UndoResult
+
+__all__ = ["DecisionError", "DecisionsMixin", "SpanKey", "UndoResult"]
+
+SpanKey = tuple[str, int]
+
+
+class DecisionsMixin(EventLogMixin):
+    def _touch_article(self, grp: int, article_id: int) -> None:
+        """The first decision in an article marks it in progress for this annotator."""
+        if not self.db.conn.execute("SELECT 1 FROM article_status WHERE article_id=? AND annotator=?",
+                                    (article_id, self.annotator)).fetchone():
+            self._insert(grp, "start", article_id, "article_status",
+                         {"article_id": article_id, "annotator": self.annotator,
+                          "status": "in_progress", "updated_at": now()})
+
+    # -- lookups ---------------------------------------------------------------
+
+    def _article_length(self, article_id: int) -> int:
+        row = self.db.conn.execute("SELECT length FROM articles WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            raise DecisionError(f"no article with id {article_id}")
+        return row[0]
+
+    def _check_offsets(self, article_id: int, start: int, end: int) -> None:
+        length = self._article_length(article_id)
+        if not (0 <= start < end <= length):
+            raise DecisionError(f"span {start}-{end} is outside article {article_id} (0-{length})")
+
+    def _check_label(self, label: str) -> None:
+        if not valid_label(label):
+            raise DecisionError(f"{label!r} is not a valid label (a letter, then letters, digits, _ or -)")
+        if not self.db.conn.execute("SELECT 1 FROM labels WHERE name=?", (label,)).fetchone():
+            pos = self.db.conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM labels").fetchone()[0]
+            self.db.conn.execute("INSERT INTO labels(name, position) VALUES (?, ?)", (label, pos))
+
+    def _suggestion(self, suggestion_id: int) -> dict:
+        row = self._snapshot("suggestions", suggestion_id)
+        if row is None:
+            raise DecisionError(f"no suggestion with id {suggestion_id}")
+        return row
+
+    def _own_span_row(self, key: SpanKey) -> dict | None:
+        """The annotator's span row for a key (a suggestion they already decided on, or a span)."""
+        kind, ident = key
+        if kind == "span":
+            row = self._snapshot("spans", ident)
+            if row is None or row["annotator"] != self.annotator:
+                raise DecisionError(f"no span {ident} of annotator {self.annotator!r}")
+            return row
+        if kind != "suggestion":
+            raise DecisionError(f"bad span key {key!r}")
+        self._suggestion(ident)
+        rowid = self.db.conn.execute("SELECT id FROM spans WHERE suggestion_id=? AND annotator=?",
+                                     (ident, self.annotator)).fetchone()
+        return self._snapshot("spans", rowid[0]) if rowid else None
+
+    def _status_for(self, origin: str, suggestion_id: int | None, start: int, end: int, label: str) -> str:
+        if origin in ("human", "import") or suggestion_id is None:
+            return "accepted"
+        sugg = self._snapshot("suggestions", suggestion_id)
+        if sugg and (sugg["start"], sugg["end"], sugg["label"]) == (start, end, label):
+            return "accepted"
+        return "corrected"
+
+    def _decide(self, action: str, key: SpanKey, *, start: int | None = None, end: int | None = None,
+                label: str | None = None, status: str | None = None, entity_id: int | None = None,
+                grp: int | None = None) -> Span:
+        """Shared body of accept/reject/relabel/resize/link on a suggestion or a span."""
+        row = self._own_span_row(key)
+        if row is None:  # first decision on a suggestion: the annotator's own copy of it
+            sugg = self._suggestion(key[1])
+            article_id = sugg["article_id"]
+            base = {"start": sugg["start"], "end": sugg["end"], "label": sugg["label"],
+                    "origin": sugg["origin"], "source": sugg["source"], "suggestion_id": sugg["id"],
+                    "entity_id": None}
+        else:
+            article_id = row["article_id"]
+            base = {k: row[k] for k in ("start", "end", "label", "origin", "source",
+                                        "suggestion_id", "entity_id")}
+        new = dict(base)
+        if start is not None:
+            new["start"], new["end"] = start, end
+            self._check_offsets(article_id, start, end)
+        if label is not None:
+            self._check_label(label)
+            new["label"] = label
+        if entity_id is not None:
+            new["entity_id"] = entity_id
+        new["status"] = status or self._status_for(new["origin"], new["suggestion_id"],
+                                                    new["start"], new["end"], new["label"])
+        grp = grp or self._new_group()
+        self._touch_article(grp, article_id)
+        stamp = now()
+        if row is None:
+            rowid = self._insert(grp, action, article_id, "spans",
+                                 {"article_id": article_id, "annotator": self.annotator, **new,
+                                  "created_at": stamp, "updated_at": stamp})
+        else:
+            rowid = row["id"]
+            changes = {k: v for k, v in new.items() if row[k] != v}
+            if changes:
+                self._update(grp, action, article_id, "spans", rowid, {**changes, "updated_at": stamp})
+        return self._span_view(rowid)
+
+    def _span_view(self, rowid: int) -> Span:
+        r = self._snapshot("spans", rowid)
+        tags = tuple(t[0] for t in self.db.conn.execute(
+            "SELECT tag FROM tags WHERE span_id=? ORDER BY id", (rowid,)))
+        return Span(r["article_id"], r["start"], r["end"], r["label"], r["status"], r["origin"],
+                    r["source"], span_id=rowid, suggestion_id=r["suggestion_id"],
+                    annotator=r["annotator"], entity_id=r["entity_id"], tags=tags)
+
+    # -- decisions on spans ------------------------------------------------------
+
+    def accept(self, key: SpanKey) -> Span:
+        """Accept a suggestion (or re-accept a rejected span) as it stands."""
+        with self.write():
+            return self._decide("accept", key, status=None)
+
+    def reject(self, key: SpanKey) -> Span:
+        """Mark a suggestion or span as not an entity."""
+        with self.write():
+            return self._decide("reject", key, status="rejected")
+
+    def relabel(self, key: SpanKey, label: str) -> Span:
+        """Give a span another label (added to the scheme if new); this also accepts it."""
+        with self.write():
+            return self._decide("relabel", key, label=label)
+
+    def resize(self, key: SpanKey, start: int, end: int) -> Span:
+        """Move a span's boundaries; this also accepts it."""
+        with self.write():
+            return self._decide("resize", key, start=start, end=end)
+
+    def create_span(self, article_id: int, start: int, end: int, label: str) -> Span:
+        """A span the annotator made by hand."""
+        with self.write():
+            self._check_offsets(article_id, start, end)
+            self._check_label(label)
+            existing = self.db.conn.execute(
+                "SELECT id FROM spans WHERE article_id=? AND annotator=? AND start=? AND end=? AND label=?",
+                (article_id, self.annotator, start, end, label)).fetchone()
+            if existing:
+                return self._decide("create", ("span", existing[0]), status="accepted")
+            grp = self._new_group()
+            self._touch_article(grp, article_id)
+            stamp = now()
+            rowid = self._insert(grp, "create", article_id, "spans",
+                                 {"article_id": article_id, "annotator": self.annotator,
+                                  "start": start, "end": end, "label": label, "status": "accepted",
+                                  "origin": "human", "source": None, "suggestion_id": None,
+                                  "entity_id": None, "created_at": stamp, "updated_at": stamp})
+            return self._span_view(rowid)
+
+    def delete_span(self, key: SpanKey) -> None:
+        """Delete the annotator's span (with its tags); on a suggestion this rejects it."""
+        with self.write():
+            if key[0] == "suggestion" and self._own_span_row(key) is None:
+                self._decide("reject", key, status="rejected")
+                return
+            row = self._own_span_row(key)
+            grp = self._new_group()
+            tag_ids = self.db.conn.execute("SELECT id FROM tags WHERE span_id=? ORDER BY id",
+                                           (row["id"],)).fetchall()
+            for (tag_id,) in tag_ids:
+                self._delete(grp, "delete", row["article_id"], "tags", tag_id)
+            if row["suggestion_id"] is not None:
+                # Deleting a decided suggestion would only bring the suggestion back: reject it.
+                self._update(grp, "delete", row["article_id"], "spans", row["id"],
+                             {"status": "rejected", "updated_at": now()})
+            else:
+                self._delete(grp, "delete", row["article_id"], "spans", row["id"])
+
+    def accept_all(self, article_id: int) -> int:
+        """Accept every suggestion still undecided in the article; one undo step. Returns the count.
+
+        Where suggestions disagree on the label of the same offsets, one is
+        accepted (memory, then rules, then model), as a single accept would
+        hide the others.
+        """
+        rank = {"memory": 0, "rules": 1}
+        with self.write():
+            pending = sorted((s for s in self.spans(article_id) if s.is_suggestion),
+                             key=lambda s: (rank.get(s.origin, 2), s.suggestion_id))
+            grp = self._new_group()
+            taken: set[tuple[int, int]] = set()
+            for span in pending:
+                if (span.start, span.end) in taken:
+                    continue
+                taken.add((span.start, span.end))
+                self._decide("accept_all", span.key, grp=grp)
+            return len(taken)
+
+    # -- tags ----------------------------------------------------------------------
+
+    def tag(self, key: SpanKey, tag: str) -> None:
+        """Put a free-form tag on a span or suggestion (a no-op if it is there already)."""
+        tag = _clean_tag(tag)
+        kind, ident = key
+        with self.write():
+            if kind == "span":
+                row = self._own_span_row(key)
+                article_id, column = row["article_id"], "span_id"
+            else:
+                article_id, column = self._suggestion(ident)["article_id"], "suggestion_id"
+            if self.db.conn.execute(f"SELECT 1 FROM tags WHERE {column}=? AND annotator=? AND tag=?",
+                                    (ident, self.annotator, tag)).fetchone():
+                return
+            grp = self._new_group()
+            self._touch_article(grp, article_id)
+            self._insert(grp, "tag", article_id, "tags",
+                         {"article_id": article_id, column: ident, "annotator": self.annotator,
+                          "tag": tag, "created_at": now()})
+
+    def untag(self, key: SpanKey, tag: str) -> None:
+        column = "span_id" if key[0] == "span" else "suggestion_id"
+        with self.write():
+            rows = self.db.conn.execute(
+                f"SELECT id, article_id FROM tags WHERE {column}=? AND annotator=? AND tag=?",
+                (key[1], self.annotator, tag)).fetchall()
+            if rows:
+                grp = self._new_group()
+                for tag_id, article_id in rows:
+                    self._delete(grp, "untag", article_id, "tags", tag_id)
+
+    def tag_article(self, article_id: int, tag: str) -> None:
+        tag = _clean_tag(tag)
+        with self.write():
+            self._article_length(article_id)
+            if self.db.conn.execute(
+                    "SELECT 1 FROM tags WHERE article_id=? AND annotator=? AND tag=? AND span_id IS NULL "
+                    "AND suggestion_id IS NULL", (article_id, self.annotator, tag)).fetchone():
+                return
+            grp = self._new_group()
+            self._insert(grp, "tag_article", article_id, "tags",
+                         {"article_id": article_id, "annotator": self.annotator, "tag": tag,
+                          "created_at": now()})
+
+    def untag_article(self, article_id: int, tag: str) -> None:
+        with self.write():
+            rows = self.db.conn.execute(
+                "SELECT id FROM tags WHERE article_id=? AND annotator=? AND tag=? AND span_id IS NULL "
+                "AND suggestion_id IS NULL", (article_id, self.annotator, tag)).fetchall()
+            if rows:
+                grp = self._new_group()
+                for (tag_id,) in rows:
+                    self._delete(grp, "untag_article", article_id, "tags", tag_id)
+
+    # -- entities --------------------------------------------------------------------
+
+    def link(self, key: SpanKey, entity: str | int, *, kb_id: str | None = None) -> Span:
+        """Link a span to an entity (by id, or by name: found or created); accepts it too.
+
+        The span's surface form becomes an alias of the entity, so other
+        spellings (Avril Haine, Avril Hainse) can be linked to one identity.
+        """
+        with self.write():
+            grp = self._new_group()
+            if isinstance(entity, int):
+                if not self._snapshot("entities", entity):
+                    raise DecisionError(f"no entity with id {entity}")
+                entity_id = entity
+            else:
+                name = " ".join(str(entity).split())
+                if not name:
+                    raise DecisionError("an entity needs a name")
+                found = self.db.conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id",
+                                             (name,)).fetchone()
+                if found:
+                    entity_id = found[0]
+                else:
+                    if kb_id is not None and self.db.conn.execute(
+                            "SELECT 1 FROM entities WHERE kb_id=?", (kb_id,)).fetchone():
+                        raise DecisionError(f"knowledge-base id {kb_id!r} already belongs to another "
+                                            "entity; link to that entity instead")
+                    entity_id = self._insert(grp, "link", None, "entities",
+                                             {"name": name, "label": None, "kb_id": kb_id,
+                                              "created_at": now()})
+            span = self._decide("link", key, entity_id=entity_id, grp=grp)
+            if self._snapshot("entities", entity_id)["label"] is None:
+                self._update(grp, "link", span.article_id, "entities", entity_id, {"label": span.label})
+            surface = self.db.conn.execute(
+                "SELECT substr(text, ?, ?) FROM articles WHERE id=?",
+                (span.start + 1, span.end - span.start, span.article_id)).fetchone()[0]
+            if not self.db.conn.execute("SELECT 1 FROM aliases WHERE entity_id=? AND folded=?",
+                                        (entity_id, fold(surface))).fetchone():
+                if not self.db.conn.execute("SELECT 1 FROM events WHERE grp=? AND tbl='spans' AND row_id=?",
+                                            (grp, span.span_id)).fetchone():
+                    # The span was already linked (e.g. linked again after a resize): log it in
+                    # this group too, so undo knows the new alias belongs to this decision.
+                    self._update(grp, "link", span.article_id, "spans", span.span_id, {"updated_at": now()})
+                self._insert(grp, "link", span.article_id, "aliases",
+                             {"entity_id": entity_id, "alias": surface, "folded": fold(surface)})
+            return span
+
+    def unlink(self, key: SpanKey) -> Span:
+        with self.write():
+            row = self._own_span_row(key)
+            if row is None or row["entity_id"] is None:
+                raise DecisionError("this span is not linked to an entity")
+            grp = self._new_group()
+            self._update(grp, "unlink", row["article_id"], "spans", row["id"],
+                         {"entity_id": None, "updated_at": now()})
+            return self._span_view(row["id"])
+
+    # -- articles ----------------------------------------------------------------------
+
+    def set_article_status(self, article_id: int, status: str) -> None:
+        """Mark an article done (or back in progress) for this annotator."""
+        if status not in ("in_progress", "done"):
+            raise DecisionError(f"article status must be in_progress or done, not {status!r}")
+        with self.write():
+            self._article_length(article_id)
+            row = self.db.conn.execute("SELECT rowid, status FROM article_status WHERE article_id=? "
+                                       "AND annotator=?", (article_id, self.annotator)).fetchone()
+            if row and row[1] == status:
+                return
+            grp = self._new_group()
+            if row:
+                self._update(grp, status, article_id, "article_status", row[0],
+                             {"status": status, "updated_at": now()})
+            else:
+                self._insert(grp, status, article_id, "article_status",
+                             {"article_id": article_id, "annotator": self.annotator,
+                              "status": status, "updated_at": now()})
+
+
+def _clean_tag(tag: str) -> str:
+    tag = " ".join(str(tag).split())
+    if not tag or len(tag) > 100:
+        raise DecisionError("a tag must be 1 to 100 characters")
+    return tag

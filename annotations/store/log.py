@@ -1,0 +1,174 @@
+"""The event log: logged row changes, and undo and redo built on them.
+
+Every decision appends the before and after image of each row it changes to
+``events`` under one group number. Undo restores the "before" images of the
+annotator's latest group, redo the "after" images; both work across restarts
+because the log is in the database. Row ids are never reused (schema
+migration 3), so an image always lands on the row it was taken from.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from ..text import fold
+from .db import now
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be made (bad offsets, unknown span, bad label)."""
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What an undo or redo changed, so a front end can refresh those articles."""
+
+    action: str
+    article_ids: tuple[int, ...]
+
+
+class EventLogMixin:
+    """Logged row changes (call inside ``self.write()``), undo, redo and history."""
+
+    def _new_group(self) -> int:
+        """The group number for the next decision (the redo branch is dropped at its first event)."""
+        return self.db.conn.execute("SELECT COALESCE(MAX(grp), 0) + 1 FROM events").fetchone()[0]
+
+    def _snapshot(self, table: str, rowid: int) -> dict | None:
+        cur = self.db.conn.execute(f"SELECT * FROM {table} WHERE rowid=?", (rowid,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cur.description], row, strict=True))
+
+    def _log(self, grp: int, action: str, article_id: int | None, table: str, rowid: int,
+             before: dict | None, after: dict | None) -> None:
+        if not self.db.conn.execute("SELECT 1 FROM events WHERE grp=? LIMIT 1", (grp,)).fetchone():
+            # A decision that changes something discards what could be redone; a no-op does not.
+            self.db.conn.execute("UPDATE events SET state='discarded' WHERE annotator=? AND state='undone'",
+                                 (self.annotator,))
+        self.db.conn.execute(
+            "INSERT INTO events(ts, annotator, action, article_id, grp, tbl, row_id, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (now(), self.annotator, action, article_id, grp, table, rowid,
+             None if before is None else json.dumps(before),
+             None if after is None else json.dumps(after)))
+
+    def _insert(self, grp: int, action: str, article_id: int | None, table: str, values: dict) -> int:
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = self.db.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+        rowid = cur.lastrowid
+        self._log(grp, action, article_id, table, rowid, None, self._snapshot(table, rowid))
+        return rowid
+
+    def _update(self, grp: int, action: str, article_id: int | None, table: str, rowid: int,
+                changes: dict) -> None:
+        before = self._snapshot(table, rowid)
+        sets = ", ".join(f"{col}=?" for col in changes)
+        self.db.conn.execute(f"UPDATE {table} SET {sets} WHERE rowid=?", (*changes.values(), rowid))
+        self._log(grp, action, article_id, table, rowid, before, self._snapshot(table, rowid))
+
+    def _delete(self, grp: int, action: str, article_id: int | None, table: str, rowid: int) -> None:
+        before = self._snapshot(table, rowid)
+        self.db.conn.execute(f"DELETE FROM {table} WHERE rowid=?", (rowid,))
+        self._log(grp, action, article_id, table, rowid, before, None)
+
+    def _restore(self, table: str, rowid: int, image: dict | None, expected: dict | None) -> None:
+        """Put one row back to ``image``, where it still holds ``expected`` (the other image).
+
+        Only columns still holding the value the decision wrote are changed, so
+        a later change by someone else to a shared row (an entity) is kept.
+        """
+        conn = self.db.conn
+        current = self._snapshot(table, rowid)
+        if image is None:
+            if current is not None:
+                conn.execute(f"DELETE FROM {table} WHERE rowid=?", (rowid,))
+        elif current is not None:
+            if expected is None:
+                return  # redo of an insert whose row was kept (an entity still in use)
+            changes = {col: value for col, value in image.items()
+                       if col in current and current[col] == expected.get(col) and current[col] != value}
+            if changes:
+                sets = ", ".join(f"{col}=?" for col in changes)
+                conn.execute(f"UPDATE {table} SET {sets} WHERE rowid=?", (*changes.values(), rowid))
+        else:
+            values = image if "id" in image else {"rowid": rowid, **image}
+            cols = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+
+    def _in_use_by_others(self, table: str, rowid: int, group_rows: set[tuple[str, int]]) -> bool:
+        """Whether undo must leave a shared row alone because something outside the group uses it.
+
+        An entity is used by any span or alias linking to it; an alias by a
+        linked span with that surface form. Other tables hold one annotator's rows.
+        """
+        conn = self.db.conn
+        if table == "entities":
+            users = [("spans", r[0]) for r in conn.execute(
+                "SELECT id FROM spans WHERE entity_id=?", (rowid,)).fetchall()]
+            users += [("aliases", r[0]) for r in conn.execute(
+                "SELECT id FROM aliases WHERE entity_id=?", (rowid,)).fetchall()]
+            return any(user not in group_rows for user in users)
+        if table == "aliases":
+            alias = self._snapshot("aliases", rowid)
+            if alias is None:
+                return False
+            linked = conn.execute(
+                "SELECT s.id, substr(a.text, s.start + 1, s.end - s.start) FROM spans s "
+                "JOIN articles a ON a.id = s.article_id WHERE s.entity_id=?",
+                (alias["entity_id"],)).fetchall()
+            return any(("spans", span_id) not in group_rows and fold(surface) == alias["folded"]
+                       for span_id, surface in linked)
+        return False
+
+    # -- undo / redo ---------------------------------------------------------------------
+
+    def undo(self) -> UndoResult | None:
+        """Revert the annotator's latest decision; None when there is nothing to undo."""
+        return self._step("done", "undone", "MAX", reverse=True)
+
+    def redo(self) -> UndoResult | None:
+        """Re-apply the decision most recently undone; None when there is nothing to redo."""
+        return self._step("undone", "done", "MIN", reverse=False)
+
+    def _step(self, from_state: str, to_state: str, pick: str, *, reverse: bool) -> UndoResult | None:
+        conn = self.db.conn
+        with self.write():
+            grp = conn.execute(f"SELECT {pick}(grp) FROM events WHERE annotator=? AND state=?",
+                               (self.annotator, from_state)).fetchone()[0]
+            if grp is None:
+                return None
+            events = conn.execute(
+                f"SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? "
+                f"ORDER BY id {'DESC' if reverse else 'ASC'}", (grp,)).fetchall()
+            group_rows = {(e[3], e[4]) for e in events}
+            for _, _, _, table, rowid, before, after in events:
+                before = None if before is None else json.loads(before)
+                after = None if after is None else json.loads(after)
+                if reverse and self._in_use_by_others(table, rowid, group_rows):
+                    continue  # an entity another span still links to stays as it is
+                try:
+                    if reverse:
+                        self._restore(table, rowid, before, after)
+                    else:
+                        self._restore(table, rowid, after, before)
+                except sqlite3.IntegrityError as exc:
+                    what = "undo" if reverse else "redo"
+                    raise DecisionError(f"cannot {what} this decision: it conflicts with a later change "
+                                        f"({exc})") from exc
+            conn.execute("UPDATE events SET state=? WHERE grp=?", (to_state, grp))
+            articles = tuple(sorted({e[2] for e in events if e[2] is not None}))
+            action = next((e[1] for e in events if e[1] != "start"), events[0][1])
+            return UndoResult(action=action, article_ids=articles)
+
+    def history(self, limit: int = 50) -> list[dict]:
+        """The annotator's latest decisions, newest first."""
+        return self.query(
+            "SELECT grp, min(ts) AS ts, group_concat(DISTINCT action) AS actions, "
+            "min(article_id) AS article_id, min(state) AS state FROM events WHERE annotator=? "
+            "GROUP BY grp ORDER BY grp DESC LIMIT ?", (self.annotator, limit))

@@ -1,0 +1,248 @@
+"""The database schema as numbered forward migrations.
+
+``PRAGMA user_version`` holds the number of the last migration applied. A
+migration is appended, never edited: a database made by an older Parallax is
+brought forward step by step, one made by a newer one is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+APPLICATION_ID = 0x50524C58  # "PRLX", so a stranger's SQLite file is not mistaken for ours
+
+
+def _enable_fts(db: Database) -> None:
+    """Full-text search over titles and text, kept current by triggers."""
+    db["articles"].enable_fts(
+        ["title", "text"],
+        fts_version="FTS5",
+        tokenize="unicode61 remove_diacritics 2",
+        create_triggers=True,
+    )
+
+
+# Migration 3 rebuilds the tables undo and redo write to, so that a row id is never
+# handed out twice: without AUTOINCREMENT, SQLite reuses the id of a row that undo
+# removed, and a later redo would overwrite whoever got it (another annotator's span).
+# article_status and aliases get an id of their own (their old hidden rowid, which
+# the event log already refers to). Foreign keys are off while it runs (db._migrate).
+_REBUILT = {
+    "entities": """
+        CREATE TABLE entities (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            label TEXT,
+            kb_id TEXT UNIQUE,
+            created_at TEXT NOT NULL
+        )""",
+    "aliases": """
+        CREATE TABLE aliases (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            alias TEXT NOT NULL,
+            folded TEXT NOT NULL,
+            UNIQUE (entity_id, folded)
+        )""",
+    "spans": """
+        CREATE TABLE spans (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('accepted', 'corrected', 'rejected')),
+            origin TEXT NOT NULL CHECK (origin IN ('model', 'rules', 'memory', 'human', 'import')),
+            source TEXT,
+            suggestion_id INTEGER REFERENCES suggestions(id) ON DELETE SET NULL,
+            entity_id INTEGER REFERENCES entities(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (start >= 0 AND end > start)
+        )""",
+    "tags": """
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            span_id INTEGER REFERENCES spans(id) ON DELETE CASCADE,
+            suggestion_id INTEGER REFERENCES suggestions(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+    "article_status": """
+        CREATE TABLE article_status (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('in_progress', 'done', 'rejected', 'ignored')),
+            updated_at TEXT NOT NULL,
+            UNIQUE (article_id, annotator)
+        )""",
+}
+
+_INDEXES_3 = """
+    CREATE INDEX aliases_folded ON aliases(folded);
+    CREATE INDEX spans_article ON spans(article_id, annotator);
+    CREATE INDEX spans_suggestion ON spans(suggestion_id);
+    CREATE INDEX spans_entity ON spans(entity_id);
+    CREATE INDEX tags_article ON tags(article_id, annotator);
+    CREATE INDEX tags_span ON tags(span_id);
+    CREATE INDEX tags_suggestion ON tags(suggestion_id);
+    CREATE INDEX article_status_annotator ON article_status(annotator, status);
+    CREATE INDEX events_grp ON events(grp);
+    CREATE INDEX events_row ON events(tbl, row_id);
+"""
+
+
+def _ids_never_reused(db: Database) -> None:
+    """Rebuild the undoable tables with AUTOINCREMENT ids, keeping every id the log refers to."""
+    conn = db.conn
+    for table, create in _REBUILT.items():
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()]
+        old_id = "id" if "id" in cols else "rowid"
+        data = ", ".join(c for c in cols if c != "id")
+        conn.execute(create.replace(f"CREATE TABLE {table} ", f"CREATE TABLE {table}_new ", 1))
+        conn.execute(f"INSERT INTO {table}_new (id, {data}) SELECT {old_id}, {data} FROM {table}")
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        # Ids of rows that undo removed (and redo may bring back) are taken too.
+        top = conn.execute(
+            f"SELECT max(coalesce((SELECT max(id) FROM {table}), 0), "
+            f"coalesce((SELECT max(row_id) FROM events WHERE tbl=?), 0))", (table,)).fetchone()[0]
+        conn.execute("DELETE FROM sqlite_sequence WHERE name=?", (table,))
+        conn.execute("INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)", (table, top))
+    for statement in _INDEXES_3.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[str | Callable[[Database], None]] = [
+    # 1: articles, label scheme, suggestions, human decisions, entities, tags, log
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        source TEXT,
+        meta TEXT NOT NULL DEFAULT '{}',
+        length INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_lang ON articles(lang);
+
+    CREATE TABLE labels (
+        name TEXT PRIMARY KEY,
+        position INTEGER NOT NULL
+    );
+
+    CREATE TABLE entities (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        label TEXT,
+        kb_id TEXT UNIQUE,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE aliases (
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        folded TEXT NOT NULL,
+        PRIMARY KEY (entity_id, folded)
+    );
+    CREATE INDEX aliases_folded ON aliases(folded);
+
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('model', 'rules', 'memory')),
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        CHECK (start >= 0 AND end > start),
+        UNIQUE (article_id, start, end, label, origin)
+    );
+
+    CREATE TABLE spans (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'corrected', 'rejected')),
+        origin TEXT NOT NULL CHECK (origin IN ('model', 'rules', 'memory', 'human', 'import')),
+        source TEXT,
+        suggestion_id INTEGER REFERENCES suggestions(id) ON DELETE SET NULL,
+        entity_id INTEGER REFERENCES entities(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK (start >= 0 AND end > start)
+    );
+    CREATE INDEX spans_article ON spans(article_id, annotator);
+    CREATE INDEX spans_suggestion ON spans(suggestion_id);
+
+    CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        span_id INTEGER REFERENCES spans(id) ON DELETE CASCADE,
+        suggestion_id INTEGER REFERENCES suggestions(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX tags_article ON tags(article_id, annotator);
+
+    CREATE TABLE article_status (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('in_progress', 'done', 'rejected', 'ignored')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, annotator)
+    );
+    CREATE INDEX article_status_annotator ON article_status(annotator, status);
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        action TEXT NOT NULL,
+        article_id INTEGER,
+        grp INTEGER NOT NULL,
+        tbl TEXT NOT NULL,
+        row_id INTEGER NOT NULL,
+        before TEXT,
+        after TEXT,
+        state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('done', 'undone', 'discarded'))
+    );
+    CREATE INDEX events_annotator ON events(annotator, state, grp);
+
+    CREATE TABLE preannotated (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        pipeline TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        PRIMARY KEY (article_id, pipeline)
+    );
+
+    CREATE TABLE sessions (
+        annotator TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+    # 2: FTS5 index of titles and text
+    _enable_fts,
+    # 3: ids that undo frees are never handed out again; indexes for undo and foreign keys
+    _ids_never_reused,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

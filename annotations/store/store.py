@@ -1,0 +1,252 @@
+"""The store facade: the one object the CLI, the NLP layer and the app talk to.
+
+Reads live here; decisions (writes that an annotator makes, logged for undo)
+live in :mod:`annotations.store.decisions`, and bulk loading (imports,
+suggestions) in :mod:`annotations.store.loading`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from ..config import Config, config_path, load_config
+from ..model import Article, Span
+from .db import StoreError, connect, default_db_path, describe_error, now, write_transaction
+from .decisions import DecisionsMixin
+from .loading import LoadingMixin
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+def default_annotator() -> str:
+    """``PARALLAX_ANNOTATOR`` if set, else the OS user name."""
+    try:
+        return os.environ.get("PARALLAX_ANNOTATOR") or getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "annotator"
+
+
+class Store(DecisionsMixin, LoadingMixin):
+    """A Parallax database opened for one annotator.
+
+    Each Store owns one SQLite connection, which belongs to the thread that
+    opened it (open another Store in a worker thread or process; with
+    ``check_same_thread=False`` writes from several threads are serialized).
+    Every decision is committed before its method returns. ``timeout`` is how
+    long a write waits for another process's lock (default BUSY_TIMEOUT_S).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, annotator: str | None = None,
+                 readonly: bool = False, config: Config | None = None, create: bool = True,
+                 check_same_thread: bool = True, timeout: float | None = None):
+        self.path = str(path or default_db_path())
+        self.annotator = annotator or default_annotator()
+        self.readonly = readonly
+        self._write_lock = threading.RLock()
+        self.db = connect(self.path, readonly=readonly, create=create,
+                          check_same_thread=check_same_thread, timeout=timeout)
+        try:
+            self.config = config or load_config(config_path(self.path))
+            if not readonly and not self.db.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
+                with self.write():  # re-checked under the lock: another process may be first
+                    if not self.db.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
+                        self.set_labels(self.config.labels)
+        except sqlite3.DatabaseError as exc:
+            self.db.conn.close()
+            raise StoreError(describe_error(self.path, exc)) from exc
+        except BaseException:
+            self.db.conn.close()
+            raise
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check(self) -> list[str]:
+        """SQLite's quick_check: [] when the file is sound, else its findings (corrupt pages).
+
+        Damage inside a page only shows when that page is read, so opening the
+        store cannot promise a sound file; this reads every page.
+        """
+        try:
+            rows = [r[0] for r in self.db.conn.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        return [] if rows == ["ok"] else rows
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One atomic write (BEGIN IMMEDIATE ... COMMIT); nested calls join the outer one."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only, so this change was not made; "
+                             "open it without read-only to annotate")
+        with self._write_lock, write_transaction(self.db) as db:
+            yield db
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        """Run a read query and return every row (never a half-read cursor)."""
+        cur = self.db.conn.execute(sql, params)
+        cols = [c[0] for c in cur.description or ()]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    # -- labels ----------------------------------------------------------------
+
+    def labels(self) -> list[str]:
+        """The project's label scheme, in order (keys 1..9 pick the first nine)."""
+        return [r[0] for r in self.db.conn.execute("SELECT name FROM labels ORDER BY position")]
+
+    def set_labels(self, labels: list[str]) -> None:
+        with self.write():
+            self.db.conn.execute("DELETE FROM labels")
+            self.db.conn.executemany("INSERT INTO labels(name, position) VALUES (?, ?)",
+                                     [(name, i) for i, name in enumerate(labels)])
+
+    def add_label(self, name: str) -> bool:
+        """Add a label at the end of the scheme; False if it was already there."""
+        with self.write():
+            if self.db.conn.execute("SELECT 1 FROM labels WHERE name=?", (name,)).fetchone():
+                return False
+            pos = self.db.conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM labels").fetchone()[0]
+            self.db.conn.execute("INSERT INTO labels(name, position) VALUES (?, ?)", (name, pos))
+            return True
+
+    # -- articles --------------------------------------------------------------
+
+    def article(self, article_id: int) -> Article:
+        row = self.db.conn.execute(
+            "SELECT id, title, text, lang, source, hash, meta FROM articles WHERE id=?",
+            (article_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no article with id {article_id}")
+        return Article(id=row[0], title=row[1], text=row[2], lang=row[3], source=row[4],
+                       hash=row[5], meta=json.loads(row[6] or "{}"))
+
+    def article_ids(self) -> list[int]:
+        return [r[0] for r in self.db.conn.execute("SELECT id FROM articles ORDER BY id")]
+
+    def count_articles(self) -> int:
+        return self.db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def article_status(self, article_id: int, annotator: str | None = None) -> str:
+        """todo, in_progress, done, rejected or ignored, for one annotator."""
+        row = self.db.conn.execute(
+            "SELECT status FROM article_status WHERE article_id=? AND annotator=?",
+            (article_id, annotator or self.annotator)).fetchone()
+        return row[0] if row else "todo"
+
+    # -- spans -------------------------------------------------------------------
+
+    def spans(self, article_id: int, annotator: str | None = None, *,
+              include_rejected: bool = True) -> list[Span]:
+        """What an annotator sees in an article: their decisions plus undecided suggestions.
+
+        A suggestion is hidden once the annotator has decided on it, or has any
+        span with the same offsets. Duplicate suggestions (same offsets and
+        label from several origins) show once, preferring memory, then rules.
+        """
+        annotator = annotator or self.annotator
+        conn = self.db.conn
+        tags: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for span_id, sugg_id, tag in conn.execute(
+                "SELECT span_id, suggestion_id, tag FROM tags WHERE article_id=? AND annotator=? "
+                "AND (span_id IS NOT NULL OR suggestion_id IS NOT NULL) ORDER BY id",
+                (article_id, annotator)).fetchall():
+            tags[("span", span_id) if span_id is not None else ("suggestion", sugg_id)].append(tag)
+        out: list[Span] = []
+        decided_ids: set[int] = set()
+        decided_offsets: set[tuple[int, int]] = set()
+        for row in conn.execute(
+                "SELECT id, start, end, label, status, origin, source, suggestion_id, entity_id "
+                "FROM spans WHERE article_id=? AND annotator=?", (article_id, annotator)).fetchall():
+            if row[7] is not None:
+                decided_ids.add(row[7])
+            decided_offsets.add((row[1], row[2]))
+            if row[4] == "rejected" and not include_rejected:
+                continue
+            out.append(Span(article_id, row[1], row[2], row[3], row[4], row[5], row[6],
+                            span_id=row[0], suggestion_id=row[7], annotator=annotator,
+                            entity_id=row[8], tags=tuple(tags.get(("span", row[0]), ()))))
+        seen: set[tuple[int, int, str]] = set()
+        for row in conn.execute(
+                "SELECT id, start, end, label, origin, source FROM suggestions WHERE article_id=? "
+                "ORDER BY CASE origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, id",
+                (article_id,)).fetchall():
+            ident = (row[1], row[2], row[3])
+            if row[0] in decided_ids or (row[1], row[2]) in decided_offsets or ident in seen:
+                continue
+            seen.add(ident)
+            out.append(Span(article_id, row[1], row[2], row[3], "suggested", row[4], row[5],
+                            suggestion_id=row[0],
+                            tags=tuple(tags.get(("suggestion", row[0]), ()))))
+        out.sort(key=lambda s: (s.start, -s.end, s.label))
+        return out
+
+    def span(self, key: tuple[str, int], annotator: str | None = None) -> Span | None:
+        """Look one span up by its key, as the annotator sees it."""
+        kind, ident = key
+        table = "spans" if kind == "span" else "suggestions"
+        row = self.db.conn.execute(f"SELECT article_id FROM {table} WHERE id=?", (ident,)).fetchone()
+        if row is None:
+            return None
+        for span in self.spans(row[0], annotator):
+            if span.key == key:
+                return span
+        return None
+
+    def article_tags(self, article_id: int, annotator: str | None = None) -> list[str]:
+        return [r[0] for r in self.db.conn.execute(
+            "SELECT tag FROM tags WHERE article_id=? AND annotator=? AND span_id IS NULL "
+            "AND suggestion_id IS NULL ORDER BY id", (article_id, annotator or self.annotator))]
+
+    def known_tags(self) -> list[str]:
+        """Every tag used so far, most used first, for completion."""
+        return [r[0] for r in self.db.conn.execute(
+            "SELECT tag FROM tags GROUP BY tag ORDER BY count(*) DESC, tag")]
+
+    def entity(self, entity_id: int) -> dict | None:
+        rows = self.query("SELECT id, name, label, kb_id FROM entities WHERE id=?", (entity_id,))
+        return rows[0] if rows else None
+
+    def entities(self) -> list[dict]:
+        return self.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
+
+    # -- annotation memory -----------------------------------------------------
+
+    def accepted_forms(self) -> list[tuple[str, str]]:
+        """Every (surface form, label) a human accepted or corrected, any annotator."""
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT substr(a.text, s.start + 1, s.end - s.start), s.label "
+            "FROM spans s JOIN articles a ON a.id = s.article_id "
+            "WHERE s.status IN ('accepted', 'corrected')").fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    # -- session -----------------------------------------------------------------
+
+    def save_session(self, state: dict) -> None:
+        """Remember what the annotator had open (articles, panes, cursor)."""
+        with self.write():
+            self.db.conn.execute(
+                "INSERT INTO sessions(annotator, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(annotator) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
+                (self.annotator, json.dumps(state), now()))
+
+    def load_session(self) -> dict | None:
+        row = self.db.conn.execute("SELECT state FROM sessions WHERE annotator=?",
+                                   (self.annotator,)).fetchone()
+        return json.loads(row[0]) if row else None

@@ -1,0 +1,120 @@
+"""Export to DocBin: articles/s through ``export(store, "spacy", folder)``.
+
+The comparison builds a DocBin straight from texts and offsets already in
+memory (the same articles and gold spans, read from the database before the
+clock starts): blank tokenizer of the article's language, ``char_span``,
+``filter_spans``, ``doc.ents``, ``DocBin.add``, ``to_disk``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+from bigdb import ANNOTATOR, build
+from common import Figure, Row, Target, median
+
+SPANS_PER_ARTICLE = 30
+
+
+def _database(ctx):
+    n = ctx.sizes.export_articles
+    path = ctx.workdir / f"export_{n}.db"
+    if not path.exists():
+        for stale in ctx.workdir.glob(path.name + "*"):
+            stale.unlink()
+        build(path, n, SPANS_PER_ARTICLE, decided_every=1, done_every=1, seed=23)
+    return path
+
+
+def _in_memory(path) -> list[tuple[str, str, list[tuple[int, int, str]]]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    spans: dict[int, list] = {}
+    for aid, start, end, label in conn.execute(
+            "SELECT article_id, start, end, label FROM spans WHERE annotator=? AND status='accepted' "
+            "ORDER BY article_id, start", (ANNOTATOR,)):
+        spans.setdefault(aid, []).append((start, end, label))
+    out = [(text, lang, spans.get(aid, [])) for aid, text, lang in
+           conn.execute("SELECT id, text, lang FROM articles ORDER BY id")]
+    conn.close()
+    return out
+
+
+def bare_docbin(items, folder, nlps: dict, *, like_parallax: bool = False) -> int:
+    """The comparison: a DocBin from in-memory texts and offsets.
+
+    ``like_parallax`` also writes what Parallax's DocBin carries beyond
+    ``doc.ents``: every span in ``doc.spans["sc"]`` and the article in user data.
+    """
+    from spacy.tokens import DocBin
+    from spacy.util import filter_spans
+
+    docbin = DocBin(store_user_data=like_parallax)
+    for i, (text, lang, offsets) in enumerate(items):
+        doc = nlps[lang].make_doc(text)
+        ents = [e for e in (doc.char_span(s, e, label=lab) for s, e, lab in offsets) if e is not None]
+        doc.ents = filter_spans(ents)
+        if like_parallax:
+            doc.spans["sc"] = ents
+            doc.user_data["parallax_article_id"] = i
+            doc.user_data["parallax_title"] = text[:60]
+        docbin.add(doc)
+    folder.mkdir(parents=True, exist_ok=True)
+    docbin.to_disk(folder / "all.spacy")
+    return len(docbin)
+
+
+def parallax_export(path, folder) -> int:
+    from annotations.export import export
+    from annotations.store import Store
+
+    with Store(path, annotator=ANNOTATOR, readonly=True) as store:
+        result = export(store, "spacy", folder)
+    return sum(result.articles.values())
+
+
+def measure(ctx) -> Figure:
+    import spacy
+
+    from annotations.export import export  # noqa: F401  (skip the figure until it exists)
+    from annotations.nlp.tokens import blank_nlp
+
+    path = _database(ctx)
+    items = _in_memory(path)
+    n, n_spans = len(items), sum(len(x[2]) for x in items)
+    # Both sides get their blank tokenizers built before the clock starts.
+    nlps = {lang: spacy.blank(lang) for lang in {x[1] for x in items}}
+    for lang in nlps:
+        blank_nlp(lang)
+    ours, base, like = [], [], []
+    out = ctx.workdir / "export_out"
+    runs = ctx.sizes.runs if ctx.quick else 3
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.perf_counter()
+        got = parallax_export(path, out / "parallax")
+        ours.append(n / (time.perf_counter() - t0))
+        assert got == n, f"export wrote {got} of {n} articles"
+        t0 = time.perf_counter()
+        got = bare_docbin(items, out / "bare", nlps)
+        base.append(n / (time.perf_counter() - t0))
+        assert got == n
+        t0 = time.perf_counter()
+        bare_docbin(items, out / "like", nlps, like_parallax=True)
+        like.append(n / (time.perf_counter() - t0))
+    sizes = {p.name: p.stat().st_size for p in (out / "parallax").glob("*.spacy")}
+    shutil.rmtree(out, ignore_errors=True)
+    return Figure(
+        "export", "Export to DocBin",
+        f"{n:,} articles marked done (English, French, Arabic; 2–8 KB), {n_spans:,} accepted spans, exported "
+        "with `annotations.export.export(store, \"spacy\", folder)` (gold selection from the database, "
+        "train/dev split, `doc.ents` plus `doc.spans[\"sc\"]`, user data, problems report). The comparison "
+        "builds one DocBin from the same texts and offsets already in memory (blank tokenizer, `char_span`, "
+        f"`filter_spans`, `doc.ents`). Median of {runs} runs each, alternating. "
+        f"Parallax wrote {', '.join(f'{k} {v / 1e6:.1f} MB' for k, v in sorted(sizes.items()))}.",
+        [Row("DocBin export", median(ours), median(base), "articles/s", [Target("ratio", ">=", 0.8)]),
+         Row("context: against a bare DocBin carrying the same content", median(ours), median(like),
+             "articles/s", note="`doc.spans[\"sc\"]` and user data too")],
+    )

@@ -1,0 +1,52 @@
+"""Peak memory with the library open: the big database against 5 articles.
+
+Measured as the peak resident set (``VmHWM``) of a fresh interpreter that
+opens the app headless (app_child.py), once when the library is usable and
+again after a search and a jump to the last row. The difference between big
+and small is what the corpus costs; the interpreter, Textual and the app cost
+the same in both.
+"""
+
+from __future__ import annotations
+
+from common import Figure, Row, Target, median, run_child
+
+SEARCH = "Hammouchi"
+
+
+def measure(ctx) -> Figure:
+    import tui.app  # noqa: F401  (skip the figure until the app exists)
+
+    big, small = ctx.library_db(), ctx.small_db()
+    runs = {"big": [], "small": []}
+    n_runs = 2 if ctx.quick else ctx.sizes.runs
+    for _ in range(n_runs):
+        for key, db in (("big", big), ("small", small)):
+            runs[key].append(run_child("app_child.open_library", db=str(db.path), expected=db.articles,
+                                       search=SEARCH))
+
+    def med(key, field):
+        return median([r[field] for r in runs[key]])
+
+    usable_big, usable_small = med("big", "rss_usable_mb"), med("small", "rss_usable_mb")
+    after_big, after_small = med("big", "rss_after_search_mb"), med("small", "rss_after_search_mb")
+    hits = runs["big"][0]["search_hits"]
+    limit = [Target("difference", "<=", 150, "MB")]
+    rows = [
+        Row(f"peak RSS, library usable: {big.articles:,} articles vs {small.articles}", usable_big,
+            usable_small, "MB", limit, note=f"difference {usable_big - usable_small:+.0f} MB",
+            show_ratio=False),
+        Row(f"peak RSS after searching {SEARCH!r} ({hits:,} hits) and jumping to the last row",
+            after_big, after_small, "MB", limit, note=f"difference {after_big - after_small:+.0f} MB",
+            show_ratio=False),
+    ]
+    return Figure(
+        "memory", "Peak memory with the library open",
+        f"Library database: {big.describe()}. Peak resident set size (`VmHWM` in /proc; `ru_maxrss` would "
+        "carry the benchmark runner's own peak into the child through fork and exec) of a fresh interpreter "
+        "running the app headless (120x40) until the library is usable, then after typing a search and "
+        "jumping to the last row once every background worker (the app warms spaCy's tokenizers) has "
+        "finished; the comparison is the same with the 5-article database. The target is "
+        f"on the difference (big − small); median of {n_runs} runs each.",
+        rows,
+    )

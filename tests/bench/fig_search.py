@@ -1,0 +1,79 @@
+"""Search in the library: what the library waits for when the annotator types.
+
+One search = ``library.matching_ids`` (FTS5 plus filters, all matching ids in
+library order) and ``library.rows`` for the first screenful (40 rows), on a
+read-only Store like the app's query worker. The queries mix names, common
+words, French with and without accents, Arabic, two-word searches, every
+prefix typed on the way to a name, a search with no hits, and searches
+combined with the language, status and label filters. For context, the bare
+FTS5 ``MATCH`` on the same query strings (ids only, no order, no filters).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from common import Figure, Row, Target, percentile
+
+PAGE = 40
+WORDS = ["Hammouchi", "Wray", "Mouatadid", "Dubois", "security", "the", "sécurité", "securite",
+         "coopération", "الرباط", "الحموشي", "المغرب", "Christopher Wray", "Banque mondiale",
+         "zzzzqx", *["Hammouchi"[:i] for i in range(1, 9)], *["Interpol"[:i] for i in range(1, 8)]]
+FILTERED = [("Hammouchi", {"lang": "fr"}), ("Wray", {"status": "done"}), ("Rabat", {"label": "ORG"}),
+            ("", {"status": "in_progress"}), ("", {"lang": "ar"}), ("", {"label": "PERSON"})]
+
+
+def _cases():
+    from annotations.library import LibraryFilter
+
+    return [LibraryFilter(search=w) for w in WORDS] + [LibraryFilter(search=w, **f) for w, f in FILTERED]
+
+
+def measure(ctx) -> Figure:
+    from annotations.library import fts_query, matching_ids, rows
+    from annotations.store import Store
+
+    big = ctx.library_db()
+    cases = _cases()
+    n = max(ctx.sizes.search_queries, len(cases))
+    samples, bare, hits = [], [], {}
+    with Store(big.path, annotator="bench", readonly=True) as store:
+        for flt in cases:  # one untimed pass: the page cache holds the index like in a running app
+            ids = matching_ids(store, flt)
+            rows(store, ids[:PAGE])
+        for i in range(n):
+            flt = cases[i % len(cases)]
+            t0 = time.perf_counter()
+            ids = matching_ids(store, flt)
+            page = rows(store, ids[:PAGE])
+            samples.append((time.perf_counter() - t0) * 1000)
+            hits[flt] = (len(ids), len(page))
+    conn = sqlite3.connect(f"file:{big.path}?mode=ro", uri=True)
+    plain = [q for q in (fts_query(w) for w in WORDS) if q]
+    for i in range(n):
+        t0 = time.perf_counter()
+        conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (plain[i % len(plain)],)
+                     ).fetchall()
+        bare.append((time.perf_counter() - t0) * 1000)
+    conn.close()
+    worst = sorted(cases, key=lambda f: -max(s for j, s in enumerate(samples) if cases[j % len(cases)] == f))
+    worst_text = ", ".join(f"{_describe(f)} ({hits[f][0]:,} hits)" for f in worst[:3])
+    target = [Target("value", "<=", 100, "ms")]
+    return Figure(
+        "search", "Search in the library",
+        f"Library database: {big.describe()}. {n:,} searches cycling over {len(cases)} cases "
+        f"({', '.join(_describe(f) for f in cases)}). " + __doc__.split("\n\n")[1].replace("\n", " "),
+        [Row("search + first page, p50", percentile(samples, 50), percentile(bare, 50), "ms",
+             show_ratio=False),
+         Row("search + first page, p95", percentile(samples, 95), percentile(bare, 95), "ms", target,
+             show_ratio=False),
+         Row("search + first page, max", max(samples), max(bare), "ms", show_ratio=False)],
+        notes=[f"Slowest cases: {worst_text}."],
+    )
+
+
+def _describe(flt) -> str:
+    parts = [repr(flt.search)] if flt.search else []
+    parts += [f"{k}={v}" for k, v in (("lang", flt.lang), ("status", flt.status), ("label", flt.label)) if v]
+    return " + ".join(parts)

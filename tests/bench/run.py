@@ -1,0 +1,101 @@
+"""Run the Parallax benchmarks and write BENCHMARKS.md.
+
+    python tests/bench/run.py [--quick] [--output FILE] [--only import,commit] [--workdir DIR]
+
+Generates its own corpora (deterministic), measures every figure against a
+bare-library comparison in the same run, and writes one table per figure.
+``--quick`` uses small counts so it finishes in about two minutes (CI runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parents[1])]
+
+from common import Figure, log  # noqa: E402
+from context import Context  # noqa: E402
+from report import load_average, render  # noqa: E402
+
+# key -> (module with measure(ctx) -> Figure, title), in report order
+FIGURES = {
+    "import": ("fig_import", "Import"),
+    "preannotate": ("fig_preannotate", "Pre-annotation"),
+    "export": ("fig_export", "Export to DocBin"),
+    "app_start": ("fig_app_start", "App start to a usable library"),
+    "reader": ("fig_reader", "One decision in the reader"),
+    "commit": ("fig_commit", "A decision's commit alone"),
+    "memory": ("fig_memory", "Peak memory with the library open"),
+    "search": ("fig_search", "Search in the library"),
+}
+
+
+def _run_figure(key: str, module_name: str, title: str, ctx: Context) -> tuple[Figure, bool]:
+    """Measure one figure; a core module not built yet is reported as such, other errors as failures."""
+    t0 = time.perf_counter()
+    try:
+        module = importlib.import_module(module_name)
+        fig = module.measure(ctx)
+        ok = True
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name and not (exc.name or "").startswith(("annotations", "tui")):
+            raise
+        fig, ok = Figure(key, title, "", skipped=f"`{exc.name}` is not there yet."), exc.name != module_name
+    except Exception as exc:  # a broken figure must not hide the others
+        log(traceback.format_exc())
+        fig, ok = Figure(key, title, "", skipped=f"failed with {type(exc).__name__}: {exc}"), False
+    fig.seconds = time.perf_counter() - t0
+    log(f"[bench] {key}: {fig.seconds:.1f} s" + (f" ({fig.skipped})" if fig.skipped else ""))
+    return fig, ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, fewer runs (about 2 minutes)")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR.parents[1] / "BENCHMARKS.md",
+                        help="where to write the report (default: BENCHMARKS.md at the repository root)")
+    parser.add_argument("--only", default="", help=f"comma-separated figures: {', '.join(FIGURES)}")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep corpora and databases here and reuse them (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    only = [k.strip() for k in args.only.split(",") if k.strip()]
+    unknown = [k for k in only if k not in FIGURES]
+    if unknown:
+        parser.error(f"unknown figure(s): {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parallax-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    started, t0, load_before = datetime.now(UTC), time.perf_counter(), load_average()
+    log(f"[bench] {'quick' if args.quick else 'full'} run in {workdir}")
+    ctx = Context(workdir, args.quick)
+    figures, all_ok = [], True
+    try:
+        for key, (module_name, title) in FIGURES.items():
+            if only and key not in only:
+                continue
+            fig, ok = _run_figure(key, module_name, title, ctx)
+            figures.append(fig)
+            all_ok &= ok
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    command = "python tests/bench/run.py" + (" --quick" if args.quick else "") + (
+        f" --only {args.only}" if only else "")
+    text = render(figures, quick=args.quick, started=started, seconds=time.perf_counter() - t0,
+                  load_before=load_before, load_after=load_average(), command=command)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    log(f"[bench] wrote {args.output} in {time.perf_counter() - t0:.0f} s")
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Shared fixtures: throwaway databases, the seed paths, a store per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.store import Store
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "parallax.db"
+
+
+@pytest.fixture
+def store(db_path):
+    s = Store(db_path, annotator="alice")
+    yield s
+    s.close()
+
+
+def _dump_tables(conn) -> dict[str, list[tuple]]:
+    """Every row of every table a decision can touch (the log itself and FTS shadows left out)."""
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'articles_fts%' AND name != 'events' ORDER BY name").fetchall()]
+    return {name: conn.execute(f"SELECT rowid, * FROM {name} ORDER BY rowid").fetchall() for name in names}
+
+
+@pytest.fixture
+def table_dump():
+    """A function giving {table: rows} for a Store, to compare whole database states."""
+    return lambda store: _dump_tables(store.db.conn)

@@ -1,0 +1,184 @@
+"""Pilot tests of moving around: panes, articles, highlights, bidi, help, palette, session, mouse."""
+
+from __future__ import annotations
+
+from app_helpers import (
+    app_on,
+    open_first,
+    other_store,
+    press,
+    screen_text,
+    select_surface,
+    settle,
+    span_at,
+    type_text,
+)
+
+from annotations.text import fold
+from tui.screens.dialogs import HelpScreen
+from tui.screens.library import LibraryScreen
+from tui.screens.reader import ReaderScreen
+from tui.widgets.article_list import ArticleList
+from tui.widgets.article_view import ArticleView
+
+pytest_plugins = ["app_fixtures"]  # seeded_db
+
+SMALL, BIG = (80, 24), (160, 48)
+
+
+async def test_next_and_previous_article_follow_library_order(seeded_db):
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "Hammouchi")  # articles 1, 2, 3 and 5 (the Arabic one spells it حموشي)
+        await press(pilot, "escape", "enter")
+        screen = app.screen
+        assert screen.active_view.article.id == 1
+        await press(pilot, "n")
+        assert screen.active_view.article.id == 2
+        await press(pilot, "n", "n")
+        assert screen.active_view.article.id == 5
+        await press(pilot, "n")
+        assert screen.active_view.article.id == 5
+        assert app.status == "no next article"
+        await press(pilot, "p")
+        assert screen.active_view.article.id == 3
+        assert len(list(app.screen.query(ArticleView))) == 1
+
+
+async def test_three_panes_highlight_same_surface_everywhere(seeded_db):
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "space", "enter")
+        screen = app.screen
+        views = list(app.screen.query(ArticleView))
+        assert [v.article.id for v in views] == [1, 2, 3]
+        await select_surface(pilot, "Morocco")
+        for view in views:
+            mentions = {view.article.text[s:e] for s, e in view.highlights}
+            assert mentions and {fold(m) for m in mentions} == {"morocco"}, view.article.id
+        # the other panes scrolled their first mention into view
+        for view in views[1:]:
+            line = view.line_of(view.highlights[0][0])
+            assert view.scroll_offset.y <= line < view.scroll_offset.y + view.size.height
+        await press(pilot, "tab")
+        assert screen.active_view is views[1]
+        await press(pilot, "shift+tab", "shift+tab")
+        assert screen.active_view is views[2]
+
+
+async def test_more_than_three_marked_opens_three_and_says_so(seeded_db):
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "space", "space", "enter")
+        assert len(list(app.screen.query(ArticleView))) == 3
+        assert app.status.startswith("4 articles marked: opening the first 3")
+
+
+async def test_bidi_key_cycles_modes_on_the_arabic_seed(seeded_db):
+    app = app_on(seeded_db, bidi="auto")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "j", "j", "j", "enter")
+        view = app.screen.active_view
+        assert view.article.lang == "ar"
+        await press(pilot, "B")
+        assert (view.bidi, app.bidi) == ("on", "on")
+        assert app.status == "bidi: on (right-to-left lines reordered by Parallax)"
+        await press(pilot, "B")
+        assert view.bidi == "off" and not view.reorders
+        assert app.status == "bidi: off (right-to-left lines left to the terminal)"
+
+
+async def test_help_lists_bindings_with_remapped_keys(seeded_db, tmp_path, monkeypatch):
+    config = tmp_path / "parallax.toml"
+    config.write_text('[keys]\n"reader.accept" = "z"\n"no.such" = "q"\n', encoding="utf-8")
+    monkeypatch.setenv("PARALLAX_CONFIG", str(config))
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert app.status == (f"{config}: [keys] has an unknown binding id 'no.such' "
+                              "(see the help screen, ?, for the ids); ignored")
+        screen = await open_first(pilot)
+        sel = screen.active_view.selected_span
+        await press(pilot, "a")
+        with other_store(seeded_db) as check:
+            assert span_at(check, sel).is_suggestion  # a is no longer accept
+        await press(pilot, "z")
+        with other_store(seeded_db) as check:
+            assert span_at(check, sel).status == "accepted"
+            assert check.query("SELECT count(*) AS n FROM spans")[0]["n"] == 1
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = app.screen.query_one("#help-table").render().plain
+        assert "reader.accept" in help_text and "Accept the selected entity" in help_text
+        accept_line = next(line for line in help_text.splitlines() if "reader.accept " in line + " ")
+        assert accept_line.split()[0] == "z"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ReaderScreen)
+
+
+async def test_command_palette_runs_actions_labels_and_opens_articles(seeded_db):
+    app = app_on(seeded_db)
+    async with app.run_test(size=BIG) as pilot:
+        screen = await open_first(pilot)
+        sel = screen.active_view.selected_span
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "Label: NORP")
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        await settle(pilot)
+        with other_store(seeded_db) as check:
+            assert span_at(check, sel).label == "NORP"
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "Alaouite")  # only in article 3's text
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert [v.article.id for v in app.screen.query(ArticleView)] == [3]
+
+
+async def test_session_restores_articles_panes_and_cursor(seeded_db):
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "j", "space", "enter", "tab")  # space moves down: marks 1 and 3
+        await select_surface(pilot, "Avril Haines")
+        where = app.screen.active_view.selected_span
+    again = app_on(seeded_db)
+    async with again.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert isinstance(again.screen, ReaderScreen)
+        assert [v.article.id for v in again.screen.query(ArticleView)] == [1, 3]
+        view = again.screen.active_view
+        assert view.article.id == 3
+        assert (view.selected_span.start, view.selected_span.end) == (where.start, where.end)
+        await press(pilot, "escape")
+        assert isinstance(again.screen, LibraryScreen)
+    third = app_on(seeded_db)
+    async with third.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert isinstance(third.screen, LibraryScreen)
+
+
+async def test_mouse_opens_a_row_and_selects_a_span(seeded_db):
+    app = app_on(seeded_db)
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        await pilot.click(ArticleList, offset=(10, 1))
+        await settle(pilot)
+        assert articles.highlighted == 2
+        await pilot.click(ArticleList, offset=(10, 1), times=2)
+        await settle(pilot)
+        assert isinstance(app.screen, ReaderScreen)
+        view = app.screen.active_view
+        target = next(s for s in view.spans if view.article.text[s.start:s.end] == "Christopher Wray")
+        x, y = view.cell_of(target.start + 2)
+        await pilot.click(ArticleView, offset=(x, y - view.scroll_offset.y))
+        await settle(pilot)
+        assert view.selected_span.key == target.key
+        assert "'Christopher Wray'" in screen_text(app)

@@ -1,0 +1,61 @@
+"""Every command registered on ``parallax`` has --help that exits 0 and prints its usage; the
+list comes from ``main.commands``, so a command added later is covered too."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotations.cli import main
+
+COMMANDS = sorted(main.commands)
+
+
+def _parallax() -> str:
+    """The installed console script of this venv (not whatever is first on PATH)."""
+    beside = Path(sys.executable).parent / "parallax"
+    found = str(beside) if beside.exists() else shutil.which("parallax")
+    assert found, "the parallax console script is not installed in this environment"
+    return found
+
+
+def test_commands_are_registered():
+    assert {"open", "import", "preannotate", "export", "stats"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_command_has_help(name, flag, tmp_path):
+    result = CliRunner().invoke(main, [name, flag], env={"PARALLAX_DB": str(tmp_path / "p.db")})
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: main {name} ")
+    assert (main.commands[name].help or "").strip()
+    if any(param.name == "db_path" for param in main.commands[name].params):
+        assert "--db" in result.output
+    assert not (tmp_path / "p.db").exists()  # asking for help opens no database
+
+
+def test_the_group_help_lists_every_command():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: main ")
+    for name in COMMANDS:
+        assert f"  {name} " in result.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["import", "--help"], ["-h"]])
+def test_the_installed_parallax_prints_help(args, tmp_path):
+    env = {**os.environ, "PARALLAX_DB": str(tmp_path / "p.db")}
+    run = subprocess.run([_parallax(), *args], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Usage: parallax ")
+    if args[0] != "import":
+        assert all(f"  {name} " in run.stdout for name in COMMANDS)
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,135 @@
+"""``compute_stats`` and ``parallax stats`` on real databases, numbers worked out by hand."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from export_fixtures import build_corpus, suggest
+
+from annotations.model import ArticleRecord
+from annotations.stats import compute_stats, metrics
+from annotations.store import Store
+
+
+@pytest.fixture(scope="module")
+def corpus_stats(tmp_path_factory):
+    path = tmp_path_factory.mktemp("stats") / "parallax.db"
+    corpus = build_corpus(path)
+    with Store(path, annotator="reader") as store:
+        return path, corpus, compute_stats(store)
+
+
+def test_counts_articles_spans_and_progress(corpus_stats):
+    _, _, stats = corpus_stats
+    assert stats["articles"] == {"total": 6, "by_lang": {"en": 4, "ar": 1, "fr": 1}}
+    spans = stats["spans"]
+    # alice: 000 has 9 gold + 1 rejected, 003 has 2, emoji 4, 004 has 1;
+    # bob: 001 has 2 + 1 rejected, 000 has 1.
+    assert spans["total"] == 21
+    assert spans["by_status"] == {"accepted": 17, "corrected": 2, "rejected": 2}
+    assert spans["by_origin"]["model"] == {"accepted": 5, "corrected": 2, "rejected": 2}
+    assert spans["by_origin"]["human"] == {"accepted": 10}
+    assert spans["by_label"]["DATE"] == {"rejected": 2}
+    assert list(spans["by_label"]) == ["PERSON", "ORG", "GPE", "LOC", "DATE"]  # scheme order
+    assert stats["suggestions"]["total"] == 13
+    assert stats["suggestions"]["by_origin"] == {"model": 11, "rules": 1, "memory": 1}
+    assert stats["suggestions"]["undecided"] == 2  # "Rabat" in 001 and "Maroc" in 004
+    assert stats["gold"]["articles"] == 4 and stats["gold"]["spans"] == 17
+    people = {p["annotator"]: p for p in stats["annotators"]}
+    assert people["alice"] == {"annotator": "alice", "done": 3, "in_progress": 1, "rejected": 0,
+                                    "ignored": 0, "spans": 16, "total": 6}
+    assert (people["bob"]["done"], people["bob"]["in_progress"], people["bob"]["spans"]) == (2, 0, 3)
+
+
+def test_suggestion_quality_per_origin_and_label(corpus_stats):
+    _, _, stats = corpus_stats
+    q = stats["quality"]
+    # Evaluated: 000 (alice's layer, 9 gold) and 001 (bob's, 2 gold); 003 and emoji have no suggestions.
+    assert q["articles"] == 2
+    overall = q["overall"]
+    assert (overall["tp"], overall["fp"], overall["fn"]) == (6, 5, 5)
+    assert overall["precision"] == pytest.approx(6 / 11) and overall["f1"] == pytest.approx(6 / 11)
+    model = q["by_origin"]["model"]
+    assert (model["tp"], model["fp"], model["fn"]) == (4, 5, 7)
+    assert model["recall"] == pytest.approx(4 / 11)
+    assert (q["by_origin"]["rules"]["tp"], q["by_origin"]["rules"]["fp"]) == (1, 0)
+    person = overall["by_label"]["PERSON"]
+    assert (person["tp"], person["fp"], person["fn"]) == (2, 1, 2)  # "Christopher" is not "Christopher Wray"
+    assert overall["by_label"]["DATE"]["precision"] == 0.0 and overall["by_label"]["DATE"]["recall"] is None
+    assert overall["by_label"]["LOC"]["precision"] is None  # "Sahel" was suggested as ORG
+
+
+def test_quality_follows_done_status_and_the_merge_rule(tmp_path):
+    path = tmp_path / "q.db"
+    text = "Hammouchi met Wray in Rabat."
+    with Store(path, annotator="alice") as alice:
+        aid, _ = alice.add_article(ArticleRecord(text=text, lang="en"))
+        keys = suggest(alice, aid, text, [("Hammouchi", "PERSON", "model"), ("Wray", "ORG", "model"),
+                                          ("Rabat", "GPE", "rules")])
+        alice.accept(keys[("Hammouchi", "PERSON")])
+        alice.relabel(keys[("Wray", "ORG")], "PERSON")
+        alice.accept(keys[("Rabat", "GPE")])
+        assert compute_stats(alice)["quality"]["articles"] == 0  # in progress: not evaluated
+        alice.set_article_status(aid, "done")
+        q = compute_stats(alice)["quality"]
+        assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"]) == (2, 1, 1)
+        assert q["by_origin"]["rules"]["precision"] == 1.0
+    with Store(path, annotator="bob") as bob:
+        bob.accept(keys[("Wray", "ORG")])
+        bob.set_article_status(aid, "done")
+        with bob.write():
+            bob.db.conn.execute("UPDATE article_status SET updated_at='2999-01-01T00:00:00.000+00:00' "
+                                "WHERE annotator='bob'")
+        q = compute_stats(bob)["quality"]  # bob marked it done last: his layer (only Wray/ORG) is gold
+        assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"]) == (1, 2, 0)
+
+
+def test_metrics_without_counts_are_none():
+    assert metrics(0, 0, 0) == {"tp": 0, "fp": 0, "fn": 0, "precision": None, "recall": None, "f1": None}
+    assert metrics(0, 2, 3)["f1"] == 0.0
+    assert metrics(3, 1, 0)["f1"] == pytest.approx(2 * 0.75 / 1.75)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "annotations", *args], capture_output=True, text=True,
+                          encoding="utf-8", timeout=300)
+
+
+def test_cli_stats_json_and_table(corpus_stats, tmp_path):
+    path, _, stats = corpus_stats
+    as_json = run_cli("stats", "--json", "--db", str(path))
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == json.loads(json.dumps(stats))
+    table = run_cli("stats", "--db", str(path))
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "Articles: 6  (gold: 4 articles, 17 spans)"
+    assert any(line.split() == ["overall", "all", "54.5%", "54.5%", "54.5%", "6", "5", "5"] for line in lines)
+    assert any(line.split() == ["alice", "3", "1", "0", "0", "6", "16"] for line in lines)
+    missing = run_cli("stats", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 1 and "no such database" in missing.stderr
+
+
+def test_cli_stats_table_is_terminal_safe(tmp_path):
+    path = tmp_path / "evil.db"
+    evil = "mallory\x1b]52;c;ZXZpbA==\x07\x9b2J"
+    with Store(path, annotator=evil) as store:
+        aid, _ = store.add_article(ArticleRecord(text="Rabat is a city.", lang="en"))
+        store.create_span(aid, 0, 5, "GPE")
+    out = run_cli("stats", "--db", str(path))
+    assert out.returncode == 0, out.stderr
+    assert "\x1b" not in out.stdout and "\x9b" not in out.stdout and "\x07" not in out.stdout
+    assert "mallory" in out.stdout
+
+
+def test_cli_stats_help_defines_the_quality_numbers():
+    from click.testing import CliRunner
+
+    from annotations.cli import main
+
+    text = CliRunner().invoke(main, ["stats", "--help"]).output
+    for phrase in ("--json", "precision", "recall", "same start, end and label", "per origin"):
+        assert phrase in " ".join(text.lower().split())

@@ -1,0 +1,337 @@
+"""Files the store must refuse or handle with a clear StoreError naming the file, never damage:
+corrupt and truncated files, other programs' SQLite files, newer schemas, a lock held too long,
+read-only files and opens, missing folders."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from annotations.model import ArticleRecord
+from annotations.store import Store, StoreError
+from annotations.store.schema import SCHEMA_VERSION
+
+TEXT = "Alice Martin met Bob Stone in Paris."
+
+
+def make_db(path: Path, n_articles: int = 1) -> int:
+    """A closed Parallax database (checkpointed: the .db file holds everything)."""
+    with Store(path, annotator="alice") as s:
+        for i in range(n_articles):
+            aid = s.add_article(ArticleRecord(text=f"{TEXT} ({i})" + " Paris again." * 40 * (i % 3)))[0]
+            s.create_span(aid, 0, 12, "PERSON")
+    assert not Path(f"{path}-wal").exists()
+    return 1
+
+
+def fingerprint(path: Path) -> tuple[str, list[str]]:
+    """The file's bytes and what lies next to it (a refused open must leave both alone)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest(), sorted(os.listdir(path.parent))
+
+
+def refused(path: Path, *words: str, **kw) -> str:
+    with pytest.raises(StoreError) as info:
+        Store(path, annotator="alice", **kw)
+    message = str(info.value)
+    assert message.startswith(f"{path}:")
+    for word in words:
+        assert word in message
+    return message
+
+
+# -- corrupt and foreign files -------------------------------------------------------------------
+
+
+def test_random_bytes_are_refused_unchanged(tmp_path):
+    path = tmp_path / "noise.db"
+    path.write_bytes(random.Random(1).randbytes(8192))
+    before = fingerprint(path)
+    refused(path, "not an SQLite database")
+    refused(path, "not an SQLite database", readonly=True)
+    assert fingerprint(path) == before
+
+
+def test_a_text_file_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes\n" * 10)
+    refused(path, "not an SQLite database")
+    assert path.read_text() == "these are my notes\n" * 10
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 60])
+def test_a_truncated_database_is_refused_unchanged(tmp_path, keep):
+    whole = tmp_path / "whole.db"
+    make_db(whole, n_articles=30)
+    raw = whole.read_bytes()
+    path = tmp_path / "cut.db"
+    path.write_bytes(raw[: int(len(raw) * keep)] if keep < 1 else raw[:keep])
+    before = fingerprint(path)
+    refused(path, "truncated")
+    assert fingerprint(path) == before
+
+
+def test_damaged_pages_are_refused_at_open_or_found_by_check(tmp_path):
+    whole = tmp_path / "whole.db"
+    make_db(whole, n_articles=60)
+    raw = bytearray(whole.read_bytes())
+    page = int.from_bytes(raw[16:18], "big")
+    rng = random.Random(7)
+    broken = tmp_path / "broken.db"  # every page but the header page is noise
+    broken.write_bytes(raw[:page] + rng.randbytes(len(raw) - page))
+    refused(broken, "not a usable database", "backup")
+    # One damaged page deep inside: opening cannot see it, check() reads every page.
+    last = bytearray(raw)
+    last[-page:] = rng.randbytes(page)
+    inner = tmp_path / "inner.db"
+    inner.write_bytes(bytes(last))
+    with Store(inner, annotator="alice") as s:
+        assert s.check() != []
+    with Store(whole, annotator="alice") as s:
+        assert s.check() == []
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "places.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE bookmarks (url TEXT)")
+    conn.execute("INSERT INTO bookmarks VALUES ('https://example.org')")
+    conn.commit()
+    conn.close()
+    before = fingerprint(path)
+    refused(path, "not a Parallax database", "not changed")
+    refused(path, "not a Parallax database", readonly=True)
+    assert fingerprint(path) == before  # still in its own journal mode, no -wal beside it
+
+
+def test_an_empty_sqlite_file_of_another_program_is_refused(tmp_path):
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA application_id = 1234")
+    conn.close()
+    before = fingerprint(path)
+    refused(path, "not a Parallax database")
+    assert fingerprint(path) == before
+
+
+def test_an_empty_file_becomes_a_new_database(tmp_path):
+    path = tmp_path / "new.db"
+    path.touch()
+    with Store(path, annotator="alice") as s:
+        assert s.count_articles() == 0 and s.labels()
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+def test_a_database_from_a_newer_parallax_is_refused_unchanged(tmp_path, journal):
+    path = tmp_path / "future.db"
+    make_db(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA journal_mode = {journal}")
+    conn.commit()
+    conn.close()
+    before = fingerprint(path)
+    refused(path, "newer Parallax", f"schema {SCHEMA_VERSION + 1}", "Upgrade", "not changed")
+    assert fingerprint(path) == before
+    refused(path, "newer Parallax", readonly=True)  # (a read-only WAL reader may leave -shm behind)
+    assert fingerprint(path)[0] == before[0]
+
+
+# -- a lock held too long ------------------------------------------------------------------------
+
+HOLDER = textwrap.dedent("""
+    import sqlite3, sys
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    print("locked", flush=True)
+    sys.stdin.read()
+    conn.execute("ROLLBACK")
+""")
+
+
+class LockHolder:
+    """Another process holding the write lock (BEGIN IMMEDIATE) until released."""
+
+    def __init__(self, path: Path):
+        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        self.proc.stdin.close()
+        assert self.proc.wait(timeout=30) == 0
+
+    def __enter__(self) -> LockHolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.release()
+
+
+def test_a_lock_held_longer_than_the_timeout_gives_a_clear_error_and_no_partial_write(db_path):
+    make_db(db_path)
+    with Store(db_path, annotator="bob", timeout=0.3) as bob, LockHolder(db_path) as holder:
+        events = bob.query("SELECT count(*) AS n FROM events")
+        assert [s.label for s in bob.spans(1, "alice")] == ["PERSON"]  # reading is not blocked
+        for decide in (lambda: bob.create_span(1, 17, 26, "PERSON"), lambda: bob.tag_article(1, "x"),
+                       lambda: bob.undo(), lambda: bob.add_label("NEW")):
+            with pytest.raises(StoreError) as info:
+                decide()
+            message = str(info.value)
+            assert message.startswith(f"{db_path}:")
+            assert "locked by another process for 0.3 s" in message and "Try again" in message
+            assert not bob.db.conn.in_transaction
+        holder.release()
+        assert bob.query("SELECT count(*) AS n FROM events") == events
+        bob.create_span(1, 17, 26, "PERSON")  # the lock is gone: the same decision goes through
+        assert [s.start for s in bob.spans(1)] == [17]
+
+
+def test_creating_a_database_another_process_has_locked_fails_clearly(tmp_path):
+    path = tmp_path / "fresh.db"
+    path.touch()
+    with LockHolder(path):
+        refused(path, "locked", timeout=0.2)
+    with Store(path, annotator="alice") as s:  # nothing half-made was left behind
+        assert s.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert s.labels()
+
+
+# -- read-only -------------------------------------------------------------------------------------
+
+
+def test_a_read_only_open_reads_but_refuses_every_write(db_path):
+    make_db(db_path)
+    before = fingerprint(db_path)[0]
+    with Store(db_path, annotator="alice", readonly=True) as s:
+        assert s.article(1).text.startswith(TEXT)
+        assert [x.label for x in s.spans(1)] == ["PERSON"]
+        assert s.labels() and s.article_status(1) == "in_progress"
+        span = s.spans(1)[0]
+        writes = [lambda: s.accept(span.key), lambda: s.reject(span.key), lambda: s.relabel(span.key, "ORG"),
+                  lambda: s.resize(span.key, 0, 5), lambda: s.create_span(1, 17, 26, "PERSON"),
+                  lambda: s.delete_span(span.key), lambda: s.tag(span.key, "t"),
+                  lambda: s.tag_article(1, "t"),
+                  lambda: s.link(span.key, "Alice"), lambda: s.set_article_status(1, "done"),
+                  lambda: s.accept_all(1), lambda: s.undo(), lambda: s.redo(), lambda: s.add_label("X"),
+                  lambda: s.add_article(ArticleRecord(text="new")), lambda: s.save_session({})]
+        for write in writes:
+            with pytest.raises(StoreError) as info:
+                write()
+            assert str(info.value).startswith(f"{db_path}: opened read-only")
+        # Even a raw statement on its connection cannot write.
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            s.db.conn.execute("DELETE FROM spans")
+    assert fingerprint(db_path)[0] == before
+
+
+def test_a_read_only_open_of_a_missing_file_creates_nothing(tmp_path):
+    path = tmp_path / "missing.db"
+    refused(path, "no such database", readonly=True)
+    refused(path, "no such database", create=False)
+    assert os.listdir(tmp_path) == []
+
+
+_AS_ANOTHER_USER = textwrap.dedent("""
+    import json, os, sys
+    import sqlite_utils
+    from annotations.store import Store, StoreError
+    sqlite_utils.Database(memory=True)  # loads its plugins now: /root is closed to other users
+    path = sys.argv[1]
+    if os.geteuid() == 0:
+        os.setgid(65534)
+        os.setuid(65534)
+    result = {}
+    for readonly in (False, True):
+        try:
+            with Store(path, annotator="alice", readonly=readonly) as s:
+                spans = [x.label for x in s.spans(1)]
+                try:
+                    s.tag_article(1, "x")
+                    result[str(readonly)] = ["wrote", spans]
+                except StoreError as exc:
+                    result[str(readonly)] = ["read", spans, str(exc)]
+        except StoreError as exc:
+            result[str(readonly)] = ["refused", str(exc)]
+    print(json.dumps(result))
+""")
+
+
+@pytest.mark.parametrize("folder_mode", [0o777, 0o555])
+def test_a_read_only_file_as_a_user_who_cannot_write_it(folder_mode):
+    """chmod 0444 as an ordinary user (root ignores permissions, so the check drops root)."""
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d) / "data"
+        folder.mkdir()
+        path = folder / "p.db"
+        make_db(path)
+        before = fingerprint(path)
+        path.chmod(0o444)
+        Path(d).chmod(0o755)
+        folder.chmod(folder_mode)
+        try:
+            out = subprocess.run([sys.executable, "-c", _AS_ANOTHER_USER, str(path)], capture_output=True,
+                                 text=True, timeout=60)
+        finally:
+            folder.chmod(0o755)
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout)
+        kind, message = result["False"]
+        assert kind == "refused"
+        assert message.startswith(f"{path}: the file is read-only") and "chmod u+w" in message
+        kind, spans, message = result["True"]
+        assert (kind, spans) == ("read", ["PERSON"])
+        assert message.startswith(f"{path}: opened read-only")
+        assert fingerprint(path)[0] == before[0]
+
+
+# -- paths -------------------------------------------------------------------------------------------
+
+
+def test_a_missing_folder_is_named_and_not_created(tmp_path):
+    path = tmp_path / "no" / "such" / "folder" / "p.db"
+    message = refused(path, "does not exist", "create it")
+    assert str(tmp_path / "no" / "such" / "folder") in message
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_folder_given_as_the_database_is_refused(tmp_path):
+    refused(tmp_path, "is a folder")
+
+
+def test_a_checkpoint_cut_short_is_recovered_not_refused(tmp_path):
+    """Regression guard: a kill mid-checkpoint leaves a header bigger than the file, with the
+    missing pages still in the -wal; SQLite recovers that, so the truncation check must not refuse it."""
+    path = tmp_path / "p.db"
+    make_db(path)
+    writer = Store(path, annotator="alice")
+    writer.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
+    for i in range(50):
+        writer.add_article(ArticleRecord(text=f"article {i} " * 300))
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    shutil.copy(path, crashed / "p.db")  # the state a SIGKILL would leave: file plus its -wal
+    shutil.copy(f"{path}-wal", crashed / "p.db-wal")
+    writer.close()
+    wal = (crashed / "p.db-wal").read_bytes()
+    page = int.from_bytes(wal[8:12], "big")
+    frame = 24 + page
+    ones = [32 + i * frame + 24 for i in range((len(wal) - 32) // frame)
+            if int.from_bytes(wal[32 + i * frame: 36 + i * frame], "big") == 1]
+    db = bytearray((crashed / "p.db").read_bytes())
+    db[:page] = wal[ones[-1]: ones[-1] + page]  # the checkpoint wrote page 1, then died
+    (crashed / "p.db").write_bytes(bytes(db))
+    assert int.from_bytes(db[28:32], "big") * page > len(db)
+    with Store(crashed / "p.db", annotator="alice") as s:
+        assert s.count_articles() == 51 and s.check() == []

@@ -1,0 +1,85 @@
+"""No control or escape sequence from an article reaches the terminal; placeholders do."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from pathlib import Path
+
+from article_view_app import ArticleViewApp
+
+from annotations.model import Article
+from tui.widgets.article_view import ArticleView
+
+SCRIPT = Path(__file__).with_name("article_view_app.py")
+CONTROLS = "".join(chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if chr(c) != "\n")
+
+
+def _read_until(fd: int, buffer: bytearray, needle: bytes, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return needle in buffer
+            if not chunk:
+                return needle in buffer
+            buffer.extend(chunk)
+            if needle and needle in buffer:
+                return True
+    return needle in buffer
+
+
+def test_escape_sequences_in_an_article_never_reach_a_real_terminal():
+    pid, fd = pty.fork()
+    if pid == 0:  # child: a terminal of 100x24, then the app
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL")}
+        env.update(TERM="xterm-256color", COLORTERM="truecolor")
+        os.execve(sys.executable, [sys.executable, str(SCRIPT)], env)
+    raw = bytearray()
+    try:
+        shown = _read_until(fd, raw, b"END", 60)
+        time.sleep(0.5)
+        _read_until(fd, raw, b"", 0.5)
+        os.write(fd, b"q")
+        _read_until(fd, raw, b"\x00never", 10)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
+    assert shown, f"the app never painted its article: {bytes(raw[-500:])!r}"
+    data = bytes(raw)
+    for sequence in (b"\x1b]52", b"\x1b[2J", b"\x1b]0;", b"\xc2\x9b"):
+        assert sequence not in data
+    text = data.decode("utf-8", errors="replace")
+    assert "\x9b" not in text  # the one-character CSI, in any encoding
+    for placeholder in ("\u241b]52;c;SGVsbG8=\u2407", "\u241b[2J", "\u241b]0;title\u2407", "\ufffd2J",
+                        "[b]bold[/b] [link=https://example.com]x[/link]"):
+        assert placeholder in text
+
+
+async def test_rendered_strips_hold_no_control_characters():
+    text = f"all controls: {CONTROLS} end\nand\ttabs"
+    view = ArticleView(Article(1, "t", text, "en", None, "h"), [])
+    app = ArticleViewApp()
+    async with app.run_test(size=(120, 10)) as pilot:
+        await app.query_one(ArticleView).remove()
+        await app.mount(view)
+        await pilot.pause()
+        rendered = "".join(view.render_line(y).text for y in range(4))
+    assert "all controls:" in rendered and "tabs" in rendered
+    assert not any(c in CONTROLS for c in rendered)
+    assert "\u241b" in rendered and "\u2421" in rendered  # ESC and DEL placeholders

@@ -1,0 +1,396 @@
+"""Undo and redo on the event log: each decision type, long random sequences, restarts,
+the redo branch, and two annotators who never undo each other's work."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotations.model import ArticleRecord, SpanRecord
+from annotations.store import DecisionError, Store
+
+TEXT = "Alice Martin met Bob Stone in Paris.\nThe FBI said Paris was calm."
+SUGGESTED = [("Alice Martin", "PERSON", "model"), ("Bob Stone", "ORG", "model"),
+             ("Bob Stone", "PERSON", "rules"), ("Paris", "GPE", "model"), ("Paris", "GPE", "memory"),
+             ("FBI", "ORG", "model")]
+LABELS = ["PERSON", "ORG", "GPE", "LOC"]
+
+
+def at(surface: str) -> tuple[int, int]:
+    start = TEXT.index(surface)
+    return start, start + len(surface)
+
+
+def setup_article(store: Store) -> int:
+    aid = store.add_article(ArticleRecord(text=TEXT, title="t"))[0]
+    store.add_suggestions(aid, [SpanRecord(*at(s), label, origin=o, source="test")
+                                for s, label, o in SUGGESTED])
+    return aid
+
+
+def key_of(store: Store, aid: int, surface: str, *, human: bool = False) -> tuple[str, int]:
+    """The key of what the annotator sees at ``surface`` (first match)."""
+    start, end = at(surface)
+    return next(s.key for s in store.spans(aid) if (s.start, s.end) == (start, end)
+                and (not human or not s.is_suggestion))
+
+
+def max_group(store: Store) -> int:
+    return store.db.conn.execute("SELECT COALESCE(MAX(grp), 0) FROM events").fetchone()[0]
+
+
+# -- each decision type ----------------------------------------------------------------------
+# (preparation, decision): preparation brings the article to the state the decision needs.
+
+Step = Callable[[Store, int], object]
+
+
+def _nothing(store: Store, aid: int) -> None:
+    pass
+
+
+def _accepted_paris(store: Store, aid: int) -> None:
+    store.accept(key_of(store, aid, "Paris"))
+
+
+def _tagged_paris(store: Store, aid: int) -> None:
+    store.tag(store.accept(key_of(store, aid, "Paris")).key, "capital")
+    store.tag(key_of(store, aid, "FBI"), "agency")
+
+
+def _linked_paris(store: Store, aid: int) -> None:
+    store.link(key_of(store, aid, "Paris"), "Paris, France")
+
+
+def _human_span(store: Store, aid: int) -> None:
+    store.tag(store.create_span(aid, *at("Paris was"), "LOC").key, "odd")
+
+
+DECISIONS: dict[str, tuple[Step, Step]] = {
+    "accept": (_nothing, lambda s, a: s.accept(key_of(s, a, "Paris"))),
+    "accept a rejected span": (lambda s, a: s.reject(key_of(s, a, "FBI")),
+                               lambda s, a: s.accept(key_of(s, a, "FBI"))),
+    "reject": (_nothing, lambda s, a: s.reject(key_of(s, a, "FBI"))),
+    "reject a decided span": (_accepted_paris, lambda s, a: s.reject(key_of(s, a, "Paris"))),
+    "relabel": (_nothing, lambda s, a: s.relabel(key_of(s, a, "Bob Stone"), "PERSON")),
+    "resize": (_nothing, lambda s, a: s.resize(key_of(s, a, "Alice Martin"), 0, 5)),
+    "resize a decided span": (_accepted_paris, lambda s, a: s.resize(key_of(s, a, "Paris"), *at("in Paris"))),
+    "create": (_nothing, lambda s, a: s.create_span(a, *at("calm"), "MISC")),
+    "delete a hand-made span with its tags": (_human_span,
+                                              lambda s, a: s.delete_span(key_of(s, a, "Paris was"))),
+    "delete a decided suggestion": (_tagged_paris, lambda s, a: s.delete_span(key_of(s, a, "Paris"))),
+    "delete an undecided suggestion": (_nothing, lambda s, a: s.delete_span(key_of(s, a, "FBI"))),
+    "tag a suggestion": (_nothing, lambda s, a: s.tag(key_of(s, a, "FBI"), "agency")),
+    "tag a span": (_accepted_paris, lambda s, a: s.tag(key_of(s, a, "Paris"), "capital")),
+    "untag": (_tagged_paris, lambda s, a: s.untag(key_of(s, a, "Paris"), "capital")),
+    "tag the article": (_nothing, lambda s, a: s.tag_article(a, "politics")),
+    "untag the article": (lambda s, a: s.tag_article(a, "politics"),
+                          lambda s, a: s.untag_article(a, "politics")),
+    "link to a new entity": (_nothing,
+                             lambda s, a: s.link(key_of(s, a, "Paris"), "Paris, France", kb_id="Q90")),
+    "link to an existing entity": (_linked_paris,
+                                   lambda s, a: s.link(key_of(s, a, "Alice Martin"), "Paris, France")),
+    "link by entity id": (_linked_paris, lambda s, a: s.link(key_of(s, a, "FBI"), s.entities()[0]["id"])),
+    "unlink": (_linked_paris, lambda s, a: s.unlink(key_of(s, a, "Paris"))),
+    "mark done": (_accepted_paris, lambda s, a: s.set_article_status(a, "done")),
+    "mark done before any decision": (_nothing, lambda s, a: s.set_article_status(a, "done")),
+    "back in progress": (lambda s, a: s.set_article_status(a, "done"),
+                         lambda s, a: s.set_article_status(a, "in_progress")),
+    "accept all": (_accepted_paris, lambda s, a: s.accept_all(a)),
+}
+
+
+@pytest.mark.parametrize("name", list(DECISIONS))
+def test_undo_and_redo_restore_exactly_the_rows(name, db_path, table_dump):
+    prepare, decide = DECISIONS[name]
+    store = Store(db_path, annotator="alice")
+    aid = setup_article(store)
+    prepare(store, aid)
+    before = table_dump(store)
+    groups = max_group(store)
+    decide(store, aid)
+    after = table_dump(store)
+    assert after != before
+    assert max_group(store) == groups + 1  # one decision, one undo step
+    assert store.undo() is not None
+    assert table_dump(store) == before
+    assert store.redo() is not None
+    assert table_dump(store) == after
+    store.close()
+    with Store(db_path, annotator="alice") as reopened:  # the log outlives the process
+        assert reopened.undo() is not None
+        assert table_dump(reopened) == before
+        assert reopened.redo() is not None
+        assert table_dump(reopened) == after
+        assert reopened.redo() is None
+        assert reopened.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_undo_reports_the_action_and_the_articles(store):
+    aid = setup_article(store)
+    store.relabel(key_of(store, aid, "FBI"), "LOC")
+    assert store.undo().action == "relabel"
+    result = store.redo()
+    assert (result.action, result.article_ids) == ("relabel", (aid,))
+    assert store.undo() is not None and store.undo() is None
+
+
+def test_accept_all_is_one_undo_step(store, table_dump):
+    aid = setup_article(store)
+    before = table_dump(store)
+    assert store.accept_all(aid) == 4
+    after = table_dump(store)
+    assert not any(s.is_suggestion for s in store.spans(aid))
+    store.undo()
+    assert table_dump(store) == before
+    assert [s.status for s in store.spans(aid)] == ["suggested"] * 5  # Bob Stone twice: ORG, PERSON
+    store.redo()
+    assert table_dump(store) == after
+
+
+def test_a_new_decision_after_undo_discards_the_redo_branch(store, table_dump):
+    aid = setup_article(store)
+    start = table_dump(store)
+    store.accept(key_of(store, aid, "Paris"))
+    one = table_dump(store)
+    store.reject(key_of(store, aid, "FBI"))
+    store.undo()
+    store.create_span(aid, *at("calm"), "MISC")
+    assert store.redo() is None
+    store.undo()
+    assert table_dump(store) == one
+    store.undo()
+    assert table_dump(store) == start
+    assert store.undo() is None
+
+
+def test_a_decision_that_changes_nothing_keeps_the_redo_branch(store, table_dump):
+    """Regression: accepting an already accepted span used to drop what could be redone."""
+    aid = setup_article(store)
+    paris = store.accept(key_of(store, aid, "Paris"))
+    store.create_span(aid, *at("calm"), "MISC")
+    after = table_dump(store)
+    store.undo()
+    groups = max_group(store)
+    store.accept(paris.key)  # already accepted
+    store.create_span(aid, paris.start, paris.end, "GPE")  # the same span again
+    store.set_article_status(aid, "in_progress")  # already in progress
+    store.untag(paris.key, "never put")
+    store.untag_article(aid, "never put")
+    assert max_group(store) == groups
+    assert store.redo() is not None
+    assert table_dump(store) == after
+
+
+def test_a_label_added_by_a_relabel_stays_in_the_scheme_after_undo(store, table_dump):
+    """The scheme is project configuration, shared by everyone: undo takes back the decision only."""
+    aid = setup_article(store)
+    before = table_dump(store)
+    store.relabel(key_of(store, aid, "FBI"), "AGENCY")
+    store.undo()
+    after_undo = table_dump(store)
+    assert store.labels()[-1] == "AGENCY"
+    assert {t: r for t, r in after_undo.items() if t != "labels"} == \
+        {t: r for t, r in before.items() if t != "labels"}
+    store.redo()
+    assert store.spans(aid)[-1].label == "AGENCY"
+
+
+def test_undo_survives_a_restart_for_many_steps(db_path, table_dump):
+    with Store(db_path, annotator="alice") as store:
+        aid = setup_article(store)
+        states = [table_dump(store)]
+        for surface in ("Alice Martin", "Bob Stone", "Paris", "FBI"):
+            store.accept(key_of(store, aid, surface))
+            states.append(table_dump(store))
+    for expected in reversed(states[:-1]):
+        with Store(db_path, annotator="alice") as store:
+            store.undo()
+            assert table_dump(store) == expected
+    for expected in states[1:]:
+        with Store(db_path, annotator="alice") as store:
+            store.redo()
+            assert table_dump(store) == expected
+
+
+# -- two annotators ----------------------------------------------------------------------------
+
+
+def _rows_of(store: Store, annotator: str) -> tuple[list, ...]:
+    return tuple(store.query(f"SELECT * FROM {t} WHERE annotator=? ORDER BY id", (annotator,))
+                 for t in ("spans", "tags", "article_status"))
+
+
+def test_redo_never_lands_on_a_row_another_annotator_got_meanwhile(db_path):
+    """Regression: SQLite handed an undone row's id to bob, and alice's redo overwrote bob's span."""
+    with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
+        aid = alice.add_article(ArticleRecord(text=TEXT, title="t"))[0]
+        alice.create_span(aid, *at("Alice Martin"), "PERSON")
+        alice.tag_article(aid, "a")
+        alice.undo()
+        alice.undo()
+        bob.create_span(aid, *at("Bob Stone"), "PERSON")
+        bob.tag_article(aid, "b")
+        bobs = _rows_of(bob, "bob")
+        alice.redo()
+        alice.redo()
+        assert _rows_of(bob, "bob") == bobs
+        assert [s.label for s in alice.spans(aid)] == ["PERSON"]
+        assert alice.article_tags(aid) == ["a"] and bob.article_tags(aid) == ["b"]
+        assert alice.article_status(aid) == bob.article_status(aid) == "in_progress"
+
+
+def test_undoing_a_link_keeps_an_entity_another_annotator_uses(db_path):
+    with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
+        aid = setup_article(alice)
+        alice.link(key_of(alice, aid, "Paris"), "Paris, France")
+        bob_span = bob.link(key_of(bob, aid, "Paris"), "Paris, France")
+        entities = alice.entities()
+        aliases = alice.query("SELECT * FROM aliases")
+        assert len(entities) == 1 and entities[0]["label"] == "GPE" and len(aliases) == 1
+        alice.undo()
+        assert alice.entities() == entities and alice.query("SELECT * FROM aliases") == aliases
+        assert bob_span in bob.spans(aid) and bob_span.entity_id == entities[0]["id"]
+        alice.redo()
+        assert next(s for s in alice.spans(aid) if s.start == at("Paris")[0]).entity_id == entities[0]["id"]
+        # Without another user, undoing the link that created the entity removes it.
+        bob.undo()
+        alice.undo()
+        assert alice.entities() == [] and alice.query("SELECT * FROM aliases") == []
+
+
+_OPS = ["accept", "reject", "relabel", "resize", "create", "delete", "tag", "untag", "tag_article",
+        "untag_article", "link", "unlink", "status", "accept_all", "undo", "redo", "restart"]
+
+
+def _apply(store: Store, aid: int, data: st.DataObject, op: str) -> None:
+    """One random decision on what the annotator currently sees (DecisionError allowed)."""
+    visible = store.spans(aid)
+    if op in ("tag_article", "untag_article"):
+        getattr(store, op)(aid, data.draw(st.sampled_from(["x", "y"])))
+        return
+    if op == "status":
+        store.set_article_status(aid, data.draw(st.sampled_from(["done", "in_progress"])))
+        return
+    if op == "accept_all":
+        store.accept_all(aid)
+        return
+    if op == "create":
+        start = data.draw(st.integers(0, len(TEXT) - 1))
+        store.create_span(aid, start, data.draw(st.integers(start + 1, len(TEXT))),
+                          data.draw(st.sampled_from(LABELS)))
+        return
+    if not visible:
+        return
+    key = data.draw(st.sampled_from(visible)).key
+    if op == "relabel":
+        store.relabel(key, data.draw(st.sampled_from(LABELS)))
+    elif op == "resize":
+        start = data.draw(st.integers(0, len(TEXT) - 1))
+        store.resize(key, start, data.draw(st.integers(start + 1, len(TEXT))))
+    elif op in ("tag", "untag"):
+        getattr(store, op)(key, data.draw(st.sampled_from(["t1", "t2"])))
+    elif op == "link":
+        store.link(key, data.draw(st.sampled_from(["E1", "E2"])))
+    elif op == "delete":
+        store.delete_span(key)
+    else:
+        getattr(store, op)(key)
+
+
+_examples = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def fast_dir(tmp_path_factory):
+    """Real SQLite files on tmpfs when there is one: these tests are about logic, not fsync."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        with tempfile.TemporaryDirectory(dir=shm, prefix="parallax-undo-") as d:
+            yield Path(d)
+    else:
+        yield tmp_path_factory.mktemp("undo")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), ops=st.lists(st.sampled_from(_OPS), min_size=1, max_size=25))
+def test_random_sequences_undo_to_the_start_and_redo_to_the_end(fast_dir, table_dump, data, ops):
+    """A model of the undo stack: every undo goes back exactly one changing decision."""
+    path = fast_dir / f"h{next(_examples)}.db"
+    store = Store(path, annotator="alice")
+    try:
+        aid = setup_article(store)
+        done = [table_dump(store)]  # states after each decision still undoable
+        undone: list[dict] = []
+        for op in ops:
+            if op == "restart":
+                store.close()
+                store = Store(path, annotator="alice")
+            elif op == "undo":
+                result = store.undo()
+                assert (result is None) == (len(done) == 1)
+                if result:
+                    undone.append(done.pop())
+                assert table_dump(store) == done[-1]
+            elif op == "redo":
+                result = store.redo()
+                assert (result is None) == (not undone)
+                if result:
+                    done.append(undone.pop())
+                assert table_dump(store) == done[-1]
+            else:
+                groups = max_group(store)
+                try:
+                    _apply(store, aid, data, op)
+                except DecisionError:
+                    assert max_group(store) == groups and table_dump(store) == done[-1]
+                    continue
+                if max_group(store) > groups:
+                    done.append(table_dump(store))
+                    undone.clear()
+                else:
+                    assert table_dump(store) == done[-1]
+        final = undone[0] if undone else done[-1]  # everything decided, redone
+        while store.undo():
+            pass
+        assert table_dump(store) == done[0]
+        while store.redo():
+            pass
+        assert table_dump(store) == final
+        assert store.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        store.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), ops=st.lists(st.tuples(st.sampled_from(["alice", "bob"]),
+                                              st.sampled_from(_OPS[:-3])), min_size=1, max_size=20))
+def test_two_annotators_undoing_never_touch_each_other(fast_dir, data, ops):
+    path = fast_dir / f"two{next(_examples)}.db"
+    stores = {name: Store(path, annotator=name) for name in ("alice", "bob")}
+    try:
+        aid = setup_article(stores["alice"])
+        for who, op in ops:
+            try:
+                _apply(stores[who], aid, data, op)
+            except DecisionError:
+                pass
+        alice, bob = stores["alice"], stores["bob"]
+        bob_rows = _rows_of(bob, "bob")
+        bob_view = bob.spans(aid)
+        while alice.undo():
+            pass
+        assert _rows_of(alice, "alice") == ([], [], [])
+        assert _rows_of(bob, "bob") == bob_rows
+        assert bob.spans(aid) == bob_view  # entities bob links to are still there
+        assert alice.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        for s in stores.values():
+            s.close()

@@ -1,0 +1,274 @@
+"""The Parallax terminal app: a library of articles and a reader of one to three side by side.
+
+The app talks to the core through one :class:`annotations.store.Store`, passed
+in. Decisions are made on the main thread (one short transaction each) and
+shown as saved only after the Store returns; slow work runs in thread workers
+(:mod:`tui.workers`) with their own Store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+
+from annotations.library import languages, unannotated_ids
+from annotations.store import Store, StoreError
+
+from .commands import ParallaxCommands
+from .keymap import APP_BINDINGS, keymap_from_config
+from .messages import (
+    ArticlesChanged,
+    ImportFinished,
+    ImportProgress,
+    PreannotateFinished,
+    PreannotateProgress,
+)
+from .widgets.status_bar import StatusBar
+from .workers import WorkersMixin
+
+MAX_PANES = 3
+BIDI_MODES = ("auto", "on", "off")
+
+
+class ParallaxApp(WorkersMixin, App[None]):
+    """Annotate articles: library screen first, reader screen for the open articles."""
+
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss"]
+    TITLE = "Parallax"
+    BINDINGS: list[Binding] = list(APP_BINDINGS)
+    COMMANDS = App.COMMANDS | {ParallaxCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store: Store, *, bidi: str = "auto", paths: Sequence[str] = (),
+                 preannotate: bool = True, owns_store: bool = False) -> None:
+        super().__init__()
+        if bidi not in BIDI_MODES:
+            raise ValueError(f"bidi must be one of {BIDI_MODES}, not {bidi!r}")
+        self.store = store
+        self.db_path = store.path
+        self.bidi = bidi
+        self.paths = tuple(str(p) for p in paths)
+        self.preannotate_enabled = preannotate
+        self.owns_store = owns_store
+        self.status = ""
+        self.background = ""
+        self.last_label: str | None = None
+        self._saved_session: str | None = None
+        self._hangup_timer: threading.Timer | None = None
+        self.keymap_problems: list[str] = []
+        self.import_problems: list[str] = []  # printed by the CLI when the app exits
+
+    # -- start and stop --------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .screens.library import LibraryScreen
+
+        source = str(self.store.config.path) if self.store.config.path else "config"
+        keymap, self.keymap_problems = keymap_from_config(self.store.config.keys, source)
+        if keymap:
+            self.set_keymap(keymap)
+        if self.keymap_problems:
+            self.set_status(self.keymap_problems[0])
+        self._install_signal_handlers()
+        session = self._load_session()
+        self.push_screen(LibraryScreen(session.get("library") or {}))
+        if self.paths:
+            self.run_import(self.paths)
+        elif self.store.count_articles() == 0:
+            self.run_import(seeds=True)
+        else:
+            self._preannotate_pending()
+            self.warm_up(languages(self.store)[:4])
+        reader = session.get("reader")
+        if reader and reader.get("articles"):
+            self.call_after_refresh(self._restore_reader, reader)
+
+    def _load_session(self) -> dict:
+        try:
+            session = self.store.load_session() or {}
+        except (StoreError, ValueError):
+            session = {}
+        return session if isinstance(session, dict) else {}
+
+    def _restore_reader(self, reader: dict) -> None:
+        ids = [i for i in reader.get("articles", []) if isinstance(i, int)]
+        existing = set(self.store.article_ids()) if ids else set()
+        ids = [i for i in ids if i in existing][:MAX_PANES]
+        if ids:
+            self.open_articles(ids, state=reader, announce=False)
+
+    def _install_signal_handlers(self) -> None:
+        """SIGHUP (a dropped SSH connection) and SIGTERM end the app cleanly; nothing is lost."""
+        if self.is_headless:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._on_hangup)
+        except (NotImplementedError, RuntimeError, AttributeError):
+            pass  # not on Unix: nothing to do
+
+    def _on_hangup(self) -> None:
+        self.save_session()
+        # The terminal may be gone; if shutting down hangs on it, leave anyway (all is committed).
+        self._hangup_timer = threading.Timer(5.0, os._exit, (0,))
+        self._hangup_timer.daemon = True
+        self._hangup_timer.start()
+        self.exit()
+
+    async def action_quit(self) -> None:
+        """Quit; decisions are committed already, the session is saved once more to be sure."""
+        self.save_session()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        # The screens are gone by now, so the session is not saved here (it would be empty).
+        if self.owns_store:
+            self.store.close()
+
+    # -- status ------------------------------------------------------------------------
+
+    def set_status(self, message: str) -> None:
+        """The left of every status bar: what was saved, or what went wrong."""
+        self.status = message
+        self._update_status_bars()
+
+    def set_background(self, text: str) -> None:
+        """The right of the status bar: background work (import, pre-annotation)."""
+        self.background = text
+        self._update_status_bars()
+
+    def _update_status_bars(self) -> None:
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.show(self.status, self.background)
+
+    # -- navigation ----------------------------------------------------------------------
+
+    def open_articles(self, article_ids: Iterable[int], *, state: dict | None = None,
+                      announce: bool = True) -> None:
+        """Open up to three articles side by side in the reader (replacing one already open)."""
+        from .screens.reader import ReaderScreen
+
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return
+        if len(ids) > MAX_PANES and announce:
+            self.set_status(f"{len(ids)} articles marked: opening the first {MAX_PANES} "
+                            f"(the reader shows at most {MAX_PANES} side by side)")
+        ids = ids[:MAX_PANES]
+        for screen in list(self.screen_stack):
+            if isinstance(screen, ReaderScreen):
+                self.pop_screen()
+        self.push_screen(ReaderScreen(ids, state=state or {}))
+        self.save_session()
+
+    def library_order(self) -> list[int] | None:
+        """The ids in the library's current order (its search and filters), if it has loaded."""
+        from .screens.library import LibraryScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LibraryScreen):
+                return screen.current_ids()
+        return None
+
+    def session_state(self) -> dict:
+        from .screens.library import LibraryScreen
+        from .screens.reader import ReaderScreen
+
+        state: dict = {}
+        for screen in self.screen_stack:
+            if isinstance(screen, LibraryScreen):
+                state["library"] = screen.session_state()
+            elif isinstance(screen, ReaderScreen):
+                state["reader"] = screen.session_state()
+        return state
+
+    def save_session(self) -> None:
+        """Remember open articles, panes and cursors; a no-op when nothing changed."""
+        try:
+            state = self.session_state()
+        except Exception:  # a screen half-built or torn down: keep the last saved state
+            return
+        if "library" not in state:
+            return  # starting up or shutting down: nothing meaningful to remember
+        blob = json.dumps(state, sort_keys=True)
+        if blob == self._saved_session:
+            return
+        try:
+            self.store.save_session(state)
+            self._saved_session = blob
+        except StoreError as exc:
+            self.set_status(f"could not save the session: {exc}")
+
+    # -- background work ----------------------------------------------------------------------
+
+    @on(ImportProgress)
+    def _import_progress(self, message: ImportProgress) -> None:
+        self.set_background(message.detail)
+
+    @on(ImportFinished)
+    def _import_finished(self, message: ImportFinished) -> None:
+        self.import_problems.extend(message.problems)
+        text = f"imported {message.added} article(s)"
+        if message.skipped:
+            text += f", {message.skipped} already there"
+        if message.problems:
+            text += f"; {len(message.problems)} problem(s): {message.problems[0]}"
+        self.set_background("")
+        self.set_status(text)
+        self.post_message_to_screens(ArticlesChanged(None))
+        self._preannotate_pending()
+        self.warm_up(languages(self.store)[:4])
+
+    def _preannotate_pending(self) -> None:
+        """Pre-annotate, in the background, the articles no pipeline has seen yet."""
+        if self.preannotate_enabled and (pending := unannotated_ids(self.store)):
+            self.run_preannotate(pending)
+
+    @on(PreannotateProgress)
+    def _preannotate_progress(self, message: PreannotateProgress) -> None:
+        text = f"pre-annotating {message.done}/{message.total}" if message.total else "loading spaCy…"
+        if message.detail:
+            text += f" {message.detail}"
+        self.set_background(text)
+        if message.done:
+            self.post_message_to_screens(ArticlesChanged(None))
+
+    @on(PreannotateFinished)
+    def _preannotate_finished(self, message: PreannotateFinished) -> None:
+        self.set_background("")
+        if message.note:
+            self.set_status(message.note)
+        elif message.articles:
+            self.set_status(f"pre-annotation finished: {message.articles} article(s)")
+        self.post_message_to_screens(ArticlesChanged(None))
+
+    def post_message_to_screens(self, message: ArticlesChanged) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(ArticlesChanged(message.article_ids))
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.dialogs import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = "auto",
+             paths: Sequence[str | os.PathLike] = (), preannotate: bool = True) -> ParallaxApp:
+    """Open the database (creating it if needed) and build the app on it; the app closes it on exit."""
+    store = Store(Path(db_path), annotator=annotator)
+    return ParallaxApp(store, bidi=bidi, paths=[str(p) for p in paths], preannotate=preannotate,
+                       owns_store=True)

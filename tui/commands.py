@@ -1,0 +1,100 @@
+"""The command palette (ctrl+p): the screen's actions, the labels, and articles by title.
+
+Hits are built as :class:`textual.content.Content` from plain text and styled by
+offsets; Textual's own ``Matcher.highlight`` parses markup, which article titles
+must never go through.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from annotations.library import fts_query
+
+from .keymap import HELP_TEXT, display_keys
+from .widgets.article_list import safe_title
+
+ARTICLE_HITS = 20
+
+
+def highlight(matcher: Matcher, text: str) -> Content:
+    """``text`` as literal Content, with the matched characters styled."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style or "bold", offset, offset + 1)
+    return content
+
+
+class ParallaxCommands(Provider):
+    """Actions of the current screen, labels (in the reader) and articles."""
+
+    def _actions(self) -> list[tuple[str, str, str]]:
+        """(text, action, help) for each binding of the screen and the app, with its keys."""
+        screen = self.screen
+        out = []
+        seen = set()
+        keymap = getattr(self.app, "_keymap", {})
+        for node in (screen, self.app):
+            for binding in getattr(node, "BINDINGS", []):
+                if not binding.id or binding.id in seen:
+                    continue
+                seen.add(binding.id)
+                keys = display_keys(keymap.get(binding.id, binding.key))
+                text = f"{HELP_TEXT.get(binding.id, binding.description)}  ({keys})"
+                out.append((text, binding.action, node))
+        return out
+
+    def _run(self, action: str, node) -> None:
+        self.app.call_later(self.app.run_action, action, node)
+
+    def _labels(self) -> list[str]:
+        from .screens.reader import ReaderScreen
+
+        if not isinstance(self.screen, ReaderScreen):
+            return []
+        return self.app.store.labels()
+
+    def _set_label(self, label: str) -> None:
+        self.app.call_later(self.screen.set_label, label)
+
+    def _open(self, article_id: int) -> None:
+        self.app.call_later(self.app.open_articles, [article_id])
+
+    async def discover(self) -> Hits:
+        for text, action, node in self._actions():
+            yield DiscoveryHit(Content(text), partial(self._run, action, node), text=text)
+        for label in self._labels():
+            text = f"Label: {label}"
+            yield DiscoveryHit(Content(text), partial(self._set_label, label), text=text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, action, node in self._actions():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, highlight(matcher, text), partial(self._run, action, node), text=text)
+        for label in self._labels():
+            text = f"Label: {label}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, highlight(matcher, text), partial(self._set_label, label), text=text)
+        for article_id, title in self._find_articles(query):
+            text = f"Open: {safe_title(title)}"
+            score = max(matcher.match(text), 0.05)
+            yield Hit(score, highlight(matcher, text), partial(self._open, article_id), text=text,
+                      help=f"article {article_id}")
+
+    def _find_articles(self, query: str) -> list[tuple[int, str]]:
+        fts = fts_query(query)
+        if fts is None:
+            return []
+        return [(r["id"], r["title"]) for r in self.app.store.query(
+            "SELECT id, title FROM articles WHERE id IN "
+            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?) ORDER BY id",
+            (fts, ARTICLE_HITS))]

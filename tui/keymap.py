@@ -1,0 +1,160 @@
+"""Every key binding of the app, with an id, and remapping from the config's ``[keys]`` table.
+
+Bindings live here rather than in each screen so the help screen, the command
+palette and the config check all see one list. A user remaps a binding by id::
+
+    [keys]
+    "reader.accept" = "a,enter"
+    "reader.next_pane" = "tab,ctrl+l"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.binding import Binding
+
+APP_BINDINGS = [
+    Binding("q", "quit", "Quit", id="app.quit"),
+    Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
+    Binding("question_mark,f1", "help", "Help", id="app.help"),
+]
+
+LIBRARY_BINDINGS = [
+    Binding("slash", "focus_search", "Search", id="library.search"),
+    Binding("escape", "focus_list", "List", show=False, id="library.list"),
+    Binding("f", "focus_filters", "Filters", id="library.filters"),
+    Binding("ctrl+r", "clear_filters", "Reset", show=False, id="library.clear"),
+]
+
+# The library list's own keys (tui.widgets.article_list.ArticleList binds them):
+# (id, keys, description, action, shown in the footer).
+LIBRARY_LIST_BINDINGS = [
+    ("library.down", "down,j", "Next article", "cursor(1)", False),
+    ("library.up", "up,k", "Previous article", "cursor(-1)", False),
+    ("library.page_down", "pagedown", "Page down", "page(1)", False),
+    ("library.page_up", "pageup", "Page up", "page(-1)", False),
+    ("library.first", "home", "First article", "edge(0)", False),
+    ("library.last", "end", "Last article", "edge(1)", False),
+    ("library.mark", "space", "Mark", "toggle_mark", True),
+    ("library.open", "enter", "Open", "open", True),
+]
+LIBRARY_LIST_KEYS = [(binding_id, keys, description)
+                     for binding_id, keys, description, _, _ in LIBRARY_LIST_BINDINGS]
+
+READER_BINDINGS = [
+    Binding("j,down", "select(1)", "Next", priority=True, id="reader.next"),
+    Binding("k,up", "select(-1)", "Prev", show=False, priority=True, id="reader.prev"),
+    Binding("a", "accept", "Accept", id="reader.accept"),
+    Binding("x", "reject", "Reject", id="reader.reject"),
+    Binding("A", "accept_all", "Accept all", show=False, id="reader.accept_all"),
+    *[Binding(str(n), f"label_number({n})", f"Label {n}", show=False, id=f"reader.label_{n}")
+      for n in range(1, 10)],
+    Binding("l", "pick_label", "Label", id="reader.pick_label"),
+    Binding("u", "undo", "Undo", id="reader.undo"),
+    Binding("U", "redo", "Redo", show=False, id="reader.redo"),
+    Binding("d", "toggle_done", "Done", id="reader.done"),
+    Binding("n", "article(1)", "Next article", show=False, id="reader.next_article"),
+    Binding("p", "article(-1)", "Prev article", show=False, id="reader.prev_article"),
+    Binding("tab", "pane(1)", "Pane", show=False, priority=True, id="reader.next_pane"),
+    Binding("shift+tab", "pane(-1)", "Prev pane", show=False, priority=True, id="reader.prev_pane"),
+    Binding("left_square_bracket", "grow('start', 1)", "Start ←", show=False, id="reader.start_extend"),
+    Binding("right_square_bracket", "grow('start', -1)", "Start →", show=False, id="reader.start_shrink"),
+    Binding("left_curly_bracket", "grow('end', -1)", "End ←", show=False, id="reader.end_shrink"),
+    Binding("right_curly_bracket", "grow('end', 1)", "End →", show=False, id="reader.end_extend"),
+    Binding("w", "token(1)", "Token →", show=False, id="reader.token_next"),
+    Binding("b", "token(-1)", "Token ←", show=False, id="reader.token_prev"),
+    Binding("v", "mark", "Select from", show=False, id="reader.select_start"),
+    Binding("m", "make_span", "Make span", show=False, id="reader.make_span"),
+    Binding("D,delete", "delete_span", "Delete span", show=False, id="reader.delete"),
+    Binding("t", "tag_span", "Tag", show=False, id="reader.tag_span"),
+    Binding("T", "tag_article", "Tag article", show=False, id="reader.tag_article"),
+    Binding("e", "link_entity", "Link", show=False, id="reader.link"),
+    Binding("c", "copy('entity')", "Copy", show=False, id="reader.copy_entity"),
+    Binding("y", "copy('sentence')", "Copy sentence", show=False, id="reader.copy_sentence"),
+    Binding("Y", "copy('article')", "Copy article", show=False, id="reader.copy_article"),
+    Binding("B", "toggle_bidi", "Bidi", show=False, id="reader.bidi"),
+    Binding("escape", "back", "Library", id="reader.back"),
+]
+
+# Longer descriptions for the help screen, by binding id (the footer keeps the short ones).
+HELP_TEXT = {
+    "app.quit": "Quit (everything is already saved)",
+    "app.quit_now": "Quit at once",
+    "app.help": "This help",
+    "library.search": "Search titles and text",
+    "library.list": "Back to the list",
+    "library.filters": "Filters: language, status, label",
+    "library.clear": "Clear search and filters",
+    "library.mark": "Mark / unmark for opening side by side (up to 3)",
+    "library.open": "Open the marked articles (or the highlighted one)",
+    "reader.next": "Next entity",
+    "reader.prev": "Previous entity",
+    "reader.accept": "Accept the selected entity (then go to the next)",
+    "reader.reject": "Reject it: not an entity (then go to the next)",
+    "reader.accept_all": "Accept all remaining suggestions in the article",
+    **{f"reader.label_{n}": f"Set label number {n} (or make the selection a span with it)"
+       for n in range(1, 10)},
+    "reader.pick_label": "Pick a label by fuzzy search (a new name adds it)",
+    "reader.undo": "Undo the last decision",
+    "reader.redo": "Redo",
+    "reader.done": "Mark the article done (again: back in progress)",
+    "reader.next_article": "Next article in library order",
+    "reader.prev_article": "Previous article in library order",
+    "reader.next_pane": "Next pane",
+    "reader.prev_pane": "Previous pane",
+    "reader.start_extend": "Span start one token left (extend)",
+    "reader.start_shrink": "Span start one token right (shrink)",
+    "reader.end_shrink": "Span end one token left (shrink)",
+    "reader.end_extend": "Span end one token right (extend)",
+    "reader.token_next": "Token cursor: next token",
+    "reader.token_prev": "Token cursor: previous token",
+    "reader.select_start": "Start a selection at the token cursor",
+    "reader.make_span": "Make the selection a span (asks for a label)",
+    "reader.delete": "Delete the selected span (rejects a suggestion)",
+    "reader.tag_span": "Tag the selected entity",
+    "reader.tag_article": "Tag the article",
+    "reader.link": "Link the entity to a named identity (Avril Haines)",
+    "reader.copy_entity": "Copy the entity text",
+    "reader.copy_sentence": "Copy its sentence",
+    "reader.copy_article": "Copy the whole article",
+    "reader.bidi": "Right-to-left display: auto / on / off",
+    "reader.back": "Clear the selection, or back to the library",
+}
+
+ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS]
+
+
+def binding_ids() -> set[str]:
+    """Every id a user may remap in ``[keys]``."""
+    return {b.id for b in ALL_BINDINGS if b.id} | {i for i, _, _ in LIBRARY_LIST_KEYS}
+
+
+def keymap_from_config(keys: Mapping[str, str], source: str = "config") -> tuple[dict[str, str], list[str]]:
+    """Check a ``[keys]`` table: (the usable keymap, a message per entry that was ignored)."""
+    known = binding_ids()
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, value in keys.items():
+        if binding_id not in known:
+            problems.append(f"{source}: [keys] has an unknown binding id {binding_id!r} "
+                            "(see the help screen, ?, for the ids); ignored")
+            continue
+        parts = [p.strip() for p in str(value).split(",") if p.strip()]
+        if not parts:
+            problems.append(f"{source}: [keys] {binding_id!r} has no keys; ignored")
+            continue
+        keymap[binding_id] = ",".join(parts)
+    return keymap, problems
+
+
+def effective_keys(binding_id: str, default: str, keymap: Mapping[str, str]) -> str:
+    """The keys a binding answers to after remapping, for display."""
+    return keymap.get(binding_id, default)
+
+
+def display_keys(keys: str) -> str:
+    """Key names as a user types them: 'left_square_bracket' -> '['."""
+    names = {"left_square_bracket": "[", "right_square_bracket": "]", "left_curly_bracket": "{",
+             "right_curly_bracket": "}", "question_mark": "?", "slash": "/", "space": "space"}
+    return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))

@@ -1,0 +1,63 @@
+"""Messages the app's workers post from their threads (the only way they talk to the UI)."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from annotations.library import LibraryFilter
+
+
+@dataclass
+class PreannotateProgress(Message):
+    """Pre-annotation moved on; only the latest one matters, so queued ones merge."""
+
+    done: int
+    total: int
+    detail: str = ""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PreannotateProgress)
+
+
+@dataclass
+class PreannotateFinished(Message):
+    """Pre-annotation stopped: ``articles`` were annotated; ``note`` says why if it did not run."""
+
+    articles: int
+    note: str = ""
+
+
+@dataclass
+class ImportProgress(Message):
+    detail: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ImportProgress)
+
+
+@dataclass
+class ImportFinished(Message):
+    """An import (seeds or PATHS) is committed; ``problems`` are lines to show the user."""
+
+    added: int
+    skipped: int
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LibraryLoaded(Message):
+    """The ids matching a library query, in library order (``token`` drops stale answers)."""
+
+    token: int
+    flt: LibraryFilter
+    ids: array
+
+
+@dataclass
+class ArticlesChanged(Message):
+    """Spans of these articles changed outside the reader (pre-annotation, undo); None = all."""
+
+    article_ids: tuple[int, ...] | None = None

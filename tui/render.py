@@ -1,0 +1,87 @@
+"""Turn one laid-out display line into a Strip: gutter marker, alignment, span and cursor styles.
+
+Text comes only from the display-safe article text through Segments: nothing is parsed as
+markup, so ``[sic]`` or ``[link=...]`` in an article are shown as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from annotations.model import Span
+from tui import styles
+from tui.layout import LineLayout
+
+Range = tuple[int, int]
+_STATUS_RANK = {"rejected": 0, "suggested": 1, "accepted": 2, "corrected": 2}
+
+
+@dataclass(frozen=True)
+class LineMarks:
+    """What is drawn over one display line besides its text."""
+
+    spans: list[Span]  # spans overlapping the line
+    selected: Span | None  # the entity cursor (None in token mode)
+    highlights: list[Range]  # same-surface mentions overlapping the line
+    cursor: Range | None  # the token cursor
+    selection: Range | None  # the marked token range
+
+
+def top_span(offset: int, marks: LineMarks) -> Span | None:
+    """The span drawn at ``offset``: the selected one, else gold over suggestions, else innermost."""
+    top: Span | None = None
+    top_rank: tuple = ()
+    for span in marks.spans:
+        if span.start <= offset < span.end:
+            rank = (span is marks.selected, _STATUS_RANK.get(span.status, 1), span.start - span.end)
+            if top is None or rank > top_rank:
+                top, top_rank = span, rank
+    return top
+
+
+def style_at(offset: int, marks: LineMarks) -> Style:
+    """The style of the character at ``offset`` (to add to the widget's base style)."""
+    top = top_span(offset, marks)
+    highlighted = any(s <= offset < e for s, e in marks.highlights)
+    if top is not None:
+        key = styles.status_key(top.status, top.origin)
+        style = styles.span_style(top.label, key, top is marks.selected, highlighted)
+    else:
+        style = styles.HIGHLIGHT_STYLE if highlighted else Style()
+    if marks.selection is not None and marks.selection[0] <= offset < marks.selection[1]:
+        style += styles.TOKEN_SELECTION_STYLE
+    elif marks.cursor is not None and marks.cursor[0] <= offset < marks.cursor[1]:
+        style += styles.TOKEN_CURSOR_STYLE
+    return style
+
+
+def gutter_marker(layout: LineLayout, marks: LineMarks) -> str:
+    """▶ on the line of the selected span or token cursor, » on a line with a highlight."""
+    start = layout.line.start
+    end = max(layout.line.end, start + 1)
+    for range_ in (marks.selected and (marks.selected.start, marks.selected.end), marks.cursor):
+        if range_ and range_[0] < end and range_[1] > start:
+            return styles.GUTTER_CURSOR
+    return styles.GUTTER_HIGHLIGHT if marks.highlights else " "
+
+
+def render_strip(layout: LineLayout, marks: LineMarks, base: Style) -> Strip:
+    """The Strip for one display line: gutter, then clusters at their x, styles merged in runs."""
+    gutter = gutter_marker(layout, marks).ljust(styles.GUTTER_WIDTH)
+    segments = [Segment(gutter, base + styles.GUTTER_STYLE)]
+    x = 0
+    for cluster in layout.clusters:
+        if cluster.x > x:
+            segments.append(Segment(" " * (cluster.x - x), base))
+        style = base + style_at(cluster.start, marks)
+        previous = segments[-1]
+        if len(segments) > 1 and previous.style == style and cluster.x <= x:
+            segments[-1] = Segment(previous.text + cluster.text, style)
+        else:
+            segments.append(Segment(cluster.text, style))
+        x = cluster.x + cluster.cells
+    return Strip(segments)

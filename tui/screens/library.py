@@ -1,0 +1,208 @@
+"""The library: every article as a row, searchable and filterable, with overall progress.
+
+The matching ids come from a thread worker (:meth:`ParallaxApp.run_library_query`);
+the list widget reads the columns of only the rows on screen.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Select, Static
+
+from annotations import library
+from annotations.library import LibraryFilter
+from annotations.text import display_safe
+
+from ..bidi import resolve_mode
+from ..keymap import LIBRARY_BINDINGS
+from ..messages import ArticlesChanged, LibraryLoaded
+from ..widgets.article_list import ArticleList, header_text
+from ..widgets.status_bar import StatusBar
+
+STATUS_OPTIONS = [("to do", "todo"), ("in progress", "in_progress"), ("done", "done"),
+                  ("rejected", "rejected"), ("ignored", "ignored")]
+
+
+class LibraryScreen(Screen):
+    """Search, filter, mark and open articles."""
+
+    BINDINGS = list(LIBRARY_BINDINGS)
+    AUTO_FOCUS = "ArticleList"
+
+    def __init__(self, state: dict | None = None) -> None:
+        super().__init__()
+        state = state or {}
+        self._initial = state
+        self._token = 0
+        self._loaded_filter: LibraryFilter | None = None
+        self._keep: int | None = state.get("cursor") if isinstance(state.get("cursor"), int) else None
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        store = self.app.store
+        state = self._initial
+        langs = library.languages(store)
+        labels = store.labels()
+        with Horizontal(id="filters"):
+            yield Input(value=str(state.get("search") or ""), placeholder="/ search titles and text",
+                        id="search", compact=True)
+            yield Select([(Content(display_safe(lang)), lang) for lang in langs], prompt="language",
+                         id="lang", compact=True, value=_pick(state.get("lang"), langs))
+            yield Select(STATUS_OPTIONS, prompt="status", id="status", compact=True,
+                         value=_pick(state.get("status"), [v for _, v in STATUS_OPTIONS]))
+            yield Select([(Content(lab), lab) for lab in labels], prompt="label", id="label",
+                         compact=True, value=_pick(state.get("label"), labels))
+        yield Static(id="list-header", markup=False)
+        yield ArticleList(self._fetch_rows, id="articles")
+        with Horizontal(id="progress-row"):
+            yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
+            yield Static(id="progress-text", markup=False)
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ArticleList).reorder = resolve_mode(self.app.bidi)
+        self.refresh_progress()
+        self.run_query()
+
+    def on_resize(self) -> None:
+        self.query_one("#list-header", Static).update(
+            Content(header_text(self.query_one(ArticleList).size.width or self.size.width)))
+
+    # -- data --------------------------------------------------------------------------
+
+    def _fetch_rows(self, ids: list[int]) -> list[library.LibraryRow]:
+        return library.rows(self.app.store, ids)
+
+    def current_filter(self) -> LibraryFilter:
+        def value(select_id: str) -> str | None:
+            v = self.query_one(f"#{select_id}", Select).value
+            return v if isinstance(v, str) else None
+
+        return LibraryFilter(search=self.query_one("#search", Input).value, lang=value("lang"),
+                             status=value("status"), label=value("label"))
+
+    def current_ids(self) -> list[int] | None:
+        if self._loaded_filter is None:
+            return None
+        return list(self.query_one(ArticleList).ids)
+
+    def run_query(self) -> None:
+        """Ask a worker for the ids matching the search and filters; the cursor stays put."""
+        self._token += 1
+        articles = self.query_one(ArticleList)
+        if articles.highlighted is not None:
+            self._keep = articles.highlighted
+        self.app.run_library_query(self, self._token, self.current_filter())
+
+    @on(LibraryLoaded)
+    def _loaded(self, message: LibraryLoaded) -> None:
+        if message.token != self._token:
+            return  # an older query answered late
+        self._loaded_filter = message.flt
+        articles = self.query_one(ArticleList)
+        articles.set_ids(message.ids, keep=self._keep)
+        self._update_counts(message.ids)
+
+    def refresh_progress(self) -> None:
+        progress = library.progress(self.app.store)
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(progress.total, 1), progress=progress.done)
+        self._progress = progress
+        ids = self.query_one(ArticleList).ids if self._loaded_filter else None
+        self._update_counts(ids)
+
+    def _update_counts(self, ids: array | None) -> None:
+        progress = getattr(self, "_progress", None)
+        if progress is None:
+            return
+        text = f" {progress.done}/{progress.total} done · {progress.in_progress} in progress"
+        if ids is not None and self._loaded_filter and self._loaded_filter != LibraryFilter():
+            text += f" · {len(ids):,} match"
+        marked = len(self.query_one(ArticleList).marked)
+        if marked:
+            text += f" · {marked} marked"
+        self.query_one("#progress-text", Static).update(Content(text))
+
+    @on(ArticlesChanged)
+    def _articles_changed(self, message: ArticlesChanged) -> None:
+        articles = self.query_one(ArticleList)
+        articles.invalidate(message.article_ids)
+        self._refresh_languages()
+        self.refresh_progress()
+        self.run_query()
+
+    def _refresh_languages(self) -> None:
+        select = self.query_one("#lang", Select)
+        langs = library.languages(self.app.store)
+        current = select.value
+        select.set_options([(Content(display_safe(lang)), lang) for lang in langs])
+        if isinstance(current, str) and current in langs:
+            select.value = current
+
+    def on_screen_resume(self) -> None:
+        self.query_one(ArticleList).reorder = resolve_mode(self.app.bidi)  # B may have changed it
+        self.post_message(ArticlesChanged(None))
+
+    # -- events ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def _filters_changed(self) -> None:
+        self.run_query()
+        self.app.save_session()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one(ArticleList).focus()
+
+    @on(ArticleList.Opened)
+    def _open(self, message: ArticleList.Opened) -> None:
+        message.stop()
+        self.app.open_articles(message.article_ids)
+        message.article_list.clear_marks()
+
+    @on(ArticleList.Highlighted)
+    def _highlighted(self, message: ArticleList.Highlighted) -> None:
+        if message.article_id is not None:
+            self._keep = message.article_id
+        self.app.save_session()
+
+    @on(ArticleList.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._update_counts(None)
+
+    def session_state(self) -> dict:
+        flt = self.current_filter()
+        return {"search": flt.search, "lang": flt.lang, "status": flt.status, "label": flt.label,
+                "cursor": self.query_one(ArticleList).highlighted}
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(ArticleList).focus()
+
+    def action_focus_filters(self) -> None:
+        self.query_one("#lang", Select).focus()
+
+    def action_clear_filters(self) -> None:
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#search", Input).value = ""
+            for select in self.query(Select):
+                select.clear()
+        self.run_query()
+        self.app.save_session()
+
+
+def _pick(value: object, allowed: list[str]):
+    return value if isinstance(value, str) and value in allowed else Select.NULL

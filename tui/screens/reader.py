@@ -1,0 +1,300 @@
+"""The reader: one to three articles side by side, with a legend and a details bar.
+
+Navigation, panes, highlights and the session live here; the decisions (accept,
+label, boundaries, tags, links...) are in :mod:`tui.screens.reader_actions`.
+Selecting an entity lights up every mention of the same folded surface form in
+all open panes, and the other panes scroll to their first mention.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from annotations import library
+from annotations.model import Article, Span
+from annotations.text import display_safe, fold
+
+from ..keymap import READER_BINDINGS
+from ..messages import ArticlesChanged
+from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
+from ..widgets.article_view import ArticleView
+from ..widgets.status_bar import StatusBar
+from .reader_actions import ReaderActions
+
+SURFACE_PREVIEW = 60
+
+
+def surface(article: Article, start: int, end: int, limit: int = SURFACE_PREVIEW) -> str:
+    """A span's text for the status and details bars: one line, display-safe, shortened."""
+    text = " ".join(article.text[start:end].split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return display_safe(text)
+
+
+class Pane(Vertical):
+    """One open article: a title line and its ArticleView."""
+
+    def __init__(self, article: Article, spans: list[Span], *, bidi: str) -> None:
+        super().__init__(classes="pane")
+        self.article = article
+        self.closing = False  # set while it is being replaced, so it no longer counts as open
+        self.view = ArticleView(article, spans, bidi=bidi)
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="pane-title", markup=False)
+        yield self.view
+
+    def show_title(self, row: library.LibraryRow | None) -> None:
+        """Status, counts, language and title; the title is article text: Content, display-safe."""
+        title = visual_title(self.article.title, 200, reorder=self.view.reorders)
+        if row is None:
+            text = title
+        else:
+            text = (f"{STATUS_WORDS.get(row.status, row.status)} ✓{row.accepted} ✗{row.rejected} "
+                    f"?{row.suggested} {display_safe(row.lang)} · {title}")
+        self.query_one(".pane-title", Static).update(Content(text))
+
+    def on_click(self, event: Click) -> None:
+        self.view.focus()
+
+
+class ReaderScreen(ReaderActions, Screen):
+    """Annotate the open articles; every decision is committed before it is shown as saved."""
+
+    BINDINGS = list(READER_BINDINGS)
+
+    def __init__(self, article_ids: list[int], *, state: dict | None = None) -> None:
+        super().__init__()
+        self.article_ids = list(article_ids)
+        self._state = state or {}
+        active = self._state.get("active", 0)
+        self._active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
+        self._restore_active = self._active  # focus events during mount move _active
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            for article_id in self.article_ids:
+                yield self._make_pane(article_id)
+        yield Static(id="legend", markup=False)
+        yield Static(id="details", markup=False)
+        yield StatusBar()
+        yield Footer()
+
+    def _make_pane(self, article_id: int) -> Pane:
+        store = self.app.store
+        return Pane(store.article(article_id), store.spans(article_id), bidi=self.app.bidi)
+
+    def on_mount(self) -> None:
+        for pane in self.panes:
+            self._refresh_title(pane)
+        self.call_after_refresh(self._restore)
+
+    def _restore(self) -> None:
+        """Put each pane's cursor back where the session left it, then focus the active pane."""
+        saved = {p.get("article"): p for p in self._state.get("panes", []) if isinstance(p, dict)}
+        for pane in self.panes:
+            where = saved.get(pane.article.id)
+            if where and isinstance(where.get("span"), list) and len(where["span"]) == 2:
+                start, end = where["span"]
+                for span in pane.view.spans:
+                    if (span.start, span.end) == (start, end):
+                        pane.view.select_key(span.key)
+                        break
+        panes = self.panes
+        if panes:
+            panes[min(self._restore_active, len(panes) - 1)].view.focus()
+        self._show_selection()
+
+    @property
+    def panes(self) -> list[Pane]:
+        return [pane for pane in self.query(Pane) if not pane.closing]
+
+    @property
+    def active_pane(self) -> Pane | None:
+        panes = self.panes
+        if not panes:
+            return None
+        focused = self.focused
+        for pane in panes:
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                return pane
+        return panes[min(self._active, len(panes) - 1)]
+
+    @property
+    def active_view(self) -> ArticleView | None:
+        pane = self.active_pane
+        return pane.view if pane is not None else None
+
+    def _refresh_title(self, pane: Pane) -> None:
+        rows = library.rows(self.app.store, [pane.article.id])
+        pane.show_title(rows[0] if rows else None)
+
+    def refresh_articles(self, article_ids: tuple[int, ...] | list[int] | None, *,
+                         select: tuple[str, int] | None = None) -> None:
+        """Read the spans of these open articles again (None: all of them) after a change."""
+        store = self.app.store
+        for pane in self.panes:
+            if article_ids is None or pane.article.id in article_ids:
+                pane.view.set_spans(store.spans(pane.article.id))
+                if select is not None and pane is self.active_pane:
+                    pane.view.select_key(select)
+                self._refresh_title(pane)
+        self._show_selection()
+
+    @on(ArticlesChanged)
+    def _articles_changed(self, message: ArticlesChanged) -> None:
+        self.refresh_articles(message.article_ids)
+
+    # -- selection and highlights ----------------------------------------------------------
+
+    def on_descendant_focus(self) -> None:
+        panes = self.panes
+        active = self.active_pane
+        for index, pane in enumerate(panes):
+            pane.set_class(pane is active, "-active")
+            if pane is active:
+                self._active = index
+        self._show_selection()
+        self.app.save_session()
+
+    @on(ArticleView.SpanSelected)
+    def _span_selected(self, message: ArticleView.SpanSelected) -> None:
+        if message.view is self.active_view:
+            self._show_selection()
+            self.app.save_session()
+
+    @on(ArticleView.SelectionChanged)
+    def _selection_changed(self, message: ArticleView.SelectionChanged) -> None:
+        if message.view is self.active_view and message.selection is not None:
+            start, end = message.selection
+            article = message.view.article
+            self.app.set_status(f"selection: '{surface(article, start, end)}' "
+                                "(m makes it a span, 1-9 with that label, escape cancels)")
+
+    def _show_selection(self) -> None:
+        """Details bar and legend for the active pane; same-surface highlights in every pane."""
+        view = self.active_view
+        span = view.selected_span if view is not None else None
+        self.query_one("#details", Static).update(self._details(view, span))
+        if view is not None:
+            self.query_one("#legend", Static).update(view.legend_content())
+        folded = fold(view.article.text[span.start:span.end]) if span is not None else None
+        for pane in self.panes:
+            count = pane.view.highlight_surface(folded)
+            if pane.view is not view and count:
+                pane.view.scroll_to_first_highlight()
+
+    def _details(self, view: ArticleView | None, span: Span | None) -> Content:
+        if view is None:
+            return Content("")
+        if span is None:
+            return Content("no entity selected · w/b token cursor, v select, m make a span · ? help")
+        store = self.app.store
+        origin = span.origin + (f" ({span.source})" if span.source else "")
+        entity = ""
+        if span.entity_id is not None:
+            found = store.entity(span.entity_id)
+            entity = f" · entity: {found['name']}" if found else ""
+        tags = f" · tags: {', '.join(span.tags)}" if span.tags else ""
+        first = f"{span.label} · {span.status} · '{surface(view.article, span.start, span.end)}'{entity}"
+        second = f"origin: {origin}{tags}"
+        return Content(display_safe(first) + "\n" + display_safe(second))
+
+    # -- navigation actions ------------------------------------------------------------------
+
+    def action_select(self, step: int) -> None:
+        view = self.active_view
+        if view is None:
+            return
+        if view.token_mode:
+            view.token_mode = False
+        if not view.spans:
+            self.app.set_status("no entities here: w/b move the token cursor, v starts a selection")
+            return
+        view.select_next() if step > 0 else view.select_prev()
+
+    def action_pane(self, step: int) -> None:
+        panes = self.panes
+        if len(panes) < 2:
+            return
+        index = panes.index(self.active_pane)
+        panes[(index + step) % len(panes)].view.focus()
+
+    async def action_article(self, step: int) -> None:
+        """Replace the active pane's article with the next/previous one in library order."""
+        pane = self.active_pane
+        if pane is None:
+            return
+        current = pane.article.id
+        target = self._neighbour(current, step)
+        if target is None:
+            self.app.set_status("no next article" if step > 0 else "no previous article")
+            return
+        panes_box = self.query_one("#panes", Horizontal)
+        index = self.panes.index(pane)
+        new = self._make_pane(target)
+        pane.closing = True
+        await panes_box.mount(new, before=pane)
+        await pane.remove()
+        self.article_ids[index] = target
+        self._refresh_title(new)
+        new.view.focus()
+        self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
+        self.app.save_session()
+
+    def _neighbour(self, article_id: int, step: int) -> int | None:
+        """The next article in the library's order that is not already open."""
+        order = self.app.library_order()
+        open_ids = {p.article.id for p in self.panes}
+        if order and article_id in order:
+            index = order.index(article_id) + step
+            while 0 <= index < len(order):
+                if order[index] not in open_ids:
+                    return order[index]
+                index += step
+            return None
+        candidate = article_id
+        while (candidate := library.adjacent_id(self.app.store, candidate, step)) is not None:
+            if candidate not in open_ids:
+                return candidate
+        return None
+
+    def action_back(self) -> None:
+        view = self.active_view
+        if view is not None and (view.selection is not None or view.token_mode):
+            if view.selection is not None:
+                view.clear_selection()
+            else:
+                view.token_mode = False
+            self.app.set_status("selection cleared")
+            return
+        self.app.pop_screen()
+        self.app.save_session()
+
+    def action_toggle_bidi(self) -> None:
+        modes = ("auto", "on", "off")
+        self.app.bidi = modes[(modes.index(self.app.bidi) + 1) % len(modes)]
+        reorders = [pane.view.set_bidi(self.app.bidi) for pane in self.panes]
+        for pane in self.panes:
+            self._refresh_title(pane)
+        how = "reordered by Parallax" if any(reorders) else "left to the terminal"
+        self.app.set_status(f"bidi: {self.app.bidi} (right-to-left lines {how})")
+
+    def session_state(self) -> dict:
+        panes = []
+        for pane in self.panes:
+            span = pane.view.selected_span
+            panes.append({"article": pane.article.id,
+                          "span": [span.start, span.end] if span is not None else None})
+        active = self.active_pane
+        return {"articles": [p["article"] for p in panes], "panes": panes,
+                "active": self.panes.index(active) if active is not None else 0}

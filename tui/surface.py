@@ -1,0 +1,51 @@
+"""Find every place an article mentions a surface form, compared under annotations.text.fold.
+
+fold() changes lengths (it drops harakat, collapses spaces), so instead of searching a folded
+copy we turn the folded form into a pattern over the stored text and check each match with
+fold(): offsets stay stored offsets and a 1 MB article is searched by the regex engine.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from annotations.text import fold
+
+_MARKS = "[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*"  # harakat and tatweel, dropped by fold()
+_VARIANTS = {
+    "\u0627": "[\u0627\u0622\u0623\u0625\u0671]",  # alef and its hamza/madda/wasla forms
+    "\u064a": "[\u064a\u0649]",  # ya, alef maqsura
+    "\u0647": "[\u0647\u0629]",  # ha, ta marbuta
+}
+_ARABIC = re.compile("[\u0600-\u06ff]")
+# Arabic attaches conjunctions, prepositions and the article to the next word ("وباريس").
+_PROCLITIC = "(?:[\u0648\u0641\u0628\u0644\u0643]{1,2}|[\u0648\u0641\u0628\u0643]?\u0627\u0644|\u0644\u0644)?"
+MAX_MATCHES = 10_000
+
+
+@lru_cache(maxsize=64)
+def _pattern(folded: str) -> re.Pattern[str]:
+    parts = []
+    for char in folded:
+        if char == " ":
+            parts.append(r"\s+")
+        else:
+            parts.append(_VARIANTS.get(char, re.escape(char)) + _MARKS)
+    body = "".join(parts)
+    prefix = _PROCLITIC if _ARABIC.search(folded) else ""
+    return re.compile(rf"(?<!\w){prefix}({body})(?!\w)", re.IGNORECASE)
+
+
+def find_surface(text: str, folded: str) -> list[tuple[int, int]]:
+    """(start, end) of each whole-word occurrence of ``folded`` in ``text``, in order."""
+    if not folded.strip():
+        return []
+    found = []
+    for match in _pattern(folded).finditer(text):
+        start, end = match.span(1)
+        if fold(text[start:end]) == folded:
+            found.append((start, end))
+            if len(found) >= MAX_MATCHES:
+                break
+    return found

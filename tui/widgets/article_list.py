@@ -1,0 +1,271 @@
+"""The library's article list: a Line-API view over an id list, with no widget per article.
+
+The list holds only the matching ids (from :func:`annotations.library.matching_ids`);
+the columns of the rows on screen are fetched through a callback when a line is
+rendered, and cached until :meth:`ArticleList.invalidate`. 100,000 articles cost
+one array of ints.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from textual import events
+from textual.binding import Binding
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotations.library import LibraryRow
+from annotations.text import display_safe
+
+from ..bidi import embedding_levels, first_strong_is_rtl, has_rtl, mirror, visual_order
+from ..keymap import LIBRARY_LIST_BINDINGS
+from ..layout import clusters_of
+
+STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done",
+                "rejected": "rejected", "ignored": "ignored"}
+LANG_W, COUNTS_W, STATUS_W = 3, 16, 11
+
+
+def counts_text(row: LibraryRow) -> str:
+    """Span counts as a fixed-width column: accepted, rejected, open suggestions."""
+    return f"✓{row.accepted:<4} ✗{row.rejected:<3} ?{row.suggested:<4}"
+
+
+def header_text(width: int) -> str:
+    """The column heading matching :meth:`ArticleList.render_line`."""
+    title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - 3)
+    return ("  " + "title".ljust(title_w) + " " + "la".ljust(LANG_W) + "✓ok   ✗no  ?open   "[:COUNTS_W]
+            + " " + "status".ljust(STATUS_W))[:width]
+
+
+def safe_title(title: str) -> str:
+    """A title on one line, terminal-safe: controls shown as placeholders, no newlines."""
+    return display_safe(" ".join(title.split()))
+
+
+def visual_title(title: str, width: int | None = None, *, reorder: bool = False) -> str:
+    """A safe title cut to ``width`` cells, in visual order when the app reorders RTL text.
+
+    The cut is made on the logical text (an RTL title keeps its beginning, and the
+    ellipsis lands at its visual end), then grapheme clusters are reordered.
+    """
+    text = safe_title(title)
+    if width is not None:
+        text = Content(text).truncate(width, ellipsis=True).plain
+    if not reorder or not has_rtl(text):
+        return text
+    clusters = clusters_of(text, 0, len(text))
+    levels = embedding_levels(text, first_strong_is_rtl(text))
+    cluster_levels = [levels[start] for start, _, _ in clusters]
+    parts = []
+    for index in visual_order(cluster_levels):
+        start, end, _ = clusters[index]
+        chunk = text[start:end]
+        parts.append(mirror(chunk[0]) + chunk[1:] if cluster_levels[index] % 2 else chunk)
+    return "".join(parts)
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """A cursor over the articles matching the library query; space marks, enter opens."""
+
+    COMPONENT_CLASSES = {"article-list--cursor", "article-list--marked", "article-list--done",
+                         "article-list--dim"}
+
+    DEFAULT_CSS = """
+    ArticleList { background: $surface; }
+    ArticleList > .article-list--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
+    ArticleList > .article-list--marked { text-style: bold; color: $accent; }
+    ArticleList > .article-list--done { color: $success; }
+    ArticleList > .article-list--dim { color: $text-muted; }
+    """
+
+    BINDINGS = [Binding(keys, action, description, show=show, id=binding_id)
+                for binding_id, keys, description, action, show in LIBRARY_LIST_BINDINGS]
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved onto an article (None when the list is empty)."""
+
+        article_list: ArticleList
+        article_id: int | None
+
+    @dataclass
+    class Opened(Message):
+        """The annotator asked to open these articles (marked ones, or the highlighted one)."""
+
+        article_list: ArticleList
+        article_ids: list[int]
+
+    @dataclass
+    class MarksChanged(Message):
+        article_list: ArticleList
+        marked: list[int]
+
+    def __init__(self, fetch: Callable[[list[int]], list[LibraryRow]], *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._fetch = fetch
+        self.ids: array = array("q")
+        self.marked: dict[int, None] = {}  # an ordered set: open in marking order
+        self._rows: dict[int, LibraryRow] = {}
+        self.reorder = False  # put right-to-left titles in visual order (the app's bidi mode)
+
+    # -- data ------------------------------------------------------------------
+
+    def set_ids(self, ids: array, *, keep: int | None = None) -> None:
+        """Show a new result; the cursor stays on article ``keep`` if it is still there."""
+        self.ids = ids
+        self._rows.clear()
+        self.virtual_size = Size(self.size.width, len(ids))
+        index = 0
+        if keep is not None:
+            try:
+                index = ids.index(keep)
+            except ValueError:
+                index = 0
+        self.cursor = min(index, max(0, len(ids) - 1))
+        self.refresh()
+
+    def invalidate(self, article_ids: Iterable[int] | None = None) -> None:
+        """Forget cached rows (all, or some) so counts and statuses are read again."""
+        if article_ids is None:
+            self._rows.clear()
+        else:
+            for article_id in article_ids:
+                self._rows.pop(article_id, None)
+        self.refresh()
+
+    @property
+    def highlighted(self) -> int | None:
+        return self.ids[self.cursor] if 0 <= self.cursor < len(self.ids) else None
+
+    def row(self, article_id: int) -> LibraryRow | None:
+        if article_id not in self._rows:
+            self._load([article_id])
+        return self._rows.get(article_id)
+
+    def _load(self, wanted: list[int]) -> None:
+        missing = [i for i in wanted if i not in self._rows]
+        if missing:
+            if len(self._rows) > 5000:
+                self._rows.clear()
+            for row in self._fetch(missing):
+                self._rows[row.id] = row
+
+    # -- cursor ----------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.ids) - 1)) if self.ids else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, x_axis=False, immediate=True)
+        self.post_message(self.Highlighted(self, self.highlighted))
+
+    def refresh_line(self, index: int) -> None:
+        y = index - round(self.scroll_offset.y)
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def action_cursor(self, step: int) -> None:
+        self.cursor += step
+
+    def action_page(self, step: int) -> None:
+        self.cursor += step * max(1, self.size.height - 1)
+
+    def action_edge(self, end: int) -> None:
+        self.cursor = len(self.ids) - 1 if end else 0
+
+    def action_toggle_mark(self) -> None:
+        article_id = self.highlighted
+        if article_id is None:
+            return
+        if article_id in self.marked:
+            del self.marked[article_id]
+        else:
+            self.marked[article_id] = None
+        self.post_message(self.MarksChanged(self, list(self.marked)))
+        self.cursor += 1
+
+    def action_open(self) -> None:
+        ids = list(self.marked) or ([self.highlighted] if self.highlighted is not None else [])
+        if ids:
+            self.post_message(self.Opened(self, ids))
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.post_message(self.MarksChanged(self, []))
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        index = event.y + round(self.scroll_offset.y)
+        if 0 <= index < len(self.ids):
+            self.cursor = index
+            if event.chain >= 2:
+                self.post_message(self.Opened(self, [self.ids[index]]))
+
+    # -- rendering ---------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.ids))
+
+    def render_line(self, y: int) -> Strip:
+        top = round(self.scroll_offset.y)
+        index = top + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= len(self.ids):
+            return Strip.blank(width, base)
+        self._load(list(self.ids[top:top + self.size.height]))
+        row = self._rows.get(self.ids[index])
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("article-list--cursor")
+        if row is None:
+            return Strip([Segment("  …", style)]).crop_extend(0, width, style)
+        return Strip(self._row_segments(row, index == self.cursor, width, style), None) \
+            .crop_extend(0, width, style)
+
+    def _row_segments(self, row: LibraryRow, is_cursor: bool, width: int, style: RichStyle) -> list[Segment]:
+        title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - 3)
+        marked = row.id in self.marked
+        lead = ("▶" if is_cursor else " ") + ("●" if marked else " ")
+        title = Content(visual_title(row.title, title_w, reorder=self.reorder)).truncate(title_w, pad=True)
+        title_style = style
+        if marked:
+            title_style = style + self.get_component_rich_style("article-list--marked")
+        status_style = style
+        if row.status == "done":
+            status_style = style + self.get_component_rich_style("article-list--done")
+        elif row.status == "todo" and not is_cursor:
+            status_style = style + self.get_component_rich_style("article-list--dim")
+        lang = Content(display_safe(row.lang)).truncate(LANG_W, pad=True)
+        return [
+            Segment(lead, title_style),
+            *title.render_segments(title_style_for(title_style)),
+            Segment(" ", style),
+            *lang.render_segments(title_style_for(style)),
+            Segment(" " + counts_text(row)[:COUNTS_W].ljust(COUNTS_W) + " ", style),
+            Segment(STATUS_WORDS.get(row.status, row.status).ljust(STATUS_W), status_style),
+        ]
+
+
+def title_style_for(rich_style: RichStyle):
+    """A Textual style for rendering Content on top of a Rich style."""
+    from textual.style import Style
+
+    return Style.from_rich_style(rich_style)

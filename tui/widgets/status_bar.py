@@ -1,0 +1,35 @@
+"""The one-line status bar: the last thing saved or said on the left, background work on the right."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from annotations.text import display_safe
+
+
+class StatusBar(Horizontal):
+    """Shows app.status and app.background; the app pushes updates into every StatusBar."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; }
+    StatusBar > #status-message { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusBar > #status-background { width: auto; max-width: 50%; height: 1; text-wrap: nowrap;
+                                       text-overflow: ellipsis; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-message", markup=False)
+        yield Static(id="status-background", markup=False)
+
+    def on_mount(self) -> None:
+        app = self.app
+        self.show(getattr(app, "status", ""), getattr(app, "background", ""))
+
+    def show(self, message: str, background: str) -> None:
+        """Both texts may contain article text: shown as plain, display-safe Content."""
+        self.query_one("#status-message", Static).update(Content(display_safe(" ".join(message.split()))))
+        self.query_one("#status-background", Static).update(
+            Content(display_safe(" ".join(background.split())) + (" " if background else "")))

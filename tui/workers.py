@@ -1,0 +1,107 @@
+"""The app's background work: imports, pre-annotation and library queries, each in a thread.
+
+Every worker opens its own Store (a connection belongs to its thread), reports
+with typed messages from :mod:`tui.messages`, and fails into the one handler,
+:meth:`WorkersMixin.on_worker_state_changed`.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from annotations.library import LibraryFilter, matching_ids
+from annotations.store import Store
+
+from .messages import ImportFinished, ImportProgress, LibraryLoaded, PreannotateFinished, PreannotateProgress
+
+GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
+               "warmup": "loading the tokenizers"}
+
+
+class ImportCancelled(Exception):
+    """Raised from the import's progress callback when the app is quitting."""
+
+
+class WorkersMixin:
+    """Mixed into ParallaxApp: needs ``db_path``, ``store`` and the status methods."""
+
+    def _worker_store(self, *, readonly: bool = False) -> Store:
+        return Store(self.db_path, annotator=self.store.annotator, readonly=readonly,
+                     config=self.store.config)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def run_import(self, paths: tuple[str, ...] = (), *, seeds: bool = False) -> None:
+        """Import PATHS (or the bundled seeds) in one thread, then start pre-annotation."""
+        from annotations import importer
+
+        worker = get_current_worker()
+        self.post_message(ImportProgress("importing the seed articles" if seeds
+                                         else f"importing {len(paths)} path(s)"))
+
+        def on_progress(report: importer.ImportReport) -> None:
+            if worker.is_cancelled:
+                raise ImportCancelled  # stops the import; batches stored so far stay
+            self.post_message(ImportProgress(f"importing: {report.imported} article(s)"))
+
+        with self._worker_store() as store:
+            try:
+                if seeds:
+                    report = importer.import_seeds(store, on_progress=on_progress)
+                else:
+                    report = importer.import_paths(store, list(paths), on_progress=on_progress)
+            except ImportCancelled:
+                return
+        self.post_message(ImportFinished(report.imported, report.duplicates,
+                                         [str(p) for p in report.problems]))
+
+    @work(thread=True, exclusive=True, group="preannotate", exit_on_error=False)
+    def run_preannotate(self, article_ids: list[int] | None = None) -> None:
+        """Run the spaCy pipelines over these articles (not pre-annotated yet); the UI stays usable."""
+        worker = get_current_worker()
+        try:
+            from annotations.nlp.preannotate import preannotate
+        except ImportError as exc:
+            self.post_message(PreannotateFinished(0, f"pre-annotation is not available ({exc}); "
+                                                     "articles can still be annotated by hand"))
+            return
+
+        def on_progress(done: int, total: int, message: str = "") -> None:
+            self.post_message(PreannotateProgress(done, total, message))
+
+        report = preannotate(self.db_path, annotator=self.store.annotator, on_progress=on_progress,
+                             should_stop=lambda: worker.is_cancelled, article_ids=article_ids)
+        note = "; ".join(report.warnings)
+        if report.stopped:
+            note = "pre-annotation stopped; it carries on at the next start"
+        self.post_message(PreannotateFinished(report.articles, note))
+
+    @work(thread=True, exclusive=True, group="warmup", exit_on_error=False)
+    def warm_up(self, langs: list[str]) -> None:
+        """Load spaCy's tokenizers before the first article opens (importing spaCy takes seconds
+        and would otherwise compete with the reader as it opens)."""
+        from annotations.nlp.tokens import blank_nlp
+
+        for lang in langs:
+            if get_current_worker().is_cancelled:
+                return
+            blank_nlp(lang)
+
+    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
+    def run_library_query(self, target: MessagePump, token: int, flt: LibraryFilter) -> None:
+        """The ids matching the library's search and filters (FTS on a big corpus takes a while)."""
+        with self._worker_store(readonly=True) as store:
+            ids = matching_ids(store, flt)
+        target.post_message(LibraryLoaded(token, flt, ids))
+
+    @on(Worker.StateChanged)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported (the app keeps running)."""
+        if event.state != WorkerState.ERROR:
+            return
+        what = GROUP_NAMES.get(event.worker.group, event.worker.name)
+        error = event.worker.error
+        self.log.error(f"{what} failed", error)
+        self.set_background("")
+        self.set_status(f"{what} failed: {error}")
