@@ -7,7 +7,7 @@ with typed messages from :mod:`tui.messages`, and fails into the one handler,
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -95,9 +95,12 @@ class WorkersMixin:
             ids = matching_ids(store, flt)
         target.post_message(LibraryLoaded(token, flt, ids))
 
-    @on(Worker.StateChanged)
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place a failed worker is reported (the app keeps running)."""
+        """The one place a failed worker is reported (the app keeps running).
+
+        Dispatched by its name: an ``@on`` decorator in this mixin (not a MessagePump) would
+        never be registered, and failures would pass silently.
+        """
         if event.state != WorkerState.ERROR:
             return
         what = GROUP_NAMES.get(event.worker.group, event.worker.name)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..model import SpanRecord
 from ..store import Store
+from . import import_spacy
 from .memory import MemoryIndex, memory_forms
 from .pieces import split_text
 from .pipelines import load_pipeline, pipeline_source, resolve_pipelines
@@ -72,6 +73,7 @@ def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str]
     """
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
+    import_spacy()  # before any lazy `from spacy... import` below, which may run in a thread
     store = Store(db_path, annotator=annotator)
     try:
         run = _Run(store, n_process=n_process, batch_size=batch_size, on_progress=on_progress,

@@ -10,14 +10,15 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 
+from . import import_spacy
+
 _lock = threading.Lock()
 
 
 @lru_cache(maxsize=16)
 def blank_nlp(lang: str):
     """A cached ``spacy.blank(lang)``; languages spaCy lacks fall back to the multi-language one."""
-    import spacy
-
+    spacy = import_spacy()
     with _lock:
         try:
             return spacy.blank(lang)
