@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
+from itertools import repeat
 
 __all__ = [
     "normalize",
@@ -88,8 +90,10 @@ def fold(text: str) -> str:
 # --- language ----------------------------------------------------------------
 
 _ARABIC_CHARS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
-_HEBREW_CHARS = re.compile("[\u0590-\u05ff]+")
-_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
+# Hebrew or Arabic script, the first thing detect_lang looks for
+_RTL_CHARS = re.compile("[\u0590-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+")
+_SAMPLE_CHARS = 2_000  # enough words for a clear vote; longer texts cost time, not accuracy
+_WORD_SEPARATORS = ".,;:!?\"()[]{}<>\u00ab\u00bb\u201c\u201d\u2018'\u2019-\u2013\u2014/"
 
 _STOP = {
     "en": set("the of and to in is that for on with as was by at from it an be are this which "
@@ -101,33 +105,31 @@ _STOP = {
     "de": set("der die das und in den von zu mit sich des auf für ist im dem nicht ein eine "
               "als auch es an werden aus er hat dass".split()),
 }
-
-
-def _run_length(pattern: re.Pattern, text: str) -> int:
-    return sum(m.end() - m.start() for m in pattern.finditer(text))
+_STOP_TUPLES = {lang: tuple(sorted(words)) for lang, words in _STOP.items()}
 
 
 def detect_lang(text: str, default: str = "en") -> str:
-    """Guess an article's language: Arabic/Hebrew by script, else a stop-word vote."""
-    sample = text[:20000]
-    words = _WORD.findall(sample)
-    letters = sum(map(len, words)) or 1
-    if _run_length(_ARABIC_CHARS, sample) / letters > 0.3:
-        return "ar"
-    if _run_length(_HEBREW_CHARS, sample) / letters > 0.3:
-        return "he"
-    votes = dict.fromkeys(_STOP, 0)
-    for word in map(str.lower, words):
-        for lang in _STOP_LANGS.get(word.replace("\u2019", "'").split("'")[-1], ()):
-            votes[lang] += 1
+    """Guess an article's language from its first 2,000 characters.
+
+    Arabic or Hebrew when more than 30% of the non-space characters are in that
+    script, else a vote of common words (English, French, Spanish, German).
+    Called once per imported article, so it avoids per-character Python work.
+    """
+    sample = text[:_SAMPLE_CHARS]
+    if not sample.isascii():  # O(1) in CPython: pure-ASCII text has no Arabic or Hebrew
+        runs = "".join(_RTL_CHARS.findall(sample))
+        if runs and len(runs) > 0.3 * (len(sample) - sample.count(" ") - sample.count("\n")):
+            arabic = sum(map(len, _ARABIC_CHARS.findall(runs)))
+            return "ar" if arabic >= len(runs) - arabic else "he"
+    sample = sample.lower()
+    for mark in _WORD_SEPARATORS:  # str.replace is C speed; str.translate is not for non-ASCII text
+        if mark in sample:
+            sample = sample.replace(mark, " ")
+    counts = Counter(sample.split())
+    votes = {lang: sum(map(counts.get, words, repeat(0, len(words)))) for lang, words in _STOP_TUPLES.items()}
     best = max(votes, key=votes.__getitem__)
     return best if votes[best] > 0 else default
 
-
-_STOP_LANGS: dict[str, tuple[str, ...]] = {}
-for _lang, _words in _STOP.items():
-    for _w in _words:
-        _STOP_LANGS[_w] = (*_STOP_LANGS.get(_w, ()), _lang)
 
 _RTL_LANGS = {"ar", "he", "fa", "ur", "ps", "yi"}
 

@@ -206,6 +206,72 @@ def test_large_import_in_batches_reports_progress(store, tmp_path):
     assert len(set(report.article_ids)) == 1200
 
 
+def test_a_batch_stores_each_text_once_and_keeps_the_order_of_ids(store, tmp_path):
+    import_paths(store, [write_jsonl(tmp_path / "old.jsonl", [{"text": "Stored before in Rabat"}])])
+    path = write_jsonl(tmp_path / "b.jsonl", [
+        {"text": "New in Rabat", "answer": "accept", "spans": [{"start": 7, "end": 12, "label": "GPE"}]},
+        {"text": "Stored before in Rabat"},
+        {"text": "New in Rabat", "answer": "accept", "spans": [{"start": 7, "end": 12, "label": "GPE"}]},
+        {"text": "Also new"},
+    ])
+    report = import_paths(store, [path])
+    assert (report.imported, report.duplicates, report.spans) == (2, 2, 1)
+    new, old, again, other = report.article_ids
+    assert (old, again) == (1, new) and len({new, old, other}) == 3
+    assert [store.article(i).text for i in (new, other)] == ["New in Rabat", "Also new"]
+    assert stored_spans(store, new) == [("Rabat", "GPE")]
+    assert store.count_articles() == 3
+
+
+def test_batch_imported_articles_are_in_the_search_index(store, tmp_path):
+    (tmp_path / "a.txt").write_text("Titre\n\nLe ministre à Tanger.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Title\n\nWray in Rabat.", encoding="utf-8")
+    report = import_paths(store, [tmp_path])
+    rows = store.db.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'tanger OR rabat' "
+                                 "ORDER BY rowid").fetchall()
+    assert [r[0] for r in rows] == report.article_ids
+    assert [store.article(i).title for i in report.article_ids] == ["Titre", "Title"]
+
+
+def test_an_interrupted_import_keeps_the_batches_already_stored(store, tmp_path):
+    path = write_jsonl(tmp_path / "big.jsonl", [{"text": f"Article {i} about Rabat."} for i in range(1200)])
+
+    def stop_after_the_first_batch(report):
+        if report.imported:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_paths(store, [path], lang="en", on_progress=stop_after_the_first_batch)
+    assert store.count_articles() == 500
+    assert store.article(500).text == "Article 499 about Rabat."
+    again = import_paths(store, [path], lang="en")
+    assert (again.imported, again.duplicates) == (700, 500) and store.count_articles() == 1200
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("The minister said that the police were in the city for the talks.", "en"),
+    ("Le ministre a dit que la police était dans la ville pour les affaires.", "fr"),
+    ("El ministro dijo que la policía estaba en la ciudad con los alcaldes.", "es"),
+    ("Der Minister sagte, dass die Polizei in der Stadt ist und mit dem Bürgermeister spricht.", "de"),
+    ("قال الوزير إن الشرطة في المدينة (Rabat, 2024).", "ar"),
+    ("השר אמר שהמשטרה בעיר.", "he"),
+    ("Ahmed al-Sharif (أحمد الشريف) said the talks were over and that the delegation would return.", "en"),
+    ("L’état, c’est qu’il y a des «\u00a0lois\u00a0» pour le peuple.", "fr"),
+    ("12 345 67", "en"),
+])
+def test_language_detection(text, lang):
+    from annotations.text import detect_lang
+
+    assert detect_lang(text) == lang
+
+
+def test_language_is_judged_on_the_beginning_of_a_long_text():
+    from annotations.text import detect_lang
+
+    french = "Le ministre et la police sont dans la ville pour les affaires du pays. " * 40
+    assert detect_lang(french + "The end of the story and the rest of it. " * 5000) == "fr"
+
+
 # -- the command ------------------------------------------------------------------------------------
 
 def test_cli_imports_and_reports(tmp_path):
