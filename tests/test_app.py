@@ -16,11 +16,12 @@ from app_helpers import (
     type_text,
 )
 
+from annotations.text import fold
 from tui.app import make_app
 from tui.screens.dialogs import ConfirmDialog, PickerDialog
 from tui.screens.library import LibraryScreen
 from tui.screens.reader import ReaderScreen
-from tui.widgets.article_list import ArticleList
+from tui.widgets.article_list import STATUS_WORDS, ArticleList
 
 pytest_plugins = ["app_fixtures"]  # seeded_db
 
@@ -365,3 +366,42 @@ async def test_first_run_imports_seeds_and_preannotates_in_background(tmp_path):
         assert app.screen.active_view.spans, "suggestions appear in the open pane when they are ready"
     with other_store(path) as check:
         assert check.query("SELECT count(DISTINCT article_id) AS n FROM suggestions")[0]["n"] >= 4
+
+
+def _shown(view) -> list:
+    return sorted(view.spans, key=lambda s: (s.start, s.end, s.label, s.key))
+
+
+@pytest.mark.parametrize("keys", [
+    ["a", "x", "a", "2", "j", "3"],  # accept (moves on), reject, accept, relabel...
+    ["}", "}", "{", "[", "]", "a", "]"],  # boundaries move away from the suggestion and back
+    ["D", "j", "a", "k", "D", "u", "U"],  # delete a suggestion (rejects) and a decision; undo/redo
+    ["w", "w", "v", "w", "1", "a", "b", "m"],  # new spans from the token cursor
+])
+async def test_the_view_after_each_decision_is_what_the_store_says(seeded_db, keys):
+    """The reader re-reads only the decided span's neighbourhood; it must match a full read."""
+    app = app_on(seeded_db)
+    async with app.run_test(size=BIG) as pilot:
+        screen = await open_first(pilot)
+        await press(pilot, "j", "j")
+        view = screen.active_view
+        for key in keys:
+            await press(pilot, key)
+            if app.screen is not screen:  # a picker (m): take the highlighted label
+                await press(pilot, "enter")
+            with other_store(seeded_db) as check:
+                stored = check.spans(view.article.id)
+                status = check.article_status(view.article.id)
+            assert _shown(view) == sorted(stored, key=lambda s: (s.start, s.end, s.label, s.key)), key
+            assert [(s.start, -s.end) for s in view.spans] == sorted((s.start, -s.end) for s in view.spans)
+            counts = {"accepted": sum(1 for s in stored if s.status in ("accepted", "corrected")),
+                      "rejected": sum(1 for s in stored if s.status == "rejected")}
+            title = screen.active_pane.query_one(".pane-title").render().plain
+            suggested = sum(1 for s in stored if s.is_suggestion)
+            assert f"✓{counts['accepted']} ✗{counts['rejected']} ?{suggested}" in title, (key, title)
+            assert title.startswith(STATUS_WORDS[status])
+            span = view.selected_span
+            if span is not None:  # every mention of the selected surface is lit, spans included
+                folded = fold(view.article.text[span.start:span.end])
+                same = [(s.start, s.end) for s in stored if fold(view.article.text[s.start:s.end]) == folded]
+                assert set(same) <= set(view.highlights)

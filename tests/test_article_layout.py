@@ -13,7 +13,7 @@ from annotations.text import display_safe, fold, normalize
 from seeds import seed_paths
 from tui.bidi import paragraph_is_rtl
 from tui.layout import layout_line, wrap_article
-from tui.surface import find_surface
+from tui.surface import find_surface, lowered_copy
 from tui.token_cursor import BLOCK_LIMIT, TokenIndex
 
 ARABIC_SEED = next(p for p in seed_paths() if p.name.startswith("003_"))
@@ -79,6 +79,21 @@ def test_surface_search_folds_harakat_alef_and_arabic_prefixes():
     assert [text[s:e] for s, e in find_surface(text, fold("امريكا"))] == ["أمريكا"]
     assert [text[s:e] for s, e in find_surface(text, fold("Morocco"))] == ["Morocco", "MOROCCO"]
     assert find_surface(text, "  ") == []
+
+
+def test_the_fast_surface_search_finds_what_the_folding_pattern_finds():
+    """The reader searches a lowered copy for non-Arabic forms; it must agree with the slow path."""
+    texts = [path.read_text(encoding="utf-8") for path in seed_paths()]
+    texts.append("Wray, WRAY and wray; Wrayburn. Avril  Haines\nAvril Haines.")
+    for text in texts:
+        lowered = lowered_copy(text)
+        words = {w.strip(".,;:()«»\"'") for w in text.split()} | {"Avril Haines", "Christopher Wray"}
+        for word in sorted(w for w in words if w):
+            folded = fold(word)
+            fast = find_surface(text, folded, lowered)
+            assert lowered is not None
+            assert fast == find_surface(text, folded), word
+    assert lowered_copy("İstanbul") is None  # lower() would move the offsets: not used
 
 
 def test_token_index_blocks_give_the_tokens_of_the_whole_text():

@@ -376,3 +376,21 @@ def test_a_store_shared_by_threads_serializes_its_writes(db_path):
         groups = shared.query("SELECT grp, group_concat(DISTINCT action) AS actions FROM events GROUP BY grp")
         assert len(groups) == 90
         assert {g["actions"] for g in groups} == {"start,create", "create", "tag_article"}
+
+
+def test_spans_within_a_range_follow_the_same_rules_as_the_whole_article(store):
+    article_id = add_article(store)
+    keys = suggest(store, article_id, [("Alice Martin", "PERSON", "model"), ("Bob Stone", "PERSON", "model"),
+                                      ("Paris", "GPE", "model"), ("Paris", "GPE", "memory"),
+                                      ("FBI", "ORG", "model")])
+    store.accept(keys[0])
+    store.reject(keys[2])
+    # A decision moved right away from its suggestion ("Bob Stone" -> "Paris" 2nd) still hides it.
+    store.resize(keys[1], *at("Paris", 1))
+    store.create_span(article_id, *at("calm"), "MISC")
+    everything = store.spans(article_id)
+    for window in [(0, len(TEXT)), at("Bob Stone"), at("Paris"), at("Paris", 1), (0, 5), (15, 40),
+                   (at("FBI")[0], at("calm")[1]), (len(TEXT) - 1, len(TEXT))]:
+        inside = [s for s in everything if s.start < window[1] and s.end > window[0]]
+        assert store.spans(article_id, within=window) == inside, window
+    assert not [s for s in store.spans(article_id, within=at("Bob Stone")) if s.is_suggestion]

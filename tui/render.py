@@ -6,6 +6,7 @@ markup, so ``[sic]`` or ``[link=...]`` in an article are shown as typed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -69,19 +70,46 @@ def gutter_marker(layout: LineLayout, marks: LineMarks) -> str:
     return styles.GUTTER_HIGHLIGHT if marks.highlights else " "
 
 
+def _edges(marks: LineMarks) -> list[int]:
+    """Offsets where the marks can change: the style is the same between two edges."""
+    edges = {offset for span in marks.spans for offset in (span.start, span.end)}
+    edges.update(offset for range_ in marks.highlights for offset in range_)
+    for range_ in (marks.selection, marks.cursor):
+        if range_ is not None:
+            edges.update(range_)
+    return sorted(edges)
+
+
 def render_strip(layout: LineLayout, marks: LineMarks, base: Style) -> Strip:
-    """The Strip for one display line: gutter, then clusters at their x, styles merged in runs."""
+    """The Strip for one display line: gutter, then clusters at their x, styles merged in runs.
+
+    Styles are worked out once per run between two mark edges (not per character), and
+    the same Style object is reused within a line, so runs merge by identity.
+    """
     gutter = gutter_marker(layout, marks).ljust(styles.GUTTER_WIDTH)
     segments = [Segment(gutter, base + styles.GUTTER_STYLE)]
+    edges = _edges(marks)
+    by_region: dict[int, Style] = {}
+    texts: list[str] = []
+    run_style: Style | None = None
     x = 0
     for cluster in layout.clusters:
         if cluster.x > x:
+            if texts:
+                segments.append(Segment("".join(texts), run_style))
+                texts = []
             segments.append(Segment(" " * (cluster.x - x), base))
-        style = base + style_at(cluster.start, marks)
-        previous = segments[-1]
-        if len(segments) > 1 and previous.style == style and cluster.x <= x:
-            segments[-1] = Segment(previous.text + cluster.text, style)
-        else:
-            segments.append(Segment(cluster.text, style))
+            run_style = None
+        region = bisect_right(edges, cluster.start)
+        style = by_region.get(region)
+        if style is None:
+            style = by_region[region] = base + style_at(cluster.start, marks) if edges else base
+        if style is not run_style and texts:
+            segments.append(Segment("".join(texts), run_style))
+            texts = []
+        run_style = style
+        texts.append(cluster.text)
         x = cluster.x + cluster.cells
+    if texts:
+        segments.append(Segment("".join(texts), run_style))
     return Strip(segments)

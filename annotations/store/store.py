@@ -153,15 +153,21 @@ class Store(DecisionsMixin, LoadingMixin):
     # -- spans -------------------------------------------------------------------
 
     def spans(self, article_id: int, annotator: str | None = None, *,
-              include_rejected: bool = True) -> list[Span]:
+              include_rejected: bool = True, within: tuple[int, int] | None = None) -> list[Span]:
         """What an annotator sees in an article: their decisions plus undecided suggestions.
 
         A suggestion is hidden once the annotator has decided on it, or has any
         span with the same offsets. Duplicate suggestions (same offsets and
         label from several origins) show once, preferring memory, then rules.
+        ``within=(start, end)`` reads only the spans overlapping that range (what a
+        decision there can have changed), with the same rules: the reader's
+        update after a decision on a long article.
         """
         annotator = annotator or self.annotator
         conn = self.db.conn
+        where, window = "", ()
+        if within is not None:
+            where, window = " AND start < ? AND end > ?", (within[1], within[0])
         tags: dict[tuple[str, int], list[str]] = defaultdict(list)
         for span_id, sugg_id, tag in conn.execute(
                 "SELECT span_id, suggestion_id, tag FROM tags WHERE article_id=? AND annotator=? "
@@ -173,7 +179,8 @@ class Store(DecisionsMixin, LoadingMixin):
         decided_offsets: set[tuple[int, int]] = set()
         for row in conn.execute(
                 "SELECT id, start, end, label, status, origin, source, suggestion_id, entity_id "
-                "FROM spans WHERE article_id=? AND annotator=?", (article_id, annotator)).fetchall():
+                "FROM spans WHERE article_id=? AND annotator=?" + where,
+                (article_id, annotator, *window)).fetchall():
             if row[7] is not None:
                 decided_ids.add(row[7])
             decided_offsets.add((row[1], row[2]))
@@ -182,11 +189,16 @@ class Store(DecisionsMixin, LoadingMixin):
             out.append(Span(article_id, row[1], row[2], row[3], row[4], row[5], row[6],
                             span_id=row[0], suggestion_id=row[7], annotator=annotator,
                             entity_id=row[8], tags=tuple(tags.get(("span", row[0]), ()))))
+        if within is not None:  # a decision resized away from its suggestion still hides it
+            decided_ids.update(r[0] for r in conn.execute(
+                "SELECT suggestion_id FROM spans WHERE article_id=? AND annotator=? AND suggestion_id IN "
+                "(SELECT id FROM suggestions WHERE article_id=?" + where + ")",
+                (article_id, annotator, article_id, *window)))
         seen: set[tuple[int, int, str]] = set()
         for row in conn.execute(
-                "SELECT id, start, end, label, origin, source FROM suggestions WHERE article_id=? "
-                "ORDER BY CASE origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, id",
-                (article_id,)).fetchall():
+                "SELECT id, start, end, label, origin, source FROM suggestions WHERE article_id=?" + where +
+                " ORDER BY CASE origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, id",
+                (article_id, *window)).fetchall():
             ident = (row[1], row[2], row[3])
             if row[0] in decided_ids or (row[1], row[2]) in decided_offsets or ident in seen:
                 continue
@@ -239,12 +251,27 @@ class Store(DecisionsMixin, LoadingMixin):
     # -- session -----------------------------------------------------------------
 
     def save_session(self, state: dict) -> None:
-        """Remember what the annotator had open (articles, panes, cursor)."""
-        with self.write():
-            self.db.conn.execute(
-                "INSERT INTO sessions(annotator, state, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(annotator) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
-                (self.annotator, json.dumps(state), now()))
+        """Remember what the annotator had open (articles, panes, cursor).
+
+        The reader saves this on every cursor move, so it is committed without waiting for
+        the disk (synchronous=NORMAL for this one transaction): it survives the app being
+        killed, and only a power cut can lose the last cursor position. Decisions keep FULL.
+        """
+        conn = self.db.conn
+        relaxed = not conn.in_transaction
+        if relaxed:
+            level = conn.execute("PRAGMA synchronous").fetchone()[0]
+            conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with self.write():
+                conn.execute(
+                    "INSERT INTO sessions(annotator, state, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(annotator) DO UPDATE SET state=excluded.state, "
+                    "updated_at=excluded.updated_at",
+                    (self.annotator, json.dumps(state), now()))
+        finally:
+            if relaxed:
+                conn.execute(f"PRAGMA synchronous={int(level)}")
 
     def load_session(self) -> dict | None:
         row = self.db.conn.execute("SELECT state FROM sessions WHERE annotator=?",

@@ -45,21 +45,27 @@ class Pane(Vertical):
         super().__init__(classes="pane")
         self.article = article
         self.closing = False  # set while it is being replaced, so it no longer counts as open
+        self._title_text = ""
         self.view = ArticleView(article, spans, bidi=bidi)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-title", markup=False)
         yield self.view
 
-    def show_title(self, row: library.LibraryRow | None) -> None:
-        """Status, counts, language and title; the title is article text: Content, display-safe."""
+    def show_title(self, status: str) -> None:
+        """Status, counts, language and title; the title is article text: Content, display-safe.
+
+        The counts are those of the spans the view shows (what the library counts, for this
+        annotator), so a decision in a long article does not wait for a count over the database.
+        """
         title = visual_title(self.article.title, 200, reorder=self.view.reorders)
-        if row is None:
-            text = title
-        else:
-            text = (f"{STATUS_WORDS.get(row.status, row.status)} ✓{row.accepted} ✗{row.rejected} "
-                    f"?{row.suggested} {display_safe(row.lang)} · {title}")
-        self.query_one(".pane-title", Static).update(Content(text))
+        counts = self.view.status_counts()
+        accepted = counts.get("accepted", 0) + counts.get("corrected", 0)
+        text = (f"{STATUS_WORDS.get(status, status)} ✓{accepted} ✗{counts.get('rejected', 0)} "
+                f"?{counts.get('suggested', 0)} {display_safe(self.article.lang)} · {title}")
+        if text != self._title_text:
+            self._title_text = text
+            self.query_one(".pane-title", Static).update(Content(text))
 
     def on_click(self, event: Click) -> None:
         self.view.focus()
@@ -77,6 +83,7 @@ class ReaderScreen(ReaderActions, Screen):
         active = self._state.get("active", 0)
         self._active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
         self._restore_active = self._active  # focus events during mount move _active
+        self._shown: dict[str, Content] = {}
 
     # -- layout ------------------------------------------------------------------------
 
@@ -135,8 +142,7 @@ class ReaderScreen(ReaderActions, Screen):
         return pane.view if pane is not None else None
 
     def _refresh_title(self, pane: Pane) -> None:
-        rows = library.rows(self.app.store, [pane.article.id])
-        pane.show_title(rows[0] if rows else None)
+        pane.show_title(self.app.store.article_status(pane.article.id))
 
     def refresh_articles(self, article_ids: tuple[int, ...] | list[int] | None, *,
                          select: tuple[str, int] | None = None) -> None:
@@ -184,14 +190,20 @@ class ReaderScreen(ReaderActions, Screen):
         """Details bar and legend for the active pane; same-surface highlights in every pane."""
         view = self.active_view
         span = view.selected_span if view is not None else None
-        self.query_one("#details", Static).update(self._details(view, span))
+        self._update_static("#details", self._details(view, span))
         if view is not None:
-            self.query_one("#legend", Static).update(view.legend_content())
+            self._update_static("#legend", view.legend_content())
         folded = fold(view.article.text[span.start:span.end]) if span is not None else None
         for pane in self.panes:
             count = pane.view.highlight_surface(folded)
             if pane.view is not view and count:
                 pane.view.scroll_to_first_highlight()
+
+    def _update_static(self, selector: str, content: Content) -> None:
+        """Update a bar only when its content changed (each update costs a layout pass)."""
+        if self._shown.get(selector) != content:
+            self._shown[selector] = content
+            self.query_one(selector, Static).update(content)
 
     def _details(self, view: ArticleView | None, span: Span | None) -> Content:
         if view is None:

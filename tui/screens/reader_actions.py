@@ -48,12 +48,24 @@ class ReaderActions:
         article = self.active_view.article
         self.app.set_status(f"saved: {action} {span.label} '{surface(article, span.start, span.end)}'")
 
-    def _after(self, span: Span | None, *, advance: bool = False) -> None:
-        """Show the new state of the active article with ``span`` selected (then the next one)."""
+    def _after(self, span: Span | None, *, before: Span | None = None, advance: bool = False) -> None:
+        """Show the new state of the active article with ``span`` selected (then the next one).
+
+        A decision changes only the spans at the old and new offsets (``before``, ``span``), so
+        only that neighbourhood is read again: a decision costs the same in a 1 MB article.
+        """
         view = self.active_view
-        self.refresh_articles([view.article.id], select=span.key if span is not None else None)
+        touched = [s for s in (before, span) if s is not None]
+        if not touched:
+            self.refresh_articles([view.article.id])
+        else:
+            start, end = min(s.start for s in touched), max(s.end for s in touched)
+            view.update_spans(start, end, self.app.store.spans(view.article.id, within=(start, end)),
+                              select=span.key if span is not None else None)
+            self._refresh_title(self.active_pane)
         if advance:
             view.select_next()
+        self._show_selection()
 
     # -- accept, reject, labels -----------------------------------------------------------------
 
@@ -64,7 +76,7 @@ class ReaderActions:
         new = self._save("accept", lambda: self.app.store.accept(span.key))
         if new is not None:
             self._saved("accept", new)
-            self._after(new, advance=True)
+            self._after(new, before=span, advance=True)
 
     def action_reject(self) -> None:
         if (found := self._selected()) is None:
@@ -73,7 +85,7 @@ class ReaderActions:
         new = self._save("reject", lambda: self.app.store.reject(span.key))
         if new is not None:
             self._saved("reject", new)
-            self._after(new, advance=True)
+            self._after(new, before=span, advance=True)
 
     def action_accept_all(self) -> None:
         view = self.active_view
@@ -119,7 +131,7 @@ class ReaderActions:
         if new is not None:
             self.app.last_label = label
             self._saved("label", new)
-            self._after(new)
+            self._after(new, before=span)
 
     def action_pick_label(self) -> None:
         view = self.active_view
@@ -199,7 +211,7 @@ class ReaderActions:
         new = self._save("boundaries", lambda: self.app.store.resize(span.key, *bounds))
         if new is not None:
             self._saved("resize", new)
-            self._after(new)
+            self._after(new, before=span)
 
     def action_delete_span(self) -> None:
         if (found := self._selected()) is None:
@@ -208,7 +220,7 @@ class ReaderActions:
         done = self._save("delete", lambda: self.app.store.delete_span(span.key) or True)
         if done is not None:
             self._saved("delete", span)
-            self._after(None)
+            self._after(None, before=span)
 
     # -- undo, done ------------------------------------------------------------------------------
 
@@ -262,7 +274,7 @@ class ReaderActions:
                 else (lambda: self.app.store.tag(span.key, name))
             if self._save("tag", lambda: call() or True) is not None:
                 self.app.set_status(f"saved: {'untag' if remove else 'tag'} '{name}' on {span.label}")
-                self.refresh_articles([view.article.id], select=span.key)
+                self._after(span, before=span)
 
         current = ", ".join(span.tags) or "none"
         self.app.push_screen(PickerDialog(f"Tag this entity (tags now: {current})",
@@ -307,7 +319,7 @@ class ReaderActions:
             new = self._save("link", lambda: self.app.store.link(span.key, name))
             if new is not None:
                 self._saved(f"link to '{name}':", new)
-                self._after(new)
+                self._after(new, before=span)
 
         self.app.push_screen(PickerDialog("Link to entity (existing names first; a new name creates one)",
                                           names, value=text,

@@ -10,23 +10,20 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from rich.style import Style
 from textual import events, work
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from annotations.model import Article, Span
-from annotations.text import display_safe, fold, is_rtl
+from annotations.text import display_safe, is_rtl
 from tui import styles
 from tui.bidi import resolve_mode
-from tui.layout import DisplayLine, LineLayout, layout_line, line_index, wrap_article
-from tui.render import LineMarks, render_strip
-from tui.surface import find_surface
+from tui.span_tally import SpanTally
+from tui.surface import find_surface, lowered_copy
 from tui.token_cursor import Token, TokenIndex
+from tui.widgets.article_lines import ArticleLinesMixin
 from tui.widgets.token_selection import TokenSelectionMixin
 
 
@@ -34,7 +31,7 @@ def _reading_key(span: Span) -> tuple[int, int]:
     return (span.start, -span.end)
 
 
-class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
+class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=True):
     """One article with its spans: entity cursor, token cursor, surface highlights, RTL."""
 
     DEFAULT_CSS = """
@@ -84,22 +81,21 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
         self._starts: list[int] = []
         self._max_span = 0
         self._selected: int | None = None
-        self._lines: list[DisplayLine] = []
-        self._line_starts: list[int] = []
-        self._wrap_width = 0
-        self._layouts: LRUCache[int, LineLayout] = LRUCache(4096)
-        self._strips: LRUCache[int, Strip] = LRUCache(4096)
+        self._init_lines()
         self._highlights: list[tuple[int, int]] = []
         self._longest_highlight = 0
         self._highlight_surface: str | None = None
-        # The text never changes, so folded span texts and plain-text mentions are cached:
-        # a decision re-reads the spans and re-highlights, which must not rescan 1 MB.
-        self._folded_spans: dict[tuple[int, int], str] = {}
+        self._spans_version = 0  # bumped on every change of the spans
+        self._highlight_key: tuple[str | None, int] = (None, 0)
+        self._legend: tuple[int, Content] | None = None
+        self._tally_cache: SpanTally | None = None  # built on first use, then kept up to date
+        self._lowered: str | None = None  # text.lower() for fast mention search ("" if unusable)
+        # The text never changes, so plain-text mentions are cached: a decision
+        # re-highlights, which must not rescan 1 MB.
         self._mentions: LRUCache[str, list[tuple[int, int]]] = LRUCache(64)
         self._token_mode = False
         self._cursor: Token | None = None
         self._anchor: Token | None = None
-        self._pending_scroll: tuple[int, int, bool] | None = None
         self._store_spans(spans)
         self._selected = 0 if self._spans else None
 
@@ -111,11 +107,17 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
         self._spans = sorted(kept, key=_reading_key)
         self._starts = [s.start for s in self._spans]
         self._max_span = max((s.end - s.start for s in self._spans), default=0)
+        self._spans_version += 1
+        self._tally_cache = None
 
     @property
     def spans(self) -> list[Span]:
         """The spans shown, in reading order (start, then longest first)."""
         return list(self._spans)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many spans of each status the view shows."""
+        return dict(self._tally().statuses)
 
     @property
     def selected_span(self) -> Span | None:
@@ -137,6 +139,56 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
         self._selected = index
         if self._highlight_surface is not None:
             self._set_highlights(self._find_highlights(self._highlight_surface))
+        self._highlight_key = (self._highlight_surface, self._spans_version)
+        self._repaint()
+        new = self.selected_span
+        if new != old:
+            if new is not None and (old is None or new.key != old.key):
+                self._bring_into_view(new.start, new.end)
+            self.post_message(self.SpanSelected(self, new))
+
+    def update_spans(self, start: int, end: int, spans: list[Span], *,
+                     select: tuple[str, int] | None = None) -> None:
+        """Replace the spans overlapping ``[start, end)`` by ``spans`` (read again after a decision).
+
+        Only that neighbourhood changes, so a decision in a long article costs no more than
+        one in a short one. The cursor goes to ``select`` if given, else stays on its span.
+        """
+        old = self.selected_span
+        length = len(self.article.text)
+        fresh = [s for s in spans if 0 <= s.start < s.end <= length and s.start < end and s.end > start]
+        self._max_span = max([self._max_span, *(s.end - s.start for s in fresh)])
+        found = self._span_range(start, end)
+        region = self._spans[found.start:found.stop]
+        stale = [s for s in region if s.start < end and s.end > start]
+        merged = sorted([s for s in region if not (s.start < end and s.end > start)] + fresh,
+                        key=_reading_key)
+        if self._tally_cache is not None:
+            self._tally_cache.remove(stale)
+            self._tally_cache.add(fresh)
+        self._spans[found.start:found.stop] = merged
+        self._starts[found.start:found.stop] = [s.start for s in merged]
+        self._spans_version += 1
+        index = self._selected
+        if not self._spans:
+            index = None
+        elif select is not None or (index is not None and found.start <= index < found.stop):
+            wanted = select if select is not None else old.key
+            keys = [s.key for s in merged]
+            if wanted in keys:
+                index = found.start + keys.index(wanted)
+            elif select is not None and any(s.key == select for s in self._spans):
+                index = next(i for i, s in enumerate(self._spans) if s.key == select)
+            else:
+                position = 0 if old is None else bisect_left([_reading_key(s) for s in merged],
+                                                             _reading_key(old))
+                index = min(found.start + position, len(self._spans) - 1)
+        elif index is not None and index >= found.stop:
+            index += len(merged) - len(region)
+        self._selected = index
+        if self._highlight_surface is not None:
+            self._set_highlights(self._find_highlights(self._highlight_surface))
+        self._highlight_key = (self._highlight_surface, self._spans_version)
         self._repaint()
         new = self.selected_span
         if new != old:
@@ -198,21 +250,26 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
         high = bisect_left(self._starts, end)
         return range(low, high)
 
+    def _spans_between(self, start: int, end: int) -> list[Span]:
+        """The spans that may overlap ``[start, end)``, in reading order."""
+        found = self._span_range(start, end)
+        return self._spans[found.start:found.stop]
+
     # --- surface highlights ------------------------------------------------------------
 
+    def _tally(self) -> SpanTally:
+        if self._tally_cache is None:
+            self._tally_cache = SpanTally(self.article.text, self._spans)
+        return self._tally_cache
+
     def _find_highlights(self, folded: str) -> list[tuple[int, int]]:
-        text, cache = self.article.text, self._folded_spans
-        found = set()
-        for s in self._spans:
-            offsets = (s.start, s.end)
-            key = cache.get(offsets)
-            if key is None:
-                key = cache[offsets] = fold(text[s.start : s.end])
-            if key == folded:
-                found.add(offsets)
+        text = self.article.text
+        found = set(self._tally().offsets(folded))
         mentions = self._mentions.get(folded)
         if mentions is None:
-            mentions = find_surface(text, folded)
+            if self._lowered is None:
+                self._lowered = lowered_copy(text) or ""
+            mentions = find_surface(text, folded, self._lowered or None)
             self._mentions[folded] = mentions
         found.update(mentions)
         return sorted(found)
@@ -223,9 +280,12 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
 
     def highlight_surface(self, folded: str | None) -> int:
         """Light up every mention whose folded text is ``folded`` (None clears); returns the count."""
-        self._highlight_surface = folded or None
-        self._set_highlights(self._find_highlights(folded) if folded else [])
-        self._repaint()
+        folded = folded or None
+        if (folded, self._spans_version) != self._highlight_key:
+            self._highlight_surface = folded
+            self._highlight_key = (folded, self._spans_version)
+            self._set_highlights(self._find_highlights(folded) if folded else [])
+            self._repaint()
         return len(self._highlights)
 
     @property
@@ -276,36 +336,14 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
 
     def legend_content(self) -> Content:
         """The legend for this article: the default labels, any others it uses, the statuses."""
+        cached = self._legend
+        if cached is not None and cached[0] == self._spans_version:
+            return cached[1]
         labels = list(styles.DEFAULT_LABEL_COLORS)
         labels += sorted({s.label for s in self._spans} - set(labels))
-        return styles.legend_content(labels)
-
-    # --- geometry ------------------------------------------------------------------------
-
-    @property
-    def text_width(self) -> int:
-        """Cells available to article text (the region less the gutter and a right margin)."""
-        return max(self.scrollable_content_region.width - styles.GUTTER_WIDTH - 1, 8)
-
-    def _rewrap(self) -> None:
-        width = self.text_width
-        if width == self._wrap_width and self._lines:
-            return
-        top = None
-        if self._lines:
-            top = self._lines[min(self.scroll_offset.y, len(self._lines) - 1)].start
-        self._wrap_width = width
-        self._lines = wrap_article(self.article.text, width, self._rtl_article)
-        self._line_starts = [line.start for line in self._lines]
-        self._layouts.clear()
-        self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
-        if self._pending_scroll is not None:
-            pending, self._pending_scroll = self._pending_scroll, None
-            self._bring_into_view(*pending)
-        elif top is not None:
-            self.scroll_to(y=line_index(self._line_starts, top), animate=False, immediate=True)
-        self.refresh()
+        content = styles.legend_content(labels)
+        self._legend = (self._spans_version, content)
+        return content
 
     def on_resize(self, event: events.Resize) -> None:
         self._rewrap()
@@ -322,60 +360,6 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
 
         blank_nlp(self.article.lang)
 
-    def line_of(self, offset: int) -> int:
-        """Index of the display line holding ``offset`` (0 before the text is wrapped)."""
-        return line_index(self._line_starts, offset) if self._lines else 0
-
-    def _bring_into_view(self, start: int, end: int, center: bool = False) -> None:
-        if not self._lines:
-            self._pending_scroll = (start, end, center)
-            return
-        first, last = self.line_of(start), self.line_of(max(start, end - 1))
-        height = max(self.scrollable_content_region.height, 1)
-        top = self.scroll_offset.y
-        if center:
-            target = max(first - height // 3, 0)
-        elif first < top:
-            target = first
-        elif last >= top + height:
-            target = min(first, last - height + 1)
-        else:
-            return
-        self.scroll_to(y=target, animate=False, immediate=True)
-
-    def _refresh_offsets(self, start: int, end: int) -> None:
-        """Repaint only the display lines showing ``[start, end)``."""
-        if not self._lines:
-            return
-        first, last = self.line_of(start), self.line_of(max(start, end - 1))
-        for index in range(first, last + 1):
-            self._strips.discard(index)
-        self.refresh_lines(first, last - first + 1)
-
-    def _repaint(self) -> None:
-        self._strips.clear()
-        self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def offset_at(self, x: int, y: int) -> int | None:
-        """Logical offset under widget cell (x, y), or None below the text."""
-        index = self.scroll_offset.y + y
-        if not 0 <= index < len(self._lines):
-            return None
-        layout = self._layout(index)
-        return layout.offset_at(self.scroll_offset.x + x - styles.GUTTER_WIDTH)
-
-    def cell_of(self, offset: int) -> tuple[int, int] | None:
-        """Virtual (x, line) where ``offset`` is drawn, gutter included; None if not drawn."""
-        if not self._lines:
-            return None
-        index = self.line_of(offset)
-        x = self._layout(index).x_of(offset)
-        return None if x is None else (x + styles.GUTTER_WIDTH, index)
-
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
@@ -389,39 +373,3 @@ class ArticleView(TokenSelectionMixin, ScrollView, can_focus=True):
         else:
             self.select_at_offset(position)
 
-    # --- rendering -----------------------------------------------------------------------
-
-    def _layout(self, index: int) -> LineLayout:
-        layout = self._layouts.get(index)
-        if layout is None:
-            layout = layout_line(self._safe, self._lines[index], self._wrap_width, self._reorder)
-            self._layouts.set(index, layout)
-        return layout
-
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        if not 0 <= index < len(self._lines):
-            return Strip.blank(width, base)
-        strip = self._strips.get(index)
-        if strip is None:
-            strip = self._render_text_line(index, base)
-            self._strips.set(index, strip)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
-
-    def _render_text_line(self, index: int, base: Style) -> Strip:
-        line = self._lines[index]
-        end = max(line.end, line.start + 1)
-        spans = [self._spans[i] for i in self._span_range(line.start, end)]
-        lo = bisect_left(self._highlights, (line.start - self._longest_highlight, 0))
-        hi = bisect_left(self._highlights, (end, 0))
-        marks = LineMarks(
-            spans=[s for s in spans if s.end > line.start],
-            selected=None if self._token_mode else self.selected_span,
-            highlights=[h for h in self._highlights[lo:hi] if h[1] > line.start],
-            cursor=self._cursor,
-            selection=self.selection,
-        )
-        return render_strip(self._layout(index), marks, base)
