@@ -65,7 +65,7 @@ class Pane(Vertical):
                 f"?{counts.get('suggested', 0)} {display_safe(self.article.lang)} · {title}")
         if text != self._title_text:
             self._title_text = text
-            self.query_one(".pane-title", Static).update(Content(text))
+            self.query_one(".pane-title", Static).update(Content(text), layout=False)  # one line
 
     def on_click(self, event: Click) -> None:
         self.view.focus()
@@ -200,10 +200,11 @@ class ReaderScreen(ReaderActions, Screen):
                 pane.view.scroll_to_first_highlight()
 
     def _update_static(self, selector: str, content: Content) -> None:
-        """Update a bar only when its content changed (each update costs a layout pass)."""
+        """Update a bar only when its content changed; the details bar has a fixed size, so it
+        is repainted without a layout pass (the legend's height follows its content)."""
         if self._shown.get(selector) != content:
             self._shown[selector] = content
-            self.query_one(selector, Static).update(content)
+            self.query_one(selector, Static).update(content, layout=selector != "#details")
 
     def _details(self, view: ArticleView | None, span: Span | None) -> Content:
         if view is None:

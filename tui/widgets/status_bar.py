@@ -20,6 +20,8 @@ class StatusBar(Horizontal):
                                        text-overflow: ellipsis; color: $text-muted; }
     """
 
+    _shown: tuple[str, str] | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(id="status-message", markup=False)
         yield Static(id="status-background", markup=False)
@@ -29,7 +31,17 @@ class StatusBar(Horizontal):
         self.show(getattr(app, "status", ""), getattr(app, "background", ""))
 
     def show(self, message: str, background: str) -> None:
-        """Both texts may contain article text: shown as plain, display-safe Content."""
-        self.query_one("#status-message", Static).update(Content(display_safe(" ".join(message.split()))))
-        self.query_one("#status-background", Static).update(
-            Content(display_safe(" ".join(background.split())) + (" " if background else "")))
+        """Both texts may contain article text: shown as plain, display-safe Content.
+
+        The message's size is fixed (one line, the free width), so changing it only repaints
+        the bar; the background text sizes itself, so it gets a layout pass when it changes.
+        """
+        shown = (message, background)
+        if shown == self._shown:
+            return
+        before, self._shown = self._shown, shown
+        self.query_one("#status-message", Static).update(
+            Content(display_safe(" ".join(message.split()))), layout=False)
+        if before is None or before[1] != background:
+            self.query_one("#status-background", Static).update(
+                Content(display_safe(" ".join(background.split())) + (" " if background else "")))
