@@ -122,6 +122,8 @@ class _Run:
             self.on_progress(self.report)
 
     def _labels_ok(self, record: ArticleRecord, path: str, prefix: str) -> bool:
+        if not record.spans:
+            return True
         new = sorted({s.label for s in record.spans} - self.scheme - set(self.pending_labels))
         if not new:
             return True

@@ -18,7 +18,7 @@ def read_txt(file, path: str, source: str) -> Iterator[ArticleRecord | Problem]:
     text = decode_text(file.read_bytes(), path)
     if isinstance(text, Problem):
         yield text
-    elif not text.strip():
+    elif not text or text.isspace():
         yield Problem(path, None, "empty file (no text to import)")
     else:
         yield ArticleRecord(text=text, source=source)
