@@ -11,7 +11,8 @@ import spacy
 from export_fixtures import EMOJI_TEXT, at, build_corpus
 from spacy.tokens import DocBin
 
-from annotations.export import export
+from annotations.export import export, select_articles, split_articles
+from annotations.export.docbin import DocBinWriter, article_doc
 from annotations.store import Store
 
 
@@ -74,6 +75,47 @@ def test_docbin_arabic_and_emoji_articles(exported):
         ("Rabat", "GPE"), ("Christopher Wray", "PERSON"), ("FBI", "ORG"), ("Hammouchi", "PERSON")]
     assert emoji.ents[0].start_char == at(EMOJI_TEXT, "Rabat")[0]
     assert all(t.ent_iob_ in ("O", "B", "I") for t in emoji)
+
+
+def test_writer_writes_the_bytes_spacy_docbin_writes(exported):
+    # The export packs user data and span groups itself (DocBin.add is slow at it); the files must
+    # be what DocBin(store_user_data=True) makes of the same Docs, byte for byte.
+    root, _, _ = exported
+    with Store(root / "parallax.db", annotator="reader", readonly=True) as store:
+        train, dev = split_articles(select_articles(store), 0.8, seed=0)
+    for name, part in (("train", train), ("dev", dev)):
+        expected = DocBin(store_user_data=True)
+        for item in part:
+            expected.add(article_doc(item)[0])
+        assert (root / "corpus" / f"{name}.spacy").read_bytes() == expected.to_bytes(), name
+
+
+def test_writer_matches_docbin_with_several_groups_ids_and_an_empty_group():
+    nlp = spacy.blank("en")
+    text = "Christopher Wray met Abdellatif Hammouchi in Rabat."
+    make = nlp.make_doc
+    doc = make(text)
+    wray = doc.char_span(0, 16, label="PERSON", kb_id="Q2964203", span_id="wray")
+    rabat = doc.char_span(*at(text, "Rabat"), label="GPE")
+    groups = {"sc": [wray, rabat, doc.char_span(0, 11, label="NAME")], "empty": [], "other": [rabat]}
+    expected = DocBin(store_user_data=True)
+    full = make(text)
+    for key, spans in groups.items():
+        full.spans[key] = [full.char_span(s.start_char, s.end_char, label=s.label_, kb_id=s.kb_id_,
+                                          span_id=s.id_) for s in spans]
+    full.user_data.update({"parallax_article_id": 7, "parallax_title": "Rabat"})
+    expected.add(full)
+    expected.add(make("Nothing here."))
+    writer = DocBinWriter()
+    writer.add(doc, groups, {"parallax_article_id": 7, "parallax_title": "Rabat"})
+    writer.add(make("Nothing here."), {}, {})
+    assert writer.to_bytes() == expected.to_bytes()
+    back = list(DocBin().from_bytes(writer.to_bytes()).get_docs(spacy.blank("en").vocab))
+    assert [(s.text, s.label_, s.kb_id_, s.id_) for s in back[0].spans["sc"]][0] == (
+        "Christopher Wray", "PERSON", "Q2964203", "wray")
+    assert back[0].user_data["parallax_title"] == "Rabat" and len(back[0].spans["empty"]) == 0
+    with pytest.raises(ValueError, match="separately"):
+        writer.add(full, {}, {})
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

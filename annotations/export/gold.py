@@ -9,6 +9,7 @@ exactly one gold layer.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from ..store import Store
 GOLD_STATUSES = ("accepted", "corrected")
 _ORIGIN_ORDER = {"memory": 0, "rules": 1, "model": 2}
 _ANSWER = {"done": "accept", "rejected": "reject", "ignored": "ignore"}
+CHUNK = 500  # articles per round of queries
 
 
 @dataclass(frozen=True)
@@ -58,25 +60,27 @@ def select_articles(store: Store, *, annotator: str | None = None,
     ``everything`` (``--all``) takes every article with its best-available
     spans; ``every_layer`` additionally keeps every annotator's decisions
     (rejections included) and the undecided suggestions, as JSONL does.
+    Rows are read a chunk of articles at a time, a few queries per chunk.
     """
     kb_ids = _kb_ids(store)
     done = _done_annotators(store, annotator)
+    ids = store.article_ids() if everything else sorted(done)
     out: list[ExportArticle] = []
-    for article_id in store.article_ids():
-        layer = done.get(article_id)
-        if layer is None and not everything:
-            continue
-        article = store.article(article_id)
-        if layer is not None and not every_layer:
-            spans = _gold_spans(store, article_id, layer, kb_ids)
-            out.append(ExportArticle(article, spans, layer, "accept"))
-        elif every_layer:
-            spans = _every_layer(store, article_id, annotator, kb_ids)
-            out.append(ExportArticle(article, spans, layer, _answer(store, article_id, annotator, layer)))
-        else:
-            worker = annotator or _latest_annotator(store, article_id)
-            spans = _best_available(store, article_id, worker, kb_ids)
-            out.append(ExportArticle(article, spans, worker, _answer(store, article_id, annotator, None)))
+    for lo in range(0, len(ids), CHUNK):
+        chunk = _Chunk(store, ids[lo:lo + CHUNK], done if not everything else None, annotator)
+        for article in chunk.articles:
+            article_id = article.id
+            layer = done.get(article_id)
+            if layer is not None and not every_layer:
+                spans = _gold_spans(chunk.decisions(article_id, layer, GOLD_STATUSES), kb_ids)
+                out.append(ExportArticle(article, spans, layer, "accept"))
+            elif every_layer:
+                spans = _every_layer(chunk, article_id, annotator, kb_ids)
+                out.append(ExportArticle(article, spans, layer, chunk.answer(article_id, layer)))
+            else:
+                worker = annotator or chunk.latest_annotator(article_id)
+                spans = _best_available(chunk, article_id, worker, kb_ids)
+                out.append(ExportArticle(article, spans, worker, chunk.answer(article_id, None)))
     return out
 
 
@@ -116,40 +120,82 @@ def _done_annotators(store: Store, annotator: str | None) -> dict[int, str]:
     return layers
 
 
-def _latest_annotator(store: Store, article_id: int) -> str | None:
-    """Whoever touched the article last (status change or span), for ``--all``."""
-    rows = store.query(
-        "SELECT annotator, max(ts) AS ts FROM ("
-        " SELECT annotator, updated_at AS ts FROM article_status WHERE article_id=:a"
-        " UNION ALL SELECT annotator, updated_at AS ts FROM spans WHERE article_id=:a)"
-        " GROUP BY annotator ORDER BY ts DESC, annotator ASC LIMIT 1", {"a": article_id})
-    return rows[0]["annotator"] if rows else None
+class _Chunk:
+    """The rows an export needs for a run of article ids, read in a few queries.
+
+    ``gold_only`` (article id -> layer) limits the reads to those layers' gold
+    spans, which is all the default export needs.
+    """
+
+    def __init__(self, store: Store, ids: list[int], gold_only: dict[int, str] | None,
+                 annotator: str | None):
+        among = f"IN ({', '.join('?' for _ in ids)})"
+        self.articles = [
+            Article(id=r["id"], title=r["title"], text=r["text"], lang=r["lang"], source=r["source"],
+                    hash=r["hash"], meta=json.loads(r["meta"] or "{}"))
+            for r in store.query("SELECT id, title, text, lang, source, hash, meta FROM articles "
+                                 f"WHERE id {among} ORDER BY id", tuple(ids))]
+        # article id -> decision rows of every annotator, in text order
+        self._decisions: dict[int, list[dict]] = {}
+        self._suggestions: dict[int, list[dict]] = {}
+        self._latest: dict[int, str] = {}
+        self._answers: dict[int, str] = {}
+        columns = ("s.id, s.article_id, s.start, s.end, s.label, s.status, s.origin, s.annotator, "
+                   "s.entity_id, s.suggestion_id")
+        order = " ORDER BY s.article_id, s.start, s.end DESC, s.label, s.annotator, s.id"
+        if gold_only is not None:
+            rows = store.query(f"SELECT {columns} FROM spans s WHERE s.article_id {among} "
+                               f"AND s.status IN {_marks(GOLD_STATUSES)}" + order, (*ids, *GOLD_STATUSES))
+            for r in rows:
+                if gold_only.get(r["article_id"]) == r["annotator"]:
+                    self._decisions.setdefault(r["article_id"], []).append(r)
+            return
+        statuses = (*GOLD_STATUSES, "rejected")
+        for r in store.query(f"SELECT {columns} FROM spans s WHERE s.article_id {among} "
+                             f"AND s.status IN {_marks(statuses)}" + order, (*ids, *statuses)):
+            self._decisions.setdefault(r["article_id"], []).append(r)
+        for r in store.query("SELECT article_id, id, start, end, label, origin FROM suggestions "
+                             f"WHERE article_id {among} ORDER BY article_id, id", tuple(ids)):
+            self._suggestions.setdefault(r["article_id"], []).append(r)
+        touched = store.query(
+            "SELECT article_id, annotator, max(ts) AS ts FROM ("
+            f" SELECT article_id, annotator, updated_at AS ts FROM article_status WHERE article_id {among}"
+            f" UNION ALL SELECT article_id, annotator, updated_at AS ts FROM spans WHERE article_id {among})"
+            " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC", (*ids, *ids))
+        for r in touched:
+            self._latest.setdefault(r["article_id"], r["annotator"])
+        sql = (f"SELECT article_id, status FROM article_status WHERE article_id {among} "
+               "AND status IN ('rejected', 'ignored')")
+        params: tuple = tuple(ids)
+        if annotator is not None:
+            sql, params = sql + " AND annotator = ?", (*params, annotator)
+        for r in store.query(sql + " ORDER BY article_id, updated_at DESC", params):
+            self._answers.setdefault(r["article_id"], _ANSWER[r["status"]])
+
+    def decisions(self, article_id: int, annotator: str | None, statuses: tuple[str, ...]) -> list[dict]:
+        """One annotator's (or, with None, everyone's) decision rows, in text order."""
+        return [r for r in self._decisions.get(article_id, ())
+                if r["status"] in statuses and (annotator is None or r["annotator"] == annotator)]
+
+    def suggestions(self, article_id: int) -> list[dict]:
+        rows = self._suggestions.get(article_id, [])
+        return sorted(rows, key=lambda r: (_ORIGIN_ORDER.get(r["origin"], 9), r["id"]))
+
+    def latest_annotator(self, article_id: int) -> str | None:
+        """Whoever touched the article last (status change or span), for ``--all``."""
+        return self._latest.get(article_id)
+
+    def answer(self, article_id: int, layer: str | None) -> str | None:
+        return "accept" if layer is not None else self._answers.get(article_id)
 
 
-def _answer(store: Store, article_id: int, annotator: str | None, layer: str | None) -> str | None:
-    if layer is not None:
-        return "accept"
-    sql = "SELECT status FROM article_status WHERE article_id=? AND status IN ('rejected', 'ignored')"
-    params: tuple = (article_id,)
-    if annotator is not None:
-        sql, params = sql + " AND annotator=?", (article_id, annotator)
-    rows = store.query(sql + " ORDER BY updated_at DESC LIMIT 1", params)
-    return _ANSWER[rows[0]["status"]] if rows else None
+def _marks(values: tuple) -> str:
+    return f"({', '.join('?' for _ in values)})"
 
 
 def _kb_ids(store: Store) -> dict[int, str]:
     return {r["id"]: r["kb_id"] or f"parallax:{r['id']}"
             for r in store.query("SELECT id, kb_id FROM entities")}
-
-
-def _decision_rows(store: Store, article_id: int, annotator: str | None, statuses: tuple[str, ...]):
-    marks = ", ".join("?" for _ in statuses)
-    sql = (f"SELECT start, end, label, status, origin, annotator, entity_id, suggestion_id FROM spans "
-           f"WHERE article_id=? AND status IN ({marks})")
-    params: tuple = (article_id, *statuses)
-    if annotator is not None:
-        sql, params = sql + " AND annotator=?", (*params, annotator)
-    return store.query(sql + " ORDER BY start, end DESC, label, annotator, id", params)
 
 
 def _span(row: dict, kb_ids: dict[int, str]) -> ExportSpan:
@@ -169,14 +215,8 @@ def _dedupe(spans: list[ExportSpan]) -> list[ExportSpan]:
     return sorted(out, key=lambda s: (s.start, -s.end, s.label, s.annotator or ""))
 
 
-def _gold_spans(store: Store, article_id: int, annotator: str, kb_ids) -> list[ExportSpan]:
-    return _dedupe([_span(r, kb_ids) for r in _decision_rows(store, article_id, annotator, GOLD_STATUSES)])
-
-
-def _suggestions(store: Store, article_id: int) -> list[dict]:
-    rows = store.query("SELECT id, start, end, label, origin FROM suggestions WHERE article_id=?",
-                       (article_id,))
-    return sorted(rows, key=lambda r: (_ORIGIN_ORDER.get(r["origin"], 9), r["id"]))
+def _gold_spans(rows: list[dict], kb_ids) -> list[ExportSpan]:
+    return _dedupe([_span(r, kb_ids) for r in rows])
 
 
 def _undecided(suggestions: list[dict], decided_ids: set[int],
@@ -191,21 +231,21 @@ def _undecided(suggestions: list[dict], decided_ids: set[int],
     return out
 
 
-def _best_available(store: Store, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:
+def _best_available(chunk: _Chunk, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:
     """An unfinished article: the annotator's accepted/corrected spans plus what they left undecided."""
     if annotator is None:
-        return _dedupe(_undecided(_suggestions(store, article_id), set(), set()))
-    rows = _decision_rows(store, article_id, annotator, (*GOLD_STATUSES, "rejected"))
+        return _dedupe(_undecided(chunk.suggestions(article_id), set(), set()))
+    rows = chunk.decisions(article_id, annotator, (*GOLD_STATUSES, "rejected"))
     decided_ids = {r["suggestion_id"] for r in rows if r["suggestion_id"] is not None}
     decided_offsets = {(r["start"], r["end"]) for r in rows}
     spans = [_span(r, kb_ids) for r in rows if r["status"] in GOLD_STATUSES]
-    return _dedupe(spans + _undecided(_suggestions(store, article_id), decided_ids, decided_offsets))
+    return _dedupe(spans + _undecided(chunk.suggestions(article_id), decided_ids, decided_offsets))
 
 
-def _every_layer(store: Store, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:
+def _every_layer(chunk: _Chunk, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:
     """Every decision (of one annotator, or all) plus suggestions nobody has decided on."""
-    rows = _decision_rows(store, article_id, annotator, (*GOLD_STATUSES, "rejected"))
+    rows = chunk.decisions(article_id, annotator, (*GOLD_STATUSES, "rejected"))
     decided_ids = {r["suggestion_id"] for r in rows if r["suggestion_id"] is not None}
     decided_offsets = {(r["start"], r["end"]) for r in rows}
     spans = [_span(r, kb_ids) for r in rows]
-    return _dedupe(spans + _undecided(_suggestions(store, article_id), decided_ids, decided_offsets))
+    return _dedupe(spans + _undecided(chunk.suggestions(article_id), decided_ids, decided_offsets))
