@@ -182,3 +182,33 @@ async def test_mouse_opens_a_row_and_selects_a_span(seeded_db):
         await settle(pilot)
         assert view.selected_span.key == target.key
         assert "'Christopher Wray'" in screen_text(app)
+
+
+async def test_the_footer_fits_80_columns_and_follows_the_cursor_mode(seeded_db, tmp_path, monkeypatch):
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_first(pilot)
+
+        def footer() -> str:
+            return " ".join(screen_text(app).splitlines()[-1].split())
+
+        entity_keys = ["j Next", "a Accept", "x Reject", "l Label", "u Undo", "d Done", "w Token",
+                       "q Quit", "? Help"]
+        assert all(key in footer() for key in entity_keys), footer()
+        await press(pilot, "w")  # the token cursor: the keys that make a span
+        assert all(key in footer() for key in ["w Token", "b Back", "v Select", "m Make span", "? Help"])
+        assert "a Accept" not in footer()
+        await press(pilot, "v", "w", "escape", "j")  # back to the entity cursor
+        assert "a Accept" in footer() and "v Select" not in footer()
+        await press(pilot, "a")  # and every key still works whatever the footer shows
+        with other_store(seeded_db) as check:
+            assert check.query("SELECT count(*) AS n FROM spans WHERE annotator='alice'")[0]["n"] == 1
+    # A remapped key is shown as remapped.
+    config = tmp_path / "parallax.toml"
+    config.write_text('[keys]\n"reader.next" = "n,down"\n"reader.next_article" = "N"\n', encoding="utf-8")
+    monkeypatch.setenv("PARALLAX_CONFIG", str(config))
+    remapped = app_on(seeded_db)
+    async with remapped.run_test(size=SMALL) as pilot:
+        await settle(pilot)  # the session brings the reader back
+        assert isinstance(remapped.screen, ReaderScreen)
+        assert "n Next" in " ".join(screen_text(remapped).splitlines()[-1].split())

@@ -9,6 +9,7 @@ shown as saved only after the Store returns; slow work runs in thread workers
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ from annotations.library import languages, unannotated_ids
 from annotations.store import Store, StoreError
 
 from .commands import ParallaxCommands
-from .keymap import APP_BINDINGS, keymap_from_config
+from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
 from .messages import (
     ArticlesChanged,
     ImportFinished,
@@ -37,6 +38,9 @@ from .workers import WorkersMixin
 
 MAX_PANES = 3
 BIDI_MODES = ("auto", "on", "off")
+
+
+DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 
 
 class ParallaxApp(WorkersMixin, App[None]):
@@ -258,6 +262,16 @@ class ParallaxApp(WorkersMixin, App[None]):
             screen.post_message(ArticlesChanged(message.article_ids))
 
     # -- actions --------------------------------------------------------------------------------
+
+    def get_key_display(self, binding: Binding) -> str:
+        """The first key of a binding as configured ("j" for "j,down"), not whichever the
+        footer happened to meet first; remapped keys (``[keys]``) are shown as remapped."""
+        if binding.id and not binding.key_display:
+            keys = self._keymap.get(binding.id) or DEFAULT_KEYS.get(binding.id, "")
+            first = keys.split(",")[0].strip()
+            if first and first != binding.key:
+                return super().get_key_display(dataclasses.replace(binding, key=first))
+        return super().get_key_display(binding)
 
     def action_help(self) -> None:
         from .screens.dialogs import HelpScreen

@@ -62,10 +62,10 @@ READER_BINDINGS = [
     Binding("right_square_bracket", "grow('start', -1)", "Start →", show=False, id="reader.start_shrink"),
     Binding("left_curly_bracket", "grow('end', -1)", "End ←", show=False, id="reader.end_shrink"),
     Binding("right_curly_bracket", "grow('end', 1)", "End →", show=False, id="reader.end_extend"),
-    Binding("w", "token(1)", "Token →", show=False, id="reader.token_next"),
-    Binding("b", "token(-1)", "Token ←", show=False, id="reader.token_prev"),
-    Binding("v", "mark", "Select from", show=False, id="reader.select_start"),
-    Binding("m", "make_span", "Make span", show=False, id="reader.make_span"),
+    Binding("w", "token(1)", "Token", id="reader.token_next"),
+    Binding("b", "token(-1)", "Back", id="reader.token_prev"),
+    Binding("v", "mark", "Select", id="reader.select_start"),
+    Binding("m", "make_span", "Make span", id="reader.make_span"),
     Binding("D,delete", "delete_span", "Delete span", show=False, id="reader.delete"),
     Binding("t", "tag_span", "Tag", show=False, id="reader.tag_span"),
     Binding("T", "tag_article", "Tag article", show=False, id="reader.tag_article"),
@@ -74,8 +74,14 @@ READER_BINDINGS = [
     Binding("y", "copy('sentence')", "Copy sentence", show=False, id="reader.copy_sentence"),
     Binding("Y", "copy('article')", "Copy article", show=False, id="reader.copy_article"),
     Binding("B", "toggle_bidi", "Bidi", show=False, id="reader.bidi"),
-    Binding("escape", "back", "Library", id="reader.back"),
+    Binding("escape", "back", "Library", show=False, id="reader.back"),  # in ? help: no room at 80 columns
 ]
+
+# The footer has room for one set at 80 columns: the entity keys while the entity cursor is
+# in use, the token keys while the token cursor is (the keys all work in both; ? lists them).
+TOKEN_FOOTER = frozenset({"reader.token_prev", "reader.select_start", "reader.make_span"})
+ENTITY_FOOTER = frozenset({"reader.accept", "reader.reject", "reader.pick_label", "reader.undo",
+                           "reader.done"})
 
 # Longer descriptions for the help screen, by binding id (the footer keeps the short ones).
 HELP_TEXT = {

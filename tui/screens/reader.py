@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Click
@@ -20,7 +21,7 @@ from annotations import library
 from annotations.model import Article, Span
 from annotations.text import display_safe, fold
 
-from ..keymap import READER_BINDINGS
+from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
 from ..messages import ArticlesChanged
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
@@ -84,6 +85,7 @@ class ReaderScreen(ReaderActions, Screen):
         self._active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
         self._restore_active = self._active  # focus events during mount move _active
         self._shown: dict[str, Content] = {}
+        self._token_footer = False
 
     # -- layout ------------------------------------------------------------------------
 
@@ -94,7 +96,7 @@ class ReaderScreen(ReaderActions, Screen):
         yield Static(id="legend", markup=False)
         yield Static(id="details", markup=False)
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def _make_pane(self, article_id: int) -> Pane:
         store = self.app.store
@@ -120,6 +122,27 @@ class ReaderScreen(ReaderActions, Screen):
         if panes:
             panes[min(self._restore_active, len(panes) - 1)].view.focus()
         self._show_selection()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """What the footer shows: the token keys in token mode, the entity keys otherwise.
+
+        Display only: key presses are dispatched through the binding chain, so every key
+        keeps working in both modes.
+        """
+        view = self.active_view
+        token = view is not None and (view.token_mode or view.selection is not None)
+        self._token_footer = token
+        hidden = ENTITY_FOOTER if token else TOKEN_FOOTER
+        return {key: active for key, active in super().active_bindings.items()
+                if active.binding.id not in hidden}
+
+    def sync_footer(self) -> None:
+        """Show the other set of keys in the footer when the token cursor comes or goes."""
+        view = self.active_view
+        token = view is not None and (view.token_mode or view.selection is not None)
+        if token != self._token_footer:
+            self.refresh_bindings()
 
     @property
     def panes(self) -> list[Pane]:
@@ -170,6 +193,7 @@ class ReaderScreen(ReaderActions, Screen):
             if pane is active:
                 self._active = index
         self._show_selection()
+        self.sync_footer()
         self.app.save_session()
 
     @on(ArticleView.SpanSelected)
@@ -180,6 +204,7 @@ class ReaderScreen(ReaderActions, Screen):
 
     @on(ArticleView.SelectionChanged)
     def _selection_changed(self, message: ArticleView.SelectionChanged) -> None:
+        self.sync_footer()
         if message.view is self.active_view and message.selection is not None:
             start, end = message.selection
             article = message.view.article
@@ -230,6 +255,7 @@ class ReaderScreen(ReaderActions, Screen):
             return
         if view.token_mode:
             view.token_mode = False
+            self.sync_footer()
         if not view.spans:
             self.app.set_status("no entities here: w/b move the token cursor, v starts a selection")
             return
@@ -288,6 +314,7 @@ class ReaderScreen(ReaderActions, Screen):
                 view.clear_selection()
             else:
                 view.token_mode = False
+            self.sync_footer()
             self.app.set_status("selection cleared")
             return
         self.app.pop_screen()

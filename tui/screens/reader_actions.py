@@ -158,6 +158,7 @@ class ReaderActions:
         view = self.active_view
         if view is not None:
             view.move_token(step)
+            self.sync_footer()
 
     def action_mark(self) -> None:
         view = self.active_view
@@ -165,6 +166,7 @@ class ReaderActions:
             return
         if view.mark() is not None:
             self.app.set_status("selecting: w/b extend, m makes the span, escape cancels")
+        self.sync_footer()
 
     def action_make_span(self) -> None:
         view = self.active_view
@@ -197,6 +199,7 @@ class ReaderActions:
         if new is not None:
             self.app.last_label = label
             view.token_mode = False
+            self.sync_footer()
             self._saved("new span", new)
             self._after(new)
 
