@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from annotations.importer import import_paths, import_seeds
+from annotations.importer import BULK_CHECKPOINT_PAGES, import_paths, import_seeds
 from annotations.store import Store
 
 
@@ -199,11 +199,19 @@ def test_large_import_in_batches_reports_progress(store, tmp_path):
     rows = [{"text": f"Article number {i} about Rabat.", "answer": "accept",
              "spans": [{"start": 0, "end": 7, "label": "MISC"}]} for i in range(1200)]
     path = write_jsonl(tmp_path / "big.jsonl", rows)
-    seen = []
-    report = import_paths(store, [path], lang="en", on_progress=lambda r: seen.append(r.imported))
+    seen, checkpoints = [], set()
+
+    def progress(report):
+        seen.append(report.imported)
+        checkpoints.add(store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    report = import_paths(store, [path], lang="en", on_progress=progress)
     assert report.imported == 1200 and report.spans == 1200 and store.count_articles() == 1200
     assert seen[:2] == [500, 1000] and seen[-1] == 1200 and seen == sorted(seen)
     assert len(set(report.article_ids)) == 1200
+    # the WAL is checkpointed less often during the import, and as usual afterwards
+    assert checkpoints == {BULK_CHECKPOINT_PAGES}
+    assert store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
 
 
 def test_a_batch_stores_each_text_once_and_keeps_the_order_of_ids(store, tmp_path):
@@ -244,6 +252,7 @@ def test_an_interrupted_import_keeps_the_batches_already_stored(store, tmp_path)
         import_paths(store, [path], lang="en", on_progress=stop_after_the_first_batch)
     assert store.count_articles() == 500
     assert store.article(500).text == "Article 499 about Rabat."
+    assert store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
     again = import_paths(store, [path], lang="en")
     assert (again.imported, again.duplicates) == (700, 500) and store.count_articles() == 1200
 
