@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..model import Article
 from ..store import Store
@@ -22,9 +23,11 @@ _ANSWER = {"done": "accept", "rejected": "reject", "ignored": "ignore"}
 CHUNK = 500  # articles per round of queries
 
 
-@dataclass(frozen=True)
-class ExportSpan:
-    """One span as written to a file: offsets into the stored text plus where it came from."""
+class ExportSpan(NamedTuple):
+    """One span as written to a file: offsets into the stored text plus where it came from.
+
+    A NamedTuple (not a frozen dataclass, ~3x dearer to build): an export makes one per span.
+    """
 
     start: int
     end: int
@@ -120,6 +123,30 @@ def _done_annotators(store: Store, annotator: str | None) -> dict[int, str]:
     return layers
 
 
+class _Decision(NamedTuple):
+    """A row of ``spans`` as the export reads it."""
+
+    id: int
+    article_id: int
+    start: int
+    end: int
+    label: str
+    status: str
+    origin: str
+    annotator: str
+    entity_id: int | None
+    suggestion_id: int | None
+
+
+class _Suggestion(NamedTuple):
+    article_id: int
+    id: int
+    start: int
+    end: int
+    label: str
+    origin: str
+
+
 class _Chunk:
     """The rows an export needs for a run of article ids, read in a few queries.
 
@@ -131,55 +158,54 @@ class _Chunk:
                  annotator: str | None):
         among = f"IN ({', '.join('?' for _ in ids)})"
         self.articles = [
-            Article(id=r["id"], title=r["title"], text=r["text"], lang=r["lang"], source=r["source"],
-                    hash=r["hash"], meta=json.loads(r["meta"] or "{}"))
-            for r in store.query("SELECT id, title, text, lang, source, hash, meta FROM articles "
-                                 f"WHERE id {among} ORDER BY id", tuple(ids))]
+            Article(id=r[0], title=r[1], text=r[2], lang=r[3], source=r[4], hash=r[5],
+                    meta=json.loads(r[6] or "{}"))
+            for r in _rows(store, "SELECT id, title, text, lang, source, hash, meta FROM articles "
+                                  f"WHERE id {among} ORDER BY id", ids)]
         # article id -> decision rows of every annotator, in text order
-        self._decisions: dict[int, list[dict]] = {}
-        self._suggestions: dict[int, list[dict]] = {}
+        self._decisions: dict[int, list[_Decision]] = {}
+        self._suggestions: dict[int, list[_Suggestion]] = {}
         self._latest: dict[int, str] = {}
         self._answers: dict[int, str] = {}
-        columns = ("s.id, s.article_id, s.start, s.end, s.label, s.status, s.origin, s.annotator, "
-                   "s.entity_id, s.suggestion_id")
-        order = " ORDER BY s.article_id, s.start, s.end DESC, s.label, s.annotator, s.id"
+        decisions = (f"SELECT {', '.join(_Decision._fields)} FROM spans WHERE article_id {among} "
+                     "AND status IN {} ORDER BY article_id, start, end DESC, label, annotator, id")
         if gold_only is not None:
-            rows = store.query(f"SELECT {columns} FROM spans s WHERE s.article_id {among} "
-                               f"AND s.status IN {_marks(GOLD_STATUSES)}" + order, (*ids, *GOLD_STATUSES))
-            for r in rows:
-                if gold_only.get(r["article_id"]) == r["annotator"]:
-                    self._decisions.setdefault(r["article_id"], []).append(r)
+            for r in map(_Decision._make, _rows(store, decisions.format(_marks(GOLD_STATUSES)),
+                                                (*ids, *GOLD_STATUSES))):
+                if gold_only.get(r.article_id) == r.annotator:
+                    self._decisions.setdefault(r.article_id, []).append(r)
             return
         statuses = (*GOLD_STATUSES, "rejected")
-        for r in store.query(f"SELECT {columns} FROM spans s WHERE s.article_id {among} "
-                             f"AND s.status IN {_marks(statuses)}" + order, (*ids, *statuses)):
-            self._decisions.setdefault(r["article_id"], []).append(r)
-        for r in store.query("SELECT article_id, id, start, end, label, origin FROM suggestions "
-                             f"WHERE article_id {among} ORDER BY article_id, id", tuple(ids)):
-            self._suggestions.setdefault(r["article_id"], []).append(r)
-        touched = store.query(
+        for r in map(_Decision._make, _rows(store, decisions.format(_marks(statuses)), (*ids, *statuses))):
+            self._decisions.setdefault(r.article_id, []).append(r)
+        suggestions = (f"SELECT {', '.join(_Suggestion._fields)} FROM suggestions "
+                       f"WHERE article_id {among} ORDER BY article_id, id")
+        for r in map(_Suggestion._make, _rows(store, suggestions, ids)):
+            self._suggestions.setdefault(r.article_id, []).append(r)
+        touched = _rows(store,
             "SELECT article_id, annotator, max(ts) AS ts FROM ("
             f" SELECT article_id, annotator, updated_at AS ts FROM article_status WHERE article_id {among}"
             f" UNION ALL SELECT article_id, annotator, updated_at AS ts FROM spans WHERE article_id {among})"
             " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC", (*ids, *ids))
-        for r in touched:
-            self._latest.setdefault(r["article_id"], r["annotator"])
+        for article_id, who, _ in touched:
+            self._latest.setdefault(article_id, who)
         sql = (f"SELECT article_id, status FROM article_status WHERE article_id {among} "
                "AND status IN ('rejected', 'ignored')")
         params: tuple = tuple(ids)
         if annotator is not None:
             sql, params = sql + " AND annotator = ?", (*params, annotator)
-        for r in store.query(sql + " ORDER BY article_id, updated_at DESC", params):
-            self._answers.setdefault(r["article_id"], _ANSWER[r["status"]])
+        for article_id, status in _rows(store, sql + " ORDER BY article_id, updated_at DESC", params):
+            self._answers.setdefault(article_id, _ANSWER[status])
 
-    def decisions(self, article_id: int, annotator: str | None, statuses: tuple[str, ...]) -> list[dict]:
+    def decisions(self, article_id: int, annotator: str | None,
+                  statuses: tuple[str, ...]) -> list[_Decision]:
         """One annotator's (or, with None, everyone's) decision rows, in text order."""
         return [r for r in self._decisions.get(article_id, ())
-                if r["status"] in statuses and (annotator is None or r["annotator"] == annotator)]
+                if r.status in statuses and (annotator is None or r.annotator == annotator)]
 
-    def suggestions(self, article_id: int) -> list[dict]:
+    def suggestions(self, article_id: int) -> list[_Suggestion]:
         rows = self._suggestions.get(article_id, [])
-        return sorted(rows, key=lambda r: (_ORIGIN_ORDER.get(r["origin"], 9), r["id"]))
+        return sorted(rows, key=lambda r: (_ORIGIN_ORDER.get(r.origin, 9), r.id))
 
     def latest_annotator(self, article_id: int) -> str | None:
         """Whoever touched the article last (status change or span), for ``--all``."""
@@ -187,6 +213,11 @@ class _Chunk:
 
     def answer(self, article_id: int, layer: str | None) -> str | None:
         return "accept" if layer is not None else self._answers.get(article_id)
+
+
+def _rows(store: Store, sql: str, params) -> list[tuple]:
+    """Every row as a plain tuple (read to the end; cheaper than dicts for a whole corpus)."""
+    return store.db.conn.execute(sql, tuple(params)).fetchall()
 
 
 def _marks(values: tuple) -> str:
@@ -198,9 +229,9 @@ def _kb_ids(store: Store) -> dict[int, str]:
             for r in store.query("SELECT id, kb_id FROM entities")}
 
 
-def _span(row: dict, kb_ids: dict[int, str]) -> ExportSpan:
-    return ExportSpan(row["start"], row["end"], row["label"], row["status"], row["origin"],
-                      row["annotator"], kb_ids.get(row["entity_id"]))
+def _span(row: _Decision, kb_ids: dict[int, str]) -> ExportSpan:
+    return ExportSpan(row.start, row.end, row.label, row.status, row.origin, row.annotator,
+                      kb_ids.get(row.entity_id))
 
 
 def _dedupe(spans: list[ExportSpan]) -> list[ExportSpan]:
@@ -215,19 +246,19 @@ def _dedupe(spans: list[ExportSpan]) -> list[ExportSpan]:
     return sorted(out, key=lambda s: (s.start, -s.end, s.label, s.annotator or ""))
 
 
-def _gold_spans(rows: list[dict], kb_ids) -> list[ExportSpan]:
+def _gold_spans(rows: list[_Decision], kb_ids) -> list[ExportSpan]:
     return _dedupe([_span(r, kb_ids) for r in rows])
 
 
-def _undecided(suggestions: list[dict], decided_ids: set[int],
+def _undecided(suggestions: list[_Suggestion], decided_ids: set[int],
                decided_offsets: set[tuple[int, int]]) -> list[ExportSpan]:
     out, seen = [], set()
     for r in suggestions:
-        ident = (r["start"], r["end"], r["label"])
-        if r["id"] in decided_ids or ident[:2] in decided_offsets or ident in seen:
+        ident = (r.start, r.end, r.label)
+        if r.id in decided_ids or ident[:2] in decided_offsets or ident in seen:
             continue
         seen.add(ident)
-        out.append(ExportSpan(r["start"], r["end"], r["label"], "suggested", r["origin"]))
+        out.append(ExportSpan(r.start, r.end, r.label, "suggested", r.origin))
     return out
 
 
@@ -236,16 +267,16 @@ def _best_available(chunk: _Chunk, article_id: int, annotator: str | None, kb_id
     if annotator is None:
         return _dedupe(_undecided(chunk.suggestions(article_id), set(), set()))
     rows = chunk.decisions(article_id, annotator, (*GOLD_STATUSES, "rejected"))
-    decided_ids = {r["suggestion_id"] for r in rows if r["suggestion_id"] is not None}
-    decided_offsets = {(r["start"], r["end"]) for r in rows}
-    spans = [_span(r, kb_ids) for r in rows if r["status"] in GOLD_STATUSES]
+    decided_ids = {r.suggestion_id for r in rows if r.suggestion_id is not None}
+    decided_offsets = {(r.start, r.end) for r in rows}
+    spans = [_span(r, kb_ids) for r in rows if r.status in GOLD_STATUSES]
     return _dedupe(spans + _undecided(chunk.suggestions(article_id), decided_ids, decided_offsets))
 
 
 def _every_layer(chunk: _Chunk, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:
     """Every decision (of one annotator, or all) plus suggestions nobody has decided on."""
     rows = chunk.decisions(article_id, annotator, (*GOLD_STATUSES, "rejected"))
-    decided_ids = {r["suggestion_id"] for r in rows if r["suggestion_id"] is not None}
-    decided_offsets = {(r["start"], r["end"]) for r in rows}
+    decided_ids = {r.suggestion_id for r in rows if r.suggestion_id is not None}
+    decided_offsets = {(r.start, r.end) for r in rows}
     spans = [_span(r, kb_ids) for r in rows]
     return _dedupe(spans + _undecided(chunk.suggestions(article_id), decided_ids, decided_offsets))
