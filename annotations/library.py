@@ -9,7 +9,7 @@ corpus of 100,000 articles costs one id list and a page of small reads.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .store import Store
@@ -76,37 +76,99 @@ _UNDECIDED = (
     "NOT EXISTS (SELECT 1 FROM spans p WHERE p.article_id = g.article_id AND p.annotator = :annotator "
     "AND (p.suggestion_id = g.id OR (p.start = g.start AND p.end = g.end)))"
 )
+# A label with fewer suggestions (and decided spans) than this is looked up from its own
+# rows; a commoner one by walking the articles in order, where matches come early.
+RARE_LABEL = 20_000
+FIRST_PAGE = 200  # ids the library shows before it has counted every match
 
 
-def matching_ids(store: Store, flt: LibraryFilter, annotator: str | None = None) -> array:
-    """Ids of the articles matching ``flt``, in library order (import order)."""
+def _select(store: Store, flt: LibraryFilter, annotator: str | None) -> tuple[str, str, dict[str, object]]:
+    """``SELECT id FROM ... WHERE ...`` for ``flt`` (no ORDER BY), the id column, and its parameters.
+
+    Shaped so SQLite walks ids in library order and can stop early under a LIMIT: a
+    search is driven by the FTS index (which yields rowids in order), other filters
+    by the narrow ``articles_order`` index, never by the wide articles table.
+    """
     params: dict[str, object] = {"annotator": annotator or store.annotator}
     where: list[str] = []
     query = fts_query(flt.search)
     if query is not None:
-        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q)")
+        sql, id_col = "SELECT articles_fts.rowid FROM articles_fts", "articles_fts.rowid"
+        where.append("articles_fts MATCH :q")
         params["q"] = query
+        if flt.lang:
+            sql += " JOIN articles a INDEXED BY articles_order ON a.id = articles_fts.rowid"
+    else:
+        sql, id_col = "SELECT a.id FROM articles a", "a.id"
+    # With a search, "id IN (list)" must stay a filter on the FTS scan: handed to FTS5 as a
+    # rowid constraint, it re-runs the MATCH once per listed id (seconds). The unary +
+    # keeps it out of the index; without a search SQLite may walk the list itself.
+    in_col = f"+{id_col}" if query is not None else id_col
     if flt.lang:
         where.append("a.lang = :lang")
         params["lang"] = flt.lang
-    if flt.status:
-        where.append("COALESCE(s.status, 'todo') = :status")
+    if flt.status == "todo":
+        where.append(f"NOT EXISTS (SELECT 1 FROM article_status s WHERE s.article_id = {id_col} "
+                     "AND s.annotator = :annotator)")
+    elif flt.status:
+        where.append(f"{in_col} IN (SELECT s.article_id FROM article_status s "
+                     "WHERE s.annotator = :annotator AND s.status = :status)")
         params["status"] = flt.status
     if flt.label:
-        where.append(
-            "(EXISTS (SELECT 1 FROM spans p WHERE p.article_id = a.id AND p.annotator = :annotator "
-            "AND p.label = :label AND p.status != 'rejected') OR EXISTS (SELECT 1 FROM suggestions g "
-            f"WHERE g.article_id = a.id AND g.label = :label AND {_UNDECIDED}))")
         params["label"] = flt.label
-    sql = ("SELECT a.id FROM articles a LEFT JOIN article_status s "
-           "ON s.article_id = a.id AND s.annotator = :annotator")
+        if _label_is_rare(store, flt.label, params["annotator"]):
+            where.append(
+                f"{in_col} IN (SELECT p.article_id FROM spans p WHERE p.annotator = :annotator "
+                "AND p.label = :label AND p.status != 'rejected' UNION SELECT g.article_id "
+                f"FROM suggestions g WHERE g.label = :label AND {_UNDECIDED})")
+        else:
+            where.append(
+                f"(EXISTS (SELECT 1 FROM spans p WHERE p.article_id = {id_col} "
+                "AND p.annotator = :annotator AND p.label = :label AND p.status != 'rejected') "
+                f"OR EXISTS (SELECT 1 FROM suggestions g WHERE g.article_id = {id_col} "
+                f"AND g.label = :label AND {_UNDECIDED}))")
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY a.id"
+    return sql, id_col, params
+
+
+def _label_is_rare(store: Store, label: str, annotator: object) -> bool:
+    """Whether few rows carry ``label`` (counted no further than RARE_LABEL, so it stays cheap)."""
+    conn = store.db.conn
+    suggested = conn.execute("SELECT count(*) FROM (SELECT 1 FROM suggestions WHERE label = ? LIMIT ?)",
+                             (label, RARE_LABEL)).fetchone()[0]
+    decided = conn.execute("SELECT count(*) FROM (SELECT 1 FROM spans WHERE annotator = ? AND label = ? "
+                           "LIMIT ?)", (annotator, label, RARE_LABEL)).fetchone()[0]
+    return suggested < RARE_LABEL and decided < RARE_LABEL
+
+
+def first_ids(store: Store, flt: LibraryFilter, limit: int = FIRST_PAGE,
+              annotator: str | None = None) -> array:
+    """The first ``limit`` ids matching ``flt``, in library order: what the screen shows at once,
+    before :func:`matching_ids` has found every match (fewer than ``limit`` means that is all)."""
+    sql, id_col, params = _select(store, flt, annotator)
+    params["limit"] = limit
+    rows_ = store.db.conn.execute(f"{sql} ORDER BY {id_col} LIMIT :limit", params).fetchall()
+    return array("q", (row[0] for row in rows_))
+
+
+def matching_ids(store: Store, flt: LibraryFilter, annotator: str | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> array | None:
+    """Ids of the articles matching ``flt``, in library order (import order).
+
+    Reads in batches; returns None if ``should_stop`` says so between two batches
+    (a newer query has replaced this one).
+    """
+    sql, id_col, params = _select(store, flt, annotator)
     ids = array("q")
-    cur = store.db.conn.execute(sql, params)
-    while batch := cur.fetchmany(10_000):
-        ids.extend(row[0] for row in batch)
+    cur = store.db.conn.execute(f"{sql} ORDER BY {id_col}", params)
+    try:
+        while batch := cur.fetchmany(10_000):
+            if should_stop is not None and should_stop():
+                return None
+            ids.extend(row[0] for row in batch)
+    finally:
+        cur.close()
     return ids
 
 
@@ -155,7 +217,11 @@ def progress(store: Store, annotator: str | None = None) -> Progress:
 
 def languages(store: Store) -> list[str]:
     """The languages present, for the language filter."""
-    return [r[0] for r in store.db.conn.execute("SELECT DISTINCT lang FROM articles ORDER BY lang")]
+    # One index seek per language (a skip scan) instead of reading every article's entry.
+    return [r[0] for r in store.db.conn.execute(
+        "WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM articles UNION ALL "
+        "SELECT (SELECT min(lang) FROM articles WHERE lang > l.lang) FROM l WHERE l.lang IS NOT NULL) "
+        "SELECT lang FROM l WHERE lang IS NOT NULL")]
 
 
 def adjacent_id(store: Store, article_id: int, step: int) -> int | None:
@@ -170,6 +236,11 @@ def adjacent_id(store: Store, article_id: int, step: int) -> int | None:
 def unannotated_ids(store: Store) -> list[int]:
     """Articles no pipeline has been run on yet: new imports, an interrupted run, or a
     language without a pipeline (those get memory suggestions only, each start)."""
-    return [r[0] for r in store.db.conn.execute(
-        "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM preannotated) ORDER BY id"
-    ).fetchall()]
+    conn = store.db.conn
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    seen = conn.execute("SELECT count(*) FROM (SELECT DISTINCT article_id FROM preannotated)").fetchone()[0]
+    if seen >= total:  # preannotated rows go with their article (ON DELETE CASCADE)
+        return []
+    return [r[0] for r in conn.execute(
+        "SELECT a.id FROM articles a WHERE NOT EXISTS "
+        "(SELECT 1 FROM preannotated p WHERE p.article_id = a.id) ORDER BY a.id").fetchall()]

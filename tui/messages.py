@@ -49,11 +49,15 @@ class ImportFinished(Message):
 
 @dataclass
 class LibraryLoaded(Message):
-    """The ids matching a library query, in library order (``token`` drops stale answers)."""
+    """The ids matching a library query, in library order (``token`` drops stale answers).
+
+    A big result comes twice: first its first page (``complete`` False), then every id.
+    """
 
     token: int
     flt: LibraryFilter
     ids: array
+    complete: bool = True
 
 
 @dataclass

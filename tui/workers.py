@@ -11,7 +11,7 @@ from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from annotations.library import LibraryFilter, matching_ids
+from annotations.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
 from annotations.store import Store
 
 from .messages import ImportFinished, ImportProgress, LibraryLoaded, PreannotateFinished, PreannotateProgress
@@ -89,11 +89,23 @@ class WorkersMixin:
             blank_nlp(lang)
 
     @work(thread=True, exclusive=True, group="library", exit_on_error=False)
-    def run_library_query(self, target: MessagePump, token: int, flt: LibraryFilter) -> None:
-        """The ids matching the library's search and filters (FTS on a big corpus takes a while)."""
+    def run_library_query(self, target: MessagePump, token: int, flt: LibraryFilter, *,
+                          first_page: bool = True) -> None:
+        """The ids matching the library's search and filters (FTS on a big corpus takes a while).
+
+        With ``first_page``, only the first screenfuls (``complete`` False when there may be
+        more: the screen asks for the rest once they are painted); without, every id, read
+        in batches so that a newer query cancels this one.
+        """
+        worker = get_current_worker()
         with self._worker_store(readonly=True) as store:
-            ids = matching_ids(store, flt)
-        target.post_message(LibraryLoaded(token, flt, ids))
+            if first_page:
+                ids = first_ids(store, flt, FIRST_PAGE)
+                target.post_message(LibraryLoaded(token, flt, ids, complete=len(ids) < FIRST_PAGE))
+                return
+            ids = matching_ids(store, flt, should_stop=lambda: worker.is_cancelled)
+        if ids is not None:
+            target.post_message(LibraryLoaded(token, flt, ids))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker is reported (the app keeps running).

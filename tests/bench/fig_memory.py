@@ -10,6 +10,7 @@ the same in both.
 from __future__ import annotations
 
 from common import Figure, Row, Target, median, run_child
+from fig_app_start import migrate
 
 SEARCH = "Hammouchi"
 
@@ -18,6 +19,7 @@ def measure(ctx) -> Figure:
     import tui.app  # noqa: F401  (skip the figure until the app exists)
 
     big, small = ctx.library_db(), ctx.small_db()
+    migrate(big.path, small.path)
     runs = {"big": [], "small": []}
     n_runs = 2 if ctx.quick else ctx.sizes.runs
     for _ in range(n_runs):

@@ -1,7 +1,8 @@
 """The library: every article as a row, searchable and filterable, with overall progress.
 
-The matching ids come from a thread worker (:meth:`ParallaxApp.run_library_query`);
-the list widget reads the columns of only the rows on screen.
+The matching ids come from a thread worker (:meth:`ParallaxApp.run_library_query`):
+a new search shows its first page at once and the full count when it is known; the
+list widget reads the columns of only the rows on screen.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class LibraryScreen(Screen):
         self._token = 0
         self._loaded_filter: LibraryFilter | None = None
         self._keep: int | None = state.get("cursor") if isinstance(state.get("cursor"), int) else None
+        self._shown = False  # the first ScreenResume comes right after on_mount's own query
 
     # -- layout ------------------------------------------------------------------------
 
@@ -90,26 +92,42 @@ class LibraryScreen(Screen):
                              status=value("status"), label=value("label"))
 
     def current_ids(self) -> list[int] | None:
-        if self._loaded_filter is None:
+        """Every id in library order, or None while they are not all known yet."""
+        articles = self.query_one(ArticleList)
+        if self._loaded_filter is None or not articles.complete:
             return None
-        return list(self.query_one(ArticleList).ids)
+        return list(articles.ids)
 
     def run_query(self) -> None:
-        """Ask a worker for the ids matching the search and filters; the cursor stays put."""
+        """Ask a worker for the ids matching the search and filters; the cursor stays put.
+
+        A new search or filter shows its first page before every match is counted; a
+        refresh of the same one keeps the current list until the new one is complete.
+        """
         self._token += 1
         articles = self.query_one(ArticleList)
         if articles.highlighted is not None:
             self._keep = articles.highlighted
-        self.app.run_library_query(self, self._token, self.current_filter())
+        flt = self.current_filter()
+        self.app.run_library_query(self, self._token, flt, first_page=flt != self._loaded_filter)
 
     @on(LibraryLoaded)
     def _loaded(self, message: LibraryLoaded) -> None:
         if message.token != self._token:
             return  # an older query answered late
+        if not message.complete:  # the rest once this page is painted
+            self.call_after_refresh(self._query_the_rest, message.token, message.flt)
+        if (not message.complete and self._loaded_filter is None and self._keep is not None
+                and self._keep not in message.ids):
+            return  # a cursor restored further down: wait for the ids that reach it
         self._loaded_filter = message.flt
         articles = self.query_one(ArticleList)
-        articles.set_ids(message.ids, keep=self._keep)
+        articles.set_ids(message.ids, keep=self._keep, complete=message.complete)
         self._update_counts(message.ids)
+
+    def _query_the_rest(self, token: int, flt: LibraryFilter) -> None:
+        if token == self._token:
+            self.app.run_library_query(self, token, flt, first_page=False)
 
     def refresh_progress(self) -> None:
         progress = library.progress(self.app.store)
@@ -125,7 +143,8 @@ class LibraryScreen(Screen):
             return
         text = f" {progress.done}/{progress.total} done · {progress.in_progress} in progress"
         if ids is not None and self._loaded_filter and self._loaded_filter != LibraryFilter():
-            text += f" · {len(ids):,} match"
+            more = "" if self.query_one(ArticleList).complete else "+"
+            text += f" · {len(ids):,}{more} match"
         marked = len(self.query_one(ArticleList).marked)
         if marked:
             text += f" · {marked} marked"
@@ -149,7 +168,9 @@ class LibraryScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.query_one(ArticleList).reorder = resolve_mode(self.app.bidi)  # B may have changed it
-        self.post_message(ArticlesChanged(None))
+        if self._shown:  # back from the reader: counts and statuses may have changed
+            self.post_message(ArticlesChanged(None))
+        self._shown = True
 
     # -- events ------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """The library's article list: a Line-API view over an id list, with no widget per article.
 
-The list holds only the matching ids (from :func:`annotations.library.matching_ids`);
-the columns of the rows on screen are fetched through a callback when a line is
-rendered, and cached until :meth:`ArticleList.invalidate`. 100,000 articles cost
-one array of ints.
+The list holds only the matching ids (from :func:`annotations.library.matching_ids`,
+or first just the first page of them while the rest are counted); the columns of
+the rows on screen are fetched through a callback when a line is rendered, and
+cached until :meth:`ArticleList.invalidate`. 100,000 articles cost one array of ints.
 """
 
 from __future__ import annotations
@@ -119,15 +119,17 @@ class ArticleList(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._fetch = fetch
         self.ids: array = array("q")
+        self.complete = True  # False while ids is only the first page of the result
         self.marked: dict[int, None] = {}  # an ordered set: open in marking order
         self._rows: dict[int, LibraryRow] = {}
         self.reorder = False  # put right-to-left titles in visual order (the app's bidi mode)
 
     # -- data ------------------------------------------------------------------
 
-    def set_ids(self, ids: array, *, keep: int | None = None) -> None:
-        """Show a new result; the cursor stays on article ``keep`` if it is still there."""
+    def set_ids(self, ids: array, *, keep: int | None = None, complete: bool = True) -> None:
+        """Show a new result (or its first page); the cursor stays on article ``keep`` if it is there."""
         self.ids = ids
+        self.complete = complete
         self._rows.clear()
         self.virtual_size = Size(self.size.width, len(ids))
         index = 0
