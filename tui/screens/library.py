@@ -194,7 +194,7 @@ class LibraryScreen(Screen):
     def _highlighted(self, message: ArticleList.Highlighted) -> None:
         if message.article_id is not None:
             self._keep = message.article_id
-        self.app.save_session()
+        self.call_after_refresh(self.app.save_session)  # after the row is painted, not before
 
     @on(ArticleList.MarksChanged)
     def _marks_changed(self) -> None:
