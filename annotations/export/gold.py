@@ -70,7 +70,8 @@ def select_articles(store: Store, *, annotator: str | None = None,
     ids = store.article_ids() if everything else sorted(done)
     out: list[ExportArticle] = []
     for lo in range(0, len(ids), CHUNK):
-        chunk = _Chunk(store, ids[lo:lo + CHUNK], done if not everything else None, annotator)
+        chunk = _Chunk(store, ids[lo:lo + CHUNK], done, everything=everything, every_layer=every_layer,
+                       annotator=annotator)
         for article in chunk.articles:
             article_id = article.id
             layer = done.get(article_id)
@@ -150,13 +151,15 @@ class _Suggestion(NamedTuple):
 class _Chunk:
     """The rows an export needs for a run of article ids, read in a few queries.
 
-    ``gold_only`` (article id -> layer) limits the reads to those layers' gold
-    spans, which is all the default export needs.
+    ``done`` maps an article to its gold layer. Without ``everything`` only
+    those layers' gold spans are read, which is all the default export needs;
+    suggestions, who touched an article last and its answer are read only for
+    the articles that need them.
     """
 
-    def __init__(self, store: Store, ids: list[int], gold_only: dict[int, str] | None,
-                 annotator: str | None):
-        among = f"IN ({', '.join('?' for _ in ids)})"
+    def __init__(self, store: Store, ids: list[int], done: dict[int, str], *, everything: bool,
+                 every_layer: bool, annotator: str | None):
+        among = _among(ids)
         self.articles = [
             Article(id=r[0], title=r[1], text=r[2], lang=r[3], source=r[4], hash=r[5],
                     meta=json.loads(r[6] or "{}"))
@@ -169,29 +172,32 @@ class _Chunk:
         self._answers: dict[int, str] = {}
         decisions = (f"SELECT {', '.join(_Decision._fields)} FROM spans WHERE article_id {among} "
                      "AND status IN {} ORDER BY article_id, start, end DESC, label, annotator, id")
-        if gold_only is not None:
+        if not everything:
             for r in map(_Decision._make, _rows(store, decisions.format(_marks(GOLD_STATUSES)),
                                                 (*ids, *GOLD_STATUSES))):
-                if gold_only.get(r.article_id) == r.annotator:
+                if done.get(r.article_id) == r.annotator:
                     self._decisions.setdefault(r.article_id, []).append(r)
             return
         statuses = (*GOLD_STATUSES, "rejected")
         for r in map(_Decision._make, _rows(store, decisions.format(_marks(statuses)), (*ids, *statuses))):
             self._decisions.setdefault(r.article_id, []).append(r)
-        suggestions = (f"SELECT {', '.join(_Suggestion._fields)} FROM suggestions "
-                       f"WHERE article_id {among} ORDER BY article_id, id")
-        for r in map(_Suggestion._make, _rows(store, suggestions, ids)):
-            self._suggestions.setdefault(r.article_id, []).append(r)
-        touched = _rows(store,
-            "SELECT article_id, annotator, max(ts) AS ts FROM ("
-            f" SELECT article_id, annotator, updated_at AS ts FROM article_status WHERE article_id {among}"
-            f" UNION ALL SELECT article_id, annotator, updated_at AS ts FROM spans WHERE article_id {among})"
-            " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC", (*ids, *ids))
-        for article_id, who, _ in touched:
-            self._latest.setdefault(article_id, who)
+        unfinished = [i for i in ids if i not in done]
+        suggested = ids if every_layer else unfinished
+        if suggested:
+            suggestions = (f"SELECT {', '.join(_Suggestion._fields)} FROM suggestions "
+                           f"WHERE article_id {_among(suggested)} ORDER BY article_id, id")
+            for r in map(_Suggestion._make, _rows(store, suggestions, suggested)):
+                self._suggestions.setdefault(r.article_id, []).append(r)
+        if not unfinished:
+            return
+        among = _among(unfinished)
+        if not every_layer:
+            touched = _rows(store, _LATEST.format(among=among), (*unfinished, *unfinished))
+            for article_id, who, _ in touched:
+                self._latest.setdefault(article_id, who)
         sql = (f"SELECT article_id, status FROM article_status WHERE article_id {among} "
                "AND status IN ('rejected', 'ignored')")
-        params: tuple = tuple(ids)
+        params: tuple = tuple(unfinished)
         if annotator is not None:
             sql, params = sql + " AND annotator = ?", (*params, annotator)
         for article_id, status in _rows(store, sql + " ORDER BY article_id, updated_at DESC", params):
@@ -218,6 +224,17 @@ class _Chunk:
 def _rows(store: Store, sql: str, params) -> list[tuple]:
     """Every row as a plain tuple (read to the end; cheaper than dicts for a whole corpus)."""
     return store.db.conn.execute(sql, tuple(params)).fetchall()
+
+
+# Who touched each article last (status change or span); ties go to the first name.
+_LATEST = ("SELECT article_id, annotator, max(ts) AS ts FROM ("
+           " SELECT article_id, annotator, updated_at AS ts FROM article_status WHERE article_id {among}"
+           " UNION ALL SELECT article_id, annotator, updated_at AS ts FROM spans WHERE article_id {among})"
+           " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC")
+
+
+def _among(ids: list[int]) -> str:
+    return f"IN ({', '.join('?' for _ in ids)})"
 
 
 def _marks(values: tuple) -> str:
