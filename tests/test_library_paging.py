@@ -122,6 +122,14 @@ async def test_a_big_result_shows_its_first_page_then_its_count(seeded_db, monke
         await settle(pilot)
         assert list(articles.ids) == [1, 2, 3, 5] and articles.complete
         assert articles.highlighted == 2 and "4 match" in screen_text(app)
+        # "end" before the count: the cursor goes to the true end when every id is known
+        screen.post_message(LibraryLoaded(screen._token, flt, array("q", [1, 2]), complete=False))
+        await pilot.pause()
+        await press(pilot, "end")
+        assert articles.highlighted == 2
+        query_the_rest(*asked[-1])
+        await settle(pilot)
+        assert articles.highlighted == 5 and articles.cursor == 3
         # an answer to an older query is dropped
         screen.post_message(LibraryLoaded(screen._token - 1, flt, array("q", [4])))
         await pilot.pause()

@@ -120,6 +120,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._fetch = fetch
         self.ids: array = array("q")
         self.complete = True  # False while ids is only the first page of the result
+        self._to_end = False  # "end" pressed before every id was known: go there when they are
         self.marked: dict[int, None] = {}  # an ordered set: open in marking order
         self._rows: dict[int, LibraryRow] = {}
         self.reorder = False  # put right-to-left titles in visual order (the app's bidi mode)
@@ -133,7 +134,10 @@ class ArticleList(ScrollView, can_focus=True):
         self._rows.clear()
         self.virtual_size = Size(self.size.width, len(ids))
         index = 0
-        if keep is not None:
+        if self._to_end and complete:
+            self._to_end = False
+            index = len(ids) - 1
+        elif keep is not None:
             try:
                 index = ids.index(keep)
             except ValueError:
@@ -184,12 +188,15 @@ class ArticleList(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def action_cursor(self, step: int) -> None:
+        self._to_end = False
         self.cursor += step
 
     def action_page(self, step: int) -> None:
+        self._to_end = False
         self.cursor += step * max(1, self.size.height - 1)
 
     def action_edge(self, end: int) -> None:
+        self._to_end = bool(end) and not self.complete
         self.cursor = len(self.ids) - 1 if end else 0
 
     def action_toggle_mark(self) -> None:
@@ -216,6 +223,7 @@ class ArticleList(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         index = event.y + round(self.scroll_offset.y)
         if 0 <= index < len(self.ids):
+            self._to_end = False
             self.cursor = index
             if event.chain >= 2:
                 self.post_message(self.Opened(self, [self.ids[index]]))
