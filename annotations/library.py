@@ -1,9 +1,11 @@
 """The library query: which articles match a search and filters, and what to show for a page.
 
-Headless, so the app, the CLI and tests share it. A query returns only the
-matching article ids (an ``array`` of 8-byte ints, in library order); the
-columns for the rows on screen are read separately for just those ids, so a
-corpus of 100,000 articles costs one id list and a page of small reads.
+Headless, so the app, the CLI and tests share it. A query returns only article
+ids (an ``array`` of 8-byte ints, in library order): first the first page
+(:func:`first_ids`, a LIMIT that SQLite stops early on), then every id
+(:func:`matching_ids`, for the count and the end of the list) in the
+background. The columns for the rows on screen are read separately for just
+those ids, so a corpus of 100,000 articles costs one id list and small reads.
 """
 
 from __future__ import annotations
