@@ -96,8 +96,10 @@ class LoadingMixin:
 
 
 def _title_of(text: str) -> str:
-    """The first non-blank line, stripped (without splitting a long text into lines)."""
-    return text.lstrip().split("\n", 1)[0].strip()[:200] or "(untitled)"
+    """The first non-blank line, stripped (without splitting or copying a long text)."""
+    text = text.lstrip()
+    end = text.find("\n")
+    return (text if end < 0 else text[:end]).strip()[:200] or "(untitled)"
 
 
 def _article_row(record: ArticleRecord, digest: str, stamp: str) -> tuple:
