@@ -63,14 +63,17 @@ def find_surface(text: str, folded: str, lowered: str | None = None) -> list[tup
     """
     if not folded.strip():
         return []
-    if lowered is not None and len(lowered) == len(text) and not _ARABIC.search(folded):
+    plain = lowered is not None and len(lowered) == len(text) and not _ARABIC.search(folded)
+    if plain:
         matches = (m.span(1) for m in _plain_pattern(folded).finditer(lowered)
                    if not (m.start() and _WORD_CHAR.match(lowered, m.start() - 1)))
     else:
         matches = (m.span(1) for m in _pattern(folded).finditer(text))
     found = []
     for start, end in matches:
-        if fold(text[start:end]) == folded:
+        # An ASCII match of the plain pattern folds to ``folded`` by construction (lower() is
+        # casefold() on ASCII and the words are joined by whitespace); anything else is checked.
+        if (plain and text[start:end].isascii()) or fold(text[start:end]) == folded:
             found.append((start, end))
             if len(found) >= MAX_MATCHES:
                 break
