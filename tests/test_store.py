@@ -394,3 +394,17 @@ def test_spans_within_a_range_follow_the_same_rules_as_the_whole_article(store):
         inside = [s for s in everything if s.start < window[1] and s.end > window[0]]
         assert store.spans(article_id, within=window) == inside, window
     assert not [s for s in store.spans(article_id, within=at("Bob Stone")) if s.is_suggestion]
+
+
+def test_upgrading_a_big_database_says_so_and_a_new_one_does_not(db_path, tmp_path, monkeypatch, caplog):
+    import annotations.store.db as db_module
+
+    monkeypatch.setattr(db_module, "_ANNOUNCE_MIGRATION_FROM", 1)  # the seeds-sized file counts as big
+    _schema_2_file(db_path)
+    with caplog.at_level("WARNING", logger="parallax"):
+        Store(db_path, annotator="alice").close()
+        Store(tmp_path / "new.db", annotator="alice").close()
+        Store(db_path, annotator="alice").close()  # already upgraded: nothing to say
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [f"{db_path}: upgrading the database from schema 2 to {SCHEMA_VERSION} "
+                        "(1 articles; once, this can take a minute)…"]

@@ -8,6 +8,7 @@ so that two processes never fail half-way through a transaction.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import time
@@ -18,6 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger("parallax")
+# An upgrade of a database this big is announced (on stderr when logging is not configured),
+# so a user opening a large corpus after an upgrade knows why it waits.
+_ANNOUNCE_MIGRATION_FROM = 5_000
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -195,6 +201,12 @@ def _migrate(db: Database) -> None:
         with write_transaction(db):
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version and version < SCHEMA_VERSION:
+                articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+                if articles >= _ANNOUNCE_MIGRATION_FROM:  # rebuilding indexes takes a while
+                    log.warning("%s: upgrading the database from schema %d to %d (%s articles; once, "
+                                "this can take a minute)…", db_filename(db), version, SCHEMA_VERSION,
+                                f"{articles:,}")
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 step = MIGRATIONS[number - 1]
                 if callable(step):
