@@ -69,13 +69,17 @@ async def test_three_panes_highlight_same_surface_everywhere(seeded_db):
         assert screen.active_view is views[2]
 
 
-async def test_more_than_three_marked_opens_three_and_says_so(seeded_db):
+async def test_a_fourth_mark_is_refused_and_the_annotator_chooses_which_three(seeded_db):
     app = app_on(seeded_db)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await press(pilot, "space", "space", "space", "space", "enter")
-        assert len(list(app.screen.query(ArticleView))) == 3
-        assert app.status.startswith("4 articles marked: opening the first 3")
+        articles = app.screen.query_one(ArticleList)
+        await press(pilot, "space", "space", "space", "space")  # marks 1, 2, 3; the 4th is refused
+        assert list(articles.marked) == [1, 2, 3] and articles.highlighted == 4
+        assert app.status == ("3 articles marked already: the reader shows at most 3 side by side "
+                              "(space on a marked one unmarks it)")
+        await press(pilot, "k", "space", "space", "enter")  # unmark 3 (the cursor moves on), mark 4
+        assert [v.article.id for v in app.screen.query(ArticleView)] == [1, 2, 4]
 
 
 async def test_bidi_key_cycles_modes_on_the_arabic_seed(seeded_db):

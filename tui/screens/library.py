@@ -20,6 +20,7 @@ from annotations import library
 from annotations.library import LibraryFilter
 from annotations.text import display_safe
 
+from ..app import MAX_PANES
 from ..bidi import resolve_mode
 from ..keymap import LIBRARY_BINDINGS
 from ..messages import ArticlesChanged, LibraryLoaded
@@ -70,7 +71,9 @@ class LibraryScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(ArticleList).reorder = resolve_mode(self.app.bidi)
+        articles = self.query_one(ArticleList)
+        articles.reorder = resolve_mode(self.app.bidi)
+        articles.max_marks = MAX_PANES
         self.refresh_progress()
         self.run_query()
 
@@ -197,8 +200,11 @@ class LibraryScreen(Screen):
         self.call_after_refresh(self.app.save_session)  # after the row is painted, not before
 
     @on(ArticleList.MarksChanged)
-    def _marks_changed(self) -> None:
+    def _marks_changed(self, message: ArticleList.MarksChanged) -> None:
         self._update_counts(None)
+        if message.refused is not None:
+            self.app.set_status(f"{len(message.marked)} articles marked already: the reader shows at most "
+                                f"{len(message.marked)} side by side (space on a marked one unmarks it)")
 
     def session_state(self) -> dict:
         flt = self.current_filter()

@@ -111,8 +111,11 @@ class ArticleList(ScrollView, can_focus=True):
 
     @dataclass
     class MarksChanged(Message):
+        """The marks changed; ``refused`` is the article that could not be marked (limit reached)."""
+
         article_list: ArticleList
         marked: list[int]
+        refused: int | None = None
 
     def __init__(self, fetch: Callable[[list[int]], list[LibraryRow]], *, id: str | None = None,
                  classes: str | None = None) -> None:
@@ -122,6 +125,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.complete = True  # False while ids is only the first page of the result
         self._to_end = False  # "end" pressed before every id was known: go there when they are
         self.marked: dict[int, None] = {}  # an ordered set: open in marking order
+        self.max_marks: int | None = None  # the reader's panes: no more can be marked
         self._rows: dict[int, LibraryRow] = {}
         self.reorder = False  # put right-to-left titles in visual order (the app's bidi mode)
 
@@ -205,6 +209,9 @@ class ArticleList(ScrollView, can_focus=True):
             return
         if article_id in self.marked:
             del self.marked[article_id]
+        elif self.max_marks is not None and len(self.marked) >= self.max_marks:
+            self.post_message(self.MarksChanged(self, list(self.marked), refused=article_id))
+            return  # the annotator chooses which to unmark; the cursor stays
         else:
             self.marked[article_id] = None
         self.post_message(self.MarksChanged(self, list(self.marked)))
