@@ -203,8 +203,8 @@ class LibraryScreen(Screen):
     def _marks_changed(self, message: ArticleList.MarksChanged) -> None:
         self._update_counts(None)
         if message.refused is not None:
-            self.app.set_status(f"{len(message.marked)} articles marked already: the reader shows at most "
-                                f"{len(message.marked)} side by side (space on a marked one unmarks it)")
+            self.app.set_status(f"at most {len(message.marked)} articles side by side: "
+                                "unmark one first (space on it)")
 
     def session_state(self) -> dict:
         flt = self.current_filter()
