@@ -136,16 +136,7 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
             else:
                 position = bisect_left([_reading_key(s) for s in self._spans], _reading_key(old))
                 index = min(position, len(self._spans) - 1)
-        self._selected = index
-        if self._highlight_surface is not None:
-            self._set_highlights(self._find_highlights(self._highlight_surface))
-        self._highlight_key = (self._highlight_surface, self._spans_version)
-        self._repaint()
-        new = self.selected_span
-        if new != old:
-            if new is not None and (old is None or new.key != old.key):
-                self._bring_into_view(new.start, new.end)
-            self.post_message(self.SpanSelected(self, new))
+        self._spans_changed(old, index)
 
     def update_spans(self, start: int, end: int, spans: list[Span], *,
                      select: tuple[str, int] | None = None) -> None:
@@ -185,6 +176,11 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
                 index = min(found.start + position, len(self._spans) - 1)
         elif index is not None and index >= found.stop:
             index += len(merged) - len(region)
+        self._spans_changed(old, index)
+
+    def _spans_changed(self, old: Span | None, index: int | None) -> None:
+        """After the spans changed: put the cursor on ``index``, re-light the highlighted surface,
+        repaint, and tell the screen if the selected span is another (or changed)."""
         self._selected = index
         if self._highlight_surface is not None:
             self._set_highlights(self._find_highlights(self._highlight_surface))
