@@ -85,7 +85,7 @@ class ReaderScreen(ReaderActions, Screen):
         self._active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
         self._restore_active = self._active  # focus events during mount move _active
         self._shown: dict[str, Content] = {}
-        self._token_footer = False
+        self._footer_is_token = False  # which set of keys the footer shows
 
     # -- layout ------------------------------------------------------------------------
 
@@ -130,18 +130,20 @@ class ReaderScreen(ReaderActions, Screen):
         Display only: key presses are dispatched through the binding chain, so every key
         keeps working in both modes.
         """
-        view = self.active_view
-        token = view is not None and (view.token_mode or view.selection is not None)
-        self._token_footer = token
+        token = self._footer_is_token = self._token_cursor_out()
         hidden = ENTITY_FOOTER if token else TOKEN_FOOTER
         return {key: active for key, active in super().active_bindings.items()
                 if active.binding.id not in hidden}
 
-    def sync_footer(self) -> None:
-        """Show the other set of keys in the footer when the token cursor comes or goes."""
+    def _token_cursor_out(self) -> bool:
         view = self.active_view
-        token = view is not None and (view.token_mode or view.selection is not None)
-        if token != self._token_footer:
+        return view is not None and view.token_mode
+
+    @on(ArticleView.TokenModeChanged)
+    def sync_footer(self) -> None:
+        """Show the other set of keys in the footer when the token cursor comes or goes
+        (or another pane, with its own cursor, becomes the active one)."""
+        if self._token_cursor_out() != self._footer_is_token:
             self.refresh_bindings()
 
     @property
@@ -204,7 +206,6 @@ class ReaderScreen(ReaderActions, Screen):
 
     @on(ArticleView.SelectionChanged)
     def _selection_changed(self, message: ArticleView.SelectionChanged) -> None:
-        self.sync_footer()
         if message.view is self.active_view and message.selection is not None:
             start, end = message.selection
             article = message.view.article
@@ -255,7 +256,6 @@ class ReaderScreen(ReaderActions, Screen):
             return
         if view.token_mode:
             view.token_mode = False
-            self.sync_footer()
         if not view.spans:
             self.app.set_status("no entities here: w/b move the token cursor, v starts a selection")
             return
@@ -314,7 +314,6 @@ class ReaderScreen(ReaderActions, Screen):
                 view.clear_selection()
             else:
                 view.token_mode = False
-            self.sync_footer()
             self.app.set_status("selection cleared")
             return
         self.app.pop_screen()

@@ -56,13 +56,10 @@ class ReaderActions:
         """
         view = self.active_view
         touched = [s for s in (before, span) if s is not None]
-        if not touched:
-            self.refresh_articles([view.article.id])
-        else:
-            start, end = min(s.start for s in touched), max(s.end for s in touched)
-            view.update_spans(start, end, self.app.store.spans(view.article.id, within=(start, end)),
-                              select=span.key if span is not None else None)
-            self._refresh_title(self.active_pane)
+        start, end = min(s.start for s in touched), max(s.end for s in touched)
+        view.update_spans(start, end, self.app.store.spans(view.article.id, within=(start, end)),
+                          select=span.key if span is not None else None)
+        self._refresh_title(self.active_pane)
         if advance:
             view.select_next()
         self._show_selection()
@@ -158,7 +155,6 @@ class ReaderActions:
         view = self.active_view
         if view is not None:
             view.move_token(step)
-            self.sync_footer()
 
     def action_mark(self) -> None:
         view = self.active_view
@@ -166,7 +162,6 @@ class ReaderActions:
             return
         if view.mark() is not None:
             self.app.set_status("selecting: w/b extend, m makes the span, escape cancels")
-        self.sync_footer()
 
     def action_make_span(self) -> None:
         view = self.active_view
@@ -199,7 +194,6 @@ class ReaderActions:
         if new is not None:
             self.app.last_label = label
             view.token_mode = False
-            self.sync_footer()
             self._saved("new span", new)
             self._after(new)
 

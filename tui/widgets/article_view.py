@@ -66,6 +66,17 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
         def control(self) -> ArticleView:
             return self.view
 
+    @dataclass
+    class TokenModeChanged(Message):
+        """The token cursor came (``on``) or went: the screen shows the matching keys."""
+
+        view: ArticleView
+        on: bool
+
+        @property
+        def control(self) -> ArticleView:
+            return self.view
+
     def __init__(
         self, article: Article, spans: list[Span], *, bidi: str = "auto",
         id: str | None = None, classes: str | None = None,
@@ -145,15 +156,17 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
         Only that neighbourhood changes, so a decision in a long article costs no more than
         one in a short one. The cursor goes to ``select`` if given, else stays on its span.
         """
+        def touches(s: Span) -> bool:
+            return s.start < end and s.end > start
+
         old = self.selected_span
         length = len(self.article.text)
-        fresh = [s for s in spans if 0 <= s.start < s.end <= length and s.start < end and s.end > start]
+        fresh = [s for s in spans if 0 <= s.start < s.end <= length and touches(s)]
         self._max_span = max([self._max_span, *(s.end - s.start for s in fresh)])
         found = self._span_range(start, end)
         region = self._spans[found.start:found.stop]
-        stale = [s for s in region if s.start < end and s.end > start]
-        merged = sorted([s for s in region if not (s.start < end and s.end > start)] + fresh,
-                        key=_reading_key)
+        stale = [s for s in region if touches(s)]
+        merged = sorted([s for s in region if not touches(s)] + fresh, key=_reading_key)
         if self._tally_cache is not None:
             self._tally_cache.remove(stale)
             self._tally_cache.add(fresh)
@@ -307,6 +320,9 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
 
     def _post_selection(self, selection: tuple[int, int] | None) -> None:
         self.post_message(self.SelectionChanged(self, selection))
+
+    def _post_token_mode(self, on: bool) -> None:
+        self.post_message(self.TokenModeChanged(self, on))
 
     # --- bidi ----------------------------------------------------------------------------
 

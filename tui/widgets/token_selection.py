@@ -34,6 +34,9 @@ class TokenSelectionMixin:
     def _post_selection(self, selection: tuple[int, int] | None) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def _post_token_mode(self, on: bool) -> None:  # pragma: no cover
+        raise NotImplementedError
+
 
     @property
     def token_mode(self) -> bool:
@@ -53,6 +56,7 @@ class TokenSelectionMixin:
         self._repaint()
         if self._cursor is not None:
             self._bring_into_view(*self._cursor)
+        self._post_token_mode(on)
 
     @property
     def token_cursor(self) -> Token | None:
