@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tmux_helpers import tmux  # noqa: F401 (a fixture: the real program in tmux)
 
 from annotations.store import Store
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_S = 30.0
 """How long a write waits for another process's write lock before giving up (Store(timeout=))."""
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+_MIN_DB_BYTES = 512  # SQLite's smallest page: a non-empty file shorter than this is cut short
 
 
 class StoreError(Exception):
@@ -51,6 +51,13 @@ def default_db_path() -> str:
 def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) -> str:
     """A one-line message for an SQLite error on ``path``: the file, the problem, what to do."""
     msg = str(exc)
+    if "file is not a database" in msg and path != ":memory:":
+        size = _size(path)
+        if size is not None and size < _MIN_DB_BYTES:
+            return (f"{path}: not an SQLite database, or a truncated one ({size} bytes, less than "
+                    "one page); restore it from a backup or choose another --db")
+        return (f"{path}: not an SQLite database ({msg}: the file does not start with the SQLite "
+                "header); it may be corrupt or another kind of file. Choose another --db.")
     if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
         return (f"{path}: not a usable database ({msg}); it may be corrupt or not a "
                 "Parallax file. Restore it from a backup or choose another --db.")
@@ -71,8 +78,22 @@ def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) 
 _describe = describe_error  # the name the importer uses
 
 
+def _size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
 def _precheck(path: str, *, readonly: bool, create: bool) -> None:
-    """Problems seen before SQLite touches the file, so none of them can change it."""
+    """Problems seen from the file's metadata, before SQLite touches it.
+
+    The file itself is never opened here: on POSIX, closing any descriptor of
+    the database file drops every SQLite lock this process holds on it, and a
+    worker opening its own Store while the app's connection is open would let
+    another process delete the -wal the app is committing into (FACTS.md).
+    What the file holds is checked through SQLite, in :func:`_check`.
+    """
     file = Path(path)
     if file.is_dir():
         raise StoreError(f"{path}: is a folder, not a database file; give a file name with --db")
@@ -86,32 +107,13 @@ def _precheck(path: str, *, readonly: bool, create: bool) -> None:
             raise StoreError(f"{path}: no such database. Import articles first: "
                              f"parallax import FILE --db {path}")
         return
-    try:
-        size = file.stat().st_size
-        with file.open("rb") as fh:
-            header = fh.read(100)
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read the file ({exc.strerror}); check its permissions") from exc
+    if not file.is_file():
+        raise StoreError(f"{path}: not a regular file (a device, FIFO or socket); choose another --db")
+    if not os.access(file, os.R_OK):
+        raise StoreError(f"{path}: cannot read the file (permission denied); check its permissions")
     if not readonly and not os.access(file, os.W_OK):
         raise StoreError(f"{path}: the file is read-only (its permissions); make it writable "
                          f"(chmod u+w {path}) to annotate, or open it read-only to look at it")
-    if size == 0:
-        return  # an empty file is a new database
-    if not header.startswith(_SQLITE_MAGIC):
-        raise StoreError(f"{path}: not an SQLite database (the file does not start with the SQLite "
-                         "header); it may be corrupt or another kind of file. Choose another --db.")
-    if len(header) < 100:
-        raise StoreError(f"{path}: truncated database ({size} bytes); restore it from a backup")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    # The header's page count is valid when the change counter matches "version valid for".
-    # A non-empty -wal may hold the missing pages (a checkpoint cut short): SQLite recovers it.
-    wal = Path(path + "-wal")
-    pending = wal.exists() and wal.stat().st_size > 0
-    if header[24:28] == header[92:96] and pages and pages * page_size > size and not pending:
-        raise StoreError(f"{path}: truncated database (the header says {pages * page_size} bytes, the "
-                         f"file has {size}); it was cut short while copying? Restore it from a backup.")
 
 
 def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = True,
@@ -186,10 +188,28 @@ def _check(db: Database, path: str, readonly: bool) -> int:
         raise StoreError(
             f"{path}: made by a newer Parallax (schema {version}; this version knows up to "
             f"{SCHEMA_VERSION}). Upgrade Parallax to open it; the file was not changed.")
+    _check_length(conn, path)
     if version < SCHEMA_VERSION and readonly:
         raise StoreError(f"{path}: needs upgrading to schema {SCHEMA_VERSION} but was opened read-only; "
                          "open it once without --readonly")
     return version
+
+
+def _check_length(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a file cut short: the header counts more pages than the file holds.
+
+    With a non-empty -wal the missing pages may legitimately be there (a live
+    writer's new pages, or a checkpoint cut short), so only a full read can tell:
+    that is :func:`verify`, which every writer runs before its first write.
+    """
+    if path == ":memory:":
+        return
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    size = _size(path) or 0
+    need = pages * conn.execute("PRAGMA page_size").fetchone()[0]
+    if need > size and not (_size(path + "-wal") or 0):
+        raise StoreError(f"{path}: truncated database (the header says {need} bytes, the file has "
+                         f"{size}); it was cut short while copying? Restore it from a backup.")
 
 
 def _migrate(db: Database) -> None:
