@@ -4,7 +4,6 @@ read-only files and opens, missing folders."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -17,27 +16,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from store_helpers import TEXT, LockHolder, fingerprint, make_db
 
 from annotations.model import ArticleRecord
 from annotations.store import Store, StoreError
 from annotations.store.schema import SCHEMA_VERSION
-
-TEXT = "Alice Martin met Bob Stone in Paris."
-
-
-def make_db(path: Path, n_articles: int = 1) -> int:
-    """A closed Parallax database (checkpointed: the .db file holds everything)."""
-    with Store(path, annotator="alice") as s:
-        for i in range(n_articles):
-            aid = s.add_article(ArticleRecord(text=f"{TEXT} ({i})" + " Paris again." * 40 * (i % 3)))[0]
-            s.create_span(aid, 0, 12, "PERSON")
-    assert not Path(f"{path}-wal").exists()
-    return 1
-
-
-def fingerprint(path: Path) -> tuple[str, list[str]]:
-    """The file's bytes and what lies next to it (a refused open must leave both alone)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest(), sorted(os.listdir(path.parent))
 
 
 def refused(path: Path, *words: str, **kw) -> str:
@@ -89,7 +72,7 @@ def test_damaged_pages_are_refused_at_open_or_found_by_check(tmp_path):
     rng = random.Random(7)
     broken = tmp_path / "broken.db"  # every page but the header page is noise
     broken.write_bytes(raw[:page] + rng.randbytes(len(raw) - page))
-    refused(broken, "not a usable database", "backup")
+    refused(broken, "damaged", "backup")
     # One damaged page deep inside: opening cannot see it, check() reads every page.
     last = bytearray(raw)
     last[-page:] = rng.randbytes(page)
@@ -148,36 +131,6 @@ def test_a_database_from_a_newer_parallax_is_refused_unchanged(tmp_path, journal
 
 
 # -- a lock held too long ------------------------------------------------------------------------
-
-HOLDER = textwrap.dedent("""
-    import sqlite3, sys
-    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    print("locked", flush=True)
-    sys.stdin.read()
-    conn.execute("ROLLBACK")
-""")
-
-
-class LockHolder:
-    """Another process holding the write lock (BEGIN IMMEDIATE) until released."""
-
-    def __init__(self, path: Path):
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        self.proc.stdin.close()
-        assert self.proc.wait(timeout=30) == 0
-
-    def __enter__(self) -> LockHolder:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.release()
-
 
 def test_a_lock_held_longer_than_the_timeout_gives_a_clear_error_and_no_partial_write(db_path):
     make_db(db_path)

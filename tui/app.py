@@ -1,9 +1,10 @@
 """The Parallax terminal app: a library of articles and a reader of one to three side by side.
 
 The app talks to the core through one :class:`annotations.store.Store`, passed
-in. Decisions are made on the main thread (one short transaction each) and
-shown as saved only after the Store returns; slow work runs in thread workers
-(:mod:`tui.workers`) with their own Store.
+in. Decisions go through :class:`tui.decisions.DecisionRunner`: one short
+transaction each, shown as saved only after it committed, finished in the
+background when another process holds the database. Slow work runs in thread
+workers (:mod:`tui.workers`) with their own Store.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import dataclasses
 import json
 import os
 import signal
+import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from textual import on
@@ -22,9 +25,11 @@ from textual.app import App
 from textual.binding import Binding
 
 from annotations.library import languages, unannotated_ids
-from annotations.store import Store, StoreError
+from annotations.store import Store, StoreBusy, StoreError
+from annotations.store.db import describe_error, is_damage
 
 from .commands import ParallaxCommands
+from .decisions import LOCK_WAIT_S, DecisionRunner
 from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
 from .messages import (
     ArticlesChanged,
@@ -38,6 +43,7 @@ from .workers import WorkersMixin
 
 MAX_PANES = 3
 BIDI_MODES = ("auto", "on", "off")
+QUIT_AGAIN_S = 5.0
 
 
 DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
@@ -70,6 +76,9 @@ class ParallaxApp(WorkersMixin, App[None]):
         self._hangup_timer: threading.Timer | None = None
         self.keymap_problems: list[str] = []
         self.import_problems: list[str] = []  # printed by the CLI when the app exits
+        self.decisions = DecisionRunner(store, self)
+        self._quit_asked = 0.0
+        self.fatal_error: str | None = None  # printed by the CLI when the app exits
 
     # -- start and stop --------------------------------------------------------------
 
@@ -83,6 +92,8 @@ class ParallaxApp(WorkersMixin, App[None]):
         if self.keymap_problems:
             self.set_status(self.keymap_problems[0])
         self._install_signal_handlers()
+        if not self.store.readonly:
+            self.check_database()
         session = self._load_session()
         self.push_screen(LibraryScreen(session.get("library") or {}))
         if self.paths:
@@ -130,9 +141,39 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.exit()
 
     async def action_quit(self) -> None:
-        """Quit; decisions are committed already, the session is saved once more to be sure."""
+        """Quit; decisions are committed already, the session is saved once more if it can be.
+
+        A decision still waiting for the database is not dropped in silence: the first
+        ``q`` says so, a second one within a few seconds quits without it.
+        """
+        pending = self.decisions.pending
+        if pending is not None and time.monotonic() - self._quit_asked > QUIT_AGAIN_S:
+            self._quit_asked = time.monotonic()
+            self.set_status(f"{pending.what} still waits for the database: q again quits without it")
+            return
         self.save_session()
         self.exit()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A damaged database can surface in any read: end with the store's one-line message
+        (exit status 1) rather than a traceback. Anything else is Textual's usual crash report
+        (also exit status 1). Textual has no public hook for this; tests/test_damage.py checks it."""
+        if self.fatal_error is not None:
+            return  # already ending on a damaged file: what breaks while screens close is its echo
+        if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
+            self.stop_on_damage(describe_error(self.db_path, error))
+            return
+        super()._handle_exception(error)
+
+    def stop_on_damage(self, message: str) -> None:
+        """The database is damaged: end the app (exit status 1) before anything is written."""
+        if self.fatal_error is None:
+            self.fatal_error = message
+            self.exit(return_code=1)
+
+    def run_in_thread(self, work: Callable[[], None]) -> None:
+        """Run ``work`` in a thread worker (a decision waiting for the database)."""
+        self.run_worker(work, thread=True, group="decision", exit_on_error=False)
 
     def on_unmount(self) -> None:
         # The screens are gone by now, so the session is not saved here (it would be empty).
@@ -211,6 +252,8 @@ class ParallaxApp(WorkersMixin, App[None]):
         try:
             self.store.save_session(state)
             self._saved_session = blob
+        except StoreBusy:
+            pass  # another process is writing: the next cursor move saves it
         except StoreError as exc:
             self.set_status(f"could not save the session: {exc}")
 
@@ -280,9 +323,26 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.push_screen(HelpScreen())
 
 
+def run_app(app: ParallaxApp, **options) -> int:
+    """Run the app until it exits and return its exit status (non-zero after a crash).
+
+    ``asyncio.run`` would wait for the thread workers (pre-annotation, loading spaCy's
+    tokenizers) to finish before returning, which keeps a quitting app on a blank screen for
+    seconds. Here the loop is closed without joining them, so the caller can end the
+    process at once: every write is one transaction, so SQLite keeps whatever a worker had
+    not committed out of the file, and the work left resumes at the next start.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop, **options)
+    finally:
+        loop.close()  # shuts the default executor down without waiting for its threads
+    return app.return_code or 0
+
+
 def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = "auto",
              paths: Sequence[str | os.PathLike] = (), preannotate: bool = True) -> ParallaxApp:
     """Open the database (creating it if needed) and build the app on it; the app closes it on exit."""
-    store = Store(Path(db_path), annotator=annotator)
+    store = Store(Path(db_path), annotator=annotator, lock_wait=LOCK_WAIT_S, background_check=True)
     return ParallaxApp(store, bidi=bidi, paths=[str(p) for p in paths], preannotate=preannotate,
                        owns_store=True)

@@ -12,12 +12,13 @@ from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotations.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
-from annotations.store import Store
+from annotations.store import Store, StoreError
 
 from .messages import ImportFinished, ImportProgress, LibraryLoaded, PreannotateFinished, PreannotateProgress
 
 GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
-               "warmup": "loading the tokenizers"}
+               "warmup": "loading the tokenizers", "check": "the damage check",
+               "decision": "saving a decision"}
 
 
 class ImportCancelled(Exception):
@@ -76,6 +77,16 @@ class WorkersMixin:
         if report.stopped:
             note = "pre-annotation stopped; it carries on at the next start"
         self.post_message(PreannotateFinished(report.articles, note))
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def check_database(self) -> None:
+        """Read every page once before the first write (decisions wait meanwhile); a damaged
+        file ends the app with the store's message, before anything is written to it."""
+        try:
+            with self._worker_store(readonly=True) as store:
+                store.ensure_sound()
+        except StoreError as exc:
+            self.call_from_thread(self.stop_on_damage, str(exc))
 
     @work(thread=True, exclusive=True, group="warmup", exit_on_error=False)
     def warm_up(self, langs: list[str]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from ..config import ConfigError
@@ -24,12 +27,22 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     the status bar and printed again, as FILE:LINE: reason, when the app exits.
     Every decision is saved as it is made: quit at any time with q.
     """
-    from tui.app import make_app  # the headless core never imports textual; only this command does
+    from tui.app import make_app, run_app  # the core never imports textual; only this command does
 
     try:
         app = make_app(db_path or default_db_path(), annotator=annotator, bidi=bidi, paths=paths)
     except (StoreError, ConfigError) as exc:
         fail(str(exc))
-    app.run()
+    code = run_app(app)
     for problem in app.import_problems:
         click.echo(f"parallax: import: {problem}", err=True)
+    if app.fatal_error:
+        click.echo(f"parallax: error: {app.fatal_error}", err=True)
+    elif code:
+        click.echo("parallax: error: the app stopped on an unexpected error (shown above); every "
+                   "decision shown as saved is in the database", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Background threads may still be loading spaCy or pre-annotating: end the process now
+    # rather than join them (their unfinished transactions never reach the file).
+    os._exit(code)

@@ -78,7 +78,8 @@ def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str]
     try:
         run = _Run(store, n_process=n_process, batch_size=batch_size, on_progress=on_progress,
                    should_stop=should_stop, max_length=max_length)
-        return run.run(models or {}, list(patterns), article_ids)
+        with store.announce("pre-annotation"):
+            return run.run(models or {}, list(patterns), article_ids)
     finally:
         store.close()
 

@@ -1,7 +1,8 @@
 """The SQLite store: one file, many annotators, every decision committed and undoable."""
 
-from .db import StoreError, default_db_path
+from .db import StoreBusy, StoreError, default_db_path
 from .decisions import DecisionError, UndoResult
 from .store import Store, default_annotator
 
-__all__ = ["Store", "StoreError", "DecisionError", "UndoResult", "default_db_path", "default_annotator"]
+__all__ = ["Store", "StoreBusy", "StoreError", "DecisionError", "UndoResult", "default_db_path",
+           "default_annotator"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,19 @@ class StoreError(Exception):
     """A database problem the user can act on; the message names the file."""
 
 
+class StoreBusy(StoreError):
+    """Another connection held the write lock for longer than this write would wait.
+
+    Nothing of the write was done; trying again later (or on a connection that waits
+    longer) is safe.
+    """
+
+    def __init__(self, message: str, waited: float, who: str | None = None) -> None:
+        super().__init__(message)
+        self.waited = waited
+        self.who = who  # what holds the database up, where known ("the damage check")
+
+
 def now() -> str:
     """UTC timestamp with milliseconds, sortable as text."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -58,7 +72,10 @@ def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) 
                     "one page); restore it from a backup or choose another --db")
         return (f"{path}: not an SQLite database ({msg}: the file does not start with the SQLite "
                 "header); it may be corrupt or another kind of file. Choose another --db.")
-    if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
+    if "malformed" in msg:
+        return (f"{path}: the database is damaged ({msg}); restore it from a backup "
+                "(or try: sqlite3 FILE .recover).")
+    if "not a database" in msg or "file is encrypted" in msg:
         return (f"{path}: not a usable database ({msg}); it may be corrupt or not a "
                 "Parallax file. Restore it from a backup or choose another --db.")
     if "locked" in msg or "busy" in msg:
@@ -76,6 +93,12 @@ def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) 
 
 
 _describe = describe_error  # the name the importer uses
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an SQLite error says the file is damaged (as opposed to busy, read-only, full)."""
+    msg = str(exc)
+    return "malformed" in msg or "file is not a database" in msg
 
 
 def _size(path: str) -> int | None:
@@ -168,6 +191,8 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             if version < SCHEMA_VERSION:
+                if version:
+                    ensure_sound(db, path)  # a migration rewrites tables: never into a damaged file
                 _migrate(db)
         return db
     except BaseException:
@@ -264,12 +289,13 @@ _STORE_FAILURES = ("locked", "busy", "readonly", "read-only", "disk is full", "d
 
 
 @contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: Database, wait: float | None = None) -> Iterator[Database]:
     """One atomic write: ``BEGIN IMMEDIATE`` ... ``COMMIT``; nested calls become savepoints.
 
-    The busy timeout makes other writers wait for the lock instead of failing;
-    a lock held longer than that, a read-only or full disk, or a corrupt file
-    surfaces as StoreError naming the file. Nothing of the write is kept then.
+    The write waits up to ``wait`` seconds (default: the connection's busy timeout) for
+    another process's write lock, then raises StoreBusy with nothing done. A read-only or
+    full disk, or a corrupt file, surfaces as StoreError naming the file. Nothing of the
+    write is kept then.
     """
     conn = db.conn
     if conn.in_transaction:
@@ -277,17 +303,8 @@ def write_transaction(db: Database) -> Iterator[Database]:
             yield db
         return
     timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
-            if time.monotonic() >= deadline:
-                raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
-            time.sleep(0.05)
+    waited = timeout if wait is None else wait
+    _begin_immediate(db, waited, timeout)
     try:
         yield db
         conn.execute("COMMIT")
@@ -298,6 +315,87 @@ def write_transaction(db: Database) -> Iterator[Database]:
                 and any(s in str(exc) for s in _STORE_FAILURES)):
             raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
         raise
+
+
+def _begin_immediate(db: Database, wait: float, timeout: float) -> None:
+    """Take the write lock, waiting up to ``wait`` seconds for another writer to finish.
+
+    SQLite's busy handler does the waiting; a few lock conflicts fail at once without
+    calling it (FACTS.md: a half-read cursor on another connection), so those are retried
+    here until the same deadline.
+    """
+    conn = db.conn
+    deadline = time.monotonic() + wait
+    if wait != timeout:
+        conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(describe_error(db_filename(db), exc, wait), wait) from exc
+                time.sleep(0.01)
+    finally:
+        if wait != timeout:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+
+# -- damage ------------------------------------------------------------------------
+
+_checked: set[tuple[str, int, int]] = set()  # (path, device, inode) of files found sound
+_checking = threading.Lock()
+DAMAGE_CHECK = "the damage check"
+
+
+def ensure_sound(db: Database, path: str, *, wait: bool = True) -> None:
+    """Refuse to go on with a damaged file: read every page once per process (quick_check).
+
+    Damage inside a page (a bad disk, a copy cut short while its -wal lived on) only shows
+    when that page is read, so the cheap checks at open cannot see it. Writers call this
+    before their first write, so that nothing is written into a damaged file; it costs
+    about 1.5 s at 100,000 articles (BENCHMARKS.md), once per process and file. With
+    ``wait`` False (the app's main thread) an unfinished check raises StoreBusy instead of
+    blocking: the app runs the check in a worker.
+    """
+    if path == ":memory:":
+        return
+    key = _file_key(path)
+    if key in _checked:
+        return
+    if not wait:
+        raise StoreBusy(f"{path}: checking the database for damage before its first write", 0,
+                        DAMAGE_CHECK)
+    with _checking:
+        if key in _checked:
+            return
+        found = _quick_check(db)
+        if not found:
+            _checked.add(key)  # only a sound result is kept: a damaged file is checked again
+    if found:
+        more = f"; {len(found) - 1} more problem(s)" if len(found) > 1 else ""
+        raise StoreError(f"{path}: the database is damaged ({found[0]}{more}); nothing was written "
+                         "to it. Restore it from a backup (or try: sqlite3 FILE .recover).")
+
+
+def _file_key(path: str) -> tuple[str, int, int]:
+    st = os.stat(path)
+    return os.path.abspath(path), st.st_dev, st.st_ino
+
+
+def _quick_check(db: Database) -> list[str]:
+    """SQLite's findings, one line each ([] when the file is sound)."""
+    try:
+        rows = [r[0] for r in db.conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    if rows == ["ok"]:
+        return []
+    lines = [" ".join(line.split()) for row in rows for line in str(row).splitlines()]
+    return [line for line in lines if line and not line.startswith("***")]
 
 
 def db_filename(db: Database) -> str:

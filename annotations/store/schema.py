@@ -264,6 +264,17 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
     _ids_never_reused,
     # 4: the library at corpus scale: ordered and label indexes, FTS prefix indexes
     _library_at_scale,
+    # 5: long-running writers (import, pre-annotation) say who they are, so that an annotator
+    # whose decision waits for the write lock is told who holds it
+    """
+    CREATE TABLE writers (
+        id INTEGER PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        what TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

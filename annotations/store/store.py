@@ -10,21 +10,32 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import socket
 import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from ..config import Config, config_path, load_config
 from ..model import Article, Span
-from .db import StoreError, connect, default_db_path, describe_error, now, write_transaction
+from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
 from .decisions import DecisionsMixin
 from .loading import LoadingMixin
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def default_annotator() -> str:
@@ -42,21 +53,32 @@ class Store(DecisionsMixin, LoadingMixin):
     opened it (open another Store in a worker thread or process; with
     ``check_same_thread=False`` writes from several threads are serialized).
     Every decision is committed before its method returns. ``timeout`` is how
-    long a write waits for another process's lock (default BUSY_TIMEOUT_S).
+    long a statement waits for another process's lock (default BUSY_TIMEOUT_S);
+    ``lock_wait`` how long a write waits for the write lock before raising
+    StoreBusy (default: ``timeout``): the app's own writes wait briefly and
+    finish in the background instead of freezing the screen. Before its first
+    write a Store makes sure the file is not damaged (:func:`ensure_sound`, once
+    per process); with ``background_check`` it raises StoreBusy until another
+    thread has done that, instead of reading the whole file itself.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, annotator: str | None = None,
                  readonly: bool = False, config: Config | None = None, create: bool = True,
-                 check_same_thread: bool = True, timeout: float | None = None):
+                 check_same_thread: bool = True, timeout: float | None = None,
+                 lock_wait: float | None = None, background_check: bool = False):
         self.path = str(path or default_db_path())
         self.annotator = annotator or default_annotator()
         self.readonly = readonly
+        self.lock_wait = lock_wait
+        self.background_check = background_check
+        self._sound = False  # checked for damage (once per process, before the first write)
         self._write_lock = threading.RLock()
         self.db = connect(self.path, readonly=readonly, create=create,
                           check_same_thread=check_same_thread, timeout=timeout)
         try:
             self.config = config or load_config(config_path(self.path))
             if not readonly and not self.db.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
+                self.ensure_sound()  # a new database: nothing to read, so this is instant
                 with self.write():  # re-checked under the lock: another process may be first
                     if not self.db.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
                         self.set_labels(self.config.labels)
@@ -91,13 +113,51 @@ class Store(DecisionsMixin, LoadingMixin):
         return [] if rows == ["ok"] else rows
 
     @contextmanager
-    def write(self) -> Iterator[Database]:
-        """One atomic write (BEGIN IMMEDIATE ... COMMIT); nested calls join the outer one."""
+    def write(self, wait: float | None = None) -> Iterator[Database]:
+        """One atomic write (BEGIN IMMEDIATE ... COMMIT); nested calls join the outer one.
+
+        Waits up to ``wait`` (default ``lock_wait``) for another writer, then raises StoreBusy.
+        """
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only, so this change was not made; "
                              "open it without read-only to annotate")
-        with self._write_lock, write_transaction(self.db) as db:
+        if not self._sound:
+            self.ensure_sound(wait=not self.background_check)
+        with self._write_lock, write_transaction(self.db, self.lock_wait if wait is None else wait) as db:
             yield db
+
+    def ensure_sound(self, *, wait: bool = True) -> None:
+        """Raise StoreError if the file is damaged (every page read once per process)."""
+        ensure_sound(self.db, self.path, wait=wait)
+        self._sound = True
+
+    # -- who is writing ----------------------------------------------------------
+
+    @contextmanager
+    def announce(self, what: str) -> Iterator[None]:
+        """Say, for as long as the block runs, that this process is a long writer (``what``:
+        "import", "pre-annotation"), so that a decision waiting for the lock can name it."""
+        with self.write():
+            rowid = self.db.conn.execute(
+                "INSERT INTO writers(pid, host, what, started_at) VALUES (?, ?, ?, ?)",
+                (os.getpid(), socket.gethostname(), what, now())).lastrowid
+        try:
+            yield
+        finally:
+            with suppress(StoreError, sqlite3.Error), self.write():
+                self.db.conn.execute("DELETE FROM writers WHERE id=?", (rowid,))
+
+    def long_writers(self) -> list[str]:
+        """The long writers working now, as "import (pid 4242)"; those whose process is gone
+        (killed before they could say they stopped) are left out."""
+        host = socket.gethostname()
+        out = []
+        for pid, row_host, what in self.db.conn.execute(
+                "SELECT pid, host, what FROM writers ORDER BY id").fetchall():
+            if row_host == host and not _alive(pid):
+                continue
+            out.append(f"{what} (pid {pid})" if row_host == host else f"{what} (pid {pid} on {row_host})")
+        return out
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         """Run a read query and return every row (never a half-read cursor)."""
