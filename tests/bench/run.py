@@ -34,6 +34,7 @@ FIGURES = {
     "app_start": ("fig_app_start", "App start to a usable library"),
     "reader": ("fig_reader", "One decision in the reader"),
     "commit": ("fig_commit", "A decision's commit alone"),
+    "busy": ("fig_busy", "Deciding while another process imports"),
     "memory": ("fig_memory", "Peak memory with the library open"),
     "search": ("fig_search", "Search in the library"),
 }
