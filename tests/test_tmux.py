@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 
 import pytest
 from app_helpers import make_seeded_db
+from store_helpers import LockHolder
 from tmux_helpers import PARALLAX
 
 from annotations.store import Store
@@ -57,3 +59,31 @@ def test_open_accept_quit_restart_and_hangup(tmp_path, tmux, env):
         statuses = sorted(s.status for s in store.spans(1) if not s.is_suggestion)
         assert statuses == ["accepted", "rejected"]
         assert store.load_session()["reader"]["articles"] == [1]
+
+
+def test_quit_ends_the_process_at_once_while_background_work_waits_for_the_database(tmp_path, tmux):
+    """q must not wait for background work: here an import that waits for a write lock another
+    process holds (a worker would sit in that wait for 30 s). The app still ends at once,
+    nothing is half written, and the import is done at the next start."""
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db)
+    new = tmp_path / "new.txt"
+    new.write_text("A new article about Rabat and the FBI.\n", encoding="utf-8")
+    app = tmux("quit")
+    with LockHolder(db):
+        app.start(f"{PARALLAX} {new} --db {db} --annotator tester", {"TERM": "xterm"})
+        app.wait_for("HomePoliticsSecurity")
+        app.wait_for("importing")  # the import worker is waiting for the lock
+        asked = time.monotonic()
+        app.keys("q")
+        assert app.exit_status() == 0
+        # A behaviour, not a benchmark: the import would hold the process for 30 s.
+        assert time.monotonic() - asked < 10
+    with Store(db, annotator="tester") as store:
+        assert store.count_articles() == 5
+        assert store.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+    again = tmux("again")
+    again.start(f"{PARALLAX} {new} --db {db} --annotator tester", {"TERM": "xterm"})
+    again.wait_for("imported 1 article")
+    again.keys("q")
+    assert again.exit_status() == 0

@@ -46,8 +46,8 @@ def measure(ctx) -> Figure:
     store = Store(path, annotator="bench", lock_wait=LATE_WAIT_S)
     half = len(ids) // 2
     idle = _decide(store, ids[:200], lambda: False)
-    importer = subprocess.Popen([sys.executable, "-m", "annotations", "import", str(folder), "--db", str(path)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "annotations", "import", str(folder), "--db", str(path)]
+    importer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     started = time.perf_counter()
     during = _decide(store, ids[half:], lambda: importer.poll() is not None)
     _, err = importer.communicate()
