@@ -182,3 +182,29 @@ def test_memory_suggestions_use_accepted_forms_and_entity_aliases(store):
     sources = {r["source"] for r in store.query("SELECT source FROM suggestions WHERE article_id=?",
                                                 (second,))}
     assert sources <= {"memory", "memory: alias of Avril Haines"}
+
+
+def test_memory_learns_an_alias_even_when_no_accepted_span_has_that_form(store):
+    """Linking "Avril Haine" to Avril Haines makes it an alias; the alias keeps suggesting the
+    entity's label after the span itself is gone (aliases are their own source of forms)."""
+    first = _add(store, "Avril Haine spoke first.", "en")
+    second = _add(store, "Then avril haine spoke again.", "en")
+    span = store.create_span(first, 0, 11, "PERSON")
+    store.link(span.key, "Avril Haines")
+    store.delete_span(store.spans(first)[0].key)
+    assert store.accepted_forms() == []  # only the alias remembers the form now
+    assert memory_suggestions(store, second) == 1
+    text = store.article(second).text
+    assert [(text[s.start:s.end], s.label, s.source) for s in store.spans(second)] == [
+        ("avril haine", "PERSON", "memory: alias of Avril Haines")]
+
+
+def test_memory_never_learns_a_rejected_form(store):
+    first = _add(store, "Sahel is a region; Rabat is a city.", "en")
+    second = _add(store, "From the Sahel to Rabat.", "en")
+    sahel = store.create_span(first, 0, 5, "PERSON")
+    store.reject(sahel.key)  # a wrong guess, rejected
+    store.create_span(first, 19, 24, "GPE")
+    assert memory_suggestions(store, second) == 1
+    text = store.article(second).text
+    assert [(text[s.start:s.end], s.label) for s in store.spans(second)] == [("Rabat", "GPE")]

@@ -271,3 +271,16 @@ def test_runs_in_a_worker_thread_with_its_own_store(tmp_path):
     assert report.memory_articles == 5 and report.added["memory"] == 8  # every occurrence
     assert {file for file, *_, origin, _ in suggestions(db) if origin == "memory"} == {
         p.name for p in SEEDS if NAME in p.read_text(encoding="utf-8")}
+
+
+def test_the_models_facility_label_is_suggested_as_a_location(tmp_path):
+    """The default scheme has no FAC: the label map turns the English model's FAC into LOC
+    (and its PRODUCT into MISC) rather than dropping those entities."""
+    db = tmp_path / "parallax.db"
+    with Store(db, annotator="alice") as store:
+        store.add_article(ArticleRecord(text="They landed at Kennedy Airport and drove across the "
+                                             "Golden Gate Bridge.", lang="en"))
+    preannotate(db, annotator="alice", models={"en": EN})
+    found = {(surface, label) for _, _, _, surface, label, origin, _ in suggestions(db) if origin == "model"}
+    assert ("Kennedy Airport", "LOC") in found
+    assert ("the Golden Gate Bridge", "LOC") in found

@@ -16,6 +16,7 @@ from pathlib import Path
 from article_view_app import ArticleViewApp
 
 from annotations.model import Article
+from annotations.text import display_safe
 from tui.widgets.article_view import ArticleView
 
 SCRIPT = Path(__file__).with_name("article_view_app.py")
@@ -83,3 +84,29 @@ async def test_rendered_strips_hold_no_control_characters():
     assert "all controls:" in rendered and "tabs" in rendered
     assert not any(c in CONTROLS for c in rendered)
     assert "\u241b" in rendered and "\u2421" in rendered  # ESC and DEL placeholders
+
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_bidi_overrides_are_neutralised_one_for_one():
+    """An override (U+202E) in a title or article would reorder what the terminal shows after it
+    (a file name that reads backwards, a span that seems to say something else)."""
+    text = f"safe {BIDI_CONTROLS} end"
+    shown = display_safe(text)
+    assert len(shown) == len(text)
+    assert not any(c in BIDI_CONTROLS for c in shown)
+    assert shown == "safe " + "\ufffd" * len(BIDI_CONTROLS) + " end"
+
+
+async def test_rendered_strips_hold_no_bidi_overrides():
+    text = "before \u202egnp.exe\u202c after\nand \u2067isolate\u2069 too"
+    view = ArticleView(Article(1, "t", text, "en", None, "h"), [])
+    app = ArticleViewApp()
+    async with app.run_test(size=(120, 10)) as pilot:
+        await app.query_one(ArticleView).remove()
+        await app.mount(view)
+        await pilot.pause()
+        rendered = "".join(view.render_line(y).text for y in range(3))
+    assert "gnp.exe" in rendered and "isolate" in rendered
+    assert not any(c in BIDI_CONTROLS for c in rendered)
