@@ -216,3 +216,16 @@ async def test_the_footer_fits_80_columns_and_follows_the_cursor_mode(seeded_db,
         await settle(pilot)  # the session brings the reader back
         assert isinstance(remapped.screen, ReaderScreen)
         assert "n Next" in " ".join(screen_text(remapped).splitlines()[-1].split())
+
+
+async def test_command_palette_searches_article_text_safely(seeded_db):
+    """What the user types is searched as words: an unbalanced quote or FTS syntax is no error."""
+    app = app_on(seeded_db)
+    async with app.run_test(size=BIG) as pilot:
+        await open_first(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, '"Alaouite')
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert [v.article.id for v in app.screen.query(ArticleView)] == [3]

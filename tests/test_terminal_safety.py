@@ -110,3 +110,35 @@ async def test_rendered_strips_hold_no_bidi_overrides():
         rendered = "".join(view.render_line(y).text for y in range(3))
     assert "gnp.exe" in rendered and "isolate" in rendered
     assert not any(c in BIDI_CONTROLS for c in rendered)
+
+
+HOSTILE = "\x1b]0;pwned\x07 \x1b[2J \u009b2J \u202eevil"
+
+
+async def test_titles_in_the_library_and_text_in_the_details_bar_stay_inert(tmp_path):
+    """Not only the article body: the library's title column, the pane title and the details bar
+    show article text too, and must show placeholders instead of control characters."""
+    from app_helpers import open_first, screen_text
+
+    from annotations.model import ArticleRecord
+    from annotations.store import Store
+    from tui.app import make_app
+
+    db = tmp_path / "parallax.db"
+    text = f"Headline {HOSTILE}\n\nThe {HOSTILE} agency spoke."
+    with Store(db, annotator="alice") as store:
+        article_id, _ = store.add_article(ArticleRecord(text=text, lang="en"))
+        start = text.index("The ") + 4
+        store.create_span(article_id, start, start + len(HOSTILE), "ORG")
+    app = make_app(db, annotator="alice", preannotate=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.3)
+        library = screen_text(app)
+        await open_first(pilot)
+        await pilot.pause(0.3)
+        reader = screen_text(app)
+    unsafe = set(CONTROLS.replace("\t", "")) | set(BIDI_CONTROLS)
+    for shown in (library, reader):
+        assert "Headline" in shown and "pwned" in shown
+        assert not unsafe & set(shown), sorted(unsafe & set(shown))
+    assert reader.count("pwned") >= 3  # the title line, the article and the details bar
