@@ -87,3 +87,44 @@ def test_quit_ends_the_process_at_once_while_background_work_waits_for_the_datab
     again.wait_for("imported 1 article")
     again.keys("q")
     assert again.exit_status() == 0
+
+
+FAKE_XCLIP = """#!/bin/sh
+# Stands in for xclip: there is no X display on this machine. pyperclip runs it as it would
+# run the real one; what it is given lands in $CLIPBOARD_FILE.
+case "$*" in
+  *-o*) cat "$CLIPBOARD_FILE" ;;
+  *) cat > "$CLIPBOARD_FILE" ;;
+esac
+"""
+
+
+def test_copy_reaches_the_system_clipboard_and_the_terminal(tmp_path, tmux):
+    """Both copy routes end to end: pyperclip's xclip (local desktop) and OSC 52 in the bytes the
+    app writes to its terminal (what travels over SSH)."""
+    import base64
+
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    xclip = bin_dir / "xclip"
+    xclip.write_text(FAKE_XCLIP)
+    xclip.chmod(0o755)
+    clipboard = tmp_path / "clipboard.txt"
+    env = {"TERM": "xterm", "DISPLAY": ":0", "PATH": f"{bin_dir}:{os.environ['PATH']}",
+           "CLIPBOARD_FILE": str(clipboard), "SSH_CONNECTION": "", "SSH_TTY": ""}
+    app = tmux("copy")
+    app.start(f"{PARALLAX} --db {db} --annotator tester", env)
+    raw = tmp_path / "raw.out"
+    app.run("pipe-pane", "-o", "-t", app.name, f"cat >> {raw}")
+    app.wait_for("HomePoliticsSecurity")
+    app.keys("Enter")
+    app.wait_for("origin: model (test-model 1.0)")  # the first entity: Abdellatif Hammouchi
+    app.keys("c")
+    app.wait_for("copied 20 characters (to the system clipboard and via terminal OSC 52)")
+    assert clipboard.read_text(encoding="utf-8") == "Abdellatif Hammouchi"
+    encoded = base64.b64encode(b"Abdellatif Hammouchi").decode()
+    assert f"\x1b]52;c;{encoded}" in raw.read_bytes().decode("utf-8", errors="replace")
+    app.keys("q")
+    assert app.exit_status() == 0
