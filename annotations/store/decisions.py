@@ -213,7 +213,7 @@ class DecisionsMixin(EventLogMixin):
             raise DecisionError(f"undecided suggestions are accepted or rejected, not {how!r}")
         self._article_length(article_id)
         rank = {"memory": 0, "rules": 1}
-        pending = sorted((s for s in self.spans(article_id) if s.is_suggestion),
+        pending = sorted(self.undecided(article_id),
                          key=lambda s: (rank.get(s.origin, 2), s.suggestion_id))
         status = "rejected" if how == "reject" else None
         taken: set[tuple[int, int]] = set()

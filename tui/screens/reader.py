@@ -82,8 +82,8 @@ class ReaderScreen(ReaderActions, Screen):
         self.article_ids = list(article_ids)
         self._state = state or {}
         active = self._state.get("active", 0)
-        self._active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
-        self._restore_active = self._active  # focus events during mount move _active
+        self._restore_active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
+        self._active: Pane | None = None  # the pane keys act on; see activate()
         self._shown: dict[str, Content] = {}
         self._footer_is_token = False  # which set of keys the footer shows
 
@@ -120,7 +120,7 @@ class ReaderScreen(ReaderActions, Screen):
                         break
         panes = self.panes
         if panes:
-            panes[min(self._restore_active, len(panes) - 1)].view.focus()
+            self.activate(panes[min(self._restore_active, len(panes) - 1)])
         self._show_selection()
 
     @property
@@ -152,14 +152,29 @@ class ReaderScreen(ReaderActions, Screen):
 
     @property
     def active_pane(self) -> Pane | None:
+        """The pane keys act on, and the one shown as active: one value, set by :meth:`activate`.
+
+        Not derived from focus: Textual moves focus later (``focus()`` is queued), so two tabs
+        sent together would both read the old focus and move one pane only.
+        """
         panes = self.panes
-        if not panes:
-            return None
-        focused = self.focused
-        for pane in panes:
-            if focused is not None and (focused is pane or pane in focused.ancestors):
-                return pane
-        return panes[min(self._active, len(panes) - 1)]
+        if self._active is not None and self._active in panes:
+            return self._active
+        return panes[0] if panes else None
+
+    def activate(self, pane: Pane) -> None:
+        """Make ``pane`` the active one now: keys act on it from the next key on, its title is
+        highlighted, and focus (for the scroll keys and the mouse) follows at once."""
+        changed = pane is not self._active
+        self._active = pane
+        for other in self.panes:
+            other.set_class(other is pane, "-active")
+        if self.focused is not pane.view:
+            self.set_focus(pane.view)  # the screen's set_focus is synchronous, widget.focus() is not
+        if changed:
+            self._show_selection()
+            self.sync_footer()
+            self.app.save_session()
 
     @property
     def active_view(self) -> ArticleView | None:
@@ -181,6 +196,19 @@ class ReaderScreen(ReaderActions, Screen):
                 self._refresh_title(pane)
         self._show_selection()
 
+    def go_to_span(self, article_id: int, key: tuple[str, int] | None, start: int) -> Pane | None:
+        """Select the span ``key`` (else the one nearest ``start``) in the pane showing the article,
+        which becomes the active pane; None when the article is not open."""
+        pane = next((p for p in self.panes if p.article.id == article_id), None)
+        if pane is None:
+            return None
+        self.activate(pane)
+        pane.view.token_mode = False
+        if key is None or not pane.view.select_key(key):
+            pane.view.select_nearest(start)
+        self._show_selection()
+        return pane
+
     @on(ArticlesChanged)
     def _articles_changed(self, message: ArticlesChanged) -> None:
         self.refresh_articles(message.article_ids)
@@ -188,15 +216,15 @@ class ReaderScreen(ReaderActions, Screen):
     # -- selection and highlights ----------------------------------------------------------
 
     def on_descendant_focus(self) -> None:
-        panes = self.panes
-        active = self.active_pane
-        for index, pane in enumerate(panes):
-            pane.set_class(pane is active, "-active")
-            if pane is active:
-                self._active = index
-        self._show_selection()
-        self.sync_footer()
-        self.app.save_session()
+        """Focus moved without a key of ours (a click, Textual's first focus): the pane now
+        holding it becomes active. A late event for an earlier focus changes nothing, since
+        the screen's focus is read now, not the event's."""
+        focused = self.focused
+        for pane in self.panes:
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                if pane is not self._active:
+                    self.activate(pane)
+                return
 
     @on(ArticleView.SpanSelected)
     def _span_selected(self, message: ArticleView.SpanSelected) -> None:
@@ -266,7 +294,7 @@ class ReaderScreen(ReaderActions, Screen):
         if len(panes) < 2:
             return
         index = panes.index(self.active_pane)
-        panes[(index + step) % len(panes)].view.focus()
+        self.activate(panes[(index + step) % len(panes)])
 
     async def action_article(self, step: int) -> None:
         """Replace the active pane's article with the next/previous one in library order."""
@@ -283,10 +311,10 @@ class ReaderScreen(ReaderActions, Screen):
         new = self._make_pane(target)
         pane.closing = True
         await panes_box.mount(new, before=pane)
+        self.activate(new)
         await pane.remove()
         self.article_ids[index] = target
         self._refresh_title(new)
-        new.view.focus()
         self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
         self.app.save_session()
 

@@ -239,6 +239,14 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
                 return True
         return False
 
+    def select_nearest(self, offset: int) -> bool:
+        """Put the entity cursor on the first span starting at or after ``offset`` (else the
+        last one): where a span that is gone used to be. False when there is no span."""
+        if not self._spans:
+            return False
+        self._select_index(min(bisect_left(self._starts, offset), len(self._spans) - 1))
+        return True
+
     def select_at_offset(self, offset: int) -> bool:
         """Select the innermost span covering ``offset``; False (and no change) if none does."""
         best = None
