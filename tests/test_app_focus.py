@@ -72,6 +72,19 @@ async def test_two_tabs_sent_together_move_two_panes_and_the_key_acts_there(seed
         assert shown_active(screen) == [2] and screen.focused is screen.panes[1].view
 
 
+async def test_keys_in_a_burst_act_in_the_order_they_were_typed(seeded_db):
+    """j is handled as it arrives; a typed before it must still act first (on the span then
+    under the cursor)."""
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_first(pilot)
+        spans = screen.active_view.spans
+        text = screen.active_view.article.text
+        await burst(pilot, "j", "a", "j", "x")
+        assert decided(seeded_db, 1) == [(text[spans[1].start:spans[1].end], "accepted"),
+                                         (text[spans[3].start:spans[3].end], "rejected")]
+
+
 async def test_copy_takes_the_entity_of_the_pane_shown_as_active(seeded_db, monkeypatch):
     monkeypatch.setenv("SSH_CONNECTION", "1.2.3.4 1 5.6.7.8 22")  # no local clipboard in tests
     app = app_on(seeded_db)
@@ -84,6 +97,32 @@ async def test_copy_takes_the_entity_of_the_pane_shown_as_active(seeded_db, monk
         await burst(pilot, "tab", "c")
         assert shown_active(screen) == [2]
         assert app.clipboard == expected
+
+
+async def test_at_every_key_the_pane_shown_as_active_is_the_one_acted_on(seeded_db, monkeypatch):
+    """Seen: the header showed one pane while a accepted in another. Each action records the
+    pane it acts on and the one highlighted at that moment, keys sent in bursts."""
+    from tui.screens.reader import ReaderScreen
+
+    seen: list[tuple[str, list[int], int]] = []
+    for name in ("action_accept", "action_reject", "action_copy"):
+        original = getattr(ReaderScreen, name)
+
+        def spy(self, *args, _original=original, _name=name):
+            seen.append((_name, shown_active(self), self.active_view.article.id))
+            return _original(self, *args)
+
+        monkeypatch.setattr(ReaderScreen, name, spy)
+    monkeypatch.setenv("SSH_CONNECTION", "1.2.3.4 1 5.6.7.8 22")
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, *OPEN_1_2_3)
+        await burst(pilot, "tab", "a", "tab", "c", "shift+tab", "x", "tab", "tab", "a", "tab", "x")
+        assert [(name, acted) for name, _, acted in seen] == [
+            ("action_accept", 2), ("action_copy", 3), ("action_reject", 2), ("action_accept", 1),
+            ("action_reject", 2)]
+        assert all(shown == [acted] for _, shown, acted in seen), seen
 
 
 async def test_a_click_makes_its_pane_active_and_keys_follow(seeded_db):
