@@ -106,6 +106,7 @@ class ReaderScreen(ReaderActions, Screen):
         for pane in self.panes:
             self._refresh_title(pane)
         self.call_after_refresh(self._restore)
+        self.app.refresh_memory(tuple(self.article_ids))  # the README's promise: on every open
 
     def _restore(self) -> None:
         """Put each pane's cursor back where the session left it, then focus the active pane."""
@@ -314,6 +315,7 @@ class ReaderScreen(ReaderActions, Screen):
         self.activate(new)
         await pane.remove()
         self.article_ids[index] = target
+        self.app.refresh_memory((target,))
         self._refresh_title(new)
         self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
         self.app.save_session()
