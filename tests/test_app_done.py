@@ -42,7 +42,7 @@ async def test_done_accepting_or_rejecting_the_rest_is_one_undo_step(seeded_db, 
         await press(pilot, "d")
         assert isinstance(app.screen, UndecidedDialog)
         question = str(app.screen.query_one("#undecided-question", Static).content)
-        assert f"{pending} suggestion(s) are still undecided" in question
+        assert question.startswith(f"{pending} suggestion(s) in this article are still undecided")
         await press(pilot, key)
         assert isinstance(app.screen, ReaderScreen)
         state, counts = stored(seeded_db, article_id)

@@ -197,9 +197,9 @@ class UndecidedDialog(ModalScreen[str | None]):
                 Binding("r", "choose('reject')", "Reject all"),
                 Binding("l", "choose('leave')", "Leave undecided"),
                 Binding("escape", "cancel", "Cancel")]
-    CHOICES = (("accept", "a", "accept them all"),
-               ("reject", "r", "reject them all: not entities"),
-               ("leave", "l", "leave them undecided: unknown in exports, never \"not an entity\""))
+    CHOICES = (("accept", "a", "Accept all", "accept them all"),
+               ("reject", "r", "Reject all", "reject them all: not entities"),
+               ("leave", "l", "Leave", "leave them undecided: unknown in exports"))
 
     def __init__(self, pending: int) -> None:
         super().__init__()
@@ -207,16 +207,16 @@ class UndecidedDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="undecided", classes="dialog"):
-            yield Static(Content(f"Mark this article done: {self.pending} suggestion(s) are still "
-                                 "undecided. What to do with them?"), markup=False, id="undecided-question")
+            yield Static(Content(f"{self.pending} suggestion(s) in this article are still undecided.\n"
+                                 "Mark it done and:"), markup=False, id="undecided-question")
             yield Static(Content("\n").join(Content.assemble((f" {key} ", "bold reverse"), f" {text}")
-                                            for _, key, text in self.CHOICES),
+                                            for _, key, _, text in self.CHOICES),
                          markup=False, id="undecided-choices")
             with Horizontal(id="undecided-buttons"):
-                for choice, key, _ in self.CHOICES:
-                    yield Button(f"{choice.capitalize()} ({key})", id=choice, compact=True,
+                for choice, key, button, _ in self.CHOICES:
+                    yield Button(f"{button} ({key})", id=choice, compact=True,
                                  variant="primary" if choice == "accept" else "default")
-            yield Static(Content("escape: cancel, nothing changes · u undoes the choice and the status"),
+            yield Static(Content("escape cancels · then one u undoes the choice and the status"),
                          markup=False, id="undecided-hint")
 
     @on(Button.Pressed)
