@@ -111,7 +111,7 @@ HELP_TEXT = {
     "reader.pick_label": "Pick a label by fuzzy search (a new name adds it)",
     "reader.undo": "Undo the last decision (the cursor goes to the span it changed)",
     "reader.redo": "Redo",
-    "reader.done": "Mark the article done, asking about undecided suggestions (again: back in progress)",
+    "reader.done": "Mark the article done (again: back in progress); asks first about undecided suggestions",
     "reader.next_article": "Next article in library order",
     "reader.prev_article": "Previous article in library order",
     "reader.next_pane": "Next pane",
