@@ -210,3 +210,33 @@ async def test_undo_of_a_span_made_by_hand_puts_the_cursor_where_it_was(seeded_d
         assert app.status == f"saved: undo create PERSON '{surface}' (no span there now)"
         assert screen.active_view.selected_span.start >= made.start
         assert decided(seeded_db, made.article_id) == []
+
+
+async def test_the_reader_opens_with_the_sessions_cursor_and_pane_before_any_key(seeded_db, monkeypatch):
+    """Regression: the session's cursor was put back only after the first paint, so a key
+    typed as the app started (x) acted on the first entity, then the cursor jumped."""
+    from tui.screens.reader import ReaderScreen
+
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, *OPEN_1_2_3, "tab", "j", "j")
+        saved = app.screen.active_view.selected_span
+        assert saved != app.screen.active_view.spans[0]
+    seen: list = []
+    original = ReaderScreen.on_mount
+
+    def on_mount(self):  # the first moment a key could reach the reader
+        seen.append((self.active_pane.article.id, self.active_view.selected_span,
+                     [p.article.id for p in self.panes if p.has_class("-active")]))
+        original(self)
+        seen.append(self.focused is self.active_view)
+
+    monkeypatch.setattr(ReaderScreen, "on_mount", on_mount)
+    again = app_on(seeded_db)
+    async with again.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert seen == [(2, saved, [2]), True]
+        await press(pilot, "x")
+        assert decided(seeded_db, 2) == [(again.screen.active_view.article.text[saved.start:saved.end],
+                                          "rejected")]

@@ -42,12 +42,13 @@ def surface(article: Article, start: int, end: int, limit: int = SURFACE_PREVIEW
 class Pane(Vertical):
     """One open article: a title line and its ArticleView."""
 
-    def __init__(self, article: Article, spans: list[Span], *, bidi: str) -> None:
+    def __init__(self, article: Article, spans: list[Span], *, bidi: str,
+                 select: tuple[str, int] | None = None) -> None:
         super().__init__(classes="pane")
         self.article = article
         self.closing = False  # set while it is being replaced, so it no longer counts as open
         self._title_text = ""
-        self.view = ArticleView(article, spans, bidi=bidi)
+        self.view = ArticleView(article, spans, bidi=bidi, select=select)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-title", markup=False)
@@ -76,6 +77,7 @@ class ReaderScreen(ReaderActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
     BINDINGS = list(READER_BINDINGS)
+    AUTO_FOCUS = ""  # activate() focuses the active pane; Textual's own first pick would move it
 
     def __init__(self, article_ids: list[int], *, state: dict | None = None) -> None:
         super().__init__()
@@ -90,39 +92,38 @@ class ReaderScreen(ReaderActions, Screen):
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        """The panes come with the session's cursors and active pane already in place, so a
+        key typed while the reader opens acts where the screen will point."""
+        saved = {p.get("article"): p.get("span") for p in self._state.get("panes", [])
+                 if isinstance(p, dict)}
         with Horizontal(id="panes"):
-            for article_id in self.article_ids:
-                yield self._make_pane(article_id)
+            for index, article_id in enumerate(self.article_ids):
+                pane = self._make_pane(article_id, saved.get(article_id))
+                if index == self._restore_active:
+                    self._active = pane
+                    pane.add_class("-active")
+                yield pane
         yield Static(id="legend", markup=False)
         yield Static(id="details", markup=False)
         yield StatusBar()
         yield Footer(compact=True)
 
-    def _make_pane(self, article_id: int) -> Pane:
+    def _make_pane(self, article_id: int, where: object = None) -> Pane:
+        """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
         store = self.app.store
-        return Pane(store.article(article_id), store.spans(article_id), bidi=self.app.bidi)
+        spans = store.spans(article_id)
+        select = None
+        if isinstance(where, list) and len(where) == 2:
+            select = next((s.key for s in spans if [s.start, s.end] == where), None)
+        return Pane(store.article(article_id), spans, bidi=self.app.bidi, select=select)
 
     def on_mount(self) -> None:
         for pane in self.panes:
             self._refresh_title(pane)
-        self.call_after_refresh(self._restore)
-        self.app.refresh_memory(tuple(self.article_ids))  # the README's promise: on every open
-
-    def _restore(self) -> None:
-        """Put each pane's cursor back where the session left it, then focus the active pane."""
-        saved = {p.get("article"): p for p in self._state.get("panes", []) if isinstance(p, dict)}
-        for pane in self.panes:
-            where = saved.get(pane.article.id)
-            if where and isinstance(where.get("span"), list) and len(where["span"]) == 2:
-                start, end = where["span"]
-                for span in pane.view.spans:
-                    if (span.start, span.end) == (start, end):
-                        pane.view.select_key(span.key)
-                        break
-        panes = self.panes
-        if panes:
-            self.activate(panes[min(self._restore_active, len(panes) - 1)])
+        if self._active is not None:
+            self.activate(self._active)
         self._show_selection()
+        self.app.refresh_memory(tuple(self.article_ids))  # the README's promise: on every open
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

@@ -79,7 +79,7 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
 
     def __init__(
         self, article: Article, spans: list[Span], *, bidi: str = "auto",
-        id: str | None = None, classes: str | None = None,
+        select: tuple[str, int] | None = None, id: str | None = None, classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.article = article
@@ -108,7 +108,11 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
         self._cursor: Token | None = None
         self._anchor: Token | None = None
         self._store_spans(spans)
-        self._selected = 0 if self._spans else None
+        # The cursor starts on ``select`` (a session's), so no key ever meets it elsewhere.
+        self._selected = next((i for i, s in enumerate(self._spans) if s.key == select),
+                              0 if self._spans else None)
+        if select is not None and self.selected_span is not None:
+            self._bring_into_view(self.selected_span.start, self.selected_span.end)
 
     # --- spans and the entity cursor -------------------------------------------------
 
