@@ -128,7 +128,9 @@ async def test_undo_and_redo_refresh_the_pane(seeded_db):
         with other_store(seeded_db) as check:
             assert all(s.is_suggestion for s in check.spans(article_id))
         assert all(s.is_suggestion for s in screen.active_view.spans)
-        assert app.status == "saved: undo accept"
+        first = screen.active_view.selected_span  # the cursor is back on the span undone
+        assert app.status == f"saved: undo accept {first.label} '{selected_text(app)}'"
+        assert first.start == screen.active_view.spans[0].start
         await press(pilot, "U")
         with other_store(seeded_db) as check:
             assert sum(s.status == "accepted" for s in check.spans(article_id)) == 1
@@ -142,7 +144,7 @@ async def test_done_toggles_and_shows_in_title(seeded_db):
     async with app.run_test(size=BIG) as pilot:
         screen = await open_first(pilot)
         article_id = screen.active_view.article.id
-        await press(pilot, "d")
+        await press(pilot, "d", "l")  # l: leave the suggestions undecided
         with other_store(seeded_db) as check:
             assert check.article_status(article_id) == "done"
         assert screen_text(app).splitlines()[0].startswith("done ")

@@ -72,3 +72,9 @@ def test_label_picker(snap_compare, preannotated_db):
 def test_help(snap_compare, preannotated_db):
     assert snap_compare(app_on(preannotated_db), terminal_size=(80, 24),
                         run_before=keys_then_steady("question_mark"))
+
+
+def test_done_asks_about_undecided_suggestions(snap_compare, preannotated_db):
+    # a decides the first entity; d on an article with suggestions left asks what to do with them
+    assert snap_compare(app_on(preannotated_db), terminal_size=(80, 24),
+                        run_before=keys_then_steady("enter", "a", "d"))

@@ -348,6 +348,41 @@ def test_accept_all_accepts_one_label_where_suggestions_disagree(store):
     assert store.accept_all(aid) == 0
 
 
+def test_reject_all_rejects_one_span_where_suggestions_disagree(store):
+    aid = add_article(store)
+    suggest(store, aid, [("Bob Stone", "ORG", "model"), ("Bob Stone", "PERSON", "rules"),
+                         ("Paris", "GPE", "model")])
+    assert store.reject_all(aid) == 2
+    assert shown(store, aid) == [(*at("Bob Stone"), "PERSON", "rejected", "rules"),
+                                 (*at("Paris"), "GPE", "rejected", "model")]
+    assert store.reject_all(aid) == 0
+
+
+@pytest.mark.parametrize("how, status", [("accept", "accepted"), ("reject", "rejected")])
+def test_done_decides_the_undecided_suggestions_in_the_same_undo_step(store, how, status):
+    aid = add_article(store)
+    suggest(store, aid, [("Bob Stone", "PERSON", "model"), ("Paris", "GPE", "model")])
+    store.accept(store.spans(aid)[0].key)
+    assert store.set_article_status(aid, "done", undecided=how) == 1
+    assert store.article_status(aid) == "done"
+    assert [s.status for s in store.spans(aid)] == ["accepted", status]
+    result = store.undo()  # one step takes back both
+    assert (result.action, store.article_status(aid)) == ("done", "in_progress")
+    assert [s.status for s in store.spans(aid)] == ["accepted", "suggested"]
+
+
+def test_done_leaving_suggestions_undecided_and_a_bad_choice(store):
+    aid = add_article(store)
+    suggest(store, aid, [("Paris", "GPE", "model")])
+    with pytest.raises(DecisionError, match="accepted or rejected"):
+        store.set_article_status(aid, "done", undecided="maybe")
+    with pytest.raises(DecisionError, match="accepted or rejected"):
+        store.decide_all(aid, "ignore")
+    assert store.article_status(aid) == "todo"
+    assert store.set_article_status(aid, "done") == 0
+    assert (store.article_status(aid), store.spans(aid)[0].status) == ("done", "suggested")
+
+
 # -- threads ------------------------------------------------------------------------------------
 
 

@@ -104,6 +104,13 @@ DECISIONS: dict[str, tuple[Step, Step]] = {
     "back in progress": (lambda s, a: s.set_article_status(a, "done"),
                          lambda s, a: s.set_article_status(a, "in_progress")),
     "accept all": (_accepted_paris, lambda s, a: s.accept_all(a)),
+    "reject all": (_accepted_paris, lambda s, a: s.reject_all(a)),
+    "mark done accepting the undecided": (_accepted_paris,
+                                          lambda s, a: s.set_article_status(a, "done", undecided="accept")),
+    "mark done rejecting the undecided": (_nothing,
+                                          lambda s, a: s.set_article_status(a, "done", undecided="reject")),
+    "relabel to a new label": (_nothing, lambda s, a: s.relabel(key_of(s, a, "FBI"), "AGENCY")),
+    "create with a new label": (_nothing, lambda s, a: s.create_span(a, *at("calm"), "MOOD")),
 }
 
 
@@ -131,6 +138,61 @@ def test_undo_and_redo_restore_exactly_the_rows(name, db_path, table_dump):
         assert table_dump(reopened) == after
         assert reopened.redo() is None
         assert reopened.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+# The surfaces each decision's undo (and redo) reports as changed, in reading order: where
+# the reader puts its cursor. A resize reports where the span is after the step.
+_ALL_LEFT = ["Alice Martin", "Bob Stone", "FBI"]  # undecided once Paris is accepted
+CHANGED = {
+    "accept": ["Paris"], "accept a rejected span": ["FBI"], "reject": ["FBI"],
+    "reject a decided span": ["Paris"], "relabel": ["Bob Stone"],
+    "resize": (["Alice Martin"], ["Alice"]), "resize a decided span": (["Paris"], ["in Paris"]),
+    "create": ["calm"], "delete a hand-made span with its tags": ["Paris was"],
+    "delete a decided suggestion": ["Paris"], "delete an undecided suggestion": ["FBI"],
+    "tag a suggestion": ["FBI"], "tag a span": ["Paris"], "untag": ["Paris"],
+    "tag the article": [], "untag the article": [], "link to a new entity": ["Paris"],
+    "link to an existing entity": ["Alice Martin"], "link by entity id": ["FBI"], "unlink": ["Paris"],
+    "mark done": [], "mark done before any decision": [], "back in progress": [],
+    "accept all": _ALL_LEFT, "reject all": _ALL_LEFT, "mark done accepting the undecided": _ALL_LEFT,
+    "mark done rejecting the undecided": ["Alice Martin", "Bob Stone", "Paris", "FBI"],
+    "relabel to a new label": ["FBI"], "create with a new label": ["calm"],
+}
+
+
+def _check_changed(store: Store, aid: int, result) -> list[str]:
+    """The surfaces reported, each checked against what the annotator now sees there."""
+    for changed in result.spans:
+        there = {s.key: s for s in store.spans(aid) if (s.start, s.end) == (changed.start, changed.end)}
+        if changed.key is None:
+            assert there == {}, changed
+        else:
+            assert changed.key in there and there[changed.key].label == changed.label, changed
+    return [TEXT[c.start:c.end] for c in result.spans]
+
+
+@pytest.mark.parametrize("name", list(DECISIONS))
+def test_undo_and_redo_say_which_spans_changed(name, store):
+    assert set(CHANGED) == set(DECISIONS)
+    prepare, decide = DECISIONS[name]
+    aid = setup_article(store)
+    prepare(store, aid)
+    decide(store, aid)
+    expected = CHANGED[name]
+    on_undo, on_redo = expected if isinstance(expected, tuple) else (expected, expected)
+    assert _check_changed(store, aid, store.undo()) == on_undo
+    assert _check_changed(store, aid, store.redo()) == on_redo
+
+
+def test_undo_of_a_reject_points_at_the_suggestion_again(store):
+    """x on a suggestion, u: the result names the suggestion (the reader's cursor goes there)."""
+    aid = setup_article(store)
+    fbi = key_of(store, aid, "FBI")
+    store.reject(fbi)
+    store.accept(key_of(store, aid, "Alice Martin"))
+    store.undo()
+    result = store.undo()
+    assert [(c.key, c.label) for c in result.spans] == [(fbi, "ORG")]
+    assert [(c.key[0], c.label) for c in store.redo().spans] == [("span", "ORG")]
 
 
 def test_undo_reports_the_action_and_the_articles(store):
@@ -189,18 +251,50 @@ def test_a_decision_that_changes_nothing_keeps_the_redo_branch(store, table_dump
     assert table_dump(store) == after
 
 
-def test_a_label_added_by_a_relabel_stays_in_the_scheme_after_undo(store, table_dump):
-    """The scheme is project configuration, shared by everyone: undo takes back the decision only."""
+@pytest.mark.parametrize("decide", [
+    lambda s, a: s.relabel(key_of(s, a, "FBI"), "spy_chief"),
+    lambda s, a: s.create_span(a, *at("calm"), "spy_chief"),
+    lambda s, a: s.link(s.relabel(key_of(s, a, "FBI"), "spy_chief").key, "FBI"),
+], ids=["relabel", "create", "relabel then link"])
+def test_undo_takes_back_a_label_the_decision_added(decide, store, table_dump):
+    """A typo made in the label picker does not stay in the scheme (and the exports) after u."""
     aid = setup_article(store)
     before = table_dump(store)
-    store.relabel(key_of(store, aid, "FBI"), "AGENCY")
-    store.undo()
-    after_undo = table_dump(store)
-    assert store.labels()[-1] == "AGENCY"
-    assert {t: r for t, r in after_undo.items() if t != "labels"} == \
-        {t: r for t, r in before.items() if t != "labels"}
-    store.redo()
-    assert store.spans(aid)[-1].label == "AGENCY"
+    decide(store, aid)
+    after = table_dump(store)
+    assert store.labels()[-1] == "spy_chief"
+    while store.undo():
+        pass
+    assert "spy_chief" not in store.labels()
+    assert table_dump(store) == before
+    while store.redo():
+        pass
+    assert store.labels()[-1] == "spy_chief"
+    assert table_dump(store) == after
+
+
+def test_undo_keeps_a_new_label_that_someone_else_uses(db_path):
+    with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
+        aid = setup_article(alice)
+        alice.relabel(key_of(alice, aid, "FBI"), "AGENCY")
+        bob.relabel(key_of(bob, aid, "FBI"), "AGENCY")
+        alice.undo()
+        assert "AGENCY" in alice.labels()
+        assert [s.label for s in alice.spans(aid) if s.start == at("FBI")[0]] == ["ORG"]
+        assert [s.label for s in bob.spans(aid) if s.start == at("FBI")[0]] == ["AGENCY"]
+
+
+def test_redo_brings_a_label_back_by_name_when_its_row_id_went_to_another(db_path):
+    """The labels table reuses row ids: redo must not mistake bob's new label for alice's."""
+    with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
+        aid = setup_article(alice)
+        alice.relabel(key_of(alice, aid, "FBI"), "AGENCY")
+        alice.undo()
+        bob.relabel(key_of(bob, aid, "Paris"), "CITY")
+        alice.redo()
+        assert alice.labels()[-2:] == ["CITY", "AGENCY"]
+        assert {s.label for s in alice.spans(aid) if not s.is_suggestion} == {"AGENCY"}
+        assert {s.label for s in bob.spans(aid) if not s.is_suggestion} == {"CITY"}
 
 
 def test_undo_survives_a_restart_for_many_steps(db_path, table_dump):
@@ -267,7 +361,9 @@ def test_undoing_a_link_keeps_an_entity_another_annotator_uses(db_path):
 
 
 _OPS = ["accept", "reject", "relabel", "resize", "create", "delete", "tag", "untag", "tag_article",
-        "untag_article", "link", "unlink", "status", "accept_all", "undo", "redo", "restart"]
+        "untag_article", "link", "unlink", "status", "accept_all", "reject_all", "done_and_decide",
+        "undo", "redo", "restart"]
+_LABELS_OR_NEW = [*LABELS, "NEW_ONE"]  # a label the decision adds to the scheme
 
 
 def _apply(store: Store, aid: int, data: st.DataObject, op: str) -> None:
@@ -279,19 +375,22 @@ def _apply(store: Store, aid: int, data: st.DataObject, op: str) -> None:
     if op == "status":
         store.set_article_status(aid, data.draw(st.sampled_from(["done", "in_progress"])))
         return
-    if op == "accept_all":
-        store.accept_all(aid)
+    if op in ("accept_all", "reject_all"):
+        getattr(store, op)(aid)
+        return
+    if op == "done_and_decide":
+        store.set_article_status(aid, "done", undecided=data.draw(st.sampled_from(["accept", "reject"])))
         return
     if op == "create":
         start = data.draw(st.integers(0, len(TEXT) - 1))
         store.create_span(aid, start, data.draw(st.integers(start + 1, len(TEXT))),
-                          data.draw(st.sampled_from(LABELS)))
+                          data.draw(st.sampled_from(_LABELS_OR_NEW)))
         return
     if not visible:
         return
     key = data.draw(st.sampled_from(visible)).key
     if op == "relabel":
-        store.relabel(key, data.draw(st.sampled_from(LABELS)))
+        store.relabel(key, data.draw(st.sampled_from(_LABELS_OR_NEW)))
     elif op == "resize":
         start = data.draw(st.integers(0, len(TEXT) - 1))
         store.resize(key, start, data.draw(st.integers(start + 1, len(TEXT))))

@@ -35,6 +35,7 @@ from .messages import (
     ArticlesChanged,
     ImportFinished,
     ImportProgress,
+    MemorySuggested,
     PreannotateFinished,
     PreannotateProgress,
 )
@@ -299,6 +300,10 @@ class ParallaxApp(WorkersMixin, App[None]):
         elif message.articles:
             self.set_status(f"pre-annotation finished: {message.articles} article(s)")
         self.post_message_to_screens(ArticlesChanged(None))
+
+    @on(MemorySuggested)
+    def _memory_suggested(self, message: MemorySuggested) -> None:
+        self.post_message_to_screens(ArticlesChanged(message.article_ids))
 
     def post_message_to_screens(self, message: ArticlesChanged) -> None:
         for screen in self.screen_stack:

@@ -10,6 +10,7 @@ palette and the config check all see one list. A user remaps a binding by id::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from textual.binding import Binding
@@ -42,9 +43,9 @@ LIBRARY_LIST_BINDINGS = [
 LIBRARY_LIST_KEYS = [(binding_id, keys, description)
                      for binding_id, keys, description, _, _ in LIBRARY_LIST_BINDINGS]
 
-READER_BINDINGS = [
-    Binding("j,down", "select(1)", "Next", priority=True, id="reader.next"),
-    Binding("k,up", "select(-1)", "Prev", show=False, priority=True, id="reader.prev"),
+_READER_KEYS = [
+    Binding("j,down", "select(1)", "Next", id="reader.next"),
+    Binding("k,up", "select(-1)", "Prev", show=False, id="reader.prev"),
     Binding("a", "accept", "Accept", id="reader.accept"),
     Binding("x", "reject", "Reject", id="reader.reject"),
     Binding("A", "accept_all", "Accept all", show=False, id="reader.accept_all"),
@@ -56,8 +57,8 @@ READER_BINDINGS = [
     Binding("d", "toggle_done", "Done", id="reader.done"),
     Binding("n", "article(1)", "Next article", show=False, id="reader.next_article"),
     Binding("p", "article(-1)", "Prev article", show=False, id="reader.prev_article"),
-    Binding("tab", "pane(1)", "Pane", show=False, priority=True, id="reader.next_pane"),
-    Binding("shift+tab", "pane(-1)", "Prev pane", show=False, priority=True, id="reader.prev_pane"),
+    Binding("tab", "pane(1)", "Pane", show=False, id="reader.next_pane"),
+    Binding("shift+tab", "pane(-1)", "Prev pane", show=False, id="reader.prev_pane"),
     Binding("left_square_bracket", "grow('start', 1)", "Start ←", show=False, id="reader.start_extend"),
     Binding("right_square_bracket", "grow('start', -1)", "Start →", show=False, id="reader.start_shrink"),
     Binding("left_curly_bracket", "grow('end', -1)", "End ←", show=False, id="reader.end_shrink"),
@@ -76,6 +77,12 @@ READER_BINDINGS = [
     Binding("B", "toggle_bidi", "Bidi", show=False, id="reader.bidi"),
     Binding("escape", "back", "Library", show=False, id="reader.back"),  # in ? help: no room at 80 columns
 ]
+# Every reader key is a priority binding: Textual runs those as each key arrives, but sends
+# the others through the focused view and back up, so a key typed ahead (j, tab) overtook
+# one typed before it (a) and the decision landed on another span or pane. The reader has
+# no text field that needs its keys first (the arrows and tab would otherwise go to the
+# view's scrolling and to focus_next).
+READER_BINDINGS = [dataclasses.replace(binding, priority=True) for binding in _READER_KEYS]
 
 # The footer has room for one set at 80 columns: the entity keys while the entity cursor is
 # in use, the token keys while the token cursor is (the keys all work in both; ? lists them).
@@ -102,9 +109,9 @@ HELP_TEXT = {
     **{f"reader.label_{n}": f"Set label number {n} (or make the selection a span with it)"
        for n in range(1, 10)},
     "reader.pick_label": "Pick a label by fuzzy search (a new name adds it)",
-    "reader.undo": "Undo the last decision",
+    "reader.undo": "Undo the last decision (the cursor goes to the span it changed)",
     "reader.redo": "Redo",
-    "reader.done": "Mark the article done (again: back in progress)",
+    "reader.done": "Mark the article done (again: back in progress); asks first about undecided suggestions",
     "reader.next_article": "Next article in library order",
     "reader.prev_article": "Previous article in library order",
     "reader.next_pane": "Next pane",

@@ -61,7 +61,14 @@ class LibraryLoaded(Message):
 
 
 @dataclass
+class MemorySuggested(Message):
+    """The annotation memory added suggestions to these articles (just opened in the reader)."""
+
+    article_ids: tuple[int, ...]
+
+
+@dataclass
 class ArticlesChanged(Message):
-    """Spans of these articles changed outside the reader (pre-annotation, undo); None = all."""
+    """Spans of these articles changed outside the reader (pre-annotation, memory); None = all."""
 
     article_ids: tuple[int, ...] | None = None

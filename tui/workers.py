@@ -14,11 +14,18 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from annotations.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
 from annotations.store import Store, StoreError
 
-from .messages import ImportFinished, ImportProgress, LibraryLoaded, PreannotateFinished, PreannotateProgress
+from .messages import (
+    ImportFinished,
+    ImportProgress,
+    LibraryLoaded,
+    MemorySuggested,
+    PreannotateFinished,
+    PreannotateProgress,
+)
 
 GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
                "warmup": "loading the tokenizers", "check": "the damage check",
-               "decision": "saving a decision"}
+               "decision": "saving a decision", "memory": "annotation memory"}
 
 
 class ImportCancelled(Exception):
@@ -87,6 +94,24 @@ class WorkersMixin:
                 store.ensure_sound()
         except StoreError as exc:
             self.call_from_thread(self.stop_on_damage, str(exc))
+
+    @work(thread=True, group="memory", exit_on_error=False)
+    def refresh_memory(self, article_ids: tuple[int, ...]) -> None:
+        """Suggest in these (just opened) articles every form a human accepted or linked
+        elsewhere: the annotation memory, matched in a thread so opening never waits for it."""
+        from annotations.nlp.memory import MemoryIndex, memory_forms, memory_suggestions
+
+        worker = get_current_worker()
+        changed: list[int] = []
+        with self._worker_store() as store:
+            index = MemoryIndex(memory_forms(store))
+            for article_id in article_ids:
+                if worker.is_cancelled:
+                    return
+                if memory_suggestions(store, article_id, index):
+                    changed.append(article_id)
+        if changed:
+            self.post_message(MemorySuggested(tuple(changed)))
 
     @work(thread=True, exclusive=True, group="warmup", exit_on_error=False)
     def warm_up(self, langs: list[str]) -> None:

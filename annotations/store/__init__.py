@@ -2,7 +2,8 @@
 
 from .db import StoreBusy, StoreError, default_db_path
 from .decisions import DecisionError, UndoResult
+from .log import ChangedSpan
 from .store import Store, default_annotator
 
-__all__ = ["Store", "StoreBusy", "StoreError", "DecisionError", "UndoResult", "default_db_path",
-           "default_annotator"]
+__all__ = ["Store", "StoreBusy", "StoreError", "DecisionError", "UndoResult", "ChangedSpan",
+           "default_db_path", "default_annotator"]

@@ -16,6 +16,7 @@ from .log import DecisionError, EventLogMixin, UndoResult
 __all__ = ["DecisionError", "DecisionsMixin", "SpanKey", "UndoResult"]
 
 SpanKey = tuple[str, int]
+BULK_DECISIONS = ("accept", "reject")  # what can be done with all undecided suggestions at once
 
 
 class DecisionsMixin(EventLogMixin):
@@ -40,12 +41,14 @@ class DecisionsMixin(EventLogMixin):
         if not (0 <= start < end <= length):
             raise DecisionError(f"span {start}-{end} is outside article {article_id} (0-{length})")
 
-    def _check_label(self, label: str) -> None:
+    def _check_label(self, label: str, grp: int, action: str) -> None:
+        """Refuse a malformed label; add a new one to the scheme as part of decision ``grp``,
+        so that undoing the decision takes the label back if nothing else uses it."""
         if not valid_label(label):
             raise DecisionError(f"{label!r} is not a valid label (a letter, then letters, digits, _ or -)")
         if not self.db.conn.execute("SELECT 1 FROM labels WHERE name=?", (label,)).fetchone():
             pos = self.db.conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM labels").fetchone()[0]
-            self.db.conn.execute("INSERT INTO labels(name, position) VALUES (?, ?)", (label, pos))
+            self._insert(grp, action, None, "labels", {"name": label, "position": pos})
 
     def _suggestion(self, suggestion_id: int) -> dict:
         row = self._snapshot("suggestions", suggestion_id)
@@ -92,17 +95,17 @@ class DecisionsMixin(EventLogMixin):
             base = {k: row[k] for k in ("start", "end", "label", "origin", "source",
                                         "suggestion_id", "entity_id")}
         new = dict(base)
+        grp = grp or self._new_group()
         if start is not None:
             new["start"], new["end"] = start, end
             self._check_offsets(article_id, start, end)
         if label is not None:
-            self._check_label(label)
+            self._check_label(label, grp, action)
             new["label"] = label
         if entity_id is not None:
             new["entity_id"] = entity_id
         new["status"] = status or self._status_for(new["origin"], new["suggestion_id"],
                                                     new["start"], new["end"], new["label"])
-        grp = grp or self._new_group()
         self._touch_article(grp, article_id)
         stamp = now()
         if row is None:
@@ -150,13 +153,13 @@ class DecisionsMixin(EventLogMixin):
         """A span the annotator made by hand."""
         with self.write():
             self._check_offsets(article_id, start, end)
-            self._check_label(label)
             existing = self.db.conn.execute(
                 "SELECT id FROM spans WHERE article_id=? AND annotator=? AND start=? AND end=? AND label=?",
                 (article_id, self.annotator, start, end, label)).fetchone()
             if existing:
                 return self._decide("create", ("span", existing[0]), status="accepted")
             grp = self._new_group()
+            self._check_label(label, grp, "create")
             self._touch_article(grp, article_id)
             stamp = now()
             rowid = self._insert(grp, "create", article_id, "spans",
@@ -185,25 +188,41 @@ class DecisionsMixin(EventLogMixin):
             else:
                 self._delete(grp, "delete", row["article_id"], "spans", row["id"])
 
+    def decide_all(self, article_id: int, how: str) -> int:
+        """Accept or reject (``how``) every suggestion still undecided in the article, as one
+        undo step. Returns how many were decided."""
+        with self.write():
+            return self._decide_undecided(article_id, how, self._new_group())
+
     def accept_all(self, article_id: int) -> int:
-        """Accept every suggestion still undecided in the article; one undo step. Returns the count.
+        """Accept every suggestion still undecided in the article; one undo step. Returns the count."""
+        return self.decide_all(article_id, "accept")
+
+    def reject_all(self, article_id: int) -> int:
+        """Reject every suggestion still undecided in the article; one undo step. Returns the count."""
+        return self.decide_all(article_id, "reject")
+
+    def _decide_undecided(self, article_id: int, how: str, grp: int) -> int:
+        """The shared body of the bulk decisions, in group ``grp``.
 
         Where suggestions disagree on the label of the same offsets, one is
-        accepted (memory, then rules, then model), as a single accept would
-        hide the others.
+        decided (memory, then rules, then model), as a single decision there
+        hides the others.
         """
+        if how not in BULK_DECISIONS:
+            raise DecisionError(f"undecided suggestions are accepted or rejected, not {how!r}")
+        self._article_length(article_id)
         rank = {"memory": 0, "rules": 1}
-        with self.write():
-            pending = sorted((s for s in self.spans(article_id) if s.is_suggestion),
-                             key=lambda s: (rank.get(s.origin, 2), s.suggestion_id))
-            grp = self._new_group()
-            taken: set[tuple[int, int]] = set()
-            for span in pending:
-                if (span.start, span.end) in taken:
-                    continue
-                taken.add((span.start, span.end))
-                self._decide("accept_all", span.key, grp=grp)
-            return len(taken)
+        pending = sorted(self.undecided(article_id),
+                         key=lambda s: (rank.get(s.origin, 2), s.suggestion_id))
+        status = "rejected" if how == "reject" else None
+        taken: set[tuple[int, int]] = set()
+        for span in pending:
+            if (span.start, span.end) in taken:
+                continue
+            taken.add((span.start, span.end))
+            self._decide(f"{how}_all", span.key, status=status, grp=grp)
+        return len(taken)
 
     # -- tags ----------------------------------------------------------------------
 
@@ -319,24 +338,31 @@ class DecisionsMixin(EventLogMixin):
 
     # -- articles ----------------------------------------------------------------------
 
-    def set_article_status(self, article_id: int, status: str) -> None:
-        """Mark an article done (or back in progress) for this annotator."""
+    def set_article_status(self, article_id: int, status: str, *, undecided: str | None = None) -> int:
+        """Mark an article done (or back in progress) for this annotator.
+
+        ``undecided`` ("accept" or "reject") also decides the suggestions still
+        undecided, in the same undo step; left undecided, they stay unknown
+        (never "not an entity"). Returns how many suggestions were decided.
+        """
         if status not in ("in_progress", "done"):
             raise DecisionError(f"article status must be in_progress or done, not {status!r}")
+        if undecided is not None and undecided not in BULK_DECISIONS:
+            raise DecisionError(f"undecided suggestions are accepted or rejected, not {undecided!r}")
         with self.write():
             self._article_length(article_id)
+            grp = self._new_group()
             row = self.db.conn.execute("SELECT rowid, status FROM article_status WHERE article_id=? "
                                        "AND annotator=?", (article_id, self.annotator)).fetchone()
-            if row and row[1] == status:
-                return
-            grp = self._new_group()
-            if row:
+            if row and row[1] != status:
                 self._update(grp, status, article_id, "article_status", row[0],
                              {"status": status, "updated_at": now()})
-            else:
+            elif not row:
                 self._insert(grp, status, article_id, "article_status",
                              {"article_id": article_id, "annotator": self.annotator,
                               "status": status, "updated_at": now()})
+            # The status is logged first, so the group's undo names it ("undo done").
+            return self._decide_undecided(article_id, undecided, grp) if undecided else 0
 
 
 def _clean_tag(tag: str) -> str:

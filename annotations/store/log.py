@@ -22,11 +22,25 @@ class DecisionError(ValueError):
 
 
 @dataclass(frozen=True)
+class ChangedSpan:
+    """A span an undo or redo changed, where it is now: ``key`` is what the annotator sees
+    at those offsets (their span, or the suggestion back again), None when nothing is left."""
+
+    article_id: int
+    start: int
+    end: int
+    label: str
+    key: tuple[str, int] | None
+
+
+@dataclass(frozen=True)
 class UndoResult:
-    """What an undo or redo changed, so a front end can refresh those articles."""
+    """What an undo or redo changed, so a front end can refresh those articles and put the
+    cursor on the changed spans (in reading order)."""
 
     action: str
     article_ids: tuple[int, ...]
+    spans: tuple[ChangedSpan, ...] = ()
 
 
 class EventLogMixin:
@@ -83,6 +97,9 @@ class EventLogMixin:
         a later change by someone else to a shared row (an entity) is kept.
         """
         conn = self.db.conn
+        if table == "labels":
+            self._restore_label(rowid, image, expected)
+            return
         current = self._snapshot(table, rowid)
         if image is None:
             if current is not None:
@@ -101,13 +118,37 @@ class EventLogMixin:
             marks = ", ".join("?" for _ in values)
             conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
 
-    def _in_use_by_others(self, table: str, rowid: int, group_rows: set[tuple[str, int]]) -> bool:
+    def _restore_label(self, rowid: int, image: dict | None, expected: dict | None) -> None:
+        """Labels are known by name (a label's rowid can be handed out again): undo of a
+        decision that added one removes it by name, redo adds it back where it is missing."""
+        conn = self.db.conn
+        if image is None:
+            conn.execute("DELETE FROM labels WHERE name=?", (expected["name"],))
+            return
+        if conn.execute("SELECT 1 FROM labels WHERE name=?", (image["name"],)).fetchone():
+            return
+        position = image["position"]
+        if conn.execute("SELECT 1 FROM labels WHERE position=?", (position,)).fetchone():
+            position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM labels").fetchone()[0]
+        free = not conn.execute("SELECT 1 FROM labels WHERE rowid=?", (rowid,)).fetchone()
+        conn.execute("INSERT INTO labels(rowid, name, position) VALUES (?, ?, ?)",
+                     (rowid if free else None, image["name"], position))
+
+    def _in_use_by_others(self, table: str, rowid: int, group_rows: set[tuple[str, int]],
+                          image: dict | None = None) -> bool:
         """Whether undo must leave a shared row alone because something outside the group uses it.
 
         An entity is used by any span or alias linking to it; an alias by a
-        linked span with that surface form. Other tables hold one annotator's rows.
+        linked span with that surface form; a label (``image``: the row the
+        decision added) by any span or suggestion, the group's own spans being
+        restored before it. Other tables hold one annotator's rows.
         """
         conn = self.db.conn
+        if table == "labels":
+            name = (image or {}).get("name")
+            return bool(conn.execute(
+                "SELECT 1 FROM spans WHERE label=? UNION ALL SELECT 1 FROM suggestions WHERE label=? "
+                "LIMIT 1", (name, name)).fetchone())
         if table == "entities":
             users = [("spans", r[0]) for r in conn.execute(
                 "SELECT id FROM spans WHERE entity_id=?", (rowid,)).fetchall()]
@@ -147,10 +188,11 @@ class EventLogMixin:
                 f"SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? "
                 f"ORDER BY id {'DESC' if reverse else 'ASC'}", (grp,)).fetchall()
             group_rows = {(e[3], e[4]) for e in events}
-            for _, _, _, table, rowid, before, after in events:
-                before = None if before is None else json.loads(before)
-                after = None if after is None else json.loads(after)
-                if reverse and self._in_use_by_others(table, rowid, group_rows):
+            images = [(table, rowid, None if before is None else json.loads(before),
+                       None if after is None else json.loads(after))
+                      for _, _, _, table, rowid, before, after in events]
+            for table, rowid, before, after in images:
+                if reverse and self._in_use_by_others(table, rowid, group_rows, after):
                     continue  # an entity another span still links to stays as it is
                 try:
                     if reverse:
@@ -163,8 +205,51 @@ class EventLogMixin:
                                         f"({exc})") from exc
             conn.execute("UPDATE events SET state=? WHERE grp=?", (to_state, grp))
             articles = tuple(sorted({e[2] for e in events if e[2] is not None}))
-            action = next((e[1] for e in events if e[1] != "start"), events[0][1])
-            return UndoResult(action=action, article_ids=articles)
+            logged = events[::-1] if reverse else events  # named by its first logged action
+            action = next((e[1] for e in logged if e[1] != "start"), logged[0][1])
+            return UndoResult(action=action, article_ids=articles, spans=self._changed_spans(images))
+
+    def _changed_spans(self, images: list[tuple[str, int, dict | None, dict | None]]
+                       ) -> tuple[ChangedSpan, ...]:
+        """Where the spans (and span tags) of a group are after an undo or redo, in reading order."""
+        places: dict[tuple[int, int, int], tuple[str, tuple[str, int] | None]] = {}
+        for table, rowid, before, after in images:
+            image = after or before
+            if table == "tags" and image.get("span_id") is not None:
+                table, rowid, image = "spans", image["span_id"], None
+            elif table == "tags" and image.get("suggestion_id") is not None:
+                row = self._snapshot("suggestions", image["suggestion_id"])
+                if row is not None:
+                    places.setdefault((row["article_id"], row["start"], row["end"]),
+                                      (row["label"], ("suggestion", row["id"])))
+                continue
+            if table != "spans":
+                continue
+            row = self._snapshot("spans", rowid)
+            if row is not None:
+                key = ("span", rowid)
+            else:
+                row = image or next((b or a for t, r, b, a in images if (t, r) == ("spans", rowid)), None)
+                if row is None:
+                    continue
+                key = None
+                if row["suggestion_id"] is not None:  # the suggestion is back, where it was
+                    suggestion = self._snapshot("suggestions", row["suggestion_id"])
+                    row, key = suggestion or row, ("suggestion", row["suggestion_id"])
+            places[(row["article_id"], row["start"], row["end"])] = (row["label"], key)
+        out = []
+        for article_id in sorted({a for a, _, _ in places}):
+            mine = sorted((s, e) for a, s, e in places if a == article_id)
+            seen = self.spans(article_id, within=(mine[0][0], max(e for _, e in mine)))
+            for start, end in mine:
+                label, key = places[(article_id, start, end)]
+                there = [s for s in seen if (s.start, s.end) == (start, end)]
+                found = (next((s for s in there if s.key == key), None)
+                         or next((s for s in there if s.label == label), None)
+                         or (there[0] if there else None))
+                out.append(ChangedSpan(article_id, start, end, found.label if found else label,
+                                       found.key if found else None))
+        return tuple(out)
 
     def history(self, limit: int = 50) -> list[dict]:
         """The annotator's latest decisions, newest first."""

@@ -32,7 +32,7 @@ from ..keymap import (
 )
 
 MAX_CHOICES = 50
-GOOD_MATCH = 70  # a fuzzy score above this ranks before "add a new value"
+GOOD_MATCH = 70  # a best match scoring this is highlighted rather than "add a new value"
 NEW_PREFIX = "\x00new:"  # option ids for a typed value that is not among the choices
 
 
@@ -95,31 +95,29 @@ class PickerDialog(ModalScreen[str | None]):
             self._refill_removal(typed[1:].strip())
             return
         ranked = rank(typed, self.choices)
-        options: list[Option] = []
         exact = any(c.casefold() == typed.casefold() for c in self.choices)
-        new_option = None
+        shown = [c for c, _ in ranked]
+        if exact:
+            shown.sort(key=lambda c: c.casefold() != typed.casefold())
+        options = [Option(Content(display_safe(c)), id=f"choice:{i}") for i, c in enumerate(shown)]
+        new_at = None
         if typed and self.allow_new and not exact:
+            # After every match, so that an arrow key from a match never lands on a new value.
             problem = self.validate(typed) if self.validate else None
             if problem is None:
-                new_option = Option(Content(f"+ new: {display_safe(typed)}"), id=NEW_PREFIX + typed)
+                new_at = len(options)
+                options.append(Option(Content(f"+ new: {display_safe(typed)}"), id=NEW_PREFIX + typed))
             else:
-                new_option = Option(Content(f"✗ {problem}"), id=None, disabled=True)
-        good = [c for c, score in ranked if score >= GOOD_MATCH or exact]
-        rest = [c for c, score in ranked if c not in good]
-        if exact:
-            good.sort(key=lambda c: c.casefold() != typed.casefold())
-        options.extend(Option(Content(display_safe(c)), id=f"choice:{i}")
-                       for i, c in enumerate(good))
-        if new_option is not None:
-            options.append(new_option)
-        options.extend(Option(Content(display_safe(c)), id=f"choice:{len(good) + i}")
-                       for i, c in enumerate(rest))
-        self._shown = good + rest
+                options.append(Option(Content(f"✗ {problem}"), id=None, disabled=True))
+        self._shown = shown
         option_list = self.query_one(OptionList)
         option_list.clear_options()
         option_list.add_options(options)
+        # Enter takes the best match when it is a good one, else the new value (a new name
+        # typed in full is added), else the first choice.
+        good = exact or (ranked and ranked[0][1] >= GOOD_MATCH)
         first = next((i for i, o in enumerate(options) if not o.disabled), None)
-        option_list.highlighted = first
+        option_list.highlighted = new_at if new_at is not None and not good else first
 
     def _refill_removal(self, typed: str) -> None:
         self._shown = ["-" + c for c, _ in rank(typed, self.removable)]
@@ -189,6 +187,47 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class UndecidedDialog(ModalScreen[str | None]):
+    """Marking an article done with suggestions still undecided: accept them all (a), reject
+    them all (r) or leave them undecided (l); escape cancels. Dismisses with the choice."""
+
+    BINDINGS = [Binding("a", "choose('accept')", "Accept all"),
+                Binding("r", "choose('reject')", "Reject all"),
+                Binding("l", "choose('leave')", "Leave undecided"),
+                Binding("escape", "cancel", "Cancel")]
+    CHOICES = (("accept", "a", "Accept all", "accept them all"),
+               ("reject", "r", "Reject all", "reject them all: not entities"),
+               ("leave", "l", "Leave", "leave them undecided: unknown in exports"))
+
+    def __init__(self, pending: int) -> None:
+        super().__init__()
+        self.pending = pending
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="undecided", classes="dialog"):
+            yield Static(Content(f"{self.pending} suggestion(s) in this article are still undecided.\n"
+                                 "Mark it done and:"), markup=False, id="undecided-question")
+            yield Static(Content("\n").join(Content.assemble((f" {key} ", "bold reverse"), f" {text}")
+                                            for _, key, _, text in self.CHOICES),
+                         markup=False, id="undecided-choices")
+            with Horizontal(id="undecided-buttons"):
+                for choice, key, button, _ in self.CHOICES:
+                    yield Button(f"{button} ({key})", id=choice, compact=True,
+                                 variant="primary" if choice == "accept" else "default")
+            yield Static(Content("escape cancels · then one u undoes the choice and the status"),
+                         markup=False, id="undecided-hint")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -42,12 +42,13 @@ def surface(article: Article, start: int, end: int, limit: int = SURFACE_PREVIEW
 class Pane(Vertical):
     """One open article: a title line and its ArticleView."""
 
-    def __init__(self, article: Article, spans: list[Span], *, bidi: str) -> None:
+    def __init__(self, article: Article, spans: list[Span], *, bidi: str,
+                 select: tuple[str, int] | None = None) -> None:
         super().__init__(classes="pane")
         self.article = article
         self.closing = False  # set while it is being replaced, so it no longer counts as open
         self._title_text = ""
-        self.view = ArticleView(article, spans, bidi=bidi)
+        self.view = ArticleView(article, spans, bidi=bidi, select=select)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-title", markup=False)
@@ -76,52 +77,53 @@ class ReaderScreen(ReaderActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
     BINDINGS = list(READER_BINDINGS)
+    AUTO_FOCUS = ""  # activate() focuses the active pane; Textual's own first pick would move it
 
     def __init__(self, article_ids: list[int], *, state: dict | None = None) -> None:
         super().__init__()
         self.article_ids = list(article_ids)
         self._state = state or {}
         active = self._state.get("active", 0)
-        self._active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
-        self._restore_active = self._active  # focus events during mount move _active
+        self._restore_active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
+        self._active: Pane | None = None  # the pane keys act on; see activate()
         self._shown: dict[str, Content] = {}
         self._footer_is_token = False  # which set of keys the footer shows
 
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        """The panes come with the session's cursors and active pane already in place, so a
+        key typed while the reader opens acts where the screen will point."""
+        saved = {p.get("article"): p.get("span") for p in self._state.get("panes", [])
+                 if isinstance(p, dict)}
         with Horizontal(id="panes"):
-            for article_id in self.article_ids:
-                yield self._make_pane(article_id)
+            for index, article_id in enumerate(self.article_ids):
+                pane = self._make_pane(article_id, saved.get(article_id))
+                if index == self._restore_active:
+                    self._active = pane
+                    pane.add_class("-active")
+                yield pane
         yield Static(id="legend", markup=False)
         yield Static(id="details", markup=False)
         yield StatusBar()
         yield Footer(compact=True)
 
-    def _make_pane(self, article_id: int) -> Pane:
+    def _make_pane(self, article_id: int, where: object = None) -> Pane:
+        """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
         store = self.app.store
-        return Pane(store.article(article_id), store.spans(article_id), bidi=self.app.bidi)
+        spans = store.spans(article_id)
+        select = None
+        if isinstance(where, list) and len(where) == 2:
+            select = next((s.key for s in spans if [s.start, s.end] == where), None)
+        return Pane(store.article(article_id), spans, bidi=self.app.bidi, select=select)
 
     def on_mount(self) -> None:
         for pane in self.panes:
             self._refresh_title(pane)
-        self.call_after_refresh(self._restore)
-
-    def _restore(self) -> None:
-        """Put each pane's cursor back where the session left it, then focus the active pane."""
-        saved = {p.get("article"): p for p in self._state.get("panes", []) if isinstance(p, dict)}
-        for pane in self.panes:
-            where = saved.get(pane.article.id)
-            if where and isinstance(where.get("span"), list) and len(where["span"]) == 2:
-                start, end = where["span"]
-                for span in pane.view.spans:
-                    if (span.start, span.end) == (start, end):
-                        pane.view.select_key(span.key)
-                        break
-        panes = self.panes
-        if panes:
-            panes[min(self._restore_active, len(panes) - 1)].view.focus()
+        if self._active is not None:
+            self.activate(self._active)
         self._show_selection()
+        self.app.refresh_memory(tuple(self.article_ids))  # the README's promise: on every open
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -152,14 +154,29 @@ class ReaderScreen(ReaderActions, Screen):
 
     @property
     def active_pane(self) -> Pane | None:
+        """The pane keys act on, and the one shown as active: one value, set by :meth:`activate`.
+
+        Not derived from focus: Textual moves focus later (``focus()`` is queued), so two tabs
+        sent together would both read the old focus and move one pane only.
+        """
         panes = self.panes
-        if not panes:
-            return None
-        focused = self.focused
-        for pane in panes:
-            if focused is not None and (focused is pane or pane in focused.ancestors):
-                return pane
-        return panes[min(self._active, len(panes) - 1)]
+        if self._active is not None and self._active in panes:
+            return self._active
+        return panes[0] if panes else None
+
+    def activate(self, pane: Pane) -> None:
+        """Make ``pane`` the active one now: keys act on it from the next key on, its title is
+        highlighted, and focus (for the scroll keys and the mouse) follows at once."""
+        changed = pane is not self._active
+        self._active = pane
+        for other in self.panes:
+            other.set_class(other is pane, "-active")
+        if self.focused is not pane.view:
+            self.set_focus(pane.view)  # the screen's set_focus is synchronous, widget.focus() is not
+        if changed:
+            self._show_selection()
+            self.sync_footer()
+            self.app.save_session()
 
     @property
     def active_view(self) -> ArticleView | None:
@@ -181,6 +198,19 @@ class ReaderScreen(ReaderActions, Screen):
                 self._refresh_title(pane)
         self._show_selection()
 
+    def go_to_span(self, article_id: int, key: tuple[str, int] | None, start: int) -> Pane | None:
+        """Select the span ``key`` (else the one nearest ``start``) in the pane showing the article,
+        which becomes the active pane; None when the article is not open."""
+        pane = next((p for p in self.panes if p.article.id == article_id), None)
+        if pane is None:
+            return None
+        self.activate(pane)
+        pane.view.token_mode = False
+        if key is None or not pane.view.select_key(key):
+            pane.view.select_nearest(start)
+        self._show_selection()
+        return pane
+
     @on(ArticlesChanged)
     def _articles_changed(self, message: ArticlesChanged) -> None:
         self.refresh_articles(message.article_ids)
@@ -188,15 +218,15 @@ class ReaderScreen(ReaderActions, Screen):
     # -- selection and highlights ----------------------------------------------------------
 
     def on_descendant_focus(self) -> None:
-        panes = self.panes
-        active = self.active_pane
-        for index, pane in enumerate(panes):
-            pane.set_class(pane is active, "-active")
-            if pane is active:
-                self._active = index
-        self._show_selection()
-        self.sync_footer()
-        self.app.save_session()
+        """Focus moved without a key of ours (a click, Textual's first focus): the pane now
+        holding it becomes active. A late event for an earlier focus changes nothing, since
+        the screen's focus is read now, not the event's."""
+        focused = self.focused
+        for pane in self.panes:
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                if pane is not self._active:
+                    self.activate(pane)
+                return
 
     @on(ArticleView.SpanSelected)
     def _span_selected(self, message: ArticleView.SpanSelected) -> None:
@@ -266,7 +296,7 @@ class ReaderScreen(ReaderActions, Screen):
         if len(panes) < 2:
             return
         index = panes.index(self.active_pane)
-        panes[(index + step) % len(panes)].view.focus()
+        self.activate(panes[(index + step) % len(panes)])
 
     async def action_article(self, step: int) -> None:
         """Replace the active pane's article with the next/previous one in library order."""
@@ -283,10 +313,11 @@ class ReaderScreen(ReaderActions, Screen):
         new = self._make_pane(target)
         pane.closing = True
         await panes_box.mount(new, before=pane)
+        self.activate(new)
         await pane.remove()
         self.article_ids[index] = target
+        self.app.refresh_memory((target,))
         self._refresh_title(new)
-        new.view.focus()
         self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
         self.app.save_session()
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 from annotations.config import valid_label
 from annotations.model import Span
-from annotations.store import DecisionError, StoreError
+from annotations.store import DecisionError, StoreError, UndoResult
 
 from ..clipboard import copy_text, sentence_bounds
-from .dialogs import ConfirmDialog, PickerDialog
+from .dialogs import ConfirmDialog, PickerDialog, UndecidedDialog
 
 
 def _label_problem(value: str) -> str | None:
@@ -237,23 +237,67 @@ class ReaderActions:
             self.app.set_status(f"nothing to {what}")
             return
         self.refresh_articles(result.article_ids)
+        self._show_step(what, result)
+
+    def _show_step(self, what: str, result: UndoResult) -> None:
+        """Put the cursor on the span an undo or redo changed, in its pane (made active), and
+        name it in the status; an article that is not open is named instead."""
+        from .reader import surface
+
         open_ids = {p.article.id for p in self.panes}
         elsewhere = [i for i in result.article_ids if i not in open_ids]
         note = f" (in article {', '.join(map(str, elsewhere))}, not open)" if elsewhere else ""
-        self.app.set_status(f"saved: {what} {result.action}{note}")
+        shown = [c for c in result.spans if c.article_id in open_ids]
+        active = self.active_view.article.id if self.active_view is not None else None
+        shown.sort(key=lambda c: c.article_id != active)  # stable: reading order within an article
+        named = ""
+        if shown:
+            first = shown[0]
+            pane = self.go_to_span(first.article_id, first.key, first.start)
+            named = f" {first.label} '{surface(pane.article, first.start, first.end)}'"
+            named += " (no span there now)" if first.key is None else ""
+            named += f" and {len(shown) - 1} more" if len(shown) > 1 else ""
+        self.app.set_status(f"saved: {what} {result.action}{named}{note}")
 
     def action_toggle_done(self) -> None:
+        """Mark the article done (asking first what to do with undecided suggestions), or
+        back in progress. The choice and the status are one decision: one u takes both back."""
         view = self.active_view
         if view is None:
             return
         article_id = view.article.id
-        status = "in_progress" if self.app.store.article_status(article_id) == "done" else "done"
-        done = self._save("article status",
-                          lambda: self.app.store.set_article_status(article_id, status) or True)
-        if done is not None:
-            self.app.set_status("saved: article marked done" if status == "done"
-                                else "saved: article back in progress")
-            self.refresh_articles([article_id])
+        if self.app.store.article_status(article_id) == "done":
+            self._mark(article_id, "in_progress")
+            return
+        pending = len(self.app.store.undecided(article_id))
+        if not pending:
+            self._mark(article_id, "done")
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                self.app.set_status("done: cancelled, nothing changed")
+            else:
+                self._mark(article_id, "done", None if choice == "leave" else choice)
+
+        self.app.push_screen(UndecidedDialog(pending), chosen)
+
+    def _mark(self, article_id: int, status: str, undecided: str | None = None) -> None:
+        count = self._save("article status", lambda: self.app.store.set_article_status(
+            article_id, status, undecided=undecided))
+        if count is None:
+            return
+        if status != "done":
+            message = "saved: article back in progress"
+        elif undecided is None:
+            left = len(self.app.store.undecided(article_id))
+            message = "saved: article marked done" + (
+                f"; {left} suggestion(s) left undecided (unknown in exports)" if left else "")
+        else:
+            past = "accepted" if undecided == "accept" else "rejected"
+            message = f"saved: article marked done, {past} {count} suggestion(s) (u undoes both)"
+        self.app.set_status(message)
+        self.refresh_articles([article_id])
 
     # -- tags and entities ---------------------------------------------------------------------------
 

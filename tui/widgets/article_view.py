@@ -79,7 +79,7 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
 
     def __init__(
         self, article: Article, spans: list[Span], *, bidi: str = "auto",
-        id: str | None = None, classes: str | None = None,
+        select: tuple[str, int] | None = None, id: str | None = None, classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.article = article
@@ -108,7 +108,11 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
         self._cursor: Token | None = None
         self._anchor: Token | None = None
         self._store_spans(spans)
-        self._selected = 0 if self._spans else None
+        # The cursor starts on ``select`` (a session's), so no key ever meets it elsewhere.
+        self._selected = next((i for i, s in enumerate(self._spans) if s.key == select),
+                              0 if self._spans else None)
+        if select is not None and self.selected_span is not None:
+            self._bring_into_view(self.selected_span.start, self.selected_span.end)
 
     # --- spans and the entity cursor -------------------------------------------------
 
@@ -238,6 +242,14 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
                 self._select_index(index)
                 return True
         return False
+
+    def select_nearest(self, offset: int) -> bool:
+        """Put the entity cursor on the first span starting at or after ``offset`` (else the
+        last one): where a span that is gone used to be. False when there is no span."""
+        if not self._spans:
+            return False
+        self._select_index(min(bisect_left(self._starts, offset), len(self._spans) - 1))
+        return True
 
     def select_at_offset(self, offset: int) -> bool:
         """Select the innermost span covering ``offset``; False (and no change) if none does."""

@@ -1,0 +1,162 @@
+"""Promises the README makes about the app: the annotation memory is refreshed whenever an
+article is opened (in a thread), and a label made in the picker goes away with its undo."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from app_helpers import (
+    app_on,
+    open_first,
+    other_store,
+    press,
+    select_surface,
+    selected_text,
+    settle,
+    type_text,
+)
+
+from annotations.export import export
+from annotations.model import ArticleRecord, SpanRecord
+from tui.screens.dialogs import PickerDialog
+from tui.screens.reader import ReaderScreen
+
+pytest_plugins = ["app_fixtures"]  # seeded_db
+
+SMALL = (80, 24)
+
+
+def suggest_once(path, article_id: int, surface: str, label: str) -> None:
+    """A model suggestion at the first mention of ``surface`` in one article only."""
+    with other_store(path) as store:
+        start = store.article(article_id).text.index(surface)
+        store.add_suggestions(article_id, [SpanRecord(start, start + len(surface), label, origin="model",
+                                                      source="test-model 1.0")])
+
+
+def hf_labels(folder) -> list[str]:
+    return json.loads((folder / "labels.json").read_text())["label_names"]
+
+
+def memory_spans(spans, text: str) -> list[tuple[str, str]]:
+    return sorted({(text[s.start:s.end], s.label) for s in spans if s.origin == "memory"})
+
+
+async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opened(seeded_db, monkeypatch):
+    import annotations.nlp.memory as memory
+
+    suggest_once(seeded_db, 1, "Sahel", "LOC")
+    # Hold the memory worker for article 2 until the test lets it go: the reader must work
+    # meanwhile (the match runs in a thread, never on the UI).
+    release, reached = threading.Event(), threading.Event()
+    real = memory.memory_suggestions
+
+    def held(store, article_id, index=None):
+        if article_id == 2:
+            reached.set()
+            assert release.wait(60), "the test never released the memory worker"
+        return real(store, article_id, index)
+
+    monkeypatch.setattr(memory, "memory_suggestions", held)
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_first(pilot)
+        await select_surface(pilot, "Sahel")
+        await press(pilot, "a")
+        with other_store(seeded_db) as check:
+            assert not any(s.origin == "memory" for s in check.spans(2))
+        await pilot.press("n")  # article 2 (library order), which mentions the Sahel twice
+        for _ in range(200):
+            await pilot.pause()
+            if reached.is_set():
+                break
+        assert reached.is_set() and screen.active_view.article.id == 2
+        # The worker is held: the reader still moves and decides.
+        first = screen.active_view.selected_span
+        await pilot.press("j")
+        await pilot.pause()
+        assert screen.active_view.selected_span.start > first.start
+        assert memory_spans(screen.active_view.spans, screen.active_view.article.text) == []
+        release.set()
+        await settle(pilot)
+        text = screen.active_view.article.text
+        assert text.count("Sahel") == 2
+        assert memory_spans(screen.active_view.spans, text) == [("Sahel", "LOC")]
+        with other_store(seeded_db) as check:
+            stored = [s for s in check.spans(2) if s.origin == "memory"]
+        assert [(text[s.start:s.end], s.label, s.status) for s in stored] == \
+            [("Sahel", "LOC", "suggested")] * 2
+        await select_surface(pilot, "Sahel")
+        assert screen.active_view.selected_span.origin == "memory"
+
+
+async def test_memory_folds_arabic_harakat(seeded_db):
+    with other_store(seeded_db) as store:
+        new_id = store.add_article(ArticleRecord(text="زار الوفد الرِّباط يوم الثلاثاء.", title="زيارة",
+                                                 lang="ar"))[0]
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.open_articles([4])  # the Arabic seed; its suggestions include الرباط (GPE)
+        await settle(pilot)
+        await select_surface(pilot, "الرباط")
+        await press(pilot, "a")
+        app.open_articles([new_id])
+        await settle(pilot)
+        view = app.screen.active_view
+        assert view.article.id == new_id
+        assert memory_spans(view.spans, view.article.text) == [("الرِّباط", "GPE")]
+
+
+async def test_a_label_made_in_the_picker_goes_away_with_its_undo(seeded_db, tmp_path):
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_first(pilot)
+        article_id = screen.active_view.article.id
+        surface = selected_text(app)
+        await press(pilot, "l")
+        await type_text(pilot, "spy_chief")  # a typo of a label nobody has
+        await press(pilot, "enter")
+        with other_store(seeded_db) as check:
+            assert check.labels()[-1] == "spy_chief"
+        await press(pilot, "u")
+        assert selected_text(app) == surface
+        with other_store(seeded_db, "bob") as check:  # bob: alice's redo stays possible
+            assert "spy_chief" not in check.labels()
+            check.set_article_status(article_id, "done")
+            export(check, "hf", tmp_path / "hf")
+        assert "B-PERSON" in hf_labels(tmp_path / "hf") and "B-spy_chief" not in hf_labels(tmp_path / "hf")
+        await press(pilot, "l")  # the picker no longer offers it
+        assert "spy_chief" not in app.screen.choices
+        await press(pilot, "escape", "U")  # redo brings the label back with the decision
+        with other_store(seeded_db) as check:
+            assert check.labels()[-1] == "spy_chief"
+            assert [s.label for s in check.spans(article_id) if not s.is_suggestion] == ["spy_chief"]
+        with other_store(seeded_db, "bob") as check:
+            export(check, "hf", tmp_path / "hf2")
+        assert "B-spy_chief" in hf_labels(tmp_path / "hf2")
+
+
+async def test_the_picker_offers_a_new_label_after_every_match(seeded_db):
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_first(pilot)
+        await press(pilot, "l")
+        picker = app.screen
+        assert isinstance(picker, PickerDialog)
+        await type_text(pilot, "lo")
+        options = picker.query_one("#picker-options")
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert shown[0] == "LOC" and shown[-1] == "+ new: lo" and len(shown) > 2
+        assert options.highlighted == 0
+        await press(pilot, "down", "enter")  # one arrow from LOC is another label, not "lo"
+        assert isinstance(app.screen, ReaderScreen)
+        with other_store(seeded_db) as check:
+            assert "lo" not in check.labels()
+        # A new name typed in full is still what enter takes.
+        await press(pilot, "l")
+        await type_text(pilot, "WEAPON")
+        await press(pilot, "enter")
+        with other_store(seeded_db) as check:
+            assert check.labels()[-1] == "WEAPON"
