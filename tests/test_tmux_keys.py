@@ -3,24 +3,10 @@ ahead or pasted): each acts where the screen points, checked in the database."""
 
 from __future__ import annotations
 
-import pytest
 from app_helpers import make_seeded_db
-from test_tmux import PARALLAX, Tmux
+from tmux_helpers import PARALLAX, Tmux
 
 from annotations.store import Store
-
-
-@pytest.fixture
-def session(tmp_path):
-    made: list[Tmux] = []
-
-    def make(name: str) -> Tmux:
-        made.append(Tmux(tmp_path, name))
-        return made[-1]
-
-    yield make
-    for one in made:
-        one.kill()
 
 
 def burst(tmux: Tmux, *keys: str) -> None:
@@ -28,10 +14,10 @@ def burst(tmux: Tmux, *keys: str) -> None:
     tmux.run("send-keys", "-t", tmux.name, *keys)
 
 
-def test_bursts_of_keys_act_on_the_pane_and_span_shown(tmp_path, session):
+def test_bursts_of_keys_act_on_the_pane_and_span_shown(tmp_path, tmux):
     db = tmp_path / "parallax.db"
     make_seeded_db(db)
-    app = session("keys")
+    app = tmux("keys")
     app.start(f"{PARALLAX} --db {db} --annotator tester", {"TERM": "xterm"})
     app.wait_for("HomePoliticsSecurity")
     burst(app, "Space", "Space", "Space", "Enter")  # mark articles 1 to 3, open them side by side

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from annotations.text import fold
+from annotations.model import Article
+from annotations.text import display_safe, fold
 
 _MARKS = "[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*"  # harakat and tatweel, dropped by fold()
 _VARIANTS = {
@@ -78,3 +79,14 @@ def find_surface(text: str, folded: str, lowered: str | None = None) -> list[tup
             if len(found) >= MAX_MATCHES:
                 break
     return found
+
+
+SURFACE_PREVIEW = 60
+
+
+def surface(article: Article, start: int, end: int, limit: int = SURFACE_PREVIEW) -> str:
+    """A span's text for the status and details bars: one line, display-safe, shortened."""
+    text = " ".join(article.text[start:end].split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return display_safe(text)

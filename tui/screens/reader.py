@@ -23,20 +23,11 @@ from annotations.text import display_safe, fold
 
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
 from ..messages import ArticlesChanged
+from ..surface import surface
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
 from ..widgets.status_bar import StatusBar
 from .reader_actions import ReaderActions
-
-SURFACE_PREVIEW = 60
-
-
-def surface(article: Article, start: int, end: int, limit: int = SURFACE_PREVIEW) -> str:
-    """A span's text for the status and details bars: one line, display-safe, shortened."""
-    text = " ".join(article.text[start:end].split())
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return display_safe(text)
 
 
 class Pane(Vertical):

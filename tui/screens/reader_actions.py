@@ -1,19 +1,24 @@
-"""The reader's decisions: each one is a Store call, committed before the status bar says "saved".
+"""The reader's decisions: each one a Store call, committed before the status bar says "saved".
 
-Mixed into :class:`tui.screens.reader.ReaderScreen`. Any error from the store
-(a bad label, a locked database) is shown in the status bar; nothing here
-raises into the app.
+Mixed into :class:`tui.screens.reader.ReaderScreen`. Every write goes through the
+app's :class:`tui.decisions.DecisionRunner`: at once when the database is free,
+in the background when another process holds it (the status bar says so within
+100 ms), refused with the reason when it cannot be made. The ``saved`` callback
+of each action runs only after the commit; a late one leaves the cursor where
+the annotator has moved it since.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from annotations.config import valid_label
 from annotations.model import Span
-from annotations.store import DecisionError, StoreError, UndoResult
+from annotations.store import Store, UndoResult
 
 from ..clipboard import copy_text, sentence_bounds
+from ..surface import surface
 from .dialogs import ConfirmDialog, PickerDialog, UndecidedDialog
 
 
@@ -34,33 +39,42 @@ class ReaderActions:
             return None
         return view, span
 
-    def _save(self, what: str, call: Callable[[], object]) -> object | None:
-        """Run one store call; report a failure instead of raising. Returns the call's result."""
-        try:
-            return call()
-        except (DecisionError, StoreError, KeyError, ValueError) as exc:
-            self.app.set_status(f"not saved: {what}: {exc}")
-            return None
+    def _save(self, what: str, write: Callable[[Store], Any], saved: Callable[[Any, bool], None]) -> None:
+        """Write through the app's decision runner; ``saved(result, late)`` runs once committed."""
+        self.app.decisions.run(what, write, saved)
+
+    def _describe(self, action: str, span: Span, label: str | None = None) -> str:
+        """"accept PERSON 'Sahel'": what a status line says a decision is about."""
+        pane = self._pane_of(span.article_id)
+        text = surface(pane.article, span.start, span.end) if pane is not None else ""
+        return f"{action} {label or span.label} '{text}'"
 
     def _saved(self, action: str, span: Span) -> None:
-        from .reader import surface
+        self.app.set_status(f"saved: {self._describe(action, span)}")
 
-        article = self.active_view.article
-        self.app.set_status(f"saved: {action} {span.label} '{surface(article, span.start, span.end)}'")
+    def _pane_of(self, article_id: int):
+        return next((p for p in self.panes if p.article.id == article_id), None)
 
     def _after(self, span: Span | None, *, before: Span | None = None, advance: bool = False) -> None:
-        """Show the new state of the active article with ``span`` selected (then the next one).
+        """Show the new state of the decided article with ``span`` selected (then the next one).
 
         A decision changes only the spans at the old and new offsets (``before``, ``span``), so
         only that neighbourhood is read again: a decision costs the same in a 1 MB article.
+        The cursor follows only if it is still where the decision was made: a decision saved
+        late (the database was busy) does not pull it back from where the annotator went.
         """
-        view = self.active_view
         touched = [s for s in (before, span) if s is not None]
+        pane = self._pane_of(touched[0].article_id)
+        if pane is None:  # its article was closed meanwhile
+            return
+        view = pane.view
+        current = view.selected_span
+        follow = before is None or (current is not None and current.key == before.key)
         start, end = min(s.start for s in touched), max(s.end for s in touched)
         view.update_spans(start, end, self.app.store.spans(view.article.id, within=(start, end)),
-                          select=span.key if span is not None else None)
-        self._refresh_title(self.active_pane)
-        if advance:
+                          select=span.key if span is not None and follow else None)
+        self._refresh_title(pane)
+        if advance and follow:
             view.select_next()
         self._show_selection()
 
@@ -70,19 +84,23 @@ class ReaderActions:
         if (found := self._selected()) is None:
             return
         _, span = found
-        new = self._save("accept", lambda: self.app.store.accept(span.key))
-        if new is not None:
+
+        def saved(new: Span, late: bool) -> None:
             self._saved("accept", new)
             self._after(new, before=span, advance=True)
+
+        self._save(self._describe("accept", span), lambda store: store.accept(span.key), saved)
 
     def action_reject(self) -> None:
         if (found := self._selected()) is None:
             return
         _, span = found
-        new = self._save("reject", lambda: self.app.store.reject(span.key))
-        if new is not None:
+
+        def saved(new: Span, late: bool) -> None:
             self._saved("reject", new)
             self._after(new, before=span, advance=True)
+
+        self._save(self._describe("reject", span), lambda store: store.reject(span.key), saved)
 
     def action_accept_all(self) -> None:
         view = self.active_view
@@ -98,10 +116,12 @@ class ReaderActions:
             if not yes:
                 self.app.set_status("accept all: cancelled")
                 return
-            count = self._save("accept all", lambda: self.app.store.accept_all(article_id))
-            if count is not None:
+            def saved(count: int, late: bool) -> None:
                 self.app.set_status(f"saved: accepted all {count} remaining suggestion(s) (u undoes)")
                 self.refresh_articles([article_id])
+
+            self._save(f"accept all {pending} suggestion(s)", lambda store: store.accept_all(article_id),
+                       saved)
 
         self.app.push_screen(ConfirmDialog(f"Accept all {pending} remaining suggestion(s) in this article?"),
                              answered)
@@ -124,11 +144,13 @@ class ReaderActions:
         if (found := self._selected()) is None:
             return
         _, span = found
-        new = self._save("label", lambda: self.app.store.relabel(span.key, label))
-        if new is not None:
+
+        def saved(new: Span, late: bool) -> None:
             self.app.last_label = label
             self._saved("label", new)
             self._after(new, before=span)
+
+        self._save(self._describe("label", span, label), lambda store: store.relabel(span.key, label), saved)
 
     def action_pick_label(self) -> None:
         view = self.active_view
@@ -190,12 +212,16 @@ class ReaderActions:
             return
         start, end = bounds
         article_id = view.article.id
-        new = self._save("new span", lambda: self.app.store.create_span(article_id, start, end, label))
-        if new is not None:
+
+        def saved(new: Span, late: bool) -> None:
             self.app.last_label = label
-            view.token_mode = False
+            if not late:
+                view.token_mode = False
             self._saved("new span", new)
             self._after(new)
+
+        self._save(f"new span {label} '{surface(view.article, start, end)}'",
+                   lambda store: store.create_span(article_id, start, end, label), saved)
 
     def action_grow(self, side: str, delta: int) -> None:
         if (found := self._selected()) is None:
@@ -205,45 +231,45 @@ class ReaderActions:
         if bounds is None:
             self.app.set_status(f"the span's {side} cannot move further that way")
             return
-        new = self._save("boundaries", lambda: self.app.store.resize(span.key, *bounds))
-        if new is not None:
+        def saved(new: Span, late: bool) -> None:
             self._saved("resize", new)
             self._after(new, before=span)
+
+        self._save(self._describe("resize", span), lambda store: store.resize(span.key, *bounds), saved)
 
     def action_delete_span(self) -> None:
         if (found := self._selected()) is None:
             return
         _, span = found
-        done = self._save("delete", lambda: self.app.store.delete_span(span.key) or True)
-        if done is not None:
-            self._saved("delete", span)
+        what = self._describe("delete", span)
+
+        def saved(_: object, late: bool) -> None:
+            self.app.set_status(f"saved: {what}")
             self._after(None, before=span)
+
+        self._save(what, lambda store: store.delete_span(span.key), saved)
 
     # -- undo, done ------------------------------------------------------------------------------
 
     def action_undo(self) -> None:
-        self._step("undo", self.app.store.undo)
+        self._step("undo", lambda store: store.undo())
 
     def action_redo(self) -> None:
-        self._step("redo", self.app.store.redo)
+        self._step("redo", lambda store: store.redo())
 
-    def _step(self, what: str, call: Callable) -> None:
-        try:
-            result = call()
-        except (DecisionError, StoreError) as exc:
-            self.app.set_status(f"not saved: {what}: {exc}")
-            return
-        if result is None:
-            self.app.set_status(f"nothing to {what}")
-            return
-        self.refresh_articles(result.article_ids)
-        self._show_step(what, result)
+    def _step(self, what: str, write: Callable[[Store], UndoResult | None]) -> None:
+        def saved(result: UndoResult | None, late: bool) -> None:
+            if result is None:
+                self.app.set_status(f"nothing to {what}")
+                return
+            self.refresh_articles(result.article_ids)
+            self._show_step(what, result)
+
+        self._save(what, write, saved)
 
     def _show_step(self, what: str, result: UndoResult) -> None:
         """Put the cursor on the span an undo or redo changed, in its pane (made active), and
         name it in the status; an article that is not open is named instead."""
-        from .reader import surface
-
         open_ids = {p.article.id for p in self.panes}
         elsewhere = [i for i in result.article_ids if i not in open_ids]
         note = f" (in article {', '.join(map(str, elsewhere))}, not open)" if elsewhere else ""
@@ -283,21 +309,22 @@ class ReaderActions:
         self.app.push_screen(UndecidedDialog(pending), chosen)
 
     def _mark(self, article_id: int, status: str, undecided: str | None = None) -> None:
-        count = self._save("article status", lambda: self.app.store.set_article_status(
-            article_id, status, undecided=undecided))
-        if count is None:
-            return
-        if status != "done":
-            message = "saved: article back in progress"
-        elif undecided is None:
-            left = len(self.app.store.undecided(article_id))
-            message = "saved: article marked done" + (
-                f"; {left} suggestion(s) left undecided (unknown in exports)" if left else "")
-        else:
-            past = "accepted" if undecided == "accept" else "rejected"
-            message = f"saved: article marked done, {past} {count} suggestion(s) (u undoes both)"
-        self.app.set_status(message)
-        self.refresh_articles([article_id])
+        def saved(count: int, late: bool) -> None:
+            if status != "done":
+                message = "saved: article back in progress"
+            elif undecided is None:
+                left = len(self.app.store.undecided(article_id))
+                message = "saved: article marked done" + (
+                    f"; {left} suggestion(s) left undecided (unknown in exports)" if left else "")
+            else:
+                past = "accepted" if undecided == "accept" else "rejected"
+                message = f"saved: article marked done, {past} {count} suggestion(s) (u undoes both)"
+            self.app.set_status(message)
+            self.refresh_articles([article_id])
+
+        what = "mark the article done" if status == "done" else "put the article back in progress"
+        self._save(what, lambda store: store.set_article_status(article_id, status, undecided=undecided),
+                   saved)
 
     # -- tags and entities ---------------------------------------------------------------------------
 
@@ -311,11 +338,14 @@ class ReaderActions:
                 return
             remove = tag.startswith("-") and len(tag) > 1
             name = tag[1:].strip() if remove else tag
-            call = (lambda: self.app.store.untag(span.key, name)) if remove \
-                else (lambda: self.app.store.tag(span.key, name))
-            if self._save("tag", lambda: call() or True) is not None:
-                self.app.set_status(f"saved: {'untag' if remove else 'tag'} '{name}' on {span.label}")
+            what = f"{'untag' if remove else 'tag'} '{name}' on {span.label}"
+
+            def saved(_: object, late: bool) -> None:
+                self.app.set_status(f"saved: {what}")
                 self._after(span, before=span)
+
+            self._save(what, (lambda store: store.untag(span.key, name)) if remove
+                       else (lambda store: store.tag(span.key, name)), saved)
 
         current = ", ".join(span.tags) or "none"
         self.app.push_screen(PickerDialog(f"Tag this entity (tags now: {current})",
@@ -334,11 +364,14 @@ class ReaderActions:
                 return
             remove = tag.startswith("-") and len(tag) > 1
             name = tag[1:].strip() if remove else tag
-            call = (lambda: self.app.store.untag_article(article_id, name)) if remove \
-                else (lambda: self.app.store.tag_article(article_id, name))
-            if self._save("tag", lambda: call() or True) is not None:
-                self.app.set_status(f"saved: {'untag' if remove else 'tag'} article '{name}'")
+            what = f"{'untag' if remove else 'tag'} article '{name}'"
+
+            def saved(_: object, late: bool) -> None:
+                self.app.set_status(f"saved: {what}")
                 self.refresh_articles([article_id])
+
+            self._save(what, (lambda store: store.untag_article(article_id, name)) if remove
+                       else (lambda store: store.tag_article(article_id, name)), saved)
 
         tags = self.app.store.article_tags(article_id)
         current = ", ".join(tags) or "none"
@@ -357,10 +390,12 @@ class ReaderActions:
         def picked(name: str | None) -> None:
             if not name:
                 return
-            new = self._save("link", lambda: self.app.store.link(span.key, name))
-            if new is not None:
+            def saved(new: Span, late: bool) -> None:
                 self._saved(f"link to '{name}':", new)
                 self._after(new, before=span)
+
+            self._save(self._describe(f"link to '{name}':", span), lambda store: store.link(span.key, name),
+                       saved)
 
         self.app.push_screen(PickerDialog("Link to entity (existing names first; a new name creates one)",
                                           names, value=text,
