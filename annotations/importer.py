@@ -149,9 +149,10 @@ class _Run:
             self.on_progress(self.report)
 
     def _labels_ok(self, record: ArticleRecord, path: str, prefix: str) -> bool:
-        if not record.spans:
+        if not record.spans and not record.suggestions:
             return True
-        new = sorted({s.label for s in record.spans} - self.scheme - set(self.pending_labels))
+        used = {s.label for s in [*record.spans, *record.suggestions]}
+        new = sorted(used - self.scheme - set(self.pending_labels))
         if not new:
             return True
         shown = ", ".join(new)

@@ -7,24 +7,17 @@ import sys
 import click
 
 from ..formats import FORMATS
-from ..formats.jsonl import LANG_RE
 from ..formats.problems import one_line
 from ..store import StoreError
-from .common import annotator_option, db_option, fail, open_store
+from .common import annotator_option, check_lang, db_option, fail, open_store
 
 MAX_NOTICES_SHOWN = 100
-
-
-def _check_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not LANG_RE.match(value):
-        raise click.BadParameter(f"{value!r} is not a language code (e.g. en, fr, ar, pt-BR)")
-    return value
 
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
-@click.option("--lang", default=None, callback=_check_lang,
+@click.option("--lang", default=None, callback=check_lang,
               help="Language code for every article (default: detected per article).")
 @annotator_option
 @click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,

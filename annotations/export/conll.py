@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .align import Problem, iob_tags, make_doc, sentences, snapped_entities
+from .align import Problem, iob_tags, make_doc, sentences, snapped_entities, unknown_tokens
 from .gold import ExportArticle
 
 DOCSTART = "-DOCSTART- -X- O O"
@@ -19,7 +19,7 @@ def tagged_sentences(item: ExportArticle) -> tuple[list[list[tuple[str, str]]], 
     """[(token text, IOB2 tag), ...] per sentence of the article, and the problems met."""
     doc = make_doc(item)
     entities, problems = snapped_entities(item, doc)
-    tags = iob_tags(doc, entities)
+    tags = iob_tags(doc, entities, unknown_tokens(item, doc, entities))
     return [[(t.text, tags[t.i]) for t in sent] for sent in sentences(doc)], problems
 
 

@@ -2,7 +2,8 @@
 
 ``-DOCSTART-`` lines separate documents (a file without one is one document),
 blank lines separate sentences. Tags may be IOB1 or IOB2 (BIOES/BILUO are read
-too). The text is rebuilt with one space between tokens and a newline between
+too); ``-`` marks a token whose tag is unknown, and a document holding one is
+imported without being marked done. The text is rebuilt with one space between tokens and a newline between
 sentences, so span offsets are exact.
 """
 
@@ -17,6 +18,7 @@ from .decode import decoded_lines
 from .problems import Problem, excerpt
 
 _TAG_RE = re.compile(r"^([BIESLU])-(.+)$")
+UNKNOWN_TAG = "-"  # spaCy's "missing" tag, written by parallax export for undecided suggestions
 
 
 class _Document:
@@ -30,6 +32,7 @@ class _Document:
         self.spans: list[SpanRecord] = []
         self.open: list | None = None  # [start, end, label] of the entity being read
         self.problems: list[Problem] = []
+        self.unknown = 0  # tokens tagged "-": neither an entity nor "O"
 
     def add_token(self, token: str, prefix: str, label: str | None) -> None:
         if self.sentence_open:
@@ -64,17 +67,19 @@ class _Document:
             self.sentence_open = False
 
     def record(self, source: str) -> ArticleRecord | None:
+        """The article; with unknown tokens it is not complete gold, so it is not marked done."""
         self.close()
         text = "".join(self.parts).rstrip("\n")
         if not text:
             return None
-        return ArticleRecord(text=text, source=source, spans=self.spans, answer="accept", line=self.line)
+        return ArticleRecord(text=text, source=source, spans=self.spans,
+                             answer=None if self.unknown else "accept", line=self.line)
 
 
 def parse_tag(tag: str) -> tuple[str, str | None] | str:
-    """(prefix, label) for a tag, ("O", None) for outside, or an error message."""
-    if tag == "O":
-        return "O", None
+    """(prefix, label) for a tag, ("O", None) for outside, ("-", None) for unknown, or an error message."""
+    if tag in ("O", UNKNOWN_TAG):
+        return tag, None
     match = _TAG_RE.match(tag)
     if not match:
         return f"invalid tag {excerpt(tag)} (expected O, B-LABEL or I-LABEL)"
@@ -98,6 +103,10 @@ def read_conll(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
         record = d.record(f"{name}:{d.line}")
         if record is not None:
             yield record
+            if d.unknown:
+                yield Problem(path, d.line, f"{d.unknown} token{'s' if d.unknown > 1 else ''} tagged "
+                              f"{UNKNOWN_TAG!r} (unknown): the article is imported with its spans but not "
+                              "marked done, so they never become \"not an entity\"", notice=True)
 
     with file.open("rb") as stream:
         for line, text in decoded_lines(stream, path):
@@ -128,6 +137,8 @@ def read_conll(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
             if isinstance(parsed, str):
                 doc.problems.append(Problem(path, line, parsed))
                 continue
+            if parsed[0] == UNKNOWN_TAG:
+                doc.unknown += 1
             doc.add_token(columns[0], *parsed)
     yield from finish(doc)
     if not seen_any:
