@@ -3,13 +3,16 @@
 ``-DOCSTART-`` lines separate documents (a file without one is one document),
 blank lines separate sentences. Tags may be IOB1 or IOB2 (BIOES/BILUO are read
 too); ``-`` marks a token whose tag is unknown, and a document holding one is
-imported without being marked done. The text is rebuilt with one space between tokens and a newline between
-sentences, so span offsets are exact.
+imported without being marked done. ``\\uXXXX`` in a token is that character
+(how ``parallax export`` writes whitespace and control characters inside a
+token). The text is rebuilt with one space between tokens and a newline
+between sentences, so span offsets are exact.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from ..config import valid_label
@@ -19,6 +22,32 @@ from .problems import Problem, excerpt
 
 _TAG_RE = re.compile(r"^([BIESLU])-(.+)$")
 UNKNOWN_TAG = "-"  # spaCy's "missing" tag, written by parallax export for undecided suggestions
+DOCSTART = "-DOCSTART-"
+_ESCAPE_RE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+
+
+def escape_token(token: str) -> str:
+    """A token as one CoNLL column that reads back as the same token (:func:`unescape_token`).
+
+    What a column cannot hold is written ``\\uXXXX``: whitespace (it would split
+    the line), control characters (NUL, ESC, DEL, C1: a text file holds none of
+    them), a backslash followed by ``u`` (so a literal ``\\u0041`` survives) and
+    the first character of a token spelled ``-DOCSTART-``. Everything else,
+    backslashes included, is written as it is.
+    """
+    out = []
+    for i, c in enumerate(token):
+        if (c.isspace() or unicodedata.category(c) == "Cc" or (c == "\\" and token[i + 1:i + 2] == "u")
+                or (i == 0 and token == DOCSTART)):
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def unescape_token(column: str) -> str:
+    """The token a column stands for: every ``\\uXXXX`` becomes its character."""
+    return _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), column) if "\\u" in column else column
 
 
 class _Document:
@@ -123,7 +152,7 @@ def read_conll(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
                     doc.end_sentence()
                 continue
             seen_any = True
-            if columns[0] == "-DOCSTART-":
+            if columns[0] == DOCSTART:
                 yield from finish(doc)
                 doc = _Document(line)
                 continue
@@ -139,7 +168,7 @@ def read_conll(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
                 continue
             if parsed[0] == UNKNOWN_TAG:
                 doc.unknown += 1
-            doc.add_token(columns[0], *parsed)
+            doc.add_token(unescape_token(columns[0]), *parsed)
     yield from finish(doc)
     if not seen_any:
         yield Problem(path, None, "empty file (no tokens to import)")
