@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..config import ConfigError
 from ..store import Store, StoreError, default_db_path
 from ..text import display_safe
 
@@ -29,10 +30,10 @@ def check_lang(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 
 def open_store(db_path: str | None, annotator: str | None = None, **kwargs) -> Store:
-    """Open the store or exit with the store's one-line message."""
+    """Open the store or exit with the store's (or the config file's) one-line message."""
     try:
         return Store(db_path or default_db_path(), annotator=annotator, **kwargs)
-    except StoreError as exc:
+    except (StoreError, ConfigError) as exc:
         fail(str(exc))
 
 
