@@ -96,4 +96,6 @@ def _report(result, *, to_stderr: bool) -> None:
                             f"{len(result.overlaps)} overlapping, "
                             f"{result.undecided} undecided suggestions written as unknown"), err=to_stderr)
     for code, n in result.languages.items():
-        click.echo(safe_line(f"  {code}: {n['train']} train, {n['dev']} dev"), err=to_stderr)
+        note = "" if n["dev"] or result.format != "spacy" else (
+            " (no dev article: spacy train needs one; mark more articles in this language done)")
+        click.echo(safe_line(f"  {code}: {n['train']} train, {n['dev']} dev{note}"), err=to_stderr)
