@@ -169,3 +169,15 @@ def test_files_with_unknown_tokens_import_with_their_spans_but_not_done(done_db,
         assert len(fresh.spans(aid)) == 3
         [notice] = [n for n in report.notices if "not marked done" in n.message]
         assert "4 tokens" in notice.message
+
+
+def test_the_rule_in_sql_counts_what_the_rule_in_python_finds(done_db):
+    """The library counts open suggestions in SQL (UNDECIDED_SQL); it must agree with undecided_among."""
+    from annotations.library import rows
+
+    path, aid, _ = done_db
+    with Store(path, annotator="alice") as store:
+        [row] = rows(store, [aid], "alice")
+        assert row.suggested == len(store.undecided(aid)) == 4
+        [fresh] = rows(store, [aid], "bob")
+        assert fresh.suggested == len(store.undecided(aid, "bob")) == 8

@@ -6,7 +6,8 @@ span's status or label. With no annotator named, a span of anyone decides it.
 Several origins suggesting the same offsets and label show once, memory first,
 then rules, then model. The reader (:meth:`Store.spans`), the export (unknown
 tokens in done articles) and ``parallax stats`` all go through
-:func:`undecided_among`, so they can never disagree.
+:func:`undecided_among`; the library's SQL uses :data:`UNDECIDED_SQL`, the same
+rule written as a condition (a test checks that the two agree).
 """
 
 from __future__ import annotations
@@ -18,6 +19,17 @@ ORIGIN_RANK = {"memory": 0, "rules": 1, "model": 2}
 CHUNK = 500  # articles per round of queries in the bulk read
 # Suggestions in the order the rule wants them: memory, rules, model, then by id.
 ORDER_BY_ORIGIN = "CASE origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, id"
+
+
+UNDECIDED_SQL = (
+    "NOT EXISTS (SELECT 1 FROM spans p WHERE p.article_id = g.article_id AND p.annotator = :annotator "
+    "AND (p.suggestion_id = g.id OR (p.start = g.start AND p.end = g.end)))"
+)
+"""The rule as an SQL condition on a ``suggestions`` row aliased ``g``, for ``:annotator``.
+
+For queries that must stay in SQL at corpus scale (the library's counts and label
+filter); select ``DISTINCT start, end, label`` to count duplicates once, as the rule does.
+"""
 
 
 class Suggestion(NamedTuple):
