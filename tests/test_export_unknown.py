@@ -83,6 +83,12 @@ def test_docbin_marks_undecided_tokens_missing_not_o(done_db, store, tmp_path):
     fbi = doc.char_span(*at(text, "FBI"))
     assert [t.ent_iob_ for t in fbi] == ["O"]  # rejected: "not an entity" is what alice said
     assert doc[0].ent_iob_ == "O"
+    # What spaCy's NER trains on: None (no loss) for the unknown tokens, never "O".
+    import spacy
+    from spacy.training import Example
+
+    tags = Example(spacy.blank("en").make_doc(doc.text), doc).get_aligned_ner()
+    assert sorted(doc[i].text for i, tag in enumerate(tags) if tag is None) == sorted(UNDECIDED)
 
 
 def test_jsonl_lists_undecided_under_its_own_key_not_in_spans(done_db, store, tmp_path):
