@@ -25,8 +25,12 @@ def stats_cmd(as_json: bool, db_path: str | None) -> None:
     the suggestions, per origin (model, rules, memory) and overall (all
     origins, duplicates once), leaving out those the gold layer left
     undecided (the export writes them as unknown). A suggestion is correct
-    when a gold span has the same start, end and label. Precision = correct / suggested, recall =
-    correct / gold, F1 their harmonic mean; "-" where nothing was counted.
+    when a gold span has the same start, end and label. Precision = correct /
+    suggested, recall = correct / gold, F1 their harmonic mean; "-" where
+    nothing was counted.
+
+    \b
+    The database is opened read-only: stats never creates or changes it.
     """
     from ..stats import compute_stats
 
