@@ -17,11 +17,11 @@ MAX_PROBLEMS_SHOWN = 200
 @click.option("--output", "-o", required=True, type=click.Path(),
               help="A folder for spacy and hf (one subfolder per language), a file for jsonl and "
                    "conll ('-' writes to stdout).")
-@click.option("--lang", default=None, callback=check_lang,
+@click.option("--lang", default=None, metavar="CODE", callback=check_lang,
               help="Export only the articles in this language (e.g. en).")
 @click.option("--split", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
-              help="Fraction of articles for train (spacy, hf); the rest is dev. With 2+ articles "
-                   "and a fraction below 1, dev gets at least one.")
+              help="Fraction of articles for train (spacy, hf), per language; the rest is dev. Train "
+                   "gets at least one; with 2+ articles and a fraction below 1, so does dev.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the deterministic train/dev split by article.")
 @click.option("--annotator", default=None,
