@@ -13,6 +13,9 @@ Read from a TOML file (``parallax.toml`` next to the database, or the file in
 
     [keys]               # binding id -> keys, for the terminal app
     accept = "a,enter"
+
+    [import]
+    max_file_size = "1G"  # larger files are refused; a number of bytes or K/M/G; 0: no limit
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ DEFAULT_LABEL_MAP = {
 }
 
 LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,49}$")
+DEFAULT_MAX_FILE_SIZE = 1 << 30  # bytes: what one imported file may hold (1 GiB)
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -50,6 +55,7 @@ class Config:
     label_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LABEL_MAP))
     models: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes per imported file; 0 means no limit
     path: Path | None = None
 
     def map_label(self, label: str, scheme: list[str] | None = None) -> str | None:
@@ -64,6 +70,17 @@ class Config:
 def valid_label(label: object) -> bool:
     """Labels are short identifiers: a letter, then letters, digits, '_' or '-'."""
     return isinstance(label, str) and bool(LABEL_RE.match(label))
+
+
+def parse_size(value: object) -> int:
+    """Bytes from 1048576, "500M", "2G" or "1GiB" (K, M, G are powers of 1024); ValueError if not a size."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a size (e.g. 500M, 2G, or a number of bytes; 0 for no limit)")
+    unit = (match.group(2) or "B")[0].upper()
+    return int(match.group(1)) * {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[unit]
 
 
 def config_path(db_path: str | os.PathLike | None = None) -> Path | None:
@@ -94,6 +111,15 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         if bad or not labels:
             raise ConfigError(f"{path}: 'labels' must be a non-empty list of names, bad: {bad!r}")
         cfg.labels = list(dict.fromkeys(labels))
+    if "import" in data:
+        section = data["import"]
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [import] must be a table")
+        if "max_file_size" in section:
+            try:
+                cfg.max_file_size = parse_size(section["max_file_size"])
+            except ValueError as exc:
+                raise ConfigError(f"{path}: [import] max_file_size: {exc}") from None
     for key in ("label_map", "models", "keys"):
         if key in data:
             if not isinstance(data[key], dict):

@@ -64,7 +64,8 @@ class ImportReport:
 
 def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str | None = None,
                  strict_labels: bool = False, annotator: str | None = None,
-                 on_progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+                 on_progress: Callable[[ImportReport], None] | None = None,
+                 max_file_size: int | None = None) -> ImportReport:
     """Import files and folders into ``store``; returns the report (never raises for bad input).
 
     Spans in the files become ``annotator``'s decisions (default: the store's
@@ -72,11 +73,14 @@ def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str 
     overrides detection. Unknown but well-formed labels are added to the
     scheme, or refuse their record with ``strict_labels``. ``on_progress`` is
     called with the report after each batch; raising from it stops the import
-    (what was stored stays). A database failure raises StoreError.
+    (what was stored stays). A database failure raises StoreError. Only
+    regular files up to ``max_file_size`` bytes are read (default: the
+    config's ``[import] max_file_size``; 0: no limit); others are one problem each.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    run = _Run(store, annotator or store.annotator, lang, strict_labels, on_progress)
+    run = _Run(store, annotator or store.annotator, lang, strict_labels, on_progress,
+               store.config.max_file_size if max_file_size is None else max_file_size)
     with store.announce("import"), _bulk_checkpoints(store):
         for path in paths:
             for item in iter_files(path, fmt):
@@ -123,8 +127,9 @@ class _Run:
     """One import: the batch being built, the label scheme, and the report."""
 
     def __init__(self, store: Store, annotator: str, lang: str | None, strict: bool,
-                 on_progress: Callable[[ImportReport], None] | None):
+                 on_progress: Callable[[ImportReport], None] | None, max_bytes: int):
         self.store, self.annotator, self.lang, self.strict = store, annotator, lang, strict
+        self.max_bytes = max_bytes
         self.on_progress = on_progress
         self.report = ImportReport()
         self.scheme = set(store.labels())
@@ -136,7 +141,7 @@ class _Run:
     def read(self, source: SourceFile) -> None:
         self.report.files += 1
         count = 0
-        for item in read_file(source):
+        for item in read_file(source, self.max_bytes):
             if isinstance(item, Problem):
                 self.report.add(item)
                 continue
@@ -155,9 +160,10 @@ class _Run:
             self.on_progress(self.report)
 
     def _labels_ok(self, record: ArticleRecord, path: str, prefix: str) -> bool:
-        if not record.spans:
+        if not record.spans and not record.suggestions:
             return True
-        new = sorted({s.label for s in record.spans} - self.scheme - set(self.pending_labels))
+        used = {s.label for s in [*record.spans, *record.suggestions]}
+        new = sorted(used - self.scheme - set(self.pending_labels))
         if not new:
             return True
         shown = ", ".join(new)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .store import Store
+from .store.undecided import UNDECIDED_SQL
 
 STATUSES = ("todo", "in_progress", "done", "rejected", "ignored")
 
@@ -74,10 +75,7 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
-_UNDECIDED = (
-    "NOT EXISTS (SELECT 1 FROM spans p WHERE p.article_id = g.article_id AND p.annotator = :annotator "
-    "AND (p.suggestion_id = g.id OR (p.start = g.start AND p.end = g.end)))"
-)
+_UNDECIDED = UNDECIDED_SQL  # the store's rule, as SQL on a suggestion row ``g``
 # A label with fewer suggestions (and decided spans) than this is looked up from its own
 # rows; a commoner one by walking the articles in order, where matches come early.
 RARE_LABEL = 20_000

@@ -74,7 +74,8 @@ class SpanRecord:
     text: str | None = None  # the surface form the source claims, checked on import
     origin: Origin = "import"
     source: str | None = None
-    kb_id: str | None = None
+    kb_id: str | None = None  # a knowledge-base id (or Parallax's "parallax:N"): imported as a link
+    entity: str | None = None  # the linked entity's name, where the file gives it
 
 
 @dataclass
@@ -82,7 +83,9 @@ class ArticleRecord:
     """An article read from a file, before it is stored.
 
     ``answer`` is None when the file makes no claim about gold status (plain
-    text); "accept" makes the spans the annotator's gold decisions.
+    text, or a record that says some tokens are unknown); "accept" makes the
+    spans the annotator's gold decisions. ``suggestions`` are spans nobody
+    decided on (Parallax's ``undecided``); they are stored as suggestions.
     """
 
     text: str
@@ -92,4 +95,5 @@ class ArticleRecord:
     meta: dict = field(default_factory=dict)
     spans: list[SpanRecord] = field(default_factory=list)
     answer: Answer | None = None
+    suggestions: list[SpanRecord] = field(default_factory=list)
     line: int | None = None  # where the record starts in its file, for messages

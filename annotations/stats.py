@@ -5,8 +5,11 @@ decided. Evaluated articles: those marked done (gold layer chosen by the
 export's merge rule) that have at least one suggestion, i.e. were
 pre-annotated. Gold: the layer's accepted and corrected spans. Predicted: the
 article's suggestions of one origin (model, rules, memory), or of all origins
-together for "overall" (duplicates counted once). A suggestion is correct when
-a gold span has exactly its start, end and label.
+together for "overall" (duplicates counted once), except those the gold layer
+left undecided: the export writes them as unknown, so they are neither right
+nor wrong. A suggestion is correct when a gold span has exactly its start, end
+and label. "Undecided" always means the store's one rule
+(:mod:`annotations.store.undecided`).
 """
 
 from __future__ import annotations
@@ -19,21 +22,32 @@ from .store import Store
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
 QUALITY_DEFINITION = (
     "articles marked done that have suggestions; gold = accepted+corrected spans of the article's "
-    "gold layer (export merge rule); predicted = suggestions; match = same start, end and label")
+    "gold layer (export merge rule); predicted = suggestions, except those the gold layer left "
+    "undecided (exported as unknown); match = same start, end and label")
 
 Key = tuple[int, int, int, str]  # article id, start, end, label
 
 
 def compute_stats(store: Store) -> dict:
     """Every number ``parallax stats`` shows, as plain JSON-ready data."""
+    unknown = undecided_in_gold(store)
     return {
         "articles": _articles(store),
         "spans": _spans(store),
         "suggestions": _suggestions(store),
         "annotators": _annotators(store),
-        "gold": _gold(store),
-        "quality": suggestion_quality(store),
+        "gold": _gold(store, unknown),
+        "quality": suggestion_quality(store, unknown),
     }
+
+
+def undecided_in_gold(store: Store) -> set[Key]:
+    """(article, start, end, label) of every suggestion a done article's gold layer left undecided.
+
+    These are what the export writes as unknown (DocBin missing, CoNLL "-", HF -100).
+    """
+    found = store.undecided_suggestions(gold_layers(store))
+    return {(s.article_id, s.start, s.end, s.label) for rows in found.values() for s in rows}
 
 
 def metrics(tp: int, fp: int, fn: int) -> dict:
@@ -47,8 +61,13 @@ def metrics(tp: int, fp: int, fn: int) -> dict:
     return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
 
 
-def suggestion_quality(store: Store) -> dict:
-    """Precision/recall/F1 of suggestions against human gold, overall and per origin and label."""
+def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
+    """Precision/recall/F1 of suggestions against human gold, overall and per origin and label.
+
+    ``unknown`` (default: :func:`undecided_in_gold`) is left out of the predictions.
+    """
+    if unknown is None:
+        unknown = undecided_in_gold(store)
     gold = _gold_keys(store)
     predicted: dict[str, set[Key]] = defaultdict(set)
     for r in store.query("SELECT article_id, start, end, label, origin FROM suggestions"):
@@ -57,8 +76,10 @@ def suggestion_quality(store: Store) -> dict:
     evaluated = sorted(set(_gold_layer_ids(store)) & suggested_articles)
     scope = set(evaluated)
     gold_in_scope = {k for k in gold if k[0] in scope}
+    for origin in predicted:
+        predicted[origin] -= unknown
     result = {"definition": QUALITY_DEFINITION, "articles": len(evaluated),
-              "overall": None, "by_origin": {}}
+              "undecided": sum(1 for k in unknown if k[0] in scope), "overall": None, "by_origin": {}}
     everything = {k for keys in predicted.values() for k in keys if k[0] in scope}
     result["overall"] = _score(everything, gold_in_scope)
     for origin in sorted(predicted, key=_origin_order):
@@ -96,13 +117,12 @@ def _spans(store: Store) -> dict:
 
 
 def _suggestions(store: Store) -> dict:
-    """Pipeline suggestions; undecided = no annotator has a span on them or on their offsets."""
+    """Pipeline suggestions; undecided = undecided by every annotator (the store's rule)."""
     by_origin = _count(store, "SELECT origin AS k, count(*) AS n FROM suggestions GROUP BY origin")
     by_label = _count(store, "SELECT label AS k, count(*) AS n FROM suggestions GROUP BY label")
-    undecided = store.query(
-        "SELECT count(*) AS n FROM suggestions g WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE "
-        "s.suggestion_id = g.id OR (s.article_id = g.article_id AND s.start = g.start AND s.end = g.end))")
-    return {"total": sum(by_origin.values()), "undecided": undecided[0]["n"],
+    everyone = store.undecided_suggestions(dict.fromkeys(store.article_ids()))
+    undecided = sum(len(rows) for rows in everyone.values())
+    return {"total": sum(by_origin.values()), "undecided": undecided,
             "by_origin": {k: by_origin[k] for k in sorted(by_origin, key=_origin_order)},
             "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
 
@@ -121,11 +141,13 @@ def _annotators(store: Store) -> list[dict]:
     return [{"annotator": name, **counts, "total": total} for name, counts in sorted(people.items())]
 
 
-def _gold(store: Store) -> dict:
-    """What a default export would contain: articles and spans of the gold layers."""
+def _gold(store: Store, unknown: set[Key]) -> dict:
+    """What a default export would contain: articles and spans of the gold layers, and the
+    suggestions those layers left undecided (exported as unknown, never "not an entity")."""
     keys = _gold_keys(store)
     by_label = Counter(k[3] for k in keys)
     return {"articles": len(_gold_layer_ids(store)), "spans": len(keys),
+            "undecided": len(unknown), "undecided_articles": len({k[0] for k in unknown}),
             "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
 
 

@@ -138,11 +138,16 @@ def test_malformed_json_lines(store, tmp_path):
     ({"start": "0", "end": 4, "label": "GPE"}, 'whole-number "start" and "end"'),
     ({"start": 0.0, "end": 4, "label": "GPE"}, 'whole-number "start" and "end"'),
     ({"start": 0, "end": 4, "label": ""}, "invalid label ''"),
-    ({"start": 0, "end": 4}, "invalid label ''"),
+    ({"start": 0, "end": 4}, "span 1 has no label, not a name"),
+    ({"start": 0, "end": 4, "label": None}, "span 1 has no label, not a name"),
+    ({"start": 0, "end": 4, "label": True}, "span 1 has the label 'true', not a name"),
+    ({"start": 0, "end": 4, "label": False}, "span 1 has the label 'false', not a name"),
+    ({"start": 0, "end": 4, "label": 1.5}, "span 1 has the label '1.5', not a name"),
+    ({"start": 0, "end": 4, "label": ["GPE"]}, "span 1 has the label '[\"GPE\"]', not a name"),
     ({"start": 0, "end": 4, "label": "NOT A LABEL"}, "invalid label 'NOT A LABEL'"),
     ({"start": 0, "end": 4, "label": "9LIVES"}, "invalid label '9LIVES'"),
     ({"start": 0, "end": 4, "label": "L" * 51}, "invalid label"),
-    ({"start": 0, "end": 4, "label": 7}, "invalid label '7'"),
+    ({"start": 0, "end": 4, "label": 7}, "span 1 has the label '7', not a name"),
     ({"start": 0, "end": 4, "label": "PERSON", "text": "Wra"}, "the text at these offsets is 'Wray' but"),
 ])
 def test_bad_spans_refuse_their_record_only(store, tmp_path, span, reason):
@@ -162,6 +167,21 @@ def test_doccano_bad_triples(store, tmp_path):
     assert [p.line for p in report.problems] == [1, 2]
     assert "expected [start, end, label]" in report.problems[0].message
     assert "outside the text" in report.problems[1].message and report.imported == 0
+
+
+def test_json_true_false_or_number_as_a_label_is_refused_in_every_jsonl_form(store, tmp_path):
+    """A JSON true used to be imported as the label "true" (json.dumps made a valid name of it)."""
+    path = write_lines(tmp_path / "t.jsonl", [
+        json.dumps({"text": "Wray visited Rabat", "label": [[0, 4, True]]}),
+        json.dumps({"text": "Wray visited Rabat", "entities": [{"start_offset": 0, "end_offset": 4,
+                                                                   "label": False}]}),
+        span_row("Wray visited Rabat", [{"start": 0, "end": 4, "label": 3}]),
+        span_row("Wray visited Rabat again", [{"start": 0, "end": 4, "label": "PERSON"}], answer="accept")])
+    report = import_paths(store, [path])
+    assert [(p.line, p.message.split(",")[0]) for p in report.problems] == [
+        (1, "label entry 1 has the label 'true'"), (2, "entities entry 1 has the label 'false'"),
+        (3, "span 1 has the label '3'")]
+    assert report.imported == 1 and "true" not in store.labels() and "false" not in store.labels()
 
 
 def test_span_splitting_a_crlf_or_a_combined_character(store, tmp_path):

@@ -190,10 +190,10 @@ def spans_from_tags(text: str, tokens: list[str], tags: list[str]) -> set[tuple[
     for token, tag in zip(tokens, tags, strict=True):
         start = text.index(token, cursor)
         cursor = start + len(token)
-        if tag.startswith("B-") or tag == "O":
+        if tag.startswith("B-") or tag in ("O", "-"):  # "-": unknown (an undecided suggestion)
             if current:
                 spans.add(tuple(current))
-            current = [start, cursor, tag[2:]] if tag != "O" else None
+            current = [start, cursor, tag[2:]] if tag.startswith("B-") else None
         else:
             assert current is not None and tag[2:] == current[2], "I- tag without a B-"
             current[1] = cursor
@@ -228,24 +228,27 @@ def test_hf_round_trips_with_integer_tags_and_a_label_file(corpus_db, reader, tm
     _, corpus = corpus_db
     folder = tmp_path / "hf"
     result = export(reader, "hf", folder, split=0.5, seed=3)
-    info = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
-    names = info["label_names"]
-    assert names[0] == "O" and names[1:3] == ["B-PERSON", "I-PERSON"]
-    assert info["id2label"]["1"] == "B-PERSON" and info["label2id"]["I-PERSON"] == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["ar", "en"]  # one corpus per language
     rows = {}
-    for part in ("train", "dev"):
-        for line in (folder / f"{part}.jsonl").read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            assert all(isinstance(t, int) for t in row["ner_tags"])
-            assert len(row["tokens"]) == len(row["ner_tags"])
-            rows.setdefault(part, {}).setdefault(row["article_id"], []).append(row)
-    assert result.articles == {"train": 2, "dev": 2}
+    for lang in ("ar", "en"):
+        info = json.loads((folder / lang / "labels.json").read_text(encoding="utf-8"))
+        names = info["label_names"]
+        assert names[0] == "O" and names[1:3] == ["B-PERSON", "I-PERSON"]
+        assert info["id2label"]["1"] == "B-PERSON" and info["label2id"]["I-PERSON"] == 2
+        for part in ("train", "dev"):
+            for line in (folder / lang / f"{part}.jsonl").read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                assert all(isinstance(t, int) for t in row["ner_tags"])
+                assert len(row["tokens"]) == len(row["ner_tags"])
+                rows.setdefault(part, {}).setdefault(row["article_id"], []).append(row)
+    assert result.articles == {"train": 3, "dev": 1}
+    assert result.languages == {"ar": {"train": 1, "dev": 0}, "en": {"train": 2, "dev": 1}}
     assert set(rows["train"]).isdisjoint(rows["dev"])
     assert set(rows["train"]) | set(rows["dev"]) == set(corpus.gold)
     for article_id in corpus.gold:
         sents = sorted(rows["train"].get(article_id) or rows["dev"][article_id], key=lambda r: r["sentence"])
         tokens = [t for r in sents for t in r["tokens"]]
-        tags = [names[i] for r in sents for i in r["ner_tags"]]
+        tags = [names[i] if i != -100 else "-" for r in sents for i in r["ner_tags"]]
         found = spans_from_tags(corpus.texts[article_id], tokens, tags)
         assert found == expected_iob_spans(corpus, article_id)
 
@@ -294,7 +297,8 @@ def test_cli_export_reports_what_did_not_align(corpus_db, tmp_path):
     path, corpus = corpus_db
     done = run_cli("export", "--format", "spacy", "--output", str(tmp_path / "sp"), "--db", str(path))
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "sp" / "train.spacy").is_file() and (tmp_path / "sp" / "dev.spacy").is_file()
+    for lang in ("en", "ar"):
+        assert all((tmp_path / "sp" / lang / f"{part}.spacy").is_file() for part in ("train", "dev"))
     en = corpus.ids["000"]
     h2 = at(corpus.texts[en], "Hammouchi", 1)
     line = next(x for x in done.stderr.splitlines() if "'Hammouch'" in x)

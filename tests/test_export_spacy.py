@@ -31,7 +31,8 @@ def read_docs(path) -> list:
 
 
 def docs_by_article(root) -> dict:
-    docs = read_docs(root / "corpus" / "train.spacy") + read_docs(root / "corpus" / "dev.spacy")
+    docs = [doc for lang in ("en", "ar") for part in ("train", "dev")
+            for doc in read_docs(root / "corpus" / lang / f"{part}.spacy")]
     return {d.user_data["parallax_article_id"]: d for d in docs}
 
 
@@ -39,6 +40,9 @@ def test_docbin_holds_ents_spans_links_and_missing_tokens(exported):
     root, corpus, result = exported
     docs = docs_by_article(root)
     assert set(docs) == set(corpus.gold) and result.articles == {"train": 3, "dev": 1}
+    # One corpus per language: English (000, 001, emoji) and Arabic (003), split separately.
+    assert result.languages == {"ar": {"train": 1, "dev": 0}, "en": {"train": 2, "dev": 1}}
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == ["ar", "en"]
     en = corpus.ids["000"]
     doc, text = docs[en], corpus.texts[en]
     assert doc.text == text
@@ -81,13 +85,14 @@ def test_writer_writes_the_bytes_spacy_docbin_writes(exported):
     # The export packs user data and span groups itself (DocBin.add is slow at it); the files must
     # be what DocBin(store_user_data=True) makes of the same Docs, byte for byte.
     root, _, _ = exported
-    with Store(root / "parallax.db", annotator="reader", readonly=True) as store:
-        train, dev = split_articles(select_articles(store), 0.8, seed=0)
-    for name, part in (("train", train), ("dev", dev)):
-        expected = DocBin(store_user_data=True)
-        for item in part:
-            expected.add(article_doc(item)[0])
-        assert (root / "corpus" / f"{name}.spacy").read_bytes() == expected.to_bytes(), name
+    for lang in ("en", "ar"):
+        with Store(root / "parallax.db", annotator="reader", readonly=True) as store:
+            train, dev = split_articles(select_articles(store, lang=lang), 0.8, seed=0)
+        for name, part in (("train", train), ("dev", dev)):
+            expected = DocBin(store_user_data=True)
+            for item in part:
+                expected.add(article_doc(item)[0])
+            assert (root / "corpus" / lang / f"{name}.spacy").read_bytes() == expected.to_bytes(), name
 
 
 def test_writer_matches_docbin_with_several_groups_ids_and_an_empty_group():
@@ -129,7 +134,7 @@ def run_spacy(*args: str, cwd) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_spacy_debug_data_and_train_accept_the_export(exported):
     root, _, _ = exported
-    train, dev = str(root / "corpus" / "train.spacy"), str(root / "corpus" / "dev.spacy")
+    train, dev = str(root / "corpus" / "en" / "train.spacy"), str(root / "corpus" / "en" / "dev.spacy")
     init = run_spacy("init", "config", "-l", "en", "-p", "ner", "--force", "config.cfg", cwd=root)
     assert init.returncode == 0, init.stderr
     debug = run_spacy("debug", "data", "config.cfg", "--paths.train", train, "--paths.dev", dev, cwd=root)
@@ -139,7 +144,7 @@ def test_spacy_debug_data_and_train_accept_the_export(exported):
     assert "No overlap between training and evaluation data" in report
     # spaCy wants 2,000 docs for a new pipeline; on five seeds that is its one error (exit status 1).
     errors = [line for line in report.splitlines() if line.startswith("\u2718")]
-    assert errors == ["\u2718 Low number of examples to train a new pipeline (3)", "\u2718 1 error"], report
+    assert errors == ["\u2718 Low number of examples to train a new pipeline (2)", "\u2718 1 error"], report
     assert "4 label(s)" in report
     trained = run_spacy("train", "config.cfg", "--output", "model", "--paths.train", train,
                         "--paths.dev", dev, "--training.max_steps", "20", "--training.eval_frequency", "5",

@@ -38,6 +38,8 @@ def test_counts_articles_spans_and_progress(corpus_stats):
     assert stats["suggestions"]["by_origin"] == {"model": 11, "rules": 1, "memory": 1}
     assert stats["suggestions"]["undecided"] == 2  # "Rabat" in 001 and "Maroc" in 004
     assert stats["gold"]["articles"] == 4 and stats["gold"]["spans"] == 17
+    # "Rabat" in 001: bob marked it done without deciding it (004's "Maroc" is not in a done article).
+    assert (stats["gold"]["undecided"], stats["gold"]["undecided_articles"]) == (1, 1)
     people = {p["annotator"]: p for p in stats["annotators"]}
     assert people["alice"] == {"annotator": "alice", "done": 3, "in_progress": 1, "rejected": 0,
                                     "ignored": 0, "spans": 16, "total": 6}
@@ -50,10 +52,12 @@ def test_suggestion_quality_per_origin_and_label(corpus_stats):
     # Evaluated: 000 (alice's layer, 9 gold) and 001 (bob's, 2 gold); 003 and emoji have no suggestions.
     assert q["articles"] == 2
     overall = q["overall"]
-    assert (overall["tp"], overall["fp"], overall["fn"]) == (6, 5, 5)
-    assert overall["precision"] == pytest.approx(6 / 11) and overall["f1"] == pytest.approx(6 / 11)
+    # bob left "Rabat" (model) undecided in 001, which he marked done: unknown, so neither tp nor fp.
+    assert q["undecided"] == 1
+    assert (overall["tp"], overall["fp"], overall["fn"]) == (6, 4, 5)
+    assert overall["precision"] == pytest.approx(6 / 10) and overall["recall"] == pytest.approx(6 / 11)
     model = q["by_origin"]["model"]
-    assert (model["tp"], model["fp"], model["fn"]) == (4, 5, 7)
+    assert (model["tp"], model["fp"], model["fn"]) == (4, 4, 7)
     assert model["recall"] == pytest.approx(4 / 11)
     assert (q["by_origin"]["rules"]["tp"], q["by_origin"]["rules"]["fp"]) == (1, 0)
     person = overall["by_label"]["PERSON"]
@@ -84,7 +88,12 @@ def test_quality_follows_done_status_and_the_merge_rule(tmp_path):
             bob.db.conn.execute("UPDATE article_status SET updated_at='2999-01-01T00:00:00.000+00:00' "
                                 "WHERE annotator='bob'")
         q = compute_stats(bob)["quality"]  # bob marked it done last: his layer (only Wray/ORG) is gold
-        assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"]) == (1, 2, 0)
+        # Hammouchi and Rabat are undecided in bob's layer: unknown, not false positives.
+        assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"]) == (1, 0, 0)
+        assert q["undecided"] == 2
+        bob.reject(keys[("Rabat", "GPE")])
+        q = compute_stats(bob)["quality"]
+        assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"], q["undecided"]) == (1, 1, 0, 1)
 
 
 def test_metrics_without_counts_are_none():
@@ -107,7 +116,9 @@ def test_cli_stats_json_and_table(corpus_stats, tmp_path):
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0] == "Articles: 6  (gold: 4 articles, 17 spans)"
-    assert any(line.split() == ["overall", "all", "54.5%", "54.5%", "54.5%", "6", "5", "5"] for line in lines)
+    assert lines[1] == ("Undecided suggestions in done articles: 1 in 1 articles "
+                        '(exported as unknown, not as "not an entity")')
+    assert any(line.split() == ["overall", "all", "60.0%", "54.5%", "57.1%", "6", "4", "5"] for line in lines)
     assert any(line.split() == ["alice", "3", "1", "0", "0", "6", "16"] for line in lines)
     missing = run_cli("stats", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 1 and "no such database" in missing.stderr

@@ -6,7 +6,9 @@ import sys
 
 import click
 
+from ..config import ConfigError
 from ..store import Store, StoreError, default_db_path
+from ..text import display_safe
 
 DEFAULT_COMMAND = "open"
 
@@ -18,14 +20,30 @@ annotator_option = click.option(
     help="Whose decisions these are (default: $PARALLAX_ANNOTATOR or the OS user name).")
 
 
+def check_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: ``--lang`` must look like a language code."""
+    from ..formats.jsonl import LANG_RE
+
+    if value is not None and not LANG_RE.match(value):
+        raise click.BadParameter(f"{value!r} is not a language code (e.g. en, fr, ar, pt-BR)")
+    return value
+
+
 def open_store(db_path: str | None, annotator: str | None = None, **kwargs) -> Store:
-    """Open the store or exit with the store's one-line message."""
+    """Open the store or exit with the store's (or the config file's) one-line message."""
     try:
         return Store(db_path or default_db_path(), annotator=annotator, **kwargs)
-    except StoreError as exc:
+    except (StoreError, ConfigError) as exc:
         fail(str(exc))
 
 
+def safe_line(text: str) -> str:
+    """User text (paths, titles, labels) made fit for one terminal line: control and bidi
+    characters become visible symbols (``display_safe``), and so do line breaks and tabs."""
+    return display_safe(text).replace("\n", "\u240a").replace("\t", "\u2409")
+
+
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"parallax: error: {message}", err=True)
+    """Print ``parallax: error: MESSAGE`` on stderr and exit; paths in it come out display-safe."""
+    click.echo(f"parallax: error: {safe_line(message)}", err=True)
     sys.exit(code)

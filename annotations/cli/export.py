@@ -5,20 +5,23 @@ from __future__ import annotations
 import click
 
 from ..store import StoreError
-from .common import db_option, fail, open_store
+from .common import check_lang, db_option, fail, open_store, safe_line
 
 MAX_PROBLEMS_SHOWN = 200
 
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["spacy", "jsonl", "conll", "hf"]), required=True,
-              help="spacy: train.spacy + dev.spacy; jsonl: Prodigy tasks; conll: IOB2; "
-                   "hf: train/dev JSONL with integer ner_tags + labels.json.")
+              help="spacy: LANG/train.spacy + LANG/dev.spacy; jsonl: Prodigy tasks; conll: IOB2; "
+                   "hf: LANG/train.jsonl + LANG/dev.jsonl with integer ner_tags + LANG/labels.json.")
 @click.option("--output", "-o", required=True, type=click.Path(),
-              help="A folder for spacy and hf, a file for jsonl and conll ('-' writes to stdout).")
+              help="A folder for spacy and hf (one subfolder per language), a file for jsonl and "
+                   "conll ('-' writes to stdout).")
+@click.option("--lang", default=None, metavar="CODE", callback=check_lang,
+              help="Export only the articles in this language (e.g. en).")
 @click.option("--split", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
-              help="Fraction of articles for train (spacy, hf); the rest is dev. With 2+ articles "
-                   "and a fraction below 1, dev gets at least one.")
+              help="Fraction of articles for train (spacy, hf), per language; the rest is dev. Train "
+                   "gets at least one; with 2+ articles and a fraction below 1, so does dev.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the deterministic train/dev split by article.")
 @click.option("--annotator", default=None,
@@ -26,7 +29,7 @@ MAX_PROBLEMS_SHOWN = 200
 @click.option("--all", "everything", is_flag=True,
               help="Every article, not only gold ones (see above).")
 @db_option
-def export_cmd(fmt: str, output: str, split: float, seed: int, annotator: str | None,
+def export_cmd(fmt: str, output: str, lang: str | None, split: float, seed: int, annotator: str | None,
                everything: bool, db_path: str | None) -> None:
     """Export annotations as training data.
 
@@ -46,23 +49,32 @@ def export_cmd(fmt: str, output: str, split: float, seed: int, annotator: str | 
     last (the bare suggestions when nobody did).
 
     \b
+    Undecided suggestions: the suggestions a done article's gold layer left
+    undecided are unknown, never "not an entity": missing tokens in spacy,
+    tag "-" in conll, -100 in hf, and listed under "undecided" (not in
+    "spans") in jsonl.
+
+    \b
     Spans that do not fit the tokenizer are listed on stderr: in spacy their
     tokens are marked missing (never "not an entity"), in conll and hf they
     are snapped to whole tokens, in jsonl they keep their character offsets
     without token indices. Overlapping spans: the longest (then earliest)
     goes to doc.ents / the IOB tags; spacy keeps all in doc.spans["sc"].
+
+    \b
+    spacy and hf write one corpus per language (OUTPUT/en/, OUTPUT/fr/, ...),
+    each split into train and dev on its own. The database is opened
+    read-only. Files are written all or nothing: a failed export leaves no
+    partial file behind.
     """
     from ..export import ExportError, export
 
-    store = open_store(db_path, create=False)
+    store = open_store(db_path, readonly=True)
     try:
         result = export(store, fmt, output, split=split, seed=seed, annotator=annotator,
-                        everything=everything)
+                        everything=everything, lang=lang)
     except (ExportError, StoreError) as exc:
         fail(str(exc))
-    except OSError as exc:
-        fail(f"{exc.filename or output}: cannot write the export ({exc.strerror or exc}); "
-             "check the path and its permissions")
     finally:
         store.close()
     _report(result, to_stderr=output == "-")
@@ -79,6 +91,11 @@ def _report(result, *, to_stderr: bool) -> None:
              else f"{counts['train'] + counts['dev']} articles "
                   f"({counts['train']} train, {counts['dev']} dev)")
     files = ", ".join(result.files.values())
-    click.echo(f"exported {result.spans} spans in {parts} to {files}; "
-               f"{len(result.misaligned)} not aligned with the tokens, "
-               f"{len(result.overlaps)} overlapping", err=to_stderr)
+    click.echo(safe_line(f"exported {result.spans} spans in {parts} to {files}; "
+                            f"{len(result.misaligned)} not aligned with the tokens, "
+                            f"{len(result.overlaps)} overlapping, "
+                            f"{result.undecided} undecided suggestions written as unknown"), err=to_stderr)
+    for code, n in result.languages.items():
+        note = "" if n["dev"] or result.format != "spacy" else (
+            " (no dev article: spacy train needs one; mark more articles in this language done)")
+        click.echo(safe_line(f"  {code}: {n['train']} train, {n['dev']} dev{note}"), err=to_stderr)

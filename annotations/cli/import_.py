@@ -7,24 +7,26 @@ import sys
 import click
 
 from ..formats import FORMATS
-from ..formats.jsonl import LANG_RE
 from ..formats.problems import one_line
 from ..store import StoreError
-from .common import annotator_option, db_option, fail, open_store
+from .common import annotator_option, check_lang, db_option, fail, open_store
 
 MAX_NOTICES_SHOWN = 100
 
 
-def _check_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not LANG_RE.match(value):
-        raise click.BadParameter(f"{value!r} is not a language code (e.g. en, fr, ar, pt-BR)")
-    return value
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    from ..config import parse_size
+
+    try:
+        return None if value is None else parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
-@click.option("--lang", default=None, callback=_check_lang,
+@click.option("--lang", default=None, callback=check_lang,
               help="Language code for every article (default: detected per article).")
 @annotator_option
 @click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
@@ -32,8 +34,11 @@ def _check_lang(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--strict-labels", is_flag=True,
               help="Refuse records whose labels are not in the project's scheme "
                    "(default: add the label and print a notice).")
+@click.option("--max-file-size", "max_file_size", default=None, metavar="SIZE", callback=_size,
+              help="Skip files larger than this, e.g. 500M or 4G; 0: no limit (default: "
+                   "max_file_size under [import] in parallax.toml, else 1G).")
 def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, annotator: str | None,
-               fmt: str, strict_labels: bool) -> None:
+               fmt: str, strict_labels: bool, max_file_size: int | None) -> None:
     """Import articles from PATHS (files or folders, searched recursively).
 
     \b
@@ -46,13 +51,15 @@ def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, an
     Spans in the files become the annotator's decisions. Importing the same
     article twice changes nothing. Each bad file or record is reported as
     FILE:LINE: reason and the rest is still imported; the exit status is 1
-    when anything was refused.
+    when anything was refused. Only regular files are read (a FIFO, a device
+    or a link to one is skipped with a message), each up to --max-file-size.
     """
     from ..importer import import_paths
 
     store = open_store(db_path, annotator)
     try:
-        report = import_paths(store, paths, fmt=fmt, lang=lang, strict_labels=strict_labels)
+        report = import_paths(store, paths, fmt=fmt, lang=lang, strict_labels=strict_labels,
+                              max_file_size=max_file_size)
     except StoreError as exc:
         fail(str(exc))
     finally:

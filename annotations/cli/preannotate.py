@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import annotator_option, db_option, fail
+from .common import annotator_option, db_option, fail, safe_line
 
 
 def _parse_models(values: tuple[str, ...]) -> dict[str, str]:
@@ -79,5 +79,5 @@ def preannotate_cmd(db_path: str | None, models: tuple[str, ...], patterns: tupl
                        "again to carry on.", err=True)
             sys.exit(130)
     for warning in report.warnings:
-        click.echo(f"parallax: warning: {warning}", err=True)
+        click.echo(f"parallax: warning: {safe_line(warning)}", err=True)
     click.echo(report.summary())

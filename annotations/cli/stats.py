@@ -23,13 +23,18 @@ def stats_cmd(as_json: bool, db_path: str | None) -> None:
     is the accepted and corrected spans of the article's gold layer (the
     export's merge rule: the annotator who marked it done last); predicted is
     the suggestions, per origin (model, rules, memory) and overall (all
-    origins, duplicates once). A suggestion is correct when a gold span has
-    the same start, end and label. Precision = correct / suggested, recall =
-    correct / gold, F1 their harmonic mean; "-" where nothing was counted.
+    origins, duplicates once), leaving out those the gold layer left
+    undecided (the export writes them as unknown). A suggestion is correct
+    when a gold span has the same start, end and label. Precision = correct /
+    suggested, recall = correct / gold, F1 their harmonic mean; "-" where
+    nothing was counted.
+
+    \b
+    The database is opened read-only: stats never creates or changes it.
     """
     from ..stats import compute_stats
 
-    store = open_store(db_path, create=False)
+    store = open_store(db_path, readonly=True)
     try:
         stats = compute_stats(store)
     except StoreError as exc:
@@ -46,7 +51,11 @@ def render(stats: dict) -> str:
     """The human-readable report: one small table per topic."""
     a, sp, sg = stats["articles"], stats["spans"], stats["suggestions"]
     gold, q = stats["gold"], stats["quality"]
-    out = [f"Articles: {a['total']}  (gold: {gold['articles']} articles, {gold['spans']} spans)", ""]
+    out = [f"Articles: {a['total']}  (gold: {gold['articles']} articles, {gold['spans']} spans)"]
+    if gold["undecided"]:
+        out.append(f"Undecided suggestions in done articles: {gold['undecided']} in "
+                   f"{gold['undecided_articles']} articles (exported as unknown, not as \"not an entity\")")
+    out.append("")
     out += table(["language", "articles"], [[lang, n] for lang, n in a["by_lang"].items()])
     statuses = ["accepted", "corrected", "rejected"]
     out += ["", f"Decisions: {sp['total']} spans (all annotators)"]
@@ -63,7 +72,8 @@ def render(stats: dict) -> str:
                  [[p["annotator"], p["done"], p["in_progress"], p["rejected"], p["ignored"], p["total"],
                    p["spans"]] for p in stats["annotators"]])
     out += ["", f"Suggestion quality ({q['articles']} articles done with suggestions; "
-                "exact start, end and label)"]
+                "exact start, end and label; "
+                f"{q['undecided']} left undecided there are not counted)"]
     rows = [["overall", "all", *_prf(q["overall"])]]
     rows += [["overall", label, *_prf(m)] for label, m in q["overall"]["by_label"].items()]
     for origin, score in q["by_origin"].items():

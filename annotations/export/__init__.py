@@ -2,7 +2,8 @@
 
 :func:`export` is the one entry point (the CLI and the app call it). Which
 articles and spans go out is decided in :mod:`.gold`; how spans meet the
-tokenizer, and the report of those that do not fit, in :mod:`.align`.
+tokenizer, and the report of those that do not fit, in :mod:`.align`; how
+files are written all or nothing, in :mod:`.files`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..formats.jsonl import LANG_RE
 from ..store import Store
 from .align import Problem
+from .files import Outputs
 from .gold import ExportArticle, ExportSpan, select_articles, split_articles
 
 FORMATS = ("spacy", "jsonl", "conll", "hf")
@@ -28,13 +31,19 @@ class ExportError(ValueError):
 
 @dataclass
 class ExportResult:
-    """What an export wrote: files, article counts per part, spans written, problems."""
+    """What an export wrote: files, article counts per part, spans written, problems.
+
+    ``undecided`` counts the undecided suggestions of done articles, written as
+    unknown; ``languages`` has the article counts per language for spacy and hf.
+    """
 
     format: str
     files: dict[str, str]
     articles: dict[str, int]
     spans: int
     problems: list[Problem] = field(default_factory=list)
+    undecided: int = 0
+    languages: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def misaligned(self) -> list[Problem]:
@@ -46,11 +55,13 @@ class ExportResult:
 
 
 def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, seed: int = 0,
-           annotator: str | None = None, everything: bool = False) -> ExportResult:
-    """Export gold (or, with ``everything``, all) articles to ``output``.
+           annotator: str | None = None, everything: bool = False, lang: str | None = None) -> ExportResult:
+    """Export gold (or, with ``everything``, all) articles to ``output``; only ``lang``'s when given.
 
-    ``output`` is a folder for spacy and hf, a file for jsonl and conll ("-" is
-    standard output). See :mod:`.gold` for the gold and merge rules.
+    ``output`` is a folder for spacy and hf, which write one corpus per language
+    in ``output/LANG/``; a file for jsonl and conll ("-" is standard output).
+    See :mod:`.gold` for the gold and merge rules. Files are written all or
+    nothing (:mod:`.files`); an error names the user's path.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -59,20 +70,55 @@ def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, se
     output = str(output)
     _check_output(fmt, output)
     articles = select_articles(store, annotator=annotator, everything=everything,
-                               every_layer=everything and fmt == "jsonl")
+                               every_layer=everything and fmt == "jsonl", lang=lang)
     if not articles:
-        raise ExportError(_nothing_message(store, annotator, everything))
+        raise ExportError(_nothing_message(store, annotator, everything, lang))
     n_spans = sum(1 for a in articles for s in a.spans if fmt == "jsonl" or s.status != "rejected")
-    if fmt in FOLDER_FORMATS:
-        if fmt == "spacy":
-            from .docbin import write_spacy
+    undecided = sum(len(a.undecided or ()) for a in articles)
+    outputs = Outputs()
+    try:
+        with outputs:
+            if fmt in FOLDER_FORMATS:
+                out = _write_folders(store, fmt, articles, Path(output), outputs, split=split, seed=seed)
+            else:
+                out = _write_file(fmt, articles, output, outputs)
+    except OSError as exc:
+        where = outputs.user_path(exc.filename, output)
+        raise ExportError(f"{where}: cannot write the export ({exc.strerror or exc}); nothing was written. "
+                          "Check the path, its permissions and the free space") from exc
+    return ExportResult(fmt, out["files"], out["articles"], n_spans, _ordered(out["problems"]),
+                        undecided, out.get("languages", {}))
 
-            out = write_spacy(articles, output, split=split, seed=seed)
-        else:
-            from .hf import write_hf
 
-            out = write_hf(articles, output, store.labels(), split=split, seed=seed)
-        return ExportResult(fmt, out["files"], out["articles"], n_spans, _ordered(out["problems"]))
+def _write_folders(store: Store, fmt: str, articles: list[ExportArticle], root: Path, outputs: Outputs, *,
+                   split: float, seed: int) -> dict:
+    """One corpus per language, ``root/LANG/``: an English pipeline never trains on French text."""
+    if fmt == "spacy":
+        from .docbin import write_spacy as writer
+    else:
+        from .hf import write_hf
+
+        labels = store.labels()
+
+        def writer(group, folder, *, split, seed, outputs):
+            return write_hf(group, folder, labels, split=split, seed=seed, outputs=outputs)
+    by_lang: dict[str, list[ExportArticle]] = {}
+    for item in articles:
+        by_lang.setdefault(language_folder(item.article.lang), []).append(item)
+    files: dict[str, str] = {}
+    counts = {"train": 0, "dev": 0}
+    languages: dict[str, dict[str, int]] = {}
+    problems: list[Problem] = []
+    for code in sorted(by_lang):
+        part = writer(by_lang[code], root / code, split=split, seed=seed, outputs=outputs)
+        files.update({f"{code}/{name}": path for name, path in part["files"].items()})
+        languages[code] = part["articles"]
+        counts = {k: counts[k] + part["articles"][k] for k in counts}
+        problems += part["problems"]
+    return {"files": files, "articles": counts, "problems": problems, "languages": languages}
+
+
+def _write_file(fmt: str, articles: list[ExportArticle], output: str, outputs: Outputs) -> dict:
     if fmt == "jsonl":
         from .jsonl import write_jsonl as writer
     else:
@@ -80,20 +126,26 @@ def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, se
     if output == "-":
         out = writer(articles, sys.stdout)
     else:
-        path = Path(output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        with tmp.open("w", encoding="utf-8", newline="\n") as stream:
+        with outputs.file(output).open("w", encoding="utf-8", newline="\n") as stream:
             out = writer(articles, stream)
-        tmp.replace(path)
-    return ExportResult(fmt, {"all": output}, out["articles"], n_spans, _ordered(out["problems"]))
+    return {**out, "files": {"all": output}}
+
+
+def language_folder(lang: str) -> str:
+    """The subfolder of a language's corpus: its code (``en``, ``pt-BR``), or ``xx`` if it is not one."""
+    return lang if LANG_RE.match(lang or "") else "xx"
 
 
 def _ordered(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.article_id, p.start, p.end, p.label))
 
 
-def _nothing_message(store: Store, annotator: str | None, everything: bool) -> str:
+def _nothing_message(store: Store, annotator: str | None, everything: bool, lang: str | None) -> str:
+    if lang is not None and store.article_ids(lang=lang) != store.article_ids():
+        langs = ", ".join(store.languages()) or "none"
+        state = "" if everything else " marked done"
+        return (f"{store.path}: no article in {lang!r}{state}{f' by {annotator!r}' if annotator else ''}; "
+                f"the languages stored are: {langs}")
     if everything:
         return f"{store.path}: the database has no articles; import some first (parallax import FILE)"
     who = f" by {annotator!r}" if annotator else ""

@@ -3,8 +3,10 @@
 Tokens come from the blank tokenizer of the article's language (what training
 sees). A span whose ends fall inside a token is never silently dropped: in a
 DocBin its tokens are marked *missing* (unknown, ``ent_iob_ == ""``); in CoNLL
-and Hugging Face files, which cannot say "unknown", it is snapped outwards to
-whole tokens. Either way it is reported. Overlaps in ``doc.ents`` are resolved
+and Hugging Face files it is snapped outwards to whole tokens. Either way it is
+reported. Tokens of the suggestions a done article left undecided are unknown
+in every format (:func:`unknown_tokens`): missing in a DocBin, "-" in CoNLL,
+-100 in Hugging Face files. Overlaps in ``doc.ents`` are resolved
 like :func:`spacy.util.filter_spans`: the longest span wins, then the earliest.
 """
 
@@ -120,14 +122,34 @@ def sentences(doc) -> list[list]:
     return out
 
 
-def iob_tags(doc, entities: list) -> list[str]:
-    """IOB2 tags for every token of the doc from non-overlapping entities."""
+UNKNOWN_TAG = "-"  # spaCy's "missing" tag: neither an entity nor "O"
+
+
+def iob_tags(doc, entities: list, unknown: set[int] = frozenset()) -> list[str]:
+    """IOB2 tags for every token of the doc from non-overlapping entities; ``unknown`` tokens get "-"."""
     tags = ["O"] * len(doc)
+    for i in unknown:
+        tags[i] = UNKNOWN_TAG
     for ent in entities:
         tags[ent.start] = f"B-{ent.label_}"
         for i in range(ent.start + 1, ent.end):
             tags[i] = f"I-{ent.label_}"
     return tags
+
+
+def unknown_tokens(item: ExportArticle, doc, entities: list) -> set[int]:
+    """Tokens of the article's undecided suggestions that no entity covers: unknown, never "O".
+
+    A suggestion that cuts through a token marks the whole token (it is unknown either way).
+    """
+    covered = {i for ent in entities for i in range(ent.start, ent.end)}
+    out: set[int] = set()
+    for s in item.undecided or ():
+        placed = place_span(item, doc, s)
+        span = placed.span if placed.span is not None else placed.snapped
+        if span is not None:
+            out.update(i for i in range(span.start, span.end) if i not in covered)
+    return out
 
 
 def snapped_entities(item: ExportArticle, doc) -> tuple[list, list[Problem]]:

@@ -1,15 +1,20 @@
 """CoNLL (IOB2): one ``token TAG`` line per token, sentences separated by blank lines.
 
 Each article starts with ``-DOCSTART- -X- O O``. Sentences come from spaCy's
-sentencizer plus every line break. CoNLL has no "unknown" tag, so a span whose
-ends fall inside a token is snapped outwards to whole tokens and reported.
+sentencizer plus every line break. A span whose ends fall inside a token is
+snapped outwards to whole tokens and reported. A token of a suggestion a done
+article left undecided is tagged ``-`` (unknown). Whitespace and control
+characters inside a token are written ``\\uXXXX`` (see
+:func:`annotations.formats.conll.escape_token`), so the file is plain text and
+``parallax import`` reads back exactly the tokens written.
 """
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from .align import Problem, iob_tags, make_doc, sentences, snapped_entities
+from ..formats.conll import escape_token, unescape_token
+from .align import Problem, iob_tags, make_doc, sentences, snapped_entities, unknown_tokens
 from .gold import ExportArticle
 
 DOCSTART = "-DOCSTART- -X- O O"
@@ -19,13 +24,8 @@ def tagged_sentences(item: ExportArticle) -> tuple[list[list[tuple[str, str]]], 
     """[(token text, IOB2 tag), ...] per sentence of the article, and the problems met."""
     doc = make_doc(item)
     entities, problems = snapped_entities(item, doc)
-    tags = iob_tags(doc, entities)
+    tags = iob_tags(doc, entities, unknown_tokens(item, doc, entities))
     return [[(t.text, tags[t.i]) for t in sent] for sent in sentences(doc)], problems
-
-
-def conll_token(text: str) -> str:
-    """A token as one column: whitespace inside it (rare: NBSP, ZWSP-like) becomes "_"."""
-    return "".join("_" if c.isspace() else c for c in text)
 
 
 def write_conll(articles: list[ExportArticle], out: TextIO) -> dict:
@@ -36,7 +36,7 @@ def write_conll(articles: list[ExportArticle], out: TextIO) -> dict:
         problems += found
         out.write(DOCSTART + "\n\n")
         for sent in sents:
-            out.writelines(f"{conll_token(tok)} {tag}\n" for tok, tag in sent)
+            out.writelines(f"{escape_token(tok)} {tag}\n" for tok, tag in sent)
             out.write("\n")
     return {"articles": {"all": len(articles)}, "problems": problems}
 
@@ -56,7 +56,7 @@ def read_conll(lines) -> list[list[list[tuple[str, str]]]]:
                 sent = []
             continue
         token, tag = line.rsplit(" ", 1)
-        sent.append((token, tag))
+        sent.append((unescape_token(token), tag))
     if sent:
         docs[-1].append(sent)
     return docs

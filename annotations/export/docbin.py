@@ -3,8 +3,10 @@
 Each article is one Doc made with the blank tokenizer of its language.
 ``doc.ents`` holds the spans that fit the tokens (overlaps resolved like
 ``filter_spans``), ``doc.spans["sc"]`` every span that fits (overlaps kept),
-and a span that does not fit leaves its tokens *missing* rather than "O".
-Entity links are in ``kb_id``; ``doc.user_data`` carries the article id and title.
+and a span that does not fit leaves its tokens *missing* rather than "O", as do
+the suggestions a done article left undecided.
+Entity links are in ``kb_id``; ``doc.user_data`` carries the article id and title,
+and ``parallax_entities`` maps each kb_id to its entity's name (the importer reads it).
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from .align import (
     misaligned_problem,
     overlap_problem,
     place_spans,
+    unknown_tokens,
 )
+from .files import Outputs
 from .gold import ExportArticle, split_articles
 
 SPANS_KEY = "sc"
+ENTITIES_KEY = "parallax_entities"  # user data: {kb_id: entity name} of the linked spans
 
 
 def article_doc(item: ExportArticle):
@@ -35,10 +40,15 @@ def article_doc(item: ExportArticle):
 
 
 def write_spacy(articles: list[ExportArticle], folder: str | Path, *, split: float = 0.8,
-                seed: int = 0) -> dict:
-    """Write train.spacy and dev.spacy; return counts, file paths and problems."""
+                seed: int = 0, outputs: Outputs | None = None) -> dict:
+    """Write train.spacy and dev.spacy; return counts, file paths and problems.
+
+    Through ``outputs`` the files are written all or nothing (see :mod:`.files`).
+    """
+    if outputs is None:
+        with Outputs() as outputs:
+            return write_spacy(articles, folder, split=split, seed=seed, outputs=outputs)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     train, dev = split_articles(articles, split, seed)
     problems: list[Problem] = []
     files = {}
@@ -49,7 +59,7 @@ def write_spacy(articles: list[ExportArticle], folder: str | Path, *, split: flo
             writer.add(doc, {SPANS_KEY: exact}, user_data)
             problems += found
         path = folder / f"{name}.spacy"
-        writer.to_disk(path)
+        writer.to_disk(outputs.file(path))
         files[name] = str(path)
     return {"files": files, "articles": {"train": len(train), "dev": len(dev)}, "problems": problems}
 
@@ -135,11 +145,15 @@ def _article_parts(item: ExportArticle):
         problems.append(misaligned_problem(item, p, _missing_action(p)))
         if p.snapped is not None:
             unknown.update(i for i in range(p.snapped.start, p.snapped.end) if i not in covered)
+    unknown.update(unknown_tokens(item, doc, kept))
     missing = [SpacySpan(doc, start, end) for start, end in _runs(sorted(unknown))]
     doc.set_ents(kept, missing=missing)
     user_data = {"parallax_article_id": item.article.id, "parallax_title": item.article.title}
     if item.annotator:
         user_data["parallax_annotator"] = item.annotator
+    entities = {s.kb_id: s.entity for s in item.spans if s.kb_id and s.entity}
+    if entities:
+        user_data[ENTITIES_KEY] = entities
     return doc, exact, user_data, problems
 
 

@@ -4,7 +4,9 @@ Gold (the default): articles some annotator marked done, with that annotator's
 accepted and corrected spans. When several annotators marked an article done
 and no annotator is named, the layer of the one who marked it done most
 recently wins (ties: the alphabetically first name), so every article has
-exactly one gold layer.
+exactly one gold layer. The suggestions that layer left undecided (the store's
+rule, :mod:`annotations.store.undecided`) go with the article as ``undecided``:
+the writers mark their tokens unknown, never "not an entity".
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import NamedTuple
 
 from ..model import Article
 from ..store import Store
+from ..store.loading import LOCAL_KB_PREFIX
+from ..store.undecided import ORDER_BY_ORIGIN, Suggestion, undecided_among
 
 GOLD_STATUSES = ("accepted", "corrected")
-_ORIGIN_ORDER = {"memory": 0, "rules": 1, "model": 2}
 _ANSWER = {"done": "accept", "rejected": "reject", "ignored": "ignore"}
 CHUNK = 500  # articles per round of queries
 
@@ -36,6 +39,7 @@ class ExportSpan(NamedTuple):
     origin: str
     annotator: str | None = None
     kb_id: str | None = None
+    entity: str | None = None  # the linked entity's name
 
     @property
     def is_gold(self) -> bool:
@@ -47,18 +51,20 @@ class ExportArticle:
     """An article with the spans chosen for it and the layer they came from.
 
     ``answer`` is accept/reject/ignore when an annotator finished the article,
-    None when nobody did (only with ``--all``).
+    None when nobody did (only with ``--all``). ``undecided`` is set for a done
+    article: the suggestions its gold layer left undecided, exported as unknown.
     """
 
     article: Article
     spans: list[ExportSpan] = field(default_factory=list)
     annotator: str | None = None
     answer: str | None = None
+    undecided: list[ExportSpan] | None = None
 
 
-def select_articles(store: Store, *, annotator: str | None = None,
-                    everything: bool = False, every_layer: bool = False) -> list[ExportArticle]:
-    """The articles and spans to export, in article id order.
+def select_articles(store: Store, *, annotator: str | None = None, everything: bool = False,
+                    every_layer: bool = False, lang: str | None = None) -> list[ExportArticle]:
+    """The articles and spans to export, in article id order; only ``lang``'s articles when given.
 
     ``everything`` (``--all``) takes every article with its best-available
     spans; ``every_layer`` additionally keeps every annotator's decisions
@@ -67,20 +73,24 @@ def select_articles(store: Store, *, annotator: str | None = None,
     """
     kb_ids = _kb_ids(store)
     done = _done_annotators(store, annotator)
-    ids = store.article_ids() if everything else sorted(done)
+    ids = store.article_ids(lang=lang) if everything else sorted(done)
+    if lang is not None and not everything:
+        ids = sorted(set(ids) & set(store.article_ids(lang=lang)))
     out: list[ExportArticle] = []
     for lo in range(0, len(ids), CHUNK):
         chunk = _Chunk(store, ids[lo:lo + CHUNK], done, everything=everything, every_layer=every_layer,
                        annotator=annotator)
+        unknown = store.undecided_suggestions({a.id: done[a.id] for a in chunk.articles if a.id in done})
         for article in chunk.articles:
             article_id = article.id
             layer = done.get(article_id)
+            undecided = None if layer is None else _suggested(unknown.get(article_id, ()))
             if layer is not None and not every_layer:
                 spans = _gold_spans(chunk.decisions(article_id, layer, GOLD_STATUSES), kb_ids)
-                out.append(ExportArticle(article, spans, layer, "accept"))
+                out.append(ExportArticle(article, spans, layer, "accept", undecided))
             elif every_layer:
                 spans = _every_layer(chunk, article_id, annotator, kb_ids)
-                out.append(ExportArticle(article, spans, layer, chunk.answer(article_id, layer)))
+                out.append(ExportArticle(article, spans, layer, chunk.answer(article_id, layer), undecided))
             else:
                 worker = annotator or chunk.latest_annotator(article_id)
                 spans = _best_available(chunk, article_id, worker, kb_ids)
@@ -92,11 +102,11 @@ def split_articles(articles: list[ExportArticle], fraction: float,
                    seed: int) -> tuple[list[ExportArticle], list[ExportArticle]]:
     """A deterministic train/dev split by article (same seed, same articles: same split).
 
-    With two or more articles and a fraction below 1, both parts get at least one.
+    Train gets at least one article; with two or more and a fraction below 1, dev too.
     """
     order = sorted(articles, key=lambda a: a.article.id)
     random.Random(seed).shuffle(order)
-    n_train = round(len(order) * fraction)
+    n_train = max(round(len(order) * fraction), min(len(order), 1))
     if len(order) >= 2 and fraction < 1:
         n_train = min(max(n_train, 1), len(order) - 1)
     train = sorted(order[:n_train], key=lambda a: a.article.id)
@@ -139,15 +149,6 @@ class _Decision(NamedTuple):
     suggestion_id: int | None
 
 
-class _Suggestion(NamedTuple):
-    article_id: int
-    id: int
-    start: int
-    end: int
-    label: str
-    origin: str
-
-
 class _Chunk:
     """The rows an export needs for a run of article ids, read in a few queries.
 
@@ -167,7 +168,7 @@ class _Chunk:
                                   f"WHERE id {among} ORDER BY id", ids)]
         # article id -> decision rows of every annotator, in text order
         self._decisions: dict[int, list[_Decision]] = {}
-        self._suggestions: dict[int, list[_Suggestion]] = {}
+        self._suggestions: dict[int, list[Suggestion]] = {}
         self._latest: dict[int, str] = {}
         self._answers: dict[int, str] = {}
         decisions = (f"SELECT {', '.join(_Decision._fields)} FROM spans WHERE article_id {among} "
@@ -184,9 +185,9 @@ class _Chunk:
         unfinished = [i for i in ids if i not in done]
         suggested = ids if every_layer else unfinished
         if suggested:
-            suggestions = (f"SELECT {', '.join(_Suggestion._fields)} FROM suggestions "
-                           f"WHERE article_id {_among(suggested)} ORDER BY article_id, id")
-            for r in map(_Suggestion._make, _rows(store, suggestions, suggested)):
+            suggestions = (f"SELECT {', '.join(Suggestion._fields)} FROM suggestions "
+                           f"WHERE article_id {_among(suggested)} ORDER BY article_id, {ORDER_BY_ORIGIN}")
+            for r in map(Suggestion._make, _rows(store, suggestions, suggested)):
                 self._suggestions.setdefault(r.article_id, []).append(r)
         if not unfinished:
             return
@@ -209,9 +210,9 @@ class _Chunk:
         return [r for r in self._decisions.get(article_id, ())
                 if r.status in statuses and (annotator is None or r.annotator == annotator)]
 
-    def suggestions(self, article_id: int) -> list[_Suggestion]:
-        rows = self._suggestions.get(article_id, [])
-        return sorted(rows, key=lambda r: (_ORIGIN_ORDER.get(r.origin, 9), r.id))
+    def suggestions(self, article_id: int) -> list[Suggestion]:
+        """The article's suggestions, memory first, then rules, then model (the rule's order)."""
+        return self._suggestions.get(article_id, [])
 
     def latest_annotator(self, article_id: int) -> str | None:
         """Whoever touched the article last (status change or span), for ``--all``."""
@@ -241,14 +242,14 @@ def _marks(values: tuple) -> str:
     return f"({', '.join('?' for _ in values)})"
 
 
-def _kb_ids(store: Store) -> dict[int, str]:
-    return {r["id"]: r["kb_id"] or f"parallax:{r['id']}"
-            for r in store.query("SELECT id, kb_id FROM entities")}
+def _kb_ids(store: Store) -> dict[int, tuple[str, str]]:
+    """entity id -> (its KB id, else ``parallax:<id>``; its name)."""
+    return {e["id"]: (e["kb_id"] or f"{LOCAL_KB_PREFIX}{e['id']}", e["name"]) for e in store.entities()}
 
 
-def _span(row: _Decision, kb_ids: dict[int, str]) -> ExportSpan:
-    return ExportSpan(row.start, row.end, row.label, row.status, row.origin, row.annotator,
-                      kb_ids.get(row.entity_id))
+def _span(row: _Decision, kb_ids: dict[int, tuple[str, str]]) -> ExportSpan:
+    kb_id, name = kb_ids.get(row.entity_id, (None, None))
+    return ExportSpan(row.start, row.end, row.label, row.status, row.origin, row.annotator, kb_id, name)
 
 
 def _dedupe(spans: list[ExportSpan]) -> list[ExportSpan]:
@@ -267,16 +268,15 @@ def _gold_spans(rows: list[_Decision], kb_ids) -> list[ExportSpan]:
     return _dedupe([_span(r, kb_ids) for r in rows])
 
 
-def _undecided(suggestions: list[_Suggestion], decided_ids: set[int],
+def _undecided(suggestions: list[Suggestion], decided_ids: set[int],
                decided_offsets: set[tuple[int, int]]) -> list[ExportSpan]:
-    out, seen = [], set()
-    for r in suggestions:
-        ident = (r.start, r.end, r.label)
-        if r.id in decided_ids or ident[:2] in decided_offsets or ident in seen:
-            continue
-        seen.add(ident)
-        out.append(ExportSpan(r.start, r.end, r.label, "suggested", r.origin))
-    return out
+    return _suggested(undecided_among(suggestions, decided_ids, decided_offsets))
+
+
+def _suggested(suggestions) -> list[ExportSpan]:
+    """Undecided suggestions as export spans, in text order."""
+    spans = [ExportSpan(r.start, r.end, r.label, "suggested", r.origin) for r in suggestions]
+    return sorted(spans, key=lambda s: (s.start, -s.end, s.label))
 
 
 def _best_available(chunk: _Chunk, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:

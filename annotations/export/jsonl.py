@@ -4,7 +4,9 @@ Spans keep their exact character offsets (this is the lossless format, and it
 imports back). ``token_start``/``token_end`` (inclusive, as in Prodigy) index
 ``tokens``; a span whose ends fall inside a token has no token indices and is
 reported. Extra span keys: ``status``, ``origin``, ``annotator`` and, for a span
-linked to an entity, ``kb_id``.
+linked to an entity, ``kb_id`` and ``entity`` (its name). A done article also has ``undecided``: the
+suggestions its gold layer left undecided (``start``, ``end``, ``label``,
+``origin`` and token indices), which are neither entities nor "not an entity".
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 from typing import TextIO
 
+from ..formats.jsonl import UNDECIDED_KEY
 from .align import Problem, make_doc, misaligned_problem, place_span
 from .gold import ExportArticle
 
@@ -40,7 +43,17 @@ def article_task(item: ExportArticle) -> tuple[dict, list[Problem]]:
         span.update({"status": s.status, "origin": s.origin, "annotator": s.annotator})
         if s.kb_id:
             span["kb_id"] = s.kb_id
+            span["entity"] = s.entity
         spans.append(span)
+    undecided = None
+    if item.undecided is not None:
+        undecided = []
+        for s in item.undecided:
+            entry: dict = {"start": s.start, "end": s.end, "label": s.label, "origin": s.origin}
+            placed = place_span(item, doc, s)
+            if placed.span is not None:
+                entry["token_start"], entry["token_end"] = placed.span.start, placed.span.end - 1
+            undecided.append(entry)
     input_hash = stable_hash(a.text)
     task: dict = {
         "text": a.text,
@@ -50,6 +63,8 @@ def article_task(item: ExportArticle) -> tuple[dict, list[Problem]]:
         "_task_hash": stable_hash(input_hash, [[s["start"], s["end"], s["label"]] for s in spans]),
         "meta": {"title": a.title, "source": a.source, "lang": a.lang, "article_id": a.id},
     }
+    if undecided is not None:
+        task[UNDECIDED_KEY] = undecided
     if item.answer is not None:
         task["answer"] = item.answer
     if item.annotator is not None:

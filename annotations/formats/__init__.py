@@ -9,6 +9,7 @@ normalizes and checks them (:mod:`annotations.formats.checks`).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,15 +99,97 @@ def _walk(root: Path) -> list[str]:
     return sorted(found, key=lambda rel: Path(rel).parts)
 
 
-def read_file(source: SourceFile) -> Iterator[ArticleRecord | Problem]:
-    """Read one file in its format; a file that cannot be opened is one problem."""
+def read_file(source: SourceFile, max_bytes: int = 0) -> Iterator[ArticleRecord | Problem]:
+    """Read one file in its format; a file that cannot be opened is one problem.
+
+    Only regular files are read (a FIFO would block forever, /dev/zero never
+    ends), and, when ``max_bytes`` is set, only files up to that size.
+    """
     try:
-        yield from READERS[source.fmt](source.file, source.path, source.name)
+        if isinstance(source.file, Path):
+            opened = _open_regular(source, max_bytes)
+            if isinstance(opened, Problem):
+                yield opened
+                return
+            try:
+                yield from READERS[source.fmt](opened, source.path, source.name)
+            finally:
+                opened.close()
+        else:  # a bundled seed inside the package
+            yield from READERS[source.fmt](source.file, source.path, source.name)
     except IsADirectoryError:
         yield Problem(source.path, None, "is a folder, not a file")
     except OSError as exc:
         yield Problem(source.path, None, f"cannot read the file ({exc.strerror or exc}); "
                                          "check that it exists and is readable")
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def _not_regular(mode: int, path: str, file: Path) -> Problem | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "something else")
+    what = f"is {kind}"
+    if file.is_symlink():
+        what = f"links to {os.path.realpath(file)}, which is {kind}"
+    return Problem(path, None, f"{what}, not a regular file; import regular files only (skipped)")
+
+
+class _OpenedFile:
+    """A file already opened and checked, handed to a reader in place of its Path."""
+
+    def __init__(self, stream, name: str):
+        self._stream = stream
+        self.name = name
+
+    def open(self, mode: str = "rb"):
+        return self._stream
+
+    def read_bytes(self) -> bytes:
+        with self._stream as stream:
+            return stream.read()
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _open_regular(source: SourceFile, max_bytes: int) -> _OpenedFile | Problem:
+    """Open a regular file without blocking or following it anywhere odd; else the problem.
+
+    Checked before opening (a device is never opened) and again on the open
+    descriptor (the path may have been swapped in between).
+    """
+    path = source.file
+    problem = _not_regular(os.stat(path).st_mode, source.path, path)
+    if problem:
+        return problem
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        problem = _not_regular(info.st_mode, source.path, path)
+        if problem is None and max_bytes and info.st_size > max_bytes:
+            problem = Problem(source.path, None,
+                              f"is {_size(info.st_size)}, more than the {_size(max_bytes)} an imported file "
+                              "may hold (skipped); raise the limit with --max-file-size or max_file_size "
+                              "under [import] in parallax.toml")
+        if problem:
+            os.close(fd)
+            return problem
+        os.set_blocking(fd, True)
+        return _OpenedFile(os.fdopen(fd, "rb"), path.name)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{n} bytes"
 
 
 def read_path(path, fmt: str = "auto") -> Iterator[ArticleRecord | Problem]:

@@ -38,12 +38,16 @@ def check_record(record: ArticleRecord, path: str, prefix: str = "") -> tuple[Ar
         return None, [problem("empty text (nothing to import)")]
     found: list[Problem] = []
     spans: dict[tuple[int, int, str], SpanRecord] = {}
-    for span in record.spans:
-        checked = _check_span(span, record.text, offsets)
-        if isinstance(checked, str):
-            found.append(problem(f"span {describe_span(span.start, span.end, span.label)}: {checked}"))
-        else:
-            spans.setdefault((checked.start, checked.end, checked.label), checked)
+    suggestions: dict[tuple[int, int, str, str], SpanRecord] = {}
+    for kind, items in (("span", record.spans), ("undecided suggestion", record.suggestions)):
+        for span in items:
+            checked = _check_span(span, record.text, offsets)
+            if isinstance(checked, str):
+                found.append(problem(f"{kind} {describe_span(span.start, span.end, span.label)}: {checked}"))
+            elif kind == "span":
+                spans.setdefault((checked.start, checked.end, checked.label), checked)
+            else:
+                suggestions.setdefault((checked.start, checked.end, checked.label, checked.origin), checked)
     if found:
         return None, found
     ordered = sorted(spans.values(), key=lambda s: (s.start, s.end, s.label))
@@ -59,7 +63,8 @@ def check_record(record: ArticleRecord, path: str, prefix: str = "") -> tuple[Ar
     title = record.title
     if title is not None:
         title = " ".join(normalize(title).split())[:TITLE_MAX] or None
-    return replace(record, text=text, title=title, spans=ordered), notices
+    return replace(record, text=text, title=title, spans=ordered,
+                   suggestions=sorted(suggestions.values(), key=lambda s: (s.start, s.end, s.label))), notices
 
 
 def _check_span(span: SpanRecord, raw: str, offsets: OffsetMap) -> SpanRecord | str:
@@ -83,8 +88,7 @@ def _check_span(span: SpanRecord, raw: str, offsets: OffsetMap) -> SpanRecord | 
     if span.text is not None and normalize(span.text) != surface:
         return (f"the text at these offsets is {excerpt(surface)} but the span says "
                 f"{excerpt(span.text)}{_offset_hint(raw, start, end, span.text)}")
-    return SpanRecord(new_start, new_end, label, text=surface, origin=span.origin,
-                      source=span.source, kb_id=span.kb_id)
+    return replace(span, start=new_start, end=new_end, text=surface)
 
 
 def _offset_hint(raw: str, start: int, end: int, claimed: str) -> str:
@@ -116,7 +120,10 @@ def _overlaps(spans: list[SpanRecord]) -> tuple[int, tuple[SpanRecord, SpanRecor
 def _unencodable(record: ArticleRecord) -> str | None:
     """A message when the record holds text SQLite cannot store (unpaired surrogates)."""
     fields = [("text", record.text), ("title", record.title or ""), ("source", record.source or "")]
-    fields += [("span text", s.text or "") for s in record.spans]
+    fields += [(what, s.text or "") for s in [*record.spans, *record.suggestions]
+               for what in ("span text",)]
+    fields += [("entity name", s.entity or "") for s in record.spans]
+    fields += [("kb_id", s.kb_id or "") for s in record.spans]
     for name, value in fields:
         try:
             value.encode("utf-8")

@@ -2,13 +2,17 @@
 
 ``-DOCSTART-`` lines separate documents (a file without one is one document),
 blank lines separate sentences. Tags may be IOB1 or IOB2 (BIOES/BILUO are read
-too). The text is rebuilt with one space between tokens and a newline between
-sentences, so span offsets are exact.
+too); ``-`` marks a token whose tag is unknown, and a document holding one is
+imported without being marked done. ``\\uXXXX`` in a token is that character
+(how ``parallax export`` writes whitespace and control characters inside a
+token). The text is rebuilt with one space between tokens and a newline
+between sentences, so span offsets are exact.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from ..config import valid_label
@@ -17,6 +21,33 @@ from .decode import decoded_lines
 from .problems import Problem, excerpt
 
 _TAG_RE = re.compile(r"^([BIESLU])-(.+)$")
+UNKNOWN_TAG = "-"  # spaCy's "missing" tag, written by parallax export for undecided suggestions
+DOCSTART = "-DOCSTART-"
+_ESCAPE_RE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+
+
+def escape_token(token: str) -> str:
+    """A token as one CoNLL column that reads back as the same token (:func:`unescape_token`).
+
+    What a column cannot hold is written ``\\uXXXX``: whitespace (it would split
+    the line), control characters (NUL, ESC, DEL, C1: a text file holds none of
+    them), a backslash followed by ``u`` (so a literal ``\\u0041`` survives) and
+    the first character of a token spelled ``-DOCSTART-``. Everything else,
+    backslashes included, is written as it is.
+    """
+    out = []
+    for i, c in enumerate(token):
+        if (c.isspace() or unicodedata.category(c) == "Cc" or (c == "\\" and token[i + 1:i + 2] == "u")
+                or (i == 0 and token == DOCSTART)):
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def unescape_token(column: str) -> str:
+    """The token a column stands for: every ``\\uXXXX`` becomes its character."""
+    return _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), column) if "\\u" in column else column
 
 
 class _Document:
@@ -30,6 +61,7 @@ class _Document:
         self.spans: list[SpanRecord] = []
         self.open: list | None = None  # [start, end, label] of the entity being read
         self.problems: list[Problem] = []
+        self.unknown = 0  # tokens tagged "-": neither an entity nor "O"
 
     def add_token(self, token: str, prefix: str, label: str | None) -> None:
         if self.sentence_open:
@@ -64,17 +96,19 @@ class _Document:
             self.sentence_open = False
 
     def record(self, source: str) -> ArticleRecord | None:
+        """The article; with unknown tokens it is not complete gold, so it is not marked done."""
         self.close()
         text = "".join(self.parts).rstrip("\n")
         if not text:
             return None
-        return ArticleRecord(text=text, source=source, spans=self.spans, answer="accept", line=self.line)
+        return ArticleRecord(text=text, source=source, spans=self.spans,
+                             answer=None if self.unknown else "accept", line=self.line)
 
 
 def parse_tag(tag: str) -> tuple[str, str | None] | str:
-    """(prefix, label) for a tag, ("O", None) for outside, or an error message."""
-    if tag == "O":
-        return "O", None
+    """(prefix, label) for a tag, ("O", None) for outside, ("-", None) for unknown, or an error message."""
+    if tag in ("O", UNKNOWN_TAG):
+        return tag, None
     match = _TAG_RE.match(tag)
     if not match:
         return f"invalid tag {excerpt(tag)} (expected O, B-LABEL or I-LABEL)"
@@ -98,6 +132,10 @@ def read_conll(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
         record = d.record(f"{name}:{d.line}")
         if record is not None:
             yield record
+            if d.unknown:
+                yield Problem(path, d.line, f"{d.unknown} token{'s' if d.unknown > 1 else ''} tagged "
+                              f"{UNKNOWN_TAG!r} (unknown): the article is imported with its spans but not "
+                              "marked done, so they never become \"not an entity\"", notice=True)
 
     with file.open("rb") as stream:
         for line, text in decoded_lines(stream, path):
@@ -114,7 +152,7 @@ def read_conll(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
                     doc.end_sentence()
                 continue
             seen_any = True
-            if columns[0] == "-DOCSTART-":
+            if columns[0] == DOCSTART:
                 yield from finish(doc)
                 doc = _Document(line)
                 continue
@@ -128,7 +166,9 @@ def read_conll(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
             if isinstance(parsed, str):
                 doc.problems.append(Problem(path, line, parsed))
                 continue
-            doc.add_token(columns[0], *parsed)
+            if parsed[0] == UNKNOWN_TAG:
+                doc.unknown += 1
+            doc.add_token(unescape_token(columns[0]), *parsed)
     yield from finish(doc)
     if not seen_any:
         yield Problem(path, None, "empty file (no tokens to import)")

@@ -1,8 +1,11 @@
 """JSON Lines in Prodigy's form or doccano's, one article per line, read as a stream.
 
-Prodigy: ``{"text", "spans": [{"start", "end", "label", "text"?}], "meta", "answer"}``;
+Prodigy: ``{"text", "spans": [{"start", "end", "label", "text"?, "kb_id"?}], "meta", "answer"}``;
 ``tokens`` and token indices are ignored (character offsets are what count), and so
-are spans with ``"status": "rejected"`` (written by ``parallax export --all``).
+are spans with ``"status": "rejected"`` (written by ``parallax export --all``). A
+span's ``kb_id`` (with ``entity``, its name) becomes a link. Suggestions nobody
+decided on (``"status": "suggested"`` spans, and the ``undecided`` list of
+``parallax export``) come back as suggestions. A label must be a JSON string.
 doccano: ``{"text", "label": [[start, end, label], ...]}`` (or ``labels``, or the newer
 ``entities`` list of ``{"start_offset", "end_offset", "label"}``); every doccano record is
 taken as accepted.
@@ -22,6 +25,7 @@ ANSWERS = ("accept", "reject", "ignore")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 _DOCCANO_KEYS = ("label", "labels", "entities")
 _PRODIGY_KEYS = {"text", "spans", "tokens", "meta", "answer", "title", "lang", "source"}
+UNDECIDED_KEY = "undecided"  # parallax export: a done article's suggestions nobody decided on
 
 
 def read_jsonl(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
@@ -65,8 +69,10 @@ def parse_record(obj: object, path: str, line: int, source: str) -> Iterator[Art
         return
     meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
     problems: list[Problem] = []
-    if "spans" in obj:
-        spans = _prodigy_spans(obj["spans"], path, line, problems)
+    suggestions: list[SpanRecord] = []
+    if "spans" in obj or UNDECIDED_KEY in obj:
+        spans = _prodigy_spans(obj.get("spans"), path, line, problems, suggestions)
+        _undecided(obj.get(UNDECIDED_KEY), path, line, problems, suggestions)
         answer = obj.get("answer")
         if answer is not None and answer not in ANSWERS:
             problems.append(Problem(path, line, f"unknown answer {excerpt(str(answer))} "
@@ -91,14 +97,16 @@ def parse_record(obj: object, path: str, line: int, source: str) -> Iterator[Art
         text=text, title=title if isinstance(title, str) and title.strip() else None,
         source=src if isinstance(src, str) and src.strip() else source,
         lang=lang if isinstance(lang, str) and LANG_RE.match(lang) else None,
-        meta=meta, spans=spans, answer=answer, line=line)
+        meta=meta, spans=spans, answer=answer, suggestions=suggestions, line=line)
 
 
 def _is_offset(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _prodigy_spans(raw: object, path: str, line: int, problems: list[Problem]) -> list[SpanRecord]:
+def _prodigy_spans(raw: object, path: str, line: int, problems: list[Problem],
+                   suggestions: list[SpanRecord]) -> list[SpanRecord]:
+    """The gold spans; suggestions nobody decided on (status "suggested") go to ``suggestions``."""
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -106,24 +114,50 @@ def _prodigy_spans(raw: object, path: str, line: int, problems: list[Problem]) -
         return []
     spans = []
     for i, item in enumerate(raw, 1):
-        if not isinstance(item, dict):
-            problems.append(Problem(path, line, f"span {i} is not an object with start, end and label"))
-            continue
-        start, end, label = item.get("start"), item.get("end"), item.get("label")
-        if not (_is_offset(start) and _is_offset(end)):
-            problems.append(Problem(path, line, f"span {i} needs whole-number \"start\" and \"end\" "
-                                                f"character offsets, got {excerpt(str(start))}, "
-                                                f"{excerpt(str(end))}"))
-            continue
-        if item.get("status") in ("rejected", "suggested"):
-            # Parallax's own `export --all`: a "not this entity" decision, or a suggestion
-            # nobody decided on; neither is gold.
-            continue
-        claimed = item.get("text")
-        spans.append(SpanRecord(start, end, label if isinstance(label, str) else _bad_label(label),
-                                text=claimed if isinstance(claimed, str) else None,
-                                kb_id=item.get("kb_id") if isinstance(item.get("kb_id"), str) else None))
+        span = _span(item, f"span {i}", path, line, problems)
+        if span is None or item.get("status") == "rejected":
+            continue  # Parallax's own `export --all`: a "not this entity" decision is not gold
+        if item.get("status") == "suggested":
+            suggestions.append(span)
+        else:
+            spans.append(span)
     return spans
+
+
+def _undecided(raw: object, path: str, line: int, problems: list[Problem],
+               suggestions: list[SpanRecord]) -> None:
+    """Parallax's ``undecided`` list: a done article's suggestions nobody decided on."""
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        problems.append(Problem(path, line, f'"{UNDECIDED_KEY}" must be a list of {{"start", "end", '
+                                            '"label"}} objects'))
+        return
+    for i, item in enumerate(raw, 1):
+        span = _span(item, f"{UNDECIDED_KEY} entry {i}", path, line, problems)
+        if span is not None:
+            suggestions.append(span)
+
+
+def _span(item: object, what: str, path: str, line: int, problems: list[Problem]) -> SpanRecord | None:
+    """One {"start", "end", "label", ...} object as a SpanRecord, or None with a problem."""
+    if not isinstance(item, dict):
+        problems.append(Problem(path, line, f"{what} is not an object with start, end and label"))
+        return None
+    start, end, label = item.get("start"), item.get("end"), item.get("label")
+    if not (_is_offset(start) and _is_offset(end)):
+        problems.append(Problem(path, line, f"{what} needs whole-number \"start\" and \"end\" "
+                                            f"character offsets, got {excerpt(str(start))}, "
+                                            f"{excerpt(str(end))}"))
+        return None
+    if not isinstance(label, str):
+        problems.append(_bad_label(label, what, path, line))
+        return None
+    claimed, kb_id, entity, origin = (item.get(k) for k in ("text", "kb_id", "entity", "origin"))
+    return SpanRecord(start, end, label, text=claimed if isinstance(claimed, str) else None,
+                      origin=origin if origin in ("model", "rules", "memory") else "import",
+                      kb_id=kb_id if isinstance(kb_id, str) and kb_id.strip() else None,
+                      entity=entity if isinstance(entity, str) and entity.strip() else None)
 
 
 def _doccano_spans(obj: dict, path: str, line: int, problems: list[Problem]) -> list[SpanRecord]:
@@ -148,10 +182,15 @@ def _doccano_spans(obj: dict, path: str, line: int, problems: list[Problem]) -> 
                                                     'expected [start, end, label]'))
                 continue
             label = item[2]
-            spans.append(SpanRecord(item[0], item[1], label if isinstance(label, str) else _bad_label(label)))
+            if not isinstance(label, str):
+                problems.append(_bad_label(label, f"{key} entry {i}", path, line))
+                continue
+            spans.append(SpanRecord(item[0], item[1], label))
     return spans
 
 
-def _bad_label(label: object) -> str:
-    """A non-string label becomes a string the label check will refuse, with a clear message."""
-    return "" if label is None else json.dumps(label)
+def _bad_label(label: object, what: str, path: str, line: int) -> Problem:
+    """A label that is not a JSON string (true, 3, null, a list) refuses its record."""
+    shown = "no label" if label is None else f"the label {excerpt(json.dumps(label))}"
+    return Problem(path, line, f"{what} has {shown}, not a name; a label is a JSON string such as "
+                               '"PERSON" (a letter, then letters, digits, _ or -)')

@@ -214,10 +214,14 @@ def _check(db: Database, path: str, readonly: bool) -> int:
         raise StoreError(
             f"{path}: made by a newer Parallax (schema {version}; this version knows up to "
             f"{SCHEMA_VERSION}). Upgrade Parallax to open it; the file was not changed.")
+    if version == 0 and not has_tables and readonly:
+        raise StoreError(f"{path}: an empty file, not a Parallax database yet (opened read-only, so "
+                         f"nothing was created); import articles first: parallax import FILE --db {path}")
     _check_length(conn, path)
     if version < SCHEMA_VERSION and readonly:
-        raise StoreError(f"{path}: needs upgrading to schema {SCHEMA_VERSION} but was opened read-only; "
-                         "open it once without --readonly")
+        raise StoreError(f"{path}: made by an older Parallax (schema {version}; this one needs "
+                         f"{SCHEMA_VERSION}); opened read-only, so it was not upgraded. Open it once with "
+                         f"the app (parallax --db {path}) to upgrade it, then try again")
     return version
 
 

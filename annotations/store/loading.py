@@ -2,7 +2,8 @@
 
 Imports are not undoable decisions (undo is for what an annotator does in the
 app); an imported span is stored as the importing annotator's decision with
-origin ``import``.
+origin ``import``, linked to an entity when the file gives a ``kb_id``, and a
+record's undecided suggestions are stored as suggestions.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import json
 from collections.abc import Iterable
 
 from ..model import ArticleRecord, SpanRecord
-from ..text import content_hash
+from ..text import content_hash, fold
 from .db import now
 
 _ANSWER_STATUS = {"accept": "done", "reject": "rejected", "ignore": "ignored"}
+SUGGESTION_ORIGINS = ("model", "rules", "memory")
+LOCAL_KB_PREFIX = "parallax:"  # the export's id for an entity without a knowledge-base id
 
 
 class LoadingMixin:
@@ -50,23 +53,57 @@ class LoadingMixin:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [_article_row(records[index], digest, stamp) for digest, index in first.items()])
             created = _ids_by_hash(conn, list(first))
-            spans, statuses = [], []
+            spans, statuses, suggestions = [], [], []
             for digest, index in first.items():
                 record, article_id = records[index], created[digest]
-                spans += [(article_id, annotator, s.start, s.end, s.label, record.source, stamp, stamp)
+                spans += [(article_id, annotator, s.start, s.end, s.label, record.source,
+                           self._imported_link(record.text, s, stamp) if s.kb_id else None, stamp, stamp)
                           for s in record.spans]
+                suggestions += [(article_id, s.start, s.end, s.label,
+                                 s.origin if s.origin in SUGGESTION_ORIGINS else "model",
+                                 s.source or record.source or "", stamp) for s in record.suggestions]
                 status = _ANSWER_STATUS.get(record.answer or "")
                 if status:
                     statuses.append((article_id, annotator, status, stamp))
             if spans:
                 conn.executemany(
                     "INSERT INTO spans(article_id, annotator, start, end, label, status, origin, source, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'accepted', 'import', ?, ?, ?)", spans)
+                    "entity_id, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'accepted', 'import', ?, ?, ?, ?)", spans)
+            if suggestions:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO suggestions(article_id, start, end, label, origin, source, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", suggestions)
             if statuses:
                 conn.executemany("INSERT INTO article_status(article_id, annotator, status, updated_at) "
                                  "VALUES (?, ?, ?, ?)", statuses)
         return [(stored[digest], False) if digest in stored else (created[digest], first[digest] == index)
                 for index, digest in enumerate(digests)]
+
+    def _imported_link(self, text: str, span: SpanRecord, stamp: str) -> int:
+        """The entity an imported span is linked to, found or created; its surface form becomes an alias.
+
+        A knowledge-base id finds the entity holding it (else a new one gets it). Parallax's
+        own ``parallax:N`` ids name an entity of the exporting database, so they are matched
+        by the entity's name (the file's, else the span's text) and never stored as kb_id.
+        """
+        conn = self.db.conn
+        surface = text[span.start:span.end]
+        name = " ".join((span.entity or surface).split()) or surface
+        local = span.kb_id.startswith(LOCAL_KB_PREFIX)
+        if local:
+            row = conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id", (name,)).fetchone()
+        else:
+            row = conn.execute("SELECT id FROM entities WHERE kb_id=?", (span.kb_id,)).fetchone()
+        if row:
+            entity_id = row[0]
+        else:
+            entity_id = conn.execute(
+                "INSERT INTO entities(name, label, kb_id, created_at) VALUES (?, ?, ?, ?)",
+                (name, span.label, None if local else span.kb_id, stamp)).lastrowid
+        conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, folded) VALUES (?, ?, ?)",
+                     (entity_id, surface, fold(surface)))
+        return entity_id
 
     def add_suggestions(self, article_id: int, spans: Iterable[SpanRecord], *,
                         pipeline: str | None = None) -> int:

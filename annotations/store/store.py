@@ -23,6 +23,7 @@ from ..model import Article, Span
 from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
 from .decisions import DecisionsMixin
 from .loading import LoadingMixin
+from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -46,7 +47,7 @@ def default_annotator() -> str:
         return "annotator"
 
 
-class Store(DecisionsMixin, LoadingMixin):
+class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that
@@ -197,8 +198,16 @@ class Store(DecisionsMixin, LoadingMixin):
         return Article(id=row[0], title=row[1], text=row[2], lang=row[3], source=row[4],
                        hash=row[5], meta=json.loads(row[6] or "{}"))
 
-    def article_ids(self) -> list[int]:
-        return [r[0] for r in self.db.conn.execute("SELECT id FROM articles ORDER BY id")]
+    def article_ids(self, *, lang: str | None = None) -> list[int]:
+        """Every article id in order, or those of one language."""
+        if lang is None:
+            return [r[0] for r in self.db.conn.execute("SELECT id FROM articles ORDER BY id")]
+        return [r[0] for r in self.db.conn.execute("SELECT id FROM articles WHERE lang=? ORDER BY id",
+                                                   (lang,))]
+
+    def languages(self) -> list[str]:
+        """The language codes of the stored articles, sorted."""
+        return [r[0] for r in self.db.conn.execute("SELECT DISTINCT lang FROM articles ORDER BY lang")]
 
     def count_articles(self) -> int:
         return self.db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -216,9 +225,9 @@ class Store(DecisionsMixin, LoadingMixin):
               include_rejected: bool = True, within: tuple[int, int] | None = None) -> list[Span]:
         """What an annotator sees in an article: their decisions plus undecided suggestions.
 
-        A suggestion is hidden once the annotator has decided on it, or has any
-        span with the same offsets. Duplicate suggestions (same offsets and
-        label from several origins) show once, preferring memory, then rules.
+        Which suggestions are undecided is the rule of :mod:`.undecided`: hidden once
+        the annotator has decided on it or has any span with the same offsets;
+        duplicates (same offsets and label from several origins) show once.
         ``within=(start, end)`` reads only the spans overlapping that range (what a
         decision there can have changed), with the same rules: the reader's
         update after a decision on a long article.
@@ -254,18 +263,12 @@ class Store(DecisionsMixin, LoadingMixin):
                 "SELECT suggestion_id FROM spans WHERE article_id=? AND annotator=? AND suggestion_id IN "
                 "(SELECT id FROM suggestions WHERE article_id=?" + where + ")",
                 (article_id, annotator, article_id, *window)))
-        seen: set[tuple[int, int, str]] = set()
-        for row in conn.execute(
-                "SELECT id, start, end, label, origin, source FROM suggestions WHERE article_id=?" + where +
-                " ORDER BY CASE origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, id",
-                (article_id, *window)).fetchall():
-            ident = (row[1], row[2], row[3])
-            if row[0] in decided_ids or (row[1], row[2]) in decided_offsets or ident in seen:
-                continue
-            seen.add(ident)
-            out.append(Span(article_id, row[1], row[2], row[3], "suggested", row[4], row[5],
-                            suggestion_id=row[0],
-                            tags=tuple(tags.get(("suggestion", row[0]), ()))))
+        suggestions = map(Suggestion._make, conn.execute(
+            "SELECT id, article_id, start, end, label, origin, source FROM suggestions WHERE article_id=?"
+            + where + " ORDER BY " + ORDER_BY_ORIGIN, (article_id, *window)).fetchall())
+        for s in undecided_among(suggestions, decided_ids, decided_offsets):
+            out.append(Span(article_id, s.start, s.end, s.label, "suggested", s.origin, s.source,
+                            suggestion_id=s.id, tags=tuple(tags.get(("suggestion", s.id), ()))))
         out.sort(key=lambda s: (s.start, -s.end, s.label))
         return out
 

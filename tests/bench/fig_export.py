@@ -114,13 +114,15 @@ def measure(ctx) -> Figure:
             if round_:
                 rates[name].append(n / seconds)
     ours, base, like = rates["parallax"], rates["bare"], rates["like"]
-    sizes = {p.name: p.stat().st_size for p in (out / "parallax").glob("*.spacy")}
+    sizes = {p.relative_to(out / "parallax").as_posix(): p.stat().st_size
+             for p in (out / "parallax").rglob("*.spacy")}  # one train/dev pair per language
     shutil.rmtree(out, ignore_errors=True)
     return Figure(
         "export", "Export to DocBin",
         f"{n:,} articles marked done (English, French, Arabic; 2–8 KB), {n_spans:,} accepted spans, exported "
         "with `annotations.export.export(store, \"spacy\", folder)`: reading the database (gold and merge "
-        "rules), train/dev split, `doc.ents` with entity links and missing tokens, `doc.spans[\"sc\"]`, "
+        "rules, undecided suggestions), one train/dev split per language, `doc.ents` with entity links "
+        "and missing tokens, `doc.spans[\"sc\"]`, "
         "user data, problems report. The comparison builds one DocBin of `doc.ents` from the same texts and "
         "offsets already in memory, read before its clock starts (blank tokenizer, `char_span`, "
         "`filter_spans`, `doc.ents`, `DocBin.add`). The context row gives the bare DocBin the same span "

@@ -1,0 +1,194 @@
+"""Undecided suggestions in a done article are unknown in every export, never "not an entity".
+
+The article: the first English seed, with nine suggestions; alice decides four
+(accept, relabel, reject, accept), makes a span of her own on Sahara's offsets
+(which decides that suggestion too) and marks it done, leaving Morocco, Rabat,
+Tuesday and Sahel undecided (issue 7 §4: they used to go out as ``O``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from export_fixtures import at, suggest
+
+from annotations.export import export
+from annotations.export.conll import read_conll
+from annotations.importer import import_paths
+from annotations.model import ArticleRecord
+from annotations.stats import compute_stats
+from annotations.store import Store
+from annotations.text import normalize
+from seeds import seed_paths
+
+UNDECIDED = ["Morocco", "Rabat", "Tuesday", "Sahel"]
+
+
+@pytest.fixture(scope="module")
+def done_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("unknown") / "parallax.db"
+    text = normalize(seed_paths()[0].read_text(encoding="utf-8"))
+    with Store(path, annotator="alice") as alice:
+        aid, _ = alice.add_article(ArticleRecord(text=text, source="000.txt", lang="en"))
+        keys = suggest(alice, aid, text, [
+            ("Abdellatif Hammouchi", "PERSON", "model"), ("FBI", "ORG", "model"),
+            ("Christopher Wray", "ORG", "model"), ("Morocco", "GPE", "model"), ("Rabat", "GPE", "rules"),
+            ("Tuesday", "DATE", "model"), ("Sahel", "LOC", "memory"), ("United States", "GPE", "model"),
+            ("Sahara", "LOC", "model")])
+        alice.accept(keys[("Abdellatif Hammouchi", "PERSON")])
+        alice.relabel(keys[("Christopher Wray", "ORG")], "PERSON")
+        alice.reject(keys[("FBI", "ORG")])
+        alice.accept(keys[("United States", "GPE")])
+        alice.create_span(aid, *at(text, "Sahara"), "GPE")  # same offsets, her own label
+        alice.set_article_status(aid, "done")
+    return path, aid, text
+
+
+@pytest.fixture
+def store(done_db):
+    with Store(done_db[0], annotator="reader") as s:
+        yield s
+
+
+def test_the_store_rule_is_what_the_reader_shows(done_db, store):
+    _, aid, text = done_db
+    shown = [(s.start, s.end, s.label) for s in store.spans(aid, "alice") if s.is_suggestion]
+    rule = [(s.start, s.end, s.label) for s in store.undecided(aid, "alice")]
+    assert sorted(rule) == sorted(shown)
+    assert sorted(text[s:e] for s, e, _ in rule) == sorted(UNDECIDED)
+    assert len(store.undecided(aid, "bob")) == 9  # bob decided nothing
+    assert store.undecided_suggestions({aid: None}) == {aid: store.undecided(aid, "alice")}
+
+
+def test_docbin_marks_undecided_tokens_missing_not_o(done_db, store, tmp_path):
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    _, aid, text = done_db
+    result = export(store, "spacy", tmp_path / "corpus", split=1.0)
+    assert result.undecided == 4
+    [doc] = DocBin().from_disk(tmp_path / "corpus" / "en" / "train.spacy").get_docs(Vocab())
+    assert {(e.text, e.label_) for e in doc.ents} == {
+        ("Abdellatif Hammouchi", "PERSON"), ("Christopher Wray", "PERSON"), ("United States", "GPE"),
+        ("Sahara", "GPE")}
+    missing = [t for t in doc if t.ent_iob_ == ""]
+    assert sorted({t.text for t in missing}) == sorted(UNDECIDED)
+    for word in UNDECIDED:  # every mention the suggestion covers, and only that one
+        start, end = at(text, word)
+        assert [t.ent_iob_ for t in doc.char_span(start, end)] == [""]
+    assert len(missing) == 4
+    fbi = doc.char_span(*at(text, "FBI"))
+    assert [t.ent_iob_ for t in fbi] == ["O"]  # rejected: "not an entity" is what alice said
+    assert doc[0].ent_iob_ == "O"
+    # What spaCy's NER trains on: None (no loss) for the unknown tokens, never "O".
+    import spacy
+    from spacy.training import Example
+
+    tags = Example(spacy.blank("en").make_doc(doc.text), doc).get_aligned_ner()
+    assert sorted(doc[i].text for i, tag in enumerate(tags) if tag is None) == sorted(UNDECIDED)
+
+
+def test_jsonl_lists_undecided_under_its_own_key_not_in_spans(done_db, store, tmp_path):
+    _, aid, text = done_db
+    export(store, "jsonl", tmp_path / "gold.jsonl")
+    [task] = [json.loads(line) for line in (tmp_path / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {text[s["start"]:s["end"]] for s in task["spans"]} == {
+        "Abdellatif Hammouchi", "Christopher Wray", "United States", "Sahara"}
+    undecided = {text[u["start"]:u["end"]]: u for u in task["undecided"]}
+    assert sorted(undecided) == sorted(UNDECIDED)
+    assert undecided["Rabat"]["origin"] == "rules" and undecided["Sahel"]["label"] == "LOC"
+    assert task["tokens"][undecided["Rabat"]["token_start"]]["text"] == "Rabat"
+
+
+def test_conll_tags_undecided_tokens_dash_and_hf_ignores_them(done_db, store, tmp_path):
+    _, aid, text = done_db
+    export(store, "conll", tmp_path / "gold.conll")
+    [doc] = read_conll((tmp_path / "gold.conll").read_text(encoding="utf-8").splitlines())
+    tagged = [pair for sent in doc for pair in sent]
+    assert sorted(tok for tok, tag in tagged if tag == "-") == sorted(UNDECIDED)
+    assert ("Hammouchi", "I-PERSON") in tagged and ("FBI", "O") in tagged
+    export(store, "hf", tmp_path / "hf", split=1.0)
+    info = json.loads((tmp_path / "hf" / "en" / "labels.json").read_text(encoding="utf-8"))
+    assert info["unknown_id"] == -100
+    rows = [json.loads(x) for x in (tmp_path / "hf" / "en" / "train.jsonl").read_text().splitlines()]
+    pairs = [(tok, tag) for r in rows for tok, tag in zip(r["tokens"], r["ner_tags"], strict=True)]
+    assert sorted(tok for tok, tag in pairs if tag == -100) == sorted(UNDECIDED)
+    assert [tag for tok, tag in pairs if tok == "Hammouchi"][0] == info["label2id"]["I-PERSON"]
+
+
+def test_a_suggestion_overlapping_an_entity_leaves_only_its_own_tokens_unknown(tmp_path):
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    text = "Officials met in Rabat Morocco on Tuesday."
+    with Store(tmp_path / "o.db", annotator="alice") as alice:
+        aid, _ = alice.add_article(ArticleRecord(text=text, lang="en"))
+        keys = suggest(alice, aid, text, [("Rabat", "GPE", "model"), ("Rabat Morocco", "GPE", "model")])
+        alice.accept(keys[("Rabat", "GPE")])
+        alice.set_article_status(aid, "done")
+        export(alice, "spacy", tmp_path / "c", split=1.0)
+    [doc] = DocBin().from_disk(tmp_path / "c" / "en" / "train.spacy").get_docs(Vocab())
+    assert [(t.text, t.ent_iob_) for t in doc][3:6] == [("Rabat", "B"), ("Morocco", ""), ("on", "O")]
+
+
+def test_stats_counts_undecided_suggestions_in_done_articles(done_db):
+    path, _, _ = done_db
+    with Store(path, annotator="reader") as store:
+        stats = compute_stats(store)
+    assert (stats["gold"]["undecided"], stats["gold"]["undecided_articles"]) == (4, 1)
+    assert stats["quality"]["undecided"] == 4
+    # Only what alice decided counts: 2 right (Hammouchi, United States), 3 wrong (FBI rejected,
+    # Wray/ORG relabelled, Sahara/LOC where she made GPE), 2 missed (Wray/PERSON, Sahara/GPE).
+    overall = stats["quality"]["overall"]
+    assert (overall["tp"], overall["fp"], overall["fn"]) == (2, 3, 2)
+    out = subprocess.run([sys.executable, "-m", "annotations", "stats", "--db", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert "Undecided suggestions in done articles: 4 in 1 articles" in out.stdout, out.stderr
+
+
+def test_jsonl_round_trip_keeps_undecided_suggestions_unknown(done_db, store, tmp_path):
+    first = tmp_path / "gold.jsonl"
+    export(store, "jsonl", first)
+    with Store(tmp_path / "fresh.db", annotator="carol") as fresh:
+        report = import_paths(fresh, [first])
+        assert report.ok and report.imported == 1
+        [aid] = report.article_ids
+        assert fresh.article_status(aid) == "done"
+        assert len(fresh.undecided(aid)) == 4
+        again = tmp_path / "again.jsonl"
+        export(fresh, "jsonl", again)
+    one, two = (json.loads(p.read_text(encoding="utf-8")) for p in (first, again))
+    assert [(u["start"], u["end"], u["label"], u["origin"]) for u in one["undecided"]] == [
+        (u["start"], u["end"], u["label"], u["origin"]) for u in two["undecided"]]
+    assert [(s["start"], s["end"], s["label"]) for s in one["spans"]] == [
+        (s["start"], s["end"], s["label"]) for s in two["spans"]]
+
+
+@pytest.mark.parametrize("fmt,name", [("conll", "gold.conll"), ("spacy", "corpus/en/train.spacy")])
+def test_files_with_unknown_tokens_import_with_their_spans_but_not_done(done_db, store, tmp_path, fmt, name):
+    """Re-imported as done, the unknown tokens would go out as "O" on the next export."""
+    target = tmp_path / ("gold.conll" if fmt == "conll" else "corpus")
+    export(store, fmt, target, split=1.0)
+    with Store(tmp_path / "fresh.db", annotator="carol") as fresh:
+        report = import_paths(fresh, [tmp_path / name])
+        assert report.ok and report.imported == 1, [str(p) for p in report.problems]
+        [aid] = report.article_ids
+        assert fresh.article_status(aid) == "todo"
+        assert len(fresh.spans(aid)) == 4
+        [notice] = [n for n in report.notices if "not marked done" in n.message]
+        assert "4 tokens" in notice.message
+
+
+def test_the_rule_in_sql_counts_what_the_rule_in_python_finds(done_db):
+    """The library counts open suggestions in SQL (UNDECIDED_SQL); it must agree with undecided_among."""
+    from annotations.library import rows
+
+    path, aid, _ = done_db
+    with Store(path, annotator="alice") as store:
+        [row] = rows(store, [aid], "alice")
+        assert row.suggested == len(store.undecided(aid)) == 4
+        [fresh] = rows(store, [aid], "bob")
+        assert fresh.suggested == len(store.undecided(aid, "bob")) == 9
