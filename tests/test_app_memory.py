@@ -36,7 +36,8 @@ def suggest_once(path, article_id: int, surface: str, label: str) -> None:
 
 
 def hf_labels(folder) -> list[str]:
-    return json.loads((folder / "labels.json").read_text())["label_names"]
+    """The label names of the English corpus of an HF export (one folder per language)."""
+    return json.loads((folder / "en" / "labels.json").read_text())["label_names"]
 
 
 def memory_spans(spans, text: str) -> list[tuple[str, str]]:

@@ -81,10 +81,10 @@ class DecisionRunner:
         saved(result, False)
         return True
 
-    def holder(self) -> str:
-        """Who holds the write lock, where a long writer said so."""
+    def holder(self, store: Store | None = None) -> str:
+        """Who holds the write lock, where a long writer said so (``store``: one of this thread's)."""
         try:
-            writers = self.store.long_writers()
+            writers = (store or self.store).long_writers()
         except (StoreError, sqlite3.Error):
             writers = []
         return ", ".join(writers) if writers else "another process"
@@ -95,12 +95,17 @@ class DecisionRunner:
         try:
             with Store(store.path, annotator=store.annotator, config=store.config,
                        lock_wait=self.late_wait) as late:
-                result = write(late)
-        except StoreBusy as exc:
-            self.host.call_from_thread(self._refused, what, f"database busy for {exc.waited:g} s "
-                                                            f"({self.holder()})")
+                try:
+                    result = write(late)
+                except StoreBusy as exc:
+                    why = f"database busy for {exc.waited:g} s ({self.holder(late)})"
+                    self.host.call_from_thread(self._refused, what, why)
+                    return
         except FAILURES as exc:
             self.host.call_from_thread(self._refused, what, reason(exc, store.path))
+        except Exception as exc:  # never leave the runner waiting for an answer that cannot come
+            self.host.call_from_thread(self._refused, what, f"unexpected error: {exc}")
+            raise
         else:
             self.host.call_from_thread(self._saved_late, result, saved)
 

@@ -12,6 +12,7 @@ from ..model import Span
 from ..text import fold
 from .db import now
 from .log import DecisionError, EventLogMixin, UndoResult
+from .undecided import ORIGIN_RANK
 
 __all__ = ["DecisionError", "DecisionsMixin", "SpanKey", "UndoResult"]
 
@@ -212,9 +213,8 @@ class DecisionsMixin(EventLogMixin):
         if how not in BULK_DECISIONS:
             raise DecisionError(f"undecided suggestions are accepted or rejected, not {how!r}")
         self._article_length(article_id)
-        rank = {"memory": 0, "rules": 1}
         pending = sorted(self.undecided(article_id),
-                         key=lambda s: (rank.get(s.origin, 2), s.suggestion_id))
+                         key=lambda s: (ORIGIN_RANK.get(s.origin, len(ORIGIN_RANK)), s.suggestion_id))
         status = "rejected" if how == "reject" else None
         taken: set[tuple[int, int]] = set()
         for span in pending:
