@@ -140,6 +140,10 @@ class _Run:
 
     def read(self, source: SourceFile) -> None:
         self.report.files += 1
+        if self.store.owns_file(source.path):
+            self.report.add(Problem(source.path, None, "is this Parallax database itself (or its -wal or "
+                                    "-shm file); it was not read"))
+            return
         count = 0
         for item in read_file(source, self.max_bytes):
             if isinstance(item, Problem):

@@ -149,3 +149,31 @@ def test_the_app_in_tmux_keeps_every_saved_decision_while_others_come_and_go(tmp
     assert fresh_decisions(db, "dana") == 6
     with Store(db, annotator="dana") as store:
         assert store.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+
+
+def test_the_database_is_never_read_as_an_import_nor_replaced_by_an_export(tmp_path):
+    """Naming the database (or its -wal, or a link to it) as an import or an export's output is
+    refused: reading it by hand would drop the process's locks, replacing it would destroy it."""
+    from annotations import importer
+
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db)
+    link = tmp_path / "notes.txt"
+    link.symlink_to(db)
+    with Store(db, annotator="dana") as store:
+        store.tag_article(1, "kept")  # leaves a -wal while this connection is open
+        wal = Path(f"{db}-wal")
+        assert wal.exists()
+        report = importer.import_paths(store, [db, link, wal], fmt="txt")  # as if read as text
+        assert report.imported == 0
+        assert [p.message for p in report.problems] == [
+            "is this Parallax database itself (or its -wal or -shm file); it was not read"] * 3
+        for output in (db, link):
+            result = subprocess.run([str(PARALLAX), "export", "--format", "jsonl", "--all", "--db", str(db),
+                                     "--output", str(output)], capture_output=True, text=True, timeout=120)
+            assert result.returncode == 1
+            assert "it is the Parallax database itself" in result.stderr
+        assert deleted_database_files(os.getpid()) == []
+        assert "kept" in fresh_tags(db, "dana")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

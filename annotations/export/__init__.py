@@ -75,7 +75,7 @@ def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, se
         raise ExportError(_nothing_message(store, annotator, everything, lang))
     n_spans = sum(1 for a in articles for s in a.spans if fmt == "jsonl" or s.status != "rejected")
     undecided = sum(len(a.undecided or ()) for a in articles)
-    outputs = Outputs()
+    outputs = Outputs(protected=store.owns_file)
     try:
         with outputs:
             if fmt in FOLDER_FORMATS:

@@ -7,15 +7,18 @@ had to create are removed again. Errors name the user's path, never a temp file.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 
 class Outputs:
     """The files of one export. A context manager: renamed into place on success, removed on failure."""
 
-    def __init__(self) -> None:
+    def __init__(self, protected: Callable[[Path], bool] = lambda path: False) -> None:
+        self._protected = protected  # files an export must never replace (the database's own)
         self._pending: list[tuple[Path, Path]] = []  # (temp file, final path)
         self._made: list[Path] = []  # folders this export created, outermost first
 
@@ -30,6 +33,9 @@ class Outputs:
     def file(self, final: str | os.PathLike) -> Path:
         """A new, empty temp file in ``final``'s folder; write ``final``'s content there."""
         final = Path(final)
+        if self._protected(final):
+            raise OSError(errno.EEXIST, "it is the Parallax database itself (or its -wal or -shm file); "
+                          "choose another --output", os.fspath(final))
         self.folder(final.parent)
         tmp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
         try:  # 0o666 less the umask, like any new file (mkstemp would make it 0o600)

@@ -101,6 +101,31 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def owns_file(self, path: str | os.PathLike) -> bool:
+        """Whether ``path`` names this database's file, -wal or -shm (by any link or spelling).
+
+        Such a path must never be read as an import or replaced by an export: opening and
+        closing it by hand drops this process's SQLite locks (another process may then
+        delete the -wal this one commits into), and replacing it destroys the database.
+        """
+        if self.path == ":memory:":
+            return False
+        own = [self.path, self.path + "-wal", self.path + "-shm"]
+        real = os.path.realpath(path)
+        if any(real == os.path.realpath(p) for p in own):
+            return True
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        for p in own:
+            try:
+                if os.path.samestat(st, os.stat(p)):
+                    return True
+            except OSError:
+                continue
+        return False
+
     def check(self) -> list[str]:
         """SQLite's quick_check: [] when the file is sound, else its findings (corrupt pages).
 
