@@ -67,7 +67,7 @@ async def test_a_decision_waits_for_an_import_then_is_saved(seeded_db):
         try:
             await key(pilot, "a")
             # said at once (the key's own handler), naming who holds the database
-            assert app.status.startswith(f"busy: import (pid {importer.proc.pid}) is writing; "
+            assert app.status.startswith(f"busy: import (pid {importer.proc.pid}) holds the database; "
                                          "accept PERSON 'Christopher Wray'")
             with other_store(seeded_db) as check:
                 assert span_at(check, wray).status == "suggested"  # not shown as saved, not saved
@@ -123,3 +123,24 @@ async def test_a_store_error_is_shown_as_not_saved_and_nothing_is_stored(seeded_
         with other_store(seeded_db) as check:
             assert span_at(check, span).status == "suggested"
         assert screen.active_view.selected_span.key == span.key
+
+
+async def test_a_decision_made_before_the_damage_check_ends_waits_for_it(seeded_db):
+    """The app reads every page once in the background before its first write; a decision made
+    meanwhile says why it waits and is saved when the check has found the file sound."""
+    from annotations.store import db
+
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_first(pilot)
+        span = screen.active_view.selected_span
+        db._checked.clear()  # as if this process had not checked the file yet
+        app.store._sound = False
+        with db._checking:  # the check is running (it holds this lock while it reads)
+            await key(pilot, "a")
+            assert app.status.startswith("busy: the damage check holds the database; accept PERSON")
+            with other_store(seeded_db) as check:
+                assert span_at(check, span).status == "suggested"
+        await wait_until(pilot, lambda: app.status.startswith("saved: accept PERSON"))
+        with other_store(seeded_db) as check:
+            assert span_at(check, span).status == "accepted"

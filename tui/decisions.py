@@ -70,9 +70,10 @@ class DecisionRunner:
             return False
         try:
             result = write(self.store)
-        except StoreBusy:
+        except StoreBusy as exc:
             self.pending = Pending(what, time.monotonic())
-            self.host.set_status(f"busy: {self.holder()} is writing; {what} will be saved after it")
+            self.host.set_status(f"busy: {exc.who or self.holder()} holds the database; "
+                                 f"{what} will be saved after it")
             self.host.run_in_thread(lambda: self._write_late(what, write, saved))
             return True
         except FAILURES as exc:
