@@ -12,7 +12,6 @@ from ..model import Span
 from ..text import fold
 from .db import now
 from .log import DecisionError, EventLogMixin, UndoResult
-from .undecided import ORIGIN_RANK
 
 __all__ = ["DecisionError", "DecisionsMixin", "SpanKey", "UndoResult"]
 
@@ -213,15 +212,13 @@ class DecisionsMixin(EventLogMixin):
         if how not in BULK_DECISIONS:
             raise DecisionError(f"undecided suggestions are accepted or rejected, not {how!r}")
         self._article_length(article_id)
-        pending = sorted(self.undecided(article_id),
-                         key=lambda s: (ORIGIN_RANK.get(s.origin, len(ORIGIN_RANK)), s.suggestion_id))
         status = "rejected" if how == "reject" else None
         taken: set[tuple[int, int]] = set()
-        for span in pending:
-            if (span.start, span.end) in taken:
+        for sugg in self.undecided(article_id):  # the rule's order: memory, rules, model
+            if (sugg.start, sugg.end) in taken:
                 continue
-            taken.add((span.start, span.end))
-            self._decide(f"{how}_all", span.key, status=status, grp=grp)
+            taken.add((sugg.start, sugg.end))
+            self._decide(f"{how}_all", ("suggestion", sugg.id), status=status, grp=grp)
         return len(taken)
 
     # -- tags ----------------------------------------------------------------------

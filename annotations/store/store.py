@@ -297,10 +297,6 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
         out.sort(key=lambda s: (s.start, -s.end, s.label))
         return out
 
-    def undecided(self, article_id: int, annotator: str | None = None) -> list[Span]:
-        """The suggestions in an article the annotator has not decided on yet (as spans() shows them)."""
-        return [s for s in self.spans(article_id, annotator) if s.is_suggestion]
-
     def span(self, key: tuple[str, int], annotator: str | None = None) -> Span | None:
         """Look one span up by its key, as the annotator sees it."""
         kind, ident = key
