@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def damaged_db(tmp_path: Path) -> Path:
     raw[middle:middle + 8192] = random.Random(8).randbytes(8192)
     path = tmp_path / "damaged.db"  # a file of its own: this process checked whole.db already
     path.write_bytes(bytes(raw))
-    with sqlite3.connect(path) as conn:  # the damage is real: SQLite's own check finds it
+    with closing(sqlite3.connect(path)) as conn:  # the damage is real: SQLite's own check finds it
         assert conn.execute("PRAGMA quick_check").fetchone()[0] != "ok"
     return path
 

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
 from app_helpers import make_seeded_db
@@ -43,8 +44,9 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def deleted_database_files(pid: int) -> list[str]:
-    """The database files a process still writes into although they are gone from the folder."""
+def deleted_database_files(pid: int, db: Path | None = None) -> list[str]:
+    """The database files (of ``db``, else any) a process still writes into although they are
+    gone from the folder."""
     fd_dir = Path(f"/proc/{pid}/fd")
     targets = []
     for fd in fd_dir.iterdir():
@@ -52,7 +54,7 @@ def deleted_database_files(pid: int) -> list[str]:
             targets.append(os.readlink(fd))
         except OSError:
             continue
-    return [t for t in targets if ".db" in t and t.endswith("(deleted)")]
+    return [t for t in targets if (str(db) in t if db else ".db" in t) and t.endswith("(deleted)")]
 
 
 def fresh_tags(db: Path, annotator: str) -> set[str]:
@@ -115,7 +117,7 @@ def test_store_decisions_survive_short_lived_processes_and_kill_9(tmp_path):
             proc.kill()
             proc.wait()
     assert fresh_tags(db, "dana") == {f"decision-{i}" for i in range(8)}
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -173,7 +175,7 @@ def test_the_database_is_never_read_as_an_import_nor_replaced_by_an_export(tmp_p
                                      "--output", str(output)], capture_output=True, text=True, timeout=120)
             assert result.returncode == 1
             assert "it is the Parallax database itself" in result.stderr
-        assert deleted_database_files(os.getpid()) == []
+        assert deleted_database_files(os.getpid(), db) == []
         assert "kept" in fresh_tags(db, "dana")
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
