@@ -13,8 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .config import valid_label
@@ -30,7 +29,6 @@ BATCH_RECORDS = 500
 BATCH_CHARS = 20_000_000  # flush earlier when articles are long, to bound memory
 SLICE_S = 0.1  # the write lock time a batch aims at; its size follows the measured write speed
 FIRST_SLICE_CHARS = 500_000  # ~30 ms of writing here (3.2 MB of text took 215 ms), before any measure
-BULK_CHECKPOINT_PAGES = 65_536  # WAL pages (256 MB at 4 KB) between checkpoints during an import
 
 
 @dataclass
@@ -81,7 +79,7 @@ def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str 
         paths = [paths]
     run = _Run(store, annotator or store.annotator, lang, strict_labels, on_progress,
                store.config.max_file_size if max_file_size is None else max_file_size)
-    with store.announce("import"), _bulk_checkpoints(store):
+    with store.announce("import"), store.bulk_loading():
         for path in paths:
             for item in iter_files(path, fmt):
                 if isinstance(item, Problem):
@@ -97,30 +95,6 @@ def import_seeds(store: Store, **options) -> ImportReport:
     from seeds import seed_paths
 
     return import_paths(store, seed_paths(), **options)
-
-
-@contextmanager
-def _bulk_checkpoints(store: Store) -> Iterator[None]:
-    """Copy the WAL into the database every ~256 MB during an import, not after every batch.
-
-    SQLite checkpoints after any commit that leaves more than 1,000 pages (4 MB)
-    in the WAL, so a batch-by-batch import rewrote the growing FTS index and
-    B-trees into the database file after every batch. Each batch is still its
-    own durable commit; the WAL is checkpointed once more at the end so the
-    next decision does not pay for the import.
-    """
-    conn = store.db.conn
-    if store.readonly:
-        yield
-        return
-    before = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-    conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
-        with suppress(sqlite3.Error):  # a reader may hold pages back; the next commits finish the job
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 class _Run:
@@ -241,9 +215,7 @@ class _Run:
         """A re-imported article keeps what is stored; say so when the file's spans differ."""
         if not record.spans:
             return
-        stored = {(r[0], r[1], r[2]) for r in self.store.db.conn.execute(
-            "SELECT start, end, label FROM spans WHERE article_id=? AND annotator=?",
-            (article_id, self.annotator)).fetchall()}
+        stored = self.store.decided_offsets(article_id, self.annotator)
         if stored != {(s.start, s.end, s.label) for s in record.spans}:
             title = excerpt(record.title or record.text.strip().split("\n", 1)[0])
             self.report.add(Problem(path, line, f"article {title} is already stored (id {article_id}) with "

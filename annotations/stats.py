@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from .export.gold import GOLD_STATUSES, gold_layers
-from .store import Store
+from .store import Store, corpus
 
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
 QUALITY_DEFINITION = (
@@ -46,7 +45,7 @@ def undecided_in_gold(store: Store) -> set[Key]:
 
     These are what the export writes as unknown (DocBin missing, CoNLL "-", HF -100).
     """
-    found = store.undecided_suggestions(gold_layers(store))
+    found = store.undecided_suggestions(corpus.done_layers(store))
     return {(s.article_id, s.start, s.end, s.label) for rows in found.values() for s in rows}
 
 
@@ -70,8 +69,8 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
         unknown = undecided_in_gold(store)
     gold = _gold_keys(store)
     predicted: dict[str, set[Key]] = defaultdict(set)
-    for r in store.query("SELECT article_id, start, end, label, origin FROM suggestions"):
-        predicted[r["origin"]].add((r["article_id"], r["start"], r["end"], r["label"]))
+    for article_id, start, end, label, origin in corpus.suggestion_keys(store):
+        predicted[origin].add((article_id, start, end, label))
     suggested_articles = {k[0] for keys in predicted.values() for k in keys}
     evaluated = sorted(set(_gold_layer_ids(store)) & suggested_articles)
     scope = set(evaluated)
@@ -90,27 +89,20 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
 # -- parts -------------------------------------------------------------------------
 
 
-def _count(store: Store, sql: str, params: tuple = ()) -> dict[str, int]:
-    return {r["k"]: r["n"] for r in store.query(sql, params)}
-
-
 def _articles(store: Store) -> dict:
-    by_lang = _count(store, "SELECT lang AS k, count(*) AS n FROM articles "
-                            "GROUP BY lang ORDER BY n DESC, lang")
+    by_lang = corpus.articles_by_lang(store)
     return {"total": sum(by_lang.values()), "by_lang": by_lang}
 
 
 def _spans(store: Store) -> dict:
     """Human decisions (one row per annotator and span), by status, origin and label."""
-    rows = store.query("SELECT label, status, origin, count(*) AS n FROM spans "
-                       "GROUP BY label, status, origin")
     by_status: Counter = Counter()
     by_origin: dict[str, Counter] = defaultdict(Counter)
     by_label: dict[str, Counter] = defaultdict(Counter)
-    for r in rows:
-        by_status[r["status"]] += r["n"]
-        by_origin[r["origin"]][r["status"]] += r["n"]
-        by_label[r["label"]][r["status"]] += r["n"]
+    for label, status, origin, n in corpus.decision_counts(store):
+        by_status[status] += n
+        by_origin[origin][status] += n
+        by_label[label][status] += n
     return {"total": sum(by_status.values()), "by_status": dict(by_status),
             "by_origin": {k: dict(by_origin[k]) for k in sorted(by_origin, key=_origin_order)},
             "by_label": {k: dict(by_label[k]) for k in _label_order(store, by_label)}}
@@ -118,8 +110,8 @@ def _spans(store: Store) -> dict:
 
 def _suggestions(store: Store) -> dict:
     """Pipeline suggestions; undecided = undecided by every annotator (the store's rule)."""
-    by_origin = _count(store, "SELECT origin AS k, count(*) AS n FROM suggestions GROUP BY origin")
-    by_label = _count(store, "SELECT label AS k, count(*) AS n FROM suggestions GROUP BY label")
+    by_origin = corpus.suggestion_counts(store, by="origin")
+    by_label = corpus.suggestion_counts(store, by="label")
     everyone = store.undecided_suggestions(dict.fromkeys(store.article_ids()))
     undecided = sum(len(rows) for rows in everyone.values())
     return {"total": sum(by_origin.values()), "undecided": undecided,
@@ -129,15 +121,13 @@ def _suggestions(store: Store) -> dict:
 
 def _annotators(store: Store) -> list[dict]:
     """Per annotator: articles done, in progress, rejected, ignored (of all articles) and spans."""
-    total = store.query("SELECT count(*) AS n FROM articles")[0]["n"]
+    total = store.count_articles()
     people: dict[str, dict] = defaultdict(lambda: {"done": 0, "in_progress": 0, "rejected": 0,
                                                    "ignored": 0, "spans": 0})
-    for r in store.query("SELECT annotator, status, count(*) AS n FROM article_status "
-                         "GROUP BY annotator, status"):
-        people[r["annotator"]][r["status"]] = r["n"]
-    for r in store.query("SELECT annotator, count(*) AS n FROM spans "
-                         "WHERE status IN ('accepted', 'corrected') GROUP BY annotator"):
-        people[r["annotator"]]["spans"] = r["n"]
+    for annotator, status, n in corpus.status_counts(store):
+        people[annotator][status] = n
+    for annotator, n in corpus.gold_decision_counts(store).items():
+        people[annotator]["spans"] = n
     return [{"annotator": name, **counts, "total": total} for name, counts in sorted(people.items())]
 
 
@@ -155,16 +145,14 @@ def _gold(store: Store, unknown: set[Key]) -> dict:
 
 
 def _gold_layer_ids(store: Store) -> list[int]:
-    return sorted(gold_layers(store))
+    return sorted(corpus.done_layers(store))
 
 
 def _gold_keys(store: Store) -> set[Key]:
-    layers = gold_layers(store)
-    marks = ", ".join("?" for _ in GOLD_STATUSES)
-    rows = store.query("SELECT article_id, annotator, start, end, label FROM spans "
-                       f"WHERE status IN ({marks})", GOLD_STATUSES)
-    return {(r["article_id"], r["start"], r["end"], r["label"]) for r in rows
-            if layers.get(r["article_id"]) == r["annotator"]}
+    layers = corpus.done_layers(store)
+    return {(article_id, start, end, label)
+            for article_id, annotator, start, end, label in corpus.gold_decision_keys(store)
+            if layers.get(article_id) == annotator}
 
 
 def _score(predicted: set[Key], gold: set[Key]) -> dict:

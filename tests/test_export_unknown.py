@@ -184,7 +184,7 @@ def test_files_with_unknown_tokens_import_with_their_spans_but_not_done(done_db,
 
 def test_the_rule_in_sql_counts_what_the_rule_in_python_finds(done_db):
     """The library counts open suggestions in SQL (UNDECIDED_SQL); it must agree with undecided_among."""
-    from annotations.library import rows
+    from annotations.store.library import rows
 
     path, aid, _ = done_db
     with Store(path, annotator="alice") as store:

@@ -9,8 +9,9 @@ import unicodedata
 
 import pytest
 
-from annotations.importer import BULK_CHECKPOINT_PAGES, import_paths, import_seeds
+from annotations.importer import import_paths, import_seeds
 from annotations.store import Store
+from annotations.store.loading import BULK_CHECKPOINT_PAGES
 
 
 def write_jsonl(path, rows):

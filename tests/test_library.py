@@ -6,9 +6,8 @@ import pytest
 from app_helpers import other_store, press, screen_text, settle, type_text
 from textual.widgets import Select
 
-from annotations import library
-from annotations.library import LibraryFilter, fts_query
-from annotations.store import Store
+from annotations.store import Store, library
+from annotations.store.library import LibraryFilter, fts_query
 from tui.app import make_app
 from tui.screens.library import LibraryScreen
 from tui.screens.reader import ReaderScreen

@@ -8,10 +8,9 @@ from array import array
 import pytest
 from app_helpers import press, screen_text, settle, type_text
 
-from annotations import library
-from annotations.library import LibraryFilter
-from annotations.store import Store
+from annotations.store import Store, library
 from annotations.store.db import _split_sql
+from annotations.store.library import LibraryFilter
 from annotations.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from tui.app import make_app
 from tui.messages import ArticlesChanged, LibraryLoaded

@@ -24,9 +24,9 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 
-from annotations.library import languages, unannotated_ids
 from annotations.store import Store, StoreBusy, StoreError
 from annotations.store.db import describe_error, is_damage
+from annotations.store.library import unannotated_ids
 
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner
@@ -103,7 +103,7 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.run_import(seeds=True)
         else:
             self._preannotate_pending()
-            self.warm_up(languages(self.store)[:4])
+            self.warm_up(self.store.languages()[:4])
         reader = session.get("reader")
         if reader and reader.get("articles"):
             self.call_after_refresh(self._restore_reader, reader)
@@ -276,7 +276,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.set_status(text)
         self.post_message_to_screens(ArticlesChanged(None))
         self._preannotate_pending()
-        self.warm_up(languages(self.store)[:4])
+        self.warm_up(self.store.languages()[:4])
 
     def _preannotate_pending(self) -> None:
         """Pre-annotate, in the background, the articles no pipeline has seen yet."""

@@ -12,7 +12,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
-from annotations.library import fts_query
+from annotations.store.library import find_articles
 
 from .keymap import HELP_TEXT, display_keys
 from .widgets.article_list import safe_title
@@ -91,10 +91,4 @@ class ParallaxCommands(Provider):
                       help=f"article {article_id}")
 
     def _find_articles(self, query: str) -> list[tuple[int, str]]:
-        fts = fts_query(query)
-        if fts is None:
-            return []
-        return [(r["id"], r["title"]) for r in self.app.store.query(
-            "SELECT id, title FROM articles WHERE id IN "
-            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?) ORDER BY id",
-            (fts, ARTICLE_HITS))]
+        return find_articles(self.app.store, query, ARTICLE_HITS)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from annotations.library import LibraryFilter
+from annotations.store.library import LibraryFilter
 
 
 @dataclass

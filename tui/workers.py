@@ -11,8 +11,8 @@ from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from annotations.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
 from annotations.store import Store, StoreError
+from annotations.store.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
 
 from .messages import (
     ImportFinished,

@@ -11,17 +11,16 @@ the writers mark their tokens unknown, never "not an entity".
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..model import Article
-from ..store import Store
+from ..store import Store, corpus
+from ..store.corpus import GOLD_STATUSES, DecisionRow
 from ..store.loading import LOCAL_KB_PREFIX
-from ..store.undecided import ORDER_BY_ORIGIN, Suggestion, undecided_among
+from ..store.undecided import Suggestion, undecided_among
 
-GOLD_STATUSES = ("accepted", "corrected")
 _ANSWER = {"done": "accept", "rejected": "reject", "ignored": "ignore"}
 CHUNK = 500  # articles per round of queries
 
@@ -72,7 +71,7 @@ def select_articles(store: Store, *, annotator: str | None = None, everything: b
     Rows are read a chunk of articles at a time, a few queries per chunk.
     """
     kb_ids = _kb_ids(store)
-    done = _done_annotators(store, annotator)
+    done = corpus.done_layers(store, annotator)
     ids = store.article_ids(lang=lang) if everything else sorted(done)
     if lang is not None and not everything:
         ids = sorted(set(ids) & set(store.article_ids(lang=lang)))
@@ -114,39 +113,7 @@ def split_articles(articles: list[ExportArticle], fraction: float,
     return train, dev
 
 
-def gold_layers(store: Store) -> dict[int, str]:
-    """article id -> the annotator whose spans are gold for it (the merge rule)."""
-    return _done_annotators(store, None)
-
-
 # -- internals -------------------------------------------------------------------
-
-
-def _done_annotators(store: Store, annotator: str | None) -> dict[int, str]:
-    if annotator is not None:
-        rows = store.query("SELECT article_id, annotator FROM article_status "
-                           "WHERE status='done' AND annotator=?", (annotator,))
-        return {r["article_id"]: r["annotator"] for r in rows}
-    layers: dict[int, str] = {}
-    for r in store.query("SELECT article_id, annotator FROM article_status WHERE status='done' "
-                         "ORDER BY article_id, updated_at DESC, annotator ASC"):
-        layers.setdefault(r["article_id"], r["annotator"])
-    return layers
-
-
-class _Decision(NamedTuple):
-    """A row of ``spans`` as the export reads it."""
-
-    id: int
-    article_id: int
-    start: int
-    end: int
-    label: str
-    status: str
-    origin: str
-    annotator: str
-    entity_id: int | None
-    suggestion_id: int | None
 
 
 class _Chunk:
@@ -160,52 +127,33 @@ class _Chunk:
 
     def __init__(self, store: Store, ids: list[int], done: dict[int, str], *, everything: bool,
                  every_layer: bool, annotator: str | None):
-        among = _among(ids)
-        self.articles = [
-            Article(id=r[0], title=r[1], text=r[2], lang=r[3], source=r[4], hash=r[5],
-                    meta=json.loads(r[6] or "{}"))
-            for r in _rows(store, "SELECT id, title, text, lang, source, hash, meta FROM articles "
-                                  f"WHERE id {among} ORDER BY id", ids)]
+        self.articles = corpus.articles(store, ids)
         # article id -> decision rows of every annotator, in text order
-        self._decisions: dict[int, list[_Decision]] = {}
+        self._decisions: dict[int, list[DecisionRow]] = {}
         self._suggestions: dict[int, list[Suggestion]] = {}
         self._latest: dict[int, str] = {}
         self._answers: dict[int, str] = {}
-        decisions = (f"SELECT {', '.join(_Decision._fields)} FROM spans WHERE article_id {among} "
-                     "AND status IN {} ORDER BY article_id, start, end DESC, label, annotator, id")
         if not everything:
-            for r in map(_Decision._make, _rows(store, decisions.format(_marks(GOLD_STATUSES)),
-                                                (*ids, *GOLD_STATUSES))):
+            for r in corpus.decision_rows(store, ids, GOLD_STATUSES):
                 if done.get(r.article_id) == r.annotator:
                     self._decisions.setdefault(r.article_id, []).append(r)
             return
-        statuses = (*GOLD_STATUSES, "rejected")
-        for r in map(_Decision._make, _rows(store, decisions.format(_marks(statuses)), (*ids, *statuses))):
+        for r in corpus.decision_rows(store, ids, (*GOLD_STATUSES, "rejected")):
             self._decisions.setdefault(r.article_id, []).append(r)
         unfinished = [i for i in ids if i not in done]
         suggested = ids if every_layer else unfinished
         if suggested:
-            suggestions = (f"SELECT {', '.join(Suggestion._fields)} FROM suggestions "
-                           f"WHERE article_id {_among(suggested)} ORDER BY article_id, {ORDER_BY_ORIGIN}")
-            for r in map(Suggestion._make, _rows(store, suggestions, suggested)):
+            for r in corpus.suggestion_rows(store, suggested):
                 self._suggestions.setdefault(r.article_id, []).append(r)
         if not unfinished:
             return
-        among = _among(unfinished)
         if not every_layer:
-            touched = _rows(store, _LATEST.format(among=among), (*unfinished, *unfinished))
-            for article_id, who, _ in touched:
-                self._latest.setdefault(article_id, who)
-        sql = (f"SELECT article_id, status FROM article_status WHERE article_id {among} "
-               "AND status IN ('rejected', 'ignored')")
-        params: tuple = tuple(unfinished)
-        if annotator is not None:
-            sql, params = sql + " AND annotator = ?", (*params, annotator)
-        for article_id, status in _rows(store, sql + " ORDER BY article_id, updated_at DESC", params):
-            self._answers.setdefault(article_id, _ANSWER[status])
+            self._latest = corpus.last_touched(store, unfinished)
+        self._answers = {article_id: _ANSWER[status] for article_id, status
+                         in corpus.closing_statuses(store, unfinished, annotator).items()}
 
     def decisions(self, article_id: int, annotator: str | None,
-                  statuses: tuple[str, ...]) -> list[_Decision]:
+                  statuses: tuple[str, ...]) -> list[DecisionRow]:
         """One annotator's (or, with None, everyone's) decision rows, in text order."""
         return [r for r in self._decisions.get(article_id, ())
                 if r.status in statuses and (annotator is None or r.annotator == annotator)]
@@ -222,32 +170,12 @@ class _Chunk:
         return "accept" if layer is not None else self._answers.get(article_id)
 
 
-def _rows(store: Store, sql: str, params) -> list[tuple]:
-    """Every row as a plain tuple (read to the end; cheaper than dicts for a whole corpus)."""
-    return store.db.conn.execute(sql, tuple(params)).fetchall()
-
-
-# Who touched each article last (status change or span); ties go to the first name.
-_LATEST = ("SELECT article_id, annotator, max(ts) AS ts FROM ("
-           " SELECT article_id, annotator, updated_at AS ts FROM article_status WHERE article_id {among}"
-           " UNION ALL SELECT article_id, annotator, updated_at AS ts FROM spans WHERE article_id {among})"
-           " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC")
-
-
-def _among(ids: list[int]) -> str:
-    return f"IN ({', '.join('?' for _ in ids)})"
-
-
-def _marks(values: tuple) -> str:
-    return f"({', '.join('?' for _ in values)})"
-
-
 def _kb_ids(store: Store) -> dict[int, tuple[str, str]]:
     """entity id -> (its KB id, else ``parallax:<id>``; its name)."""
     return {e["id"]: (e["kb_id"] or f"{LOCAL_KB_PREFIX}{e['id']}", e["name"]) for e in store.entities()}
 
 
-def _span(row: _Decision, kb_ids: dict[int, tuple[str, str]]) -> ExportSpan:
+def _span(row: DecisionRow, kb_ids: dict[int, tuple[str, str]]) -> ExportSpan:
     kb_id, name = kb_ids.get(row.entity_id, (None, None))
     return ExportSpan(row.start, row.end, row.label, row.status, row.origin, row.annotator, kb_id, name)
 
@@ -264,7 +192,7 @@ def _dedupe(spans: list[ExportSpan]) -> list[ExportSpan]:
     return sorted(out, key=lambda s: (s.start, -s.end, s.label, s.annotator or ""))
 
 
-def _gold_spans(rows: list[_Decision], kb_ids) -> list[ExportSpan]:
+def _gold_spans(rows: list[DecisionRow], kb_ids) -> list[ExportSpan]:
     return _dedupe([_span(r, kb_ids) for r in rows])
 
 

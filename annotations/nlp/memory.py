@@ -39,10 +39,8 @@ def memory_forms(store) -> list[MemoryForm]:
     """Accepted surface forms and aliases of labelled entities, in the project's labels."""
     scheme = set(store.labels())
     forms = [MemoryForm(surface, label) for surface, label in store.accepted_forms()]
-    forms += [MemoryForm(row["alias"], row["label"], f"{MEMORY_SOURCE}: alias of {row['name']}")
-              for row in store.query(
-                  "SELECT a.alias, e.label, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
-                  "WHERE e.label IS NOT NULL ORDER BY a.entity_id, a.alias")]
+    forms += [MemoryForm(alias, label, f"{MEMORY_SOURCE}: alias of {name}")
+              for alias, label, name in store.labelled_aliases()]
     return [f for f in forms if f.label in scheme and f.surface.strip()]
 
 

@@ -10,7 +10,6 @@ where it stopped.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
@@ -133,17 +132,10 @@ class _Run:
         return self.report
 
     def _articles(self, article_ids) -> list[dict]:
-        if article_ids is None:
-            return self.store.query("SELECT id, lang FROM articles ORDER BY id")
-        return self.store.query(
-            "SELECT id, lang FROM articles WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json.dumps([int(i) for i in article_ids]),))
+        return [{"id": i, "lang": lang} for i, lang in self.store.article_langs(article_ids)]
 
     def _texts(self, ids: list[int]) -> dict[int, str]:
-        rows = self.store.query(
-            "SELECT id, text FROM articles WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids),))
-        return {row["id"]: row["text"] for row in rows}
+        return self.store.texts(ids)
 
     def _progress(self, message: str) -> None:
         if self.on_progress is not None:

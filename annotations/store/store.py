@@ -14,7 +14,7 @@ import socket
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
@@ -232,10 +232,34 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
 
     def languages(self) -> list[str]:
         """The language codes of the stored articles, sorted."""
-        return [r[0] for r in self.db.conn.execute("SELECT DISTINCT lang FROM articles ORDER BY lang")]
+        # One index seek per language (a skip scan) instead of reading every article's entry.
+        return [r[0] for r in self.db.conn.execute(
+            "WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM articles UNION ALL "
+            "SELECT (SELECT min(lang) FROM articles WHERE lang > l.lang) FROM l WHERE l.lang IS NOT NULL) "
+            "SELECT lang FROM l WHERE lang IS NOT NULL")]
+
+    def article_langs(self, ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+        """(id, language) of the given articles (default: all), in id order."""
+        if ids is None:
+            return self.db.conn.execute("SELECT id, lang FROM articles ORDER BY id").fetchall()
+        return self.db.conn.execute(
+            "SELECT id, lang FROM articles WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps([int(i) for i in ids]),)).fetchall()
+
+    def texts(self, ids: Iterable[int]) -> dict[int, str]:
+        """id -> text of the given articles."""
+        return dict(self.db.conn.execute(
+            "SELECT id, text FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in ids]),)).fetchall())
 
     def count_articles(self) -> int:
         return self.db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def decided_offsets(self, article_id: int, annotator: str | None = None) -> set[tuple[int, int, str]]:
+        """(start, end, label) of every decision the annotator made in the article."""
+        return set(self.db.conn.execute(
+            "SELECT start, end, label FROM spans WHERE article_id=? AND annotator=?",
+            (article_id, annotator or self.annotator)).fetchall())
 
     def article_status(self, article_id: int, annotator: str | None = None) -> str:
         """todo, in_progress, done, rejected or ignored, for one annotator."""
@@ -325,6 +349,12 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
 
     def entities(self) -> list[dict]:
         return self.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
+
+    def labelled_aliases(self) -> list[tuple[str, str, str]]:
+        """(alias, label, entity name) of every alias of an entity that has a label."""
+        return self.db.conn.execute(
+            "SELECT a.alias, e.label, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            "WHERE e.label IS NOT NULL ORDER BY a.entity_id, a.alias").fetchall()
 
     # -- annotation memory -----------------------------------------------------
 

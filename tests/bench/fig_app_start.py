@@ -74,8 +74,8 @@ def migrate(*paths) -> None:
 
 
 def _query_ms(path, *, first: bool = False) -> float:
-    from annotations.library import LibraryFilter, first_ids, matching_ids
     from annotations.store import Store
+    from annotations.store.library import LibraryFilter, first_ids, matching_ids
 
     query = first_ids if first else matching_ids
     with Store(path, annotator="bench", readonly=True) as store:

@@ -29,7 +29,7 @@ FILTERED = [("Hammouchi", {"lang": "fr"}), ("Wray", {"status": "done"}), ("Rabat
 
 
 def _cases():
-    from annotations.library import LibraryFilter
+    from annotations.store.library import LibraryFilter
 
     return [LibraryFilter(search=w) for w in WORDS] + [LibraryFilter(search=w, **f) for w, f in FILTERED]
 
@@ -37,8 +37,8 @@ def _cases():
 def measure(ctx) -> Figure:
     from fig_app_start import migrate
 
-    from annotations.library import FIRST_PAGE, first_ids, fts_query, matching_ids, rows
     from annotations.store import Store
+    from annotations.store.library import FIRST_PAGE, first_ids, fts_query, matching_ids, rows
 
     big = ctx.library_db()
     migrate(big.path)

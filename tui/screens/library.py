@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Select, Static
 
-from annotations import library
-from annotations.library import LibraryFilter
+from annotations.store import library
+from annotations.store.library import LibraryFilter
 from annotations.text import display_safe
 
 from ..app import MAX_PANES
@@ -51,7 +51,7 @@ class LibraryScreen(Screen):
     def compose(self) -> ComposeResult:
         store = self.app.store
         state = self._initial
-        langs = library.languages(store)
+        langs = store.languages()
         labels = store.labels()
         with Horizontal(id="filters"):
             yield Input(value=str(state.get("search") or ""), placeholder="/ search titles and text",
@@ -163,7 +163,7 @@ class LibraryScreen(Screen):
 
     def _refresh_languages(self) -> None:
         select = self.query_one("#lang", Select)
-        langs = library.languages(self.app.store)
+        langs = self.app.store.languages()
         current = select.value
         select.set_options([(Content(display_safe(lang)), lang) for lang in langs])
         if isinstance(current, str) and current in langs:

@@ -17,8 +17,8 @@ from textual.events import Click
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from annotations import library
 from annotations.model import Article, Span
+from annotations.store import library
 from annotations.text import display_safe, fold
 
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER

@@ -1,6 +1,6 @@
 """The library's article list: a Line-API view over an id list, with no widget per article.
 
-The list holds only the matching ids (from :func:`annotations.library.matching_ids`,
+The list holds only the matching ids (from :func:`annotations.store.library.matching_ids`,
 or first just the first page of them while the rest are counted); the columns of
 the rows on screen are fetched through a callback when a line is rendered, and
 cached until :meth:`ArticleList.invalidate`. 100,000 articles cost one array of ints.
@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotations.library import LibraryRow
+from annotations.store.library import LibraryRow
 from annotations.text import display_safe
 
 from ..bidi import embedding_levels, first_strong_is_rtl, has_rtl, mirror, visual_order

@@ -1,7 +1,7 @@
 """The library query: which articles match a search and filters, and what to show for a page.
 
-Headless, so the app, the CLI and tests share it. A query returns only article
-ids (an ``array`` of 8-byte ints, in library order): first the first page
+Part of the store (it owns every SQL string); the app, the CLI and tests share it.
+A query returns only article ids (an ``array`` of 8-byte ints, in library order): first the first page
 (:func:`first_ids`, a LIMIT that SQLite stops early on), then every id
 (:func:`matching_ids`, for the count and the end of the list) in the
 background. The columns for the rows on screen are read separately for just
@@ -13,9 +13,12 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .store import Store
-from .store.undecided import UNDECIDED_SQL
+from .undecided import UNDECIDED_SQL
+
+if TYPE_CHECKING:
+    from .store import Store
 
 STATUSES = ("todo", "in_progress", "done", "rejected", "ignored")
 
@@ -215,15 +218,6 @@ def progress(store: Store, annotator: str | None = None) -> Progress:
     return Progress(total, by_status.get("done", 0), by_status.get("in_progress", 0))
 
 
-def languages(store: Store) -> list[str]:
-    """The languages present, for the language filter."""
-    # One index seek per language (a skip scan) instead of reading every article's entry.
-    return [r[0] for r in store.db.conn.execute(
-        "WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM articles UNION ALL "
-        "SELECT (SELECT min(lang) FROM articles WHERE lang > l.lang) FROM l WHERE l.lang IS NOT NULL) "
-        "SELECT lang FROM l WHERE lang IS NOT NULL")]
-
-
 def adjacent_id(store: Store, article_id: int, step: int) -> int | None:
     """The next (step=1) or previous (step=-1) article in import order, or None at either end."""
     if step > 0:
@@ -244,3 +238,15 @@ def unannotated_ids(store: Store) -> list[int]:
     return [r[0] for r in conn.execute(
         "SELECT a.id FROM articles a WHERE NOT EXISTS "
         "(SELECT 1 FROM preannotated p WHERE p.article_id = a.id) ORDER BY a.id").fetchall()]
+
+
+def find_articles(store: Store, text: str, limit: int) -> list[tuple[int, str]]:
+    """(id, title) of up to ``limit`` articles whose title or text has every typed word (the
+    command palette's article search; any input is safe, see :func:`fts_query`)."""
+    query = fts_query(text)
+    if query is None:
+        return []
+    return store.db.conn.execute(
+        "SELECT id, title FROM articles WHERE id IN "
+        "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?) ORDER BY id",
+        (query, limit)).fetchall()

@@ -1,0 +1,168 @@
+"""Reads over the whole corpus, for the export and ``parallax stats``.
+
+Part of the store, which owns every SQL string: the export decides what goes in a
+file and ``stats`` what the numbers mean; the rows come from here. Bulk reads
+take a list of article ids (the export reads a chunk of a few hundred at a time)
+and return plain tuples, read to the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..model import Article
+from .undecided import ORDER_BY_ORIGIN, Suggestion
+
+if TYPE_CHECKING:
+    from .store import Store
+
+GOLD_STATUSES = ("accepted", "corrected")
+
+
+class DecisionRow(NamedTuple):
+    """A row of ``spans`` (one annotator's decision) as the export reads it."""
+
+    id: int
+    article_id: int
+    start: int
+    end: int
+    label: str
+    status: str
+    origin: str
+    annotator: str
+    entity_id: int | None
+    suggestion_id: int | None
+
+
+# -- whose layer is gold -----------------------------------------------------------
+
+
+def done_layers(store: Store, annotator: str | None = None) -> dict[int, str]:
+    """article id -> the annotator whose decisions are gold for it (the merge rule).
+
+    An article is gold once someone marked it done. With ``annotator``, only their
+    done articles. Otherwise, when several annotators marked it done, the one who
+    did so most recently wins; on a tie, the alphabetically first name.
+    """
+    conn = store.db.conn
+    if annotator is not None:
+        return dict(conn.execute("SELECT article_id, annotator FROM article_status "
+                                 "WHERE status='done' AND annotator=?", (annotator,)).fetchall())
+    layers: dict[int, str] = {}
+    for article_id, who in conn.execute(
+            "SELECT article_id, annotator FROM article_status WHERE status='done' "
+            "ORDER BY article_id, updated_at DESC, annotator ASC").fetchall():
+        layers.setdefault(article_id, who)
+    return layers
+
+
+# -- rows for a chunk of articles ----------------------------------------------------
+
+
+def articles(store: Store, ids: Sequence[int]) -> list[Article]:
+    """The articles with these ids, in id order."""
+    return [Article(id=r[0], title=r[1], text=r[2], lang=r[3], source=r[4], hash=r[5],
+                    meta=json.loads(r[6] or "{}"))
+            for r in _rows(store, "SELECT id, title, text, lang, source, hash, meta FROM articles "
+                                  f"WHERE id {_among(ids)} ORDER BY id", ids)]
+
+
+def decision_rows(store: Store, ids: Sequence[int], statuses: Sequence[str]) -> list[DecisionRow]:
+    """Every annotator's decisions with one of ``statuses`` in these articles, in text order."""
+    sql = (f"SELECT {', '.join(DecisionRow._fields)} FROM spans WHERE article_id {_among(ids)} "
+           f"AND status {_among(statuses)} ORDER BY article_id, start, end DESC, label, annotator, id")
+    return list(map(DecisionRow._make, _rows(store, sql, (*ids, *statuses))))
+
+
+def suggestion_rows(store: Store, ids: Sequence[int]) -> list[Suggestion]:
+    """The suggestions of these articles, per article in the rule's order (memory, rules, model)."""
+    sql = (f"SELECT {', '.join(Suggestion._fields)} FROM suggestions WHERE article_id {_among(ids)} "
+           f"ORDER BY article_id, {ORDER_BY_ORIGIN}")
+    return list(map(Suggestion._make, _rows(store, sql, ids)))
+
+
+def last_touched(store: Store, ids: Sequence[int]) -> dict[int, str]:
+    """article id -> whoever changed its status or a span in it last (ties: the first name)."""
+    among = _among(ids)
+    out: dict[int, str] = {}
+    for article_id, who, _ in _rows(store, (
+            "SELECT article_id, annotator, max(ts) AS ts FROM ("
+            f" SELECT article_id, annotator, updated_at AS ts FROM article_status WHERE article_id {among}"
+            f" UNION ALL SELECT article_id, annotator, updated_at AS ts FROM spans WHERE article_id {among})"
+            " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC"), (*ids, *ids)):
+        out.setdefault(article_id, who)
+    return out
+
+
+def closing_statuses(store: Store, ids: Sequence[int], annotator: str | None = None) -> dict[int, str]:
+    """article id -> 'rejected' or 'ignored', the latest such status (of ``annotator`` if given)."""
+    sql = (f"SELECT article_id, status FROM article_status WHERE article_id {_among(ids)} "
+           "AND status IN ('rejected', 'ignored')")
+    params: tuple = tuple(ids)
+    if annotator is not None:
+        sql, params = sql + " AND annotator = ?", (*params, annotator)
+    out: dict[int, str] = {}
+    for article_id, status in _rows(store, sql + " ORDER BY article_id, updated_at DESC", params):
+        out.setdefault(article_id, status)
+    return out
+
+
+# -- counts for stats ------------------------------------------------------------------
+
+
+def articles_by_lang(store: Store) -> dict[str, int]:
+    """Language -> number of articles, most first."""
+    return dict(store.db.conn.execute("SELECT lang, count(*) AS n FROM articles "
+                                      "GROUP BY lang ORDER BY n DESC, lang").fetchall())
+
+
+def decision_counts(store: Store) -> list[tuple[str, str, str, int]]:
+    """(label, status, origin, count) of every annotator's decisions."""
+    return store.db.conn.execute("SELECT label, status, origin, count(*) FROM spans "
+                                 "GROUP BY label, status, origin").fetchall()
+
+
+def suggestion_counts(store: Store, by: str) -> dict[str, int]:
+    """Suggestions counted by ``origin`` or by ``label``."""
+    column = {"origin": "origin", "label": "label"}[by]
+    return dict(store.db.conn.execute(f"SELECT {column}, count(*) FROM suggestions "
+                                      f"GROUP BY {column}").fetchall())
+
+
+def suggestion_keys(store: Store) -> list[tuple[int, int, int, str, str]]:
+    """(article id, start, end, label, origin) of every suggestion."""
+    return store.db.conn.execute("SELECT article_id, start, end, label, origin FROM suggestions").fetchall()
+
+
+def status_counts(store: Store) -> list[tuple[str, str, int]]:
+    """(annotator, article status, count)."""
+    return store.db.conn.execute("SELECT annotator, status, count(*) FROM article_status "
+                                 "GROUP BY annotator, status").fetchall()
+
+
+def gold_decision_counts(store: Store) -> dict[str, int]:
+    """annotator -> how many accepted or corrected spans they have."""
+    return dict(store.db.conn.execute(
+        f"SELECT annotator, count(*) FROM spans WHERE status {_among(GOLD_STATUSES)} GROUP BY annotator",
+        GOLD_STATUSES).fetchall())
+
+
+def gold_decision_keys(store: Store) -> list[tuple[int, str, int, int, str]]:
+    """(article id, annotator, start, end, label) of every accepted or corrected span."""
+    return store.db.conn.execute(
+        f"SELECT article_id, annotator, start, end, label FROM spans WHERE status {_among(GOLD_STATUSES)}",
+        GOLD_STATUSES).fetchall()
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _rows(store: Store, sql: str, params) -> list[tuple]:
+    """Every row as a plain tuple (read to the end; cheaper than dicts for a whole corpus)."""
+    return store.db.conn.execute(sql, tuple(params)).fetchall()
+
+
+def _among(values: Sequence) -> str:
+    return f"IN ({', '.join('?' for _ in values)})"
