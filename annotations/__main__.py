@@ -1,4 +1,7 @@
-"""``python -m annotations``: the same as the ``parallax`` command."""
+"""``python -m annotations``: the headless commands (import, preannotate, export, stats).
+
+The app is the ``parallax`` command (or ``python -m tui``).
+"""
 
 from annotations.cli import main
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotations.cli import main
+from tui.cli import main
 
 COMMANDS = sorted(main.commands)
 
@@ -34,7 +34,7 @@ def test_commands_are_registered():
 def test_every_command_has_help(name, flag, tmp_path):
     result = CliRunner().invoke(main, [name, flag], env={"PARALLAX_DB": str(tmp_path / "p.db")})
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Usage: main {name} ")
+    assert result.output.startswith(f"Usage: parallax {name} ")
     assert (main.commands[name].help or "").strip()
     if any(param.name == "db_path" for param in main.commands[name].params):
         assert "--db" in result.output
@@ -44,7 +44,7 @@ def test_every_command_has_help(name, flag, tmp_path):
 def test_the_group_help_lists_every_command():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    assert result.output.startswith("Usage: main ")
+    assert result.output.startswith("Usage: parallax ")
     for name in COMMANDS:
         assert f"  {name} " in result.output
 

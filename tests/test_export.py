@@ -318,7 +318,7 @@ def test_cli_export_reports_what_did_not_align(corpus_db, tmp_path):
 def test_cli_help_documents_formats_and_rules():
     from click.testing import CliRunner
 
-    from annotations.cli import main
+    from tui.cli import main
 
     text = CliRunner().invoke(main, ["export", "--help"]).output
     for word in ("spacy", "jsonl", "conll", "hf", "most recently", "--all", "missing"):

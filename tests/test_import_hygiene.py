@@ -65,3 +65,71 @@ def test_store_and_cli_import_light(imported, module):
     assert "spacy" not in loaded
     if module == "annotations.store":
         assert "sqlite_utils" not in loaded  # imported when a database is opened
+
+
+# -- the layers, read from the source: an import inside a function counts too ------------------
+
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imports(path: Path) -> list[tuple[str, bool]]:
+    """(module imported, at the top level?) for every import statement in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(node) for node in tree.body}
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(alias.name, id(node) in top) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                is_package = path.name == "__init__.py"
+                anchor = parts[: len(parts) - node.level + (1 if is_package else 0)]
+                base = ".".join([*anchor, base] if base else anchor)
+            names = [f"{base}.{a.name}" for a in node.names] if node.level and not node.module else [base]
+            out += [(name, id(node) in top) for name in names]
+    return out
+
+
+def test_nothing_in_the_core_imports_the_front_end_or_textual_even_inside_a_function():
+    offenders = [f"{path.relative_to(ROOT)}: {name}" for path in sorted((ROOT / "annotations").rglob("*.py"))
+                 for name, _ in _imports(path) if name.split(".")[0] in ("tui", "textual")]
+    assert offenders == []
+
+
+def test_the_front_end_has_no_import_cycles_and_no_imports_hidden_in_functions():
+    """Imports inside functions are how a cycle hides (app <-> library screen, reader <->
+    reader_actions); the front end imports its own modules at the top, and they form no cycle."""
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in (ROOT / "tui").rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    hidden = []
+    for name, path in modules.items():
+        deps = set()
+        for imported, at_top in _imports(path):
+            target = next((m for m in (imported, imported.rsplit(".", 1)[0]) if m in modules), None)
+            if target is None or target == name:
+                continue
+            deps.add(target)
+            if not at_top:
+                hidden.append(f"{name} imports {target} inside a function")
+        graph[name] = deps
+    assert hidden == []
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            raise AssertionError("import cycle: " + " -> ".join([*path[path.index(node):], node]))
+        if node in done:
+            return
+        for dep in graph[node]:
+            visit(dep, [*path, node])
+        done.add(node)
+
+    for module in graph:
+        visit(module, [])

@@ -139,7 +139,7 @@ def test_cli_stats_table_is_terminal_safe(tmp_path):
 def test_cli_stats_help_defines_the_quality_numbers():
     from click.testing import CliRunner
 
-    from annotations.cli import main
+    from tui.cli import main
 
     text = CliRunner().invoke(main, ["stats", "--help"]).output
     for phrase in ("--json", "precision", "recall", "same start, end and label", "per origin"):

@@ -11,12 +11,12 @@ from datetime import datetime
 import pytest
 from click.testing import CliRunner
 
-from annotations.cli import main
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import DecisionError, Store
 from annotations.store.db import _split_sql
 from annotations.store.schema import _REBUILT, APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from seeds import seed_paths
+from tui.cli import main
 
 TEXT = "Alice Martin met Bob Stone in Paris.\nThe FBI said Paris was calm."
 

@@ -1,8 +1,6 @@
-"""``python -m tui [PATH...] [--db FILE] [--annotator NAME] [--bidi auto|on|off]``: the app."""
+"""``python -m tui``: the same as the ``parallax`` command."""
 
-import sys
-
-from annotations.cli import main
+from tui.cli import main
 
 if __name__ == "__main__":
-    main(["open", *sys.argv[1:]], prog_name="parallax")
+    main(prog_name="parallax")

@@ -39,10 +39,12 @@ from .messages import (
     PreannotateFinished,
     PreannotateProgress,
 )
+from .screens.dialogs import HelpScreen
+from .screens.library import LibraryScreen
+from .screens.reader import MAX_PANES, ReaderScreen
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
 
-MAX_PANES = 3
 BIDI_MODES = ("auto", "on", "off")
 QUIT_AGAIN_S = 5.0
 
@@ -84,7 +86,6 @@ class ParallaxApp(WorkersMixin, App[None]):
     # -- start and stop --------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from .screens.library import LibraryScreen
 
         source = str(self.store.config.path) if self.store.config.path else "config"
         keymap, self.keymap_problems = keymap_from_config(self.store.config.keys, source)
@@ -203,7 +204,6 @@ class ParallaxApp(WorkersMixin, App[None]):
     def open_articles(self, article_ids: Iterable[int], *, state: dict | None = None,
                       announce: bool = True) -> None:
         """Open up to three articles side by side in the reader (replacing one already open)."""
-        from .screens.reader import ReaderScreen
 
         ids = list(dict.fromkeys(article_ids))
         if not ids:
@@ -220,7 +220,6 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     def library_order(self) -> list[int] | None:
         """The ids in the library's current order (its search and filters), if it has loaded."""
-        from .screens.library import LibraryScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, LibraryScreen):
@@ -228,8 +227,6 @@ class ParallaxApp(WorkersMixin, App[None]):
         return None
 
     def session_state(self) -> dict:
-        from .screens.library import LibraryScreen
-        from .screens.reader import ReaderScreen
 
         state: dict = {}
         for screen in self.screen_stack:
@@ -322,7 +319,6 @@ class ParallaxApp(WorkersMixin, App[None]):
         return super().get_key_display(binding)
 
     def action_help(self) -> None:
-        from .screens.dialogs import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

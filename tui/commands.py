@@ -15,6 +15,7 @@ from textual.content import Content
 from annotations.store.library import find_articles
 
 from .keymap import HELP_TEXT, display_keys
+from .screens.reader import ReaderScreen
 from .widgets.article_list import safe_title
 
 ARTICLE_HITS = 20
@@ -54,7 +55,6 @@ class ParallaxCommands(Provider):
         self.app.call_later(self.app.run_action, action, node)
 
     def _labels(self) -> list[str]:
-        from .screens.reader import ReaderScreen
 
         if not isinstance(self.screen, ReaderScreen):
             return []

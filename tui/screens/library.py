@@ -20,12 +20,12 @@ from annotations.store import library
 from annotations.store.library import LibraryFilter
 from annotations.text import display_safe
 
-from ..app import MAX_PANES
 from ..bidi import resolve_mode
 from ..keymap import LIBRARY_BINDINGS
 from ..messages import ArticlesChanged, LibraryLoaded
 from ..widgets.article_list import ArticleList, header_text
 from ..widgets.status_bar import StatusBar
+from .reader import MAX_PANES
 
 STATUS_OPTIONS = [("to do", "todo"), ("in progress", "in_progress"), ("done", "done"),
                   ("rejected", "rejected"), ("ignored", "ignored")]

@@ -29,6 +29,8 @@ from ..widgets.article_view import ArticleView
 from ..widgets.status_bar import StatusBar
 from .reader_actions import ReaderActions
 
+MAX_PANES = 3  # articles side by side
+
 
 class Pane(Vertical):
     """One open article: a title line and its ArticleView."""

@@ -1,4 +1,8 @@
-"""``parallax open`` (the default): the terminal app."""
+"""The ``parallax`` entry point: the core's headless commands plus ``open``, the app (the default).
+
+It lives in the front end because it uses both layers; the core's own group
+(:func:`annotations.cli.build_cli`) knows nothing of the app.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ import sys
 
 import click
 
-from ..config import ConfigError
-from ..store import StoreError, default_db_path
-from .common import annotator_option, db_option, fail
+from annotations.cli import build_cli
+from annotations.cli.common import annotator_option, db_option, fail
+from annotations.config import ConfigError
+from annotations.store import StoreError, default_db_path
+
+from .app import make_app, run_app
 
 
 @click.command("open")
@@ -27,8 +34,6 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     the status bar and printed again, as FILE:LINE: reason, when the app exits.
     Every decision is saved as it is made: quit at any time with q.
     """
-    from tui.app import make_app, run_app  # the core never imports textual; only this command does
-
     try:
         app = make_app(db_path or default_db_path(), annotator=annotator, bidi=bidi, paths=paths)
     except (StoreError, ConfigError) as exc:
@@ -46,3 +51,6 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     # Background threads may still be loading spaCy or pre-annotating: end the process now
     # rather than join them (their unfinished transactions never reach the file).
     os._exit(code)
+
+
+main = build_cli(open_cmd)
