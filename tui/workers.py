@@ -7,6 +7,8 @@ with typed messages from :mod:`tui.messages`, and fails into the one handler,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -33,7 +35,16 @@ class ImportCancelled(Exception):
 
 
 class WorkersMixin:
-    """Mixed into ParallaxApp: needs ``db_path``, ``store`` and the status methods."""
+    """The app's background work (a part of :class:`tui.app.ParallaxApp`, which is a Textual App:
+    ``@work`` needs a message pump). What it uses of the app is declared here."""
+
+    if TYPE_CHECKING:  # supplied by ParallaxApp
+        store: Store
+        db_path: str
+
+        def set_status(self, message: str) -> None: ...
+        def set_background(self, text: str) -> None: ...
+        def stop_on_damage(self, message: str) -> None: ...
 
     def _worker_store(self, *, readonly: bool = False) -> Store:
         return Store(self.db_path, annotator=self.store.annotator, readonly=readonly,

@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from ..model import ArticleRecord, SpanRecord
 from ..text import content_hash, fold
 from .db import now
+from .part import StorePart
 
 _ANSWER_STATUS = {"accept": "done", "reject": "rejected", "ignore": "ignored"}
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
@@ -25,7 +26,7 @@ LOCAL_KB_PREFIX = "parallax:"  # the export's id for an entity without a knowled
 BULK_CHECKPOINT_PAGES = 65_536  # WAL pages (256 MB at 4 KB) between checkpoints during an import
 
 
-class LoadingMixin:
+class LoadingMixin(StorePart):
     @contextmanager
     def bulk_loading(self) -> Iterator[None]:
         """Copy the WAL into the database every ~256 MB while loading, not after every batch.

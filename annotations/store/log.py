@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..text import fold
 from .db import now
+from .part import StorePart
 
 
 class DecisionError(ValueError):
@@ -43,7 +44,7 @@ class UndoResult:
     spans: tuple[ChangedSpan, ...] = ()
 
 
-class EventLogMixin:
+class EventLogMixin(StorePart):
     """Logged row changes (call inside ``self.write()``), undo, redo and history."""
 
     def _new_group(self) -> int:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from .part import StorePart
+
 ORIGIN_RANK = {"memory": 0, "rules": 1, "model": 2}
 CHUNK = 500  # articles per round of queries in the bulk read
 # Suggestions in the order the rule wants them: memory, rules, model, then by id.
@@ -63,7 +65,7 @@ def undecided_among(suggestions: Iterable[Suggestion], decided_ids: set[int],
     return out
 
 
-class UndecidedMixin:
+class UndecidedMixin(StorePart):
     """Bulk reads of undecided suggestions, for exports and statistics."""
 
     def undecided(self, article_id: int, annotator: str | None = None) -> list[Suggestion]:

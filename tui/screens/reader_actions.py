@@ -11,7 +11,7 @@ the annotator has moved it since.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotations.config import valid_label
 from annotations.model import Span
@@ -21,13 +21,31 @@ from ..clipboard import copy_text, sentence_bounds
 from ..surface import surface
 from .dialogs import ConfirmDialog, PickerDialog, UndecidedDialog
 
+if TYPE_CHECKING:
+    from ..app import ParallaxApp
+    from ..widgets.article_view import ArticleView
+    from .reader import Pane
+
 
 def _label_problem(value: str) -> str | None:
     return None if valid_label(value) else "a label is a letter, then letters, digits, _ or -"
 
 
 class ReaderActions:
-    """Decision actions of the reader; needs active_view, refresh_articles and the app's store."""
+    """Decision actions of the reader (a part of :class:`tui.screens.reader.ReaderScreen`).
+
+    What it uses of the screen is declared here; writes go through ``app.decisions``.
+    """
+
+    if TYPE_CHECKING:  # supplied by ReaderScreen
+        app: ParallaxApp
+        panes: list[Pane]
+        active_view: ArticleView | None
+
+        def refresh_articles(self, article_ids, *, select=None) -> None: ...
+        def go_to_span(self, article_id: int, key, start: int) -> Pane | None: ...
+        def _refresh_title(self, pane: Pane) -> None: ...
+        def _show_selection(self) -> None: ...
 
     # -- helpers ---------------------------------------------------------------------------
 

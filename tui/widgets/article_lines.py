@@ -10,16 +10,18 @@ the lines whose marks changed, however long the article.
 from __future__ import annotations
 
 from bisect import bisect_left
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
-from annotations.model import Span
+from annotations.model import Article, Span
 from tui import styles
 from tui.layout import DisplayLine, LineLayout, layout_line, line_index, wrap_article
 from tui.render import LineMarks, render_strip
+from tui.token_cursor import Token
 
 Range = tuple[int, int]
 
@@ -29,8 +31,32 @@ def _overlaps(range_: Range | None, start: int, end: int) -> Range | None:
 
 
 class ArticleLinesMixin:
-    """Wrapping, scrolling geometry and line rendering; the widget supplies spans and marks."""
+    """Wrapping, scrolling geometry and line rendering; the widget supplies spans and marks.
 
+    What the widget supplies, declared here so this file says what it may touch:
+    ``article``, ``_safe`` (its display-safe text), ``_rtl_article``, ``_reorder``,
+    ``_highlights`` and ``_longest_highlight``, ``selected_span``, ``selection``,
+    ``_cursor`` and ``_token_mode`` (the marks drawn over lines), ``_spans_between()``,
+    and the ScrollView's own ``scroll_offset``, ``scroll_to``, ``refresh`` and
+    ``refresh_lines``, ``scrollable_content_region``, ``rich_style``.
+    """
+
+    # supplied by ArticleView
+    article: Article
+    _safe: str
+    _rtl_article: bool
+    _reorder: bool
+    _highlights: list[Range]
+    _longest_highlight: int
+    _cursor: Token | None
+    _token_mode: bool
+    selected_span: Span | None
+    selection: Range | None
+
+    if TYPE_CHECKING:
+        def _spans_between(self, start: int, end: int) -> list[Span]: ...
+
+    # this part's own state
     _lines: list[DisplayLine]
     _line_starts: list[int]
     _wrap_width: int
