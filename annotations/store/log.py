@@ -71,6 +71,13 @@ class EventLogMixin(StorePart):
              None if before is None else json.dumps(before),
              None if after is None else json.dumps(after)))
 
+    # The row writes below build their statements by hand rather than call sqlite-utils'
+    # table.insert/update/delete: measured here inside one open transaction, those cost 60-74 us
+    # per insert (5-6x) and ~100 us per update (30x: each call reads the table's columns), and a
+    # decision makes three to six such writes on the path to "saved" (its commit is ~0.6 ms).
+    # sqlite-utils keeps the jobs it fits: the connection wrapper, atomic() savepoints, query(),
+    # and the FTS index (schema.py). Table and column names come from this module only.
+
     def _insert(self, grp: int, action: str, article_id: int | None, table: str, values: dict) -> int:
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)

@@ -186,10 +186,11 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
         return out
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        """Run a read query and return every row (never a half-read cursor)."""
-        cur = self.db.conn.execute(sql, params)
-        cols = [c[0] for c in cur.description or ()]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        """Run a read query and return every row as a dict (never a half-read cursor).
+
+        For the store's own modules and for tests; the rest of Parallax calls named reads.
+        """
+        return list(self.db.query(sql, params))
 
     # -- labels ----------------------------------------------------------------
 
