@@ -89,10 +89,11 @@ def measure(ctx) -> Figure:
     rows = []
     for p in (50, 99):
         rows.append(Row(f"accept a suggestion, p{p} (synchronous=FULL)", percentile(samples["store"], p),
-                        percentile(samples["full"], p), "ms", ratio))
+                        percentile(samples["full"], p), "ms", ratio, against="bare insert + commit"))
     for p in (50, 99):
         rows.append(Row(f"context: same with synchronous=NORMAL, p{p}",
-                        percentile(samples["store_normal"], p), percentile(samples["normal"], p), "ms"))
+                        percentile(samples["store_normal"], p), percentile(samples["normal"], p), "ms",
+                        against="bare insert + commit"))
     return Figure(
         "commit", "A decision's commit alone",
         f"`Store.accept((\"suggestion\", id))` on {len(samples['store']):,} distinct suggestions, each its "
