@@ -58,6 +58,8 @@ def measure(ctx) -> Figure:
     workdir = ctx.workdir
     n = 300 if ctx.quick else 3000
     rounds = ctx.sizes.runs
+    for stale in workdir.glob("commit_*.db*"):  # a reused --workdir holds the last run's decisions
+        stale.unlink()
     store, sugg_ids = _store_with_suggestions(workdir / "commit_store.db", n)
     normal_store, normal_ids = _store_with_suggestions(workdir / "commit_store_normal.db", n // 2)
     normal_store.db.conn.execute("PRAGMA synchronous = NORMAL")
