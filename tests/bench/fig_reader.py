@@ -94,7 +94,7 @@ def measure(ctx) -> Figure:
         "reader", "One decision in the reader",
         f"An article of {info['big']['length']:,} characters with {info['big']['suggestions']:,} suggestions "
         f"against one of {info['small']['length']:,} characters with {info['small']['suggestions']}. "
-        + __doc__.split("\n\n")[1].replace("\n", " ") + " A sample ends "
+        + __doc__.split("\n\n")[1].replace("\n", " ").strip() + " A sample ends "
         "when the reader screen's compositor has finished the first refresh after `Store.accept` "
         f"returned (headless at 120x40: everything but the terminal write). {runs} run(s) × {presses} "
         "presses per article; percentiles over all presses. Two comparisons: the 5 KB article (a scaling "

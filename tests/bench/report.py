@@ -104,7 +104,7 @@ def render(figures: list[Figure], *, quick: bool, started: datetime, seconds: fl
            load_before: str, load_after: str, command: str, failures: list[str] | None = None) -> str:
     """The whole BENCHMARKS.md as a string."""
     mode = ("**quick** (`--quick`: small counts, fewer runs; the targets are stated for the full sizes, "
-            "so a quick run's verdicts are indicative only)" if quick else
+            "so a quick run's verdicts are indicative, but its gross regressions still fail it)" if quick else
             "**full** (the sizes the targets are stated for)")
     lines = [
         "# Parallax benchmarks",
@@ -120,8 +120,8 @@ def render(figures: list[Figure], *, quick: bool, started: datetime, seconds: fl
         "articles built from varied sentences with named entities; fixed seed), against a comparison "
         "measured in the same run. Values are medians of several runs unless a percentile is named. "
         "A ratio is always the Parallax value ÷ the comparison value of its row, as shown (for a rate, "
-        "above 1 means Parallax is faster; for a time or a size, below 1 means it is). Each ratio says "
-        "what it compares:",
+        "above 1 means Parallax is faster; for a time or a size, below 1 means Parallax is faster or "
+        "smaller). Each ratio says what it compares:",
         "",
         *[f"- **{kind} ratio**: {meaning}." for kind, meaning in KINDS.items()],
         "",
