@@ -16,49 +16,103 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parents[1]
 
 
+KINDS = {
+    "overhead": "Parallax ÷ the bare library doing the same work (bare sqlite3, spaCy or Textual)",
+    "scaling": "Parallax on the big input ÷ Parallax itself on a small one: how it grows, not what it costs",
+    "contention": "Parallax while another process writes ÷ Parallax with nothing else running",
+}
+GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
+
+
 @dataclass
 class Target:
-    """One goal for a row: ``on`` is "ratio", "value" or "difference" (ours − comparison)."""
+    """One goal for a row: ``on`` is "ratio", "value" or "difference" (ours − comparison).
+
+    ``quick_limit`` replaces ``limit`` in a ``--quick`` run, for a target stated for the full
+    sizes that does not carry over to the quick ones; ``quick_reason`` says why (shown in the report).
+    """
 
     on: str
     op: str
     limit: float
     unit: str = ""
+    quick_limit: float | None = None
+    quick_reason: str = ""
 
-    def met(self, row: Row) -> bool | None:
+    def __post_init__(self) -> None:
+        if self.on not in ("ratio", "value", "difference") or self.op not in ("<=", ">="):
+            raise ValueError(f"bad target: {self.on} {self.op}")
+        if self.limit <= 0 or (self.quick_limit is not None and self.quick_limit <= 0):
+            raise ValueError("a limit must be positive: 'twice past it' means nothing otherwise")
+        if self.quick_limit is not None and not self.quick_reason:
+            raise ValueError("a quick limit needs its reason")
+
+    def limit_for(self, quick: bool) -> float:
+        return self.quick_limit if quick and self.quick_limit is not None else self.limit
+
+    def measured(self, row: Row) -> float | None:
+        """What the target is checked on: the row's ratio, its value, or ours − comparison."""
         if self.on == "difference":
-            x = None if row.ours is None or row.baseline is None else row.ours - row.baseline
-        else:
-            x = row.ratio if self.on == "ratio" else row.ours
+            return None if row.ours is None or row.baseline is None else row.ours - row.baseline
+        return row.ratio if self.on == "ratio" else row.ours
+
+    def met(self, row: Row, quick: bool = False) -> bool | None:
+        x, limit = self.measured(row), self.limit_for(quick)
         if x is None:
             return None
-        return x <= self.limit if self.op == "<=" else x >= self.limit
+        return x <= limit if self.op == "<=" else x >= limit
 
-    def describe(self) -> str:
+    def gross_line(self, quick: bool = False) -> float:
+        """Where a miss becomes a gross regression: twice the limit, or half of it for a floor."""
+        limit = self.limit_for(quick)
+        return limit * GROSS if self.op == "<=" else limit / GROSS
+
+    def grossly_missed(self, row: Row, quick: bool = False) -> bool:
+        x = self.measured(row)
+        if x is None:
+            return False
+        return x > self.gross_line(quick) if self.op == "<=" else x < self.gross_line(quick)
+
+    def describe(self, kind: str = "", quick: bool = False) -> str:
         sign = "≤" if self.op == "<=" else "≥"
-        what = {"ratio": "ratio ", "difference": "difference "}.get(self.on, "")
-        return f"{what}{sign} {self.limit:g}{(' ' + self.unit) if self.unit else ''}"
+        what = f"{kind} {self.on} ".lstrip() if self.on != "value" else ""
+        unit = f" {self.unit}" if self.unit else ""
+        text = f"{what}{sign} {self.limit:g}{unit}"
+        if self.quick_limit is not None:
+            text += f" ({sign} {self.quick_limit:g}{unit} in a quick run)" if quick else ""
+        return text
 
 
 @dataclass
 class Row:
-    """One line of a figure's table: Parallax against its comparison, measured in the same run."""
+    """One line of a figure's table: Parallax against its comparison, measured in the same run.
+
+    ``kind`` names what the comparison is (see KINDS) and ``against`` says it in a few words
+    ("5 articles", "bare Textual app"). The ratio is always ``ours / baseline``: the values
+    in the table, never a statistic of its own.
+    """
 
     measure: str
     ours: float | None
     baseline: float | None = None
     unit: str = ""
     targets: list[Target] = field(default_factory=list)
-    ratio: float | None = None
     note: str = ""
     show_ratio: bool = True
+    kind: str = "overhead"
+    against: str = ""
+    ratio: float | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        if self.show_ratio and self.ratio is None and self.ours is not None and self.baseline:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}: one of {', '.join(KINDS)}")
+        if self.show_ratio and self.ours is not None and self.baseline:
             self.ratio = self.ours / self.baseline
+        if any(t.on == "ratio" for t in self.targets) and not self.show_ratio:
+            raise ValueError(f"{self.measure}: a ratio target on a row without a ratio")
 
-    def met(self) -> bool | None:
-        results = [t.met(self) for t in self.targets]
+    def met(self, quick: bool = False) -> bool | None:
+        results = [t.met(self, quick) for t in self.targets]
         if not results:
             return None
         if any(r is False for r in results):
@@ -75,14 +129,32 @@ class Figure:
     setup: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    skipped: str | None = None  # why the figure could not be measured (module not there yet...)
+    skipped: str | None = None  # why the figure could not be measured (it failed: the run fails too)
     seconds: float = 0.0
+
+
+def gross_regressions(figures: list[Figure], quick: bool) -> list[str]:
+    """One message per row more than GROSS times past one of its targets, naming figure and row."""
+    out = []
+    for fig in figures:
+        for row in fig.rows:
+            for t in row.targets:
+                if t.grossly_missed(row, quick):
+                    what = {"ratio": f"{row.kind} ratio", "difference": "difference"}.get(t.on, "value")
+                    unit = "" if t.on == "ratio" else f" {t.unit or row.unit}".rstrip()
+                    side = "above" if t.op == "<=" else "below"
+                    out.append(f"{fig.title} / {row.measure}: {what} {fmt(t.measured(row))}{unit} is more "
+                               f"than {GROSS:g}× past its target ({t.describe(row.kind, quick)}; a run fails "
+                               f"{side} {fmt(t.gross_line(quick))}{unit})")
+    return out
 
 
 def fmt(x: float | None) -> str:
     """A number with about three significant figures, thousands separated."""
     if x is None:
         return "–"
+    if isinstance(x, int):
+        return f"{x:,}"
     ax = abs(x)
     if ax >= 1000:
         return f"{x:,.0f}"
@@ -106,6 +178,17 @@ def percentile(xs: list[float], p: float) -> float:
     s = sorted(xs)
     k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
     return s[k]
+
+
+def warm_ms(fn: Callable[[], object], runs: int = 5) -> float:
+    """Median milliseconds of ``fn()`` after one untimed call."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return median(samples)
 
 
 def timed(fn: Callable[[], object]) -> float:

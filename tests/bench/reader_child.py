@@ -1,7 +1,8 @@
 """Run in a fresh interpreter (worker.py): decisions in the reader, key press to repaint.
 
 The reader screen's compositor refresh and the store's ``accept`` are wrapped
-to record when each finished. One sample is the time from posting the key
+to record when each finished, and a ``gc`` callback notes the presses during
+which Python ran a full (generation 2) garbage collection. One sample is the time from posting the key
 press to the end of the first screen refresh after the decision was
 committed: the annotator sees the result only then.
 """
@@ -9,6 +10,7 @@ committed: the annotator sees the result only then.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 SIZE = (120, 40)
@@ -32,8 +34,15 @@ def decide(db: str, article_id: int, presses: int, key: str = "a") -> dict:
     from tui.screens.reader import ReaderScreen
 
     app = make_app(db, annotator="bench", preannotate=False)
-    out: dict = {"latency_ms": [], "commit_ms": []}
+    out: dict = {"latency_ms": [], "commit_ms": [], "full_gc": []}
     commits: list[float] = []
+    full_gcs: list[float] = []  # when each full (generation 2) garbage collection started
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_gcs.append(time.perf_counter())
+
+    gc.callbacks.append(on_gc)
 
     def timed_accept(original):
         def accept(keyarg):
@@ -81,6 +90,7 @@ def decide(db: str, article_id: int, presses: int, key: str = "a") -> dict:
                 await _until(lambda b=before: len(commits) > b and refreshes[-1] > commits[-1])
                 done = next(t for t in refreshes if t > commits[-1])
                 out["latency_ms"].append((done - t0) * 1000)
+                out["full_gc"].append(any(t0 <= t <= done for t in full_gcs))
                 await pilot.pause()
             out["accepted"] = app.store.db.conn.execute(
                 "SELECT count(*) FROM spans WHERE article_id=? AND annotator='bench'", (article_id,)

@@ -3,8 +3,13 @@
     python tests/bench/run.py [--quick] [--output FILE] [--only import,commit] [--workdir DIR]
 
 Generates its own corpora (deterministic), measures every figure against a
-bare-library comparison in the same run, and writes one table per figure.
-``--quick`` uses small counts so it finishes in about two minutes (CI runs it).
+comparison in the same run (the bare library, or Parallax itself on a small
+input for a scaling ratio) and writes one table per figure. ``--quick`` uses
+small counts so it finishes in a few minutes (CI runs it).
+
+Exits 1 when a figure fails to be measured (an import that breaks, an error, a
+check inside a figure) or a row is more than twice past one of its targets;
+the report is written either way, with the reasons at its top.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parents[1])]
 
-from common import Figure, log  # noqa: E402
+from common import Figure, gross_regressions, log  # noqa: E402
 from context import Context  # noqa: E402
 from report import load_average, render  # noqa: E402
 
@@ -40,28 +45,28 @@ FIGURES = {
 }
 
 
-def _run_figure(key: str, module_name: str, title: str, ctx: Context) -> tuple[Figure, bool]:
-    """Measure one figure; a core module not built yet is reported as such, other errors as failures."""
+def run_figure(key: str, module_name: str, title: str, ctx: Context) -> Figure:
+    """Measure one figure; any error is kept as the reason it was not measured (and fails the run)."""
     t0 = time.perf_counter()
     try:
-        module = importlib.import_module(module_name)
-        fig = module.measure(ctx)
-        ok = True
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name and not (exc.name or "").startswith(("annotations", "tui")):
-            raise
-        fig, ok = Figure(key, title, "", skipped=f"`{exc.name}` is not there yet."), exc.name != module_name
-    except Exception as exc:  # a broken figure must not hide the others
+        fig = importlib.import_module(module_name).measure(ctx)
+    except Exception as exc:  # a broken figure must not hide the others, nor pass unnoticed
         log(traceback.format_exc())
-        fig, ok = Figure(key, title, "", skipped=f"failed with {type(exc).__name__}: {exc}"), False
+        fig = Figure(key, title, "", skipped=f"failed with {type(exc).__name__}: {exc}")
     fig.seconds = time.perf_counter() - t0
-    log(f"[bench] {key}: {fig.seconds:.1f} s" + (f" ({fig.skipped})" if fig.skipped else ""))
-    return fig, ok
+    log(f"[bench] {key}: {fig.seconds:.1f} s" + (f" (FAILED: {fig.skipped})" if fig.skipped else ""))
+    return fig
+
+
+def failures(figures: list[Figure], quick: bool) -> list[str]:
+    """Why the run fails, one line each: figures not measured, then gross regressions."""
+    return ([f"{fig.title}: not measured, {fig.skipped}" for fig in figures if fig.skipped]
+            + gross_regressions(figures, quick))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small counts, fewer runs (about 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="small counts, fewer runs (a few minutes)")
     parser.add_argument("--output", type=Path, default=BENCH_DIR.parents[1] / "BENCHMARKS.md",
                         help="where to write the report (default: BENCHMARKS.md at the repository root)")
     parser.add_argument("--only", default="", help=f"comma-separated figures: {', '.join(FIGURES)}")
@@ -77,25 +82,25 @@ def main(argv: list[str] | None = None) -> int:
     started, t0, load_before = datetime.now(UTC), time.perf_counter(), load_average()
     log(f"[bench] {'quick' if args.quick else 'full'} run in {workdir}")
     ctx = Context(workdir, args.quick)
-    figures, all_ok = [], True
+    figures = []
     try:
         for key, (module_name, title) in FIGURES.items():
-            if only and key not in only:
-                continue
-            fig, ok = _run_figure(key, module_name, title, ctx)
-            figures.append(fig)
-            all_ok &= ok
+            if not only or key in only:
+                figures.append(run_figure(key, module_name, title, ctx))
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     command = "python tests/bench/run.py" + (" --quick" if args.quick else "") + (
         f" --only {args.only}" if only else "")
+    failed = failures(figures, args.quick)
     text = render(figures, quick=args.quick, started=started, seconds=time.perf_counter() - t0,
-                  load_before=load_before, load_after=load_average(), command=command)
+                  load_before=load_before, load_after=load_average(), command=command, failures=failed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     log(f"[bench] wrote {args.output} in {time.perf_counter() - t0:.0f} s")
-    return 0 if all_ok else 1
+    for line in failed:
+        log(f"[bench] FAILED: {line}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
