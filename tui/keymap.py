@@ -161,11 +161,6 @@ def keymap_from_config(keys: Mapping[str, str], source: str = "config") -> tuple
     return keymap, problems
 
 
-def effective_keys(binding_id: str, default: str, keymap: Mapping[str, str]) -> str:
-    """The keys a binding answers to after remapping, for display."""
-    return keymap.get(binding_id, default)
-
-
 def display_keys(keys: str) -> str:
     """Key names as a user types them: 'left_square_bracket' -> '['."""
     names = {"left_square_bracket": "[", "right_square_bracket": "]", "left_curly_bracket": "{",
