@@ -22,7 +22,7 @@ from .formats.checks import check_record
 from .formats.problems import excerpt
 from .model import ArticleRecord
 from .store import Store, StoreError
-from .store.db import _describe
+from .store.db import describe_error
 from .text import detect_lang
 
 BATCH_RECORDS = 500
@@ -173,7 +173,7 @@ class _Run:
         except (sqlite3.IntegrityError, ValueError):
             results = self._one_by_one(batch)
         except sqlite3.Error as exc:
-            raise StoreError(_describe(self.store.path, exc)) from exc
+            raise StoreError(describe_error(self.store.path, exc)) from exc
         self.scheme.update(self.pending_labels)
         self.pending_labels = []
         for (record, path, line), result in zip(batch, results, strict=True):

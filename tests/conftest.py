@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 from tmux_helpers import tmux  # noqa: F401 (a fixture: the real program in tmux)
 
 from annotations.store import Store
+
+# The tokenizers blank_nlp saves go to a folder of this run (the CLI run in subprocesses
+# inherits it), never into the user's own cache.
+os.environ.setdefault("PARALLAX_CACHE_DIR", tempfile.mkdtemp(prefix="parallax-test-cache-"))
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from app_helpers import (
     app_on,
@@ -348,24 +350,46 @@ async def test_a_failing_background_job_is_reported_and_the_app_goes_on(tmp_path
         assert isinstance(app.screen, ReaderScreen)
 
 
-async def test_first_run_imports_seeds_and_preannotates_in_background(tmp_path):
+async def test_first_run_imports_seeds_and_preannotates_in_background(tmp_path, monkeypatch):
+    # Pre-annotation is held on an event the test releases: "still running while the reader
+    # opens" is then a fact, not a race with the pipelines.
+    import annotations.nlp.preannotate as module
+
+    real, started, release = module.preannotate, threading.Event(), threading.Event()
+
+    def held(*args, **kwargs):
+        started.set()
+        assert release.wait(120), "the test never released pre-annotation"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "preannotate", held)
     path = tmp_path / "parallax.db"
     app = make_app(path, annotator="alice", preannotate=True)
-    async with app.run_test(size=SMALL) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.05)
-            listed = app.screen.query_one(ArticleList).ids if isinstance(app.screen, LibraryScreen) else ()
-            # the library lists the seeds (its query runs in a worker too) and the models still load
-            if len(listed) == 5 and any(w.group == "preannotate" for w in app.workers):
-                break
-        running = [w for w in app.workers if w.group == "preannotate" and not w.is_finished]
-        assert running, "pre-annotation should be running in a worker"
-        await press(pilot, "enter")  # the reader opens while the pipelines still run
-        assert isinstance(app.screen, ReaderScreen)
-        await app.workers.wait_for_complete()
-        await settle(pilot)
-        assert app.status.startswith("pre-annotation finished")
-        assert app.screen.active_view.spans, "suggestions appear in the open pane when they are ready"
+    try:
+        async with app.run_test(size=SMALL) as pilot:
+            listed: tuple = ()
+            for _ in range(600):  # until the seeds are listed and pre-annotation has begun (~1 s)
+                await pilot.pause(0.05)
+                screen = app.screen
+                listed = screen.query_one(ArticleList).ids if isinstance(screen, LibraryScreen) else ()
+                if len(listed) == 5 and started.is_set():
+                    break
+            assert len(listed) == 5 and started.is_set()
+            assert [w for w in app.workers if w.group == "preannotate" and not w.is_finished]
+            await pilot.press("enter")  # the reader opens while pre-annotation is held
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if isinstance(app.screen, ReaderScreen):
+                    break
+            assert isinstance(app.screen, ReaderScreen) and not app.screen.active_view.spans
+            assert [w for w in app.workers if w.group == "preannotate" and not w.is_finished]
+            release.set()
+            await app.workers.wait_for_complete()
+            await settle(pilot)
+            assert app.status.startswith("pre-annotation finished")
+            assert app.screen.active_view.spans, "suggestions appear in the open pane when they are ready"
+    finally:
+        release.set()
     with other_store(path) as check:
         assert check.query("SELECT count(DISTINCT article_id) AS n FROM suggestions")[0]["n"] >= 4
 

@@ -278,3 +278,29 @@ def test_cli_read_only_database(tmp_path):
     assert result.stderr.startswith("parallax: error: ro/p.db: "), result.stderr
     with Store(folder / "p.db", readonly=True) as store:
         assert store.count_articles() == 1
+
+
+def test_docbin_problems_name_the_doc_they_come_from(store, tmp_path):
+    # Each problem in a .spacy file names its Doc, counted from 1 in file order.
+    from spacy.tokens import DocBin
+
+    from annotations.nlp.tokens import blank_nlp
+
+    nlp = blank_nlp("en")
+    docs = [nlp.make_doc(text) for text in ("Wray visited Rabat", "Comey met Hammouchi", "Haines in Paris",
+                                            "Hoover in Dakar")]
+    docs[0].ents = [docs[0].char_span(13, 18, label="GPE")]
+    docs[1].ents = [docs[1].char_span(0, 5, label="9X")]  # not a label name
+    docs[2].ents = [docs[2].char_span(10, 15, label="CITY")]  # not in the scheme, refused when strict
+    docs[3].set_ents([], missing=[docs[3][2:3]])  # a missing token: imported, not done (a notice)
+    DocBin(docs=docs).to_disk(tmp_path / "d.spacy")
+    report = import_paths(store, [tmp_path / "d.spacy"], strict_labels=True)
+    path = tmp_path / "d.spacy"
+    assert messages(report) == [
+        f"{path}: doc 2: span 0-5 '9X': invalid label '9X'; a label is a letter, then letters, digits, "
+        "_ or - (at most 50)",
+        f"{path}: doc 3: label CITY not in the project's scheme (--strict-labels); add it to parallax.toml "
+        "or drop the option"]
+    [notice] = report.notices
+    assert str(notice).startswith(f"{path}: note: doc 4: 1 token marked missing (unknown)")
+    assert report.imported == 2

@@ -65,6 +65,32 @@ def test_merge_rule_latest_done_wins_and_annotator_picks_a_layer(tmp_path):
         assert item.annotator == "bob" and triples(item.spans) == {fbi}
 
 
+def test_merge_tie_goes_to_the_alphabetically_first_annotator(tmp_path):
+    # Same done time: the first name wins, whoever marked it first (aaron's row is the newest).
+    path = tmp_path / "tie.db"
+    corpus = build_corpus(path)
+    en = corpus.ids["000"]
+    first_word = (*at(corpus.texts[en], corpus.texts[en].split()[0]), "MISC")
+
+    def tie_all() -> None:
+        with Store(path, annotator="reader") as store, store.write():
+            store.db.conn.execute("UPDATE article_status SET updated_at='2999-01-01T00:00:00.000+00:00' "
+                                  "WHERE article_id=?", (en,))
+
+    def gold_layer() -> tuple[str, set]:
+        with Store(path, annotator="reader", readonly=True) as store:
+            item = next(i for i in select_articles(store) if i.article.id == en)
+            return item.annotator, triples(item.spans)
+
+    tie_all()
+    assert gold_layer() == ("alice", corpus.gold[en])  # alice and bob tie
+    with Store(path, annotator="aaron") as aaron:
+        aaron.create_span(en, *first_word)
+        aaron.set_article_status(en, "done")
+    tie_all()
+    assert gold_layer() == ("aaron", {first_word})
+
+
 def test_all_gives_best_available_spans_for_unfinished_articles(corpus_db, reader):
     _, corpus = corpus_db
     items = {i.article.id: i for i in select_articles(reader, everything=True)}

@@ -22,7 +22,7 @@ from annotations.nlp.pipelines import (
     resolve_pipelines,
 )
 from annotations.nlp.rules import PatternError, RuleMatcher, load_patterns, needs_annotations
-from annotations.nlp.tokens import blank_nlp
+from annotations.nlp.tokens import language_nlp
 from annotations.text import normalize
 
 SEEDS = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
@@ -126,12 +126,13 @@ def test_patterns_map_labels_and_match_phrases_and_tokens(tmp_path):
     assert [p.label for p in patterns] == ["PERSON", "ORG"]
     assert not needs_annotations(patterns)
     text = "قال مدير مكتب التحقيقات الفيدرالي CHRISTOPHER Wray في الرباط"
-    matcher = RuleMatcher(blank_nlp("ar"), patterns)
-    found = {(text[s.start:s.end], s.label, s.source) for s in matcher(blank_nlp("ar")(text))}
+    matcher = RuleMatcher(language_nlp("ar"), patterns)
+    found = {(text[s.start:s.end], s.label, s.source) for s in matcher(language_nlp("ar")(text))}
     assert found == {("مكتب التحقيقات الفيدرالي", "ORG", "rules.jsonl:2"),
                      ("CHRISTOPHER Wray", "PERSON", "rules.jsonl:1")}
-    shifted = matcher(blank_nlp("ar")(text), offset=100)
-    assert sorted(s.start for s in shifted) == sorted(s.start + 100 for s in matcher(blank_nlp("ar")(text)))
+    doc = language_nlp("ar")(text)
+    shifted = matcher(doc, offset=100)
+    assert sorted(s.start for s in shifted) == sorted(s.start + 100 for s in matcher(doc))
 
 
 def test_patterns_reading_tags_keep_the_whole_pipeline(tmp_path):

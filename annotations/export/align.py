@@ -126,14 +126,18 @@ UNKNOWN_TAG = "-"  # spaCy's "missing" tag: neither an entity nor "O"
 
 
 def iob_tags(doc, entities: list, unknown: set[int] = frozenset()) -> list[str]:
-    """IOB2 tags for every token of the doc from non-overlapping entities; ``unknown`` tokens get "-"."""
-    tags = ["O"] * len(doc)
+    """IOB2 tags for every token of the doc from non-overlapping entities; ``unknown`` tokens get "-".
+
+    spaCy encodes them: the entities become ``doc.ents`` and each token's ``ent_iob_`` is its
+    IOB2 prefix. (``offsets_to_biluo_tags`` + ``biluo_to_iob`` give the same tags but walk
+    every character: 0.77 ms per 3.9 KB article here against 0.18 ms, a CoNLL export 35 %
+    slower.)
+    """
+    doc.set_ents(entities, default="outside")
+    tags = [f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type else "O" for t in doc]
     for i in unknown:
-        tags[i] = UNKNOWN_TAG
-    for ent in entities:
-        tags[ent.start] = f"B-{ent.label_}"
-        for i in range(ent.start + 1, ent.end):
-            tags[i] = f"I-{ent.label_}"
+        if tags[i] == "O":
+            tags[i] = UNKNOWN_TAG
     return tags
 
 

@@ -7,6 +7,13 @@ imported without being marked done. ``\\uXXXX`` in a token is that character
 (how ``parallax export`` writes whitespace and control characters inside a
 token). The text is rebuilt with one space between tokens and a newline
 between sentences, so span offsets are exact.
+
+The tags are decoded here (:meth:`_Document.add_token`, same rules as spaCy's
+``iob_to_biluo`` + ``tags_to_entities`` on IOB1/IOB2, which a test checks) rather than
+by spaCy, measured: ``iob_to_biluo`` reads neither BIOES (``B-X E-X`` gives two
+entities) nor the unknown tag ``-`` (ValueError E177); it pops from the front of a
+list, so one 100,000-token sentence takes 0.59 s (this reader: 0.19 s for the whole
+file); and importing ``spacy.training`` adds 0.6-0.8 s to an import that takes 0.25 s.
 """
 
 from __future__ import annotations

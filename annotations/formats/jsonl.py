@@ -14,15 +14,14 @@ taken as accepted.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 
+from ..config import LANG_RE
 from ..model import ArticleRecord, SpanRecord
 from .decode import decoded_lines
 from .problems import Problem, excerpt
 
 ANSWERS = ("accept", "reject", "ignore")
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 _DOCCANO_KEYS = ("label", "labels", "entities")
 _PRODIGY_KEYS = {"text", "spans", "tokens", "meta", "answer", "title", "lang", "source"}
 UNDECIDED_KEY = "undecided"  # parallax export: a done article's suggestions nobody decided on

@@ -143,9 +143,9 @@ def load_pipeline(lang: str, name: str | None) -> LoadedPipeline:
 def _load(lang: str, name: str | None) -> LoadedPipeline:
     source = pipeline_source(lang, name)
     if name is None:
-        from .tokens import blank_nlp
+        from .tokens import language_nlp
 
-        return LoadedPipeline(lang, None, source, blank_nlp(lang))
+        return LoadedPipeline(lang, None, source, language_nlp(lang))
     import spacy
 
     try:

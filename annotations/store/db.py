@@ -93,9 +93,6 @@ def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) 
     return f"{path}: database error: {msg}"
 
 
-_describe = describe_error  # the name the importer uses
-
-
 def is_damage(exc: BaseException) -> bool:
     """Whether an SQLite error says the file is damaged (as opposed to busy, read-only, full)."""
     msg = str(exc)

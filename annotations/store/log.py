@@ -45,7 +45,7 @@ class UndoResult:
 
 
 class EventLogMixin(StorePart):
-    """Logged row changes (call inside ``self.write()``), undo, redo and history."""
+    """Logged row changes (call inside ``self.write()``), undo and redo."""
 
     def _new_group(self) -> int:
         """The group number for the next decision (the redo branch is dropped at its first event)."""
@@ -258,10 +258,3 @@ class EventLogMixin(StorePart):
                 out.append(ChangedSpan(article_id, start, end, found.label if found else label,
                                        found.key if found else None))
         return tuple(out)
-
-    def history(self, limit: int = 50) -> list[dict]:
-        """The annotator's latest decisions, newest first."""
-        return self.query(
-            "SELECT grp, min(ts) AS ts, group_concat(DISTINCT action) AS actions, "
-            "min(article_id) AS article_id, min(state) AS state FROM events WHERE annotator=? "
-            "GROUP BY grp ORDER BY grp DESC LIMIT ?", (self.annotator, limit))
