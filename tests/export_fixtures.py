@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from annotations.export.conll import DOCSTART
+from annotations.formats.conll import unescape_token
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import Store
 from annotations.text import detect_lang, normalize
@@ -152,3 +154,24 @@ def _bob_english(bob: Store, corpus: Corpus) -> None:
     with bob.write():
         bob.db.conn.execute("UPDATE article_status SET updated_at='2000-01-01T00:00:00.000+00:00' "
                             "WHERE article_id=? AND annotator='bob'", (en,))
+
+
+def read_conll(lines) -> list[list[list[tuple[str, str]]]]:
+    """A written CoNLL file's lines as documents -> sentences -> (token, tag), for checking it."""
+    docs: list = []
+    sent: list = []
+    for line in lines:
+        line = line.rstrip("\n")
+        if line == DOCSTART:
+            docs.append([])
+            continue
+        if not line:
+            if sent:
+                docs[-1].append(sent)
+                sent = []
+            continue
+        token, tag = line.rsplit(" ", 1)
+        sent.append((unescape_token(token), tag))
+    if sent:
+        docs[-1].append(sent)
+    return docs

@@ -166,3 +166,15 @@ def test_the_cli_stops_with_the_line_and_exit_1(tmp_path, monkeypatch):
                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
     expected = f"parallax: error: {tmp_path / 'parallax.toml'}:2: [label_map] PER: 'PERSN' is not in labels"
     assert result.returncode == 1 and result.stderr.startswith(expected), result.stderr
+
+
+def test_a_bad_config_in_a_new_folder_leaves_no_database_behind(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARALLAX_CONFIG", raising=False)
+    (tmp_path / "parallax.toml").write_text("[labels]\nnames = 3\n", encoding="utf-8")
+    article = tmp_path / "a.txt"
+    article.write_text("An article about Rabat.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "annotations", "import", str(article)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"parallax: error: {tmp_path / 'parallax.toml'}:1: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "parallax.toml"]

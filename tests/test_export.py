@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from export_fixtures import EMOJI_TEXT, at, build_corpus
+from export_fixtures import EMOJI_TEXT, at, build_corpus, read_conll
 
 from annotations.export import ExportError, export, select_articles, split_articles
-from annotations.export.conll import DOCSTART, read_conll
+from annotations.export.conll import DOCSTART
 from annotations.store import Store
 
 

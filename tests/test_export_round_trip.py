@@ -14,11 +14,12 @@ import subprocess
 import sys
 
 import pytest
+from export_fixtures import read_conll
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotations.export import export
-from annotations.export.conll import read_conll, tagged_sentences
+from annotations.export.conll import tagged_sentences
 from annotations.export.gold import select_articles
 from annotations.importer import import_paths
 from annotations.model import ArticleRecord, SpanRecord

@@ -13,10 +13,9 @@ import subprocess
 import sys
 
 import pytest
-from export_fixtures import at, suggest
+from export_fixtures import at, read_conll, suggest
 
 from annotations.export import export
-from annotations.export.conll import read_conll
 from annotations.importer import import_paths
 from annotations.model import ArticleRecord
 from annotations.stats import compute_stats

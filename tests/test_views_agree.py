@@ -103,10 +103,9 @@ async def test_library_reader_stats_and_exports_agree_after_a_session(seeded_db,
 
 
 def _unknown_tokens_agree(store: Store, undecided: dict, tmp_path) -> None:
+    from export_fixtures import read_conll
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab
-
-    from annotations.export.conll import read_conll
 
     texts = {a: store.article(a).text for a in undecided}
     expected = Counter()  # the token texts each undecided suggestion covers, minus gold entities

@@ -15,6 +15,7 @@ from annotations.cli import build_cli
 from annotations.cli.common import annotator_option, db_option, fail
 from annotations.config import ConfigError
 from annotations.store import StoreError, default_db_path
+from annotations.text import display_safe
 
 from .app import make_app, run_app
 
@@ -39,6 +40,8 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     except (StoreError, ConfigError) as exc:
         fail(str(exc))
     code = run_app(app)
+    for problem in app.keymap_problems:
+        click.echo(f"parallax: config: {display_safe(problem)}", err=True)
     for problem in app.import_problems:
         click.echo(f"parallax: import: {problem}", err=True)
     if app.fatal_error:

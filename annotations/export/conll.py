@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..formats.conll import escape_token, unescape_token
+from ..formats.conll import escape_token
 from .align import Problem, iob_tags, make_doc, sentences, snapped_entities, unknown_tokens
 from .gold import ExportArticle
 
@@ -39,24 +39,3 @@ def write_conll(articles: list[ExportArticle], out: TextIO) -> dict:
             out.writelines(f"{escape_token(tok)} {tag}\n" for tok, tag in sent)
             out.write("\n")
     return {"articles": {"all": len(articles)}, "problems": problems}
-
-
-def read_conll(lines) -> list[list[list[tuple[str, str]]]]:
-    """Documents -> sentences -> (token, tag), for checking a written file."""
-    docs: list = []
-    sent: list = []
-    for line in lines:
-        line = line.rstrip("\n")
-        if line == DOCSTART:
-            docs.append([])
-            continue
-        if not line:
-            if sent:
-                docs[-1].append(sent)
-                sent = []
-            continue
-        token, tag = line.rsplit(" ", 1)
-        sent.append((unescape_token(token), tag))
-    if sent:
-        docs[-1].append(sent)
-    return docs

@@ -74,10 +74,11 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
         self.background_check = background_check
         self._sound = False  # checked for damage (once per process, before the first write)
         self._write_lock = threading.RLock()
+        # The config first: a bad parallax.toml must not leave a new, empty database behind.
+        self.config = config or load_config(config_path(self.path))
         self.db = connect(self.path, readonly=readonly, create=create,
                           check_same_thread=check_same_thread, timeout=timeout)
         try:
-            self.config = config or load_config(config_path(self.path))
             if not readonly and not self.db.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
                 self.ensure_sound()  # a new database: nothing to read, so this is instant
                 with self.write():  # re-checked under the lock: another process may be first
