@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,7 @@ from .messages import (
     MemorySuggested,
     PreannotateFinished,
     PreannotateProgress,
+    TokensReady,
 )
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
@@ -82,6 +84,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.decisions = DecisionRunner(store, self)
         self._quit_asked = 0.0
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
+        self.nlp_processes: set[subprocess.Popen] = set()  # NLP processes (spaCy never runs in the app)
 
     # -- start and stop --------------------------------------------------------------
 
@@ -104,7 +107,6 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.run_import(seeds=True)
         else:
             self._preannotate_pending()
-            self.warm_up(self.store.languages()[:4])
         reader = session.get("reader")
         if reader and reader.get("articles"):
             self.call_after_refresh(self._restore_reader, reader)
@@ -178,6 +180,9 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.run_worker(work, thread=True, group="decision", exit_on_error=False)
 
     def on_unmount(self) -> None:
+        for child in list(self.nlp_processes):  # an NLP job stops where it is: each batch is committed
+            if child.poll() is None:
+                child.terminate()
         # The screens are gone by now, so the session is not saved here (it would be empty).
         if self.owns_store:
             self.store.close()
@@ -273,7 +278,6 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.set_status(text)
         self.post_message_to_screens(ArticlesChanged(None))
         self._preannotate_pending()
-        self.warm_up(self.store.languages()[:4])
 
     def _preannotate_pending(self) -> None:
         """Pre-annotate, in the background, the articles no pipeline has seen yet."""
@@ -302,9 +306,14 @@ class ParallaxApp(WorkersMixin, App[None]):
     def _memory_suggested(self, message: MemorySuggested) -> None:
         self.post_message_to_screens(ArticlesChanged(message.article_ids))
 
-    def post_message_to_screens(self, message: ArticlesChanged) -> None:
+    @on(TokensReady)
+    def _tokens_ready(self, message: TokensReady) -> None:
+        self.post_message_to_screens(message)
+
+    def post_message_to_screens(self, message: ArticlesChanged | TokensReady) -> None:
+        """A copy of ``message`` to every screen (a message is delivered once)."""
         for screen in self.screen_stack:
-            screen.post_message(ArticlesChanged(message.article_ids))
+            screen.post_message(dataclasses.replace(message))
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -338,6 +347,9 @@ def run_app(app: ParallaxApp, **options) -> int:
         app.run(loop=loop, **options)
     finally:
         loop.close()  # shuts the default executor down without waiting for its threads
+        for child in list(app.nlp_processes):  # after a crash too: no NLP process outlives the app
+            if child.poll() is None:
+                child.terminate()
     return app.return_code or 0
 
 

@@ -58,16 +58,23 @@ class DecisionRunner:
         self.late_wait = late_wait
         self.pending: Pending | None = None
 
-    def run(self, what: str, write: Write, saved: Saved) -> bool:
+    def run(self, what: str, write: Write, saved: Saved, *, background: bool = False) -> bool:
         """Write now, or in the background if the database is busy; False if refused at once.
 
         ``write`` gets a Store (the app's, or a background one: it must use that Store
-        only); ``saved`` runs on the main thread once the write committed.
+        only); ``saved`` runs on the main thread once the write committed. A ``background``
+        write (thousands of rows: accept all on a long article) goes to the thread at once,
+        so the screen stays responsive while it works; the status bar says it is working.
         """
         if self.pending is not None:
             self.host.set_status(f"not saved, still waiting for the database to save "
                                  f"{self.pending.what}: {what}")
             return False
+        if background:
+            self.pending = Pending(what, time.monotonic())
+            self.host.set_status(f"saving: {what}…")
+            self.host.run_in_thread(lambda: self._write_late(what, write, saved))
+            return True
         try:
             result = write(self.store)
         except StoreBusy as exc:

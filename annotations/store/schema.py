@@ -275,6 +275,15 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
         started_at TEXT NOT NULL
     );
     """,
+    # 6: token boundaries of the articles the app opened, computed by spaCy in a child process
+    # (annotations/store/tokens.py), so the app itself never loads spaCy
+    """
+    CREATE TABLE tokens (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        tokenizer TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ from ..model import Article, Span
 from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
 from .decisions import DecisionsMixin
 from .loading import LoadingMixin
+from .tokens import TokensMixin
 from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def default_annotator() -> str:
         return "annotator"
 
 
-class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
+class Store(DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that
@@ -359,6 +360,14 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
             "WHERE e.label IS NOT NULL ORDER BY a.entity_id, a.alias").fetchall()
 
     # -- annotation memory -----------------------------------------------------
+
+    def has_memory_forms(self) -> bool:
+        """Whether the annotation memory has anything to suggest: an accepted or corrected span,
+        or an alias of an entity with a label (what :func:`accepted_forms` and aliases give)."""
+        return bool(self.db.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM spans WHERE status IN ('accepted', 'corrected')) "
+            "OR EXISTS (SELECT 1 FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            "WHERE e.label IS NOT NULL)").fetchone()[0])
 
     def accepted_forms(self) -> list[tuple[str, str]]:
         """Every (surface form, label) a human accepted or corrected, any annotator."""

@@ -8,6 +8,9 @@ all open panes, and the other panes scroll to their first mention.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
@@ -18,30 +21,46 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from annotations.model import Article, Span
+from annotations.nlp.tokens import tokenizer_name
 from annotations.store import library
 from annotations.text import display_safe, fold
 
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
-from ..messages import ArticlesChanged
+from ..messages import ArticlesChanged, TokensReady
 from ..surface import surface
+from ..token_cursor import Token
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
 from ..widgets.status_bar import StatusBar
-from .reader_actions import ReaderActions
+from .reader_spans import SpanActions
 
 MAX_PANES = 3  # articles side by side
+
+
+def settle_memory() -> None:
+    """Collect once, then freeze what is left, after articles open (their spans, lines, caches).
+
+    With a 1 MB article open (12,700 spans) Python's full garbage collections walk the whole
+    heap: about one key press in twenty waited ~100 ms for one (the reader benchmark). Frozen
+    objects are left out of later collections; what is unfrozen first is whatever the last
+    freeze kept of articles closed since, so it can be collected now.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class Pane(Vertical):
     """One open article: a title line and its ArticleView."""
 
     def __init__(self, article: Article, spans: list[Span], *, bidi: str,
-                 select: tuple[str, int] | None = None) -> None:
+                 select: tuple[str, int] | None = None,
+                 load_tokens: Callable[[], list[Token] | None] = lambda: None) -> None:
         super().__init__(classes="pane")
         self.article = article
         self.closing = False  # set while it is being replaced, so it no longer counts as open
         self._title_text = ""
-        self.view = ArticleView(article, spans, bidi=bidi, select=select)
+        self.view = ArticleView(article, spans, bidi=bidi, select=select, load_tokens=load_tokens)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-title", markup=False)
@@ -66,7 +85,7 @@ class Pane(Vertical):
         self.view.focus()
 
 
-class ReaderScreen(ReaderActions, Screen):
+class ReaderScreen(SpanActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
     BINDINGS = list(READER_BINDINGS)
@@ -104,11 +123,14 @@ class ReaderScreen(ReaderActions, Screen):
     def _make_pane(self, article_id: int, where: object = None) -> Pane:
         """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
         store = self.app.store
+        article = store.article(article_id)
         spans = store.spans(article_id)
         select = None
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
-        return Pane(store.article(article_id), spans, bidi=self.app.bidi, select=select)
+        name = tokenizer_name(article.lang)
+        return Pane(article, spans, bidi=self.app.bidi, select=select,
+                    load_tokens=lambda: store.tokens(article_id, name))
 
     def on_mount(self) -> None:
         for pane in self.panes:
@@ -116,7 +138,8 @@ class ReaderScreen(ReaderActions, Screen):
         if self._active is not None:
             self.activate(self._active)
         self._show_selection()
-        self.app.refresh_memory(tuple(self.article_ids))  # the README's promise: on every open
+        self.app.articles_opened(tuple(self.article_ids))  # tokens and annotation memory
+        self.call_after_refresh(settle_memory)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -203,6 +226,12 @@ class ReaderScreen(ReaderActions, Screen):
             pane.view.select_nearest(start)
         self._show_selection()
         return pane
+
+    @on(TokensReady)
+    def _tokens_arrived(self, message: TokensReady) -> None:
+        for pane in self.panes:
+            if pane.article.id in message.article_ids:
+                pane.view.tokens.reload()
 
     @on(ArticlesChanged)
     def _articles_changed(self, message: ArticlesChanged) -> None:
@@ -309,7 +338,8 @@ class ReaderScreen(ReaderActions, Screen):
         self.activate(new)
         await pane.remove()
         self.article_ids[index] = target
-        self.app.refresh_memory((target,))
+        self.app.articles_opened((target,))
+        self.call_after_refresh(settle_memory)
         self._refresh_title(new)
         self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
         self.app.save_session()
