@@ -23,6 +23,7 @@ from ..model import Article, Span
 from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
 from .decisions import DecisionsMixin
 from .loading import LoadingMixin
+from .review import ReviewMixin
 from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def default_annotator() -> str:
         return "annotator"
 
 
-class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
+class Store(ReviewMixin, DecisionsMixin, LoadingMixin, UndecidedMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that
