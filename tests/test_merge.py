@@ -32,7 +32,8 @@ def dump(path) -> dict:
 def layer(path, annotator, article_hash) -> tuple:
     """An annotator's decisions in the article with this hash, independent of ids."""
     with Store(path, readonly=True) as store:
-        (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?", (article_hash,))]
+        (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?",
+                                                     (article_hash,))]
         spans = sorted((s.start, s.end, s.label, s.status) for s in store.spans(article_id, annotator)
                        if s.span_id is not None)
         return store.article_status(article_id, annotator), spans
@@ -70,7 +71,8 @@ def test_merge_keeps_both_layers_and_is_idempotent(tmp_path):
         assert store.count_articles() == 5  # matched by content hash
         assert store.query("SELECT count(*) AS n FROM suggestions")[0]["n"] == \
             Store(a, readonly=True).query("SELECT count(*) AS n FROM suggestions")[0]["n"]
-        (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?", (article_hash,))]
+        (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?",
+                                                     (article_hash,))]
         assert store.review_states([article_id]) == {article_id: "disputed"}
     before = dump(out)
     again = run_merge(a, b, a, "--output", out)
@@ -165,7 +167,8 @@ def test_errors_name_the_file(tmp_path):
     conn.commit()
     conn.close()
     refused = run_merge(stranger, "--output", tmp_path / "out.db")
-    assert refused.returncode == 1 and "other.db: this SQLite file is not a Parallax database" in refused.stderr
+    assert refused.returncode == 1
+    assert "other.db: this SQLite file is not a Parallax database" in refused.stderr
 
 
 def test_source_in_a_read_only_folder_is_read_immutable(tmp_path, monkeypatch):

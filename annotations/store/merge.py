@@ -142,7 +142,8 @@ class _Merge:
 
     def labels(self) -> None:
         self.x("INSERT INTO main.labels(name, position) SELECT s.name, "
-               "(SELECT COALESCE(max(position), -1) FROM main.labels) + row_number() OVER (ORDER BY s.position) "
+               "(SELECT COALESCE(max(position), -1) FROM main.labels) "
+               "+ row_number() OVER (ORDER BY s.position) "
                "FROM src.labels s WHERE s.name NOT IN (SELECT name FROM main.labels) ORDER BY s.position")
 
     def articles(self) -> None:
@@ -155,16 +156,19 @@ class _Merge:
                         "JOIN main.articles a ON a.hash = s.hash")
         self.counts.articles_matched = mapped - self.counts.articles_added
         self.x("INSERT OR IGNORE INTO main.preannotated(article_id, pipeline, ts) "
-               "SELECT m.dst, p.pipeline, p.ts FROM src.preannotated p JOIN m_article m ON m.src = p.article_id")
+               "SELECT m.dst, p.pipeline, p.ts FROM src.preannotated p "
+               "JOIN m_article m ON m.src = p.article_id")
 
     def suggestions(self) -> None:
         self.counts.suggestions_added = self.x(
-            "INSERT OR IGNORE INTO main.suggestions(article_id, start, end, label, origin, source, created_at) "
+            "INSERT OR IGNORE INTO main.suggestions(article_id, start, end, label, origin, "
+            "source, created_at) "
             "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.created_at FROM src.suggestions g "
             "JOIN m_article m ON m.src = g.article_id ORDER BY g.id")
         self.x("CREATE TEMP TABLE m_sugg(src INTEGER PRIMARY KEY, dst INTEGER NOT NULL)")
         self.x("INSERT INTO m_sugg SELECT g.id, d.id FROM src.suggestions g JOIN m_article m "
-               "ON m.src = g.article_id JOIN main.suggestions d ON d.article_id = m.dst AND d.start = g.start "
+               "ON m.src = g.article_id JOIN main.suggestions d ON d.article_id = m.dst "
+               "AND d.start = g.start "
                "AND d.end = g.end AND d.label = g.label AND d.origin = g.origin")
 
     def offset(self, table: str) -> int:
@@ -186,8 +190,10 @@ class _Merge:
             "  WHERE s.kb_id IS NULL AND d.name = s.name AND d.label IS s.label),"
             " :off + i.id) FROM ("
             " SELECT id FROM src.entities UNION SELECT row_id FROM src.events WHERE tbl = 'entities'"
-            " UNION SELECT json_extract(before, '$.entity_id') FROM src.events WHERE tbl IN ('spans', 'aliases')"
-            " UNION SELECT json_extract(after, '$.entity_id') FROM src.events WHERE tbl IN ('spans', 'aliases')"
+            " UNION SELECT json_extract(before, '$.entity_id') FROM src.events "
+            "WHERE tbl IN ('spans', 'aliases')"
+            " UNION SELECT json_extract(after, '$.entity_id') FROM src.events "
+            "WHERE tbl IN ('spans', 'aliases')"
             ") i WHERE i.id IS NOT NULL", {"off": off["entities"]})
         self.counts.entities_added = self.x(
             "INSERT INTO main.entities(id, name, label, kb_id, created_at) SELECT m.dst, s.name, s.label, "
@@ -211,7 +217,8 @@ class _Merge:
                " UNION SELECT article_id, annotator FROM src.article_status"
                " UNION SELECT article_id, annotator FROM src.events WHERE article_id IS NOT NULL"
                ") x JOIN m_article m ON m.src = x.article_id")
-        self.x("CREATE TEMP TABLE dst_layer(article INTEGER, annotator TEXT, PRIMARY KEY (article, annotator)) "
+        self.x("CREATE TEMP TABLE dst_layer(article INTEGER, annotator TEXT, "
+               "PRIMARY KEY (article, annotator)) "
                "WITHOUT ROWID")
         among = "article_id IN (SELECT article FROM src_layer)"
         self.x("INSERT OR IGNORE INTO dst_layer "
@@ -224,7 +231,8 @@ class _Merge:
         self.counts.layers_copied = self.x(
             "INSERT INTO copy_layer SELECT s.* FROM src_layer s WHERE NOT EXISTS "
             "(SELECT 1 FROM dst_layer d WHERE d.article = s.article AND d.annotator = s.annotator)")
-        both = self.conn.execute("SELECT s.article_src, s.article, s.annotator FROM src_layer s JOIN dst_layer d "
+        both = self.conn.execute("SELECT s.article_src, s.article, s.annotator FROM src_layer s "
+                                 "JOIN dst_layer d "
                                  "ON d.article = s.article AND d.annotator = s.annotator").fetchall()
         if both:
             self.settle(both)
@@ -259,7 +267,8 @@ class _Merge:
         off = self.offsets
         layer = "JOIN copy_layer c ON c.article_src = {t}.article_id AND c.annotator = {t}.annotator"
         self.x("INSERT INTO main.spans(id, article_id, annotator, start, end, label, status, origin, source, "
-               "suggestion_id, entity_id, created_at, updated_at) SELECT :off + s.id, c.article, s.annotator, "
+               "suggestion_id, entity_id, created_at, updated_at) "
+               "SELECT :off + s.id, c.article, s.annotator, "
                "s.start, s.end, s.label, s.status, s.origin, s.source, ms.dst, me.dst, s.created_at, "
                f"s.updated_at FROM src.spans s {layer.format(t='s')} LEFT JOIN m_sugg ms ON ms.src = "
                "s.suggestion_id LEFT JOIN m_entity me ON me.src = s.entity_id ORDER BY s.id",
@@ -269,18 +278,21 @@ class _Merge:
                f"FROM src.tags t {layer.format(t='t')} LEFT JOIN m_sugg ms ON ms.src = t.suggestion_id "
                "ORDER BY t.id", {"off": off["tags"], "spans": off["spans"]})
         self.x("INSERT INTO main.article_status(id, article_id, annotator, status, updated_at) "
-               f"SELECT :off + a.id, c.article, a.annotator, a.status, a.updated_at FROM src.article_status a "
+               f"SELECT :off + a.id, c.article, a.annotator, a.status, a.updated_at "
+               f"FROM src.article_status a "
                f"{layer.format(t='a')} ORDER BY a.id", {"off": off["article_status"]})
         self.x("CREATE TEMP TABLE copy_grp(grp INTEGER PRIMARY KEY)")
         self.x(f"INSERT INTO copy_grp SELECT e.grp FROM src.events e {layer.format(t='e')} "
                "EXCEPT SELECT e.grp FROM src.events e WHERE e.article_id IS NOT NULL AND NOT EXISTS "
-               "(SELECT 1 FROM copy_layer c WHERE c.article_src = e.article_id AND c.annotator = e.annotator)")
+               "(SELECT 1 FROM copy_layer c WHERE c.article_src = e.article_id "
+               "AND c.annotator = e.annotator)")
         self.counts.events_left_out = self.one(
             f"SELECT count(*) FROM src.events e {layer.format(t='e')} "
             "WHERE e.grp NOT IN (SELECT grp FROM copy_grp)")
         grp = self.one("SELECT COALESCE(max(grp), 0) FROM main.events")
         self.counts.events_copied = self.x(
-            "INSERT INTO main.events(ts, annotator, action, article_id, grp, tbl, row_id, before, after, state) "
+            "INSERT INTO main.events(ts, annotator, action, article_id, grp, tbl, row_id, "
+            "before, after, state) "
             f"SELECT e.ts, e.annotator, e.action, ma.dst, :grp + e.grp, e.tbl, {_moved_id('e.row_id')}, "
             f"{_moved_image('e.before')}, {_moved_image('e.after')}, e.state FROM src.events e "
             "JOIN copy_grp g ON g.grp = e.grp LEFT JOIN m_article ma ON ma.src = e.article_id ORDER BY e.id",
@@ -290,7 +302,8 @@ class _Merge:
         """Ids handed out from now on stay past every id copied, including those only the log holds."""
         for table in _OFFSET_TABLES:
             top = self.offset(table)
-            if self.x("UPDATE main.sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?", (top, table, top)):
+            if self.x("UPDATE main.sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?",
+                      (top, table, top)):
                 continue
             if top and not self.one("SELECT count(*) FROM main.sqlite_sequence WHERE name = ?", (table,)):
                 self.x("INSERT INTO main.sqlite_sequence(name, seq) VALUES (?, ?)", (table, top))
