@@ -62,6 +62,9 @@ def test_taking_versions_makes_the_reviewed_gold(tmp_path):
         store.review_redo()
         store.set_review_status(article_id, "done", undecided="reject")
         assert store.review_states([article_id]) == {article_id: "reviewed"}
+    with Store(db, annotator="alice") as alice:  # alice marks it done again, after the review
+        alice.set_article_status(article_id, "in_progress")
+        alice.set_article_status(article_id, "done")
     with Store(db, readonly=True) as reader:
         gold = {item.article.id: item for item in select_articles(reader)}
         assert gold[article_id].annotator == "review:lead"
@@ -104,3 +107,24 @@ def test_library_shows_and_filters_review_states(tmp_path):
         lead.set_review_status(article_id, "done", undecided="reject")
         assert list(first_ids(lead, LibraryFilter(review="reviewed"))) == [article_id]
         assert list(first_ids(lead, LibraryFilter(review="disputed"))) == []
+
+
+def test_taking_every_agreement_settles_what_all_rejected(tmp_path):
+    """alice and bob rejected every suggestion but the ones they made entities of: taking every
+    agreement rejects those in the reviewed layer too, so only the disagreements are left."""
+    db = tmp_path / "team.db"
+    article_id = make_team_db(db)
+    store, found = review(db, article_id)
+    with store:
+        agreed = [(c.start, c.end) for c in found if c.agrees]
+        layer = review_layer("lead")
+        assert store.undecided(article_id, layer)  # nothing reviewed yet
+        store.review_take_all(article_id, agreed, "alice", ["alice", "bob"])
+        left = store.undecided(article_id, layer)
+        text = store.article(article_id).text
+        # what is left undecided lies in the two disagreements only
+        assert {text[s.start:s.end] for s in left} <= {"Abdellatif Hammouchi"}
+        assert [(text[s.start:s.end], s.label) for s in store.layer_entities(article_id, layer)] == [
+            ("FBI", "ORG")]
+        store.review_undo()  # one step
+        assert store.layer_entities(article_id, layer) == [] and store.undecided(article_id, layer)

@@ -64,6 +64,9 @@ class DecisionRunner:
         ``write`` gets a Store (the app's, or a background one: it must use that Store
         only); ``saved`` runs on the main thread once the write committed.
         """
+        if self.store.readonly:
+            self.host.set_status(f"read-only: {what} was not saved (the database is open for looking only)")
+            return False
         if self.pending is not None:
             self.host.set_status(f"not saved, still waiting for the database to save "
                                  f"{self.pending.what}: {what}")

@@ -112,6 +112,8 @@ class WorkersMixin:
         elsewhere: the annotation memory, matched in a thread so opening never waits for it."""
         from annotations.nlp.memory import MemoryIndex, memory_forms, memory_suggestions
 
+        if self.store.readonly:
+            return  # memory suggestions are writes
         worker = get_current_worker()
         changed: list[int] = []
         with self._worker_store() as store:

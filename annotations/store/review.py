@@ -162,18 +162,41 @@ class ReviewMixin(DecisionsMixin):
         taken = [s for s in self.layer_entities(article_id, layer) if s.start < end and s.end > start]
         return self.review_replace(article_id, start, end, taken, action="take")
 
-    def review_take_all(self, article_id: int, ranges: Sequence[tuple[int, int]], layer: str) -> int:
-        """Take ``layer``'s version of every range (the agreed ones) as one undo step."""
+    def review_take_all(self, article_id: int, ranges: Sequence[tuple[int, int]], layer: str,
+                        compared: Sequence[str] = ()) -> int:
+        """Take ``layer``'s version of every range (the agreed ones) as one undo step; with
+        ``compared``, also reject the suggestions every one of those annotators decided on
+        and none of them made an entity of (they agree: not an entity)."""
         entities = self.layer_entities(article_id, layer)
+        annotators = [name for name in compared if name != MODEL_LAYER]
+        settled = [] if len(annotators) != len(compared) or not annotators else \
+            self._rejected_by_all(article_id, annotators)
         with self.write(), self._as_layer():
             grp = self._new_group()
             changed = 0
             for start, end in ranges:
                 taken = [s for s in entities if s.start < end and s.end > start]
                 changed += self._replace(grp, "take_agreed", article_id, start, end, taken)
+            undecided = {s.id for s in self.undecided(article_id)}
+            for sugg in settled:
+                if sugg.id in undecided:
+                    self._decide("take_agreed", ("suggestion", sugg.id), status="rejected", grp=grp)
+                    undecided -= {s.id for s in settled if (s.start, s.end) == (sugg.start, sugg.end)}
+                    changed += 1
             if changed:
                 self._touch_article(grp, article_id)
             return changed
+
+    def _rejected_by_all(self, article_id: int, annotators: Sequence[str]) -> list[Suggestion]:
+        """Suggestions every annotator decided on (none left them undecided) without making
+        an entity that overlaps them."""
+        entities = [s for name in annotators for s in self.layer_entities(article_id, name)]
+        open_ = {s.id for name in annotators for s in self.undecided(article_id, name)}
+        rows = map(Suggestion._make, self.db.conn.execute(
+            "SELECT id, article_id, start, end, label, origin, source FROM suggestions "
+            f"WHERE article_id = ? ORDER BY {ORDER_BY_ORIGIN}", (article_id,)).fetchall())
+        return [s for s in rows if s.id not in open_
+                and not any(e.start < s.end and e.end > s.start for e in entities)]
 
     def set_review_status(self, article_id: int, status: str, *, undecided: str | None = None) -> int:
         """Mark the review layer done (or back in progress); see :meth:`set_article_status`."""
