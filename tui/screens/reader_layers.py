@@ -48,7 +48,8 @@ class LayerSwitch:
         if len(order) == 1:
             self.app.set_status("no other layer in the open articles: nobody else has decided here")
             return
-        following = order[(order.index(self.layer_shown) + 1) % len(order)] if self.layer_shown in order else own
+        shown = self.layer_shown
+        following = order[(order.index(shown) + 1) % len(order)] if shown in order else own
         self.shown_layer = None if following == own else following
         self.refresh_articles(None)
         if self.shown_layer is None:

@@ -102,7 +102,8 @@ class ReviewScreen(ReviewActions, Screen):
         self.compared = list(self._asked_layers or choose_layers(store, self.article_id))[:MAX_LAYERS]
         box = self.query_one("#panes", Horizontal)
         await box.remove_children()
-        panes = [LayerPane(article, layer, n, bidi=self.app.bidi) for n, layer in enumerate(self.compared, 1)]
+        bidi = self.app.bidi
+        panes = [LayerPane(article, layer, n, bidi=bidi) for n, layer in enumerate(self.compared, 1)]
         panes.append(LayerPane(article, store.review_layer, None, bidi=self.app.bidi))
         await box.mount_all(panes)
         self.reviewed_pane.view.focus()
@@ -110,9 +111,9 @@ class ReviewScreen(ReviewActions, Screen):
         found = disagreements(self.clusters)
         self.go(found[0] if found else (0 if self.clusters else None))
         agreed = len(self.clusters) - len(found)
-        self.app.set_status(f"review: {len(found)} disagreement(s), {agreed} agreed cluster(s) "
-                            f"between {', '.join(map(layer_name, self.compared))} · 1-{len(self.compared)} take, "
-                            "A all agreed, ? help")
+        names = ", ".join(map(layer_name, self.compared))
+        self.app.set_status(f"review: {len(found)} disagreement(s), {agreed} agreed cluster(s) between "
+                            f"{names} · 1-{len(self.compared)} take, A all agreed, ? help")
 
     @property
     def panes(self) -> list[LayerPane]:
