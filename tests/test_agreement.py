@@ -150,7 +150,9 @@ def test_cli_json_and_text(db_path):
                           capture_output=True, text=True, check=True).stdout
     assert "alice vs bob: 1 article(s) both marked done" in text
     assert "Cohen's kappa 0.438 over 9 tokens" in text
-    assert "Krippendorff's alpha (nominal, 3 annotators): 0.645 over 9 tokens" in text
+    assert "Krippendorff's alpha (nominal, 3 annotators): 0.645" in text
+    assert "over 9 tokens (27 tags) of 1 article(s)" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
     bad = subprocess.run([sys.executable, "-m", "annotations", "agreement", "--db", str(db_path),
                           "--annotators", "alice,zoe"], capture_output=True, text=True)
     assert bad.returncode == 1 and "zoe" in bad.stderr and str(db_path) in bad.stderr
