@@ -151,3 +151,18 @@ async def test_readonly_app_writes_nothing(tmp_path, table_dump):
         assert "read-only: taking a version is not possible" in screen_text(app)
     with Store(db, readonly=True) as store:
         assert table_dump(store) == before
+
+
+async def test_the_command_palette_opens_the_agreement_view(tmp_path):
+    db = tmp_path / "team.db"
+    make_team_db(db)
+    app = lead_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await pilot.press(*"agreement")
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AgreementScreen)
+        assert "alice vs bob" in screen_text(app)

@@ -15,7 +15,8 @@ from annotations.store import Store
 
 
 def digest(folder) -> dict[str, str]:
-    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in sorted(os.listdir(folder))}
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            for name in sorted(os.listdir(folder))}
 
 
 @pytest.fixture
@@ -51,7 +52,8 @@ def test_readonly_session_leaves_the_database_byte_identical(read_only_folder, t
         (folder / "probe").write_text("x")  # really read-only
     before = digest(folder)
     app = tmux("ro")
-    app.start(f"{PARALLAX} --db {folder / 'team.db'} --annotator bob", {"PARALLAX_READONLY": "1", "TERM": "xterm"})
+    app.start(f"{PARALLAX} --db {folder / 'team.db'} --annotator bob",
+              {"PARALLAX_READONLY": "1", "TERM": "xterm"})
     app.wait_for("read-only: looking only")
     app.keys("Enter")
     app.wait_for("origin:")

@@ -75,12 +75,13 @@ def bare_merge(out: Path, sources: list[Path]) -> None:
         conn.execute("INSERT OR IGNORE INTO main.suggestions(article_id, start, end, label, origin, source, "
                      "created_at) SELECT ma.id, g.start, g.end, g.label, g.origin, g.source, g.created_at "
                      f"FROM src.suggestions g {art.format(t='g')} ORDER BY g.id")
-        conn.execute("INSERT INTO main.spans(article_id, annotator, start, end, label, status, origin, source, "
-                     "suggestion_id, created_at, updated_at) SELECT ma.id, s.annotator, s.start, s.end, "
-                     "s.label, s.status, s.origin, s.source, mg.id, s.created_at, s.updated_at "
+        conn.execute("INSERT INTO main.spans(article_id, annotator, start, end, label, status, origin, "
+                     "source, suggestion_id, created_at, updated_at) SELECT ma.id, s.annotator, s.start, "
+                     "s.end, s.label, s.status, s.origin, s.source, mg.id, s.created_at, s.updated_at "
                      f"FROM src.spans s {art.format(t='s')} LEFT JOIN src.suggestions sg ON sg.id = "
                      "s.suggestion_id LEFT JOIN main.suggestions mg ON mg.article_id = ma.id AND "
-                     "mg.start = sg.start AND mg.end = sg.end AND mg.label = sg.label AND mg.origin = sg.origin")
+                     "mg.start = sg.start AND mg.end = sg.end AND mg.label = sg.label "
+                     "AND mg.origin = sg.origin")
         conn.execute("INSERT INTO main.article_status(article_id, annotator, status, updated_at) "
                      f"SELECT ma.id, x.annotator, x.status, x.updated_at FROM src.article_status x "
                      f"{art.format(t='x')}")
