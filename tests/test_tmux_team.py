@@ -86,3 +86,54 @@ def test_review_in_tmux_takes_bobs_sahel(tmp_path, tmux):
         text = store.article(article_id).text
         assert [(text[s.start:s.end], s.label) for s in store.layer_entities(article_id, "review:lead")] == [
             ("Sahel", "LOC")]
+
+
+def test_a_merge_while_the_app_writes_the_source_loses_nothing(tmp_path, tmux):
+    """The app in tmux accepts entity after entity in alice's database while merges read it."""
+    import threading
+
+    from app_helpers import make_seeded_db
+
+    from annotations.store.merge import merge_source
+
+    source, out = tmp_path / "alice.db", tmp_path / "team.db"
+    make_seeded_db(source)
+    app = tmux("merge")
+    app.start(f"{PARALLAX} --db {source} --annotator alice", {"TERM": "xterm"})
+    app.wait_for("HomePoliticsSecurity")
+    app.keys("Enter")
+    app.wait_for("origin:")
+    stop, merges, errors = threading.Event(), [], []
+
+    def merging() -> None:
+        while not stop.is_set():
+            try:
+                with Store(out, annotator="merge") as store:
+                    merges.append(merge_source(store, str(source)))
+            except Exception as exc:  # reported below, never swallowed
+                errors.append(exc)
+                return
+
+    worker = threading.Thread(target=merging)
+    worker.start()
+    try:
+        for _ in range(8):
+            app.keys("a")
+        app.wait_for("saved: accept")
+    finally:
+        stop.set()
+        worker.join()
+    app.keys("q")
+    assert app.exit_status() == 0
+    assert not errors and len(merges) >= 2 and not any(m.conflicts for m in merges)
+    with Store(source, annotator="alice", readonly=True) as alice:
+        accepted = [s for s in alice.spans(1) if s.status == "accepted"]
+        article_hash = alice.article(1).hash
+    assert len(accepted) == 8  # every accept the app showed as saved is in alice's database
+    with Store(out, annotator="merge") as store:
+        merge_source(store, str(source))  # what came after the last snapshot
+    with Store(out, readonly=True) as merged:
+        (row,) = merged.query("SELECT id FROM articles WHERE hash=?", (article_hash,))
+        got = sorted((s.start, s.end, s.label) for s in merged.spans(row["id"], "alice")
+                     if s.status == "accepted")
+    assert got == sorted((s.start, s.end, s.label) for s in accepted)
