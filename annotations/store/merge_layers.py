@@ -31,6 +31,7 @@ def compare_layers(conn: sqlite3.Connection, both: list[Key]) -> dict[Key, Layer
     """Decide for each layer both databases hold (the source attached as ``src``)."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS both_layer(article_src INTEGER, article INTEGER, "
                  "annotator TEXT, PRIMARY KEY (article, annotator)) WITHOUT ROWID")
+    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS temp.both_layer_src ON both_layer(article_src, annotator)")
     conn.execute("DELETE FROM both_layer")
     conn.executemany("INSERT INTO both_layer VALUES (?, ?, ?)", both)
     try:
@@ -91,8 +92,10 @@ def _read(conn: sqlite3.Connection, db: str, column: str) -> dict:
     for article, who, status in conn.execute(
             f"SELECT x.article_id, x.annotator, x.status FROM {db}.article_status x {join}").fetchall():
         layers[(article, who)]["status"] = status
+    # The log has no index by article: scan it once (CROSS JOIN keeps that order) and look each
+    # row up in the layers, rather than scan it once per layer.
     for article, who, *event in conn.execute(
-            f"SELECT x.article_id, x.annotator, x.ts, x.action, x.tbl, x.state FROM {db}.events x {join} "
-            "ORDER BY x.grp, x.id").fetchall():
+            f"SELECT x.article_id, x.annotator, x.ts, x.action, x.tbl, x.state FROM {db}.events x "
+            f"CROSS {join} ORDER BY x.grp, x.id").fetchall():
         layers[(article, who)]["history"].append(tuple(event))
     return layers
