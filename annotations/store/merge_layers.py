@@ -31,7 +31,8 @@ def compare_layers(conn: sqlite3.Connection, both: list[Key]) -> dict[Key, Layer
     """Decide for each layer both databases hold (the source attached as ``src``)."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS both_layer(article_src INTEGER, article INTEGER, "
                  "annotator TEXT, PRIMARY KEY (article, annotator)) WITHOUT ROWID")
-    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS temp.both_layer_src ON both_layer(article_src, annotator)")
+    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS temp.both_layer_src "
+                 "ON both_layer(article_src, annotator)")
     conn.execute("DELETE FROM both_layer")
     conn.executemany("INSERT INTO both_layer VALUES (?, ?, ?)", both)
     try:
