@@ -57,7 +57,7 @@ DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 class ParallaxApp(WorkersMixin, App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
-    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss"]
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss"]
     TITLE = "Parallax"
     BINDINGS: list[Binding] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
@@ -101,7 +101,10 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.check_database()
         session = self._load_session()
         self.push_screen(LibraryScreen(session.get("library") or {}))
-        if self.paths:
+        if self.store.readonly:
+            self.set_status(f"read-only: looking only, nothing is saved · showing {self.store.annotator}'s "
+                            "layer (L in the reader shows another)")
+        elif self.paths:
             self.run_import(self.paths)
         elif self.store.count_articles() == 0:
             self.run_import(seeds=True)
@@ -247,8 +250,8 @@ class ParallaxApp(WorkersMixin, App[None]):
             state = self.session_state()
         except Exception:  # a screen half-built or torn down: keep the last saved state
             return
-        if "library" not in state:
-            return  # starting up or shutting down: nothing meaningful to remember
+        if "library" not in state or self.store.readonly:
+            return  # starting up or shutting down: nothing meaningful to remember; or looking only
         blob = json.dumps(state, sort_keys=True)
         if blob == self._saved_session:
             return
@@ -354,8 +357,12 @@ def run_app(app: ParallaxApp, **options) -> int:
 
 
 def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = "auto",
-             paths: Sequence[str | os.PathLike] = (), preannotate: bool = True) -> ParallaxApp:
-    """Open the database (creating it if needed) and build the app on it; the app closes it on exit."""
-    store = Store(Path(db_path), annotator=annotator, lock_wait=LOCK_WAIT_S, background_check=True)
+             paths: Sequence[str | os.PathLike] = (), preannotate: bool = True,
+             readonly: bool = False) -> ParallaxApp:
+    """Open the database (creating it if needed, unless ``readonly``) and build the app on it;
+    the app closes it on exit. Read-only, nothing is written: no import, no pre-annotation,
+    no annotation memory, no session, and every decision key says "read-only"."""
+    store = Store(Path(db_path), annotator=annotator, lock_wait=LOCK_WAIT_S, background_check=True,
+                  readonly=readonly)
     return ParallaxApp(store, bidi=bidi, paths=[str(p) for p in paths], preannotate=preannotate,
                        owns_store=True)

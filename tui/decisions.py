@@ -66,6 +66,9 @@ class DecisionRunner:
         write (thousands of rows: accept all on a long article) goes to the thread at once,
         so the screen stays responsive while it works; the status bar says it is working.
         """
+        if self.store.readonly:
+            self.host.set_status(f"read-only: {what} was not saved (the database is open for looking only)")
+            return False
         if self.pending is not None:
             self.host.set_status(f"not saved, still waiting for the database to save "
                                  f"{self.pending.what}: {what}")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from textual.binding import Binding
 
+from .keymap_team import AGREEMENT_BINDINGS, LIBRARY_REVIEW, READER_LAYER, REVIEW_BINDINGS, TEAM_HELP
+
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="app.quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
@@ -27,6 +29,7 @@ LIBRARY_BINDINGS = [
     Binding("escape", "focus_list", "List", show=False, id="library.list"),
     Binding("f", "focus_filters", "Filters", id="library.filters"),
     Binding("ctrl+r", "clear_filters", "Reset", show=False, id="library.clear"),
+    LIBRARY_REVIEW,
 ]
 
 # The library list's own keys (tui.widgets.article_list.ArticleList binds them):
@@ -76,6 +79,7 @@ _READER_KEYS = [
     Binding("y", "copy('sentence')", "Copy sentence", show=False, id="reader.copy_sentence"),
     Binding("Y", "copy('article')", "Copy article", show=False, id="reader.copy_article"),
     Binding("B", "toggle_bidi", "Bidi", show=False, id="reader.bidi"),
+    READER_LAYER,
     Binding("escape", "back", "Library", show=False, id="reader.back"),  # in ? help: no room at 80 columns
 ]
 # Every reader key is a priority binding: Textual runs those as each key arrives, but sends
@@ -136,7 +140,9 @@ HELP_TEXT = {
     "reader.back": "Clear the selection, or back to the library",
 }
 
-ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS]
+HELP_TEXT.update(TEAM_HELP)
+
+ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS, *AGREEMENT_BINDINGS]
 
 
 def binding_ids() -> set[str]:

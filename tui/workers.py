@@ -114,7 +114,10 @@ class WorkersMixin:
     @work(thread=True, group="opened", exit_on_error=False)
     def articles_opened(self, article_ids: tuple[int, ...]) -> None:
         """What opening articles needs from spaCy, in a child process: their token boundaries (for
-        the token cursor) and their annotation-memory suggestions. Opening never waits for it."""
+        the token cursor) and their annotation-memory suggestions. Opening never waits for it.
+        Nothing of it runs read-only: both are writes."""
+        if self.store.readonly:
+            return
         with self._worker_store(readonly=True) as store:  # this thread's own connection
             names = {i: tokenizer_name(lang) for i, lang in store.article_langs(article_ids)}
             if store.tokenized_ids(names, names) == set(names) and not store.has_memory_forms():

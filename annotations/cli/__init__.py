@@ -38,8 +38,10 @@ The annotation app is the `parallax` command (or `python -m tui`).
 
 def build_cli(*extra: click.Command) -> click.Group:
     """The ``parallax`` group: the headless commands, plus ``extra`` ones (the app)."""
+    from .agreement import agreement_cmd
     from .export import export_cmd
     from .import_ import import_cmd
+    from .merge import merge_cmd
     from .preannotate import preannotate_cmd
     from .stats import stats_cmd
 
@@ -48,7 +50,7 @@ def build_cli(*extra: click.Command) -> click.Group:
                          no_args_is_help=not with_app,
                          context_settings={"help_option_names": ["-h", "--help"]})
     click.version_option(__version__, prog_name="parallax")(main)
-    for cmd in (*extra, import_cmd, preannotate_cmd, export_cmd, stats_cmd):
+    for cmd in (*extra, import_cmd, preannotate_cmd, export_cmd, stats_cmd, agreement_cmd, merge_cmd):
         main.add_command(cmd)
     return main
 

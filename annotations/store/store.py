@@ -23,6 +23,7 @@ from ..model import Article, Span
 from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
 from .decisions import DecisionsMixin
 from .loading import LoadingMixin
+from .review import ReviewMixin
 from .tokens import TokensMixin
 from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
 
@@ -48,7 +49,7 @@ def default_annotator() -> str:
         return "annotator"
 
 
-class Store(DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMixin):
+class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that

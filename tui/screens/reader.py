@@ -32,6 +32,7 @@ from ..token_cursor import Token
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
 from ..widgets.status_bar import StatusBar
+from .reader_layers import LayerSwitch
 from .reader_spans import SpanActions
 
 MAX_PANES = 3  # articles side by side
@@ -85,7 +86,7 @@ class Pane(Vertical):
         self.view.focus()
 
 
-class ReaderScreen(SpanActions, Screen):
+class ReaderScreen(LayerSwitch, SpanActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
     BINDINGS = list(READER_BINDINGS)
@@ -124,7 +125,7 @@ class ReaderScreen(SpanActions, Screen):
         """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
         store = self.app.store
         article = store.article(article_id)
-        spans = store.spans(article_id)
+        spans = store.spans(article_id, self.shown_layer)
         select = None
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
@@ -200,7 +201,8 @@ class ReaderScreen(SpanActions, Screen):
         return pane.view if pane is not None else None
 
     def _refresh_title(self, pane: Pane) -> None:
-        pane.show_title(self.app.store.article_status(pane.article.id))
+        status = self.app.store.article_status(pane.article.id, self.shown_layer)
+        pane.show_title(status if self.shown_layer is None else f"{self.shown_layer}: {STATUS_WORDS[status]}")
 
     def refresh_articles(self, article_ids: tuple[int, ...] | list[int] | None, *,
                          select: tuple[str, int] | None = None) -> None:
@@ -208,7 +210,7 @@ class ReaderScreen(SpanActions, Screen):
         store = self.app.store
         for pane in self.panes:
             if article_ids is None or pane.article.id in article_ids:
-                pane.view.set_spans(store.spans(pane.article.id))
+                pane.view.set_spans(store.spans(pane.article.id, self.shown_layer))
                 if select is not None and pane is self.active_pane:
                     pane.view.select_key(select)
                 self._refresh_title(pane)

@@ -22,8 +22,12 @@ class SpanActions(ReaderActions):
     def _ensure_tokens(self, view) -> bool:
         if view.tokens.ready:
             return True
-        self.app.set_status("token boundaries are still being computed (spaCy works in the background); "
-                            "try again in a moment")
+        if self.app.store.readonly:
+            self.app.set_status("read-only: this article's token boundaries are not stored yet (they are "
+                                "computed when it is opened to annotate)")
+        else:
+            self.app.set_status("token boundaries are still being computed (spaCy works in the "
+                                "background); try again in a moment")
         return False
 
     def action_token(self, step: int) -> None:
