@@ -256,7 +256,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         if blob == self._saved_session:
             return
         try:
-            self.store.save_session(state)
+            self.store.save_session(state, wait=0)  # never holds a key up: skipped when busy
             self._saved_session = blob
         except StoreBusy:
             pass  # another process is writing: the next cursor move saves it

@@ -44,6 +44,7 @@ MERGED_TABLES = {
     "events": "copied with their layer (undo history), ids remapped",
     "sessions": "added for annotators the output has none for",
     "writers": "not merged (who is writing now, in the source's own process)",
+    "tokens": "not merged (token boundaries are computed again when an article is opened)",
 }
 LAYER_TABLES = ("spans", "tags", "article_status")
 _OFFSET_TABLES = ("spans", "tags", "article_status", "entities", "aliases")

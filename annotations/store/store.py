@@ -380,12 +380,13 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
 
     # -- session -----------------------------------------------------------------
 
-    def save_session(self, state: dict) -> None:
+    def save_session(self, state: dict, *, wait: float | None = None) -> None:
         """Remember what the annotator had open (articles, panes, cursor).
 
         The reader saves this on every cursor move, so it is committed without waiting for
         the disk (synchronous=NORMAL for this one transaction): it survives the app being
         killed, and only a power cut can lose the last cursor position. Decisions keep FULL.
+        ``wait`` is how long to wait for another writer (StoreBusy after that).
         """
         conn = self.db.conn
         relaxed = not conn.in_transaction
@@ -393,7 +394,7 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
             level = conn.execute("PRAGMA synchronous").fetchone()[0]
             conn.execute("PRAGMA synchronous=NORMAL")
         try:
-            with self.write():
+            with self.write(wait):
                 conn.execute(
                     "INSERT INTO sessions(annotator, state, updated_at) VALUES (?, ?, ?) "
                     "ON CONFLICT(annotator) DO UPDATE SET state=excluded.state, "

@@ -35,6 +35,7 @@ from report import load_average, render  # noqa: E402
 FIGURES = {
     "import": ("fig_import", "Import"),
     "preannotate": ("fig_preannotate", "Pre-annotation"),
+    "preannotate_memory": ("fig_preannotate_memory", "Pre-annotating a long article: peak memory"),
     "export": ("fig_export", "Export to DocBin"),
     "app_start": ("fig_app_start", "App start to a usable library"),
     "reader": ("fig_reader", "One decision in the reader"),

@@ -314,6 +314,9 @@ class ReaderScreen(LayerSwitch, SpanActions, Screen):
             self.app.set_status("no entities here: w/b move the token cursor, v starts a selection")
             return
         view.select_next() if step > 0 else view.select_prev()
+        # The details bar and the same-text marks in the same repaint as the cursor (the
+        # SpanSelected message that follows finds nothing left to change).
+        self._show_selection()
 
     def action_pane(self, step: int) -> None:
         panes = self.panes
