@@ -7,6 +7,7 @@ decision would cost more than the decision; the tally is built once and then adj
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -28,8 +29,8 @@ class SpanTally:
 
     def fold_at(self, start: int, end: int) -> str:
         key = self._folded.get((start, end))
-        if key is None:
-            key = self._folded[(start, end)] = fold(self._text[start:end])
+        if key is None:  # interned: the spans of one surface share its folded string
+            key = self._folded[(start, end)] = sys.intern(fold(self._text[start:end]))
         return key
 
     def add(self, spans: Iterable[Span]) -> None:
