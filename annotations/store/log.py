@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..text import fold
 from .db import now
+from .forms import MENTION_TABLES
 from .part import StorePart
 
 
@@ -42,6 +43,10 @@ class UndoResult:
     action: str
     article_ids: tuple[int, ...]
     spans: tuple[ChangedSpan, ...] = ()
+
+
+SETWISE_EVENTS = 200  # an undo or redo of a group this big restores its span rows set-wise
+CHANGED_SPANS_SHOWN = 50  # of those, the spans an UndoResult names (the cursor goes to the first)
 
 
 class EventLogMixin(StorePart):
@@ -125,6 +130,9 @@ class EventLogMixin(StorePart):
             cols = ", ".join(values)
             marks = ", ".join("?" for _ in values)
             conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+        if table in MENTION_TABLES and image is not None and "folded" not in image:
+            # An image logged before the folded form was stored: recomputed on read (forms.py).
+            conn.execute(f"UPDATE {table} SET folded = NULL WHERE rowid=?", (rowid,))
 
     def _restore_label(self, rowid: int, image: dict | None, expected: dict | None) -> None:
         """Labels are known by name (a label's rowid can be handed out again): undo of a
@@ -196,10 +204,17 @@ class EventLogMixin(StorePart):
                 f"SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? "
                 f"ORDER BY id {'DESC' if reverse else 'ASC'}", (grp,)).fetchall()
             group_rows = {(e[3], e[4]) for e in events}
+            setwise = len(events) >= SETWISE_EVENTS  # a bulk decision: its spans in a few statements
+            if setwise:
+                self._restore_setwise(grp, reverse)
+                spans = [e for e in events if e[3] == "spans"]
+                events = [e for e in events if e[3] != "spans"] + spans[:CHANGED_SPANS_SHOWN]
             images = [(table, rowid, None if before is None else json.loads(before),
                        None if after is None else json.loads(after))
                       for _, _, _, table, rowid, before, after in events]
             for table, rowid, before, after in images:
+                if setwise and table == "spans":
+                    continue
                 if reverse and self._in_use_by_others(table, rowid, group_rows, after):
                     continue  # an entity another span still links to stays as it is
                 try:
@@ -212,7 +227,9 @@ class EventLogMixin(StorePart):
                     raise DecisionError(f"cannot {what} this decision: it conflicts with a later change "
                                         f"({exc})") from exc
             conn.execute("UPDATE events SET state=? WHERE grp=?", (to_state, grp))
-            articles = tuple(sorted({e[2] for e in events if e[2] is not None}))
+            articles = tuple(sorted({e[2] for e in events if e[2] is not None} | (
+                {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM events WHERE grp=? AND "
+                                            "article_id IS NOT NULL", (grp,))} if setwise else set())))
             logged = events[::-1] if reverse else events  # named by its first logged action
             action = next((e[1] for e in logged if e[1] != "start"), logged[0][1])
             return UndoResult(action=action, article_ids=articles, spans=self._changed_spans(images))

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, config_path, load_config
 from ..model import Article, Span
+from .bulk import BulkMixin
 from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
 from .decisions import DecisionsMixin
+from .entities import EntitiesMixin
 from .loading import LoadingMixin
 from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
 
@@ -47,7 +49,7 @@ def default_annotator() -> str:
         return "annotator"
 
 
-class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
+class Store(DecisionsMixin, LoadingMixin, UndecidedMixin, EntitiesMixin, BulkMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that
@@ -344,19 +346,6 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin):
         """Every tag used so far, most used first, for completion."""
         return [r[0] for r in self.db.conn.execute(
             "SELECT tag FROM tags GROUP BY tag ORDER BY count(*) DESC, tag")]
-
-    def entity(self, entity_id: int) -> dict | None:
-        rows = self.query("SELECT id, name, label, kb_id FROM entities WHERE id=?", (entity_id,))
-        return rows[0] if rows else None
-
-    def entities(self) -> list[dict]:
-        return self.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
-
-    def labelled_aliases(self) -> list[tuple[str, str, str]]:
-        """(alias, label, entity name) of every alias of an entity that has a label."""
-        return self.db.conn.execute(
-            "SELECT a.alias, e.label, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
-            "WHERE e.label IS NOT NULL ORDER BY a.entity_id, a.alias").fetchall()
 
     # -- annotation memory -----------------------------------------------------
 
