@@ -118,6 +118,15 @@ class EntitiesMixin(EventLogMixin):
                                      sum(n for _, n in rows), by_article))
         return out
 
+    def linked_surfaces(self) -> list[tuple[int, str, int]]:
+        """(entity id, surface text, mentions) of every linked mention, any annotator, by text as
+        written: what a knowledge base's aliases are made of."""
+        return self.db.conn.execute(
+            "SELECT s.entity_id, substr(a.text, s.start + 1, s.end - s.start), count(*) FROM (SELECT "
+            "DISTINCT entity_id, article_id, start, end FROM spans WHERE entity_id IS NOT NULL "
+            "AND status != 'rejected') s "
+            "JOIN articles a ON a.id = s.article_id GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+
     def entity_mentions(self, entity_id: int) -> list[tuple[int, int, int]]:
         """(article id, start, end) of every mention of the entity, in article and text order."""
         return self.db.conn.execute(

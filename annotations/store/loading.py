@@ -136,6 +136,34 @@ class LoadingMixin(StorePart):
                      (entity_id, surface, fold(surface)))
         return entity_id
 
+    def add_links(self, article_id: int, spans: Iterable[SpanRecord], *,
+                  annotator: str | None = None) -> int:
+        """Links from entity-linking tasks on a stored article: the annotator's span at each
+        mention's offsets (added as an imported span if there is none) is linked to the entity
+        of its ``kb_id``. Not an undoable decision, like any import. Returns the links made."""
+        annotator = annotator or self.annotator
+        made = 0
+        with self.write():
+            conn = self.db.conn
+            text = conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()[0]
+            stamp = now()
+            for s in spans:
+                entity_id = self._imported_link(text, s, stamp) if s.kb_id else None
+                row = conn.execute("SELECT id FROM spans WHERE article_id=? AND annotator=? AND start=? AND "
+                                   "end=? ORDER BY status = 'rejected', id LIMIT 1",
+                                   (article_id, annotator, s.start, s.end)).fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO spans(article_id, annotator, start, end, label, status, "
+                                 "origin, source, entity_id, folded, created_at, updated_at) VALUES "
+                                 "(?, ?, ?, ?, ?, 'accepted', 'import', NULL, ?, ?, ?, ?)",
+                                 (article_id, annotator, s.start, s.end, s.label, entity_id,
+                                  fold(text[s.start:s.end]), stamp, stamp))
+                elif entity_id is not None:
+                    conn.execute("UPDATE spans SET entity_id=?, updated_at=? WHERE id=?",
+                                 (entity_id, stamp, row[0]))
+                made += entity_id is not None
+        return made
+
     def add_suggestions(self, article_id: int, spans: Iterable[SpanRecord], *,
                         pipeline: str | None = None) -> int:
         """Store suggestions for an article; with ``pipeline``, also mark it as done by it.
