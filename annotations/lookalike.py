@@ -111,7 +111,7 @@ def lookalikes(names: Iterable[str], forms: Iterable[str], *, people: bool = Tru
     out: dict[str, str] = {}
     for form in set(forms):
         if form in names:
-            out[form] = "same form as an alias"
+            out[form] = "alias"
             continue
         for key in _blocks(form):
             for name in by_block.get(key, ()):

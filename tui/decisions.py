@@ -21,6 +21,7 @@ from annotations.store import DecisionError, Store, StoreBusy, StoreError
 
 LOCK_WAIT_S = 0.05  # the app's own writes: the status bar must speak within 100 ms of a key
 LATE_WAIT_S = 30.0  # a decision the database kept waiting is refused after this
+PROGRESS_EVERY_S = 0.1  # a background decision's progress is shown this often at most
 FAILURES = (DecisionError, StoreError, KeyError, ValueError, sqlite3.DatabaseError)
 
 Write = Callable[[Store], Any]
@@ -80,6 +81,28 @@ class DecisionRunner:
             self.host.set_status(f"not saved: {reason(exc, self.store.path)}: {what}")
             return False
         saved(result, False)
+        return True
+
+    def run_background(self, what: str, write: Callable[[Store, Callable[[str], None]], Any],
+                       saved: Saved) -> bool:
+        """A long decision (every identical mention at once): written in a thread on a Store of
+        its own, ``write(store, report)`` saying how far it is with ``report(text)`` (shown in
+        the status bar). The screen stays usable meanwhile; other decisions are refused with a
+        message until it is settled. False if refused at once."""
+        if self.pending is not None:
+            self.host.set_status(f"not saved, still waiting for the database to save "
+                                 f"{self.pending.what}: {what}")
+            return False
+        self.pending = Pending(what, time.monotonic())
+        self.host.set_status(f"saving {what}…")
+        shown = [0.0]
+
+        def report(text: str) -> None:
+            if time.monotonic() - shown[0] >= PROGRESS_EVERY_S:
+                shown[0] = time.monotonic()
+                self.host.call_from_thread(self.host.set_status, text)
+
+        self.host.run_in_thread(lambda: self._write_late(what, lambda store: write(store, report), saved))
         return True
 
     def holder(self, store: Store | None = None) -> str:

@@ -19,15 +19,17 @@ from textual.widgets import Footer, Static
 
 from annotations.model import Article, Span
 from annotations.store import library
-from annotations.text import display_safe, fold
+from annotations.text import display_safe
 
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
 from ..messages import ArticlesChanged
 from ..surface import surface
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
+from ..widgets.entity_panel import EntityPanel
 from ..widgets.status_bar import StatusBar
 from .reader_actions import ReaderActions
+from .reader_entities import EntityActions
 
 MAX_PANES = 3  # articles side by side
 
@@ -66,7 +68,7 @@ class Pane(Vertical):
         self.view.focus()
 
 
-class ReaderScreen(ReaderActions, Screen):
+class ReaderScreen(EntityActions, ReaderActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
     BINDINGS = list(READER_BINDINGS)
@@ -96,6 +98,7 @@ class ReaderScreen(ReaderActions, Screen):
                     self._active = pane
                     pane.add_class("-active")
                 yield pane
+            yield EntityPanel()
         yield Static(id="legend", markup=False)
         yield Static(id="details", markup=False)
         yield StatusBar()
@@ -242,11 +245,7 @@ class ReaderScreen(ReaderActions, Screen):
         self._update_static("#details", self._details(view, span))
         if view is not None:
             self._update_static("#legend", view.legend_content())
-        folded = fold(view.article.text[span.start:span.end]) if span is not None else None
-        for pane in self.panes:
-            count = pane.view.highlight_surface(folded)
-            if pane.view is not view and count:
-                pane.view.scroll_to_first_highlight()
+        self.light_up(view, span)  # reader_entities: the surface's mentions, or the chosen entity's
 
     def _update_static(self, selector: str, content: Content) -> None:
         """Update a bar only when its content changed; the details bar has a fixed size, so it
@@ -313,6 +312,26 @@ class ReaderScreen(ReaderActions, Screen):
         self._refresh_title(new)
         self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
         self.app.save_session()
+
+    async def open_pane(self, article_id: int) -> Pane:
+        """Open an article in a new pane, or in place of the active one when three are open."""
+        box = self.query_one("#panes", Horizontal)
+        new = self._make_pane(article_id)
+        if len(self.panes) < MAX_PANES:
+            await box.mount(new, before=self.query_one(EntityPanel))
+            self.article_ids.append(article_id)
+            self.activate(new)
+        else:
+            old = self.active_pane
+            self.article_ids[self.panes.index(old)] = article_id
+            old.closing = True
+            await box.mount(new, before=old)
+            self.activate(new)
+            await old.remove()
+        self.app.refresh_memory((article_id,))
+        self._refresh_title(new)
+        self.app.save_session()
+        return new
 
     def _neighbour(self, article_id: int, step: int) -> int | None:
         """The next article in the library's order that is not already open."""
