@@ -20,8 +20,8 @@ MIN_SPELLING_LEN = 5  # shorter forms differ by a letter too easily ("wray", "gr
 MIN_SURNAME_LEN = 4
 MAX_BLOCK = 400  # a block this big is a common word, not a name: not compared within
 _ARABIC = re.compile("[\u0600-\u06ff]")
-# The article, after an optional attached particle (و ف ب ك ل), or لل
-_PROCLITIC = re.compile("^(?:[\u0648\u0641\u0628\u0643\u0644]?\u0627\u0644|\u0644\u0644)")
+# The article, after up to two attached particles (و ف ب ك ل), or لل
+_PROCLITIC = re.compile("^(?:[\u0648\u0641\u0628\u0643\u0644]{0,2}\u0627\u0644|\u0644\u0644)")
 _INITIAL = re.compile(r"^\w\.?$")
 
 

@@ -320,9 +320,12 @@ class ParallaxApp(WorkersMixin, App[None]):
         return super().get_key_display(binding)
 
     def action_conflicts(self) -> None:
-        """C: the conflicts across the corpus (tui/screens/conflicts.py)."""
+        """C: the conflicts across the corpus (tui/screens/conflicts.py); one screen, kept installed,
+        so that it remembers where each conflict's enter went last."""
+        if not self.is_screen_installed("conflicts"):
+            self.install_screen(ConflictsScreen(), name="conflicts")
         if not isinstance(self.screen, ConflictsScreen):
-            self.push_screen(ConflictsScreen())
+            self.push_screen("conflicts")
 
     def action_help(self) -> None:
 

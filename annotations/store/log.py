@@ -200,23 +200,34 @@ class EventLogMixin(StorePart):
                                (self.annotator, from_state)).fetchone()[0]
             if grp is None:
                 return None
-            events = conn.execute(
-                f"SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? "
-                f"ORDER BY id {'DESC' if reverse else 'ASC'}", (grp,)).fetchall()
-            group_rows = {(e[3], e[4]) for e in events}
-            setwise = len(events) >= SETWISE_EVENTS  # a bulk decision: its spans in a few statements
+            order = f"ORDER BY id {'DESC' if reverse else 'ASC'}"
+            # A bulk decision: its span rows are put back in a few statements (bulk.py), and only
+            # its other rows and the spans an UndoResult names are read here.
+            size = conn.execute("SELECT count(*) FROM events WHERE grp=?", (grp,)).fetchone()[0]
+            setwise = size >= SETWISE_EVENTS
             if setwise:
                 self._restore_setwise(grp, reverse)
-                spans = [e for e in events if e[3] == "spans"]
-                events = [e for e in events if e[3] != "spans"] + spans[:CHANGED_SPANS_SHOWN]
+            events = conn.execute(
+                "SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? "
+                + ("AND tbl != 'spans' " if setwise else "") + order, (grp,)).fetchall()
+            if setwise:
+                events += conn.execute(
+                    "SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? AND "
+                    f"tbl = 'spans' {order} LIMIT ?", (grp, CHANGED_SPANS_SHOWN)).fetchall()
+            group_rows = {(e[3], e[4]) for e in events}  # setwise: its spans are put back already
             images = [(table, rowid, None if before is None else json.loads(before),
                        None if after is None else json.loads(after))
                       for _, _, _, table, rowid, before, after in events]
+            # Rows the group inserted: on undo, one still in use elsewhere stays as it is (an entity
+            # another span links to), with the changes the group made to it; a row that was there
+            # before the group (an entity it relabelled) is put back whoever uses it.
+            inserted = {(table, rowid) for table, rowid, before, _ in images if before is None}
             for table, rowid, before, after in images:
                 if setwise and table == "spans":
                     continue
-                if reverse and self._in_use_by_others(table, rowid, group_rows, after):
-                    continue  # an entity another span still links to stays as it is
+                if (reverse and (table, rowid) in inserted
+                        and self._in_use_by_others(table, rowid, group_rows, after)):
+                    continue
                 try:
                     if reverse:
                         self._restore(table, rowid, before, after)

@@ -42,6 +42,7 @@ FIGURES = {
     "busy": ("fig_busy", "Deciding while another process imports"),
     "memory": ("fig_memory", "Peak memory with the library open"),
     "search": ("fig_search", "Search in the library"),
+    "bulk": ("fig_bulk", "Every identical mention at once"),
 }
 
 

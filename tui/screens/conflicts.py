@@ -61,7 +61,8 @@ class ConflictsScreen(Screen):
         yield StatusBar()
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        """Shown (again): the conflicts are found anew, decisions made meanwhile included."""
         self.query_one(OptionList).focus()
         self.reload()
 

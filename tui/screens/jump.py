@@ -28,10 +28,11 @@ class JumpDialog(ModalScreen[str | None]):
         self.last = last
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="jump", classes="dialog"):
-            yield Static(Content("find word "), id="jump-label", markup=False)
-            yield Input(id="jump-input", placeholder=display_safe(self.last) + " (enter: again)" if self.last
-                        else "first letters, any script")
+        with Horizontal(id="jump"):
+            yield Static(Content(" f find word: "), id="jump-label", markup=False)
+            yield Input(id="jump-input", compact=True,
+                        placeholder=display_safe(self.last) + " (enter: again)" if self.last
+                        else "its first letters, any script · escape cancels")
             yield Static(Content(""), id="jump-count", markup=False)
 
     def on_mount(self) -> None:

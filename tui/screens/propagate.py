@@ -70,7 +70,8 @@ def bulk_status(what: str, result: BulkResult) -> str:
 
 
 class PropagateDialog(ModalScreen[str | None]):
-    """How many identical mentions, where; ``o`` the open articles, ``c`` the corpus, escape cancels."""
+    """How many identical mentions, where; ``o`` the open articles, ``c`` the corpus, escape cancels
+    (None); "" when there is nothing to change there."""
 
     BINDINGS = list(PROPAGATE_BINDINGS)
 
@@ -130,6 +131,6 @@ class PropagateDialog(ModalScreen[str | None]):
                 return
             if not preview.changes:
                 self.app.set_status(f"nothing to change {SCOPES[scope]}: each is so already")
-                self.dismiss(None)
+                self.dismiss("")
                 return
         self.dismiss(scope)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from annotations.model import Span
 from annotations.store import Store
 from annotations.store.bulk import BulkDecision, BulkTarget
+from annotations.store.log import SETWISE_EVENTS
 from annotations.text import display_safe, fold
 
 from ..messages import ArticlesChanged
@@ -262,8 +263,9 @@ class EntityActions:
         open_ids = tuple(pane.article.id for pane in self.panes)
 
         def chosen(scope: str | None) -> None:
-            if scope is None:
-                self.app.set_status("every identical mention: cancelled, nothing changed")
+            if not scope:
+                if scope is None:
+                    self.app.set_status("every identical mention: cancelled, nothing changed")
                 return
             self.run_bulk(BulkTarget(forms=(last.folded,), article_ids=open_ids if scope == "open" else None),
                           last.decision(), last.describe(scope))
@@ -284,6 +286,22 @@ class EntityActions:
                 self.entity_panel().reload(self.chosen_entity, forms_changed=True)
 
         self.app.decisions.run_background(what, write, saved)
+
+    def _step(self, what: str, write) -> None:
+        """Undo or redo (ReaderActions): a big group (every mention at once) is put back in the
+        background, so the screen never waits for it."""
+        if self.app.store.step_size(what) < SETWISE_EVENTS:
+            super()._step(what, write)
+            return
+
+        def saved(result, late: bool) -> None:
+            if result is None:
+                self.app.set_status(f"nothing to {what}")
+                return
+            self.refresh_articles(result.article_ids)
+            self._show_step(what, result)
+
+        self.app.decisions.run_background(what, lambda store, report: write(store), saved)
 
     def _show_step(self, what: str, result) -> None:
         """An undo or redo (ReaderActions): a big one (every mention at once) is reported by count."""
