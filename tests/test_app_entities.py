@@ -66,7 +66,8 @@ async def test_the_panel_lights_every_mention_and_reaches_the_arabic_one(story_d
         target = panel.highlighted_row()
         await press(pilot, "l")
         with other_store(story_db) as check:
-            linked = [s for s in check.spans(target.article_id) if (s.start, s.end) == (target.start, target.end)]
+            linked = [s for s in check.spans(target.article_id)
+                      if (s.start, s.end) == (target.start, target.end)]
             assert [s.entity_id for s in linked] == [wray_id]
         # > goes from mention to mention across articles, opening them, up to the Arabic one
         await press(pilot, "escape")
@@ -128,7 +129,7 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
         with other_store(story_db) as check:
             undone = sahel(check)
         assert {k: v for k, v in undone.items() if v[1] != "suggested"} == {
-            k: ("LOC", "corrected") for k, v in undone.items() if v[1] != "suggested"}  # only the hand-made one
+            k: ("LOC", "corrected") for k, v in undone.items() if v[1] != "suggested"}  # the one by hand
         assert sum(1 for v in undone.values() if v[1] == "suggested") == len(before) - 1
         await press(pilot, "asterisk", "o")  # the open article only
         await settle(pilot)
@@ -202,8 +203,8 @@ async def test_the_conflicts_view_resolves_and_u_takes_it_back(story_db):
         await settle(pilot)
         with other_store(story_db) as check:
             entity = next(e for e in check.entities() if e["name"].startswith("Avril"))
-            linked = {check.article(a).text[s.start:s.end] for a in check.article_ids() for s in check.spans(a)
-                      if s.entity_id == entity["id"]}
+            linked = {check.article(a).text[s.start:s.end] for a in check.article_ids()
+                      for s in check.spans(a) if s.entity_id == entity["id"]}
         assert linked == {"Avril Haines", "Avril Haine", "Avril Hainse"}
         await press(pilot, "u", "u")
         await settle(pilot)
