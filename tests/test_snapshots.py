@@ -115,3 +115,39 @@ async def test_real_pipelines_suggestions_reach_the_reader(preannotated_db):
 
 def _screen(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+# -- one story across articles (issue 9): the seeds above, plus Sahel suggested PERSON in English and
+# LOC in French, and Christopher Wray linked in English and Arabic (tests/story_helpers.py)
+
+
+@pytest.fixture
+def story_db(tmp_path):
+    from story_helpers import make_story_db
+
+    path = tmp_path / "story.db"
+    make_story_db(path)
+    return path
+
+
+def test_entity_panel(snap_compare, story_db):
+    # E shows the panel beside the pane; enter chooses Christopher Wray: his mentions are lit,
+    # his aliases, articles and unlinked look-alikes unfold under him
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24),
+                        run_before=keys_then_steady("enter", "E", "enter"))
+
+
+def test_conflicts_view(snap_compare, story_db):
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24), run_before=keys_then_steady("C"))
+
+
+def test_every_identical_mention_dialog(snap_compare, story_db):
+    # 4 relabels the first Sahel LOC; * counts the others in the open article and in the corpus
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24),
+                        run_before=keys_then_steady("enter", "4", "asterisk"))
+
+
+def test_find_word_bar(snap_compare, story_db):
+    # the Arabic seed: f and the first letters of كريستوفر; the count follows the letters
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24),
+                        run_before=keys_then_steady("j", "j", "j", "enter", "f", "ك", "ر", "ي"))
