@@ -3,10 +3,13 @@ each checked in the database through a second Store."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from app_helpers import app_on, other_store, press, select_surface, selected_text, settle, type_text
 from story_helpers import WRAY_AR, article_with, make_story_db
 
+from annotations.store.bulk import BulkDecision, BulkTarget
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.dialogs import PickerDialog
 from tui.screens.jump import JumpDialog
@@ -79,6 +82,8 @@ async def test_the_panel_lights_every_mention_and_reaches_the_arabic_one(story_d
         view = screen.active_view
         assert view.article.lang == "ar" and selected_text(app) == WRAY_AR
         assert view.selected_span.entity_id == wray_id
+        start = view.article.text.index(WRAY_AR)
+        assert (start, start + len(WRAY_AR)) in view.highlights  # lit whatever the script
         assert screen.panes[0].article.lang == "en" and screen.panes[-1].view is view  # opened beside
         await press(pilot, "less_than_sign")
         assert screen.active_view.article.lang != "ar"
@@ -157,6 +162,18 @@ async def test_f_jumps_to_a_word_in_any_script_then_m_makes_the_span(tmp_path):
         start, end = view.token_cursor
         assert view.article.text[start:end].startswith("حموشي")
         await press(pilot, "f")
+        await type_text(pilot, "رباط")  # a word with the article and a particle attached: بالرباط
+        await press(pilot, "enter")
+        rabat = view.token_cursor
+        assert view.article.text[rabat[0]:rabat[1]].startswith("بالرباط")
+        await press(pilot, "f")
+        await type_text(pilot, "الامريكي")  # a plain alef finds the hamza one: الأمريكي
+        await press(pilot, "enter")
+        found = view.token_cursor
+        assert view.article.text[found[0]:found[1]].startswith("الأمريكي")
+        await press(pilot, "f", "ح", "م", "و", "enter")
+        assert view.token_cursor == (start, end)
+        await press(pilot, "f")
         await press(pilot, "k", "r")  # Latin letters find nothing here: the cursor stays
         await press(pilot, "enter")
         assert view.token_cursor == (start, end) and "no word starts with 'kr'" in app.status
@@ -231,3 +248,34 @@ async def test_enter_in_the_conflicts_view_goes_to_each_place(story_db):
         await press(pilot, "enter")  # the next place, in its pane
         span = app.screen.active_view.selected_span
         assert (app.screen.active_view.article.id, span.start) == (places[1].article_id, places[1].start)
+
+
+async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_others(story_db):
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        selected = screen.active_view.selected_span
+        gate, done = threading.Event(), []
+
+        def write(store, report):
+            report("saving every Sahel: 6 of 12 mention(s)…")
+            assert gate.wait(30)
+            return store.bulk_decide(BulkTarget(forms=("sahel",)), BulkDecision("label", label="LOC"))
+
+        app.decisions.run_background("every Sahel", write, lambda result, late: done.append(result))
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if "6 of 12" in app.status:
+                break
+        assert app.status == "saving every Sahel: 6 of 12 mention(s)…"
+        await pilot.press("j", "k")  # the screen answers meanwhile
+        await pilot.press("a")
+        assert app.status == "not saved, still waiting for the database to save every Sahel: accept " \
+                             f"{selected.label} '{selected_text(app)}'"
+        gate.set()
+        await settle(pilot)
+        assert done and done[0].changed == 12
+        with other_store(story_db) as check:
+            assert {label for label, _ in sahel(check).values()} == {"LOC"}
+            assert [s.status for s in check.spans(selected.article_id)
+                    if (s.start, s.end) == (selected.start, selected.end)] == ["corrected"]  # Sahel, by the bulk
