@@ -278,4 +278,4 @@ async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_othe
         with other_store(story_db) as check:
             assert {label for label, _ in sahel(check).values()} == {"LOC"}
             assert [s.status for s in check.spans(selected.article_id)
-                    if (s.start, s.end) == (selected.start, selected.end)] == ["corrected"]  # Sahel, by the bulk
+                    if (s.start, s.end) == (selected.start, selected.end)] == ["corrected"]
