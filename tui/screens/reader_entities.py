@@ -267,8 +267,10 @@ class EntityActions:
                 if scope is None:
                     self.app.set_status("every identical mention: cancelled, nothing changed")
                 return
-            self.run_bulk(BulkTarget(forms=(last.folded,), article_ids=open_ids if scope == "open" else None),
-                          last.decision(), last.describe(scope))
+            # After the dialog has gone from the screen: its repaint need not share the CPU with the write.
+            self.call_after_refresh(self.run_bulk, BulkTarget(
+                forms=(last.folded,), article_ids=open_ids if scope == "open" else None),
+                last.decision(), last.describe(scope))
 
         self.app.push_screen(PropagateDialog(last, open_ids), chosen)
 
