@@ -40,11 +40,23 @@ def add_test_suggestions(store: Store) -> None:
         store.add_suggestions(article_id, records, pipeline=SOURCE)
 
 
-def make_seeded_db(path) -> None:
+def make_seeded_db(path, *, tokens: bool = True) -> None:
+    """The five seeds with SUGGEST's suggestions; with ``tokens``, their token boundaries stored
+    too (what the app's NLP process does when an article is first opened)."""
     with Store(path, annotator="alice") as store:
         report = import_seeds(store)
         assert report.imported == 5, report.summary()
         add_test_suggestions(store)
+        if tokens:
+            store_tokens(store)
+
+
+def store_tokens(store: Store) -> None:
+    """Every article's spaCy tokens, stored as the NLP process stores them."""
+    from annotations.nlp.tokens import token_offsets, tokenizer_name
+
+    store.save_tokens([(article_id, tokenizer_name(lang), token_offsets(store.article(article_id).text, lang))
+                       for article_id, lang in store.article_langs()])
 
 
 def other_store(path, annotator: str = "alice") -> Store:

@@ -9,6 +9,7 @@ import textwrap
 
 from app_helpers import app_on, open_first, other_store, press, select_surface, settle, span_at
 
+from annotations.store import StoreError
 from tui.screens.reader import ReaderScreen
 
 pytest_plugins = ["app_fixtures"]  # seeded_db
@@ -116,7 +117,13 @@ async def test_a_store_error_is_shown_as_not_saved_and_nothing_is_stored(seeded_
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_first(pilot)
         span = screen.active_view.selected_span
-        monkeypatch.setattr(app.store, "readonly", True)  # as if the file had become read-only
+        # As if the file had become read-only under the app (not opened with --readonly, which
+        # refuses decisions before they reach the store): the store's write fails.
+        def refuse(*args, **kwargs):
+            raise StoreError(f"{app.store.path}: opened read-only, so this change was not made; "
+                             "open it without read-only to annotate")
+
+        monkeypatch.setattr(app.store, "write", refuse)
         await press(pilot, "a")
         assert app.status.startswith("not saved: opened read-only, so this change was not made")
         assert app.status.endswith("accept PERSON 'Abdellatif Hammouchi'")

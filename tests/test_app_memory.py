@@ -4,7 +4,6 @@ article is opened (in a thread), and a label made in the picker goes away with i
 from __future__ import annotations
 
 import json
-import threading
 
 from app_helpers import (
     app_on,
@@ -16,6 +15,7 @@ from app_helpers import (
     settle,
     type_text,
 )
+from store_helpers import LockHolder
 
 from annotations.export import export
 from annotations.model import ArticleRecord, SpanRecord
@@ -44,22 +44,8 @@ def memory_spans(spans, text: str) -> list[tuple[str, str]]:
     return sorted({(text[s.start:s.end], s.label) for s in spans if s.origin == "memory"})
 
 
-async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opened(seeded_db, monkeypatch):
-    import annotations.nlp.memory as memory
-
+async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opened(seeded_db):
     suggest_once(seeded_db, 1, "Sahel", "LOC")
-    # Hold the memory worker for article 2 until the test lets it go: the reader must work
-    # meanwhile (the match runs in a thread, never on the UI).
-    release, reached = threading.Event(), threading.Event()
-    real = memory.memory_suggestions
-
-    def held(store, article_id, index=None):
-        if article_id == 2:
-            reached.set()
-            assert release.wait(60), "the test never released the memory worker"
-        return real(store, article_id, index)
-
-    monkeypatch.setattr(memory, "memory_suggestions", held)
     app = app_on(seeded_db)
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_first(pilot)
@@ -67,19 +53,23 @@ async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opene
         await press(pilot, "a")
         with other_store(seeded_db) as check:
             assert not any(s.origin == "memory" for s in check.spans(2))
-        await pilot.press("n")  # article 2 (library order), which mentions the Sahel twice
-        for _ in range(200):
+        # Another process holds the write lock: the memory (in its NLP process) cannot store its
+        # suggestions for article 2 until the test lets go, and the reader must work meanwhile.
+        holder = LockHolder(seeded_db)
+        try:
+            await pilot.press("n")  # article 2 (library order), which mentions the Sahel twice
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if app.nlp_processes:
+                    break
+            assert app.nlp_processes and screen.active_view.article.id == 2
+            first = screen.active_view.selected_span
+            await pilot.press("j")
             await pilot.pause()
-            if reached.is_set():
-                break
-        assert reached.is_set() and screen.active_view.article.id == 2
-        # The worker is held: the reader still moves and decides.
-        first = screen.active_view.selected_span
-        await pilot.press("j")
-        await pilot.pause()
-        assert screen.active_view.selected_span.start > first.start
-        assert memory_spans(screen.active_view.spans, screen.active_view.article.text) == []
-        release.set()
+            assert screen.active_view.selected_span.start > first.start
+            assert memory_spans(screen.active_view.spans, screen.active_view.article.text) == []
+        finally:
+            holder.release()
         await settle(pilot)
         text = screen.active_view.article.text
         assert text.count("Sahel") == 2

@@ -99,7 +99,7 @@ def test_the_fast_surface_search_finds_what_the_folding_pattern_finds():
 def test_token_index_blocks_give_the_tokens_of_the_whole_text():
     sentence = "Le directeur du FBI, Christopher Wray, s'est rendu à Rabat (Maroc). "
     text = sentence * (3 * BLOCK_LIMIT // len(sentence)) + "\nFin."
-    index = TokenIndex(text, "fr")
+    index = TokenIndex(text, lambda: token_offsets(text, "fr"))
     assert index.block_count() >= 4
     tokens = [t for b in range(index.block_count()) for t in index.tokens(b)]
     assert tokens == token_offsets(text, "fr")

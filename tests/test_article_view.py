@@ -8,6 +8,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from annotations.model import Article, Span
+from annotations.nlp.tokens import token_offsets
 from annotations.text import fold, normalize
 from seeds import seed_paths
 from tui import styles
@@ -19,6 +20,11 @@ NEWS = (
     "He met Abdellatif Hammouchi, head of Moroccan security, in Rabat on Tuesday.\n\n"
     "MOROCCO and the United States signed a memorandum; Morocco welcomed it."
 )
+
+
+def spacy_tokens(text: str, lang: str = "en"):
+    """What the NLP process stores for an article: spaCy's tokens, given to the view to read."""
+    return lambda: token_offsets(text, lang)
 
 
 def article(text: str, lang: str = "en", id: int = 1) -> Article:
@@ -152,7 +158,7 @@ async def test_click_selects_the_span_under_the_mouse():
 
 
 async def test_token_cursor_selection_snaps_to_tokens():
-    view = ArticleView(article(NEWS), news_spans())
+    view = ArticleView(article(NEWS), news_spans(), load_tokens=spacy_tokens(NEWS))
     app = ViewApp(view)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -183,7 +189,7 @@ async def test_token_cursor_selection_snaps_to_tokens():
 
 
 async def test_grow_and_shrink_by_one_token():
-    view = ArticleView(article(NEWS), news_spans())
+    view = ArticleView(article(NEWS), news_spans(), load_tokens=spacy_tokens(NEWS))
     async with ViewApp(view).run_test(size=SIZE) as pilot:
         await pilot.pause()
         christopher = span_of(NEWS, "Christopher", "PERSON", 3)
@@ -285,7 +291,7 @@ async def test_wide_characters_tabs_and_harakat_take_the_right_cells():
 async def test_arabic_span_from_the_token_cursor_is_the_word_shown(bidi):
     path = next(p for p in seed_paths() if p.name.startswith("003_"))
     text = normalize(path.read_text(encoding="utf-8"))
-    view = ArticleView(article(text, "ar"), [], bidi=bidi)
+    view = ArticleView(article(text, "ar"), [], bidi=bidi, load_tokens=spacy_tokens(text, "ar"))
     app = ViewApp(view)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -353,16 +359,17 @@ async def test_a_one_megabyte_article_opens_without_tokenizing():
     text = (base + "\n") * (1_000_000 // len(base) + 1)
     spans = [Span(1, m.start(), m.end(), "GPE", "suggested", "model", suggestion_id=i)
              for i, m in enumerate(re.finditer("Morocco", text))]
-    view = ArticleView(article(text), spans)
+    reads = []
+    view = ArticleView(article(text), spans, load_tokens=lambda: reads.append(1) or token_offsets(text, "en"))
     async with ViewApp(view).run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert len(text) > 1_000_000
         assert screen_lines(view)[0][2:].startswith("HomePolitics")
-        assert view.tokens._tokens == {}  # nothing tokenized until the token cursor is used
+        assert reads == []  # no token read until the token cursor is used
         view.select_key(spans[-1].key)
         await pilot.pause()
         _, line = view.cell_of(spans[-1].start)
         assert styled_text(view, line - view.scroll_offset.y, lambda s: s.reverse) == "Morocco"
         view.token_mode = True
         view.move_token(+1)
-        assert len(view.tokens._tokens) == 1  # only the cursor's paragraph
+        assert reads == [1]  # read once, then kept

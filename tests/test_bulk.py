@@ -10,7 +10,9 @@ from story_helpers import add_sahel, make_story_db
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import DecisionError, Store
 from annotations.store.bulk import BulkDecision, BulkTarget
-from annotations.store.log import SETWISE_EVENTS
+from annotations.store.forms import add_mention_forms
+from annotations.store.log import BULK_RESTORE, CHANGED_SPANS_SHOWN, NAMED_ARTICLES
+from annotations.store.schema import MIGRATIONS
 
 SAHEL = BulkTarget(forms=("sahel",))
 
@@ -126,29 +128,34 @@ def test_bad_bulk_decisions_are_refused(story):
         story.bulk_decide(SAHEL, BulkDecision("label", label="not a label"))
 
 
+ARTICLES, PER_ARTICLE = NAMED_ARTICLES + 10, 10  # more articles than an UndoResult names in full
+
+
 @pytest.fixture
 def many(tmp_path):
-    """One article with SETWISE_EVENTS + 50 mentions of Sahel, half already decided."""
+    """Ten mentions of Sahel in each of ARTICLES articles, every other one already decided."""
     path = tmp_path / "many.db"
-    text = " ".join(f"Sahel {i}." for i in range(SETWISE_EVENTS + 50))
     with Store(path, annotator="alice") as store:
-        (article_id, _), = store.add_articles([ArticleRecord(text=text, lang="en")])
-        starts = [i for i in range(len(text)) if text.startswith("Sahel", i)]
-        store.add_suggestions(article_id, [SpanRecord(s, s + 5, "PERSON", origin="model", source="m")
-                                           for s in starts])
-        for span in store.spans(article_id)[::2]:  # decided: updated by the bulk decision; the rest inserted
-            store.reject(span.key)
-        yield store, article_id
+        for n in range(ARTICLES):
+            text = f"Article {n}. " + " ".join(f"Sahel {i}." for i in range(PER_ARTICLE))
+            (article_id, _), = store.add_articles([ArticleRecord(text=text, lang="en")])
+            starts = [i for i in range(len(text)) if text.startswith("Sahel", i)]
+            store.add_suggestions(article_id, [SpanRecord(s, s + 5, "PERSON", origin="model", source="m")
+                                               for s in starts])
+            for span in store.spans(article_id)[::2]:  # decided: updated by the bulk decision
+                store.reject(span.key)
+        yield store
 
 
 def test_a_big_group_is_undone_and_redone_setwise(many, table_dump, monkeypatch):
-    store, article_id = many
+    store = many
     before = table_dump(store)
     result = store.bulk_decide(SAHEL, BulkDecision("label", label="LOC"))
-    assert result.changed == SETWISE_EVENTS + 50
+    total = ARTICLES * PER_ARTICLE
+    assert result.changed == total > BULK_RESTORE
     kinds = store.query("SELECT before IS NULL AS inserted, count(*) AS n FROM events WHERE tbl='spans' "
                         "AND action='relabel every' GROUP BY 1 ORDER BY 1")
-    assert [(k["inserted"], k["n"]) for k in kinds] == [(0, 125), (1, 125)]  # both paths restored below
+    assert [(k["inserted"], k["n"]) for k in kinds] == [(0, total // 2), (1, total // 2)]  # both restored
     after = table_dump(store)
     calls = []
     real = type(store)._restore_setwise
@@ -156,7 +163,7 @@ def test_a_big_group_is_undone_and_redone_setwise(many, table_dump, monkeypatch)
                         lambda self, grp, reverse: calls.append(reverse) or real(self, grp, reverse))
     undone = store.undo()
     assert calls == [True] and table_dump(store) == before
-    assert undone.article_ids == (article_id,) and len(undone.spans) == 50  # named: the first 50
+    assert len(undone.article_ids) == ARTICLES and len(undone.spans) == CHANGED_SPANS_SHOWN
     store.redo()
     assert calls == [True, False] and table_dump(store) == after
 
@@ -196,7 +203,7 @@ def test_rows_without_a_folded_form_are_still_found_and_filled(story):
 
 
 def test_an_older_database_gets_the_folded_forms(tmp_path):
-    """Migration: a schema-5 database (no folded column) is brought forward and filled."""
+    """Migration: a database from before it (no folded column) is brought forward and filled."""
     path = tmp_path / "old.db"
     make_story_db(path, link_wray=False)
     with Store(path, annotator="alice") as store:
@@ -206,7 +213,7 @@ def test_an_older_database_gets_the_folded_forms(tmp_path):
         conn.execute("ALTER TABLE suggestions DROP COLUMN folded")
         conn.execute("ALTER TABLE spans DROP COLUMN folded")
         conn.execute("DROP TABLE dismissed_conflicts")
-        conn.execute("PRAGMA user_version = 5")
+        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(add_mention_forms)}")  # the one before
     with Store(path, annotator="alice") as store:
         assert story_forms(store) and None not in story_forms(store)
         assert store.bulk_preview(SAHEL, BulkDecision("reject")).changes == 12

@@ -11,7 +11,7 @@ from tmux_helpers import PARALLAX
 
 from annotations.conflicts import find_conflicts
 from annotations.lookalike import arabic_key, likeness, lookalikes, near_pairs
-from annotations.model import SpanRecord
+from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import Store
 from annotations.text import fold
 
@@ -132,3 +132,27 @@ def test_entities_command_json(story_db):
     text = subprocess.run([str(PARALLAX), "entities", "--db", str(story_db)], capture_output=True, text=True,
                           check=True).stdout
     assert "Christopher Wray" in text and WRAY_AR in text
+
+
+def test_a_merge_keeps_folded_forms_and_dismissals(story_db, tmp_path):
+    """``parallax merge``: mentions keep their folded form; a dismissed conflict stays dismissed, an
+    entity's following the entity it was matched to."""
+    with Store(story_db, annotator="alice") as store:
+        wray = store.entities()[0]["id"]
+        store.dismiss_conflict("surface", "surface:sahel")
+        store.dismiss_conflict("entity", f"entity:{wray}")
+    with Store(tmp_path / "other.db", annotator="bob") as other:
+        other.add_article(ArticleRecord(text="An unrelated article about Brussels.", lang="en"))
+        other.link(other.create_span(1, 27, 35, "GPE").key, "Brussels")  # takes entity id 1 there
+    out = tmp_path / "merged.db"
+    done = subprocess.run([str(PARALLAX), "merge", str(tmp_path / "other.db"), str(story_db), "--output",
+                           str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with Store(out, annotator="alice", readonly=True) as merged:
+        conn = merged.db.conn
+        assert conn.execute("SELECT count(*) FROM spans WHERE folded IS NULL").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM suggestions WHERE folded IS NULL").fetchone()[0] == 0
+        wray_there = next(e["id"] for e in merged.entities() if e["name"] == "Christopher Wray")
+        assert wray_there != wray
+        assert merged.dismissed_conflicts() == {("surface", "surface:sahel"),
+                                                ("entity", f"entity:{wray_there}")}

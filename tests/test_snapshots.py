@@ -117,6 +117,30 @@ def _screen(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+@pytest.fixture
+def team_db(tmp_path):
+    """The seeds with the hand-placed suggestions; alice and bob disagree on the first article."""
+    from team_helpers import make_team_db
+
+    path = tmp_path / "team.db"
+    make_team_db(path)
+    return path
+
+
+def lead_on(path):
+    return make_app(path, annotator="lead", preannotate=False, bidi="auto")
+
+
+def test_review_screen(snap_compare, team_db):
+    # R on the first article: alice and bob side by side and the reviewed layer; n on the
+    # second disagreement (where "Abdellatif Hammouchi" starts), after taking bob's Sahel (2)
+    assert snap_compare(lead_on(team_db), terminal_size=(80, 24), run_before=keys_then_steady("R", "2"))
+
+
+def test_agreement_view(snap_compare, team_db):
+    assert snap_compare(lead_on(team_db), terminal_size=(80, 24), run_before=keys_then_steady("R", "g"))
+
+
 # -- one story across articles (issue 9): the seeds above, plus Sahel suggested PERSON in English and
 # LOC in French, and Christopher Wray linked in English and Arabic (tests/story_helpers.py)
 

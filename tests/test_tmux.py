@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from app_helpers import make_seeded_db
@@ -126,5 +127,31 @@ def test_copy_reaches_the_system_clipboard_and_the_terminal(tmp_path, tmux):
     assert clipboard.read_text(encoding="utf-8") == "Abdellatif Hammouchi"
     encoded = base64.b64encode(b"Abdellatif Hammouchi").decode()
     assert f"\x1b]52;c;{encoded}" in raw.read_bytes().decode("utf-8", errors="replace")
+    app.keys("q")
+    assert app.exit_status() == 0
+
+
+def test_the_app_process_never_loads_spacy(tmp_path, tmux):
+    """spaCy (and its ~60 MB) lives in short NLP processes; the app asks them for tokens and
+    suggestions. Checked in the real program's memory map after it used the token cursor."""
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db, tokens=False)
+    app = tmux("nospacy")
+    app.start(f"{PARALLAX} --db {db} --annotator tester", {"TERM": "xterm"})
+    app.wait_for("HomePoliticsSecurity")
+    app.keys("Enter")
+    app.wait_for("origin: model (test-model 1.0)")
+    pid = app.app_pid()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the NLP process has stored the tokens
+        app.keys("w")
+        if "v Select" in app.screen() or "m Make" in app.screen():
+            break
+        time.sleep(0.5)
+    assert "m Make span" in app.screen()  # the token cursor is out: its keys are in the footer
+    with Store(db, annotator="tester") as store:
+        assert store.query("SELECT count(*) AS n FROM tokens WHERE article_id = 1")[0]["n"] == 1
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    assert "spacy" not in maps and "thinc" not in maps
     app.keys("q")
     assert app.exit_status() == 0

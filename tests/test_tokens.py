@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from annotations.nlp.lazy_match import LazyAlternation, split_alternation, widen
 from annotations.nlp.tokens import CACHE_ENV, blank_nlp, language_nlp, tokenizer_cache_file
+from annotations.text import normalize
 from seeds import seed_paths
 
 TORTURE = (
@@ -167,3 +168,18 @@ def test_a_later_process_never_builds_the_french_language(tmp_path):
                            timeout=120).stdout.split() for _ in range(2)]
     tokens = str(len(spacy.blank("fr").make_doc("L'État-major d'Abdellatif Hammouchi à Rabat-Salé.")))
     assert runs == [[tokens, "True"], [tokens, "False"]]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+def test_a_long_text_is_tokenized_a_block_at_a_time_with_the_same_tokens(lang, monkeypatch):
+    """spaCy refuses a text over max_length (a 1 MB article); cut after a newline or a space,
+    the blocks give exactly the tokens of the whole text."""
+    from annotations.nlp import tokens as module
+
+    text = "\n".join(normalize(p.read_text(encoding="utf-8")) for p in seed_paths())
+    whole = [(t.idx, t.idx + len(t.text)) for t in spacy.blank(lang).make_doc(text) if not t.is_space]
+    monkeypatch.setattr(module, "TOKENIZE_BLOCK", 997)  # many blocks, most cut at a space
+    assert module.token_offsets(text, lang) == whole
+    one_line = text.replace("\n", " ")
+    assert module.token_offsets(one_line, lang) == [
+        (t.idx, t.idx + len(t.text)) for t in spacy.blank(lang).make_doc(one_line) if not t.is_space]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -493,3 +494,43 @@ def test_two_annotators_undoing_never_touch_each_other(fast_dir, data, ops):
     finally:
         for s in stores.values():
             s.close()
+
+
+@pytest.mark.parametrize("how", ["accept", "reject"])
+def test_a_bulk_decision_on_hundreds_of_suggestions_is_undone_and_redone_exactly(how, db_path, table_dump,
+                                                                                   monkeypatch):
+    """A big group (accept all, reject all) is written and undone set-wise; the rows must be
+    exactly those the row-by-row path gives, and one undo takes the whole decision back."""
+    from annotations.store import log
+
+    def run(path: Path) -> tuple[dict, dict, dict, dict, object]:
+        with Store(path, annotator="alice") as store:
+            text = " ".join(f"Word{i} Paris" for i in range(400))
+            aid, _ = store.add_article(ArticleRecord(text=text, lang="en"))
+            records = [SpanRecord(m, m + 5, "GPE" if n % 3 else "LOC", origin="model", source="t")
+                       for n, m in enumerate(i for i in range(len(text)) if text.startswith("Paris", i))]
+            store.add_suggestions(aid, records, pipeline="t")
+            store.add_suggestions(aid, records[:50], pipeline="t2")  # duplicates: decided once
+            before = table_dump(store)
+            count = store.decide_all(aid, how)
+            decided = table_dump(store)
+            result = store.undo()
+            undone = table_dump(store)
+            store.redo()
+            redone = table_dump(store)
+        return before, decided, undone, redone, (count, result.action, len(result.spans))
+
+    bulk = run(db_path)
+    monkeypatch.setattr(log, "BULK_RESTORE", 10**9)  # the row-by-row path
+    one_by_one = run(db_path.with_name("rows.db"))
+    before, decided, undone, redone, summary = bulk
+    assert summary == (400, f"{how}_all", 400)
+    assert undone == before and redone == decided
+    assert [_timeless(d) for d in (before, decided, undone, redone)] == [_timeless(d) for d in one_by_one[:4]]
+
+
+def _timeless(dump: dict) -> dict:
+    """A table dump with its timestamps blanked (two runs happen at different moments)."""
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+\+00:00$")
+    return {table: [tuple("TS" if isinstance(v, str) and stamp.match(v) else v for v in row) for row in rows]
+            for table, rows in dump.items()}

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,7 @@ from .messages import (
     MemorySuggested,
     PreannotateFinished,
     PreannotateProgress,
+    TokensReady,
 )
 from .screens.conflicts import ConflictsScreen
 from .screens.dialogs import HelpScreen
@@ -56,7 +58,7 @@ DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 class ParallaxApp(WorkersMixin, App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
-    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "conflicts.tcss"]
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss"]
     TITLE = "Parallax"
     BINDINGS: list[Binding] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
@@ -83,6 +85,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.decisions = DecisionRunner(store, self)
         self._quit_asked = 0.0
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
+        self.nlp_processes: set[subprocess.Popen] = set()  # NLP processes (spaCy never runs in the app)
 
     # -- start and stop --------------------------------------------------------------
 
@@ -99,13 +102,15 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.check_database()
         session = self._load_session()
         self.push_screen(LibraryScreen(session.get("library") or {}))
-        if self.paths:
+        if self.store.readonly:
+            self.set_status(f"read-only: looking only, nothing is saved · showing {self.store.annotator}'s "
+                            "layer (L in the reader shows another)")
+        elif self.paths:
             self.run_import(self.paths)
         elif self.store.count_articles() == 0:
             self.run_import(seeds=True)
         else:
             self._preannotate_pending()
-            self.warm_up(self.store.languages()[:4])
         reader = session.get("reader")
         if reader and reader.get("articles"):
             self.call_after_refresh(self._restore_reader, reader)
@@ -179,6 +184,9 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.run_worker(work, thread=True, group="decision", exit_on_error=False)
 
     def on_unmount(self) -> None:
+        for child in list(self.nlp_processes):  # an NLP job stops where it is: each batch is committed
+            if child.poll() is None:
+                child.terminate()
         # The screens are gone by now, so the session is not saved here (it would be empty).
         if self.owns_store:
             self.store.close()
@@ -243,13 +251,13 @@ class ParallaxApp(WorkersMixin, App[None]):
             state = self.session_state()
         except Exception:  # a screen half-built or torn down: keep the last saved state
             return
-        if "library" not in state:
-            return  # starting up or shutting down: nothing meaningful to remember
+        if "library" not in state or self.store.readonly:
+            return  # starting up or shutting down: nothing meaningful to remember; or looking only
         blob = json.dumps(state, sort_keys=True)
         if blob == self._saved_session:
             return
         try:
-            self.store.save_session(state)
+            self.store.save_session(state, wait=0)  # never holds a key up: skipped when busy
             self._saved_session = blob
         except StoreBusy:
             pass  # another process is writing: the next cursor move saves it
@@ -274,7 +282,6 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.set_status(text)
         self.post_message_to_screens(ArticlesChanged(None))
         self._preannotate_pending()
-        self.warm_up(self.store.languages()[:4])
 
     def _preannotate_pending(self) -> None:
         """Pre-annotate, in the background, the articles no pipeline has seen yet."""
@@ -303,9 +310,14 @@ class ParallaxApp(WorkersMixin, App[None]):
     def _memory_suggested(self, message: MemorySuggested) -> None:
         self.post_message_to_screens(ArticlesChanged(message.article_ids))
 
-    def post_message_to_screens(self, message: ArticlesChanged) -> None:
+    @on(TokensReady)
+    def _tokens_ready(self, message: TokensReady) -> None:
+        self.post_message_to_screens(message)
+
+    def post_message_to_screens(self, message: ArticlesChanged | TokensReady) -> None:
+        """A copy of ``message`` to every screen (a message is delivered once)."""
         for screen in self.screen_stack:
-            screen.post_message(ArticlesChanged(message.article_ids))
+            screen.post_message(dataclasses.replace(message))
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -347,12 +359,19 @@ def run_app(app: ParallaxApp, **options) -> int:
         app.run(loop=loop, **options)
     finally:
         loop.close()  # shuts the default executor down without waiting for its threads
+        for child in list(app.nlp_processes):  # after a crash too: no NLP process outlives the app
+            if child.poll() is None:
+                child.terminate()
     return app.return_code or 0
 
 
 def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = "auto",
-             paths: Sequence[str | os.PathLike] = (), preannotate: bool = True) -> ParallaxApp:
-    """Open the database (creating it if needed) and build the app on it; the app closes it on exit."""
-    store = Store(Path(db_path), annotator=annotator, lock_wait=LOCK_WAIT_S, background_check=True)
+             paths: Sequence[str | os.PathLike] = (), preannotate: bool = True,
+             readonly: bool = False) -> ParallaxApp:
+    """Open the database (creating it if needed, unless ``readonly``) and build the app on it;
+    the app closes it on exit. Read-only, nothing is written: no import, no pre-annotation,
+    no annotation memory, no session, and every decision key says "read-only"."""
+    store = Store(Path(db_path), annotator=annotator, lock_wait=LOCK_WAIT_S, background_check=True,
+                  readonly=readonly)
     return ParallaxApp(store, bidi=bidi, paths=[str(p) for p in paths], preannotate=preannotate,
                        owns_store=True)

@@ -26,7 +26,12 @@ from .app import make_app, run_app
 @annotator_option
 @click.option("--bidi", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Reorder right-to-left text for display: on, off (the terminal reorders), or auto.")
-def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None, bidi: str) -> None:
+@click.option("--readonly", is_flag=True, envvar="PARALLAX_READONLY",
+              help="Open the database for looking only (also PARALLAX_READONLY=1): nothing is written, "
+                   "not even the session; works on a read-only file or folder. --annotator then picks "
+                   "whose layer the reader shows.")
+def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None, bidi: str,
+             readonly: bool) -> None:
     """Open the annotation app (importing PATHS first, if given).
 
     With an empty database and no PATHS, the bundled seed articles are
@@ -35,8 +40,11 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     the status bar and printed again, as FILE:LINE: reason, when the app exits.
     Every decision is saved as it is made: quit at any time with q.
     """
+    if readonly and paths:
+        fail("--readonly opens a database for looking only: it cannot import PATHS; leave them out")
     try:
-        app = make_app(db_path or default_db_path(), annotator=annotator, bidi=bidi, paths=paths)
+        app = make_app(db_path or default_db_path(), annotator=annotator, bidi=bidi, paths=paths,
+                       readonly=readonly)
     except (StoreError, ConfigError) as exc:
         fail(str(exc))
     code = run_app(app)

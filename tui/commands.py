@@ -15,10 +15,12 @@ from textual.content import Content
 from annotations.store.library import find_articles
 
 from .keymap import HELP_TEXT, display_keys
+from .screens.agreement import open_agreement
 from .screens.reader import ReaderScreen
 from .widgets.article_list import safe_title
 
 ARTICLE_HITS = 20
+AGREEMENT = "Agreement figures between annotators (parallax agreement)"
 
 
 def highlight(matcher: Matcher, text: str) -> Content:
@@ -66,9 +68,13 @@ class ParallaxCommands(Provider):
     def _open(self, article_id: int) -> None:
         self.app.call_later(self.app.open_articles, [article_id])
 
+    def _agreement(self) -> None:
+        self.app.call_later(open_agreement, self.app)
+
     async def discover(self) -> Hits:
         for text, action, node in self._actions():
             yield DiscoveryHit(Content(text), partial(self._run, action, node), text=text)
+        yield DiscoveryHit(Content(AGREEMENT), self._agreement, text=AGREEMENT)
         for label in self._labels():
             text = f"Label: {label}"
             yield DiscoveryHit(Content(text), partial(self._set_label, label), text=text)
@@ -79,6 +85,8 @@ class ParallaxCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, highlight(matcher, text), partial(self._run, action, node), text=text)
+        if (score := matcher.match(AGREEMENT)) > 0:
+            yield Hit(score, highlight(matcher, AGREEMENT), self._agreement, text=AGREEMENT)
         for label in self._labels():
             text = f"Label: {label}"
             score = matcher.match(text)

@@ -59,16 +59,26 @@ class DecisionRunner:
         self.late_wait = late_wait
         self.pending: Pending | None = None
 
-    def run(self, what: str, write: Write, saved: Saved) -> bool:
+    def run(self, what: str, write: Write, saved: Saved, *, background: bool = False) -> bool:
         """Write now, or in the background if the database is busy; False if refused at once.
 
         ``write`` gets a Store (the app's, or a background one: it must use that Store
-        only); ``saved`` runs on the main thread once the write committed.
+        only); ``saved`` runs on the main thread once the write committed. A ``background``
+        write (thousands of rows: accept all on a long article) goes to the thread at once,
+        so the screen stays responsive while it works; the status bar says it is working.
         """
+        if self.store.readonly:
+            self.host.set_status(f"read-only: {what} was not saved (the database is open for looking only)")
+            return False
         if self.pending is not None:
             self.host.set_status(f"not saved, still waiting for the database to save "
                                  f"{self.pending.what}: {what}")
             return False
+        if background:
+            self.pending = Pending(what, time.monotonic())
+            self.host.set_status(f"saving: {what}…")
+            self.host.run_in_thread(lambda: self._write_late(what, write, saved))
+            return True
         try:
             result = write(self.store)
         except StoreBusy as exc:
@@ -85,16 +95,9 @@ class DecisionRunner:
 
     def run_background(self, what: str, write: Callable[[Store, Callable[[str], None]], Any],
                        saved: Saved) -> bool:
-        """A long decision (every identical mention at once): written in a thread on a Store of
-        its own, ``write(store, report)`` saying how far it is with ``report(text)`` (shown in
-        the status bar). The screen stays usable meanwhile; other decisions are refused with a
-        message until it is settled. False if refused at once."""
-        if self.pending is not None:
-            self.host.set_status(f"not saved, still waiting for the database to save "
-                                 f"{self.pending.what}: {what}")
-            return False
-        self.pending = Pending(what, time.monotonic())
-        self.host.set_status(f"saving {what}…")
+        """A long decision (every identical mention at once): ``run(..., background=True)``, with
+        ``write(store, report)`` saying how far it is with ``report(text)``, shown in the status
+        bar (at most every PROGRESS_EVERY_S). False if refused at once."""
         shown = [0.0]
 
         def report(text: str) -> None:
@@ -102,8 +105,7 @@ class DecisionRunner:
                 shown[0] = time.monotonic()
                 self.host.call_from_thread(self.host.set_status, text)
 
-        self.host.run_in_thread(lambda: self._write_late(what, lambda store: write(store, report), saved))
-        return True
+        return self.run(what, lambda store: write(store, report), saved, background=True)
 
     def holder(self, store: Store | None = None) -> str:
         """Who holds the write lock, where a long writer said so (``store``: one of this thread's)."""

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from textual.binding import Binding
 
+from .keymap_team import AGREEMENT_BINDINGS, LIBRARY_REVIEW, READER_LAYER, REVIEW_BINDINGS, TEAM_HELP
+
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="app.quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
@@ -27,6 +29,7 @@ LIBRARY_BINDINGS = [
     Binding("escape", "focus_list", "List", show=False, id="library.list"),
     Binding("f", "focus_filters", "Filters", id="library.filters"),
     Binding("ctrl+r", "clear_filters", "Reset", show=False, id="library.clear"),
+    LIBRARY_REVIEW,
     Binding("C", "app.conflicts", "Conflicts", show=False, id="library.conflicts"),
 ]
 
@@ -77,6 +80,7 @@ _READER_KEYS = [
     Binding("y", "copy('sentence')", "Copy sentence", show=False, id="reader.copy_sentence"),
     Binding("Y", "copy('article')", "Copy article", show=False, id="reader.copy_article"),
     Binding("B", "toggle_bidi", "Bidi", show=False, id="reader.bidi"),
+    READER_LAYER,
     # Entities across articles (issue 9): tui/screens/reader_entities.py
     Binding("E", "toggle_entities", "Entities", show=False, id="reader.entities"),
     Binding("greater_than_sign", "mention(1)", "Next mention", show=False, id="reader.next_mention"),
@@ -200,8 +204,10 @@ HELP_TEXT = {
     "reader.back": "Clear the selection, or back to the library",
 }
 
-ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *ENTITY_PANEL_BINDINGS,
-                *CONFLICTS_BINDINGS, *PROPAGATE_BINDINGS, *JUMP_BINDINGS]
+HELP_TEXT.update(TEAM_HELP)
+
+ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS, *AGREEMENT_BINDINGS,
+                *ENTITY_PANEL_BINDINGS, *CONFLICTS_BINDINGS, *PROPAGATE_BINDINGS, *JUMP_BINDINGS]
 
 
 def binding_ids() -> set[str]:

@@ -72,3 +72,13 @@ class ArticlesChanged(Message):
     """Spans of these articles changed outside the reader (pre-annotation, memory); None = all."""
 
     article_ids: tuple[int, ...] | None = None
+
+
+@dataclass
+class TokensReady(Message, bubble=False):
+    """The token boundaries of these articles are stored (the NLP process computed them).
+
+    Posted to the app, which hands a copy to each screen; it does not bubble back up.
+    """
+
+    article_ids: tuple[int, ...]

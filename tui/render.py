@@ -7,6 +7,7 @@ markup, so ``[sic]`` or ``[link=...]`` in an article are shown as typed.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -80,13 +81,16 @@ def _edges(marks: LineMarks) -> list[int]:
     return sorted(edges)
 
 
-def render_strip(layout: LineLayout, marks: LineMarks, base: Style) -> Strip:
+def render_strip(layout: LineLayout, marks: LineMarks, base: Style, *,
+                 style_of: Callable[[int, LineMarks], Style] = style_at,
+                 gutter_of: Callable[[LineLayout, LineMarks], str] = gutter_marker) -> Strip:
     """The Strip for one display line: gutter, then clusters at their x, styles merged in runs.
 
     Styles are worked out once per run between two mark edges (not per character), and
-    the same Style object is reused within a line, so runs merge by identity.
+    the same Style object is reused within a line, so runs merge by identity. A view that
+    draws spans its own way (the review's layers) passes ``style_of`` and ``gutter_of``.
     """
-    gutter = gutter_marker(layout, marks).ljust(styles.GUTTER_WIDTH)
+    gutter = gutter_of(layout, marks).ljust(styles.GUTTER_WIDTH)
     segments = [Segment(gutter, base + styles.GUTTER_STYLE)]
     edges = _edges(marks)
     by_region: dict[int, Style] = {}
@@ -103,7 +107,7 @@ def render_strip(layout: LineLayout, marks: LineMarks, base: Style) -> Strip:
         region = bisect_right(edges, cluster.start)
         style = by_region.get(region)
         if style is None:
-            style = by_region[region] = base + style_at(cluster.start, marks) if edges else base
+            style = by_region[region] = base + style_of(cluster.start, marks) if edges else base
         if style is not run_style and texts:
             segments.append(Segment("".join(texts), run_style))
             texts = []

@@ -1,9 +1,11 @@
-"""Token boundaries of an article, computed lazily one paragraph at a time.
+"""Token boundaries of an article for the token cursor, read from the store when first needed.
 
-Tokens come from annotations.nlp.tokens.token_offsets (spaCy's rule-based tokenizer), so a
-span made with the token cursor agrees with training. spaCy tokens never cross whitespace,
-so tokenizing a paragraph (or a long paragraph cut at a space) alone gives the same tokens
-as tokenizing the whole text: opening a 1 MB article costs nothing until the cursor moves.
+The tokens are spaCy's (so a span made with the token cursor agrees with training), but
+spaCy does not live in the app: a child process (:mod:`annotations.nlp.child`) computes
+them when an article is opened and stores them (:mod:`annotations.store.tokens`). Until
+they are there, :attr:`TokenIndex.ready` is False and the token keys say so. The text is
+cut into blocks (paragraphs, long ones cut at a space) only to keep boundary changes
+inside a paragraph.
 """
 
 from __future__ import annotations
@@ -11,24 +13,32 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 
-from annotations.nlp.tokens import token_offsets
-
 Token = tuple[int, int]
-BLOCK_LIMIT = 20_000  # characters tokenized at once at most (cut at a space)
+BLOCK_LIMIT = 20_000  # characters in a block at most (cut at a space)
 
 
 class TokenIndex:
-    """Token boundaries of ``text``, tokenized block by block on first use."""
+    """Token boundaries of ``text``; ``load`` gives them all (None: not computed yet)."""
 
-    def __init__(
-        self, text: str, lang: str,
-        tokenize: Callable[[str, str], list[Token]] = token_offsets,
-    ) -> None:
+    def __init__(self, text: str, load: Callable[[], list[Token] | None]) -> None:
         self.text = text
-        self.lang = lang
-        self._tokenize = tokenize
+        self._load = load
+        self._all: list[Token] | None = None
         self._block_starts: list[int] | None = None
-        self._tokens: dict[int, list[Token]] = {}
+        self._first_token: list[int] | None = None  # index in _all of each block's first token
+
+    @property
+    def ready(self) -> bool:
+        """Whether the tokens are known (read from the store on first use, asked again until then)."""
+        if self._all is None:
+            self._all = self._load()
+            self._first_token = None
+        return self._all is not None
+
+    def reload(self) -> None:
+        """The tokens were (re)computed: read them again on next use."""
+        self._all = None
+        self._first_token = None
 
     def _blocks(self) -> list[int]:
         if self._block_starts is None:
@@ -56,62 +66,44 @@ class TokenIndex:
         return len(self._blocks())
 
     def tokens(self, block: int) -> list[Token]:
-        """The (start, end) tokens of one block, absolute offsets, in order."""
-        cached = self._tokens.get(block)
-        if cached is None:
-            starts = self._blocks()
-            start = starts[block]
-            end = starts[block + 1] if block + 1 < len(starts) else len(self.text)
-            cached = [(start + s, start + e) for s, e in self._tokenize(self.text[start:end], self.lang)]
-            self._tokens[block] = cached
-        return cached
+        """The (start, end) tokens of one block, absolute offsets, in order ([] until ready)."""
+        if not self.ready:
+            return []
+        tokens = self._all
+        if self._first_token is None:
+            self._first_token = [bisect_left(tokens, (start, -1)) for start in self._blocks()]
+        first = self._first_token
+        end = first[block + 1] if block + 1 < len(first) else len(tokens)
+        return tokens[first[block]:end]
 
     def token_at(self, offset: int) -> Token | None:
         """The token holding ``offset``, else the next one in the text, else the last one."""
-        block = self.block_of(offset)
-        for b in range(block, self.block_count()):
-            tokens = self.tokens(b)
-            i = bisect_right(tokens, (offset, len(self.text) + 1)) - 1
-            if b == block and i >= 0 and tokens[i][0] <= offset < tokens[i][1]:
-                return tokens[i]
-            i = bisect_left(tokens, (offset, -1)) if b == block else 0
-            if i < len(tokens):
-                return tokens[i]
-        return self.step(None, -1)
+        if not self.ready:
+            return None
+        tokens = self._all
+        i = bisect_right(tokens, (offset, len(self.text) + 1)) - 1
+        if i >= 0 and tokens[i][0] <= offset < tokens[i][1]:
+            return tokens[i]
+        i = bisect_left(tokens, (offset, -1))
+        if i < len(tokens):
+            return tokens[i]
+        return tokens[-1] if tokens else None
 
     def step(self, token: Token | None, delta: int) -> Token | None:
         """The token ``delta`` tokens after (or before) ``token``; None past either end.
 
         With ``token`` None, +1 gives the first token and -1 the last.
         """
-        if token is None:
-            blocks = range(self.block_count()) if delta > 0 else range(self.block_count() - 1, -1, -1)
-            for b in blocks:
-                tokens = self.tokens(b)
-                if tokens:
-                    return tokens[0] if delta > 0 else tokens[-1]
+        if not self.ready or not self._all:
             return None
-        current = token
-        for _ in range(abs(delta)):
-            current = self._neighbour(current, 1 if delta > 0 else -1)
-            if current is None:
-                return None
-        return current
-
-    def _neighbour(self, token: Token, direction: int) -> Token | None:
-        block = self.block_of(token[0])
-        tokens = self.tokens(block)
+        tokens = self._all
+        if token is None:
+            return tokens[0] if delta > 0 else tokens[-1]
         i = bisect_left(tokens, token)
-        j = i + direction if i < len(tokens) and tokens[i] == token else (i if direction > 0 else i - 1)
-        if 0 <= j < len(tokens):
-            return tokens[j]
-        b = block + direction
-        while 0 <= b < self.block_count():
-            tokens = self.tokens(b)
-            if tokens:
-                return tokens[0] if direction > 0 else tokens[-1]
-            b += direction
-        return None
+        found = i < len(tokens) and tokens[i] == token
+        # Not a token (any more): tokens[i] is the first one after it, tokens[i - 1] the last before.
+        j = i + delta - (1 if delta > 0 and not found else 0)
+        return tokens[j] if 0 <= j < len(tokens) else None
 
     def around(self, start: int, end: int) -> list[Token]:
         """The tokens of the block holding ``start`` (where a span can grow or shrink)."""

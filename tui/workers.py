@@ -7,12 +7,19 @@ with typed messages from :mod:`tui.messages`, and fails into the one handler,
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from annotations.nlp.tokens import tokenizer_name
 from annotations.store import Store, StoreError
 from annotations.store.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
 
@@ -23,11 +30,12 @@ from .messages import (
     MemorySuggested,
     PreannotateFinished,
     PreannotateProgress,
+    TokensReady,
 )
 
 GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
-               "warmup": "loading the tokenizers", "check": "the damage check",
-               "decision": "saving a decision", "memory": "annotation memory"}
+               "check": "the damage check", "decision": "saving a decision",
+               "opened": "tokens and annotation memory"}
 
 
 class ImportCancelled(Exception):
@@ -41,6 +49,7 @@ class WorkersMixin:
     if TYPE_CHECKING:  # supplied by ParallaxApp
         store: Store
         db_path: str
+        nlp_processes: set[subprocess.Popen]  # NLP processes running now (ended when the app quits)
 
         def set_status(self, message: str) -> None: ...
         def set_background(self, text: str) -> None: ...
@@ -77,24 +86,20 @@ class WorkersMixin:
 
     @work(thread=True, exclusive=True, group="preannotate", exit_on_error=False)
     def run_preannotate(self, article_ids: list[int] | None = None) -> None:
-        """Run the spaCy pipelines over these articles (not pre-annotated yet); the UI stays usable."""
-        worker = get_current_worker()
-        try:
-            from annotations.nlp.preannotate import preannotate
-        except ImportError as exc:
-            self.post_message(PreannotateFinished(0, f"pre-annotation is not available ({exc}); "
-                                                     "articles can still be annotated by hand"))
-            return
-
-        def on_progress(done: int, total: int, message: str = "") -> None:
-            self.post_message(PreannotateProgress(done, total, message))
-
-        report = preannotate(self.db_path, annotator=self.store.annotator, on_progress=on_progress,
-                             should_stop=lambda: worker.is_cancelled, article_ids=article_ids)
-        note = "; ".join(report.warnings)
-        if report.stopped:
-            note = "pre-annotation stopped; it carries on at the next start"
-        self.post_message(PreannotateFinished(report.articles, note))
+        """Run the spaCy pipelines over these articles, in a child process; the UI stays usable."""
+        articles, note = 0, ""
+        for message in self._nlp_child("preannotate", article_ids):
+            if "progress" in message:
+                done, total, detail = message["progress"]
+                self.post_message(PreannotateProgress(done, total, detail))
+            elif "finished" in message:
+                report = message["finished"]
+                articles = report["articles"]
+                note = ("pre-annotation stopped; it carries on at the next start" if report["stopped"]
+                        else "; ".join(report["warnings"]))
+            elif "error" in message:
+                note = f"pre-annotation failed: {message['error']}"
+        self.post_message(PreannotateFinished(articles, note))
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check_database(self) -> None:
@@ -106,34 +111,61 @@ class WorkersMixin:
         except StoreError as exc:
             self.call_from_thread(self.stop_on_damage, str(exc))
 
-    @work(thread=True, group="memory", exit_on_error=False)
-    def refresh_memory(self, article_ids: tuple[int, ...]) -> None:
-        """Suggest in these (just opened) articles every form a human accepted or linked
-        elsewhere: the annotation memory, matched in a thread so opening never waits for it."""
-        from annotations.nlp.memory import MemoryIndex, memory_forms, memory_suggestions
+    @work(thread=True, group="opened", exit_on_error=False)
+    def articles_opened(self, article_ids: tuple[int, ...]) -> None:
+        """What opening articles needs from spaCy, in a child process: their token boundaries (for
+        the token cursor) and their annotation-memory suggestions. Opening never waits for it.
+        Nothing of it runs read-only: both are writes."""
+        if self.store.readonly:
+            return
+        with self._worker_store(readonly=True) as store:  # this thread's own connection
+            names = {i: tokenizer_name(lang) for i, lang in store.article_langs(article_ids)}
+            if store.tokenized_ids(names, names) == set(names) and not store.has_memory_forms():
+                return  # nothing for spaCy to do: no process started
+        for message in self._nlp_child("opened", list(article_ids)):
+            if "tokens" in message:
+                self.post_message(TokensReady(tuple(message["tokens"])))
+            elif "memory" in message:
+                self.post_message(MemorySuggested(tuple(message["memory"])))
+            elif "error" in message:
+                self.post_message(PreannotateFinished(0, f"tokens and memory failed: {message['error']}"))
 
+    def _nlp_child(self, job: str, article_ids: list[int] | None) -> Iterator[dict]:
+        """Run an NLP job (:mod:`annotations.nlp.child`) and yield its messages as they come.
+
+        spaCy lives in the child, never in the app. The child ends with the job; when the
+        worker is cancelled (the app quits) it is terminated (every batch it writes is one
+        transaction); if the app is killed, the child notices and stops between two batches.
+        """
         worker = get_current_worker()
-        changed: list[int] = []
-        with self._worker_store() as store:
-            index = MemoryIndex(memory_forms(store))
-            for article_id in article_ids:
-                if worker.is_cancelled:
-                    return
-                if memory_suggestions(store, article_id, index):
-                    changed.append(article_id)
-        if changed:
-            self.post_message(MemorySuggested(tuple(changed)))
-
-    @work(thread=True, exclusive=True, group="warmup", exit_on_error=False)
-    def warm_up(self, langs: list[str]) -> None:
-        """Load spaCy's tokenizers before the first article opens (importing spaCy takes seconds
-        and would otherwise compete with the reader as it opens)."""
-        from annotations.nlp.tokens import blank_nlp
-
-        for lang in langs:
-            if get_current_worker().is_cancelled:
-                return
-            blank_nlp(lang)
+        command = [sys.executable, "-m", "annotations.nlp.child", job, "--db", str(self.db_path),
+                   "--annotator", self.store.annotator]
+        if article_ids is not None:
+            command += ["--ids", ",".join(map(str, article_ids))]
+        with tempfile.TemporaryFile() as errors:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=errors, text=True, encoding="utf-8")
+            self.nlp_processes.add(child)
+            reported = False  # the child said what went wrong itself
+            try:
+                for line in child.stdout:
+                    if worker.is_cancelled:
+                        break
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        continue  # a stray print from a library: not one of ours
+                    reported |= "error" in message
+                    yield message
+            finally:
+                if child.poll() is None:
+                    child.terminate()
+                child.wait()
+                self.nlp_processes.discard(child)
+            if child.returncode not in (0, -signal.SIGTERM) and not worker.is_cancelled and not reported:
+                errors.seek(0)
+                last = errors.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+                yield {"error": f"exit status {child.returncode}: {last[0]}"}
 
     @work(thread=True, exclusive=True, group="library", exit_on_error=False)
     def run_library_query(self, target: MessagePump, token: int, flt: LibraryFilter, *,

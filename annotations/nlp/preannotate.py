@@ -25,6 +25,8 @@ from .rules import Pattern, load_patterns, needs_annotations, patterns_digest
 from .workers import BatchRunner, RawSpan, run_batches
 
 ProgressFn = Callable[[int, int, str], None]
+PIECE_CHARS = 5_000  # a longer article is cut (at a paragraph, line or sentence end) into pieces
+BATCH_CHARS = 20_000  # characters a pipeline holds at once, in one nlp.pipe batch
 
 
 @dataclass
@@ -175,8 +177,8 @@ class _Run:
             self.report.warnings.append(f"{plan.lang}: {loaded.source} has no 'ner' component")
         runner = BatchRunner(plan.lang, plan.name, rules, loaded.disable_for(annotated))
         nlp = loaded.nlp
-        limit = min(self.max_length or nlp.max_length, nlp.max_length)
-        batches = _chunks_of(self._pieces(plan.pending, limit), self.batch_size)
+        limit = min(self.max_length or PIECE_CHARS, nlp.max_length)
+        batches = _batches(self._pieces(plan.pending, limit), self.batch_size, BATCH_CHARS)
         # A blank pipeline only tokenizes: not worth a process pool.
         results = run_batches(runner, batches, self.n_process if nlp.pipe_names else 1)
         partial: dict[int, list] = {}
@@ -241,12 +243,20 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i:i + size]
 
 
-def _chunks_of(items: Iterable, size: int) -> Iterator[list]:
+def _batches(pieces: Iterable[tuple[str, tuple]], size: int, chars: int) -> Iterator[list]:
+    """Pieces in batches of at most ``size`` pieces and about ``chars`` characters.
+
+    A pipeline's memory follows the text it holds at once, not the number of documents: a
+    1 MB article cut in 32 pieces of 30,000 characters took 3 GB, paragraph-sized batches
+    of the same text ~200 MB (BENCHMARKS.md, pre-annotation).
+    """
     batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
+    held = 0
+    for item in pieces:
+        if batch and (len(batch) >= size or held + len(item[0]) > chars):
             yield batch
-            batch = []
+            batch, held = [], 0
+        batch.append(item)
+        held += len(item[0])
     if batch:
         yield batch

@@ -64,10 +64,43 @@ def blank_nlp(lang: str):
     return nlp
 
 
+@lru_cache(maxsize=64)
+def tokenizer_name(lang: str) -> str:
+    """The name tokens are stored under: they are stale once spaCy (its rules) changes.
+
+    Read from the installed package's metadata, so the app can ask without importing spaCy.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"spacy-{version('spacy')}:{lang}"
+    except PackageNotFoundError:
+        return f"spacy-none:{lang}"
+
+
+TOKENIZE_BLOCK = 100_000  # characters tokenized at once at most (spaCy refuses texts over max_length)
+
+
 def token_offsets(text: str, lang: str) -> list[tuple[int, int]]:
-    """(start, end) character offsets of every non-space token in ``text``."""
-    doc = blank_nlp(lang).make_doc(text)
-    return [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+    """(start, end) character offsets of every non-space token in ``text``.
+
+    spaCy's tokens never cross whitespace, so a long text is tokenized a block at a time,
+    each block cut after a newline (or a space): the same tokens, any length of text.
+    """
+    make_doc = blank_nlp(lang).make_doc
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = len(text)
+        if end - start > TOKENIZE_BLOCK:
+            cut = text.rfind("\n", start, start + TOKENIZE_BLOCK)
+            if cut <= start:
+                cut = text.rfind(" ", start, start + TOKENIZE_BLOCK)
+            end = cut + 1 if cut > start else start + TOKENIZE_BLOCK
+        doc = make_doc(text[start:end])
+        out += [(start + t.idx, start + t.idx + len(t.text)) for t in doc if not t.is_space]
+        start = end
+    return out
 
 
 def cache_dir() -> Path:

@@ -313,14 +313,6 @@ class BulkMixin(EventLogMixin):
 
     # -- undo and redo of a big group -----------------------------------------------------
 
-    def step_size(self, what: str) -> int:
-        """How many rows the next ``undo`` or ``redo`` would put back (a front end runs a big one
-        in the background)."""
-        state, pick = ("done", "MAX") if what == "undo" else ("undone", "MIN")
-        return self.db.conn.execute(
-            f"SELECT count(*) FROM events WHERE grp = (SELECT {pick}(grp) FROM events WHERE annotator=? "
-            "AND state=?)", (self.annotator, state)).fetchone()[0]
-
     def _restore_setwise(self, grp: int, reverse: bool) -> None:
         """Put back every span row of group ``grp`` in a few statements (undo: the before images,
         redo: the after images), with the per-row rule of ``_restore``: a column changes only

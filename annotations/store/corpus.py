@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..model import Article
 from .undecided import ORDER_BY_ORIGIN, Suggestion
 
+IS_REVIEW = "annotator GLOB 'review:*'"  # a reviewed layer (annotations.store.review)
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -43,8 +45,9 @@ def done_layers(store: Store, annotator: str | None = None) -> dict[int, str]:
     """article id -> the annotator whose decisions are gold for it (the merge rule).
 
     An article is gold once someone marked it done. With ``annotator``, only their
-    done articles. Otherwise, when several annotators marked it done, the one who
-    did so most recently wins; on a tie, the alphabetically first name.
+    done articles. Otherwise a reviewed layer (``review:NAME``, marked done by a
+    reviewer) wins over every annotator's; among several done layers of the same
+    kind, the one marked done most recently wins; on a tie, the alphabetically first name.
     """
     conn = store.db.conn
     if annotator is not None:
@@ -53,7 +56,7 @@ def done_layers(store: Store, annotator: str | None = None) -> dict[int, str]:
     layers: dict[int, str] = {}
     for article_id, who in conn.execute(
             "SELECT article_id, annotator FROM article_status WHERE status='done' "
-            "ORDER BY article_id, updated_at DESC, annotator ASC").fetchall():
+            f"ORDER BY article_id, {IS_REVIEW} DESC, updated_at DESC, annotator ASC").fetchall():
         layers.setdefault(article_id, who)
     return layers
 

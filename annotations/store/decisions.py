@@ -17,6 +17,8 @@ from .log import DecisionError, EventLogMixin, UndoResult
 __all__ = ["DecisionError", "DecisionsMixin", "SpanKey", "UndoResult"]
 
 SpanKey = tuple[str, int]
+SPAN_COLUMNS = ("article_id", "annotator", "start", "end", "label", "status", "origin", "source",
+                "suggestion_id", "entity_id", "folded", "created_at", "updated_at")
 BULK_DECISIONS = ("accept", "reject")  # what can be done with all undecided suggestions at once
 
 
@@ -216,13 +218,20 @@ class DecisionsMixin(EventLogMixin):
         if how not in BULK_DECISIONS:
             raise DecisionError(f"undecided suggestions are accepted or rejected, not {how!r}")
         self._article_length(article_id)
-        status = "rejected" if how == "reject" else None
-        taken: set[tuple[int, int]] = set()
+        taken: dict[tuple[int, int], object] = {}
         for sugg in self.undecided(article_id):  # the rule's order: memory, rules, model
-            if (sugg.start, sugg.end) in taken:
-                continue
-            taken.add((sugg.start, sugg.end))
-            self._decide(f"{how}_all", ("suggestion", sugg.id), status=status, grp=grp)
+            taken.setdefault((sugg.start, sugg.end), sugg)
+        if not taken:
+            return 0
+        # Undecided means the annotator has no span there yet: each becomes a new span row, as
+        # _decide would make it (accepted as suggested, or rejected), written set-wise.
+        self._touch_article(grp, article_id)
+        status = "rejected" if how == "reject" else "accepted"
+        stamp = now()
+        text = self.db.conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()[0]
+        rows = [(article_id, self.annotator, s.start, s.end, s.label, status, s.origin, s.source, s.id,
+                 None, fold(text[s.start:s.end]), stamp, stamp) for s in taken.values()]
+        self._insert_many(grp, f"{how}_all", article_id, "spans", SPAN_COLUMNS, rows)
         return len(taken)
 
     # -- tags ----------------------------------------------------------------------

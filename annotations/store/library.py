@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .review import REVIEW_STATE_SQL
 from .undecided import UNDECIDED_SQL
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class LibraryFilter:
     lang: str | None = None
     status: str | None = None  # one of STATUSES, for the current annotator
     label: str | None = None  # articles with an accepted span or an open suggestion of this label
+    review: str | None = None  # reviewed, disputed or awaiting (annotations.store.review)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class LibraryRow:
     accepted: int  # accepted or corrected
     rejected: int
     suggested: int  # suggestions not decided yet
+    review: str = ""  # reviewed, disputed, awaiting, or "" (annotations.store.review)
 
     @property
     def total(self) -> int:
@@ -130,6 +133,8 @@ def _select(store: Store, flt: LibraryFilter, annotator: str | None) -> tuple[st
                 "AND p.annotator = :annotator AND p.label = :label AND p.status != 'rejected') "
                 f"OR EXISTS (SELECT 1 FROM suggestions g WHERE g.article_id = {id_col} "
                 f"AND g.label = :label AND {_UNDECIDED}))")
+    if flt.review in REVIEW_STATE_SQL:
+        where.append(f"{in_col} " + REVIEW_STATE_SQL[flt.review].format(col=in_col))
     if where:
         sql += " WHERE " + " AND ".join(where)
     return sql, id_col, params
@@ -197,6 +202,7 @@ def rows(store: Store, ids: Sequence[int], annotator: str | None = None) -> list
         f"FROM suggestions g WHERE g.article_id IN ({marks}) AND "
         f"{_UNDECIDED.replace(':annotator', '?')}) GROUP BY article_id",
         (*ids, annotator)).fetchall())
+    reviews = store.review_states(ids)
     out = []
     for article_id in ids:
         if article_id not in base:
@@ -205,7 +211,8 @@ def rows(store: Store, ids: Sequence[int], annotator: str | None = None) -> list
         counts = decided.get(article_id, {})
         out.append(LibraryRow(article_id, title, lang, status,
                               counts.get("accepted", 0) + counts.get("corrected", 0),
-                              counts.get("rejected", 0), open_.get(article_id, 0)))
+                              counts.get("rejected", 0), open_.get(article_id, 0),
+                              reviews.get(article_id, "")))
     return out
 
 

@@ -277,7 +277,16 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
         started_at TEXT NOT NULL
     );
     """,
-    # 6 here, 7 after issue 10's migration (issue 9): every mention's folded surface form, stored
+    # 6: token boundaries of the articles the app opened, computed by spaCy in a child process
+    # (annotations/store/tokens.py), so the app itself never loads spaCy
+    """
+    CREATE TABLE tokens (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        tokenizer TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    """,
+    # 7 (issue 9): every mention's folded surface form, stored
     # and indexed so that identical mentions are found at corpus scale, and the conflicts an
     # annotator dismissed. Idempotent, so renumbering it is moving this line.
     add_mention_forms,

@@ -25,6 +25,8 @@ from .db import StoreError, connect, default_db_path, describe_error, ensure_sou
 from .decisions import DecisionsMixin
 from .entities import EntitiesMixin
 from .loading import LoadingMixin
+from .review import ReviewMixin
+from .tokens import TokensMixin
 from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
 
 if TYPE_CHECKING:
@@ -49,7 +51,8 @@ def default_annotator() -> str:
         return "annotator"
 
 
-class Store(DecisionsMixin, LoadingMixin, UndecidedMixin, EntitiesMixin, BulkMixin):
+class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMixin, EntitiesMixin,
+            BulkMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that
@@ -349,6 +352,14 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin, EntitiesMixin, BulkMix
 
     # -- annotation memory -----------------------------------------------------
 
+    def has_memory_forms(self) -> bool:
+        """Whether the annotation memory has anything to suggest: an accepted or corrected span,
+        or an alias of an entity with a label (what :func:`accepted_forms` and aliases give)."""
+        return bool(self.db.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM spans WHERE status IN ('accepted', 'corrected')) "
+            "OR EXISTS (SELECT 1 FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            "WHERE e.label IS NOT NULL)").fetchone()[0])
+
     def accepted_forms(self) -> list[tuple[str, str]]:
         """Every (surface form, label) a human accepted or corrected, any annotator."""
         rows = self.db.conn.execute(
@@ -359,12 +370,13 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin, EntitiesMixin, BulkMix
 
     # -- session -----------------------------------------------------------------
 
-    def save_session(self, state: dict) -> None:
+    def save_session(self, state: dict, *, wait: float | None = None) -> None:
         """Remember what the annotator had open (articles, panes, cursor).
 
         The reader saves this on every cursor move, so it is committed without waiting for
         the disk (synchronous=NORMAL for this one transaction): it survives the app being
         killed, and only a power cut can lose the last cursor position. Decisions keep FULL.
+        ``wait`` is how long to wait for another writer (StoreBusy after that).
         """
         conn = self.db.conn
         relaxed = not conn.in_transaction
@@ -372,7 +384,7 @@ class Store(DecisionsMixin, LoadingMixin, UndecidedMixin, EntitiesMixin, BulkMix
             level = conn.execute("PRAGMA synchronous").fetchone()[0]
             conn.execute("PRAGMA synchronous=NORMAL")
         try:
-            with self.write():
+            with self.write(wait):
                 conn.execute(
                     "INSERT INTO sessions(annotator, state, updated_at) VALUES (?, ?, ?) "
                     "ON CONFLICT(annotator) DO UPDATE SET state=excluded.state, "

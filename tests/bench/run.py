@@ -35,6 +35,7 @@ from report import load_average, render  # noqa: E402
 FIGURES = {
     "import": ("fig_import", "Import"),
     "preannotate": ("fig_preannotate", "Pre-annotation"),
+    "preannotate_memory": ("fig_preannotate_memory", "Pre-annotating a long article: peak memory"),
     "export": ("fig_export", "Export to DocBin"),
     "app_start": ("fig_app_start", "App start to a usable library"),
     "reader": ("fig_reader", "One decision in the reader"),
@@ -42,6 +43,7 @@ FIGURES = {
     "busy": ("fig_busy", "Deciding while another process imports"),
     "memory": ("fig_memory", "Peak memory with the library open"),
     "search": ("fig_search", "Search in the library"),
+    "merge": ("fig_merge", "Merging two databases"),
     "bulk": ("fig_bulk", "Every identical mention at once"),
 }
 

@@ -30,6 +30,7 @@ from ..keymap import (
     LIBRARY_BINDINGS,
     LIBRARY_LIST_KEYS,
     READER_BINDINGS,
+    REVIEW_BINDINGS,
     display_keys,
 )
 
@@ -252,6 +253,7 @@ class HelpScreen(ModalScreen[None]):
              + [("ctrl+p", "ctrl+p", "Command palette: actions, labels, articles")]),
             ("Library", [(b.id, b.key, b.description) for b in LIBRARY_BINDINGS] + LIBRARY_LIST_KEYS),
             ("Reader", [(b.id, b.key, b.description) for b in READER_BINDINGS]),
+            ("Review", [(b.id, b.key, b.description) for b in REVIEW_BINDINGS]),
             *[(title, [(b.id, b.key, b.description) for b in bindings]) for title, bindings in MORE_HELP],
         ]
         lines: list[Content] = []

@@ -26,9 +26,11 @@ from ..messages import ArticlesChanged, LibraryLoaded
 from ..widgets.article_list import ArticleList, header_text
 from ..widgets.status_bar import StatusBar
 from .reader import MAX_PANES
+from .review import ReviewScreen
 
 STATUS_OPTIONS = [("to do", "todo"), ("in progress", "in_progress"), ("done", "done"),
                   ("rejected", "rejected"), ("ignored", "ignored")]
+REVIEW_OPTIONS = [("R reviewed", "reviewed"), ("≠ disputed", "disputed"), ("… awaiting review", "awaiting")]
 
 
 class LibraryScreen(Screen):
@@ -62,6 +64,8 @@ class LibraryScreen(Screen):
                          value=_pick(state.get("status"), [v for _, v in STATUS_OPTIONS]))
             yield Select([(Content(lab), lab) for lab in labels], prompt="label", id="label",
                          compact=True, value=_pick(state.get("label"), labels))
+            yield Select(REVIEW_OPTIONS, prompt="review", id="review", compact=True,
+                         value=_pick(state.get("review"), [v for _, v in REVIEW_OPTIONS]))
         yield Static(id="list-header", markup=False)
         yield ArticleList(self._fetch_rows, id="articles")
         with Horizontal(id="progress-row"):
@@ -92,7 +96,7 @@ class LibraryScreen(Screen):
             return v if isinstance(v, str) else None
 
         return LibraryFilter(search=self.query_one("#search", Input).value, lang=value("lang"),
-                             status=value("status"), label=value("label"))
+                             status=value("status"), label=value("label"), review=value("review"))
 
     def current_ids(self) -> list[int] | None:
         """Every id in library order, or None while they are not all known yet."""
@@ -209,7 +213,7 @@ class LibraryScreen(Screen):
     def session_state(self) -> dict:
         flt = self.current_filter()
         return {"search": flt.search, "lang": flt.lang, "status": flt.status, "label": flt.label,
-                "cursor": self.query_one(ArticleList).highlighted}
+                "review": flt.review, "cursor": self.query_one(ArticleList).highlighted}
 
     # -- actions -----------------------------------------------------------------------
 
@@ -221,6 +225,14 @@ class LibraryScreen(Screen):
 
     def action_focus_filters(self) -> None:
         self.query_one("#lang", Select).focus()
+
+    def action_review(self) -> None:
+        """Review the marked articles (or the highlighted one): their layers side by side."""
+        articles = self.query_one(ArticleList)
+        ids = list(articles.marked) or ([articles.highlighted] if articles.highlighted is not None else [])
+        if ids:
+            articles.clear_marks()
+            self.app.push_screen(ReviewScreen(ids))
 
     def action_clear_filters(self) -> None:
         with self.prevent(Input.Changed, Select.Changed):

@@ -8,6 +8,9 @@ all open panes, and the other panes scroll to their first mention.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
@@ -18,32 +21,49 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from annotations.model import Article, Span
+from annotations.nlp.tokens import tokenizer_name
 from annotations.store import library
 from annotations.text import display_safe
 
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
-from ..messages import ArticlesChanged
+from ..messages import ArticlesChanged, TokensReady
 from ..surface import surface
+from ..token_cursor import Token
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
 from ..widgets.entity_panel import EntityPanel
 from ..widgets.status_bar import StatusBar
-from .reader_actions import ReaderActions
 from .reader_entities import EntityActions
+from .reader_layers import LayerSwitch
+from .reader_spans import SpanActions
 
 MAX_PANES = 3  # articles side by side
+
+
+def settle_memory() -> None:
+    """Collect once, then freeze what is left, after articles open (their spans, lines, caches).
+
+    With a 1 MB article open (12,700 spans) Python's full garbage collections walk the whole
+    heap: about one key press in twenty waited ~100 ms for one (the reader benchmark). Frozen
+    objects are left out of later collections; what is unfrozen first is whatever the last
+    freeze kept of articles closed since, so it can be collected now.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class Pane(Vertical):
     """One open article: a title line and its ArticleView."""
 
     def __init__(self, article: Article, spans: list[Span], *, bidi: str,
-                 select: tuple[str, int] | None = None) -> None:
+                 select: tuple[str, int] | None = None,
+                 load_tokens: Callable[[], list[Token] | None] = lambda: None) -> None:
         super().__init__(classes="pane")
         self.article = article
         self.closing = False  # set while it is being replaced, so it no longer counts as open
         self._title_text = ""
-        self.view = ArticleView(article, spans, bidi=bidi, select=select)
+        self.view = ArticleView(article, spans, bidi=bidi, select=select, load_tokens=load_tokens)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-title", markup=False)
@@ -68,9 +88,10 @@ class Pane(Vertical):
         self.view.focus()
 
 
-class ReaderScreen(EntityActions, ReaderActions, Screen):
+class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
+    max_panes = MAX_PANES
     BINDINGS = list(READER_BINDINGS)
     AUTO_FOCUS = ""  # activate() focuses the active pane; Textual's own first pick would move it
 
@@ -107,11 +128,14 @@ class ReaderScreen(EntityActions, ReaderActions, Screen):
     def _make_pane(self, article_id: int, where: object = None) -> Pane:
         """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
         store = self.app.store
-        spans = store.spans(article_id)
+        article = store.article(article_id)
+        spans = store.spans(article_id, self.shown_layer)
         select = None
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
-        return Pane(store.article(article_id), spans, bidi=self.app.bidi, select=select)
+        name = tokenizer_name(article.lang)
+        return Pane(article, spans, bidi=self.app.bidi, select=select,
+                    load_tokens=lambda: store.tokens(article_id, name))
 
     def on_mount(self) -> None:
         for pane in self.panes:
@@ -119,7 +143,8 @@ class ReaderScreen(EntityActions, ReaderActions, Screen):
         if self._active is not None:
             self.activate(self._active)
         self._show_selection()
-        self.app.refresh_memory(tuple(self.article_ids))  # the README's promise: on every open
+        self.app.articles_opened(tuple(self.article_ids))  # tokens and annotation memory
+        self.call_after_refresh(settle_memory)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -180,7 +205,8 @@ class ReaderScreen(EntityActions, ReaderActions, Screen):
         return pane.view if pane is not None else None
 
     def _refresh_title(self, pane: Pane) -> None:
-        pane.show_title(self.app.store.article_status(pane.article.id))
+        status = self.app.store.article_status(pane.article.id, self.shown_layer)
+        pane.show_title(status if self.shown_layer is None else f"{self.shown_layer}: {STATUS_WORDS[status]}")
 
     def refresh_articles(self, article_ids: tuple[int, ...] | list[int] | None, *,
                          select: tuple[str, int] | None = None) -> None:
@@ -188,7 +214,7 @@ class ReaderScreen(EntityActions, ReaderActions, Screen):
         store = self.app.store
         for pane in self.panes:
             if article_ids is None or pane.article.id in article_ids:
-                pane.view.set_spans(store.spans(pane.article.id))
+                pane.view.set_spans(store.spans(pane.article.id, self.shown_layer))
                 if select is not None and pane is self.active_pane:
                     pane.view.select_key(select)
                 self._refresh_title(pane)
@@ -206,6 +232,12 @@ class ReaderScreen(EntityActions, ReaderActions, Screen):
             pane.view.select_nearest(start)
         self._show_selection()
         return pane
+
+    @on(TokensReady)
+    def _tokens_arrived(self, message: TokensReady) -> None:
+        for pane in self.panes:
+            if pane.article.id in message.article_ids:
+                pane.view.tokens.reload()
 
     @on(ArticlesChanged)
     def _articles_changed(self, message: ArticlesChanged) -> None:
@@ -282,6 +314,9 @@ class ReaderScreen(EntityActions, ReaderActions, Screen):
             self.app.set_status("no entities here: w/b move the token cursor, v starts a selection")
             return
         view.select_next() if step > 0 else view.select_prev()
+        # The details bar and the same-text marks in the same repaint as the cursor (the
+        # SpanSelected message that follows finds nothing left to change).
+        self._show_selection()
 
     def action_pane(self, step: int) -> None:
         panes = self.panes
@@ -295,40 +330,29 @@ class ReaderScreen(EntityActions, ReaderActions, Screen):
         pane = self.active_pane
         if pane is None:
             return
-        current = pane.article.id
-        target = self._neighbour(current, step)
+        target = self._neighbour(pane.article.id, step)
         if target is None:
             self.app.set_status("no next article" if step > 0 else "no previous article")
             return
-        panes_box = self.query_one("#panes", Horizontal)
-        index = self.panes.index(pane)
-        new = self._make_pane(target)
-        pane.closing = True
-        await panes_box.mount(new, before=pane)
-        self.activate(new)
-        await pane.remove()
-        self.article_ids[index] = target
-        self.app.refresh_memory((target,))
-        self._refresh_title(new)
+        new = await self.place_pane(target, instead_of=pane)
         self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
-        self.app.save_session()
 
-    async def open_pane(self, article_id: int) -> Pane:
-        """Open an article in a new pane, or in place of the active one when three are open."""
+    async def place_pane(self, article_id: int, *, instead_of: Pane | None = None) -> Pane:
+        """Open an article in a new pane (at the end), or in place of ``instead_of``; it becomes active."""
         box = self.query_one("#panes", Horizontal)
         new = self._make_pane(article_id)
-        if len(self.panes) < MAX_PANES:
+        if instead_of is None:
             await box.mount(new, before=self.query_one(EntityPanel))
             self.article_ids.append(article_id)
-            self.activate(new)
         else:
-            old = self.active_pane
-            self.article_ids[self.panes.index(old)] = article_id
-            old.closing = True
-            await box.mount(new, before=old)
-            self.activate(new)
-            await old.remove()
-        self.app.refresh_memory((article_id,))
+            self.article_ids[self.panes.index(instead_of)] = article_id
+            instead_of.closing = True
+            await box.mount(new, before=instead_of)
+        self.activate(new)
+        if instead_of is not None:
+            await instead_of.remove()
+        self.app.articles_opened((article_id,))
+        self.call_after_refresh(settle_memory)
         self._refresh_title(new)
         self.app.save_session()
         return new

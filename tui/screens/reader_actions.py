@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from .reader import Pane
 
 
-def _label_problem(value: str) -> str | None:
+BULK = 200  # rows from which a decision is written off the UI thread (accept all, its undo)
+
+
+def label_problem(value: str) -> str | None:
     return None if valid_label(value) else "a label is a letter, then letters, digits, _ or -"
 
 
@@ -57,9 +60,11 @@ class ReaderActions:
             return None
         return view, span
 
-    def _save(self, what: str, write: Callable[[Store], Any], saved: Callable[[Any, bool], None]) -> None:
-        """Write through the app's decision runner; ``saved(result, late)`` runs once committed."""
-        self.app.decisions.run(what, write, saved)
+    def _save(self, what: str, write: Callable[[Store], Any], saved: Callable[[Any, bool], None], *,
+              background: bool = False) -> None:
+        """Write through the app's decision runner; ``saved(result, late)`` runs once committed
+        (``background``: a bulk write, done off the UI thread from the start)."""
+        self.app.decisions.run(what, write, saved, background=background)
 
     def _describe(self, action: str, span: Span, label: str | None = None) -> str:
         """"accept PERSON 'Sahel'": what a status line says a decision is about."""
@@ -139,7 +144,7 @@ class ReaderActions:
                 self.refresh_articles([article_id])
 
             self._save(f"accept all {pending} suggestion(s)", lambda store: store.accept_all(article_id),
-                       saved)
+                       saved, background=pending > BULK)
 
         self.app.push_screen(ConfirmDialog(f"Accept all {pending} remaining suggestion(s) in this article?"),
                              answered)
@@ -185,87 +190,9 @@ class ReaderActions:
                 self.set_label(label)
 
         self.app.push_screen(PickerDialog("Label", self.app.store.labels(), default=default,
-                                          validate=_label_problem,
+                                          validate=label_problem,
                                           hint="type to filter · enter picks · a new name adds a label"),
                              picked)
-
-    # -- new spans, boundaries, delete ------------------------------------------------------------
-
-    def action_token(self, step: int) -> None:
-        view = self.active_view
-        if view is not None:
-            view.move_token(step)
-
-    def action_mark(self) -> None:
-        view = self.active_view
-        if view is None:
-            return
-        if view.mark() is not None:
-            self.app.set_status("selecting: w/b extend, m makes the span, escape cancels")
-
-    def action_make_span(self) -> None:
-        view = self.active_view
-        if view is None:
-            return
-        if view.selection is None and not view.token_mode:
-            self.app.set_status("nothing selected: w/b move the token cursor, v starts a selection")
-            return
-
-        def picked(label: str | None) -> None:
-            if label:
-                self._create(label)
-
-        labels = self.app.store.labels()
-        self.app.push_screen(PickerDialog("Label for the new span", labels,
-                                          default=self.app.last_label or labels[0],
-                                          validate=_label_problem,
-                                          hint="enter: the highlighted label (the last one used first)"),
-                             picked)
-
-    def _create(self, label: str) -> None:
-        view = self.active_view
-        bounds = view.selection or view.token_cursor
-        if bounds is None:
-            self.app.set_status("nothing selected")
-            return
-        start, end = bounds
-        article_id = view.article.id
-
-        def saved(new: Span, late: bool) -> None:
-            self.app.last_label = label
-            if not late:
-                view.token_mode = False
-            self._saved("new span", new)
-            self._after(new)
-
-        self._save(f"new span {label} '{surface(view.article, start, end)}'",
-                   lambda store: store.create_span(article_id, start, end, label), saved)
-
-    def action_grow(self, side: str, delta: int) -> None:
-        if (found := self._selected()) is None:
-            return
-        view, span = found
-        bounds = view.grow(span, side, delta)
-        if bounds is None:
-            self.app.set_status(f"the span's {side} cannot move further that way")
-            return
-        def saved(new: Span, late: bool) -> None:
-            self._saved("resize", new)
-            self._after(new, before=span)
-
-        self._save(self._describe("resize", span), lambda store: store.resize(span.key, *bounds), saved)
-
-    def action_delete_span(self) -> None:
-        if (found := self._selected()) is None:
-            return
-        _, span = found
-        what = self._describe("delete", span)
-
-        def saved(_: object, late: bool) -> None:
-            self.app.set_status(f"saved: {what}")
-            self._after(None, before=span)
-
-        self._save(what, lambda store: store.delete_span(span.key), saved)
 
     # -- undo, done ------------------------------------------------------------------------------
 
@@ -276,6 +203,7 @@ class ReaderActions:
         self._step("redo", lambda store: store.redo())
 
     def _step(self, what: str, write: Callable[[Store], UndoResult | None]) -> None:
+        big = self.app.store.step_size(what) > BULK
         def saved(result: UndoResult | None, late: bool) -> None:
             if result is None:
                 self.app.set_status(f"nothing to {what}")
@@ -283,7 +211,7 @@ class ReaderActions:
             self.refresh_articles(result.article_ids)
             self._show_step(what, result)
 
-        self._save(what, write, saved)
+        self._save(what, write, saved, background=big)
 
     def _show_step(self, what: str, result: UndoResult) -> None:
         """Put the cursor on the span an undo or redo changed, in its pane (made active), and
@@ -342,7 +270,7 @@ class ReaderActions:
 
         what = "mark the article done" if status == "done" else "put the article back in progress"
         self._save(what, lambda store: store.set_article_status(article_id, status, undecided=undecided),
-                   saved)
+                   saved, background=undecided is not None)
 
     # -- tags and entities ---------------------------------------------------------------------------
 

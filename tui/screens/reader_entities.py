@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from annotations.model import Span
 from annotations.store import Store
 from annotations.store.bulk import BulkDecision, BulkTarget
-from annotations.store.log import SETWISE_EVENTS
 from annotations.text import display_safe, fold
 
 from ..messages import ArticlesChanged
@@ -45,8 +44,12 @@ class EntityActions:
         active_pane: Pane | None
         active_view: ArticleView | None
 
+        max_panes: int
+
         def activate(self, pane: Pane) -> None: ...
-        def open_pane(self, article_id: int) -> Pane: ...
+        def _refused(self, what: str) -> bool: ...  # reader_layers: read-only (another layer, --readonly)
+        def _ensure_tokens(self, view: ArticleView) -> bool: ...  # reader_spans: token boundaries there
+        async def place_pane(self, article_id: int, *, instead_of: Pane | None = None) -> Pane: ...
         def refresh_articles(self, article_ids, *, select=None) -> None: ...
         def _show_selection(self) -> None: ...
         def query_one(self, selector, expect_type=None): ...
@@ -177,8 +180,9 @@ class EntityActions:
         article in a pane if it is not open: the entity cursor on its span, else the token cursor
         on its first word (ready for v, w, m)."""
         pane = next((p for p in self.panes if p.article.id == article_id), None)
-        if pane is None:
-            pane = await self.open_pane(article_id)
+        if pane is None:  # beside the others, or in place of the active pane when they are many
+            full = len(self.panes) >= self.max_panes
+            pane = await self.place_pane(article_id, instead_of=self.active_pane if full else None)
             self._show_selection()
         self.activate(pane)
         view = pane.view
@@ -187,9 +191,9 @@ class EntityActions:
                 ((s, e) for a, s, e in self._entity_mentions if a == article_id), (0, 0))
             start, end = first
         exact = next((s for s in view.spans if (s.start, s.end) == (start, end)), None)
-        if exact is not None:
+        if exact is not None or not view.tokens.ready:
             view.token_mode = False
-            view.select_key(exact.key)
+            view.select_key(exact.key) if exact is not None else view.select_nearest(start)
         else:
             view.move_token_to(start)
         self._show_selection()
@@ -198,6 +202,8 @@ class EntityActions:
         await self.go_to_mention(message.article_id, message.start, message.end)
 
     def on_entity_panel_link(self, message: EntityPanel.Link) -> None:
+        if self._refused("linking"):
+            return
         mention, entity_id = message.mention, message.entity_id
         what = display_safe(f"link '{' '.join(mention.text.split())}' to {message.name}")
 
@@ -213,7 +219,7 @@ class EntityActions:
 
     def action_jump_word(self) -> None:
         view = self.active_view
-        if view is None:
+        if view is None or not self._ensure_tokens(view):
             return
         text = view.article.text
 
@@ -255,6 +261,8 @@ class EntityActions:
         self.app.set_status(self.app.status + " · * does it to all alike")
 
     def action_propagate(self) -> None:
+        if self._refused("every identical mention"):
+            return
         last = self.last_decision
         if last is None:
             self.app.set_status("no decision to repeat yet: accept, relabel, reject or link a mention, "
@@ -288,22 +296,6 @@ class EntityActions:
                 self.entity_panel().reload(self.chosen_entity, forms_changed=True)
 
         self.app.decisions.run_background(what, write, saved)
-
-    def _step(self, what: str, write) -> None:
-        """Undo or redo (ReaderActions): a big group (every mention at once) is put back in the
-        background, so the screen never waits for it."""
-        if self.app.store.step_size(what) < SETWISE_EVENTS:
-            super()._step(what, write)
-            return
-
-        def saved(result, late: bool) -> None:
-            if result is None:
-                self.app.set_status(f"nothing to {what}")
-                return
-            self.refresh_articles(result.article_ids)
-            self._show_step(what, result)
-
-        self.app.decisions.run_background(what, lambda store, report: write(store), saved)
 
     def _show_step(self, what: str, result) -> None:
         """An undo or redo (ReaderActions): a big one (every mention at once) is reported by count."""

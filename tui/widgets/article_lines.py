@@ -180,9 +180,13 @@ class ArticleLinesMixin:
                marks.cursor, marks.selection)
         strip = self._strips.get(key)
         if strip is None:
-            strip = render_strip(self._layout(index), marks, base)
+            strip = self._render_strip(self._layout(index), marks, base)
             self._strips.set(key, strip)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _render_strip(self, layout: LineLayout, marks: LineMarks, base: Style) -> Strip:
+        """One line's Strip; a view that draws spans its own way overrides this."""
+        return render_strip(layout, marks, base)
 
     def _line_marks(self, line: DisplayLine) -> LineMarks:
         """What is drawn over one display line, limited to what touches it."""

@@ -32,7 +32,8 @@ from ..layout import clusters_of
 
 STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done",
                 "rejected": "rejected", "ignored": "ignored"}
-LANG_W, COUNTS_W, STATUS_W = 3, 16, 11
+LANG_W, COUNTS_W, STATUS_W, REVIEW_W = 3, 16, 11, 2
+REVIEW_MARKS = {"reviewed": "R", "disputed": "≠", "awaiting": "…"}  # annotations.store.review
 
 
 def counts_text(row: LibraryRow) -> str:
@@ -42,9 +43,9 @@ def counts_text(row: LibraryRow) -> str:
 
 def header_text(width: int) -> str:
     """The column heading matching :meth:`ArticleList.render_line`."""
-    title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - 3)
+    title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - REVIEW_W - 3)
     return ("  " + "title".ljust(title_w) + " " + "la".ljust(LANG_W) + "✓ok   ✗no  ?open   "[:COUNTS_W]
-            + " " + "status".ljust(STATUS_W))[:width]
+            + " " + "status".ljust(STATUS_W) + "rv")[:width]
 
 
 def safe_title(title: str) -> str:
@@ -258,7 +259,7 @@ class ArticleList(ScrollView, can_focus=True):
             .crop_extend(0, width, style)
 
     def _row_segments(self, row: LibraryRow, is_cursor: bool, width: int, style: RichStyle) -> list[Segment]:
-        title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - 3)
+        title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - REVIEW_W - 3)
         marked = row.id in self.marked
         lead = ("▶" if is_cursor else " ") + ("●" if marked else " ")
         title = Content(visual_title(row.title, title_w, reorder=self.reorder)).truncate(title_w, pad=True)
@@ -278,6 +279,7 @@ class ArticleList(ScrollView, can_focus=True):
             *lang.render_segments(title_style_for(style)),
             Segment(" " + counts_text(row)[:COUNTS_W].ljust(COUNTS_W) + " ", style),
             Segment(STATUS_WORDS.get(row.status, row.status).ljust(STATUS_W), status_style),
+            Segment(REVIEW_MARKS.get(row.review, " ").ljust(REVIEW_W), style),
         ]
 
 

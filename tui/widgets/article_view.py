@@ -8,9 +8,10 @@ quickly and moving the entity or token cursor repaints only the lines it touches
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import events, work
+from textual import events
 from textual.content import Content
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -79,10 +80,11 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
     def __init__(
         self, article: Article, spans: list[Span], *, bidi: str = "auto",
         select: tuple[str, int] | None = None, id: str | None = None, classes: str | None = None,
+        load_tokens: Callable[[], list[Token] | None] = lambda: None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.article = article
-        self.tokens = TokenIndex(article.text, article.lang)
+        self.tokens = TokenIndex(article.text, load_tokens)  # spaCy's, stored by the NLP process
         self._safe = display_safe(article.text)
         self._rtl_article = is_rtl(article.lang)
         self._bidi_mode = bidi
@@ -324,16 +326,8 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
         self._rewrap()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._warm_tokenizer)
         if self._selected is not None:
             self.post_message(self.SpanSelected(self, self.selected_span))
-
-    @work(thread=True, group="article-view-tokenizer", exit_on_error=False)
-    def _warm_tokenizer(self) -> None:
-        """Load the blank spaCy tokenizer off the UI thread so the first token move is quick."""
-        from annotations.nlp.tokens import blank_nlp
-
-        blank_nlp(self.article.lang)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -1,0 +1,95 @@
+"""The app's NLP jobs, run in a child process so that spaCy never lives in the app.
+
+    python -m annotations.nlp.child preannotate --db FILE --annotator NAME [--ids 1,2,3]
+    python -m annotations.nlp.child opened --db FILE --annotator NAME --ids 1,2
+
+``preannotate`` suggests entities in the given (or every pending) article; ``opened``
+does what opening articles in the reader needs: their token boundaries (stored for
+the token cursor, :mod:`annotations.store.tokens`) and their annotation-memory
+suggestions. Importing spaCy and a pipeline costs the app ~2 s and 60-3,000 MB;
+here it costs a process that ends with the job.
+
+The child reports on stdout, one JSON object a line: ``{"progress": [done, total,
+message]}``, ``{"tokens": [ids]}``, ``{"memory": [ids]}``, then ``{"finished":
+{...}}``; an error is ``{"error": "..."}`` and exit status 1. It stops between two
+batches when its parent has gone (the app was killed); every batch is one
+transaction, so a kill at any moment is safe too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+
+
+def say(**message) -> None:
+    print(json.dumps(message, ensure_ascii=False), flush=True)
+
+
+def _orphaned(parent: int) -> Callable[[], bool]:
+    """True once the process that started this one has gone (its children are re-parented)."""
+    return lambda: os.getppid() != parent
+
+
+def run_preannotate(db: str, annotator: str, ids: list[int] | None, stop: Callable[[], bool]) -> None:
+    from .preannotate import preannotate
+
+    report = preannotate(db, annotator=annotator, article_ids=ids, should_stop=stop,
+                         on_progress=lambda done, total, message="": say(progress=[done, total, message]))
+    say(finished={"articles": report.articles, "stopped": report.stopped, "warnings": report.warnings})
+
+
+def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]) -> None:
+    """Tokens (when missing or stale) and memory suggestions for articles just opened."""
+    from ..store import Store
+    from .memory import MemoryIndex, memory_forms, memory_suggestions
+    from .tokens import token_offsets, tokenizer_name
+
+    with Store(db, annotator=annotator) as store:
+        langs = dict(store.article_langs(ids))
+        names = {i: tokenizer_name(lang) for i, lang in langs.items()}
+        missing = [i for i in langs if i not in store.tokenized_ids(langs, names)]
+        for article_id in missing:
+            if stop():
+                return
+            text = store.article(article_id).text
+            store.save_tokens([(article_id, names[article_id], token_offsets(text, langs[article_id]))])
+        if missing:
+            say(tokens=missing)
+        index = MemoryIndex(memory_forms(store))
+        changed = []
+        for article_id in langs:
+            if stop():
+                return
+            if memory_suggestions(store, article_id, index):
+                changed.append(article_id)
+        if changed:
+            say(memory=changed)
+    say(finished={"articles": len(langs)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m annotations.nlp.child", description=__doc__)
+    parser.add_argument("job", choices=["preannotate", "opened"])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--annotator", required=True)
+    parser.add_argument("--ids", default=None, help="comma-separated article ids")
+    args = parser.parse_args(argv)
+    ids = [int(i) for i in args.ids.split(",") if i] if args.ids else None
+    stop = _orphaned(os.getppid())
+    try:
+        if args.job == "preannotate":
+            run_preannotate(args.db, args.annotator, ids, stop)
+        else:
+            run_opened(args.db, args.annotator, ids or [], stop)
+    except Exception as exc:  # reported to the app's status bar; the app goes on
+        say(error=f"{type(exc).__name__}: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
