@@ -111,6 +111,7 @@ class _Run:
         self.batch: list[tuple[ArticleRecord, str, int | None]] = []
         self.batch_chars = 0
         self.slice_chars = FIRST_SLICE_CHARS  # text per batch that takes about SLICE_S to write
+        self.link_files: set[str] = set()  # files of entity-linking tasks, noted once each
 
     def read(self, source: SourceFile) -> None:
         self.report.files += 1
@@ -128,6 +129,11 @@ class _Run:
             record, found = check_record(item, source.path, prefix)
             for problem in found:
                 self.report.add(problem)
+            if record is not None and record.link_task and source.path not in self.link_files:
+                self.link_files.add(source.path)
+                self.report.add(Problem(source.path, record.line, "entity-linking tasks: their mentions and "
+                                        "links are imported, their articles are not marked done (a link "
+                                        "says nothing about the other words)", notice=True))
             if record is not None and self._labels_ok(record, source.path, prefix):
                 record.lang = self.lang or record.lang or detect_lang(record.text)
                 self.batch.append((record, source.path, record.line))
@@ -184,6 +190,9 @@ class _Run:
             if created:
                 self.report.imported += 1
                 self.report.spans += len(record.spans)
+            elif record.link_task:  # one entity-linking task per mention: the links add up
+                self.report.duplicates += 1
+                self.store.add_links(article_id, record.spans, annotator=self.annotator)
             else:
                 self.report.duplicates += 1
                 self._note_ignored_spans(record, path, line, article_id)

@@ -97,3 +97,4 @@ class ArticleRecord:
     answer: Answer | None = None
     suggestions: list[SpanRecord] = field(default_factory=list)
     line: int | None = None  # where the record starts in its file, for messages
+    link_task: bool = False  # a Prodigy entity-linking task: its links join those of the same text

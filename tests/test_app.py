@@ -46,7 +46,7 @@ async def test_accept_is_committed_and_advances(seeded_db, size):
                               "WHERE annotator='alice'")
         assert row == [{"start": first.start, "end": first.end, "label": first.label, "status": "accepted",
                         "origin": "model", "source": "test-model 1.0"}]
-        assert app.status == f"saved: accept {first.label} '{surface}'"
+        assert app.status == f"saved: accept {first.label} '{surface}' · * does it to all alike"
         assert screen.active_view.selected_span.start > first.start  # moved on to the next entity
         assert app.status in screen_text(app)
 

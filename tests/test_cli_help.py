@@ -26,7 +26,7 @@ def _parallax() -> str:
 
 
 def test_commands_are_registered():
-    assert {"open", "import", "preannotate", "export", "stats"} <= set(COMMANDS)
+    assert {"open", "import", "preannotate", "export", "stats", "entities", "conflicts"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -139,3 +139,39 @@ def test_review_screen(snap_compare, team_db):
 
 def test_agreement_view(snap_compare, team_db):
     assert snap_compare(lead_on(team_db), terminal_size=(80, 24), run_before=keys_then_steady("R", "g"))
+
+
+# -- one story across articles (issue 9): the seeds above, plus Sahel suggested PERSON in English and
+# LOC in French, and Christopher Wray linked in English and Arabic (tests/story_helpers.py)
+
+
+@pytest.fixture
+def story_db(tmp_path):
+    from story_helpers import make_story_db
+
+    path = tmp_path / "story.db"
+    make_story_db(path)
+    return path
+
+
+def test_entity_panel(snap_compare, story_db):
+    # E shows the panel beside the pane; enter chooses Christopher Wray: his mentions are lit,
+    # his aliases, articles and unlinked look-alikes unfold under him
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24),
+                        run_before=keys_then_steady("enter", "E", "enter"))
+
+
+def test_conflicts_view(snap_compare, story_db):
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24), run_before=keys_then_steady("C"))
+
+
+def test_every_identical_mention_dialog(snap_compare, story_db):
+    # 4 relabels the first Sahel LOC; * counts the others in the open article and in the corpus
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24),
+                        run_before=keys_then_steady("enter", "4", "asterisk"))
+
+
+def test_find_word_bar(snap_compare, story_db):
+    # the Arabic seed: f and the first letters of كريستوفر; the count follows the letters
+    assert snap_compare(app_on(story_db), terminal_size=(80, 24),
+                        run_before=keys_then_steady("j", "j", "j", "enter", "f", "ك", "ر", "ي"))

@@ -41,6 +41,7 @@ from .messages import (
     PreannotateProgress,
     TokensReady,
 )
+from .screens.conflicts import ConflictsScreen
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
@@ -57,7 +58,7 @@ DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 class ParallaxApp(WorkersMixin, App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
-    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss"]
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss"]
     TITLE = "Parallax"
     BINDINGS: list[Binding] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
@@ -329,6 +330,14 @@ class ParallaxApp(WorkersMixin, App[None]):
             if first and first != binding.key:
                 return super().get_key_display(dataclasses.replace(binding, key=first))
         return super().get_key_display(binding)
+
+    def action_conflicts(self) -> None:
+        """C: the conflicts across the corpus (tui/screens/conflicts.py); one screen, kept installed,
+        so that it remembers where each conflict's enter went last."""
+        if not self.is_screen_installed("conflicts"):
+            self.install_screen(ConflictsScreen(), name="conflicts")
+        if not isinstance(self.screen, ConflictsScreen):
+            self.push_screen("conflicts")
 
     def action_help(self) -> None:
 

@@ -21,6 +21,7 @@ from annotations.store import DecisionError, Store, StoreBusy, StoreError
 
 LOCK_WAIT_S = 0.05  # the app's own writes: the status bar must speak within 100 ms of a key
 LATE_WAIT_S = 30.0  # a decision the database kept waiting is refused after this
+PROGRESS_EVERY_S = 0.1  # a background decision's progress is shown this often at most
 FAILURES = (DecisionError, StoreError, KeyError, ValueError, sqlite3.DatabaseError)
 
 Write = Callable[[Store], Any]
@@ -91,6 +92,20 @@ class DecisionRunner:
             return False
         saved(result, False)
         return True
+
+    def run_background(self, what: str, write: Callable[[Store, Callable[[str], None]], Any],
+                       saved: Saved) -> bool:
+        """A long decision (every identical mention at once): ``run(..., background=True)``, with
+        ``write(store, report)`` saying how far it is with ``report(text)``, shown in the status
+        bar (at most every PROGRESS_EVERY_S). False if refused at once."""
+        shown = [0.0]
+
+        def report(text: str) -> None:
+            if time.monotonic() - shown[0] >= PROGRESS_EVERY_S:
+                shown[0] = time.monotonic()
+                self.host.call_from_thread(self.host.set_status, text)
+
+        return self.run(what, lambda store: write(store, report), saved, background=True)
 
     def holder(self, store: Store | None = None) -> str:
         """Who holds the write lock, where a long writer said so (``store``: one of this thread's)."""

@@ -30,6 +30,7 @@ LIBRARY_BINDINGS = [
     Binding("f", "focus_filters", "Filters", id="library.filters"),
     Binding("ctrl+r", "clear_filters", "Reset", show=False, id="library.clear"),
     LIBRARY_REVIEW,
+    Binding("C", "app.conflicts", "Conflicts", show=False, id="library.conflicts"),
 ]
 
 # The library list's own keys (tui.widgets.article_list.ArticleList binds them):
@@ -80,6 +81,13 @@ _READER_KEYS = [
     Binding("Y", "copy('article')", "Copy article", show=False, id="reader.copy_article"),
     Binding("B", "toggle_bidi", "Bidi", show=False, id="reader.bidi"),
     READER_LAYER,
+    # Entities across articles (issue 9): tui/screens/reader_entities.py
+    Binding("E", "toggle_entities", "Entities", show=False, id="reader.entities"),
+    Binding("greater_than_sign", "mention(1)", "Next mention", show=False, id="reader.next_mention"),
+    Binding("less_than_sign", "mention(-1)", "Prev mention", show=False, id="reader.prev_mention"),
+    Binding("f", "jump_word", "Find word", show=False, id="reader.jump_word"),
+    Binding("asterisk", "propagate", "Every one", show=False, id="reader.propagate"),
+    Binding("C", "app.conflicts", "Conflicts", show=False, id="reader.conflicts"),
     Binding("escape", "back", "Library", show=False, id="reader.back"),  # in ? help: no room at 80 columns
 ]
 # Every reader key is a priority binding: Textual runs those as each key arrives, but sends
@@ -88,6 +96,36 @@ _READER_KEYS = [
 # no text field that needs its keys first (the arrows and tab would otherwise go to the
 # view's scrolling and to focus_next).
 READER_BINDINGS = [dataclasses.replace(binding, priority=True) for binding in _READER_KEYS]
+
+# The entity panel's own keys, while it has the focus (tui.widgets.entity_panel).
+ENTITY_PANEL_BINDINGS = [
+    Binding("j", "move(1)", "Down", show=False, id="entities.down"),
+    Binding("k", "move(-1)", "Up", show=False, id="entities.up"),
+    Binding("l", "link", "Link look-alike", id="entities.link"),
+    Binding("escape", "leave", "Panes", id="entities.back"),
+]
+
+# The conflicts view (tui.screens.conflicts).
+CONFLICTS_BINDINGS = [
+    Binding("j,down", "move(1)", "Next", show=False, id="conflicts.next"),
+    Binding("k,up", "move(-1)", "Prev", show=False, id="conflicts.prev"),
+    Binding("enter", "go", "Go there", id="conflicts.go"),
+    *[Binding(str(n), f"label_number({n})", f"Label {n}", show=False, id=f"conflicts.label_{n}")
+      for n in range(1, 10)],
+    Binding("x", "reject_all", "Reject all", id="conflicts.reject"),
+    Binding("e", "link", "One entity", id="conflicts.link"),
+    Binding("i", "dismiss_conflict", "Not a conflict", id="conflicts.dismiss"),
+    Binding("u", "undo", "Undo", id="conflicts.undo"),
+    Binding("U", "redo", "Redo", show=False, id="conflicts.redo"),
+    Binding("r", "reload", "Reload", show=False, id="conflicts.reload"),
+    Binding("escape", "back", "Back", id="conflicts.back"),
+]
+
+# Dialogs of issue 9: every identical mention (*) and find a word (f).
+PROPAGATE_BINDINGS = [Binding("o", "choose('open')", "Open articles", id="propagate.open"),
+                      Binding("c", "choose('corpus')", "Whole corpus", id="propagate.corpus"),
+                      Binding("escape", "choose(None)", "Cancel", id="propagate.cancel")]
+JUMP_BINDINGS = [Binding("escape", "cancel", "Cancel", id="jump.cancel")]
 
 # The footer has room for one set at 80 columns: the entity keys while the entity cursor is
 # in use, the token keys while the token cursor is (the keys all work in both; ? lists them).
@@ -137,12 +175,39 @@ HELP_TEXT = {
     "reader.copy_sentence": "Copy its sentence",
     "reader.copy_article": "Copy the whole article",
     "reader.bidi": "Right-to-left display: auto / on / off",
+    "reader.entities": "Entity panel: show / focus / hide (entities, mentions, look-alikes to link)",
+    "reader.next_mention": "Next mention of the chosen entity (opens its article if need be)",
+    "reader.prev_mention": "Previous mention of the chosen entity",
+    "reader.jump_word": "Token cursor to the next word starting with the letters typed (any script)",
+    "reader.propagate": "Do the last decision to every identical mention (open articles or corpus)",
+    "reader.conflicts": "Conflicts across the corpus (walk and resolve them)",
+    "library.conflicts": "Conflicts across the corpus (walk and resolve them)",
+    "entities.down": "Entity panel: next row",
+    "entities.up": "Entity panel: previous row",
+    "entities.link": "Link the highlighted look-alike to the chosen entity",
+    "entities.back": "Back to the panes (the panel stays)",
+    "conflicts.next": "Next conflict",
+    "conflicts.prev": "Previous conflict",
+    "conflicts.go": "Go to its next place in the reader",
+    **{f"conflicts.label_{n}": f"Give every mention label number {n}" for n in range(1, 10)},
+    "conflicts.reject": "Reject every mention: not an entity",
+    "conflicts.link": "Link every mention of these names to one entity",
+    "conflicts.dismiss": "Not a conflict (undoable)",
+    "conflicts.undo": "Undo the last decision",
+    "conflicts.redo": "Redo",
+    "conflicts.reload": "Find the conflicts again",
+    "conflicts.back": "Back",
+    "propagate.open": "Every identical mention in the open articles",
+    "propagate.corpus": "Every identical mention in the whole corpus",
+    "propagate.cancel": "Cancel",
+    "jump.cancel": "Cancel the word search",
     "reader.back": "Clear the selection, or back to the library",
 }
 
 HELP_TEXT.update(TEAM_HELP)
 
-ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS, *AGREEMENT_BINDINGS]
+ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS, *AGREEMENT_BINDINGS,
+                *ENTITY_PANEL_BINDINGS, *CONFLICTS_BINDINGS, *PROPAGATE_BINDINGS, *JUMP_BINDINGS]
 
 
 def binding_ids() -> set[str]:
@@ -194,5 +259,6 @@ def _did_you_mean(binding_id: str, known: set[str]) -> str:
 def display_keys(keys: str) -> str:
     """Key names as a user types them: 'left_square_bracket' -> '['."""
     names = {"left_square_bracket": "[", "right_square_bracket": "]", "left_curly_bracket": "{",
-             "right_curly_bracket": "}", "question_mark": "?", "slash": "/", "space": "space"}
+             "right_curly_bracket": "}", "question_mark": "?", "slash": "/", "space": "space",
+             "greater_than_sign": ">", "less_than_sign": "<", "asterisk": "*"}
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))

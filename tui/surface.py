@@ -42,6 +42,16 @@ def _pattern(folded: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=64)
+def prefix_pattern(folded: str) -> re.Pattern[str]:
+    """Words that begin with ``folded`` (the letters typed to jump to a word, any script): group 1
+    is the letters matched; an Arabic word may carry an attached particle or article before them."""
+    arabic = bool(_ARABIC.search(folded))
+    parts = [r"\s+" if c == " " else (_VARIANTS.get(c, re.escape(c)) + _MARKS if arabic else re.escape(c))
+             for c in folded]
+    return re.compile(rf"(?<!\w){_PROCLITIC if arabic else ''}({''.join(parts)})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
 def _plain_pattern(folded: str) -> re.Pattern[str]:
     body = r"\s+".join(re.escape(word) for word in folded.split(" "))
     return re.compile(rf"({body})(?!\w)")

@@ -1,4 +1,5 @@
-"""The headless commands: ``parallax import | preannotate | export | stats``.
+"""The headless commands: ``parallax import | preannotate | export | stats | agreement | merge |
+entities | conflicts``.
 
 Each subcommand lives in its own module. :func:`build_cli` makes the group; the
 core's own group (``python -m annotations``) has only the headless commands, and
@@ -30,7 +31,8 @@ Run `parallax` alone to open the app on ./parallax.db (the bundled seeds
 are imported and pre-annotated on first run), or `parallax FILE...` to
 import files first. The subcommands below do the same work from scripts.
 """
-HEADLESS_HELP = """Parallax's headless commands: import, pre-annotate, export and count.
+HEADLESS_HELP = """Parallax's headless commands: import, pre-annotate, export, count, agree, merge, entities
+and conflicts.
 
 The annotation app is the `parallax` command (or `python -m tui`).
 """
@@ -39,6 +41,7 @@ The annotation app is the `parallax` command (or `python -m tui`).
 def build_cli(*extra: click.Command) -> click.Group:
     """The ``parallax`` group: the headless commands, plus ``extra`` ones (the app)."""
     from .agreement import agreement_cmd
+    from .entities import conflicts_cmd, entities_cmd
     from .export import export_cmd
     from .import_ import import_cmd
     from .merge import merge_cmd
@@ -50,7 +53,8 @@ def build_cli(*extra: click.Command) -> click.Group:
                          no_args_is_help=not with_app,
                          context_settings={"help_option_names": ["-h", "--help"]})
     click.version_option(__version__, prog_name="parallax")(main)
-    for cmd in (*extra, import_cmd, preannotate_cmd, export_cmd, stats_cmd, agreement_cmd, merge_cmd):
+    for cmd in (*extra, import_cmd, preannotate_cmd, export_cmd, stats_cmd, agreement_cmd, merge_cmd,
+                entities_cmd, conflicts_cmd):
         main.add_command(cmd)
     return main
 

@@ -11,9 +11,13 @@ MAX_PROBLEMS_SHOWN = 200
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["spacy", "jsonl", "conll", "hf"]), required=True,
+@click.option("--format", "fmt", type=click.Choice(["spacy", "jsonl", "conll", "hf", "kb"]), required=True,
               help="spacy: LANG/train.spacy + LANG/dev.spacy; jsonl: Prodigy tasks; conll: IOB2; "
-                   "hf: LANG/train.jsonl + LANG/dev.jsonl with integer ner_tags + LANG/labels.json.")
+                   "hf: LANG/train.jsonl + LANG/dev.jsonl with integer ner_tags + LANG/labels.json; "
+                   "kb: the entities as a spaCy knowledge base (kb/) + entities.jsonl + aliases.jsonl.")
+@click.option("--vectors", default=None, metavar="PIPELINE",
+              help="kb: the spaCy pipeline whose word vectors make the entity vectors (default: the "
+                   "English one; without static vectors, hashed vectors are written, see meta.json).")
 @click.option("--output", "-o", required=True, type=click.Path(),
               help="A folder for spacy and hf (one subfolder per language), a file for jsonl and "
                    "conll ('-' writes to stdout).")
@@ -29,8 +33,8 @@ MAX_PROBLEMS_SHOWN = 200
 @click.option("--all", "everything", is_flag=True,
               help="Every article, not only gold ones (see above).")
 @db_option
-def export_cmd(fmt: str, output: str, lang: str | None, split: float, seed: int, annotator: str | None,
-               everything: bool, db_path: str | None) -> None:
+def export_cmd(fmt: str, vectors: str | None, output: str, lang: str | None, split: float, seed: int,
+               annotator: str | None, everything: bool, db_path: str | None) -> None:
     """Export annotations as training data.
 
     \b
@@ -62,6 +66,13 @@ def export_cmd(fmt: str, output: str, lang: str | None, split: float, seed: int,
     goes to doc.ents / the IOB tags; spacy keeps all in doc.spans["sc"].
 
     \b
+    kb writes OUTPUT/kb, a spaCy InMemoryLookupKB for the entity linker
+    (spacy.KBFromFile.v1, kb_path = "OUTPUT/kb"): every entity (id: its
+    kb_id, else parallax:N; frequency: its mentions) and every written form
+    of its mentions and aliases as an alias, with prior probabilities from
+    the mention counts; plus entities.jsonl, aliases.jsonl and meta.json.
+
+    \b
     spacy and hf write one corpus per language (OUTPUT/en/, OUTPUT/fr/, ...),
     each split into train and dev on its own. The database is opened
     read-only. Files are written all or nothing: a failed export leaves no
@@ -70,13 +81,22 @@ def export_cmd(fmt: str, output: str, lang: str | None, split: float, seed: int,
     from ..export import ExportError, export
 
     store = open_store(db_path, readonly=True)
+    if fmt == "kb" and vectors is None:
+        from ..nlp.pipelines import resolve_pipelines
+
+        vectors = resolve_pipelines(["en"], store.config.models).get("en")
     try:
         result = export(store, fmt, output, split=split, seed=seed, annotator=annotator,
-                        everything=everything, lang=lang)
+                        everything=everything, lang=lang, vectors=vectors)
     except (ExportError, StoreError) as exc:
         fail(str(exc))
     finally:
         store.close()
+    if fmt == "kb":
+        kb = result.kb
+        click.echo(safe_line(f"exported {kb['entities']} entities and {kb['aliases']} aliases to "
+                             f"{output}/kb (entity vectors: {kb['meta']['vectors']})"))
+        return
     _report(result, to_stderr=output == "-")
 
 

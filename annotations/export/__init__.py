@@ -18,8 +18,8 @@ from .align import Problem
 from .files import Outputs
 from .gold import ExportArticle, ExportSpan, select_articles, split_articles
 
-FORMATS = ("spacy", "jsonl", "conll", "hf")
-FOLDER_FORMATS = ("spacy", "hf")
+FORMATS = ("spacy", "jsonl", "conll", "hf", "kb")
+FOLDER_FORMATS = ("spacy", "hf", "kb")
 
 __all__ = ["FORMATS", "ExportArticle", "ExportError", "ExportResult", "ExportSpan", "Problem",
            "export", "select_articles", "split_articles"]
@@ -44,6 +44,7 @@ class ExportResult:
     problems: list[Problem] = field(default_factory=list)
     undecided: int = 0
     languages: dict[str, dict[str, int]] = field(default_factory=dict)
+    kb: dict = field(default_factory=dict)  # --format kb: entity and alias counts, how vectors were made
 
     @property
     def misaligned(self) -> list[Problem]:
@@ -55,7 +56,8 @@ class ExportResult:
 
 
 def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, seed: int = 0,
-           annotator: str | None = None, everything: bool = False, lang: str | None = None) -> ExportResult:
+           annotator: str | None = None, everything: bool = False, lang: str | None = None,
+           vectors: str | None = None) -> ExportResult:
     """Export gold (or, with ``everything``, all) articles to ``output``; only ``lang``'s when given.
 
     ``output`` is a folder for spacy and hf, which write one corpus per language
@@ -69,6 +71,8 @@ def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, se
         raise ExportError(f"--split must be a fraction in (0, 1], not {split}")
     output = str(output)
     _check_output(fmt, output)
+    if fmt == "kb":  # the entities, not the articles (kb.py); ``vectors``: a pipeline with word vectors
+        return _write_kb(store, output, vectors)
     articles = select_articles(store, annotator=annotator, everything=everything,
                                every_layer=everything and fmt == "jsonl", lang=lang)
     if not articles:
@@ -116,6 +120,23 @@ def _write_folders(store: Store, fmt: str, articles: list[ExportArticle], root: 
         counts = {k: counts[k] + part["articles"][k] for k in counts}
         problems += part["problems"]
     return {"files": files, "articles": counts, "problems": problems, "languages": languages}
+
+
+def _write_kb(store: Store, output: str, vectors: str | None) -> ExportResult:
+    from .kb import write_kb
+
+    outputs = Outputs(protected=store.owns_file)
+    try:
+        with outputs:
+            out = write_kb(store, output, outputs, vectors=vectors)
+    except OSError as exc:
+        where = outputs.user_path(exc.filename, output)
+        raise ExportError(f"{where}: cannot write the knowledge base ({exc.strerror or exc}); nothing was "
+                          "written. Check the path, its permissions and the free space") from exc
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
+    return ExportResult("kb", out["files"], {"all": 0}, 0,
+                        kb={k: out[k] for k in ("entities", "aliases", "meta")})
 
 
 def _write_file(fmt: str, articles: list[ExportArticle], output: str, outputs: Outputs) -> dict:

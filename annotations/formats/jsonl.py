@@ -1,5 +1,8 @@
 """JSON Lines in Prodigy's form or doccano's, one article per line, read as a stream.
 
+Prodigy's entity-linking tasks (the ``choice`` interface: ``options`` with ids, ``accept``
+holding the chosen one, the mention in ``spans``) import as links; see :func:`_choice_links`.
+
 Prodigy: ``{"text", "spans": [{"start", "end", "label", "text"?, "kb_id"?}], "meta", "answer"}``;
 ``tokens`` and token indices are ignored (character offsets are what count), and so
 are spans with ``"status": "rejected"`` (written by ``parallax export --all``). A
@@ -86,6 +89,10 @@ def parse_record(obj: object, path: str, line: int, source: str) -> Iterator[Art
         if answer is not None and answer not in ANSWERS:
             problems.append(Problem(path, line, f"unknown answer {excerpt(str(answer))} "
                                                 "(expected accept, reject or ignore)"))
+    link_task = "options" in obj and "accept" in obj  # Prodigy's choice interface: entity linking
+    if link_task and not problems:
+        spans = _choice_links(obj, spans, answer, path, line, problems)
+        answer = None  # one mention's link says nothing about the article's other tokens
     if problems:
         yield from problems
         return
@@ -96,7 +103,43 @@ def parse_record(obj: object, path: str, line: int, source: str) -> Iterator[Art
         text=text, title=title if isinstance(title, str) and title.strip() else None,
         source=src if isinstance(src, str) and src.strip() else source,
         lang=lang if isinstance(lang, str) and LANG_RE.match(lang) else None,
-        meta=meta, spans=spans, answer=answer, suggestions=suggestions, line=line)
+        meta=meta, spans=spans, answer=answer, suggestions=suggestions, line=line, link_task=link_task)
+
+
+def _choice_links(obj: dict, spans: list[SpanRecord], answer: object, path: str, line: int,
+                  problems: list[Problem]) -> list[SpanRecord]:
+    """An entity-linking task: its mention (``spans``) linked to the option in ``accept``.
+
+    Options are ``{"id", "text" or "html"}``; an id starting with ``NIL`` (Prodigy's
+    NIL_otherLink, NIL_ambiguous) links nothing. A rejected or ignored task decides nothing.
+    The entity's name is the option's text when it gives one, else the mention's text.
+    """
+    options, accept = obj.get("options"), obj.get("accept")
+    if not isinstance(options, list) or not all(isinstance(o, dict) and "id" in o for o in options):
+        problems.append(Problem(path, line, '"options" must be a list of {"id", "text"} objects'))
+        return []
+    if not isinstance(accept, list):
+        problems.append(Problem(path, line, '"accept" must be a list of option ids'))
+        return []
+    if answer not in (None, "accept"):
+        return []
+    known = {str(o["id"]): o for o in options}
+    chosen = [str(a) for a in accept if str(a) in known and not str(a).upper().startswith("NIL")]
+    unknown = [a for a in accept if str(a) not in known]
+    if unknown:
+        problems.append(Problem(path, line, f'"accept" holds {excerpt(str(unknown[0]))}, which is not '
+                                            'among the "options" ids'))
+        return []
+    if len(chosen) > 1:
+        problems.append(Problem(path, line, f"{len(chosen)} options accepted; an entity link takes one"))
+        return []
+    if not chosen:
+        return spans  # NIL: the mention, not linked
+    option = known[chosen[0]]
+    name = option.get("text")
+    name = name.strip() if isinstance(name, str) and name.strip() and name.strip() != chosen[0] else None
+    return [SpanRecord(s.start, s.end, s.label, text=s.text, origin=s.origin, kb_id=chosen[0],
+                       entity=name or s.entity) for s in spans]
 
 
 def _is_offset(value: object) -> bool:

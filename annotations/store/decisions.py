@@ -11,13 +11,14 @@ from ..config import valid_label
 from ..model import Span
 from ..text import fold
 from .db import now
+from .forms import folded_at
 from .log import DecisionError, EventLogMixin, UndoResult
 
 __all__ = ["DecisionError", "DecisionsMixin", "SpanKey", "UndoResult"]
 
 SpanKey = tuple[str, int]
 SPAN_COLUMNS = ("article_id", "annotator", "start", "end", "label", "status", "origin", "source",
-                "suggestion_id", "entity_id", "created_at", "updated_at")
+                "suggestion_id", "entity_id", "folded", "created_at", "updated_at")
 BULK_DECISIONS = ("accept", "reject")  # what can be done with all undecided suggestions at once
 
 
@@ -91,16 +92,17 @@ class DecisionsMixin(EventLogMixin):
             article_id = sugg["article_id"]
             base = {"start": sugg["start"], "end": sugg["end"], "label": sugg["label"],
                     "origin": sugg["origin"], "source": sugg["source"], "suggestion_id": sugg["id"],
-                    "entity_id": None}
+                    "entity_id": None, "folded": sugg["folded"]}
         else:
             article_id = row["article_id"]
             base = {k: row[k] for k in ("start", "end", "label", "origin", "source",
-                                        "suggestion_id", "entity_id")}
+                                        "suggestion_id", "entity_id", "folded")}
         new = dict(base)
         grp = grp or self._new_group()
         if start is not None:
             new["start"], new["end"] = start, end
             self._check_offsets(article_id, start, end)
+            new["folded"] = folded_at(self.db.conn, article_id, start, end)
         if label is not None:
             self._check_label(label, grp, action)
             new["label"] = label
@@ -168,7 +170,9 @@ class DecisionsMixin(EventLogMixin):
                                  {"article_id": article_id, "annotator": self.annotator,
                                   "start": start, "end": end, "label": label, "status": "accepted",
                                   "origin": "human", "source": None, "suggestion_id": None,
-                                  "entity_id": None, "created_at": stamp, "updated_at": stamp})
+                                  "entity_id": None,
+                                  "folded": folded_at(self.db.conn, article_id, start, end),
+                                  "created_at": stamp, "updated_at": stamp})
             return self._span_view(rowid)
 
     def delete_span(self, key: SpanKey) -> None:
@@ -224,8 +228,9 @@ class DecisionsMixin(EventLogMixin):
         self._touch_article(grp, article_id)
         status = "rejected" if how == "reject" else "accepted"
         stamp = now()
+        text = self.db.conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()[0]
         rows = [(article_id, self.annotator, s.start, s.end, s.label, status, s.origin, s.source, s.id,
-                 None, stamp, stamp) for s in taken.values()]
+                 None, fold(text[s.start:s.end]), stamp, stamp) for s in taken.values()]
         self._insert_many(grp, f"{how}_all", article_id, "spans", SPAN_COLUMNS, rows)
         return len(taken)
 

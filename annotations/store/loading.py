@@ -86,23 +86,25 @@ class LoadingMixin(StorePart):
             for digest, index in first.items():
                 record, article_id = records[index], created[digest]
                 spans += [(article_id, annotator, s.start, s.end, s.label, record.source,
-                           self._imported_link(record.text, s, stamp) if s.kb_id else None, stamp, stamp)
+                           self._imported_link(record.text, s, stamp) if s.kb_id else None,
+                           fold(record.text[s.start:s.end]), stamp, stamp)
                           for s in record.spans]
                 suggestions += [(article_id, s.start, s.end, s.label,
                                  s.origin if s.origin in SUGGESTION_ORIGINS else "model",
-                                 s.source or record.source or "", stamp) for s in record.suggestions]
+                                 s.source or record.source or "", fold(record.text[s.start:s.end]), stamp)
+                                for s in record.suggestions]
                 status = _ANSWER_STATUS.get(record.answer or "")
                 if status:
                     statuses.append((article_id, annotator, status, stamp))
             if spans:
                 conn.executemany(
                     "INSERT INTO spans(article_id, annotator, start, end, label, status, origin, source, "
-                    "entity_id, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, 'accepted', 'import', ?, ?, ?, ?)", spans)
+                    "entity_id, folded, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'accepted', 'import', ?, ?, ?, ?, ?)", spans)
             if suggestions:
                 conn.executemany(
                     "INSERT OR IGNORE INTO suggestions(article_id, start, end, label, origin, source, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", suggestions)
+                    "folded, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", suggestions)
             if statuses:
                 conn.executemany("INSERT INTO article_status(article_id, annotator, status, updated_at) "
                                  "VALUES (?, ?, ?, ?)", statuses)
@@ -134,6 +136,34 @@ class LoadingMixin(StorePart):
                      (entity_id, surface, fold(surface)))
         return entity_id
 
+    def add_links(self, article_id: int, spans: Iterable[SpanRecord], *,
+                  annotator: str | None = None) -> int:
+        """Links from entity-linking tasks on a stored article: the annotator's span at each
+        mention's offsets (added as an imported span if there is none) is linked to the entity
+        of its ``kb_id``. Not an undoable decision, like any import. Returns the links made."""
+        annotator = annotator or self.annotator
+        made = 0
+        with self.write():
+            conn = self.db.conn
+            text = conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()[0]
+            stamp = now()
+            for s in spans:
+                entity_id = self._imported_link(text, s, stamp) if s.kb_id else None
+                row = conn.execute("SELECT id FROM spans WHERE article_id=? AND annotator=? AND start=? AND "
+                                   "end=? ORDER BY status = 'rejected', id LIMIT 1",
+                                   (article_id, annotator, s.start, s.end)).fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO spans(article_id, annotator, start, end, label, status, "
+                                 "origin, source, entity_id, folded, created_at, updated_at) VALUES "
+                                 "(?, ?, ?, ?, ?, 'accepted', 'import', NULL, ?, ?, ?, ?)",
+                                 (article_id, annotator, s.start, s.end, s.label, entity_id,
+                                  fold(text[s.start:s.end]), stamp, stamp))
+                elif entity_id is not None:
+                    conn.execute("UPDATE spans SET entity_id=?, updated_at=? WHERE id=?",
+                                 (entity_id, stamp, row[0]))
+                made += entity_id is not None
+        return made
+
     def add_suggestions(self, article_id: int, spans: Iterable[SpanRecord], *,
                         pipeline: str | None = None) -> int:
         """Store suggestions for an article; with ``pipeline``, also mark it as done by it.
@@ -142,12 +172,18 @@ class LoadingMixin(StorePart):
         re-run adds only what is new. Returns the number added.
         """
         stamp = now()
-        rows = [(article_id, s.start, s.end, s.label, s.origin, s.source or "", stamp) for s in spans]
+        spans = list(spans)
+        text = ""
+        if spans:  # the folded form of each (forms.py) is read from the stored text
+            row = self.db.conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
+            text = row[0] if row else ""
+        rows = [(article_id, s.start, s.end, s.label, s.origin, s.source or "", fold(text[s.start:s.end]),
+                 stamp) for s in spans]
         with self.write():
             before = self.db.conn.total_changes
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO suggestions(article_id, start, end, label, origin, source, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                "folded, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
             added = self.db.conn.total_changes - before
             if pipeline:
                 self.db.conn.execute(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..text import fold
 from .db import now
+from .forms import MENTION_TABLES
 from .part import StorePart
 
 BULK_RESTORE = 50  # events in a group from which undo/redo restores rows set-wise
@@ -44,6 +45,10 @@ class UndoResult:
     action: str
     article_ids: tuple[int, ...]
     spans: tuple[ChangedSpan, ...] = ()
+
+
+NAMED_ARTICLES = 20  # a big group over more articles than this names only its first spans:
+CHANGED_SPANS_SHOWN = 50  # these many (an UndoResult's cursor goes to the first)
 
 
 class EventLogMixin(StorePart):
@@ -160,9 +165,13 @@ class EventLogMixin(StorePart):
             cols = ", ".join(values)
             marks = ", ".join("?" for _ in values)
             conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+        if table in MENTION_TABLES and image is not None and "folded" not in image:
+            # An image logged before the folded form was stored: recomputed on read (forms.py).
+            conn.execute(f"UPDATE {table} SET folded = NULL WHERE rowid=?", (rowid,))
 
     def _restore_set_wise(self, images: list[tuple[str, int, dict | None, dict | None]],
-                          group_rows: set[tuple[str, int]], reverse: bool) -> None:
+                          group_rows: set[tuple[str, int]], reverse: bool,
+                          inserted: set[tuple[str, int]]) -> None:
         """:meth:`_restore` for a big group whose events touch each row once, a table at a time
         in the order the events meet them: one read of the current rows and a few executemany
         (undoing 19,762 accepts took 4.3 s row by row). Shared rows (labels, entities, aliases)
@@ -174,7 +183,8 @@ class EventLogMixin(StorePart):
         for table, items in by_table.items():
             if table in ("labels", "entities", "aliases"):
                 for rowid, image, expected in items:
-                    if not (reverse and self._in_use_by_others(table, rowid, group_rows, expected)):
+                    if not (reverse and (table, rowid) in inserted
+                            and self._in_use_by_others(table, rowid, group_rows, expected)):
                         self._restore(table, rowid, image, expected)
                 continue
             self._restore_rows(table, items)
@@ -283,20 +293,41 @@ class EventLogMixin(StorePart):
                                (self.annotator, from_state)).fetchone()[0]
             if grp is None:
                 return None
+            order = f"ORDER BY id {'DESC' if reverse else 'ASC'}"
+            # A bulk decision: its span rows are put back in a few statements (bulk.py), and only
+            # its other rows and the spans an UndoResult names are read here (all of them when
+            # they are in a few articles, else the first ones: 10,000 articles are not re-read).
+            spans, rows, articles = conn.execute(
+                "SELECT count(*), count(DISTINCT row_id), count(DISTINCT article_id) FROM events "
+                "WHERE grp=? AND tbl='spans'", (grp,)).fetchone()
+            setwise = spans > BULK_RESTORE and spans == rows  # each span row once: one image each
+            if setwise:
+                self._restore_setwise(grp, reverse)
             events = conn.execute(
-                f"SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? "
-                f"ORDER BY id {'DESC' if reverse else 'ASC'}", (grp,)).fetchall()
-            group_rows = {(e[3], e[4]) for e in events}
+                "SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? "
+                + ("AND tbl != 'spans' " if setwise else "") + order, (grp,)).fetchall()
+            if setwise:
+                events += conn.execute(
+                    "SELECT id, action, article_id, tbl, row_id, before, after FROM events WHERE grp=? AND "
+                    f"tbl = 'spans' {order} LIMIT ?",
+                    (grp, -1 if articles <= NAMED_ARTICLES else CHANGED_SPANS_SHOWN)).fetchall()
+            group_rows = {(e[3], e[4]) for e in events}  # setwise: its spans are put back already
             images = [(table, rowid, None if before is None else json.loads(before),
                        None if after is None else json.loads(after))
                       for _, _, _, table, rowid, before, after in events]
+            # Rows the group inserted: on undo, one still in use elsewhere stays as it is (an entity
+            # another span links to), with the changes the group made to it; a row that was there
+            # before the group (an entity it relabelled) is put back whoever uses it.
+            inserted = {(table, rowid) for table, rowid, before, _ in images if before is None}
+            rest = [image for image in images if not (setwise and image[0] == "spans")]
             try:
-                if len(group_rows) == len(images) and len(images) > BULK_RESTORE:
-                    self._restore_set_wise(images, group_rows, reverse)
+                if len({(t, r) for t, r, _, _ in rest}) == len(rest) and len(rest) > BULK_RESTORE:
+                    self._restore_set_wise(rest, group_rows, reverse, inserted)
                 else:
-                    for table, rowid, before, after in images:
-                        if reverse and self._in_use_by_others(table, rowid, group_rows, after):
-                            continue  # an entity another span still links to stays as it is
+                    for table, rowid, before, after in rest:
+                        if (reverse and (table, rowid) in inserted
+                                and self._in_use_by_others(table, rowid, group_rows, after)):
+                            continue
                         if reverse:
                             self._restore(table, rowid, before, after)
                         else:
@@ -306,7 +337,9 @@ class EventLogMixin(StorePart):
                 raise DecisionError(f"cannot {what} this decision: it conflicts with a later change "
                                     f"({exc})") from exc
             conn.execute("UPDATE events SET state=? WHERE grp=?", (to_state, grp))
-            articles = tuple(sorted({e[2] for e in events if e[2] is not None}))
+            articles = tuple(sorted({e[2] for e in events if e[2] is not None} | (
+                {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM events WHERE grp=? AND "
+                                            "article_id IS NOT NULL", (grp,))} if setwise else set())))
             logged = events[::-1] if reverse else events  # named by its first logged action
             action = next((e[1] for e in logged if e[1] != "start"), logged[0][1])
             return UndoResult(action=action, article_ids=articles, spans=self._changed_spans(images))

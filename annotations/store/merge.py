@@ -45,6 +45,7 @@ MERGED_TABLES = {
     "sessions": "added for annotators the output has none for",
     "writers": "not merged (who is writing now, in the source's own process)",
     "tokens": "not merged (token boundaries are computed again when an article is opened)",
+    "dismissed_conflicts": "added where missing (an entity's conflicts follow its matched entity)",
 }
 LAYER_TABLES = ("spans", "tags", "article_status")
 _OFFSET_TABLES = ("spans", "tags", "article_status", "entities", "aliases")
@@ -138,8 +139,17 @@ class _Merge:
         self.copy_layers()
         self.x("INSERT OR IGNORE INTO main.sessions(annotator, state, updated_at) "
                "SELECT annotator, state, updated_at FROM src.sessions")
+        self.dismissals()
         self.bump_sequences()
         return self.counts
+
+    def dismissals(self) -> None:
+        """The conflicts annotators dismissed; the key of an entity's names its (matched) entity."""
+        self.x("INSERT OR IGNORE INTO main.dismissed_conflicts(annotator, kind, key, created_at) "
+               "SELECT d.annotator, d.kind, CASE WHEN me.dst IS NULL THEN d.key ELSE d.kind || ':' || me.dst "
+               "END, d.created_at FROM src.dismissed_conflicts d LEFT JOIN m_entity me "
+               "ON d.kind IN ('entity', 'decision') AND me.src = CAST(substr(d.key, instr(d.key, ':') + 1) "
+               "AS INTEGER) WHERE d.kind NOT IN ('entity', 'decision') OR me.dst IS NOT NULL ORDER BY d.id")
 
     def labels(self) -> None:
         self.x("INSERT INTO main.labels(name, position) SELECT s.name, "
@@ -163,8 +173,9 @@ class _Merge:
     def suggestions(self) -> None:
         self.counts.suggestions_added = self.x(
             "INSERT OR IGNORE INTO main.suggestions(article_id, start, end, label, origin, "
-            "source, created_at) "
-            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.created_at FROM src.suggestions g "
+            "source, folded, created_at) "
+            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.folded, g.created_at "
+            "FROM src.suggestions g "
             "JOIN m_article m ON m.src = g.article_id ORDER BY g.id")
         self.x("CREATE TEMP TABLE m_sugg(src INTEGER PRIMARY KEY, dst INTEGER NOT NULL)")
         self.x("INSERT INTO m_sugg SELECT g.id, d.id FROM src.suggestions g JOIN m_article m "
@@ -268,9 +279,9 @@ class _Merge:
         off = self.offsets
         layer = "JOIN copy_layer c ON c.article_src = {t}.article_id AND c.annotator = {t}.annotator"
         self.x("INSERT INTO main.spans(id, article_id, annotator, start, end, label, status, origin, source, "
-               "suggestion_id, entity_id, created_at, updated_at) "
-               "SELECT :off + s.id, c.article, s.annotator, "
-               "s.start, s.end, s.label, s.status, s.origin, s.source, ms.dst, me.dst, s.created_at, "
+               "suggestion_id, entity_id, folded, created_at, updated_at) "
+               "SELECT :off + s.id, c.article, s.annotator, s.start, s.end, s.label, s.status, "
+               "s.origin, s.source, ms.dst, me.dst, s.folded, s.created_at, "
                f"s.updated_at FROM src.spans s {layer.format(t='s')} LEFT JOIN m_sugg ms ON ms.src = "
                "s.suggestion_id LEFT JOIN m_entity me ON me.src = s.entity_id ORDER BY s.id",
                {"off": off["spans"]})

@@ -40,3 +40,9 @@ class StorePart:
 
         def undecided(self, article_id: int, annotator: str | None = None) -> list[Suggestion]:
             """The rule's undecided suggestions (undecided.py)."""
+
+        def _check_label(self, label: str, grp: int, action: str) -> None:
+            """Refuse a malformed label; add a new one as part of decision ``grp`` (decisions.py)."""
+
+        def _restore_setwise(self, grp: int, reverse: bool) -> None:
+            """Put back every span row of a big undo group in a few statements (bulk.py)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .forms import add_mention_forms
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
@@ -284,6 +286,10 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
         data BLOB NOT NULL
     );
     """,
+    # 7 (issue 9): every mention's folded surface form, stored
+    # and indexed so that identical mentions are found at corpus scale, and the conflicts an
+    # annotator dismissed. Idempotent, so renumbering it is moving this line.
+    add_mention_forms,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, config_path, load_config
 from ..model import Article, Span
+from .bulk import BulkMixin
 from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
 from .decisions import DecisionsMixin
+from .entities import EntitiesMixin
 from .loading import LoadingMixin
 from .review import ReviewMixin
 from .tokens import TokensMixin
@@ -56,7 +58,8 @@ def default_annotator() -> str:
         return "annotator"
 
 
-class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMixin):
+class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMixin, EntitiesMixin,
+            BulkMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that
@@ -354,19 +357,6 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
         """Every tag used so far, most used first, for completion."""
         return [r[0] for r in self.db.conn.execute(
             "SELECT tag FROM tags GROUP BY tag ORDER BY count(*) DESC, tag")]
-
-    def entity(self, entity_id: int) -> dict | None:
-        rows = self.query("SELECT id, name, label, kb_id FROM entities WHERE id=?", (entity_id,))
-        return rows[0] if rows else None
-
-    def entities(self) -> list[dict]:
-        return self.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
-
-    def labelled_aliases(self) -> list[tuple[str, str, str]]:
-        """(alias, label, entity name) of every alias of an entity that has a label."""
-        return self.db.conn.execute(
-            "SELECT a.alias, e.label, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
-            "WHERE e.label IS NOT NULL ORDER BY a.entity_id, a.alias").fetchall()
 
     # -- annotation memory -----------------------------------------------------
 

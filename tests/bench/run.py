@@ -44,6 +44,7 @@ FIGURES = {
     "memory": ("fig_memory", "Peak memory with the library open"),
     "search": ("fig_search", "Search in the library"),
     "merge": ("fig_merge", "Merging two databases"),
+    "bulk": ("fig_bulk", "Every identical mention at once"),
 }
 
 

@@ -24,6 +24,8 @@ from annotations.text import display_safe
 
 from ..keymap import (
     APP_BINDINGS,
+    CONFLICTS_BINDINGS,
+    ENTITY_PANEL_BINDINGS,
     HELP_TEXT,
     LIBRARY_BINDINGS,
     LIBRARY_LIST_KEYS,
@@ -33,6 +35,7 @@ from ..keymap import (
 )
 
 MAX_CHOICES = 50
+MORE_HELP = [("Entity panel (E)", ENTITY_PANEL_BINDINGS), ("Conflicts (C)", CONFLICTS_BINDINGS)]
 GOOD_MATCH = 70  # a best match scoring this is highlighted rather than "add a new value"
 NEW_PREFIX = "\x00new:"  # option ids for a typed value that is not among the choices
 
@@ -251,6 +254,7 @@ class HelpScreen(ModalScreen[None]):
             ("Library", [(b.id, b.key, b.description) for b in LIBRARY_BINDINGS] + LIBRARY_LIST_KEYS),
             ("Reader", [(b.id, b.key, b.description) for b in READER_BINDINGS]),
             ("Review", [(b.id, b.key, b.description) for b in REVIEW_BINDINGS]),
+            *[(title, [(b.id, b.key, b.description) for b in bindings]) for title, bindings in MORE_HELP],
         ]
         lines: list[Content] = []
         for title, rows in sections:

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Static
 from annotations.model import Article, Span
 from annotations.nlp.tokens import tokenizer_name
 from annotations.store import library
-from annotations.text import display_safe, fold
+from annotations.text import display_safe
 
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
 from ..messages import ArticlesChanged, TokensReady
@@ -31,7 +31,9 @@ from ..surface import surface
 from ..token_cursor import Token
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
+from ..widgets.entity_panel import EntityPanel
 from ..widgets.status_bar import StatusBar
+from .reader_entities import EntityActions
 from .reader_layers import LayerSwitch
 from .reader_spans import SpanActions
 
@@ -86,9 +88,10 @@ class Pane(Vertical):
         self.view.focus()
 
 
-class ReaderScreen(LayerSwitch, SpanActions, Screen):
+class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
+    max_panes = MAX_PANES
     BINDINGS = list(READER_BINDINGS)
     AUTO_FOCUS = ""  # activate() focuses the active pane; Textual's own first pick would move it
 
@@ -116,6 +119,7 @@ class ReaderScreen(LayerSwitch, SpanActions, Screen):
                     self._active = pane
                     pane.add_class("-active")
                 yield pane
+            yield EntityPanel()
         yield Static(id="legend", markup=False)
         yield Static(id="details", markup=False)
         yield StatusBar()
@@ -273,11 +277,7 @@ class ReaderScreen(LayerSwitch, SpanActions, Screen):
         self._update_static("#details", self._details(view, span))
         if view is not None:
             self._update_static("#legend", view.legend_content())
-        folded = fold(view.article.text[span.start:span.end]) if span is not None else None
-        for pane in self.panes:
-            count = pane.view.highlight_surface(folded)
-            if pane.view is not view and count:
-                pane.view.scroll_to_first_highlight()
+        self.light_up(view, span)  # reader_entities: the surface's mentions, or the chosen entity's
 
     def _update_static(self, selector: str, content: Content) -> None:
         """Update a bar only when its content changed; the details bar has a fixed size, so it
@@ -330,24 +330,32 @@ class ReaderScreen(LayerSwitch, SpanActions, Screen):
         pane = self.active_pane
         if pane is None:
             return
-        current = pane.article.id
-        target = self._neighbour(current, step)
+        target = self._neighbour(pane.article.id, step)
         if target is None:
             self.app.set_status("no next article" if step > 0 else "no previous article")
             return
-        panes_box = self.query_one("#panes", Horizontal)
-        index = self.panes.index(pane)
-        new = self._make_pane(target)
-        pane.closing = True
-        await panes_box.mount(new, before=pane)
+        new = await self.place_pane(target, instead_of=pane)
+        self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
+
+    async def place_pane(self, article_id: int, *, instead_of: Pane | None = None) -> Pane:
+        """Open an article in a new pane (at the end), or in place of ``instead_of``; it becomes active."""
+        box = self.query_one("#panes", Horizontal)
+        new = self._make_pane(article_id)
+        if instead_of is None:
+            await box.mount(new, before=self.query_one(EntityPanel))
+            self.article_ids.append(article_id)
+        else:
+            self.article_ids[self.panes.index(instead_of)] = article_id
+            instead_of.closing = True
+            await box.mount(new, before=instead_of)
         self.activate(new)
-        await pane.remove()
-        self.article_ids[index] = target
-        self.app.articles_opened((target,))
+        if instead_of is not None:
+            await instead_of.remove()
+        self.app.articles_opened((article_id,))
         self.call_after_refresh(settle_memory)
         self._refresh_title(new)
-        self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
         self.app.save_session()
+        return new
 
     def _neighbour(self, article_id: int, step: int) -> int | None:
         """The next article in the library's order that is not already open."""

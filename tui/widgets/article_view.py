@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import events
-from textual.cache import LRUCache
 from textual.content import Content
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -22,9 +21,9 @@ from annotations.text import display_safe, is_rtl
 from tui import styles
 from tui.bidi import resolve_mode
 from tui.span_tally import SpanTally
-from tui.surface import find_surface, lowered_copy
 from tui.token_cursor import Token, TokenIndex
 from tui.widgets.article_lines import ArticleLinesMixin
+from tui.widgets.highlights import HighlightsMixin
 from tui.widgets.token_selection import TokenSelectionMixin
 
 
@@ -32,7 +31,7 @@ def _reading_key(span: Span) -> tuple[int, int]:
     return (span.start, -span.end)
 
 
-class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=True):
+class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, ScrollView, can_focus=True):
     """One article with its spans: entity cursor, token cursor, surface highlights, RTL."""
 
     DEFAULT_CSS = """
@@ -95,17 +94,10 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
         self._max_span = 0
         self._selected: int | None = None
         self._init_lines()
-        self._highlights: list[tuple[int, int]] = []
-        self._longest_highlight = 0
-        self._highlight_surface: str | None = None
         self._spans_version = 0  # bumped on every change of the spans
-        self._highlight_key: tuple[str | None, int] = (None, 0)
+        self._init_highlights()
         self._legend: tuple[int, Content] | None = None
         self._tally_cache: SpanTally | None = None  # built on first use, then kept up to date
-        self._lowered: str | None = None  # text.lower() for fast mention search ("" if unusable)
-        # The text never changes, so plain-text mentions are cached: a decision
-        # re-highlights, which must not rescan 1 MB.
-        self._mentions: LRUCache[str, list[tuple[int, int]]] = LRUCache(64)
         self._token_mode = False
         self._cursor: Token | None = None
         self._anchor: Token | None = None
@@ -201,9 +193,7 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
         """After the spans changed: put the cursor on ``index``, re-light the highlighted surface,
         repaint, and tell the screen if the selected span is another (or changed)."""
         self._selected = index
-        if self._highlight_surface is not None:
-            self._set_highlights(self._find_highlights(self._highlight_surface))
-        self._highlight_key = (self._highlight_surface, self._spans_version)
+        self._relight()
         self._repaint()
         new = self.selected_span
         if new != old:
@@ -278,51 +268,12 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, ScrollView, can_focus=
         found = self._span_range(start, end)
         return self._spans[found.start:found.stop]
 
-    # --- surface highlights ------------------------------------------------------------
+    # --- lit mentions (tui.widgets.highlights) ----------------------------------------------
 
     def _tally(self) -> SpanTally:
         if self._tally_cache is None:
             self._tally_cache = SpanTally(self.article.text, self._spans)
         return self._tally_cache
-
-    def _find_highlights(self, folded: str) -> list[tuple[int, int]]:
-        text = self.article.text
-        found = set(self._tally().offsets(folded))
-        mentions = self._mentions.get(folded)
-        if mentions is None:
-            if self._lowered is None:
-                self._lowered = lowered_copy(text) or ""
-            mentions = find_surface(text, folded, self._lowered or None)
-            self._mentions[folded] = mentions
-        found.update(mentions)
-        return sorted(found)
-
-    def _set_highlights(self, found: list[tuple[int, int]]) -> None:
-        self._highlights = found
-        self._longest_highlight = max((e - s for s, e in found), default=0)
-
-    def highlight_surface(self, folded: str | None) -> int:
-        """Light up every mention whose folded text is ``folded`` (None clears); returns the count."""
-        folded = folded or None
-        if (folded, self._spans_version) != self._highlight_key:
-            self._highlight_surface = folded
-            self._highlight_key = (folded, self._spans_version)
-            self._set_highlights(self._find_highlights(folded) if folded else [])
-            self._repaint()
-        return len(self._highlights)
-
-    @property
-    def highlights(self) -> list[tuple[int, int]]:
-        """(start, end) of the highlighted mentions, in text order."""
-        return list(self._highlights)
-
-    def scroll_to_first_highlight(self) -> bool:
-        """Scroll so the first highlighted mention is in view; False when there is none."""
-        if not self._highlights:
-            return False
-        start, end = self._highlights[0]
-        self._bring_into_view(start, end, center=True)
-        return True
 
     def _token_mode_start(self) -> int:
         span = self.selected_span

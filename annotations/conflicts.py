@@ -1,0 +1,196 @@
+"""Inconsistencies across the corpus, in one annotator's view, each with a stable key.
+
+Four kinds (``KINDS``): the same folded surface form with different labels or links in
+different places ("Sahel" PERSON in English, LOC in French); the mentions of one entity with
+different labels; two names so close they are probably one entity (:mod:`annotations.lookalike`);
+and decided mentions that all contradict the label of the entity they are linked to (reported
+when the mentions agree among themselves, else it is the second kind). ``parallax conflicts``
+lists them; the app walks and resolves them, each resolution an ordinary, undoable decision.
+A conflict the annotator dismissed ("two different people") is left out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from .lookalike import near_pairs
+from .store import Store
+from .store.entities import Mention
+from .text import fold
+
+PERSON_LABELS = {"PERSON", "PER"}  # a surname alone names one of these
+KINDS = {
+    "surface": "same form, different labels or links",
+    "entity": "one entity, different labels",
+    "names": "names probably of one entity",
+    "decision": "decisions contradict their entity's label",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a conflict shows: one mention (``key`` is what a decision on it takes)."""
+
+    article_id: int
+    title: str
+    lang: str
+    start: int
+    end: int
+    text: str
+    label: str
+    status: str
+    key: tuple[str, int]
+
+
+@dataclass
+class Conflict:
+    kind: str
+    key: str  # stable across runs: what a dismissal remembers
+    summary: str
+    forms: tuple[str, ...] = ()  # the folded forms involved
+    labels: dict[str, int] = field(default_factory=dict)  # label -> mentions
+    entity_id: int | None = None
+    entity: str | None = None  # its name
+    entity_label: str | None = None
+    reason: str | None = None  # names: why they look like one
+    mentions: int = 0
+    articles: int = 0
+    places: list[Place] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["forms"] = list(self.forms)
+        out["places"] = [{**asdict(p), "key": list(p.key)} for p in self.places]
+        return out
+
+
+def find_conflicts(store: Store, annotator: str | None = None, *, places: int = 5,
+                   dismissed: bool = False) -> list[Conflict]:
+    """Every conflict in ``annotator``'s view (default: the store's), biggest first;
+    ``places`` mentions of each are listed; ``dismissed`` keeps those the annotator dismissed."""
+    annotator = annotator or store.annotator
+    entities = {e["id"]: e for e in store.entities()}
+    found = (_surface(store, annotator, entities) + _entity(store, annotator, entities)
+             + _names(store, annotator, entities))
+    if not dismissed:
+        gone = store.dismissed_conflicts(annotator)
+        found = [c for c in found if (c.kind, c.key) not in gone]
+    for conflict in found:
+        conflict.places = _places(store, annotator, conflict, places)
+    order = list(KINDS)
+    return sorted(found, key=lambda c: (order.index(c.kind), -c.mentions, c.key))
+
+
+def _counted(labels: dict[str, int]) -> str:
+    return ", ".join(f"{label} ×{n}" for label, n in sorted(labels.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _surface(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
+    groups: dict[str, list[tuple[str, int | None, int]]] = defaultdict(list)
+    spread: dict[str, int] = {}
+    for folded, label, entity_id, n, articles in store.form_label_counts(annotator):
+        groups[folded].append((label, entity_id, n))
+        spread[folded] = articles
+    out = []
+    for folded, rows in groups.items():
+        labels: dict[str, int] = defaultdict(int)
+        for label, _, n in rows:
+            labels[label] += n
+        linked = sorted({entities[e]["name"] for _, e, _ in rows if e in entities})
+        sample = store.form_sample(folded)
+        summary = f"'{sample}': {_counted(labels)}"
+        if len(linked) > 1:
+            summary += f"; linked to {' and '.join(linked)}"
+        out.append(Conflict("surface", f"surface:{folded}", summary, (folded,), dict(labels),
+                            mentions=sum(n for _, _, n in rows), articles=spread[folded]))
+    return out
+
+
+def _entity(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
+    by_entity: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for entity_id, label, n, decided in store.linked_label_counts(annotator):
+        by_entity[entity_id][label] = (n, decided)
+    out = []
+    for entity_id, labels in by_entity.items():
+        entity = entities.get(entity_id)
+        if entity is None:
+            continue
+        counts = {label: n for label, (n, _) in labels.items()}
+        common = dict(entity_id=entity_id, entity=entity["name"], entity_label=entity["label"],
+                      labels=counts, mentions=sum(counts.values()), forms=tuple(store.alias_forms(entity_id)))
+        if len(labels) > 1:
+            out.append(Conflict("entity", f"entity:{entity_id}",
+                                f"{entity['name']}: {_counted(counts)}", **common))
+        elif (entity["label"] is not None and entity["label"] not in labels
+              and any(d for _, d in labels.values())):
+            out.append(Conflict("decision", f"decision:{entity_id}",
+                                f"{entity['name']} is {entity['label']}, its decided mentions say "
+                                f"{_counted(counts)}", **common))
+    return out
+
+
+def _names(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
+    """Groups of forms that are probably one name (pairs joined into groups), not already
+    aliases of one entity."""
+    labels: dict[str, dict[str, int]] = defaultdict(dict)
+    articles: dict[str, int] = defaultdict(int)
+    for form in store.view_forms(annotator):
+        labels[form.folded][form.label] = form.mentions
+        articles[form.folded] += form.articles
+    owner: dict[str, set[int]] = defaultdict(set)
+    for entity_id in entities:
+        for folded in store.alias_forms(entity_id):
+            owner[folded].add(entity_id)
+            labels.setdefault(folded, {})
+    group = {form: form for form in labels}
+
+    def root(form: str) -> str:
+        while group[form] != form:
+            group[form] = group[group[form]]
+            form = group[form]
+        return form
+
+    reasons: dict[tuple[str, str], str] = {}
+    people = {f for f, counts in labels.items() if set(counts) & PERSON_LABELS}
+    for a, b, reason in near_pairs(labels, people):
+        if owner[a] & owner[b]:
+            continue  # already one entity
+        if labels[a] and labels[b] and not set(labels[a]) & set(labels[b]) and (
+                a.startswith(b) or b.startswith(a)):
+            continue  # "Israel" GPE and "Israeli" NORP: a word and its derivative
+        reasons[(a, b)] = reason
+        group[root(a)] = root(b)
+    members: dict[str, list[str]] = defaultdict(list)
+    for a, b in reasons:
+        for form in (a, b):
+            if form not in members[root(form)]:
+                members[root(form)].append(form)
+    out = []
+    for forms in members.values():
+        forms = sorted(forms, key=lambda f: (-sum(labels[f].values()), f))
+        why = sorted({r.split(" (")[0] for (a, b), r in reasons.items() if a in forms})
+        merged: dict[str, int] = defaultdict(int)
+        for form in forms:
+            for label, n in labels[form].items():
+                merged[label] += n
+        shown = ", ".join(f"'{store.form_sample(f)}'" for f in forms)
+        out.append(Conflict("names", "names:" + "|".join(sorted(forms)), f"{shown} ({', '.join(why)})",
+                            tuple(forms), dict(merged), reason=", ".join(why), mentions=sum(merged.values()),
+                            articles=sum(articles[f] for f in forms)))
+    return out
+
+
+def _places(store: Store, annotator: str, conflict: Conflict, limit: int) -> list[Place]:
+    if limit <= 0:
+        return []
+    if conflict.kind in ("entity", "decision"):
+        found: list[Mention] = store.mentions_linked(conflict.entity_id, annotator, limit=limit)
+    else:
+        found = store.mentions_of_forms(conflict.forms, annotator, limit=max(limit, 50))
+        # One place of each label (surface) or form (names) first, so the places show the conflict.
+        kind = (lambda m: m.label) if conflict.kind == "surface" else (lambda m: fold(m.text))
+        firsts = list({kind(m): m for m in reversed(found)}.values())[::-1]
+        found = (firsts + [m for m in found if m not in firsts])[:limit]
+    return [Place(m.article_id, m.title, m.lang, m.start, m.end, " ".join(m.text.split()), m.label,
+                  m.status, m.key) for m in found]

@@ -1,0 +1,337 @@
+"""Deciding every identical mention at once: one set-wise write, one undo step.
+
+A mention is what the annotator sees (their own span, or a suggestion they left undecided,
+one per offsets as ``decide_all`` takes them). "Identical" is the folded surface form
+(:mod:`.forms`), or the link to one entity. A bulk decision is a handful of ``INSERT ...
+SELECT`` and ``UPDATE`` statements per chunk of articles, all in one ``BEGIN IMMEDIATE``
+transaction and one group of the event log: the log's before/after images are built by
+SQLite's ``json_object`` from the rows themselves, so 10,000 mentions cost a few statements,
+not 10,000 decisions, and one ``u`` takes them all back (set-wise too: :meth:`_restore_setwise`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .db import now
+from .forms import fill_folded, has_unfolded
+from .log import DecisionError, EventLogMixin
+from .undecided import UNDECIDED_SQL
+
+BULK_ACTIONS = ("label", "reject", "link")
+CHUNK_ARTICLES = 2_000  # articles per round of statements: progress is reported between rounds
+GOLD = "('accepted', 'corrected')"
+_RANK = "CASE {a}.origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, {a}.id"
+# The status a decision gives a span (decisions._status_for, as SQL): a span copied from a
+# suggestion is "accepted" while it still has the suggestion's offsets and ``{label}``.
+_STATUS = ("CASE WHEN spans.origin IN ('human', 'import') OR spans.suggestion_id IS NULL THEN 'accepted' "
+           "WHEN EXISTS (SELECT 1 FROM suggestions x WHERE x.id = spans.suggestion_id "
+           "AND x.start = spans.start AND x.end = spans.end AND x.label = {label}) "
+           "THEN 'accepted' ELSE 'corrected' END")
+Progress = Callable[[int, int], None]  # (mentions done, mentions in all); raising stops and rolls back
+
+
+@dataclass(frozen=True)
+class BulkTarget:
+    """Which mentions: those whose folded form is one of ``forms``, or (``entity_id``) the spans
+    linked to that entity; within ``article_ids`` (None: the whole corpus)."""
+
+    forms: tuple[str, ...] = ()
+    entity_id: int | None = None
+    article_ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class BulkDecision:
+    """What to do to each: ``label`` (accept with this label), ``reject``, or ``link`` (to the
+    entity ``entity_id``, else the one named ``entity_name``, created if need be)."""
+
+    action: str
+    label: str | None = None
+    entity_id: int | None = None
+    entity_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in BULK_ACTIONS:
+            raise DecisionError(f"a decision for every mention is one of {', '.join(BULK_ACTIONS)}, "
+                                f"not {self.action!r}")
+        if self.action == "label" and not self.label:
+            raise DecisionError("relabelling every mention needs a label")
+        if self.action == "link" and self.entity_id is None and not (self.entity_name or "").strip():
+            raise DecisionError("linking every mention needs an entity")
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    """What a bulk decision would do: ``changes`` mentions in ``articles`` (id, title, count),
+    most first; ``already`` identical mentions are that way already."""
+
+    changes: int
+    already: int
+    articles: tuple[tuple[int, str, int], ...]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    changed: int
+    article_ids: tuple[int, ...]
+    entity_id: int | None = None
+
+
+class BulkMixin(EventLogMixin):
+    """Bulk decisions and the set-wise restore of big undo groups."""
+
+    # -- what would change -------------------------------------------------------------
+
+    def bulk_preview(self, target: BulkTarget, decision: BulkDecision) -> BulkPreview:
+        """How many mentions the decision would change, and where (read-only)."""
+        self._ensure_forms()
+        params = self._params(target, decision)
+        counts: dict[int, int] = {}
+        for sql in (self._span_rows(target, decision, "s.article_id, count(*)", changing=True),
+                    self._suggestion_rows(target, "g.article_id, count(*)")):
+            if sql is None:
+                continue
+            for article_id, n in self.db.conn.execute(sql + " GROUP BY 1", params).fetchall():
+                counts[article_id] = counts.get(article_id, 0) + n
+        already = self.db.conn.execute(
+            self._span_rows(target, decision, "count(*)", changing=False), params).fetchone()[0]
+        titles = dict(self.db.conn.execute(
+            "SELECT id, title FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(counts)),)).fetchall())
+        where = sorted(((a, titles.get(a, ""), n) for a, n in counts.items()), key=lambda r: (-r[2], r[0]))
+        return BulkPreview(sum(counts.values()), already, tuple(where))
+
+    # -- the decision ------------------------------------------------------------------
+
+    def bulk_decide(self, target: BulkTarget, decision: BulkDecision, *,
+                    progress: Progress | None = None) -> BulkResult:
+        """Apply ``decision`` to every mention of ``target``: one transaction, one undo step.
+
+        Relabelling every mention of an entity relabels the entity too.
+        ``progress(done, total)`` is called between chunks of articles; raising from it stops
+        the decision and nothing is written. Each article touched is marked in progress, as a
+        single decision would.
+        """
+        conn = self.db.conn
+        with self.write():
+            if has_unfolded(conn):
+                fill_folded(conn)
+            grp = self._new_group()
+            action = f"{'relabel' if decision.action == 'label' else decision.action} every"
+            params = self._params(target, decision)
+            params.update(grp=grp, ts=now(), act=action)
+            articles = self._target_articles(target, decision, params)
+            entity = self._snapshot("entities", target.entity_id) if target.entity_id is not None else None
+            # Every mention of an entity relabelled: the entity takes the label too.
+            relabel_entity = (decision.action == "label" and entity is not None
+                              and entity["label"] != decision.label)
+            if not articles and not relabel_entity:
+                return BulkResult(0, (), decision.entity_id)
+            conn.execute("UPDATE events SET state='discarded' WHERE annotator=? AND state='undone'",
+                         (self.annotator,))  # a decision that changes something ends the redo branch
+            if decision.action == "label":
+                self._check_label(decision.label, grp, action)
+            entity_id = self._bulk_entity(decision, grp, action) if decision.action == "link" else None
+            params["entity"] = entity_id
+            total = sum(n for _, n in articles)
+            done = 0
+            image = self._image_sql("spans", "s")
+            for lo in range(0, len(articles), CHUNK_ARTICLES):
+                part = articles[lo:lo + CHUNK_ARTICLES]
+                params.update(lo=part[0][0], hi=part[-1][0])
+                self._update_spans(target, decision, params, image)
+                self._insert_spans(target, decision, params, image)
+                done += sum(n for _, n in part)
+                if progress is not None:
+                    progress(done, total)
+            self._start_articles(params)
+            if relabel_entity:
+                self._update(grp, action, None, "entities", target.entity_id, {"label": decision.label})
+            if entity_id is not None:
+                self._bulk_aliases(entity_id, target, grp, action)
+            changed = conn.execute("SELECT count(*), json_group_array(DISTINCT article_id) FROM events "
+                                   "WHERE grp=? AND tbl='spans'", (grp,)).fetchone()
+            return BulkResult(changed[0], tuple(sorted(json.loads(changed[1]))), entity_id)
+
+    def _ensure_forms(self) -> None:
+        if not self.readonly and has_unfolded(self.db.conn):
+            with self.write():
+                fill_folded(self.db.conn)
+
+    def _params(self, target: BulkTarget, decision: BulkDecision) -> dict:
+        if not target.forms and target.entity_id is None:
+            raise DecisionError("no mention chosen: a bulk decision needs a surface form or an entity")
+        return {"annotator": self.annotator, "forms": json.dumps(list(target.forms)),
+                "target_entity": target.entity_id,
+                "scope": None if target.article_ids is None else json.dumps(list(target.article_ids)),
+                "label": decision.label, "entity": decision.entity_id, "lo": None, "hi": None}
+
+    @staticmethod
+    def _where(alias: str, target: BulkTarget) -> str:
+        """The target, scope and chunk conditions on a spans/suggestions row ``alias``."""
+        parts = []
+        if target.forms:
+            parts.append(f"{alias}.folded IN (SELECT value FROM json_each(:forms))")
+        if target.entity_id is not None:
+            parts.append(f"{alias}.entity_id = :target_entity")
+        if target.article_ids is not None:
+            parts.append(f"{alias}.article_id IN (SELECT value FROM json_each(:scope))")
+        parts.append(f"(:lo IS NULL OR {alias}.article_id BETWEEN :lo AND :hi)")
+        return " AND ".join(parts)
+
+    @staticmethod
+    def _changing(decision: BulkDecision, alias: str) -> str:
+        """The condition on a span row that the decision changes it."""
+        if decision.action == "label":
+            return f"NOT ({alias}.label = :label AND {alias}.status IN {GOLD})"
+        if decision.action == "reject":
+            return f"{alias}.status != 'rejected'"
+        return f"({alias}.entity_id IS NOT :entity OR {alias}.status = 'rejected')"
+
+    def _span_rows(self, target: BulkTarget, decision: BulkDecision, select: str, *, changing: bool) -> str:
+        cond = self._changing(decision, "s")
+        return (f"SELECT {select} FROM spans s WHERE s.annotator = :annotator AND {self._where('s', target)} "
+                f"AND {'' if changing else 'NOT '}{cond}")
+
+    def _suggestion_rows(self, target: BulkTarget, select: str) -> str | None:
+        """Undecided suggestions of the target, one per offsets (memory, rules, model first)."""
+        if not target.forms:
+            return None  # a suggestion is linked to nothing
+        return (f"SELECT {select} FROM suggestions g WHERE {self._where('g', target)} AND {UNDECIDED_SQL} "
+                "AND g.id = (SELECT g2.id FROM suggestions g2 WHERE g2.article_id = g.article_id "
+                f"AND g2.start = g.start AND g2.end = g.end ORDER BY {_RANK.format(a='g2')} LIMIT 1)")
+
+    def _target_articles(self, target: BulkTarget, decision: BulkDecision,
+                         params: dict) -> list[tuple[int, int]]:
+        counts: dict[int, int] = {}
+        for sql in (self._span_rows(target, decision, "s.article_id, count(*)", changing=True),
+                    self._suggestion_rows(target, "g.article_id, count(*)")):
+            if sql is not None:
+                for article_id, n in self.db.conn.execute(sql + " GROUP BY 1", params).fetchall():
+                    counts[article_id] = counts.get(article_id, 0) + n
+        return sorted(counts.items())
+
+    def _image_sql(self, table: str, alias: str) -> str:
+        """``json_object`` of every column of a row: the image ``_snapshot`` would log."""
+        columns = [r[1] for r in self.db.conn.execute(f"PRAGMA table_info({table})").fetchall()]
+        return "json_object(" + ", ".join(f"'{c}', {alias}.{c}" for c in columns) + ")"
+
+    def _update_spans(self, target: BulkTarget, decision: BulkDecision, params: dict, image: str) -> None:
+        """The annotator's own spans: log their before images, change them, log the after images."""
+        conn = self.db.conn
+        conn.execute("INSERT INTO events(ts, annotator, action, article_id, grp, tbl, row_id, before, after) "
+                     + self._span_rows(target, decision, f":ts, :annotator, :act, s.article_id, :grp, "
+                                       f"'spans', s.id, {image}, NULL", changing=True), params)
+        if decision.action == "label":
+            sets = f"label = :label, status = {_STATUS.format(label=':label')}"
+        elif decision.action == "reject":
+            sets = "status = 'rejected'"
+        else:
+            sets = f"entity_id = :entity, status = {_STATUS.format(label='spans.label')}"
+        logged = ("SELECT row_id FROM events WHERE grp = :grp AND tbl = 'spans' AND after IS NULL "
+                  "AND before IS NOT NULL")
+        conn.execute(f"UPDATE spans SET {sets}, updated_at = :ts WHERE id IN ({logged})", params)
+        conn.execute(f"UPDATE events SET after = (SELECT {image} FROM spans s WHERE s.id = events.row_id) "
+                     "WHERE grp = :grp AND tbl = 'spans' AND after IS NULL AND before IS NOT NULL", params)
+
+    def _insert_spans(self, target: BulkTarget, decision: BulkDecision, params: dict, image: str) -> None:
+        """Undecided suggestions become the annotator's spans, each logged as inserted."""
+        sql = self._suggestion_rows(target, "*")
+        if sql is None:
+            return
+        conn = self.db.conn
+        if decision.action == "label":
+            label, status = ":label", "CASE WHEN g.label = :label THEN 'accepted' ELSE 'corrected' END"
+        else:
+            label, status = "g.label", "'rejected'" if decision.action == "reject" else "'accepted'"
+        entity = ":entity" if decision.action == "link" else "NULL"
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'spans'").fetchone()
+        params["top"] = max(top, seq[0] if seq else 0)
+        conn.execute("INSERT INTO spans(article_id, annotator, start, end, label, status, origin, source, "
+                     "suggestion_id, entity_id, folded, created_at, updated_at) "
+                     f"SELECT g.article_id, :annotator, g.start, g.end, {label}, {status}, g.origin, "
+                     f"g.source, g.id, {entity}, g.folded, :ts, :ts FROM ({sql}) g "
+                     "ORDER BY g.article_id, g.start", params)
+        conn.execute("INSERT INTO events(ts, annotator, action, article_id, grp, tbl, row_id, before, after) "
+                     f"SELECT :ts, :annotator, :act, s.article_id, :grp, 'spans', s.id, NULL, {image} "
+                     "FROM spans s WHERE s.id > :top ORDER BY s.id", params)
+
+    def _start_articles(self, params: dict) -> None:
+        """The first decision in an article marks it in progress (decisions._touch_article)."""
+        conn = self.db.conn
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM article_status").fetchone()[0]
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'article_status'").fetchone()
+        params["top"] = max(top, seq[0] if seq else 0)
+        conn.execute("INSERT INTO article_status(article_id, annotator, status, updated_at) "
+                     "SELECT DISTINCT e.article_id, :annotator, 'in_progress', :ts FROM events e "
+                     "WHERE e.grp = :grp AND e.tbl = 'spans' AND NOT EXISTS (SELECT 1 FROM article_status x "
+                     "WHERE x.article_id = e.article_id AND x.annotator = :annotator)", params)
+        image = self._image_sql("article_status", "a")
+        conn.execute("INSERT INTO events(ts, annotator, action, article_id, grp, tbl, row_id, before, after) "
+                     f"SELECT :ts, :annotator, 'start', a.article_id, :grp, 'article_status', a.id, NULL, "
+                     f"{image} FROM article_status a WHERE a.id > :top", params)
+
+    def _bulk_entity(self, decision: BulkDecision, grp: int, action: str) -> int:
+        """The entity a bulk link links to: by id, else by name (created, logged, if new)."""
+        conn = self.db.conn
+        if decision.entity_id is not None:
+            if not self._snapshot("entities", decision.entity_id):
+                raise DecisionError(f"no entity with id {decision.entity_id}")
+            return decision.entity_id
+        name = " ".join(decision.entity_name.split())
+        found = conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id", (name,)).fetchone()
+        if found:
+            return found[0]
+        return self._insert(grp, action, None, "entities",
+                            {"name": name, "label": decision.label, "kb_id": None, "created_at": now()})
+
+    def _bulk_aliases(self, entity_id: int, target: BulkTarget, grp: int, action: str) -> None:
+        """Each linked form becomes an alias of the entity; an unlabelled entity takes the linked
+        mentions' most common label (as a single link gives it its span's label)."""
+        conn = self.db.conn
+        for folded in target.forms:
+            if conn.execute("SELECT 1 FROM aliases WHERE entity_id=? AND folded=?",
+                            (entity_id, folded)).fetchone():
+                continue
+            row = conn.execute(
+                "SELECT s.article_id, substr(a.text, s.start + 1, s.end - s.start) FROM spans s "
+                "JOIN articles a ON a.id = s.article_id WHERE s.entity_id = ? AND s.folded = ? "
+                "AND s.annotator = ? LIMIT 1", (entity_id, folded, self.annotator)).fetchone()
+            if row is not None:
+                self._insert(grp, action, row[0], "aliases", {"entity_id": entity_id, "alias": row[1],
+                                                               "folded": folded})
+        if self._snapshot("entities", entity_id)["label"] is None:
+            top = conn.execute("SELECT label FROM spans WHERE entity_id = ? AND annotator = ? AND status != "
+                               "'rejected' GROUP BY label ORDER BY count(*) DESC, label LIMIT 1",
+                               (entity_id, self.annotator)).fetchone()
+            if top is not None:
+                self._update(grp, action, None, "entities", entity_id, {"label": top[0]})
+
+    # -- undo and redo of a big group -----------------------------------------------------
+
+    def _restore_setwise(self, grp: int, reverse: bool) -> None:
+        """Put back every span row of group ``grp`` in a few statements (undo: the before images,
+        redo: the after images), with the per-row rule of ``_restore``: a column changes only
+        where it still holds what the decision wrote, so a later change by someone else stays."""
+        conn = self.db.conn
+        image, expected = ("before", "after") if reverse else ("after", "before")
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(spans)").fetchall()]
+        rows = "SELECT row_id FROM events WHERE grp = :grp AND tbl = 'spans'"
+        # A row the decision inserted (undo) or deleted (redo) goes.
+        conn.execute(f"DELETE FROM spans WHERE id IN ({rows} AND {image} IS NULL)", {"grp": grp})
+        # A row the decision deleted (undo) or inserted (redo) comes back where it is missing.
+        values = ", ".join(f"json_extract(e.{image}, '$.{c}')" for c in columns)
+        conn.execute(f"INSERT INTO spans({', '.join(columns)}) SELECT {values} FROM events e "
+                     f"WHERE e.grp = :grp AND e.tbl = 'spans' AND e.{expected} IS NULL "
+                     f"AND e.{image} IS NOT NULL "
+                     "AND NOT EXISTS (SELECT 1 FROM spans x WHERE x.id = e.row_id) ORDER BY e.id",
+                     {"grp": grp})
+        sets = ", ".join(f"{c} = CASE WHEN spans.{c} IS json_extract(e.{expected}, '$.{c}') "
+                         f"THEN json_extract(e.{image}, '$.{c}') ELSE spans.{c} END"
+                         for c in columns if c != "id")
+        conn.execute(f"UPDATE spans SET {sets} FROM events e WHERE e.grp = :grp AND e.tbl = 'spans' "
+                     "AND e.row_id = spans.id AND e.before IS NOT NULL AND e.after IS NOT NULL", {"grp": grp})

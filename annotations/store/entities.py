@@ -1,0 +1,249 @@
+"""Entities across the corpus: who they are, where they are mentioned, and what looks like them.
+
+The reads behind the entity panel, ``parallax entities`` and ``parallax conflicts``. A
+*mention* of an entity is a span linked to it (any annotator, not rejected; two annotators'
+spans at the same offsets are one mention). The *view* of an annotator is what the reader
+shows them: their spans that are not rejected plus the suggestions they left undecided
+(:mod:`.undecided`); look-alike and conflict searches run over it by folded form (:mod:`.forms`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..config import valid_label
+from .db import now
+from .forms import folded_expr, forms_in, register_fold
+from .log import DecisionError, EventLogMixin
+from .undecided import UNDECIDED_SQL
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    """One entity with its aliases and its mentions per article: (article id, title, lang, count)."""
+
+    id: int
+    name: str
+    label: str | None
+    kb_id: str | None
+    aliases: tuple[str, ...]
+    mentions: int
+    by_article: tuple[tuple[int, str, str, int], ...]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One mention in an annotator's view: a span (``key`` ("span", id)) or an undecided
+    suggestion (("suggestion", id)), with its text and article."""
+
+    article_id: int
+    start: int
+    end: int
+    label: str
+    status: str
+    entity_id: int | None
+    key: tuple[str, int]
+    text: str
+    title: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class FormCount:
+    """A folded surface form in an annotator's view, per label: mentions and articles."""
+
+    folded: str
+    label: str
+    mentions: int
+    articles: int
+
+
+def view_sql(span_where: str = "", suggestion_where: str = "") -> str:
+    """The annotator's (``:annotator``) view as rows (article_id, start, end, label, status,
+    folded, entity_id, kind, id); extra conditions on spans ``p`` and suggestions ``g``."""
+    return (f"SELECT p.article_id, p.start, p.end, p.label, p.status, {folded_expr('p')} AS folded, "
+            "p.entity_id, 'span' AS kind, p.id FROM spans p WHERE p.annotator = :annotator "
+            f"AND p.status != 'rejected' {span_where} UNION ALL "
+            f"SELECT g.article_id, g.start, g.end, g.label, 'suggested', {folded_expr('g')}, NULL, "
+            f"'suggestion', g.id FROM suggestions g WHERE {UNDECIDED_SQL} {suggestion_where}")
+
+
+class EntitiesMixin(EventLogMixin):
+    """Reads of entities and mentions, and the two decisions on entities themselves."""
+
+    def _reads(self) -> None:
+        register_fold(self.db.conn)  # folded_expr may compute a form a tool left NULL
+
+    def entity(self, entity_id: int) -> dict | None:
+        rows = self.query("SELECT id, name, label, kb_id FROM entities WHERE id=?", (entity_id,))
+        return rows[0] if rows else None
+
+    def entities(self) -> list[dict]:
+        return self.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
+
+    def labelled_aliases(self) -> list[tuple[str, str, str]]:
+        """(alias, label, entity name) of every alias of an entity that has a label."""
+        return self.db.conn.execute(
+            "SELECT a.alias, e.label, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            "WHERE e.label IS NOT NULL ORDER BY a.entity_id, a.alias").fetchall()
+
+    def entity_summaries(self, annotator: str | None = None) -> list[EntitySummary]:
+        """Every entity, by name: aliases and mention counts per article (``annotator``: that
+        annotator's spans only; default every annotator's)."""
+        conn = self.db.conn
+        aliases: dict[int, list[str]] = {}
+        for entity_id, alias in conn.execute("SELECT entity_id, alias FROM aliases ORDER BY entity_id, id"):
+            aliases.setdefault(entity_id, []).append(alias)
+        who = "AND s.annotator = ?" if annotator else ""
+        counts: dict[int, list[tuple[int, int]]] = {}
+        for entity_id, article_id, n in conn.execute(
+                "SELECT entity_id, article_id, count(*) FROM (SELECT DISTINCT s.entity_id, s.article_id, "
+                "s.start, s.end FROM spans s WHERE s.entity_id IS NOT NULL AND s.status != 'rejected' "
+                f"{who}) "
+                "GROUP BY entity_id, article_id ORDER BY entity_id, article_id",
+                (annotator,) if annotator else ()).fetchall():
+            counts.setdefault(entity_id, []).append((article_id, n))
+        ids = sorted({a for rows in counts.values() for a, _ in rows})
+        articles = {r[0]: (r[1], r[2]) for r in conn.execute(
+            "SELECT id, title, lang FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),)).fetchall()}
+        out = []
+        for entity_id, name, label, kb_id in conn.execute(
+                "SELECT id, name, label, kb_id FROM entities ORDER BY name COLLATE NOCASE, id").fetchall():
+            rows = counts.get(entity_id, [])
+            by_article = tuple((a, *articles.get(a, ("", "")), n) for a, n in rows)
+            out.append(EntitySummary(entity_id, name, label, kb_id, tuple(aliases.get(entity_id, ())),
+                                     sum(n for _, n in rows), by_article))
+        return out
+
+    def linked_surfaces(self) -> list[tuple[int, str, int]]:
+        """(entity id, surface text, mentions) of every linked mention, any annotator, by text as
+        written: what a knowledge base's aliases are made of."""
+        return self.db.conn.execute(
+            "SELECT s.entity_id, substr(a.text, s.start + 1, s.end - s.start), count(*) FROM (SELECT "
+            "DISTINCT entity_id, article_id, start, end FROM spans WHERE entity_id IS NOT NULL "
+            "AND status != 'rejected') s "
+            "JOIN articles a ON a.id = s.article_id GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+
+    def entity_mentions(self, entity_id: int) -> list[tuple[int, int, int]]:
+        """(article id, start, end) of every mention of the entity, in article and text order."""
+        return self.db.conn.execute(
+            "SELECT DISTINCT article_id, start, end FROM spans WHERE entity_id=? AND status != 'rejected' "
+            "ORDER BY article_id, start, end", (entity_id,)).fetchall()
+
+    def alias_forms(self, entity_id: int) -> list[str]:
+        """The folded forms of the entity's aliases (its other spellings)."""
+        return [r[0] for r in self.db.conn.execute(
+            "SELECT folded FROM aliases WHERE entity_id=? ORDER BY id", (entity_id,))]
+
+    def view_forms(self, annotator: str | None = None) -> list[FormCount]:
+        """Every folded form in the annotator's view, per label, with how often it occurs."""
+        self._reads()
+        rows = self.db.conn.execute(
+            f"SELECT folded, label, count(*), count(DISTINCT article_id) FROM ({view_sql()}) "
+            "WHERE folded IS NOT NULL AND folded != '' GROUP BY folded, label",
+            {"annotator": annotator or self.annotator}).fetchall()
+        return [FormCount(*r) for r in rows]
+
+    def mentions_of_forms(self, forms: Iterable[str], annotator: str | None = None, *,
+                          unlinked: bool = False, limit: int = 500) -> list[Mention]:
+        """The mentions in the annotator's view whose folded form is one of ``forms`` (with
+        ``unlinked``: not linked to any entity), in article and text order; one per offsets and
+        label (several origins suggesting the same show once)."""
+        self._reads()
+        forms = sorted(set(forms))
+        if not forms:
+            return []
+        cond_p = f"AND {forms_in('p')}" + (" AND p.entity_id IS NULL" if unlinked else "")
+        cond_g = f"AND {forms_in('g')}"
+        rows = self.db.conn.execute(
+            f"SELECT m.article_id, m.start, m.end, m.label, m.status, m.entity_id, m.kind, m.id, "
+            "substr(a.text, m.start + 1, m.end - m.start), a.title, a.lang "
+            f"FROM ({view_sql(cond_p, cond_g)}) m JOIN articles a ON a.id = m.article_id "
+            "ORDER BY m.article_id, m.start, m.end, m.kind, m.id LIMIT :limit",
+            {"annotator": annotator or self.annotator, "forms": json.dumps(forms),
+             "limit": limit * 3}).fetchall()
+        out: list[Mention] = []
+        seen: set[tuple[int, int, int, str]] = set()
+        for article_id, start, end, label, status, entity_id, kind, ident, text, title, lang in rows:
+            if (article_id, start, end, label) in seen:
+                continue
+            seen.add((article_id, start, end, label))
+            out.append(Mention(article_id, start, end, label, status, entity_id, (kind, ident), text, title,
+                               lang))
+        return out[:limit]
+
+    def form_sample(self, folded: str) -> str:
+        """A surface text of a folded form as it appears in an article (for display)."""
+        row = self.db.conn.execute(
+            "SELECT substr(a.text, s.start + 1, s.end - s.start) FROM suggestions s JOIN articles a "
+            "ON a.id = s.article_id WHERE s.folded = ? UNION ALL SELECT substr(a.text, s.start + 1, "
+            "s.end - s.start) FROM spans s JOIN articles a ON a.id = s.article_id WHERE s.folded = ? LIMIT 1",
+            (folded, folded)).fetchone()
+        return " ".join(row[0].split()) if row else folded
+
+    # -- decisions on entities --------------------------------------------------------------
+
+    def set_entity_label(self, entity_id: int, label: str) -> None:
+        """Give an entity another label (one undoable decision); its mentions keep theirs."""
+        if not valid_label(label):
+            raise DecisionError(f"{label!r} is not a valid label (a letter, then letters, digits, _ or -)")
+        with self.write():
+            row = self._snapshot("entities", entity_id)
+            if row is None:
+                raise DecisionError(f"no entity with id {entity_id}")
+            if row["label"] != label:
+                grp = self._new_group()
+                self._check_label(label, grp, "entity label")
+                self._update(grp, "entity label", None, "entities", entity_id, {"label": label})
+
+    def dismiss_conflict(self, kind: str, key: str) -> bool:
+        """Say a conflict is no conflict ("two different people"); undoable. False if it was already."""
+        with self.write():
+            if self.db.conn.execute(
+                    "SELECT 1 FROM dismissed_conflicts WHERE annotator=? AND kind=? AND key=?",
+                    (self.annotator, kind, key)).fetchone():
+                return False
+            self._insert(self._new_group(), "dismiss conflict", None, "dismissed_conflicts",
+                         {"annotator": self.annotator, "kind": kind, "key": key, "created_at": now()})
+            return True
+
+    def dismissed_conflicts(self, annotator: str | None = None) -> set[tuple[str, str]]:
+        """(kind, key) of the conflicts the annotator dismissed."""
+        return set(self.db.conn.execute("SELECT kind, key FROM dismissed_conflicts WHERE annotator=?",
+                                        (annotator or self.annotator,)).fetchall())
+
+    # -- the reads behind the conflicts ---------------------------------------------------------
+
+    def form_label_counts(self, annotator: str | None = None) -> list[tuple[str, str, int | None, int, int]]:
+        """(folded, label, entity id, mentions, articles of the form) for every folded form of
+        the view that has more than one label or more than one linked entity."""
+        self._reads()
+        return self.db.conn.execute(
+            f"WITH m AS MATERIALIZED ({view_sql()}), "
+            "f AS (SELECT folded, count(DISTINCT article_id) AS articles FROM m WHERE folded IS NOT NULL "
+            "AND folded != '' GROUP BY folded "
+            "HAVING count(DISTINCT label) > 1 OR count(DISTINCT entity_id) > 1) "
+            "SELECT m.folded, m.label, m.entity_id, count(*), f.articles FROM m "
+            "JOIN f ON f.folded = m.folded GROUP BY m.folded, m.label, m.entity_id ORDER BY m.folded",
+            {"annotator": annotator or self.annotator}).fetchall()
+
+    def linked_label_counts(self, annotator: str | None = None) -> list[tuple[int, str, int, int]]:
+        """(entity id, label, mentions, of them decided) of the annotator's linked spans."""
+        return self.db.conn.execute(
+            "SELECT entity_id, label, count(*), sum(status IN ('accepted', 'corrected')) FROM spans "
+            "WHERE annotator = ? AND entity_id IS NOT NULL AND status != 'rejected' "
+            "GROUP BY entity_id, label ORDER BY entity_id, label", (annotator or self.annotator,)).fetchall()
+
+    def mentions_linked(self, entity_id: int, annotator: str | None = None, *,
+                        limit: int = 500) -> list[Mention]:
+        """The annotator's spans linked to the entity, in article and text order."""
+        rows = self.db.conn.execute(
+            "SELECT s.article_id, s.start, s.end, s.label, s.status, s.entity_id, s.id, "
+            "substr(a.text, s.start + 1, s.end - s.start), a.title, a.lang FROM spans s JOIN articles a "
+            "ON a.id = s.article_id WHERE s.entity_id = ? AND s.annotator = ? AND s.status != 'rejected' "
+            "ORDER BY s.article_id, s.start LIMIT ?",
+            (entity_id, annotator or self.annotator, limit)).fetchall()
+        return [Mention(r[0], r[1], r[2], r[3], r[4], r[5], ("span", r[6]), r[7], r[8], r[9]) for r in rows]

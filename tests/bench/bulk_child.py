@@ -1,0 +1,91 @@
+"""Run in a fresh interpreter (worker.py): ``*`` in the reader on a big corpus, watching the screen.
+
+The app opens an article that mentions the form, relabels that mention (the decision ``*``
+repeats), then ``*`` and ``c`` (the whole corpus). While the bulk decision is written in the
+background, a timer on the app's event loop ticks every 10 ms: the longest gap between two
+ticks is how long the screen was unresponsive. The status bar's progress messages are counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+SIZE = (120, 40)
+
+
+async def _until(predicate, timeout: float = 600.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        await asyncio.sleep(0.001)
+
+
+def propagate(db: str, article_id: int, start: int, label: str) -> dict:
+    from tui.app import make_app
+    from tui.screens.propagate import PropagateDialog
+    from tui.screens.reader import ReaderScreen
+
+    app = make_app(db, annotator="bench", preannotate=False)
+    out: dict = {}
+    statuses: list[tuple[float, str]] = []
+    original = app.set_status
+
+    def set_status(message: str) -> None:
+        statuses.append((time.perf_counter(), message))
+        original(message)
+
+    app.set_status = set_status
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(lambda: app.screen.__class__.__name__ == "LibraryScreen")
+            await app.workers.wait_for_complete()  # the damage check: decisions wait for it
+            app.open_articles([article_id])
+            await _until(lambda: isinstance(app.screen, ReaderScreen)
+                         and app.screen.active_view is not None)
+            await pilot.pause()
+            view = app.screen.active_view
+            assert view.select_at_offset(start), "no span at the mention"
+            labels = app.store.labels()
+            await pilot.press(str(labels.index(label) + 1))
+            await _until(lambda: app.status.startswith("saved:"))
+            await pilot.press("asterisk")
+            await _until(lambda: isinstance(app.screen, PropagateDialog) and app.screen.previews, 600)
+            out["preview_changes"] = app.screen.previews["corpus"].changes
+            ticks: list[float] = []
+            timer = app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))
+            t0 = time.perf_counter()
+            await pilot.press("c")
+            await _until(lambda: app.decisions.pending is None
+                         and app.status.startswith(("saved", "nothing")))
+            out["seconds"] = time.perf_counter() - t0
+            await asyncio.sleep(0.5)  # the screens refresh after the save: watched too
+            timer.stop()
+            gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+            out["max_gap_ms"] = max(gaps) * 1000 if gaps else None
+            worst = max(range(len(gaps)), key=gaps.__getitem__) if gaps else 0
+            out["gap_at"] = ticks[worst] - t0 if gaps else None
+            out["marks"] = [(round(t - t0, 3), m[:40]) for t, m in statuses if t >= t0]
+            out["ticks"] = len(ticks)
+            out["progress_messages"] = sum(1 for t, m in statuses
+                                           if t >= t0 and " of " in m and "saving" in m)
+            out["status"] = app.status
+            ticks.clear()
+            timer = app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))
+            t1 = time.perf_counter()
+            await pilot.press("u")
+            await _until(lambda: app.decisions.pending is None and "undo" in app.status)
+            out["undo_seconds"] = time.perf_counter() - t1
+            await asyncio.sleep(0.5)
+            timer.stop()
+            gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+            out["undo_max_gap_ms"] = max(gaps) * 1000 if gaps else None
+            worst = max(range(len(gaps)), key=gaps.__getitem__) if gaps else 0
+            out["undo_gap_at"] = ticks[worst] - t1 if gaps else None
+            out["undo_marks"] = [(round(t - t1, 3), m[:40]) for t, m in statuses if t >= t1]
+            out["undo_status"] = app.status
+
+    asyncio.run(scenario())
+    return out

@@ -1,0 +1,44 @@
+"""The seeds as one story for the entity tests: Sahel suggested as PERSON in the English articles
+and LOC in the French one (as the real pipelines do), and Christopher Wray linked in English and
+in Arabic, on top of tests/app_helpers.py's hand-placed suggestions."""
+
+from __future__ import annotations
+
+import re
+
+from app_helpers import make_seeded_db
+
+from annotations.model import SpanRecord
+from annotations.store import Store
+
+WRAY_AR = "كريستوفر راي"
+
+
+def article_with(store: Store, needle: str) -> int:
+    return next(a for a in store.article_ids() if needle in store.article(a).text)
+
+
+def add_sahel(store: Store) -> None:
+    """Sahel suggested as PERSON in English and LOC in French, wherever it occurs."""
+    for article_id in store.article_ids():
+        article = store.article(article_id)
+        label = {"en": "PERSON", "fr": "LOC"}.get(article.lang)
+        if label:
+            store.add_suggestions(article_id, [SpanRecord(m.start(), m.end(), label, origin="model",
+                                                          source="test-model 1.0")
+                                               for m in re.finditer(r"\bSahel\b", article.text)])
+
+
+def make_story_db(path, *, link_wray: bool = True) -> None:
+    make_seeded_db(path)
+    with Store(path, annotator="alice") as store:
+        add_sahel(store)
+        if link_wray:
+            english = store.article_ids()[0]
+            wray = next(s for s in store.spans(english)
+                        if store.article(english).text[s.start:s.end] == "Christopher Wray")
+            store.link(wray.key, "Christopher Wray")
+            arabic = article_with(store, WRAY_AR)
+            start = store.article(arabic).text.index(WRAY_AR)
+            span = store.create_span(arabic, start, start + len(WRAY_AR), "PERSON")
+            store.link(span.key, "Christopher Wray")

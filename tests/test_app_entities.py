@@ -1,0 +1,281 @@
+"""Pilot tests of one story across articles: the entity panel, > <, f, * and the conflicts view,
+each checked in the database through a second Store."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from app_helpers import app_on, other_store, press, select_surface, selected_text, settle, type_text
+from story_helpers import WRAY_AR, article_with, make_story_db
+
+from annotations.store.bulk import BulkDecision, BulkTarget
+from tui.screens.conflicts import ConflictsScreen
+from tui.screens.dialogs import PickerDialog
+from tui.screens.jump import JumpDialog
+from tui.screens.propagate import PropagateDialog
+from tui.screens.reader import ReaderScreen
+from tui.widgets.entity_panel import EntityPanel
+
+SIZE = (80, 24)
+LOC = "4"  # the fourth label of the default scheme
+
+
+@pytest.fixture
+def story_db(tmp_path):
+    path = tmp_path / "parallax.db"
+    make_story_db(path)
+    return path
+
+
+def sahel(store) -> dict[tuple[int, int], tuple[str, str]]:
+    """(article, start) -> (label, status) of every Sahel alice sees."""
+    out = {}
+    for article_id in store.article_ids():
+        text = store.article(article_id).text
+        for span in store.spans(article_id):
+            if text[span.start:span.end] == "Sahel":
+                out[(article_id, span.start)] = (span.label, span.status)
+    return out
+
+
+async def open_article(pilot, index: int = 0) -> ReaderScreen:
+    await settle(pilot)
+    await press(pilot, *(["j"] * index), "enter")
+    assert isinstance(pilot.app.screen, ReaderScreen)
+    return pilot.app.screen
+
+
+async def test_the_panel_lights_every_mention_and_reaches_the_arabic_one(story_db):
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        await press(pilot, "E")
+        panel = screen.query_one(EntityPanel)
+        assert panel.shown and panel.has_focus_within
+        assert [e.name for e in panel.data.entities] == ["Christopher Wray"]
+        await press(pilot, "enter")  # choose it
+        wray_id = panel.data.entities[0].id
+        assert screen.chosen_entity == wray_id
+        view = screen.active_view
+        lit = {view.article.text[s:e] for s, e in view.highlights}
+        assert lit == {"Christopher Wray"} and len(view.highlights) == 2  # linked, and its alias as written
+        # look-alikes: the same form unlinked in other articles; l links the highlighted one
+        candidates = panel.data.candidates
+        assert {m.article_id for m, _ in candidates} >= {2, 5}
+        await press(pilot, "j", "j")  # the article rows
+        while not isinstance(panel.highlighted_row(), type(candidates[0][0])):
+            await press(pilot, "j")
+        target = panel.highlighted_row()
+        await press(pilot, "l")
+        with other_store(story_db) as check:
+            linked = [s for s in check.spans(target.article_id)
+                      if (s.start, s.end) == (target.start, target.end)]
+            assert [s.entity_id for s in linked] == [wray_id]
+        # > goes from mention to mention across articles, opening them, up to the Arabic one
+        await press(pilot, "escape")
+        assert not panel.has_focus_within
+        for _ in range(8):
+            if screen.active_view.article.lang == "ar":
+                break
+            await press(pilot, "greater_than_sign")
+        view = screen.active_view
+        assert view.article.lang == "ar" and selected_text(app) == WRAY_AR
+        assert view.selected_span.entity_id == wray_id
+        start = view.article.text.index(WRAY_AR)
+        assert (start, start + len(WRAY_AR)) in view.highlights  # lit whatever the script
+        assert screen.panes[0].article.lang == "en" and screen.panes[-1].view is view  # opened beside
+        await press(pilot, "less_than_sign")
+        assert screen.active_view.article.lang != "ar"
+        await press(pilot, "E", "E")  # focus the panel, then hide it
+        assert not panel.shown
+
+
+async def test_keys_go_to_the_panel_while_it_has_the_focus(story_db):
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        selected = screen.active_view.selected_span
+        await press(pilot, "E", "a", "x", "4")
+        with other_store(story_db) as check:
+            assert [s.status for s in check.spans(selected.article_id)
+                    if (s.start, s.end) == (selected.start, selected.end)] == ["suggested"]
+        await press(pilot, "escape", "a")  # back in the pane: a accepts
+        with other_store(story_db) as check:
+            assert [s.status for s in check.spans(selected.article_id)
+                    if (s.start, s.end) == (selected.start, selected.end)] == ["accepted"]
+
+
+async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
+    with other_store(story_db) as check:
+        before = sahel(check)
+    assert {label for label, _ in before.values()} == {"PERSON", "LOC"}
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        await select_surface(pilot, "Sahel")
+        await press(pilot, LOC)
+        assert app.status.endswith("· * does it to all alike")
+        await press(pilot, "asterisk")
+        assert isinstance(app.screen, PropagateDialog)
+        await settle(pilot)
+        corpus = app.screen.previews["corpus"]
+        assert corpus.changes == len(before) - 1 and len(corpus.articles) == 4
+        await press(pilot, "c")
+        await settle(pilot)
+        with other_store(story_db) as check:
+            after = sahel(check)
+        assert set(after) == set(before) and {label for label, _ in after.values()} == {"LOC"}
+        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mention(s)")
+        counts = screen.active_view.status_counts()
+        assert screen.panes[0].query_one(".pane-title").render().plain.startswith(
+            f"in progress ✓{counts['accepted'] + counts.get('corrected', 0)} ")
+        await press(pilot, "u")
+        with other_store(story_db) as check:
+            undone = sahel(check)
+        assert {k: v for k, v in undone.items() if v[1] != "suggested"} == {
+            k: ("LOC", "corrected") for k, v in undone.items() if v[1] != "suggested"}  # the one by hand
+        assert sum(1 for v in undone.values() if v[1] == "suggested") == len(before) - 1
+        await press(pilot, "asterisk", "o")  # the open article only
+        await settle(pilot)
+        with other_store(story_db) as check:
+            scoped = sahel(check)
+        english = screen.active_view.article.id
+        assert {v[0] for k, v in scoped.items() if k[0] == english} == {"LOC"}
+        assert {v[1] for k, v in scoped.items() if k[0] != english} == {"suggested"}
+
+
+async def test_f_jumps_to_a_word_in_any_script_then_m_makes_the_span(tmp_path):
+    story_db = tmp_path / "parallax.db"
+    make_story_db(story_db, link_wray=False)  # no span on كريستوفر راي yet
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        with other_store(story_db) as check:
+            arabic = article_with(check, WRAY_AR)
+            order = check.article_ids()
+        screen = await open_article(pilot, order.index(arabic))
+        await press(pilot, "f")
+        assert isinstance(app.screen, JumpDialog)
+        await type_text(pilot, "حمو")
+        await press(pilot, "enter")
+        view = screen.active_view
+        start, end = view.token_cursor
+        assert view.article.text[start:end].startswith("حموشي")
+        await press(pilot, "f")
+        await type_text(pilot, "رباط")  # a word with the article and a particle attached: بالرباط
+        await press(pilot, "enter")
+        rabat = view.token_cursor
+        assert view.article.text[rabat[0]:rabat[1]].startswith("بالرباط")
+        await press(pilot, "f")
+        await type_text(pilot, "الامريكي")  # a plain alef finds the hamza one: الأمريكي
+        await press(pilot, "enter")
+        found = view.token_cursor
+        assert view.article.text[found[0]:found[1]].startswith("الأمريكي")
+        await press(pilot, "f", "ح", "م", "و", "enter")
+        assert view.token_cursor == (start, end)
+        await press(pilot, "f")
+        await press(pilot, "k", "r")  # Latin letters find nothing here: the cursor stays
+        await press(pilot, "enter")
+        assert view.token_cursor == (start, end) and "no word starts with 'kr'" in app.status
+        await press(pilot, "f", "ك", "ر", "ي", "enter", "v", "w", "m")
+        assert isinstance(app.screen, PickerDialog)
+        await press(pilot, "escape")
+        await press(pilot, "f", "escape")  # cancelled: nothing moves
+        await press(pilot, "1")  # the selection becomes a PERSON span
+        with other_store(story_db) as check:
+            made = [s for s in check.spans(arabic) if s.origin == "human" and s.label == "PERSON"]
+        assert [view.article.text[s.start:s.end] for s in made] == [WRAY_AR]
+
+
+async def test_the_conflicts_view_resolves_and_u_takes_it_back(story_db):
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "C")
+        screen = app.screen
+        assert isinstance(screen, ConflictsScreen)
+        await settle(pilot)
+        assert screen.current.key == "surface:sahel"
+        await press(pilot, LOC)
+        await settle(pilot)
+        with other_store(story_db) as check:
+            assert {v for v in sahel(check).values()} == {("LOC", "corrected"), ("LOC", "accepted")}
+        assert "surface:sahel" not in [c.key for c in screen.conflicts]
+        await press(pilot, "u")
+        await settle(pilot)
+        with other_store(story_db) as check:
+            assert {v[1] for v in sahel(check).values()} == {"suggested"}
+        assert "surface:sahel" in [c.key for c in screen.conflicts]  # back in the list, above
+        await press(pilot, "k")
+        assert screen.current.key == "surface:sahel"
+        await press(pilot, "i")
+        with other_store(story_db) as check:
+            assert check.dismissed_conflicts() == {("surface", "surface:sahel")}
+        await settle(pilot)
+        while not screen.current.key.startswith("names:avril"):
+            await press(pilot, "j")
+        await press(pilot, "e")
+        assert isinstance(app.screen, PickerDialog)
+        await press(pilot, "enter")
+        await settle(pilot)
+        with other_store(story_db) as check:
+            entity = next(e for e in check.entities() if e["name"].startswith("Avril"))
+            linked = {check.article(a).text[s.start:s.end] for a in check.article_ids()
+                      for s in check.spans(a) if s.entity_id == entity["id"]}
+        assert linked == {"Avril Haines", "Avril Haine", "Avril Hainse"}
+        await press(pilot, "u", "u")
+        await settle(pilot)
+        with other_store(story_db) as check:
+            assert check.dismissed_conflicts() == set()
+            assert not any(e["name"].startswith("Avril") for e in check.entities())
+
+
+async def test_enter_in_the_conflicts_view_goes_to_each_place(story_db):
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "C")
+        await settle(pilot)
+        places = app.screen.current.places
+        await press(pilot, "enter")
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        span = reader.active_view.selected_span
+        assert (reader.active_view.article.id, span.start, span.end) == (
+            places[0].article_id, places[0].start, places[0].end)
+        await press(pilot, "C")
+        await settle(pilot)
+        await press(pilot, "enter")  # the next place, in its pane
+        span = app.screen.active_view.selected_span
+        assert (app.screen.active_view.article.id, span.start) == (places[1].article_id, places[1].start)
+
+
+async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_others(story_db):
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        selected = screen.active_view.selected_span
+        gate, done = threading.Event(), []
+
+        def write(store, report):
+            report("saving every Sahel: 6 of 12 mention(s)…")
+            assert gate.wait(30)
+            return store.bulk_decide(BulkTarget(forms=("sahel",)), BulkDecision("label", label="LOC"))
+
+        app.decisions.run_background("every Sahel", write, lambda result, late: done.append(result))
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if "6 of 12" in app.status:
+                break
+        assert app.status == "saving every Sahel: 6 of 12 mention(s)…"
+        await pilot.press("j", "k")  # the screen answers meanwhile
+        await pilot.press("a")
+        assert app.status == "not saved, still waiting for the database to save every Sahel: accept " \
+                             f"{selected.label} '{selected_text(app)}'"
+        gate.set()
+        await settle(pilot)
+        assert done and done[0].changed == 12
+        with other_store(story_db) as check:
+            assert {label for label, _ in sahel(check).values()} == {"LOC"}
+            assert [s.status for s in check.spans(selected.article_id)
+                    if (s.start, s.end) == (selected.start, selected.end)] == ["corrected"]

@@ -1,0 +1,158 @@
+"""Conflicts across the corpus and look-alike names: the core, and ``parallax conflicts`` / ``entities``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from story_helpers import WRAY_AR, article_with, make_story_db
+from tmux_helpers import PARALLAX
+
+from annotations.conflicts import find_conflicts
+from annotations.lookalike import arabic_key, likeness, lookalikes, near_pairs
+from annotations.model import ArticleRecord, SpanRecord
+from annotations.store import Store
+from annotations.text import fold
+
+
+@pytest.fixture
+def story_db(tmp_path):
+    path = tmp_path / "parallax.db"
+    make_story_db(path)
+    return path
+
+
+def by_key(conflicts):
+    return {c.key: c for c in conflicts}
+
+
+def test_conflicts_find_sahel_labelled_person_and_loc(story_db):
+    with Store(story_db, annotator="alice", readonly=True) as store:
+        found = by_key(find_conflicts(store))
+    sahel = found["surface:sahel"]
+    assert sahel.kind == "surface" and sahel.labels == {"PERSON": 11, "LOC": 1}
+    assert sahel.articles == 4 and sahel.mentions == 12
+    assert {p.label for p in sahel.places[:2]} == {"PERSON", "LOC"}  # one place of each label first
+    haines = found["names:avril haine|avril haines|avril hainse"]
+    assert haines.kind == "names" and "spelling" in haines.reason
+
+
+def test_conflicts_follow_decisions(story_db):
+    with Store(story_db, annotator="alice") as store:
+        wray = store.entities()[0]
+        arabic = article_with(store, WRAY_AR)
+        span = next(s for s in store.spans(arabic) if s.entity_id == wray["id"])
+        store.relabel(span.key, "ORG")  # one mention of the entity disagrees
+        found = by_key(find_conflicts(store))
+        assert found[f"entity:{wray['id']}"].labels == {"PERSON": 1, "ORG": 1}
+        for other in [s for a in store.article_ids() for s in store.spans(a) if s.entity_id == wray["id"]]:
+            store.relabel(other.key, "ORG")  # all agree, against the entity's own label
+        found = by_key(find_conflicts(store))
+        assert f"entity:{wray['id']}" not in found
+        assert found[f"decision:{wray['id']}"].entity_label == "PERSON"
+        store.set_entity_label(wray["id"], "ORG")
+        assert f"decision:{wray['id']}" not in by_key(find_conflicts(store))
+        store.undo()
+        assert f"decision:{wray['id']}" in by_key(find_conflicts(store))
+        # dismissed: gone from the list, back with dismissed=True, back after undo
+        assert store.dismiss_conflict("surface", "surface:sahel")
+        assert "surface:sahel" not in by_key(find_conflicts(store))
+        assert "surface:sahel" in by_key(find_conflicts(store, dismissed=True))
+        store.undo()
+        assert "surface:sahel" in by_key(find_conflicts(store))
+
+
+def test_linked_forms_are_not_reported_as_close_names(story_db):
+    with Store(story_db, annotator="alice") as store:
+        for article_id in store.article_ids():
+            text = store.article(article_id).text
+            for span in store.spans(article_id):
+                if text[span.start:span.end].startswith("Avril Hain"):
+                    store.link(span.key, "Avril Haines")
+        keys = by_key(find_conflicts(store))
+    assert not any(k.startswith("names:avril") for k in keys)
+
+
+def test_initials_and_arabic_forms_are_close_names(story_db):
+    with Store(story_db, annotator="alice") as store:
+        french = article_with(store, "A. Hammouchi")
+        text = store.article(french).text
+        start = text.index("A. Hammouchi")
+        store.add_suggestions(french, [SpanRecord(start, start + 12, "PERSON", origin="model", source="m")])
+        arabic = article_with(store, WRAY_AR)
+        text = store.article(arabic).text
+        start = text.index("بالرباط")
+        store.add_suggestions(arabic, [SpanRecord(start, start + 7, "GPE", origin="model", source="m")])
+        found = find_conflicts(store)
+    names = {c.forms: c.reason for c in found if c.kind == "names"}
+    hammouchi = next(f for f in names if "a. hammouchi" in f)
+    assert "abdellatif hammouchi" in hammouchi and "initials" in names[hammouchi]
+    rabat = next(f for f in names if fold("بالرباط") in f)
+    assert fold("الرباط") in rabat and names[rabat] == "same Arabic form"
+
+
+def test_likeness_rules():
+    assert likeness("a. hammouchi", "abdellatif hammouchi") == "initials"
+    assert likeness("hammouchi", "abdellatif hammouchi") == "surname"
+    assert likeness("morocco", "the kingdom of morocco", people=False) is None
+    assert likeness("avril hainse", "avril haines").startswith("spelling")
+    assert likeness("sahel", "sahara") is None
+    assert likeness("wray", "gray") is None  # too short for a spelling match
+    assert arabic_key(fold("وبالرباط")) == arabic_key(fold("الرباط")) == "رباط"
+    assert likeness(fold("حمّوشي"), fold("الحموشي")) == "same Arabic form"  # harakat folded too
+    assert near_pairs(["israel", "israeli"]) == [("israel", "israeli", "spelling (92%)")]
+    assert lookalikes(["avril haines"], ["avril haine", "haines", "sahel"], people=True) == {
+        "avril haine": "spelling (96%)", "haines": "surname"}
+
+
+def test_conflicts_command_json(story_db):
+    out = subprocess.run([str(PARALLAX), "conflicts", "--json", "--db", str(story_db), "--annotator", "alice",
+                          "--places", "2"], capture_output=True, text=True, check=True).stdout
+    data = json.loads(out)
+    assert data["annotator"] == "alice"
+    sahel = next(c for c in data["conflicts"] if c["key"] == "surface:sahel")
+    assert set(sahel) >= {"kind", "key", "summary", "forms", "labels", "mentions", "articles", "places"}
+    assert sahel["labels"] == {"PERSON": 11, "LOC": 1} and len(sahel["places"]) == 2
+    place = sahel["places"][0]
+    assert set(place) == {"article_id", "title", "lang", "start", "end", "text", "label", "status", "key"}
+    text = subprocess.run([str(PARALLAX), "conflicts", "--db", str(story_db), "--annotator", "alice"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "'Sahel': PERSON ×11, LOC ×1" in text
+
+
+def test_entities_command_json(story_db):
+    out = subprocess.run([str(PARALLAX), "entities", "--json", "--db", str(story_db)], capture_output=True,
+                         text=True, check=True).stdout
+    (wray,) = json.loads(out)["entities"]
+    assert wray["name"] == "Christopher Wray" and wray["label"] == "PERSON" and wray["kb_id"] is None
+    assert wray["export_id"] == f"parallax:{wray['id']}" and wray["mentions"] == 2
+    assert wray["aliases"] == ["Christopher Wray", WRAY_AR]
+    assert [(a["lang"], a["mentions"]) for a in wray["articles"]] == [("en", 1), ("ar", 1)]
+    text = subprocess.run([str(PARALLAX), "entities", "--db", str(story_db)], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Christopher Wray" in text and WRAY_AR in text
+
+
+def test_a_merge_keeps_folded_forms_and_dismissals(story_db, tmp_path):
+    """``parallax merge``: mentions keep their folded form; a dismissed conflict stays dismissed, an
+    entity's following the entity it was matched to."""
+    with Store(story_db, annotator="alice") as store:
+        wray = store.entities()[0]["id"]
+        store.dismiss_conflict("surface", "surface:sahel")
+        store.dismiss_conflict("entity", f"entity:{wray}")
+    with Store(tmp_path / "other.db", annotator="bob") as other:
+        other.add_article(ArticleRecord(text="An unrelated article about Brussels.", lang="en"))
+        other.link(other.create_span(1, 27, 35, "GPE").key, "Brussels")  # takes entity id 1 there
+    out = tmp_path / "merged.db"
+    done = subprocess.run([str(PARALLAX), "merge", str(tmp_path / "other.db"), str(story_db), "--output",
+                           str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with Store(out, annotator="alice", readonly=True) as merged:
+        conn = merged.db.conn
+        assert conn.execute("SELECT count(*) FROM spans WHERE folded IS NULL").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM suggestions WHERE folded IS NULL").fetchone()[0] == 0
+        wray_there = next(e["id"] for e in merged.entities() if e["name"] == "Christopher Wray")
+        assert wray_there != wray
+        assert merged.dismissed_conflicts() == {("surface", "surface:sahel"),
+                                                ("entity", f"entity:{wray_there}")}

@@ -1,0 +1,257 @@
+"""The conflicts view (C): inconsistencies across the corpus, walked and resolved from the keyboard.
+
+The list is :func:`annotations.conflicts.find_conflicts` for the annotator, read in a
+thread. Each resolution is an ordinary decision written through the app's DecisionRunner
+(one bulk decision: one undo step, in the background with its progress shown), and ``u``
+takes it back: 1-9 give every mention of the conflict that label (an entity takes it too),
+``x`` rejects them all, ``e`` links every mention of close names to one entity, ``i`` says it
+is no conflict. ``enter`` goes to the conflict's places in the reader, one after the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotations.conflicts import Conflict, find_conflicts
+from annotations.store import Store, UndoResult
+from annotations.store.bulk import BulkDecision, BulkTarget
+from annotations.text import display_safe
+
+from ..bidi import resolve_mode
+from ..keymap import CONFLICTS_BINDINGS
+from ..messages import ArticlesChanged
+from ..widgets.article_list import visual_title
+from ..widgets.status_bar import StatusBar
+from .dialogs import PickerDialog
+from .propagate import bulk_status
+from .reader import ReaderScreen
+
+PLACES = 8
+TAGS = {"surface": "form", "entity": "entity", "names": "names", "decision": "label"}
+
+
+class ConflictsScreen(Screen):
+    """Every conflict in the annotator's view, biggest first, with its places."""
+
+    BINDINGS = list(CONFLICTS_BINDINGS)
+
+    @dataclass
+    class Found(Message):
+        conflicts: list[Conflict]
+        token: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conflicts: list[Conflict] = []
+        self._token = 0
+        self._visits: dict[str, int] = {}  # conflict key -> the place enter goes to next
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Conflicts: finding them…"), id="conflicts-title", markup=False)
+        yield OptionList(id="conflict-list")
+        yield Static(Content(""), id="conflict-places", markup=False)
+        yield StatusBar()
+        yield Footer(compact=True)
+
+    def on_screen_resume(self) -> None:
+        """Shown (again): the conflicts are found anew, decisions made meanwhile included."""
+        self.query_one(OptionList).focus()
+        self.reload()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._token += 1
+        self._find(self._token)
+
+    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
+    def _find(self, token: int) -> None:
+        app = self.app
+        with Store(app.db_path, annotator=app.store.annotator, config=app.store.config,
+                   readonly=True) as store:
+            found = find_conflicts(store, places=PLACES)
+        self.post_message(self.Found(found, token))
+
+    @on(Found)
+    def _found(self, message: Found) -> None:
+        if message.token != self._token:
+            return
+        option_list = self.query_one(OptionList)
+        # Stay on the conflict highlighted now; where it was resolved, on the one that took its place.
+        was, index = self.current, option_list.highlighted or 0
+        self.conflicts = message.conflicts
+        option_list.clear_options()
+        option_list.add_options([self._option(c) for c in self.conflicts])
+        keys = [c.key for c in self.conflicts]
+        if was is not None and was.key in keys:
+            index = keys.index(was.key)
+        option_list.highlighted = min(index, len(keys) - 1) if keys else None
+        who = display_safe(self.app.store.annotator)
+        self.query_one("#conflicts-title", Static).update(Content(
+            f"Conflicts in {who}'s view: {len(self.conflicts)} · enter go there · 1-9 label all · "
+            "x reject all · e one entity · i not a conflict · u undo"))
+        self._show_places()
+
+    def _text(self, text: str, width: int) -> str:
+        return visual_title(text, width, reorder=resolve_mode(self.app.bidi))
+
+    def _option(self, conflict: Conflict) -> Option:
+        width = max(self.size.width - 12, 30)
+        return Option(Content.assemble((f"{TAGS[conflict.kind]:>6} ", "bold"),
+                                       self._text(conflict.summary, width)), id=conflict.key)
+
+    @property
+    def current(self) -> Conflict | None:
+        index = self.query_one(OptionList).highlighted if self.is_mounted else None
+        return self.conflicts[index] if index is not None and index < len(self.conflicts) else None
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self) -> None:
+        self._show_places()
+
+    @on(OptionList.OptionSelected)
+    async def _selected(self) -> None:
+        await self.action_go()
+
+    def _show_places(self) -> None:
+        conflict = self.current
+        if conflict is None:
+            text = "no conflict in this view" if self.conflicts == [] else ""
+            self.query_one("#conflict-places", Static).update(Content(text))
+            return
+        width = max(self.size.width - 4, 30)
+        lines = [f"{p.label:<7} {p.status:<9} #{p.article_id} {p.lang} '{self._text(p.text, 24)}' "
+                 f"{self._text(p.title, max(width - 50, 10))}" for p in conflict.places]
+        if conflict.entity:
+            label = conflict.entity_label or "no label"
+            lines.insert(0, f"entity {self._text(conflict.entity, 40)}: {label}")
+        more = conflict.mentions - len(conflict.places)
+        if more > 0:
+            lines.append(f"… {more:,} more mention(s)")
+        self.query_one("#conflict-places", Static).update(Content("\n".join(lines)))
+
+    # -- keys -----------------------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        option_list = self.query_one(OptionList)
+        option_list.action_cursor_down() if step > 0 else option_list.action_cursor_up()
+
+    async def action_go(self) -> None:
+        """Open the conflict's next place in the reader (the cursor on it)."""
+        conflict = self.current
+        if conflict is None or not conflict.places:
+            return
+        index = self._visits.get(conflict.key, 0) % len(conflict.places)
+        self._visits[conflict.key] = index + 1
+        place = conflict.places[index]
+        reader = next((s for s in self.app.screen_stack if isinstance(s, ReaderScreen)), None)
+        self.app.pop_screen()
+        if reader is not None and self.app.screen is reader:
+            await reader.go_to_mention(place.article_id, place.start, place.end)
+        else:
+            self.app.open_articles([place.article_id], state={
+                "panes": [{"article": place.article_id, "span": [place.start, place.end]}], "active": 0})
+        self.app.set_status(f"place {index + 1} of {len(conflict.places)} of: "
+                            f"{display_safe(conflict.summary)} · C back to the conflicts")
+
+    def _target(self, conflict: Conflict) -> BulkTarget:
+        if conflict.kind in ("entity", "decision"):
+            return BulkTarget(entity_id=conflict.entity_id)
+        return BulkTarget(forms=conflict.forms)
+
+    def action_label_number(self, number: int) -> None:
+        conflict = self.current
+        labels = self.app.store.labels()
+        if conflict is None or number > len(labels):
+            return
+        label = labels[number - 1]
+        whose = f"of {conflict.entity}" if conflict.entity else f"of {conflict.summary.split(':')[0]}"
+        self._resolve(conflict, BulkDecision("label", label=label), f"every mention {whose} as {label}")
+
+    def action_reject_all(self) -> None:
+        conflict = self.current
+        if conflict is not None:
+            self._resolve(conflict, BulkDecision("reject"), f"reject every mention of {conflict.summary}")
+
+    def action_link(self) -> None:
+        conflict = self.current
+        if conflict is None or conflict.kind not in ("names", "surface"):
+            self.app.set_status("e links close names (or one form) to one entity: choose such a conflict")
+            return
+        samples = [self.app.store.form_sample(f) for f in conflict.forms]
+        names = samples + [e["name"] for e in self.app.store.entities() if e["name"] not in samples]
+
+        def picked(name: str | None) -> None:
+            if name:
+                entity = next((e["id"] for e in self.app.store.entities() if e["name"] == name), None)
+                decision = BulkDecision("link", entity_id=entity) if entity else BulkDecision(
+                    "link", entity_name=name)
+                self._resolve(conflict, decision, display_safe(f"link every {' / '.join(samples)} to {name}"))
+
+        self.app.push_screen(PickerDialog("One entity for all of them (a new name creates it)", names,
+                                          value=samples[0], hint="enter links every mention of these names"),
+                             picked)
+
+    def _resolve(self, conflict: Conflict, decision: BulkDecision, what: str) -> None:
+        target = self._target(conflict)
+
+        def write(store: Store, report) -> object:
+            return store.bulk_decide(target, decision, progress=lambda done, total: report(
+                f"saving {what}: {done:,} of {total:,}…"))
+
+        def saved(result, late: bool) -> None:
+            self.app.set_status(bulk_status(what, result))
+            self.app.post_message_to_screens(ArticlesChanged(result.article_ids))
+            self.reload()
+
+        self.app.decisions.run_background(what, write, saved)
+
+    def action_dismiss_conflict(self) -> None:
+        conflict = self.current
+        if conflict is None:
+            return
+        what = f"not a conflict: {conflict.summary}"
+
+        def saved(_: object, late: bool) -> None:
+            self.app.set_status(f"saved: {display_safe(what)} (u undoes)")
+            self.reload()
+
+        self.app.decisions.run(what, lambda store: store.dismiss_conflict(conflict.kind, conflict.key), saved)
+
+    def action_undo(self) -> None:
+        self._step("undo")
+
+    def action_redo(self) -> None:
+        self._step("redo")
+
+    def _step(self, what: str) -> None:
+        def write(store: Store, report) -> UndoResult | None:
+            return store.undo() if what == "undo" else store.redo()
+
+        def saved(result: UndoResult | None, late: bool) -> None:
+            if result is None:
+                self.app.set_status(f"nothing to {what}")
+                return
+            self.app.set_status(f"saved: {what} {result.action} ({len(result.article_ids):,} article(s))")
+            self.app.post_message_to_screens(ArticlesChanged(result.article_ids))
+            self.reload()
+
+        self.app.decisions.run_background(what, write, saved)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(ArticlesChanged)
+    def _changed(self) -> None:
+        pass  # this screen reloads after its own decisions; a reload per suggestion batch would churn
