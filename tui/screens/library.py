@@ -82,8 +82,13 @@ class LibraryScreen(Screen):
         self.run_query()
 
     def on_resize(self) -> None:
+        self._show_header()
+
+    @on(ArticleList.ColumnsChanged)
+    def _show_header(self) -> None:
+        articles = self.query_one(ArticleList)
         self.query_one("#list-header", Static).update(
-            Content(header_text(self.query_one(ArticleList).size.width or self.size.width)))
+            Content(header_text(articles.size.width or self.size.width, articles.widths)))
 
     # -- data --------------------------------------------------------------------------
 
