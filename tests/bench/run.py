@@ -43,6 +43,7 @@ FIGURES = {
     "memory": ("fig_memory", "Peak memory with the library open"),
     "search": ("fig_search", "Search in the library"),
     "merge": ("fig_merge", "Merging two databases"),
+    "slate": ("fig_slate", "Parallax vs SLATE"),
 }
 
 
@@ -55,7 +56,8 @@ def run_figure(key: str, module_name: str, title: str, ctx: Context) -> Figure:
         log(traceback.format_exc())
         fig = Figure(key, title, "", skipped=f"failed with {type(exc).__name__}: {exc}")
     fig.seconds = time.perf_counter() - t0
-    log(f"[bench] {key}: {fig.seconds:.1f} s" + (f" (FAILED: {fig.skipped})" if fig.skipped else ""))
+    log(f"[bench] {key}: {fig.seconds:.1f} s" + (f" (FAILED: {fig.skipped})" if fig.skipped else "")
+        + (f" (not measured: {fig.unavailable})" if fig.unavailable else ""))
     return fig
 
 
