@@ -336,9 +336,13 @@ class ReaderScreen(LayerSwitch, SpanActions, Screen):
         index = self.panes.index(pane)
         new = self._make_pane(target)
         pane.closing = True
-        await panes_box.mount(new, before=pane)
-        self.activate(new)
-        await pane.remove()
+        # One layout for the swap: in between, the panes would be laid out (and their articles
+        # wrapped) at a width for one pane more, painted as an extra column and words cut short.
+        with self.app.batch_update():
+            await panes_box.mount(new, before=pane)
+            new.view.wrap_like(pane.view)
+            self.activate(new)
+            await pane.remove()
         self.article_ids[index] = target
         self.app.articles_opened((target,))
         self.call_after_refresh(settle_memory)
