@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Select, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
 from annotations.config import LANG_RE
 from annotations.store import library
@@ -25,6 +25,7 @@ from ..bidi import resolve_mode
 from ..keymap import LIBRARY_BINDINGS
 from ..messages import ArticlesChanged, LibraryLoaded
 from ..widgets.article_list import ArticleList, header_text, safe_title
+from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
 from .dialogs import PickerDialog
 from .reader import MAX_PANES
@@ -75,7 +76,7 @@ class LibraryScreen(Screen):
             yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
             yield Static(id="progress-text", markup=False)
         yield StatusBar()
-        yield Footer()
+        yield ParallaxFooter()
 
     def on_mount(self) -> None:
         articles = self.query_one(ArticleList)

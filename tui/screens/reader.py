@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotations.model import Article, Span
 from annotations.nlp.tokens import tokenizer_name
@@ -31,6 +31,7 @@ from ..surface import surface
 from ..token_cursor import Token
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
+from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
 from .reader_layers import LayerSwitch
 from .reader_spans import SpanActions
@@ -119,7 +120,7 @@ class ReaderScreen(LayerSwitch, SpanActions, Screen):
         yield Static(id="legend", markup=False)
         yield Static(id="details", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield ParallaxFooter(compact=True)
 
     def _make_pane(self, article_id: int, where: object = None) -> Pane:
         """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
