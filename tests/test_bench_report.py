@@ -145,3 +145,44 @@ def test_run_fails_when_a_figure_cannot_be_measured(fake_figures, capsys):
 
 def test_the_numbers_are_printed_as_read():
     assert fmt(4) == "4" and fmt(1234) == "1,234" and fmt(0.8061) == "0.806" and fmt(None) == "–"
+
+
+def test_an_outside_comparison_that_cannot_be_set_up_is_reported_and_does_not_fail_the_run(
+        tmp_path, monkeypatch, capsys):
+    # No index and nothing to find: SLATE cannot be installed (as in a CI job without network).
+    # That figure says so; Parallax's own figures are not concerned, so the run goes on.
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "nothing-here"))
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    out = tmp_path / "slate.md"
+    status = run.main(["--only", "slate", "--quick", "--output", str(out), "--workdir", str(tmp_path / "w")])
+    text = out.read_text(encoding="utf-8")
+    assert status == 0, text
+    assert "This run failed" not in text
+    assert "| Parallax vs SLATE | – | – | – | – | – | not measured: SLATE not installable" in text
+    assert "**Not measured: SLATE not installable" in text
+    assert "(not measured: SLATE not installable" in capsys.readouterr().err
+
+
+
+def test_slate_gets_the_same_spans_on_whole_tokens():
+    import ast
+
+    import slate_setup
+
+    text = "Title line (1)\n\nAnna Miller met the FBI in Rabat. Tunisia,  Mali\nand Morocco.\n"
+    def at(word: str, label: str) -> tuple[int, int, str]:
+        return text.index(word), text.index(word) + len(word), label
+
+    spans = [at("Anna Miller", "PERSON"), at("the FBI", "ORG"), at("Rabat", "GPE"), at("Mali", "GPE"),
+             at("Morocco", "GPE")]
+    content, items = slate_setup.annotation_file(text, spans)
+    assert items == 5
+    lines = text.split("\n")
+    for line, (start, end, label) in zip(content.splitlines(), spans, strict=True):
+        where, slate_label = line.split(" - ")
+        bounds = ast.literal_eval(where)
+        (l1, t1), (l2, t2) = bounds if isinstance(bounds[0], tuple) else (bounds, bounds)
+        assert l1 == l2 and slate_label == slate_setup.LABELS[label]
+        tokens = " ".join(lines[l1].split()[t1:t2 + 1])
+        assert text[start:end] in tokens and len(tokens) - len(text[start:end]) <= 1  # "Rabat." keeps its dot

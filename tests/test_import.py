@@ -275,11 +275,38 @@ def test_language_detection(text, lang):
     assert detect_lang(text) == lang
 
 
-def test_language_is_judged_on_the_beginning_of_a_long_text():
+ENGLISH_LINES = ("Christopher Wray met Abdellatif Hammouchi in Rabat on Monday.\n"
+                 "The FBI and the DGST signed an agreement on border security.\n"
+                 "Officials in Washington said the talks had been productive.\n")
+ARABIC_LINE = ("التقى عبد اللطيف الحموشي، المدير العام للأمن الوطني، بنظيره كريستوفر راي في الرباط يوم "
+               "الإثنين لبحث أمن الحدود والتعاون بين المغرب والولايات المتحدة.\n")
+
+
+def test_language_is_the_majority_of_the_text():
+    from annotations.text import detect_lang
+
+    # three English lines and one long Arabic line (40% of the characters): English, not Arabic
+    assert detect_lang(ENGLISH_LINES + ARABIC_LINE) == "en"
+    assert detect_lang(ARABIC_LINE * 3 + ENGLISH_LINES) == "ar"  # and the other way round
+
+
+def test_language_of_a_long_text_is_judged_all_along_it():
     from annotations.text import detect_lang
 
     french = "Le ministre et la police sont dans la ville pour les affaires du pays. " * 40
-    assert detect_lang(french + "The end of the story and the rest of it. " * 5000) == "fr"
+    english = "The end of the story and the rest of it. " * 5000
+    assert detect_lang(french + english) == "en"  # a French opening to an English article
+    assert detect_lang(english[:3000] + french * 100) == "fr"
+    assert detect_lang(english + ARABIC_LINE * 5000) == "ar"
+
+
+def test_an_imported_mixed_article_is_stored_in_its_majority_language(tmp_path):
+    path = tmp_path / "mixed.txt"
+    path.write_text(ENGLISH_LINES + ARABIC_LINE, encoding="utf-8")
+    with Store(tmp_path / "m.db", annotator="alice") as store:
+        report = import_paths(store, [path])
+        assert report.imported == 1
+        assert store.article(store.article_ids()[0]).lang == "en"
 
 
 # -- the command ------------------------------------------------------------------------------------

@@ -227,3 +227,33 @@ async def test_paths_are_imported_in_the_background_and_problems_kept(tmp_path):
         assert list(app.screen.query_one(ArticleList).ids) == [1, 2]  # no seeds when PATHS are given
         assert app.status.startswith("imported 2 article(s); 1 problem(s): ")
     assert len(app.import_problems) == 1 and app.import_problems[0].startswith(f"{bad}:2: ")
+
+
+@pytest.mark.parametrize("size", [SMALL, BIG])
+async def test_five_digit_counts_show_whole_under_their_heading(tmp_path, size):
+    # 19,762 open suggestions (the 1 MB benchmark article) showed as ?1976 in a fixed column.
+    from annotations.model import ArticleRecord, SpanRecord
+
+    path = tmp_path / "counts.db"
+    with Store(path, annotator="alice") as store:
+        (big, _), (small, _) = store.add_articles([
+            ArticleRecord(text="Rabat " * 20_000, title="Long article", lang="en"),
+            ArticleRecord(text="Rabat and Paris.", title="Short article", lang="en")])
+        store.add_suggestions(big, [SpanRecord(6 * i, 6 * i + 5, "GPE", origin="model", source="t")
+                                    for i in range(19_762)], pipeline="t")
+        store.add_suggestions(small, [SpanRecord(0, 5, "GPE", origin="model", source="t")], pipeline="t")
+        store.accept(store.spans(small)[0].key)
+    app = make_app(path, annotator="alice", preannotate=False)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if "?open" in line)
+        long_row = next(line for line in lines if "Long article" in line)
+        short_row = next(line for line in lines if "Short article" in line)
+        assert "?19762 " in long_row and "✓0 " in long_row
+        for row in (long_row, short_row):  # every row lines up with the heading
+            assert row.index("?") == header.index("?open")
+            assert row.index("✗") == header.index("✗no")
+            status = row.index("to do") if "to do" in row else row.index("in progress")
+            assert status == header.index("status")
+        assert len(header.rstrip()) <= size[0]

@@ -86,6 +86,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self._quit_asked = 0.0
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
         self.nlp_processes: set[subprocess.Popen] = set()  # NLP processes (spaCy never runs in the app)
+        self.preannotate_queue: set[int] = set()  # to pre-annotate once the run under way ends
 
     # -- start and stop --------------------------------------------------------------
 
@@ -300,6 +301,7 @@ class ParallaxApp(WorkersMixin, App[None]):
     @on(PreannotateFinished)
     def _preannotate_finished(self, message: PreannotateFinished) -> None:
         self.set_background("")
+        self.preannotate_queued()
         if message.note:
             self.set_status(message.note)
         elif message.articles:

@@ -31,6 +31,7 @@ LIBRARY_BINDINGS = [
     Binding("ctrl+r", "clear_filters", "Reset", show=False, id="library.clear"),
     LIBRARY_REVIEW,
     Binding("C", "app.conflicts", "Conflicts", show=False, id="library.conflicts"),
+    Binding("l", "set_language", "Language", show=False, id="library.language"),
 ]
 
 # The library list's own keys (tui.widgets.article_list.ArticleList binds them):
@@ -144,6 +145,7 @@ HELP_TEXT = {
     "library.clear": "Clear search and filters",
     "library.mark": "Mark / unmark for opening side by side (up to 3)",
     "library.open": "Open the marked articles (or the highlighted one)",
+    "library.language": "Set the highlighted article's language (en, fr, ar...)",
     "reader.next": "Next entity",
     "reader.prev": "Previous entity",
     "reader.accept": "Accept the selected entity (then go to the next)",

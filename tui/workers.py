@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -50,6 +50,8 @@ class WorkersMixin:
         store: Store
         db_path: str
         nlp_processes: set[subprocess.Popen]  # NLP processes running now (ended when the app quits)
+        preannotate_queue: set[int]  # articles to pre-annotate once the run under way ends
+        preannotate_enabled: bool
 
         def set_status(self, message: str) -> None: ...
         def set_background(self, text: str) -> None: ...
@@ -100,6 +102,22 @@ class WorkersMixin:
             elif "error" in message:
                 note = f"pre-annotation failed: {message['error']}"
         self.post_message(PreannotateFinished(articles, note))
+
+    def preannotate_articles(self, article_ids: Iterable[int]) -> None:
+        """Pre-annotate these articles in the background, after the run under way if there is one
+        (starting another would cancel it); a run skips what its pipeline has done already."""
+        if not self.preannotate_enabled or self.store.readonly:
+            return
+        self.preannotate_queue.update(article_ids)
+        if not any(w.group == "preannotate" and not w.is_finished for w in self.workers):
+            self.preannotate_queued()
+
+    def preannotate_queued(self) -> None:
+        """Start the pre-annotation of the queued articles (the app calls it when a run ends)."""
+        if self.preannotate_queue:
+            ids = sorted(self.preannotate_queue)
+            self.preannotate_queue.clear()
+            self.run_preannotate(ids)
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check_database(self) -> None:

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 
+from ..config import LANG_RE
 from ..model import ArticleRecord, SpanRecord
 from ..text import content_hash, fold
 from .db import now
@@ -190,6 +191,25 @@ class LoadingMixin(StorePart):
                     "INSERT OR REPLACE INTO preannotated(article_id, pipeline, ts) VALUES (?, ?, ?)",
                     (article_id, pipeline, stamp))
             return added
+
+    def set_article_lang(self, article_id: int, lang: str) -> bool:
+        """Set an article's language (the annotator knows better than the detector); its stored
+        tokens go, as they were cut by the old language's tokenizer. False when it had that language.
+
+        Suggestions already made stay (decisions may point at them); a pipeline run for the new
+        language adds its own, as an article counts as pre-annotated per pipeline.
+        """
+        if not LANG_RE.match(lang):
+            raise ValueError(f"{lang!r} is not a language code (e.g. en, fr, ar, pt-BR)")
+        with self.write():
+            row = self.db.conn.execute("SELECT lang FROM articles WHERE id=?", (article_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no article {article_id}")
+            if row[0] == lang:
+                return False
+            self.db.conn.execute("UPDATE articles SET lang=? WHERE id=?", (lang, article_id))
+            self.db.conn.execute("DELETE FROM tokens WHERE article_id=?", (article_id,))
+        return True
 
     def preannotated_ids(self, pipeline: str) -> set[int]:
         """Articles a pipeline has already been run on (for resuming)."""

@@ -20,6 +20,8 @@ KINDS = {
     "overhead": "Parallax ÷ the bare library doing the same work (bare sqlite3, spaCy or Textual)",
     "scaling": "Parallax on the big input ÷ Parallax itself on a small one: how it grows, not what it costs",
     "contention": "Parallax while another process writes ÷ Parallax with nothing else running",
+    "outside": "Parallax ÷ another program doing the same task (SLATE, a terminal annotator), measured "
+               "side by side in the same run",
 }
 GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
 
@@ -131,6 +133,10 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the figure could not be measured (it failed: the run fails too)
     seconds: float = 0.0
+    # Why an outside comparison could not be set up (SLATE not installable without a network).
+    # Only for a figure about another program: it is reported as not measured, and the run
+    # goes on; anything of Parallax's own that cannot be measured is ``skipped`` and fails.
+    unavailable: str | None = None
 
 
 def gross_regressions(figures: list[Figure], quick: bool) -> list[str]:

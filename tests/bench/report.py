@@ -148,6 +148,10 @@ def render(figures: list[Figure], *, quick: bool, started: datetime, seconds: fl
         if fig.skipped:
             lines.append(f"| {fig.title} | – | – | – | – | – | **not measured: the run fails** |")
             continue
+        if fig.unavailable:
+            lines.append(f"| {fig.title} | – | – | – | – | – | not measured: {fig.unavailable} "
+                         "(an outside comparison: the run goes on) |")
+            continue
         for r in fig.rows:
             if r.targets:
                 lines.append("| " + " | ".join((fig.title, r.measure, *_cells(r, quick))) + " |")
@@ -155,6 +159,12 @@ def render(figures: list[Figure], *, quick: bool, started: datetime, seconds: fl
         lines += ["", f"## {fig.title}", ""]
         if fig.skipped:
             lines += [f"Not measured: {fig.skipped}"]
+            continue
+        if fig.unavailable:
+            lines += [f"**Not measured: {fig.unavailable}.** This figure compares Parallax with another "
+                      "program; when that program cannot be set up here (no network to install it), "
+                      "nothing of Parallax's own went unmeasured, so the run does not fail for it. "
+                      "Nothing below is a result.", "", fig.setup]
             continue
         lines += [fig.setup, "", *_table(fig, quick)]
         notes = fig.notes + [f"Quick-run target of \"{r.measure}\": {t.quick_reason}" for r in fig.rows

@@ -45,6 +45,7 @@ FIGURES = {
     "search": ("fig_search", "Search in the library"),
     "merge": ("fig_merge", "Merging two databases"),
     "bulk": ("fig_bulk", "Every identical mention at once"),
+    "slate": ("fig_slate", "Parallax vs SLATE"),
 }
 
 
@@ -57,7 +58,8 @@ def run_figure(key: str, module_name: str, title: str, ctx: Context) -> Figure:
         log(traceback.format_exc())
         fig = Figure(key, title, "", skipped=f"failed with {type(exc).__name__}: {exc}")
     fig.seconds = time.perf_counter() - t0
-    log(f"[bench] {key}: {fig.seconds:.1f} s" + (f" (FAILED: {fig.skipped})" if fig.skipped else ""))
+    log(f"[bench] {key}: {fig.seconds:.1f} s" + (f" (FAILED: {fig.skipped})" if fig.skipped else "")
+        + (f" (not measured: {fig.unavailable})" if fig.unavailable else ""))
     return fig
 
 

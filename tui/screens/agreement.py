@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotations.agreement import AgreementError, compute_agreement
 from annotations.agreement.render import render_agreement
@@ -22,6 +22,7 @@ from annotations.store import Store, StoreError
 from annotations.text import display_safe
 
 from ..keymap import AGREEMENT_BINDINGS
+from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
 
 
@@ -44,7 +45,7 @@ class AgreementScreen(Screen):
         with VerticalScroll(id="agreement-body"):
             yield Static(Content("computing agreement…"), id="agreement-text", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield ParallaxFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#agreement-body").focus()

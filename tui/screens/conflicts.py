@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.conflicts import Conflict, find_conflicts
@@ -29,6 +29,7 @@ from ..bidi import resolve_mode
 from ..keymap import CONFLICTS_BINDINGS
 from ..messages import ArticlesChanged
 from ..widgets.article_list import visual_title
+from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
 from .dialogs import PickerDialog
 from .propagate import bulk_status
@@ -59,7 +60,7 @@ class ConflictsScreen(Screen):
         yield OptionList(id="conflict-list")
         yield Static(Content(""), id="conflict-places", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield ParallaxFooter(compact=True)
 
     def on_screen_resume(self) -> None:
         """Shown (again): the conflicts are found anew, decisions made meanwhile included."""

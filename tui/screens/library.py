@@ -14,8 +14,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Select, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
+from annotations.config import LANG_RE
 from annotations.store import library
 from annotations.store.library import LibraryFilter
 from annotations.text import display_safe
@@ -23,11 +24,14 @@ from annotations.text import display_safe
 from ..bidi import resolve_mode
 from ..keymap import LIBRARY_BINDINGS
 from ..messages import ArticlesChanged, LibraryLoaded
-from ..widgets.article_list import ArticleList, header_text
+from ..widgets.article_list import ArticleList, header_text, safe_title
+from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
+from .dialogs import PickerDialog
 from .reader import MAX_PANES
 from .review import ReviewScreen
 
+COMMON_LANGUAGES = ("en", "fr", "ar", "es", "de", "it", "pt", "nl", "he")  # offered first in the picker
 STATUS_OPTIONS = [("to do", "todo"), ("in progress", "in_progress"), ("done", "done"),
                   ("rejected", "rejected"), ("ignored", "ignored")]
 REVIEW_OPTIONS = [("R reviewed", "reviewed"), ("≠ disputed", "disputed"), ("… awaiting review", "awaiting")]
@@ -72,7 +76,7 @@ class LibraryScreen(Screen):
             yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
             yield Static(id="progress-text", markup=False)
         yield StatusBar()
-        yield Footer()
+        yield ParallaxFooter()
 
     def on_mount(self) -> None:
         articles = self.query_one(ArticleList)
@@ -82,8 +86,13 @@ class LibraryScreen(Screen):
         self.run_query()
 
     def on_resize(self) -> None:
+        self._show_header()
+
+    @on(ArticleList.ColumnsChanged)
+    def _show_header(self) -> None:
+        articles = self.query_one(ArticleList)
         self.query_one("#list-header", Static).update(
-            Content(header_text(self.query_one(ArticleList).size.width or self.size.width)))
+            Content(header_text(articles.size.width or self.size.width, articles.widths)))
 
     # -- data --------------------------------------------------------------------------
 
@@ -234,6 +243,39 @@ class LibraryScreen(Screen):
             articles.clear_marks()
             self.app.push_screen(ReviewScreen(ids))
 
+    def action_set_language(self) -> None:
+        """Pick the highlighted article's language: the detector guesses from the text at import,
+        the annotator knows (a mostly English article with an Arabic quote is English)."""
+        articles = self.query_one(ArticleList)
+        article_id = articles.highlighted
+        row = articles.row(article_id) if article_id is not None else None
+        if row is None:
+            return
+        choices = list(dict.fromkeys([*self.app.store.languages(), *COMMON_LANGUAGES]))
+
+        def picked(lang: str | None) -> None:
+            if lang and lang != row.lang:
+                self._set_language(article_id, lang, safe_title(row.title)[:50])
+
+        self.app.push_screen(PickerDialog(f"Language of '{safe_title(row.title)[:50]}' (now {row.lang})",
+                                          choices, default=row.lang, validate=language_problem,
+                                          hint="type to filter · enter picks · any code: en, pt-BR"),
+                             picked)
+
+    def _set_language(self, article_id: int, lang: str, title: str) -> None:
+        """Store it (the article's old tokens go), then pre-annotate the article with the new
+        language's pipeline."""
+
+        def saved(changed: bool, late: bool) -> None:
+            self.app.post_message_to_screens(ArticlesChanged((article_id,)))
+            self.app.set_status(f"saved: language {lang} for '{title}'" if changed
+                                else f"'{title}' is in {lang} already")
+            if changed:
+                self.app.preannotate_articles([article_id])
+
+        self.app.decisions.run(f"language {lang} for '{title}'",
+                               lambda store: store.set_article_lang(article_id, lang), saved)
+
     def action_clear_filters(self) -> None:
         with self.prevent(Input.Changed, Select.Changed):
             self.query_one("#search", Input).value = ""
@@ -241,6 +283,11 @@ class LibraryScreen(Screen):
                 select.clear()
         self.run_query()
         self.app.save_session()
+
+
+def language_problem(code: str) -> str | None:
+    """Why ``code`` is not a language code, or None."""
+    return None if LANG_RE.match(code) else "not a language code (e.g. en, fr, ar, pt-BR)"
 
 
 def _pick(value: object, allowed: list[str]):

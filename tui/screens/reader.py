@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotations.model import Article, Span
 from annotations.nlp.tokens import tokenizer_name
@@ -32,6 +32,7 @@ from ..token_cursor import Token
 from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
 from ..widgets.article_view import ArticleView
 from ..widgets.entity_panel import EntityPanel
+from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
 from .reader_entities import EntityActions
 from .reader_layers import LayerSwitch
@@ -123,7 +124,7 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
         yield Static(id="legend", markup=False)
         yield Static(id="details", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield ParallaxFooter(compact=True)
 
     def _make_pane(self, article_id: int, where: object = None) -> Pane:
         """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
@@ -344,13 +345,18 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
         if instead_of is None:
             await box.mount(new, before=self.query_one(EntityPanel))
             self.article_ids.append(article_id)
+            self.activate(new)
         else:
             self.article_ids[self.panes.index(instead_of)] = article_id
             instead_of.closing = True
-            await box.mount(new, before=instead_of)
-        self.activate(new)
-        if instead_of is not None:
-            await instead_of.remove()
+            # One layout for the swap: in between, the panes would be laid out (and their
+            # articles wrapped) at a width for one pane more, painted as an extra column and
+            # words cut short.
+            with self.app.batch_update():
+                await box.mount(new, before=instead_of)
+                new.view.wrap_like(instead_of.view)
+                self.activate(new)
+                await instead_of.remove()
         self.app.articles_opened((article_id,))
         self.call_after_refresh(settle_memory)
         self._refresh_title(new)

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotations.model import Article, Span
 from annotations.review import Cluster, clusters, disagreements
@@ -24,6 +24,7 @@ from ..keymap import REVIEW_BINDINGS
 from ..messages import ArticlesChanged
 from ..surface import surface
 from ..widgets.article_list import STATUS_WORDS, visual_title
+from ..widgets.footer import ParallaxFooter
 from ..widgets.layer_view import AGREE, DISAGREE, LayerView
 from ..widgets.status_bar import StatusBar
 from .agreement import open_agreement
@@ -90,7 +91,7 @@ class ReviewScreen(ReviewActions, Screen):
         yield Horizontal(id="panes")
         yield Static(id="details", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield ParallaxFooter(compact=True)
 
     async def on_mount(self) -> None:
         await self.show_article()

@@ -100,6 +100,15 @@ class ArticleLinesMixin:
             self.scroll_to(y=line_index(self._line_starts, top), animate=False, immediate=True)
         self.refresh()
 
+    def wrap_like(self, other: ArticleLinesMixin) -> None:
+        """Wrap now at ``other``'s width, for a view about to take its place (n/p): its first
+        frame then shows the text, instead of an empty pane until its own size arrives."""
+        if other._lines and not self._lines:
+            self._wrap_width = other._wrap_width
+            self._lines = wrap_article(self.article.text, self._wrap_width, self._rtl_article)
+            self._line_starts = [line.start for line in self._lines]
+            self.virtual_size = Size(other.scrollable_content_region.width, len(self._lines))
+
     def line_of(self, offset: int) -> int:
         """Index of the display line holding ``offset`` (0 before the text is wrapped)."""
         return line_index(self._line_starts, offset) if self._lines else 0

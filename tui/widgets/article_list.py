@@ -32,19 +32,41 @@ from ..layout import clusters_of
 
 STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done",
                 "rejected": "rejected", "ignored": "ignored"}
-LANG_W, COUNTS_W, STATUS_W, REVIEW_W = 3, 16, 11, 2
+LANG_W, STATUS_W, REVIEW_W = 3, 11, 2
 REVIEW_MARKS = {"reviewed": "R", "disputed": "≠", "awaiting": "…"}  # annotations.store.review
+CountWidths = tuple[int, int, int]  # digits for accepted, rejected, open suggestions
+MIN_COUNT_WIDTHS: CountWidths = (4, 3, 4)  # the column never narrower than this (headings fit)
 
 
-def counts_text(row: LibraryRow) -> str:
-    """Span counts as a fixed-width column: accepted, rejected, open suggestions."""
-    return f"✓{row.accepted:<4} ✗{row.rejected:<3} ?{row.suggested:<4}"
+def count_widths(rows: Iterable[LibraryRow]) -> CountWidths:
+    """Digits each count needs so that the largest of these rows shows whole (19,762 -> 5)."""
+    wa, wr, ws = MIN_COUNT_WIDTHS
+    for row in rows:
+        wa, wr, ws = (max(wa, len(str(row.accepted))), max(wr, len(str(row.rejected))),
+                      max(ws, len(str(row.suggested))))
+    return wa, wr, ws
 
 
-def header_text(width: int) -> str:
-    """The column heading matching :meth:`ArticleList.render_line`."""
-    title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - REVIEW_W - 3)
-    return ("  " + "title".ljust(title_w) + " " + "la".ljust(LANG_W) + "✓ok   ✗no  ?open   "[:COUNTS_W]
+def counts_width(widths: CountWidths) -> int:
+    """Cells of the counts column: each count, its mark, and a space between them."""
+    return sum(widths) + 5
+
+
+def counts_text(row: LibraryRow, widths: CountWidths = MIN_COUNT_WIDTHS) -> str:
+    """Span counts as a column of ``counts_width(widths)`` cells: accepted, rejected, open suggestions."""
+    wa, wr, ws = widths
+    return f"✓{row.accepted:<{wa}} ✗{row.rejected:<{wr}} ?{row.suggested:<{ws}}"
+
+
+def _title_width(width: int, widths: CountWidths) -> int:
+    return max(8, width - 2 - LANG_W - counts_width(widths) - STATUS_W - REVIEW_W - 3)
+
+
+def header_text(width: int, widths: CountWidths = MIN_COUNT_WIDTHS) -> str:
+    """The column heading matching :meth:`ArticleList.render_line` with these count widths."""
+    wa, wr, ws = widths
+    counts = f"{'✓ok':<{wa + 1}} {'✗no':<{wr + 1}} {'?open':<{ws + 1}}"
+    return ("  " + "title".ljust(_title_width(width, widths)) + " " + "la".ljust(LANG_W) + " " + counts
             + " " + "status".ljust(STATUS_W) + "rv")[:width]
 
 
@@ -111,6 +133,13 @@ class ArticleList(ScrollView, can_focus=True):
         article_ids: list[int]
 
     @dataclass
+    class ColumnsChanged(Message):
+        """The counts column changed width (a larger count came on screen): the heading follows."""
+
+        article_list: ArticleList
+        widths: CountWidths
+
+    @dataclass
     class MarksChanged(Message):
         """The marks changed; ``refused`` is the article that could not be marked (limit reached)."""
 
@@ -129,6 +158,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.max_marks: int | None = None  # the reader's panes: no more can be marked
         self._rows: dict[int, LibraryRow] = {}
         self.reorder = False  # put right-to-left titles in visual order (the app's bidi mode)
+        self.widths: CountWidths = MIN_COUNT_WIDTHS  # of the counts column, from the rows on screen
 
     # -- data ------------------------------------------------------------------
 
@@ -248,7 +278,9 @@ class ArticleList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= len(self.ids):
             return Strip.blank(width, base)
-        self._load(list(self.ids[top:top + self.size.height]))
+        page = list(self.ids[top:top + self.size.height])
+        self._load(page)
+        self._fit_counts(page)
         row = self._rows.get(self.ids[index])
         style = base
         if index == self.cursor:
@@ -258,8 +290,17 @@ class ArticleList(ScrollView, can_focus=True):
         return Strip(self._row_segments(row, index == self.cursor, width, style), None) \
             .crop_extend(0, width, style)
 
+    def _fit_counts(self, page: list[int]) -> None:
+        """Size the counts column for the largest count on screen; when it changes, every line
+        is painted again with it and the heading is told."""
+        widths = count_widths(row for i in page if (row := self._rows.get(i)) is not None)
+        if widths != self.widths:
+            self.widths = widths
+            self.refresh()
+            self.post_message(self.ColumnsChanged(self, widths))
+
     def _row_segments(self, row: LibraryRow, is_cursor: bool, width: int, style: RichStyle) -> list[Segment]:
-        title_w = max(8, width - 2 - LANG_W - COUNTS_W - STATUS_W - REVIEW_W - 3)
+        title_w = _title_width(width, self.widths)
         marked = row.id in self.marked
         lead = ("▶" if is_cursor else " ") + ("●" if marked else " ")
         title = Content(visual_title(row.title, title_w, reorder=self.reorder)).truncate(title_w, pad=True)
@@ -277,7 +318,7 @@ class ArticleList(ScrollView, can_focus=True):
             *title.render_segments(title_style_for(title_style)),
             Segment(" ", style),
             *lang.render_segments(title_style_for(style)),
-            Segment(" " + counts_text(row)[:COUNTS_W].ljust(COUNTS_W) + " ", style),
+            Segment(" " + counts_text(row, self.widths) + " ", style),
             Segment(STATUS_WORDS.get(row.status, row.status).ljust(STATUS_W), status_style),
             Segment(REVIEW_MARKS.get(row.review, " ").ljust(REVIEW_W), style),
         ]
