@@ -22,7 +22,7 @@ from .formats.checks import check_record
 from .formats.problems import excerpt
 from .model import ArticleRecord
 from .store import Store, StoreError
-from .store.db import describe_error
+from .store.errors import describe_error
 from .text import detect_lang
 
 BATCH_RECORDS = 500

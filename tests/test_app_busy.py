@@ -135,7 +135,7 @@ async def test_a_store_error_is_shown_as_not_saved_and_nothing_is_stored(seeded_
 async def test_a_decision_made_before_the_damage_check_ends_waits_for_it(seeded_db):
     """The app reads every page once in the background before its first write; a decision made
     meanwhile says why it waits and is saved when the check has found the file sound."""
-    from annotations.store import db
+    from annotations.store import damage as db
 
     app = app_on(seeded_db)
     async with app.run_test(size=SMALL) as pilot:

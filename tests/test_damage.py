@@ -53,7 +53,7 @@ def test_a_store_opens_a_damaged_file_but_refuses_to_write_into_it(tmp_path):
 
 
 def test_a_sound_file_is_read_once_per_process(tmp_path, monkeypatch):
-    from annotations.store import db
+    from annotations.store import damage as db
 
     path = tmp_path / "sound.db"
     make_db(path)

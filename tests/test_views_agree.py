@@ -19,7 +19,7 @@ from app_helpers import app_on, press, select_surface, settle
 from annotations.export import export
 from annotations.stats import compute_stats
 from annotations.store import Store, corpus, library
-from tui.screens.reader import Pane
+from tui.widgets.pane import Pane
 
 pytest_plugins = ["app_fixtures"]  # seeded_db
 

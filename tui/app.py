@@ -26,7 +26,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from annotations.store import Store, StoreBusy, StoreError
-from annotations.store.db import describe_error, is_damage
+from annotations.store.errors import describe_error, is_damage
 from annotations.store.library import unannotated_ids
 
 from .commands import ParallaxCommands

@@ -1,7 +1,8 @@
 """The SQLite store: one file, many annotators, every decision committed and undoable."""
 
-from .db import StoreBusy, StoreError, default_db_path
+from .db import default_db_path
 from .decisions import DecisionError, UndoResult
+from .errors import StoreBusy, StoreError
 from .log import ChangedSpan
 from .store import Store, default_annotator
 

@@ -12,7 +12,6 @@ import logging
 import os
 import sqlite3
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .damage import ensure_sound
+from .errors import BUSY_TIMEOUT_S, StoreBusy, StoreError, describe_error, file_size
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger("parallax")
@@ -31,27 +32,6 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 LOCK_POLL_S = 0.002  # how often a waiting write tries for the lock again
-BUSY_TIMEOUT_S = 30.0
-"""How long a write waits for another process's write lock before giving up (Store(timeout=))."""
-
-_MIN_DB_BYTES = 512  # SQLite's smallest page: a non-empty file shorter than this is cut short
-
-
-class StoreError(Exception):
-    """A database problem the user can act on; the message names the file."""
-
-
-class StoreBusy(StoreError):
-    """Another connection held the write lock for longer than this write would wait.
-
-    Nothing of the write was done; trying again later (or on a connection that waits
-    longer) is safe.
-    """
-
-    def __init__(self, message: str, waited: float, who: str | None = None) -> None:
-        super().__init__(message)
-        self.waited = waited
-        self.who = who  # what holds the database up, where known ("the damage check")
 
 
 def now() -> str:
@@ -62,49 +42,6 @@ def now() -> str:
 def default_db_path() -> str:
     """``PARALLAX_DB`` if set, else ``./parallax.db``."""
     return os.environ.get("PARALLAX_DB") or "parallax.db"
-
-
-def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) -> str:
-    """A one-line message for an SQLite error on ``path``: the file, the problem, what to do."""
-    msg = str(exc)
-    if "file is not a database" in msg and path != ":memory:":
-        size = _size(path)
-        if size is not None and size < _MIN_DB_BYTES:
-            return (f"{path}: not an SQLite database, or a truncated one ({size} bytes, less than "
-                    "one page); restore it from a backup or choose another --db")
-        return (f"{path}: not an SQLite database ({msg}: the file does not start with the SQLite "
-                "header); it may be corrupt or another kind of file. Choose another --db.")
-    if "malformed" in msg:
-        return (f"{path}: the database is damaged ({msg}); restore it from a backup "
-                "(or try: sqlite3 FILE .recover).")
-    if "not a database" in msg or "file is encrypted" in msg:
-        return (f"{path}: not a usable database ({msg}); it may be corrupt or not a "
-                "Parallax file. Restore it from a backup or choose another --db.")
-    if "locked" in msg or "busy" in msg:
-        waited = BUSY_TIMEOUT_S if timeout is None else timeout
-        return (f"{path}: the database stayed locked by another process for "
-                f"{waited:g} s ({msg}). Try again when the other writer finishes.")
-    if "readonly" in msg or "read-only" in msg:
-        return (f"{path}: the database cannot be written ({msg}); check the permissions of the "
-                "file and of its folder (SQLite writes -wal and -shm files next to it).")
-    if "unable to open" in msg:
-        return f"{path}: cannot open the database ({msg}); check that the folder exists and is writable."
-    if "disk is full" in msg or "disk I/O" in msg:
-        return f"{path}: the disk failed or is full ({msg}); free some space and try again."
-    return f"{path}: database error: {msg}"
-
-
-def is_damage(exc: BaseException) -> bool:
-    """Whether an SQLite error says the file is damaged (as opposed to busy, read-only, full)."""
-    msg = str(exc)
-    return "malformed" in msg or "file is not a database" in msg
-
-
-def _size(path: str) -> int | None:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return None
 
 
 def _precheck(path: str, *, readonly: bool, create: bool) -> None:
@@ -255,9 +192,9 @@ def _check_length(conn: sqlite3.Connection, path: str) -> None:
     if path == ":memory:":
         return
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
-    size = _size(path) or 0
+    size = file_size(path) or 0
     need = pages * conn.execute("PRAGMA page_size").fetchone()[0]
-    if need > size and not (_size(path + "-wal") or 0):
+    if need > size and not (file_size(path + "-wal") or 0):
         raise StoreError(f"{path}: truncated database (the header says {need} bytes, the file has "
                          f"{size}); it was cut short while copying? Restore it from a backup.")
 
@@ -365,60 +302,6 @@ def _begin_immediate(db: Database, wait: float, timeout: float) -> None:
                 time.sleep(LOCK_POLL_S)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-
-
-# -- damage ------------------------------------------------------------------------
-
-_checked: set[tuple[str, int, int]] = set()  # (path, device, inode) of files found sound
-_checking = threading.Lock()
-DAMAGE_CHECK = "the damage check"
-
-
-def ensure_sound(db: Database, path: str, *, wait: bool = True) -> None:
-    """Refuse to go on with a damaged file: read every page once per process (quick_check).
-
-    Damage inside a page (a bad disk, a copy cut short while its -wal lived on) only shows
-    when that page is read, so the cheap checks at open cannot see it. Writers call this
-    before their first write, so that nothing is written into a damaged file; it costs
-    about 1.5 s at 100,000 articles (BENCHMARKS.md), once per process and file. With
-    ``wait`` False (the app's main thread) an unfinished check raises StoreBusy instead of
-    blocking: the app runs the check in a worker.
-    """
-    if path == ":memory:":
-        return
-    key = _file_key(path)
-    if key in _checked:
-        return
-    if not wait:
-        raise StoreBusy(f"{path}: checking the database for damage before its first write", 0,
-                        DAMAGE_CHECK)
-    with _checking:
-        if key in _checked:
-            return
-        found = _quick_check(db)
-        if not found:
-            _checked.add(key)  # only a sound result is kept: a damaged file is checked again
-    if found:
-        more = f"; {len(found) - 1} more problem(s)" if len(found) > 1 else ""
-        raise StoreError(f"{path}: the database is damaged ({found[0]}{more}); nothing was written "
-                         "to it. Restore it from a backup (or try: sqlite3 FILE .recover).")
-
-
-def _file_key(path: str) -> tuple[str, int, int]:
-    st = os.stat(path)
-    return os.path.abspath(path), st.st_dev, st.st_ino
-
-
-def _quick_check(db: Database) -> list[str]:
-    """SQLite's findings, one line each ([] when the file is sound)."""
-    try:
-        rows = [r[0] for r in db.conn.execute("PRAGMA quick_check").fetchall()]
-    except sqlite3.DatabaseError as exc:
-        return [str(exc)]
-    if rows == ["ok"]:
-        return []
-    lines = [" ".join(line.split()) for row in rows for line in str(row).splitlines()]
-    return [line for line in lines if line and not line.startswith("***")]
 
 
 def db_filename(db: Database) -> str:

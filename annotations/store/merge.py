@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .db import StoreError, connect, describe_error
+from .db import connect
+from .errors import StoreError, describe_error
 from .merge_layers import LayerChoice, compare_layers
 
 if TYPE_CHECKING:

@@ -10,22 +10,24 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import socket
 import sqlite3
 import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ..config import Config, config_path, load_config
 from ..model import Article, Span
 from .bulk import BulkMixin
-from .db import StoreError, connect, default_db_path, describe_error, ensure_sound, now, write_transaction
+from .damage import ensure_sound
+from .db import connect, default_db_path, write_transaction
 from .decisions import DecisionsMixin
 from .entities import EntitiesMixin
+from .errors import StoreError, describe_error
 from .loading import LoadingMixin
+from .presence import PresenceMixin
 from .review import ReviewMixin
 from .tokens import TokensMixin
 from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
@@ -40,16 +42,6 @@ def _shared(value: str | None) -> str | None:
     return sys.intern(value) if value is not None else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: it exists
-        return True
-    return True
-
-
 def default_annotator() -> str:
     """``PARALLAX_ANNOTATOR`` if set, else the OS user name."""
     try:
@@ -59,7 +51,7 @@ def default_annotator() -> str:
 
 
 class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMixin, EntitiesMixin,
-            BulkMixin):
+            BulkMixin, PresenceMixin):
     """A Parallax database opened for one annotator.
 
     Each Store owns one SQLite connection, which belongs to the thread that
@@ -169,34 +161,6 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
         """Raise StoreError if the file is damaged (every page read once per process)."""
         ensure_sound(self.db, self.path, wait=wait)
         self._sound = True
-
-    # -- who is writing ----------------------------------------------------------
-
-    @contextmanager
-    def announce(self, what: str) -> Iterator[None]:
-        """Say, for as long as the block runs, that this process is a long writer (``what``:
-        "import", "pre-annotation"), so that a decision waiting for the lock can name it."""
-        with self.write():
-            rowid = self.db.conn.execute(
-                "INSERT INTO writers(pid, host, what, started_at) VALUES (?, ?, ?, ?)",
-                (os.getpid(), socket.gethostname(), what, now())).lastrowid
-        try:
-            yield
-        finally:
-            with suppress(StoreError, sqlite3.Error), self.write():
-                self.db.conn.execute("DELETE FROM writers WHERE id=?", (rowid,))
-
-    def long_writers(self) -> list[str]:
-        """The long writers working now, as "import (pid 4242)"; those whose process is gone
-        (killed before they could say they stopped) are left out."""
-        host = socket.gethostname()
-        out = []
-        for pid, row_host, what in self.db.conn.execute(
-                "SELECT pid, host, what FROM writers ORDER BY id").fetchall():
-            if row_host == host and not _alive(pid):
-                continue
-            out.append(f"{what} (pid {pid})" if row_host == host else f"{what} (pid {pid} on {row_host})")
-        return out
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         """Run a read query and return every row as a dict (never a half-read cursor).
@@ -375,34 +339,3 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
             "FROM spans s JOIN articles a ON a.id = s.article_id "
             "WHERE s.status IN ('accepted', 'corrected')").fetchall()
         return [(r[0], r[1]) for r in rows]
-
-    # -- session -----------------------------------------------------------------
-
-    def save_session(self, state: dict, *, wait: float | None = None) -> None:
-        """Remember what the annotator had open (articles, panes, cursor).
-
-        The reader saves this on every cursor move, so it is committed without waiting for
-        the disk (synchronous=NORMAL for this one transaction): it survives the app being
-        killed, and only a power cut can lose the last cursor position. Decisions keep FULL.
-        ``wait`` is how long to wait for another writer (StoreBusy after that).
-        """
-        conn = self.db.conn
-        relaxed = not conn.in_transaction
-        if relaxed:
-            level = conn.execute("PRAGMA synchronous").fetchone()[0]
-            conn.execute("PRAGMA synchronous=NORMAL")
-        try:
-            with self.write(wait):
-                conn.execute(
-                    "INSERT INTO sessions(annotator, state, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(annotator) DO UPDATE SET state=excluded.state, "
-                    "updated_at=excluded.updated_at",
-                    (self.annotator, json.dumps(state), now()))
-        finally:
-            if relaxed:
-                conn.execute(f"PRAGMA synchronous={int(level)}")
-
-    def load_session(self) -> dict | None:
-        row = self.db.conn.execute("SELECT state FROM sessions WHERE annotator=?",
-                                   (self.annotator,)).fetchone()
-        return json.loads(row[0]) if row else None

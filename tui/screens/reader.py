@@ -9,18 +9,16 @@ all open panes, and the other panes scroll to their first mention.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.events import Click
 from textual.screen import Screen
 from textual.widgets import Static
 
-from annotations.model import Article, Span
+from annotations.model import Span
 from annotations.nlp.tokens import tokenizer_name
 from annotations.store import library
 from annotations.text import display_safe
@@ -28,11 +26,11 @@ from annotations.text import display_safe
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
 from ..messages import ArticlesChanged, TokensReady
 from ..surface import surface
-from ..token_cursor import Token
-from ..widgets.article_list import STATUS_WORDS, safe_title, visual_title
+from ..widgets.article_list import STATUS_WORDS, safe_title
 from ..widgets.article_view import ArticleView
 from ..widgets.entity_panel import EntityPanel
 from ..widgets.footer import ParallaxFooter
+from ..widgets.pane import Pane
 from ..widgets.status_bar import StatusBar
 from .reader_entities import EntityActions
 from .reader_layers import LayerSwitch
@@ -52,41 +50,6 @@ def settle_memory() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-
-
-class Pane(Vertical):
-    """One open article: a title line and its ArticleView."""
-
-    def __init__(self, article: Article, spans: list[Span], *, bidi: str,
-                 select: tuple[str, int] | None = None,
-                 load_tokens: Callable[[], list[Token] | None] = lambda: None) -> None:
-        super().__init__(classes="pane")
-        self.article = article
-        self.closing = False  # set while it is being replaced, so it no longer counts as open
-        self._title_text = ""
-        self.view = ArticleView(article, spans, bidi=bidi, select=select, load_tokens=load_tokens)
-
-    def compose(self) -> ComposeResult:
-        yield Static(classes="pane-title", markup=False)
-        yield self.view
-
-    def show_title(self, status: str) -> None:
-        """Status, counts, language and title; the title is article text: Content, display-safe.
-
-        The counts are those of the spans the view shows (what the library counts, for this
-        annotator), so a decision in a long article does not wait for a count over the database.
-        """
-        title = visual_title(self.article.title, 200, reorder=self.view.reorders)
-        counts = self.view.status_counts()
-        accepted = counts.get("accepted", 0) + counts.get("corrected", 0)
-        text = (f"{STATUS_WORDS.get(status, status)} ✓{accepted} ✗{counts.get('rejected', 0)} "
-                f"?{counts.get('suggested', 0)} {display_safe(self.article.lang)} · {title}")
-        if text != self._title_text:
-            self._title_text = text
-            self.query_one(".pane-title", Static).update(Content(text), layout=False)  # one line
-
-    def on_click(self, event: Click) -> None:
-        self.view.focus()
 
 
 class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):

@@ -24,7 +24,7 @@ from .dialogs import ConfirmDialog, PickerDialog, UndecidedDialog
 if TYPE_CHECKING:
     from ..app import ParallaxApp
     from ..widgets.article_view import ArticleView
-    from .reader import Pane
+    from ..widgets.pane import Pane
 
 
 BULK = 200  # rows from which a decision is written off the UI thread (accept all, its undo)

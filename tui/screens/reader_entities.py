@@ -27,7 +27,7 @@ from .propagate import LastDecision, PropagateDialog, bulk_status
 if TYPE_CHECKING:
     from ..app import ParallaxApp
     from ..widgets.article_view import ArticleView
-    from .reader import Pane
+    from ..widgets.pane import Pane
 
 # While the panel has the focus, the reader's keys go to it, except these.
 PANEL_KEEPS = {"toggle_entities", "mention", "propagate", "undo", "redo"}

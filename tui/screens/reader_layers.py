@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..app import ParallaxApp
-    from .reader import Pane
+    from ..widgets.pane import Pane
 
 
 class LayerSwitch:
