@@ -205,8 +205,8 @@ class ParallaxApp(WorkersMixin, App[None]):
         self._update_status_bars()
 
     def _update_status_bars(self) -> None:
-        for screen in self.screen_stack:
-            for bar in screen.query(StatusBar):
+        for bar in list(StatusBar.mounted):
+            if bar.owner is self:
                 bar.show(self.status, self.background)
 
     # -- navigation ----------------------------------------------------------------------

@@ -140,7 +140,9 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        db = Database(conn)
+        # No sqlite-utils plugins: scanning for them costs ~10 ms of every open (the app's start),
+        # and no plugin's code should run on a Parallax connection.
+        db = Database(conn, execute_plugins=False)
         version = _check(db, path, readonly)
         if readonly:
             conn.execute("PRAGMA query_only = ON")
