@@ -86,8 +86,11 @@ class EntityActions:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the panel has the focus, the reader's keys are its keys (j, k, enter, l, escape)."""
-        panels = self.query(EntityPanel)
-        if panels and panels.first().has_focus_within and action not in PANEL_KEEPS:
+        # Walk up from the focus (a few nodes) rather than query the screen: this runs for every
+        # binding each time the footer refreshes.
+        focused = self.focused
+        if (focused is not None and action not in PANEL_KEEPS
+                and any(isinstance(node, EntityPanel) for node in focused.ancestors_with_self)):
             return False
         return super().check_action(action, parameters)
 
