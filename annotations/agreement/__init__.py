@@ -42,7 +42,7 @@ def compute_agreement(store: Store, annotators: Sequence[str] | None = None, lab
         raise AgreementError(f"no article marked done by {', '.join(map(repr, missing))}; "
                              f"annotators with done articles: {', '.join(sorted(known)) or 'none'}")
     if len(names) < 2:
-        raise AgreementError(f"agreement needs two annotators with done articles or more; found "
+        raise AgreementError(f"agreement needs at least two annotators with articles marked done; found "
                              f"{len(names)} ({', '.join(names) or 'none'})")
     layers = {name: {item.article.id: item for item in select_articles(store, annotator=name)}
               for name in names}
