@@ -171,6 +171,10 @@ class ArticleLinesMixin:
         return layout
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if not self._lines and self.scrollable_content_region.width:
+            # The first paint comes before the first Resize: wrap now, so that it shows the text
+            # (a restored launch otherwise showed an empty pane for ~150 ms).
+            self._rewrap()
         self._base_style = self.rich_style  # the same for every line of one paint
         try:
             return super().render_lines(crop)
