@@ -151,3 +151,38 @@ async def test_the_picker_offers_a_new_label_after_every_match(seeded_db):
         await press(pilot, "enter")
         with other_store(seeded_db) as check:
             assert check.labels()[-1] == "WEAPON"
+
+
+async def test_articles_opened_quickly_share_one_nlp_child_at_a_time(seeded_db, monkeypatch):
+    """Each NLP child loads spaCy: articles opened while one works wait and go to the next one
+    together, so quick n/p presses never run several children at once on the annotator's CPU."""
+    import threading
+
+    from tui.workers import WorkersMixin
+
+    calls: list[tuple[int, ...]] = []
+    running = []  # how many run at once, seen by each call
+    release = threading.Event()
+
+    def opened(self, ids):
+        running.append(sum(1 for w in self.workers if w.group == "opened" and w.is_running))
+        calls.append(ids)
+        if len(calls) == 1:
+            release.wait(10)
+
+    monkeypatch.setattr(WorkersMixin, "_opened", opened)
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.articles_opened((1,))
+        while not calls:
+            await pilot.pause(0.01)
+        app.articles_opened((2,))
+        app.articles_opened((3, 2))
+        release.set()
+        await app.workers.wait_for_complete()
+        assert calls == [(1,), (2, 3)]
+        assert running == [1, 1]
+        app.articles_opened((4,))  # the queue is free again: a later opening starts a new worker
+        await app.workers.wait_for_complete()
+        assert calls[-1] == (4,)

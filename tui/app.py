@@ -86,6 +86,9 @@ class ParallaxApp(WorkersMixin, App[None]):
         self._quit_asked = 0.0
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
         self.nlp_processes: set[subprocess.Popen] = set()  # NLP processes (spaCy never runs in the app)
+        self.opened_pending: dict[int, None] = {}  # opened articles waiting for the NLP child (ordered)
+        self.opened_lock = threading.Lock()
+        self.opened_running = False  # an "opened" worker is at work (one at a time)
         self.preannotate_queue: set[int] = set()  # to pre-annotate once the run under way ends
 
     # -- start and stop --------------------------------------------------------------
