@@ -40,7 +40,8 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await _until(lambda: app.screen.__class__.__name__ == "LibraryScreen")
+            await _until(lambda: app.screen.__class__.__name__ in ("LibraryScreen", "ReaderScreen"))  # a saved
+            # session opens the reader at once
             await app.workers.wait_for_complete()  # the damage check: decisions wait for it
             app.open_articles([article_id])
             await _until(lambda: isinstance(app.screen, ReaderScreen)

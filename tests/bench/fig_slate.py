@@ -27,7 +27,7 @@ LAUNCH_TIMEOUT_S = 120.0
 NEXT = {"parallax": "j", "slate": ";", "bare": "j"}  # next entity / next token ("; or RIGHT" in SLATE's help)
 TOOLS = ("parallax", "slate", "bare")
 NAMES = {"parallax": "Parallax", "slate": "SLATE", "bare": "bare Textual + sqlite3"}
-BARE = Path(__file__).resolve().parent / "bare_reader.py"  # the floor: a Textual app, a durable commit
+BARE = Path(__file__).resolve().parent / "bare_annotator.py"  # the floor: a Textual app, a durable commit
 
 
 @dataclass
@@ -189,7 +189,7 @@ def _figure(title: str, articles: list[Article], sizes, rounds: int, results: di
         floor = med("bare", "5 KB", size, field) / med("slate", "5 KB", size, field)
         if floor <= limit:
             return ""
-        return (f"the floor alone, a bare Textual app with a durable commit (tests/bench/bare_reader.py), "
+        return (f"the floor alone, a bare Textual app with a durable commit (tests/bench/bare_annotator.py), "
                 f"is {fmt(floor)}× SLATE here; the floor rows say what Parallax adds")
 
     def vs_slate(size, field: str, limit: float) -> list[Target]:
@@ -251,7 +251,7 @@ def _figure(title: str, articles: list[Article], sizes, rounds: int, results: di
         "entities stand in.",
         "SLATE's decision changes a colour on screen and nothing on disk (it saves on quit or every 100 "
         "keys); Parallax's is committed (synchronous=FULL) before the screen shows it.",
-        "The floor (tests/bench/bare_reader.py, 5 KB article only) is the least a Textual app with a "
+        "The floor (tests/bench/bare_annotator.py, 5 KB article only) is the least a Textual app with a "
         "durable decision can do: the text in one Static, j moving a highlight, a committing an INSERT "
         "(WAL, synchronous=FULL) then colouring the word; no library, session, spans or undo. Its rows "
         "(Parallax ÷ floor) are what Parallax adds on top of Python, Textual and an fsync; they are "

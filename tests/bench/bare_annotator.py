@@ -1,6 +1,6 @@
 """The floor for any durable Textual annotator: the least a Textual app can do for the SLATE figure.
 
-    python bare_reader.py ARTICLE.txt DECISIONS.db
+    python bare_annotator.py ARTICLE.txt DECISIONS.db
 
 It shows the article's text in one Static (wrapped, not parsed as markup) under a title
 line, with a footer; ``j`` moves a highlight to the next word, ``a`` commits the
