@@ -1,6 +1,6 @@
 """Deciding while another process imports: how long an annotator's decision waits for the lock.
 
-An import holds the write lock one batch at a time, each sized to take about 100 ms
+An import holds the write lock one batch at a time, each sized to take about 50 ms
 (``importer.SLICE_S``). Meanwhile this process accepts suggestions one by one, every 20 ms,
 on a Store that waits for the lock as long as the app's background writer does, and times
 each decision from the call to its commit. The comparison is the same decisions with no
@@ -74,7 +74,7 @@ def measure(ctx) -> Figure:
         f"`Store(lock_wait={LATE_WAIT_S:g})` (the app's background writer) and times each call until its "
         "commit. Comparison: the same decisions on the same database with no import running (a "
         "contention ratio: there is no bare-library equivalent of waiting for another process's lock). The "
-        "import holds the write lock one batch at a time, each sized to take about 100 ms.",
+        "import holds the write lock one batch at a time, each sized to take about 50 ms.",
         rows,
     )
 
