@@ -22,6 +22,15 @@ async def _until(predicate, timeout: float = 600.0) -> None:
         await asyncio.sleep(0.001)
 
 
+def _longest_gap(ticks: list[float], t0: float) -> tuple[float | None, float | None]:
+    """The longest gap between two ticks (ms), and when it began (s after ``t0``)."""
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    if not gaps:
+        return None, None
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
+    return gaps[worst] * 1000, ticks[worst] - t0
+
+
 def propagate(db: str, article_id: int, start: int, label: str) -> dict:
     from tui.app import make_app
     from tui.screens.propagate import PropagateDialog
@@ -40,8 +49,8 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await _until(lambda: app.screen.__class__.__name__ in ("LibraryScreen", "ReaderScreen"))  # a saved
-            # session opens the reader at once
+            # the library, or the reader at once when a saved session had it open
+            await _until(lambda: app.screen.__class__.__name__ in ("LibraryScreen", "ReaderScreen"))
             await app.workers.wait_for_complete()  # the damage check: decisions wait for it
             app.open_articles([article_id])
             await _until(lambda: isinstance(app.screen, ReaderScreen)
@@ -64,10 +73,7 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
             out["seconds"] = time.perf_counter() - t0
             await asyncio.sleep(0.5)  # the screens refresh after the save: watched too
             timer.stop()
-            gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-            out["max_gap_ms"] = max(gaps) * 1000 if gaps else None
-            worst = max(range(len(gaps)), key=gaps.__getitem__) if gaps else 0
-            out["gap_at"] = ticks[worst] - t0 if gaps else None
+            out["max_gap_ms"], out["gap_at"] = _longest_gap(ticks, t0)
             out["marks"] = [(round(t - t0, 3), m[:40]) for t, m in statuses if t >= t0]
             out["ticks"] = len(ticks)
             out["progress_messages"] = sum(1 for t, m in statuses
@@ -81,10 +87,7 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
             out["undo_seconds"] = time.perf_counter() - t1
             await asyncio.sleep(0.5)
             timer.stop()
-            gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-            out["undo_max_gap_ms"] = max(gaps) * 1000 if gaps else None
-            worst = max(range(len(gaps)), key=gaps.__getitem__) if gaps else 0
-            out["undo_gap_at"] = ticks[worst] - t1 if gaps else None
+            out["undo_max_gap_ms"], out["undo_gap_at"] = _longest_gap(ticks, t1)
             out["undo_marks"] = [(round(t - t1, 3), m[:40]) for t, m in statuses if t >= t1]
             out["undo_status"] = app.status
 

@@ -57,8 +57,8 @@ def decide(db: str, article_id: int, presses: int, key: str = "a") -> dict:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await _until(lambda: app.screen.__class__.__name__ in ("LibraryScreen", "ReaderScreen"))  # a saved
-            # session opens the reader at once
+            # the library, or the reader at once when a saved session had it open
+            await _until(lambda: app.screen.__class__.__name__ in ("LibraryScreen", "ReaderScreen"))
             await pilot.pause()
             refreshes: list[float] = []
             t_open = time.perf_counter()
