@@ -18,6 +18,17 @@ def article_with(store: Store, needle: str) -> int:
     return next(a for a in store.article_ids() if needle in store.article(a).text)
 
 
+def sahel_view(store: Store) -> dict[tuple[int, int], tuple[str, str]]:
+    """(article, start) -> (label, status) of every Sahel the store's annotator sees."""
+    out = {}
+    for article_id in store.article_ids():
+        text = store.article(article_id).text
+        for span in store.spans(article_id):
+            if text[span.start:span.end] == "Sahel":
+                out[(article_id, span.start)] = (span.label, span.status)
+    return out
+
+
 def add_sahel(store: Store) -> None:
     """Sahel suggested as PERSON in English and LOC in French, wherever it occurs."""
     for article_id in store.article_ids():

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from app_helpers import app_on, other_store, press, select_surface, selected_text, settle, type_text
-from story_helpers import WRAY_AR, article_with, make_story_db
+from story_helpers import WRAY_AR, article_with, make_story_db, sahel_view
 
 from annotations.store.bulk import BulkDecision, BulkTarget
 from tui.screens.conflicts import ConflictsScreen
@@ -26,17 +26,6 @@ def story_db(tmp_path):
     path = tmp_path / "parallax.db"
     make_story_db(path)
     return path
-
-
-def sahel(store) -> dict[tuple[int, int], tuple[str, str]]:
-    """(article, start) -> (label, status) of every Sahel alice sees."""
-    out = {}
-    for article_id in store.article_ids():
-        text = store.article(article_id).text
-        for span in store.spans(article_id):
-            if text[span.start:span.end] == "Sahel":
-                out[(article_id, span.start)] = (span.label, span.status)
-    return out
 
 
 async def open_article(pilot, index: int = 0) -> ReaderScreen:
@@ -108,7 +97,7 @@ async def test_keys_go_to_the_panel_while_it_has_the_focus(story_db):
 
 async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
     with other_store(story_db) as check:
-        before = sahel(check)
+        before = sahel_view(check)
     assert {label for label, _ in before.values()} == {"PERSON", "LOC"}
     app = app_on(story_db)
     async with app.run_test(size=SIZE) as pilot:
@@ -124,7 +113,7 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
         await press(pilot, "c")
         await settle(pilot)
         with other_store(story_db) as check:
-            after = sahel(check)
+            after = sahel_view(check)
         assert set(after) == set(before) and {label for label, _ in after.values()} == {"LOC"}
         assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mention(s)")
         counts = screen.active_view.status_counts()
@@ -132,14 +121,14 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
             f"in progress ✓{counts['accepted'] + counts.get('corrected', 0)} ")
         await press(pilot, "u")
         with other_store(story_db) as check:
-            undone = sahel(check)
+            undone = sahel_view(check)
         assert {k: v for k, v in undone.items() if v[1] != "suggested"} == {
             k: ("LOC", "corrected") for k, v in undone.items() if v[1] != "suggested"}  # the one by hand
         assert sum(1 for v in undone.values() if v[1] == "suggested") == len(before) - 1
         await press(pilot, "asterisk", "o")  # the open article only
         await settle(pilot)
         with other_store(story_db) as check:
-            scoped = sahel(check)
+            scoped = sahel_view(check)
         english = screen.active_view.article.id
         assert {v[0] for k, v in scoped.items() if k[0] == english} == {"LOC"}
         assert {v[1] for k, v in scoped.items() if k[0] != english} == {"suggested"}
@@ -199,12 +188,12 @@ async def test_the_conflicts_view_resolves_and_u_takes_it_back(story_db):
         await press(pilot, LOC)
         await settle(pilot)
         with other_store(story_db) as check:
-            assert {v for v in sahel(check).values()} == {("LOC", "corrected"), ("LOC", "accepted")}
+            assert {v for v in sahel_view(check).values()} == {("LOC", "corrected"), ("LOC", "accepted")}
         assert "surface:sahel" not in [c.key for c in screen.conflicts]
         await press(pilot, "u")
         await settle(pilot)
         with other_store(story_db) as check:
-            assert {v[1] for v in sahel(check).values()} == {"suggested"}
+            assert {v[1] for v in sahel_view(check).values()} == {"suggested"}
         assert "surface:sahel" in [c.key for c in screen.conflicts]  # back in the list, above
         await press(pilot, "k")
         assert screen.current.key == "surface:sahel"
@@ -276,6 +265,6 @@ async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_othe
         await settle(pilot)
         assert done and done[0].changed == 12
         with other_store(story_db) as check:
-            assert {label for label, _ in sahel(check).values()} == {"LOC"}
+            assert {label for label, _ in sahel_view(check).values()} == {"LOC"}
             assert [s.status for s in check.spans(selected.article_id)
                     if (s.start, s.end) == (selected.start, selected.end)] == ["corrected"]

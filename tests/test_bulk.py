@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from story_helpers import add_sahel, make_story_db
+from story_helpers import add_sahel, make_story_db, sahel_view
 
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import DecisionError, Store
@@ -15,17 +15,6 @@ from annotations.store.log import BULK_RESTORE, CHANGED_SPANS_SHOWN, NAMED_ARTIC
 from annotations.store.schema import MIGRATIONS
 
 SAHEL = BulkTarget(forms=("sahel",))
-
-
-def sahel_view(store: Store) -> dict[tuple[int, int], tuple[str, str]]:
-    """(article, start) -> (label, status) of every Sahel the annotator sees."""
-    out = {}
-    for article_id in store.article_ids():
-        text = store.article(article_id).text
-        for span in store.spans(article_id):
-            if text[span.start:span.end] == "Sahel":
-                out[(article_id, span.start)] = (span.label, span.status)
-    return out
 
 
 @pytest.fixture
