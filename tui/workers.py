@@ -153,22 +153,22 @@ class WorkersMixin:
 
     @work(thread=True, group="opened", exit_on_error=False)
     def _opened_worker(self) -> None:
+        """Hand the waiting articles to one child after another until none wait; a failure frees
+        the queue, so that the next opening starts a worker again."""
         worker = get_current_worker()
-        finished = False
         try:
-            while not worker.is_cancelled:
+            while True:
                 with self.opened_lock:
-                    ids = tuple(self.opened_pending)
+                    ids = () if worker.is_cancelled else tuple(self.opened_pending)
                     self.opened_pending.clear()
                     if not ids:
                         self.opened_running = False
-                        finished = True
                         return
                 self._opened(ids)
-        finally:
-            if not finished:  # cancelled or failed: the next opening starts a worker again
-                with self.opened_lock:
-                    self.opened_running = False
+        except BaseException:
+            with self.opened_lock:
+                self.opened_running = False
+            raise
 
     def _opened(self, article_ids: tuple[int, ...]) -> None:
         """One child for these articles (none when their tokens are stored and there is no memory)."""
