@@ -17,6 +17,9 @@ Read from a TOML file (``parallax.toml`` next to the database, or the file in
     [import]
     max_file_size = "1G"  # larger files are refused; a number of bytes or K/M/G; 0: no limit
 
+    [memory]
+    shared = false        # true: every annotator is offered what any annotator accepted
+
 The whole file is checked when it is read: a mistake is a :class:`ConfigError` naming
 the file, the line, the key and what to write instead. Whether a ``[keys]`` id exists
 is checked by the app (``tui.keymap``), which owns the bindings.
@@ -49,8 +52,9 @@ LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 LABEL_RULE = "a letter, then up to 49 letters, digits, _ or -"
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # bytes: what one imported file may hold (1 GiB)
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
-SECTIONS = ("labels", "label_map", "models", "keys", "import")
+SECTIONS = ("labels", "label_map", "models", "keys", "import", "memory")
 IMPORT_KEYS = ("max_file_size",)
+MEMORY_KEYS = ("shared",)
 
 
 class ConfigError(ValueError):
@@ -64,6 +68,9 @@ class Config:
     models: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes per imported file; 0 means no limit
+    # Annotation memory learns per annotator (double annotation stays independent); shared, every
+    # annotator is offered what anyone accepted.
+    memory_shared: bool = False
     path: Path | None = None
 
     def map_label(self, label: str, scheme: list[str] | None = None) -> str | None:
@@ -163,8 +170,8 @@ class _Checker:
         cfg = Config(path=self.path)
         for name, value in data.items():
             if name not in SECTIONS:
-                self.unknown("", name, SECTIONS, "the settings are labels, [label_map], [models], [keys] "
-                                                 "and [import]")
+                self.unknown("", name, SECTIONS, "the settings are labels, [label_map], [models], [keys], "
+                                                 "[import] and [memory]")
             if name != "labels" and not isinstance(value, dict):
                 self.fail(name, None, f"must be a table: a line [{name}] with KEY = \"VALUE\" lines under it")
         if "labels" in data:
@@ -180,6 +187,12 @@ class _Checker:
                 cfg.max_file_size = parse_size(value)
             except ValueError as exc:
                 self.fail("import", key, str(exc))
+        for key, value in data.get("memory", {}).items():
+            if key not in MEMORY_KEYS:
+                self.unknown("memory", key, MEMORY_KEYS, "[memory] holds shared only")
+            if not isinstance(value, bool):
+                self.fail("memory", key, "must be true or false (no quotes)")
+            cfg.memory_shared = value
         return cfg
 
     def unknown(self, section: str, key: str, known, known_text: str) -> None:

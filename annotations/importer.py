@@ -4,15 +4,14 @@ Each record is checked on its own, so one bad record or file never stops the
 others; problems are collected in the :class:`ImportReport` as
 ``FILE:LINE: reason``. Articles are stored in batches (one transaction each),
 so a 100,000-article import is fast and a failure loses at most one batch. A
-batch holds the write lock for about SLICE_S, so that annotators deciding in the
-app meanwhile never wait longer than that.
+batch holds the write lock for about SLICE_S (:mod:`annotations.store.slices`), so that
+annotators deciding in the app meanwhile never wait longer than that.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -21,18 +20,14 @@ from .formats import Problem, SourceFile, iter_files, read_file
 from .formats.checks import check_record
 from .formats.problems import excerpt
 from .model import ArticleRecord
-from .store import Store, StoreError
+from .store import Store, StoreError, WriteSlices
 from .store.errors import describe_error
 from .text import detect_lang
 
 BATCH_RECORDS = 500
 BATCH_CHARS = 20_000_000  # flush earlier when articles are long, to bound memory
-# The write lock time a batch aims at; its size follows the measured write speed. Measured at
-# 100,000 articles (BENCHMARKS.md, "Deciding while another process imports"): aiming at 0.1 s,
-# batches overshot and a decision waited up to 320 ms (p99 236 ms); at 0.05 s, 187 ms (p99 114 ms),
-# for an import 17% slower while decisions compete with it.
-SLICE_S = 0.05
 FIRST_SLICE_CHARS = 500_000  # ~30 ms of writing here (3.2 MB of text took 215 ms), before any measure
+LEAST_SLICE_CHARS = 10_000
 
 
 @dataclass
@@ -114,7 +109,8 @@ class _Run:
         self.pending_labels: list[str] = []
         self.batch: list[tuple[ArticleRecord, str, int | None]] = []
         self.batch_chars = 0
-        self.slice_chars = FIRST_SLICE_CHARS  # text per batch that takes about SLICE_S to write
+        # Text per batch that holds the write lock about SLICE_S (annotations.store.slices).
+        self.slices = WriteSlices(FIRST_SLICE_CHARS, least=LEAST_SLICE_CHARS, most=BATCH_CHARS)
         self.link_files: set[str] = set()  # files of entity-linking tasks, noted once each
 
     def read(self, source: SourceFile) -> None:
@@ -142,7 +138,7 @@ class _Run:
                 record.lang = self.lang or record.lang or detect_lang(record.text)
                 self.batch.append((record, source.path, record.line))
                 self.batch_chars += len(record.text)
-                if len(self.batch) >= BATCH_RECORDS or self.batch_chars >= self.slice_chars:
+                if len(self.batch) >= BATCH_RECORDS or self.batch_chars >= self.slices.size:
                     self.flush()
         if self.on_progress:
             self.on_progress(self.report)
@@ -173,13 +169,12 @@ class _Run:
             return
         batch, chars, self.batch, self.batch_chars = self.batch, self.batch_chars, [], 0
         try:
-            started = time.perf_counter()
-            with self.store.write():
+            with self.slices.write(self.store) as piece:
                 for label in self.pending_labels:
                     if self.store.add_label(label):
                         self.report.labels_added.append(label)
                 results = self.store.add_articles([r for r, _, _ in batch], annotator=self.annotator)
-            self._size_slices(chars, time.perf_counter() - started)
+                piece.add(chars)
         except (sqlite3.IntegrityError, ValueError):
             results = self._one_by_one(batch)
         except sqlite3.Error as exc:
@@ -202,12 +197,6 @@ class _Run:
                 self._note_ignored_spans(record, path, line, article_id)
         if self.on_progress:
             self.on_progress(self.report)
-
-    def _size_slices(self, chars: int, seconds: float) -> None:
-        """Aim the next batch at SLICE_S of lock time, from how fast this one was written."""
-        if chars and seconds > 0:
-            rate = chars / seconds
-            self.slice_chars = int(min(max(rate * SLICE_S, 10_000), BATCH_CHARS))
 
     def _one_by_one(self, batch) -> list[tuple[int, bool] | None]:
         """Retry a failed batch record by record, so one bad record loses only itself."""

@@ -18,7 +18,7 @@ from annotations.store import Store
 from tui.keymap import binding_ids, keymap_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = "the settings are labels, [label_map], [models], [keys] and [import]"
+SETTINGS = "the settings are labels, [label_map], [models], [keys], [import] and [memory]"
 LABEL_RULE = "(a letter, then up to 49 letters, digits, _ or -)"
 A_LIST = 'must be a non-empty list of label names, e.g. labels = ["PERSON", "ORG"]'
 NOT_IN = "is not in labels (PERSON, ORG, GPE, LOC, NORP, EVENT, DATE, MISC) (did you mean 'PERSON'?)"

@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 from annotations.importer import import_paths, import_seeds
-from annotations.store import Store
+from annotations.store import Store, slices
 from annotations.store.loading import BULK_CHECKPOINT_PAGES
 
 
@@ -196,7 +196,10 @@ def test_conll_and_docbin_import_as_accepted(store, tmp_path):
     assert {store.article_status(i) for i in report.article_ids} == {"done"}
 
 
-def test_large_import_in_batches_reports_progress(store, tmp_path):
+def test_large_import_in_batches_reports_progress(store, tmp_path, monkeypatch):
+    """Batches of BATCH_RECORDS; a clock that never moves keeps the write slices at their first
+    size (the test does not depend on how fast this machine writes)."""
+    monkeypatch.setattr(slices, "CLOCK", lambda: 0.0)
     rows = [{"text": f"Article number {i} about Rabat.", "answer": "accept",
              "spans": [{"start": 0, "end": 7, "label": "MISC"}]} for i in range(1200)]
     path = write_jsonl(tmp_path / "big.jsonl", rows)

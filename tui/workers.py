@@ -174,7 +174,8 @@ class WorkersMixin:
         """One child for these articles (none when their tokens are stored and there is no memory)."""
         with self._worker_store(readonly=True) as store:  # this thread's own connection
             names = {i: tokenizer_name(lang) for i, lang in store.article_langs(article_ids)}
-            if store.tokenized_ids(names, names) == set(names) and not store.has_memory_forms():
+            memory = store.has_memory_forms(store.memory_owner() or None)
+            if store.tokenized_ids(names, names) == set(names) and not memory:
                 return  # nothing for spaCy to do: no process started
         for message in self._nlp_child("opened", list(article_ids)):
             if "tokens" in message:
@@ -195,11 +196,16 @@ class WorkersMixin:
         command = [sys.executable, "-m", "annotations.nlp.child", job, "--db", str(self.db_path),
                    "--annotator", self.store.annotator]
         if article_ids is not None:
-            command += ["--ids", ",".join(map(str, article_ids))]
+            command += ["--ids", "-"]  # on stdin: 30,000 ids are too long for a command line
         with tempfile.TemporaryFile() as errors:
-            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=errors, text=True, encoding="utf-8")
             self.nlp_processes.add(child)
+            try:
+                child.stdin.write(json.dumps(article_ids) if article_ids is not None else "")
+                child.stdin.close()
+            except OSError:  # the child is gone already: its exit status tells why
+                pass
             reported = False  # the child said what went wrong itself
             try:
                 for line in child.stdout:

@@ -19,7 +19,7 @@ from ..model import Article
 from ..store import Store, corpus
 from ..store.corpus import GOLD_STATUSES, DecisionRow
 from ..store.loading import LOCAL_KB_PREFIX
-from ..store.undecided import Suggestion, undecided_among
+from ..store.undecided import EVERYONE, Suggestion, shown_to, undecided_among
 
 _ANSWER = {"done": "accept", "rejected": "reject", "ignored": "ignore"}
 CHUNK = 500  # articles per round of queries
@@ -88,7 +88,7 @@ def select_articles(store: Store, *, annotator: str | None = None, everything: b
                 spans = _gold_spans(chunk.decisions(article_id, layer, GOLD_STATUSES), kb_ids)
                 out.append(ExportArticle(article, spans, layer, "accept", undecided))
             elif every_layer:
-                spans = _every_layer(chunk, article_id, annotator, kb_ids)
+                spans = _every_layer(chunk, article_id, annotator, layer, kb_ids)
                 out.append(ExportArticle(article, spans, layer, chunk.answer(article_id, layer), undecided))
             else:
                 worker = annotator or chunk.latest_annotator(article_id)
@@ -133,6 +133,7 @@ class _Chunk:
         self._suggestions: dict[int, list[Suggestion]] = {}
         self._latest: dict[int, str] = {}
         self._answers: dict[int, str] = {}
+        self._held: dict[tuple[int, str], set[int]] = {}
         if not everything:
             for r in corpus.decision_rows(store, ids, GOLD_STATUSES):
                 if done.get(r.article_id) == r.annotator:
@@ -145,6 +146,8 @@ class _Chunk:
         if suggested:
             for r in corpus.suggestion_rows(store, suggested):
                 self._suggestions.setdefault(r.article_id, []).append(r)
+        if every_layer:  # a done article: what its gold layer was shown, nothing added since
+            self._held = store.held_undecided((i, done[i]) for i in ids if i in done)
         if not unfinished:
             return
         if not every_layer:
@@ -158,9 +161,11 @@ class _Chunk:
         return [r for r in self._decisions.get(article_id, ())
                 if r.status in statuses and (annotator is None or r.annotator == annotator)]
 
-    def suggestions(self, article_id: int) -> list[Suggestion]:
-        """The article's suggestions, memory first, then rules, then model (the rule's order)."""
-        return self._suggestions.get(article_id, [])
+    def suggestions(self, article_id: int, layer: str | None) -> list[Suggestion]:
+        """The article's suggestions shown to ``layer`` (None: all of them), memory first, then
+        rules, then model (the rule's order)."""
+        held = self._held.get((article_id, layer)) if layer is not None else None
+        return list(shown_to(self._suggestions.get(article_id, []), layer, held))
 
     def latest_annotator(self, article_id: int) -> str | None:
         """Whoever touched the article last (status change or span), for ``--all``."""
@@ -210,18 +215,21 @@ def _suggested(suggestions) -> list[ExportSpan]:
 def _best_available(chunk: _Chunk, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:
     """An unfinished article: the annotator's accepted/corrected spans plus what they left undecided."""
     if annotator is None:
-        return _dedupe(_undecided(chunk.suggestions(article_id), set(), set()))
+        return _dedupe(_undecided(chunk.suggestions(article_id, EVERYONE), set(), set()))
     rows = chunk.decisions(article_id, annotator, (*GOLD_STATUSES, "rejected"))
     decided_ids = {r.suggestion_id for r in rows if r.suggestion_id is not None}
     decided_offsets = {(r.start, r.end) for r in rows}
     spans = [_span(r, kb_ids) for r in rows if r.status in GOLD_STATUSES]
-    return _dedupe(spans + _undecided(chunk.suggestions(article_id), decided_ids, decided_offsets))
+    return _dedupe(spans + _undecided(chunk.suggestions(article_id, annotator), decided_ids, decided_offsets))
 
 
-def _every_layer(chunk: _Chunk, article_id: int, annotator: str | None, kb_ids) -> list[ExportSpan]:
-    """Every decision (of one annotator, or all) plus suggestions nobody has decided on."""
+def _every_layer(chunk: _Chunk, article_id: int, annotator: str | None, layer: str | None,
+                 kb_ids) -> list[ExportSpan]:
+    """Every decision (of one annotator, or all) plus suggestions nobody has decided on; in a
+    done article, only those its gold ``layer`` was shown (nothing added after it was done)."""
     rows = chunk.decisions(article_id, annotator, (*GOLD_STATUSES, "rejected"))
     decided_ids = {r.suggestion_id for r in rows if r.suggestion_id is not None}
     decided_offsets = {(r.start, r.end) for r in rows}
     spans = [_span(r, kb_ids) for r in rows]
-    return _dedupe(spans + _undecided(chunk.suggestions(article_id), decided_ids, decided_offsets))
+    shown = chunk.suggestions(article_id, layer if layer is not None else annotator)
+    return _dedupe(spans + _undecided(shown, decided_ids, decided_offsets))

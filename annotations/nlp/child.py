@@ -1,7 +1,10 @@
 """The app's NLP jobs, run in a child process so that spaCy never lives in the app.
 
-    python -m annotations.nlp.child preannotate --db FILE --annotator NAME [--ids 1,2,3]
-    python -m annotations.nlp.child opened --db FILE --annotator NAME --ids 1,2
+    python -m annotations.nlp.child preannotate --db FILE --annotator NAME [--ids -]
+    python -m annotations.nlp.child opened --db FILE --annotator NAME --ids -
+
+``--ids -`` reads the article ids from standard input, as one JSON list: a big import hands
+pre-annotation 30,000 ids, too many for a command line (``Argument list too long``).
 
 ``preannotate`` suggests entities in the given (or every pending) article; ``opened``
 does what opening articles in the reader needs: their token boundaries (stored for
@@ -71,14 +74,27 @@ def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]
     say(finished={"articles": len(langs)})
 
 
+def read_ids(given: str | None) -> list[int] | None:
+    """The ids of ``--ids``: None when not given (every pending article), from stdin with ``-``."""
+    if given is None:
+        return None
+    if given == "-":
+        ids = json.load(sys.stdin)
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            raise SystemExit("--ids -: standard input must hold one JSON list of article ids")
+        return ids
+    return [int(i) for i in given.split(",") if i]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m annotations.nlp.child", description=__doc__)
     parser.add_argument("job", choices=["preannotate", "opened"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--annotator", required=True)
-    parser.add_argument("--ids", default=None, help="comma-separated article ids")
+    parser.add_argument("--ids", default=None,
+                        help="comma-separated article ids, or - to read a JSON list of them from stdin")
     args = parser.parse_args(argv)
-    ids = [int(i) for i in args.ids.split(",") if i] if args.ids else None
+    ids = read_ids(args.ids)
     stop = _orphaned(os.getppid())
     try:
         if args.job == "preannotate":

@@ -35,12 +35,16 @@ class MemoryForm:
 _fold_token = lru_cache(maxsize=1 << 16)(fold)
 
 
-def memory_forms(store) -> list[MemoryForm]:
-    """Accepted surface forms and aliases of labelled entities, in the project's labels."""
+def memory_forms(store, owner: str | None = None) -> list[MemoryForm]:
+    """What ``owner``'s memory (``Store.memory_owner``; default the store's annotator's) holds:
+    their accepted surface forms and the aliases of labelled entities they linked a span to;
+    everyone's when the owner is ''. In the project's labels."""
+    owner = store.memory_owner() if owner is None else owner
+    annotator = owner or None
     scheme = set(store.labels())
-    forms = [MemoryForm(surface, label) for surface, label in store.accepted_forms()]
+    forms = [MemoryForm(surface, label) for surface, label in store.accepted_forms(annotator)]
     forms += [MemoryForm(alias, label, f"{MEMORY_SOURCE}: alias of {name}")
-              for alias, label, name in store.labelled_aliases()]
+              for alias, label, name in store.labelled_aliases(annotator)]
     return [f for f in forms if f.label in scheme and f.surface.strip()]
 
 
@@ -132,13 +136,16 @@ def _fits(entry: _Entry, tokens: list, i: int, text: str) -> bool:
     return all("\n" not in text[tokens[j][2]:tokens[j + 1][1]] for j in range(i, i + n - 1))
 
 
-def memory_suggestions(store, article_id: int, index: MemoryIndex | None = None) -> int:
-    """Refresh one article's memory suggestions (the app calls it on open and after an accept).
+def memory_suggestions(store, article_id: int, index: MemoryIndex | None = None,
+                       owner: str | None = None) -> int:
+    """Refresh one article's memory suggestions for ``owner`` (default: ``Store.memory_owner``);
+    the app calls it when articles are opened.
 
     Returns how many were added; ones already stored are kept as they are.
     """
-    index = index if index is not None else MemoryIndex(memory_forms(store))
+    owner = store.memory_owner() if owner is None else owner
+    index = index if index is not None else MemoryIndex(memory_forms(store, owner))
     if not len(index):
         return 0
     article = store.article(article_id)
-    return store.add_suggestions(article_id, index.match(article.text, article.lang))
+    return store.add_suggestions(article_id, index.match(article.text, article.lang), annotator=owner)

@@ -10,13 +10,13 @@ where it stopped.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 
 from ..model import SpanRecord
-from ..store import Store
+from ..store import EVERYONE, Store, WriteSlices
 from . import import_spacy
 from .memory import MemoryIndex, memory_forms
 from .pieces import split_text
@@ -27,6 +27,8 @@ from .workers import BatchRunner, RawSpan, run_batches
 ProgressFn = Callable[[int, int, str], None]
 PIECE_CHARS = 5_000  # a longer article is cut (at a paragraph, line or sentence end) into pieces
 BATCH_CHARS = 20_000  # characters a pipeline holds at once, in one nlp.pipe batch
+FIRST_SLICE_ROWS = 2_000  # suggestions written in the first transaction, before any measure
+LEAST_SLICE_ROWS = 50
 
 
 @dataclass
@@ -96,6 +98,7 @@ class _Run:
         self.should_stop = should_stop or (lambda: False)
         self.max_length = max_length
         self.report = PreannotateReport()
+        self.slices = WriteSlices(FIRST_SLICE_ROWS, least=LEAST_SLICE_ROWS)
         self.scheme = store.labels()
         self.done = 0
         self.total = 0
@@ -123,11 +126,12 @@ class _Run:
             pending = [i for i in ids if i not in done]
             self.report.already_done += len(ids) - len(pending)
             plans.append(_Plan(lang, name, key, pending))
-        memory = MemoryIndex(memory_forms(self.store))
-        self.total = (len(articles) if len(memory) else 0) + sum(len(p.pending) for p in plans)
+        memories = self._memories()
+        self.total = len(articles) * len(memories) + sum(len(p.pending) for p in plans)
         self._progress("starting")
-        if len(memory):
-            self._memory_pass(articles, memory)
+        for owner, memory in memories.items():
+            if not self._stop():
+                self._memory_pass(articles, memory, owner)
         for plan in plans:
             if plan.pending and not self.report.stopped and not self._stop():
                 self._pipeline_pass(plan, rules)
@@ -150,16 +154,21 @@ class _Run:
 
     # -- memory --------------------------------------------------------------------
 
-    def _memory_pass(self, articles: list[dict], memory: MemoryIndex) -> None:
+    def _memories(self) -> dict[str, MemoryIndex]:
+        """Each annotator's annotation memory (owner -> index), or everyone's in one when the
+        project shares memory; those with nothing to suggest are left out."""
+        owners = [EVERYONE] if self.store.config.memory_shared else self.store.memory_annotators()
+        indexes = {owner: MemoryIndex(memory_forms(self.store, owner)) for owner in owners}
+        return {owner: index for owner, index in indexes.items() if len(index)}
+
+    def _memory_pass(self, articles: list[dict], memory: MemoryIndex, owner: str) -> None:
         for chunk in _chunks(articles, self.batch_size):
             if self._stop():
                 return
             texts = self._texts([row["id"] for row in chunk])
             found = [(row["id"], memory.match(texts[row["id"]], row["lang"]))
                      for row in chunk if row["id"] in texts]
-            with self.store.write():
-                for article_id, records in found:
-                    self.report.added["memory"] += self.store.add_suggestions(article_id, records)
+            self._write(((article_id, records, None) for article_id, records in found), owner)
             self.report.memory_articles += len(found)
             self.done += len(chunk)
             self._progress("memory")
@@ -223,19 +232,47 @@ class _Run:
         return out
 
     def _commit(self, finished: list[tuple[int, list[SpanRecord]]], key: str, source: str) -> None:
-        """One transaction per batch: the suggestions, and each article marked done for ``key``."""
-        with self.store.write():
-            for article_id, records in finished:
-                by_origin: dict[str, list[SpanRecord]] = defaultdict(list)
-                for record in records:
-                    by_origin[record.origin].append(record)
-                for origin in ("model", "rules"):
-                    if by_origin[origin]:
-                        self.report.added[origin] += self.store.add_suggestions(article_id, by_origin[origin])
-                self.store.add_suggestions(article_id, [], pipeline=key)
+        """The suggestions of a batch, each article marked done for ``key`` with its last ones."""
+        self._write(((article_id, records, key) for article_id, records in finished), EVERYONE)
         self.report.articles += len(finished)
         self.done += len(finished)
         self._progress(source)
+
+    def _write(self, work: Iterable[tuple[int, list[SpanRecord], str | None]], owner: str) -> None:
+        """Store suggestions in transactions that hold the write lock about SLICE_S each, so that
+        an annotator's decision never waits long (:mod:`annotations.store.slices`).
+
+        ``work`` is (article id, suggestions, pipeline key or None). A long article's suggestions
+        may take several transactions; it is marked done for the pipeline with its last ones, so
+        a run stopped in between adds the rest next time (what is stored already is kept).
+        """
+        pieces = deque(self._pieces_of(article_id, records, key) for article_id, records, key in work)
+        while pieces:
+            with self.slices.write(self.store) as piece:
+                while pieces and not piece.full:
+                    article_id, records, key = pieces[0].popleft()
+                    if not pieces[0]:
+                        pieces.popleft()
+                    for origin, group in _by_origin(records):
+                        self.report.added[origin] += self.store.add_suggestions(
+                            article_id, group, annotator=owner)
+                    if key is not None:
+                        self.store.add_suggestions(article_id, [], pipeline=key)
+                    piece.add(len(records) + 1)
+
+    def _pieces_of(self, article_id: int, records: list[SpanRecord], key: str | None) -> deque:
+        """One article's suggestions cut into parts of a slice's size; the key goes with the last."""
+        size = max(self.slices.size, 1)
+        parts = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
+        return deque((article_id, part, key if i == len(parts) - 1 else None) for i, part in enumerate(parts))
+
+
+def _by_origin(records: list[SpanRecord]) -> list[tuple[str, list[SpanRecord]]]:
+    """The records grouped by origin (model, rules, memory), in first-seen order."""
+    groups: dict[str, list[SpanRecord]] = defaultdict(list)
+    for record in records:
+        groups[record.origin].append(record)
+    return list(groups.items())
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

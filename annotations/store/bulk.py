@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .db import now
 from .forms import fill_folded, has_unfolded
 from .log import DecisionError, EventLogMixin
-from .undecided import UNDECIDED_SQL
+from .undecided import UNDECIDED_SQL, shown_sql
 
 BULK_ACTIONS = ("label", "reject", "link")
 CHUNK_ARTICLES = 2_000  # articles per round of statements: progress is reported between rounds
@@ -202,7 +202,8 @@ class BulkMixin(EventLogMixin):
             return None  # a suggestion is linked to nothing
         return (f"SELECT {select} FROM suggestions g WHERE {self._where('g', target)} AND {UNDECIDED_SQL} "
                 "AND g.id = (SELECT g2.id FROM suggestions g2 WHERE g2.article_id = g.article_id "
-                f"AND g2.start = g.start AND g2.end = g.end ORDER BY {_RANK.format(a='g2')} LIMIT 1)")
+                f"AND g2.start = g.start AND g2.end = g.end AND {shown_sql('g2')} "
+                f"ORDER BY {_RANK.format(a='g2')} LIMIT 1)")
 
     def _target_articles(self, target: BulkTarget, decision: BulkDecision,
                          params: dict) -> list[tuple[int, int]]:

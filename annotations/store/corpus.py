@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import Article
-from .undecided import ORDER_BY_ORIGIN, Suggestion
+from .undecided import ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion
 
 IS_REVIEW = "annotator GLOB 'review:*'"  # a reviewed layer (annotations.store.review)
 
@@ -81,7 +81,7 @@ def decision_rows(store: Store, ids: Sequence[int], statuses: Sequence[str]) -> 
 
 def suggestion_rows(store: Store, ids: Sequence[int]) -> list[Suggestion]:
     """The suggestions of these articles, per article in the rule's order (memory, rules, model)."""
-    sql = (f"SELECT {', '.join(Suggestion._fields)} FROM suggestions WHERE article_id {_among(ids)} "
+    sql = (f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id {_among(ids)} "
            f"ORDER BY article_id, {ORDER_BY_ORIGIN}")
     return list(map(Suggestion._make, _rows(store, sql, ids)))
 

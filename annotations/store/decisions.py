@@ -208,18 +208,20 @@ class DecisionsMixin(EventLogMixin):
         """Reject every suggestion still undecided in the article; one undo step. Returns the count."""
         return self.decide_all(article_id, "reject")
 
-    def _decide_undecided(self, article_id: int, how: str, grp: int) -> int:
+    def _decide_undecided(self, article_id: int, how: str, grp: int, *, as_if_open: bool = False) -> int:
         """The shared body of the bulk decisions, in group ``grp``.
 
         Where suggestions disagree on the label of the same offsets, one is
         decided (memory, then rules, then model), as a single decision there
-        hides the others.
+        hides the others. ``as_if_open``: the suggestions an article not done shows
+        (while it is being marked done).
         """
         if how not in BULK_DECISIONS:
             raise DecisionError(f"undecided suggestions are accepted or rejected, not {how!r}")
         self._article_length(article_id)
         taken: dict[tuple[int, int], object] = {}
-        for sugg in self.undecided(article_id):  # the rule's order: memory, rules, model
+        undecided = self.undecided_suggestions({article_id: self.annotator}, as_if_open=as_if_open)
+        for sugg in undecided.get(article_id, ()):  # the rule's order: memory, rules, model
             taken.setdefault((sugg.start, sugg.end), sugg)
         if not taken:
             return 0
@@ -364,6 +366,7 @@ class DecisionsMixin(EventLogMixin):
             grp = self._new_group()
             row = self.db.conn.execute("SELECT rowid, status FROM article_status WHERE article_id=? "
                                        "AND annotator=?", (article_id, self.annotator)).fetchone()
+            was_done = row is not None and row[1] == "done"
             if row and row[1] != status:
                 self._update(grp, status, article_id, "article_status", row[0],
                              {"status": status, "updated_at": now()})
@@ -372,7 +375,27 @@ class DecisionsMixin(EventLogMixin):
                              {"article_id": article_id, "annotator": self.annotator,
                               "status": status, "updated_at": now()})
             # The status is logged first, so the group's undo names it ("undo done").
-            return self._decide_undecided(article_id, undecided, grp) if undecided else 0
+            decided = (self._decide_undecided(article_id, undecided, grp, as_if_open=not was_done)
+                       if undecided else 0)
+            if was_done != (status == "done"):
+                self._hold_undecided(grp, article_id, status, as_if_open=not was_done)
+            return decided
+
+    def _hold_undecided(self, grp: int, article_id: int, status: str, *, as_if_open: bool) -> None:
+        """What a done layer is shown of the suggestions: those it left undecided when it marked
+        the article done, nothing added since (:mod:`.undecided`). Logged, so undo and redo
+        follow the status; back in progress, the layer sees every suggestion again."""
+        conn = self.db.conn
+        held = conn.execute("SELECT id FROM undecided_at_done WHERE article_id=? AND annotator=?",
+                            (article_id, self.annotator)).fetchall()
+        self._delete_many(grp, status, article_id, "undecided_at_done", [r[0] for r in held])
+        if status != "done":
+            return
+        left = self.undecided_suggestions({article_id: self.annotator}, as_if_open=as_if_open)
+        rows = [(article_id, self.annotator, s.id) for s in left.get(article_id, ())]
+        if rows:
+            self._insert_many(grp, status, article_id, "undecided_at_done",
+                              ("article_id", "annotator", "suggestion_id"), rows)
 
 
 def _clean_tag(tag: str) -> str:

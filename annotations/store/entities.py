@@ -83,12 +83,6 @@ class EntitiesMixin(EventLogMixin):
     def entities(self) -> list[dict]:
         return self.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
 
-    def labelled_aliases(self) -> list[tuple[str, str, str]]:
-        """(alias, label, entity name) of every alias of an entity that has a label."""
-        return self.db.conn.execute(
-            "SELECT a.alias, e.label, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
-            "WHERE e.label IS NOT NULL ORDER BY a.entity_id, a.alias").fetchall()
-
     def entity_summaries(self, annotator: str | None = None) -> list[EntitySummary]:
         """Every entity, by name: aliases and mention counts per article (``annotator``: that
         annotator's spans only; default every annotator's)."""

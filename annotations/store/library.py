@@ -10,6 +10,7 @@ those ids, so a corpus of 100,000 articles costs one id list and small reads.
 
 from __future__ import annotations
 
+import json
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -199,9 +200,9 @@ def rows(store: Store, ids: Sequence[int], annotator: str | None = None) -> list
         decided.setdefault(article_id, {})[status] = n
     open_ = dict(conn.execute(
         f"SELECT article_id, count(*) FROM (SELECT DISTINCT g.article_id, g.start, g.end, g.label "
-        f"FROM suggestions g WHERE g.article_id IN ({marks}) AND "
-        f"{_UNDECIDED.replace(':annotator', '?')}) GROUP BY article_id",
-        (*ids, annotator)).fetchall())
+        f"FROM suggestions g WHERE g.article_id IN (SELECT value FROM json_each(:ids)) AND "
+        f"{_UNDECIDED}) GROUP BY article_id",
+        {"ids": json.dumps(ids), "annotator": annotator}).fetchall())
     reviews = store.review_states(ids)
     out = []
     for article_id in ids:

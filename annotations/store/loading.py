@@ -18,6 +18,7 @@ from ..model import ArticleRecord, SpanRecord
 from ..text import content_hash, fold
 from .db import now
 from .part import StorePart
+from .undecided import EVERYONE, open_sql
 
 _ANSWER_STATUS = {"accept": "done", "reject": "rejected", "ignore": "ignored"}
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
@@ -109,6 +110,14 @@ class LoadingMixin(StorePart):
             if statuses:
                 conn.executemany("INSERT INTO article_status(article_id, annotator, status, updated_at) "
                                  "VALUES (?, ?, ?, ?)", statuses)
+                # A record imported as done keeps the suggestions it left undecided, nothing added later.
+                conn.execute(
+                    "INSERT INTO undecided_at_done(article_id, annotator, suggestion_id) "
+                    "SELECT g.article_id, st.annotator, g.id FROM article_status st JOIN suggestions g "
+                    "ON g.article_id = st.article_id WHERE st.status = 'done' AND g.annotator = '' "
+                    "AND st.article_id IN (SELECT value FROM json_each(?)) AND st.annotator = ? AND "
+                    + open_sql("g", "st.annotator") + " ORDER BY g.id",
+                    (json.dumps([row[0] for row in statuses if row[2] == "done"]), annotator))
         return [(stored[digest], False) if digest in stored else (created[digest], first[digest] == index)
                 for index, digest in enumerate(digests)]
 
@@ -166,11 +175,13 @@ class LoadingMixin(StorePart):
         return made
 
     def add_suggestions(self, article_id: int, spans: Iterable[SpanRecord], *,
-                        pipeline: str | None = None) -> int:
+                        pipeline: str | None = None, annotator: str = EVERYONE) -> int:
         """Store suggestions for an article; with ``pipeline``, also mark it as done by it.
 
-        Suggestions already there are kept (decisions may point at them), so a
-        re-run adds only what is new. Returns the number added.
+        ``annotator`` is whom they are for: everyone (pipelines, rules, shared memory), or
+        the one annotator whose annotation memory made them. Suggestions already there are
+        kept (decisions may point at them), so a re-run adds only what is new. A layer that
+        marked the article done is not shown them (:mod:`.undecided`). Returns the number added.
         """
         stamp = now()
         spans = list(spans)
@@ -179,12 +190,12 @@ class LoadingMixin(StorePart):
             row = self.db.conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
             text = row[0] if row else ""
         rows = [(article_id, s.start, s.end, s.label, s.origin, s.source or "", fold(text[s.start:s.end]),
-                 stamp) for s in spans]
+                 stamp, annotator) for s in spans]
         with self.write():
             before = self.db.conn.total_changes
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO suggestions(article_id, start, end, label, origin, source, "
-                "folded, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "folded, created_at, annotator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             added = self.db.conn.total_changes - before
             if pipeline:
                 self.db.conn.execute(

@@ -126,6 +126,20 @@ class EventLogMixin(StorePart):
               None if before is None else json.dumps(before), None if after is None else json.dumps(after))
              for rowid, before, after in changes[1:]])
 
+    def _delete_many(self, grp: int, action: str, article_id: int | None, table: str,
+                     rowids: list[int]) -> None:
+        """Delete and log many rows of one table in one go (their images read in one query)."""
+        if not rowids:
+            return
+        conn = self.db.conn
+        ids = json.dumps(rowids)
+        cur = conn.execute(f"SELECT rowid, * FROM {table} WHERE rowid IN (SELECT value FROM json_each(?)) "
+                           "ORDER BY rowid", (ids,))
+        names = [c[0] for c in cur.description][1:]
+        images = [(row[0], dict(zip(names, row[1:], strict=True)), None) for row in cur.fetchall()]
+        conn.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(?))", (ids,))
+        self._log_many(grp, action, article_id, table, images)
+
     def _update(self, grp: int, action: str, article_id: int | None, table: str, rowid: int,
                 changes: dict) -> None:
         before = self._snapshot(table, rowid)

@@ -35,21 +35,22 @@ MERGED_TABLES = {
     "articles": "matched by content hash, added when missing (the FTS index follows by trigger)",
     "articles_fts": "kept by the articles triggers",
     "labels": "added at the end of the scheme, in the source's order",
-    "suggestions": "matched by article, offsets, label and origin",
+    "suggestions": "matched by article, offsets, label, origin and owner (an annotator's memory)",
     "preannotated": "added when missing",
     "entities": "matched by knowledge-base id, else name and label",
     "aliases": "matched by entity and folded form",
     "spans": "copied with their layer",
     "tags": "copied with their layer",
     "article_status": "copied with their layer",
+    "undecided_at_done": "copied with their layer (what a done layer was shown of the suggestions)",
     "events": "copied with their layer (undo history), ids remapped",
     "sessions": "added for annotators the output has none for",
     "writers": "not merged (who is writing now, in the source's own process)",
     "tokens": "not merged (token boundaries are computed again when an article is opened)",
     "dismissed_conflicts": "added where missing (an entity's conflicts follow its matched entity)",
 }
-LAYER_TABLES = ("spans", "tags", "article_status")
-_OFFSET_TABLES = ("spans", "tags", "article_status", "entities", "aliases")
+LAYER_TABLES = ("spans", "tags", "article_status", "undecided_at_done")
+_OFFSET_TABLES = ("spans", "tags", "article_status", "undecided_at_done", "entities", "aliases")
 
 
 @dataclass
@@ -173,16 +174,18 @@ class _Merge:
 
     def suggestions(self) -> None:
         self.counts.suggestions_added = self.x(
-            "INSERT OR IGNORE INTO main.suggestions(article_id, start, end, label, origin, "
-            "source, folded, created_at) "
-            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.folded, g.created_at "
-            "FROM src.suggestions g "
-            "JOIN m_article m ON m.src = g.article_id ORDER BY g.id")
+            "INSERT INTO main.suggestions(article_id, start, end, label, origin, "
+            "source, folded, created_at, annotator) "
+            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.folded, g.created_at, g.annotator "
+            "FROM src.suggestions g JOIN m_article m ON m.src = g.article_id WHERE NOT EXISTS (SELECT 1 "
+            "FROM main.suggestions d WHERE d.article_id = m.dst AND d.start = g.start AND d.end = g.end "
+            "AND d.label = g.label AND d.origin = g.origin AND d.annotator = g.annotator) ORDER BY g.id")
         self.x("CREATE TEMP TABLE m_sugg(src INTEGER PRIMARY KEY, dst INTEGER NOT NULL)")
         self.x("INSERT INTO m_sugg SELECT g.id, d.id FROM src.suggestions g JOIN m_article m "
                "ON m.src = g.article_id JOIN main.suggestions d ON d.article_id = m.dst "
                "AND d.start = g.start "
-               "AND d.end = g.end AND d.label = g.label AND d.origin = g.origin")
+               "AND d.end = g.end AND d.label = g.label AND d.origin = g.origin "
+               "AND d.annotator = g.annotator")
 
     def offset(self, table: str) -> int:
         """An id past every id the output has used for ``table`` (rows, log, sequence)."""
@@ -272,7 +275,7 @@ class _Merge:
         """The output's earlier state of a layer the source continues (rows and log)."""
         self.x("DELETE FROM main.events WHERE article_id IS NULL AND grp IN "  # labels it added
                "(SELECT grp FROM main.events WHERE article_id = ? AND annotator = ?)", (article, annotator))
-        for table in ("tags", "spans", "article_status", "events"):
+        for table in ("tags", "undecided_at_done", "spans", "article_status", "events"):
             self.x(f"DELETE FROM main.{table} WHERE article_id = ? AND annotator = ?", (article, annotator))
 
     def copy_layers(self) -> None:
@@ -294,6 +297,10 @@ class _Merge:
                f"SELECT :off + a.id, c.article, a.annotator, a.status, a.updated_at "
                f"FROM src.article_status a "
                f"{layer.format(t='a')} ORDER BY a.id", {"off": off["article_status"]})
+        self.x("INSERT INTO main.undecided_at_done(id, article_id, annotator, suggestion_id) "
+               "SELECT :off + u.id, c.article, u.annotator, ms.dst FROM src.undecided_at_done u "
+               f"{layer.format(t='u')} JOIN m_sugg ms ON ms.src = u.suggestion_id ORDER BY u.id",
+               {"off": off["undecided_at_done"]})
         self.x("CREATE TEMP TABLE copy_grp(grp INTEGER PRIMARY KEY)")
         self.x(f"INSERT INTO copy_grp SELECT e.grp FROM src.events e {layer.format(t='e')} "
                "EXCEPT SELECT e.grp FROM src.events e WHERE e.article_id IS NOT NULL AND NOT EXISTS "
@@ -326,6 +333,7 @@ def _moved_id(value: str, table: str = "e.tbl") -> str:
     """SQL: where a row id of the source's log lands in the output, by table."""
     return (f"CASE {table} WHEN 'spans' THEN :off_spans + {value} WHEN 'tags' THEN :off_tags + {value} "
             f"WHEN 'article_status' THEN :off_article_status + {value} "
+            f"WHEN 'undecided_at_done' THEN :off_undecided_at_done + {value} "
             f"WHEN 'entities' THEN (SELECT dst FROM m_entity WHERE src = {value}) "
             f"WHEN 'aliases' THEN (SELECT dst FROM m_alias WHERE src = {value}) ELSE {value} END")
 

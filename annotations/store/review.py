@@ -25,7 +25,7 @@ from typing import NamedTuple
 from .corpus import GOLD_STATUSES, IS_REVIEW
 from .db import now
 from .decisions import DecisionsMixin
-from .undecided import ORDER_BY_ORIGIN, Suggestion, undecided_among
+from .undecided import EVERYONE, ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion, undecided_among
 
 REVIEW_PREFIX = "review:"
 MODEL_LAYER = "model:suggestions"  # the pipelines' suggestions, compared as if a layer
@@ -107,8 +107,8 @@ class ReviewMixin(DecisionsMixin):
         (for :data:`MODEL_LAYER`, the suggestions, one per start, end and label)."""
         if layer == MODEL_LAYER:
             rows = map(Suggestion._make, self.db.conn.execute(
-                "SELECT id, article_id, start, end, label, origin, source FROM suggestions "
-                f"WHERE article_id = ? ORDER BY {ORDER_BY_ORIGIN}", (article_id,)).fetchall())
+                f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id = ? AND annotator = ? "
+                f"ORDER BY {ORDER_BY_ORIGIN}", (article_id, EVERYONE)).fetchall())
             found = {LayerSpan(s.start, s.end, s.label) for s in undecided_among(rows, set(), set())}
         else:
             found = {LayerSpan(*r) for r in self.db.conn.execute(
@@ -188,15 +188,18 @@ class ReviewMixin(DecisionsMixin):
             return changed
 
     def _rejected_by_all(self, article_id: int, annotators: Sequence[str]) -> list[Suggestion]:
-        """Suggestions every annotator decided on (none left them undecided) without making
-        an entity that overlaps them."""
+        """Suggestions every annotator decided on (a span of theirs made from it or at its
+        offsets) without making an entity that overlaps them."""
         entities = [s for name in annotators for s in self.layer_entities(article_id, name)]
-        open_ = {s.id for name in annotators for s in self.undecided(article_id, name)}
-        rows = map(Suggestion._make, self.db.conn.execute(
-            "SELECT id, article_id, start, end, label, origin, source FROM suggestions "
-            f"WHERE article_id = ? ORDER BY {ORDER_BY_ORIGIN}", (article_id,)).fetchall())
-        return [s for s in rows if s.id not in open_
-                and not any(e.start < s.end and e.end > s.start for e in entities)]
+        rows = list(map(Suggestion._make, self.db.conn.execute(
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id = ? AND annotator = ? "
+            f"ORDER BY {ORDER_BY_ORIGIN}", (article_id, EVERYONE)).fetchall()))
+        for name in annotators:
+            decided = [s for s in self.spans(article_id, name) if not s.is_suggestion]
+            ids = {s.suggestion_id for s in decided}
+            offsets = {(s.start, s.end) for s in decided}
+            rows = [s for s in rows if s.id in ids or (s.start, s.end) in offsets]
+        return [s for s in rows if not any(e.start < s.end and e.end > s.start for e in entities)]
 
     def set_review_status(self, article_id: int, status: str, *, undecided: str | None = None) -> int:
         """Mark the review layer done (or back in progress); see :meth:`set_article_status`."""

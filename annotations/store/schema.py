@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .forms import add_mention_forms
+from .undecided import open_sql
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -141,6 +142,77 @@ def _library_at_scale(db: Database) -> None:
     conn.execute("""CREATE VIRTUAL TABLE "articles_fts" USING FTS5 ("title", "text", """
                  """tokenize='unicode61 remove_diacritics 2', prefix='1 2', content="articles")""")
     conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+
+
+_SUGGESTIONS_8 = """
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('model', 'rules', 'memory')),
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        folded TEXT,
+        annotator TEXT NOT NULL DEFAULT '',
+        CHECK (start >= 0 AND end > start),
+        UNIQUE (article_id, start, end, label, origin, annotator)
+    )"""
+
+_HELD_8 = """
+    CREATE TABLE IF NOT EXISTS undecided_at_done (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        suggestion_id INTEGER NOT NULL REFERENCES suggestions(id) ON DELETE CASCADE,
+        UNIQUE (article_id, annotator, suggestion_id)
+    )"""
+
+
+def _gold_by_decision_only(db: Database) -> None:
+    """Suggestions get an owner, and a done layer keeps the suggestions it left undecided.
+
+    ``suggestions.annotator`` is '' for what every annotator sees (pipelines, rules, shared
+    memory) or the one annotator whose annotation memory made it. ``undecided_at_done`` holds,
+    for each layer that marked an article done, the suggestions it left undecided then: a
+    suggestion added afterwards (pre-annotation, memory, a merge) is not shown to that layer, so
+    its gold changes only by its own decisions (:mod:`.undecided`). Existing done layers keep the
+    undecided suggestions that were there when they were marked done (by the timestamps: what
+    pre-annotation added to a done article before this version is left out again). Memory
+    suggestions nobody decided on go: they were everyone's, and are made again per annotator.
+    Idempotent (each step checks what is there), as migration 7 is.
+    """
+    conn = db.conn
+    if "annotator" not in {r[1] for r in conn.execute("PRAGMA table_info(suggestions)").fetchall()}:
+        cols = "id, article_id, start, end, label, origin, source, created_at, folded"
+        conn.execute(_SUGGESTIONS_8.replace("CREATE TABLE suggestions ", "CREATE TABLE suggestions_new ", 1))
+        conn.execute(f"INSERT INTO suggestions_new ({cols}, annotator) SELECT {cols}, '' FROM suggestions")
+        conn.execute("DROP TABLE suggestions")
+        conn.execute("ALTER TABLE suggestions_new RENAME TO suggestions")
+        conn.execute("DELETE FROM sqlite_sequence WHERE name = 'suggestions'")
+        conn.execute("INSERT INTO sqlite_sequence(name, seq) SELECT 'suggestions', "
+                     "max(coalesce((SELECT max(id) FROM suggestions), 0), "
+                     "coalesce((SELECT max(suggestion_id) FROM spans), 0))")
+    conn.execute("CREATE INDEX IF NOT EXISTS suggestions_label ON suggestions(label, article_id)")
+    conn.execute("CREATE INDEX IF NOT EXISTS suggestions_folded ON suggestions(folded, article_id)")
+    conn.execute(_HELD_8)
+    conn.execute("CREATE INDEX IF NOT EXISTS undecided_at_done_suggestion "
+                 "ON undecided_at_done(suggestion_id)")
+    conn.execute(
+        "INSERT OR IGNORE INTO undecided_at_done(article_id, annotator, suggestion_id) "
+        "SELECT st.article_id, st.annotator, g.id FROM article_status st "
+        "JOIN suggestions g ON g.article_id = st.article_id "
+        "WHERE st.status = 'done' AND g.created_at <= st.updated_at AND "
+        + open_sql("g", "st.annotator") + " ORDER BY st.id, g.id")
+    conn.execute(
+        "DELETE FROM suggestions WHERE origin = 'memory' "
+        "AND id NOT IN (SELECT suggestion_id FROM spans WHERE suggestion_id IS NOT NULL) "
+        "AND id NOT IN (SELECT suggestion_id FROM tags WHERE suggestion_id IS NOT NULL) "
+        "AND id NOT IN (SELECT suggestion_id FROM undecided_at_done) "
+        "AND id NOT IN (SELECT v FROM (SELECT json_extract(before, '$.suggestion_id') AS v FROM events "
+        "WHERE tbl IN ('spans', 'tags') UNION SELECT json_extract(after, '$.suggestion_id') FROM events "
+        "WHERE tbl IN ('spans', 'tags')) WHERE v IS NOT NULL)")
 
 
 MIGRATIONS: list[str | Callable[[Database], None]] = [
@@ -290,6 +362,9 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
     # and indexed so that identical mentions are found at corpus scale, and the conflicts an
     # annotator dismissed. Idempotent, so renumbering it is moving this line.
     add_mention_forms,
+    # 8 (issue 15): gold changes only by a decision: suggestions have an owner (annotation memory
+    # is per annotator) and a done layer keeps the suggestions it left undecided, nothing newer
+    _gold_by_decision_only,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

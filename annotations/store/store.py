@@ -30,7 +30,15 @@ from .loading import LoadingMixin
 from .presence import PresenceMixin
 from .review import ReviewMixin
 from .tokens import TokensMixin
-from .undecided import ORDER_BY_ORIGIN, Suggestion, UndecidedMixin, undecided_among
+from .undecided import (
+    EVERYONE,
+    ORDER_BY_ORIGIN,
+    SUGGESTION_COLUMNS,
+    Suggestion,
+    UndecidedMixin,
+    shown_to,
+    undecided_among,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -291,9 +299,10 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
                 "(SELECT id FROM suggestions WHERE article_id=?" + where + ")",
                 (article_id, annotator, article_id, *window)))
         suggestions = map(Suggestion._make, conn.execute(
-            "SELECT id, article_id, start, end, label, origin, source FROM suggestions WHERE article_id=?"
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id=?"
             + where + " ORDER BY " + ORDER_BY_ORIGIN, (article_id, *window)).fetchall())
-        for s in undecided_among(suggestions, decided_ids, decided_offsets):
+        held = self.held_undecided([(article_id, annotator)]).get((article_id, annotator))
+        for s in undecided_among(shown_to(suggestions, annotator, held), decided_ids, decided_offsets):
             out.append(Span(article_id, s.start, s.end, _shared(s.label), "suggested", _shared(s.origin),
                             _shared(s.source), suggestion_id=s.id,
                             tags=tuple(tags.get(("suggestion", s.id), ()))))
@@ -324,18 +333,56 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
 
     # -- annotation memory -----------------------------------------------------
 
-    def has_memory_forms(self) -> bool:
-        """Whether the annotation memory has anything to suggest: an accepted or corrected span,
-        or an alias of an entity with a label (what :func:`accepted_forms` and aliases give)."""
-        return bool(self.db.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM spans WHERE status IN ('accepted', 'corrected')) "
-            "OR EXISTS (SELECT 1 FROM aliases a JOIN entities e ON e.id = a.entity_id "
-            "WHERE e.label IS NOT NULL)").fetchone()[0])
+    def memory_owner(self, annotator: str | None = None) -> str:
+        """Whom an annotator's (default: this Store's) memory suggestions are for: that
+        annotator, or everyone ('') when the project shares memory (``[memory] shared``)."""
+        return EVERYONE if self.config.memory_shared else (annotator or self.annotator)
 
-    def accepted_forms(self) -> list[tuple[str, str]]:
-        """Every (surface form, label) a human accepted or corrected, any annotator."""
+    def has_memory_forms(self, annotator: str | None = None) -> bool:
+        """Whether ``annotator``'s annotation memory (None: everyone's) has anything to suggest: an
+        accepted or corrected span, or an alias of a labelled entity they linked a span to."""
+        who, params = _whose(annotator)
+        return bool(self.db.conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM spans s WHERE s.status IN ('accepted', 'corrected') {who}) "
+            "OR EXISTS (SELECT 1 FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            f"WHERE e.label IS NOT NULL AND {_linked(annotator)})", params * 3).fetchone()[0])
+
+    def accepted_forms(self, annotator: str | None = None) -> list[tuple[str, str]]:
+        """Every (surface form, label) ``annotator`` (None: any annotator) accepted or corrected."""
+        who, params = _whose(annotator)
         rows = self.db.conn.execute(
             "SELECT DISTINCT substr(a.text, s.start + 1, s.end - s.start), s.label "
             "FROM spans s JOIN articles a ON a.id = s.article_id "
-            "WHERE s.status IN ('accepted', 'corrected')").fetchall()
+            f"WHERE s.status IN ('accepted', 'corrected') {who}", params).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    def labelled_aliases(self, annotator: str | None = None) -> list[tuple[str, str, str]]:
+        """(alias, label, entity name) of every alias of a labelled entity; with ``annotator``,
+        of the entities that annotator linked a span to."""
+        params = () if annotator is None else (annotator,)
+        return self.db.conn.execute(
+            "SELECT a.alias, e.label, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            f"WHERE e.label IS NOT NULL AND {_linked(annotator)} ORDER BY a.entity_id, a.alias",
+            params * 2).fetchall()
+
+    def memory_annotators(self) -> list[str]:
+        """The annotators (not review layers) whose annotation memory has something to suggest."""
+        return [r[0] for r in self.db.conn.execute(
+            "SELECT DISTINCT annotator FROM spans WHERE (status IN ('accepted', 'corrected') "
+            "OR entity_id IS NOT NULL) AND annotator NOT GLOB 'review:*' ORDER BY annotator").fetchall()]
+
+
+def _linked(annotator: str | None) -> str:
+    """Whether an annotator's memory knows the alias ``a`` of the entity ``e``: they made the alias
+    (a link decision of theirs, not undone) or one of their spans links to the entity. Two
+    parameters, both the annotator. Every labelled entity's aliases are everyone's memory."""
+    if annotator is None:
+        return "1"
+    return ("(EXISTS (SELECT 1 FROM events ev WHERE ev.tbl = 'aliases' AND ev.row_id = a.id "
+            "AND ev.annotator = ? AND ev.state = 'done') OR EXISTS (SELECT 1 FROM spans s "
+            "WHERE s.entity_id = e.id AND s.status != 'rejected' AND s.annotator = ?))")
+
+
+def _whose(annotator: str | None) -> tuple[str, tuple]:
+    """The condition narrowing spans ``s`` to one annotator's (none for everyone's), and its parameter."""
+    return ("AND s.annotator = ?", (annotator,)) if annotator is not None else ("", ())

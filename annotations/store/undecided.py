@@ -1,13 +1,18 @@
 """What an undecided suggestion is: the one rule, and the reads built on it.
 
-A suggestion is *undecided* by an annotator when they have no span made from
-it (``spans.suggestion_id``) and no span with its start and end, whatever that
-span's status or label. With no annotator named, a span of anyone decides it.
-Several origins suggesting the same offsets and label show once, memory first,
-then rules, then model. The reader (:meth:`Store.spans`), the export (unknown
-tokens in done articles) and ``parallax stats`` all go through
-:func:`undecided_among`; the library's SQL uses :data:`UNDECIDED_SQL`, the same
-rule written as a condition (a test checks that the two agree).
+A suggestion is *shown* to a layer (an annotator, or a reviewer's layer) when it is everyone's
+(``suggestions.annotator`` is '': pipelines, rules, shared memory) or that layer's own (its
+annotation memory), and, where the layer has marked the article done, when it was left undecided
+at that moment (``undecided_at_done``): a suggestion added to a done article afterwards (by
+pre-annotation, memory or a merge) is not shown to that layer, so its gold changes only by its
+own decisions. A shown suggestion is *undecided* by the layer when it has no span made from it
+(``spans.suggestion_id``) and no span with its start and end, whatever that span's status or
+label. With no layer named, every suggestion is shown and a span of anyone decides it. Several
+origins suggesting the same offsets and label show once, memory first, then rules, then model.
+
+The reader (:meth:`Store.spans`), the export (unknown tokens in done articles) and ``parallax
+stats`` all go through :func:`undecided_among`; the library's SQL uses :data:`UNDECIDED_SQL`, the
+same rule written as a condition (a test checks that the two agree).
 """
 
 from __future__ import annotations
@@ -17,25 +22,40 @@ from typing import NamedTuple
 
 from .part import StorePart
 
-ORIGIN_RANK = {"memory": 0, "rules": 1, "model": 2}
 CHUNK = 500  # articles per round of queries in the bulk read
 # Suggestions in the order the rule wants them: memory, rules, model, then by id.
 ORDER_BY_ORIGIN = "CASE origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, id"
+EVERYONE = ""  # suggestions.annotator of a suggestion shown to every layer
 
 
-UNDECIDED_SQL = (
-    "NOT EXISTS (SELECT 1 FROM spans p WHERE p.article_id = g.article_id AND p.annotator = :annotator "
-    "AND (p.suggestion_id = g.id OR (p.start = g.start AND p.end = g.end)))"
-)
+
+def shown_sql(g: str = "g", layer: str = ":annotator") -> str:
+    """SQL: whether the ``suggestions`` row aliased ``g`` is shown to the layer ``layer``."""
+    return (f"({g}.annotator = '' OR {g}.annotator = {layer}) AND NOT EXISTS (SELECT 1 FROM article_status "
+            f"ds WHERE ds.article_id = {g}.article_id AND ds.annotator = {layer} AND ds.status = 'done' "
+            f"AND NOT EXISTS (SELECT 1 FROM undecided_at_done u WHERE u.article_id = {g}.article_id "
+            f"AND u.annotator = {layer} AND u.suggestion_id = {g}.id))")
+
+
+def open_sql(g: str = "g", layer: str = ":annotator") -> str:
+    """SQL: whether the layer ``layer`` has decided nothing at the offsets of the row ``g``."""
+    return (f"NOT EXISTS (SELECT 1 FROM spans p WHERE p.article_id = {g}.article_id "
+            f"AND p.annotator = {layer} "
+            f"AND (p.suggestion_id = {g}.id OR (p.start = {g}.start AND p.end = {g}.end)))")
+
+
+UNDECIDED_SQL = f"{shown_sql()} AND {open_sql()}"
 """The rule as an SQL condition on a ``suggestions`` row aliased ``g``, for ``:annotator``.
 
 For queries that must stay in SQL at corpus scale (the library's counts and label
 filter); select ``DISTINCT start, end, label`` to count duplicates once, as the rule does.
 """
 
+SUGGESTION_COLUMNS = "id, article_id, start, end, label, origin, source, annotator"
+
 
 class Suggestion(NamedTuple):
-    """One row of ``suggestions``."""
+    """One row of ``suggestions`` (:data:`SUGGESTION_COLUMNS`)."""
 
     id: int
     article_id: int
@@ -44,15 +64,27 @@ class Suggestion(NamedTuple):
     label: str
     origin: str
     source: str
+    annotator: str = EVERYONE
+
+
+def shown_to(suggestions: Iterable[Suggestion], layer: str | None,
+             held: set[int] | None) -> Iterable[Suggestion]:
+    """The suggestions shown to ``layer`` (None: all of them). ``held`` is what the layer left
+    undecided when it marked the article done (None: the article is not done by the layer)."""
+    if layer is None:
+        return suggestions
+    return (s for s in suggestions if (s.annotator == EVERYONE or s.annotator == layer)
+            and (held is None or s.id in held))
 
 
 def undecided_among(suggestions: Iterable[Suggestion], decided_ids: set[int],
                     decided_offsets: set[tuple[int, int]]) -> list[Suggestion]:
     """The rule. Keep the suggestions nobody decided on, one per (start, end, label).
 
+    ``suggestions`` are those shown to the layer (:func:`shown_to`), in
+    :data:`ORDER_BY_ORIGIN` order, so the kept duplicate is the preferred origin;
     ``decided_ids`` are the suggestion ids the deciding spans were made from,
-    ``decided_offsets`` their (start, end). ``suggestions`` come in
-    :data:`ORDER_BY_ORIGIN` order, so the kept duplicate is the preferred origin.
+    ``decided_offsets`` their (start, end).
     """
     seen: set[tuple[int, int, str]] = set()
     out = []
@@ -72,13 +104,38 @@ class UndecidedMixin(StorePart):
         """The suggestions ``annotator`` (default: the store's) left undecided in one article."""
         return self.undecided_suggestions({article_id: annotator or self.annotator}).get(article_id, [])
 
-    def undecided_suggestions(self, layers: Mapping[int, str | None]) -> dict[int, list[Suggestion]]:
+    def held_undecided(self, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], set[int]]:
+        """(article id, layer) -> the suggestions the layer left undecided when it marked the
+        article done, for each pair where the layer's status is done (others are left out)."""
+        pairs = list(pairs)
+        out: dict[tuple[int, str], set[int]] = {}
+        conn = self.db.conn
+        for lo in range(0, len(pairs), CHUNK):
+            chunk = pairs[lo:lo + CHUNK]
+            marks = ", ".join("(?, ?)" for _ in chunk)
+            flat = [v for pair in chunk for v in pair]
+            for article_id, annotator in conn.execute(
+                    f"WITH w(article_id, annotator) AS (VALUES {marks}) SELECT s.article_id, s.annotator "
+                    "FROM article_status s JOIN w ON w.article_id = s.article_id "
+                    "AND w.annotator = s.annotator WHERE s.status = 'done'", flat).fetchall():
+                out[(article_id, annotator)] = set()
+            for article_id, annotator, suggestion_id in conn.execute(
+                    f"WITH w(article_id, annotator) AS (VALUES {marks}) SELECT u.article_id, u.annotator, "
+                    "u.suggestion_id FROM undecided_at_done u JOIN w ON w.article_id = u.article_id "
+                    "AND w.annotator = u.annotator", flat).fetchall():
+                if (article_id, annotator) in out:
+                    out[(article_id, annotator)].add(suggestion_id)
+        return out
+
+    def undecided_suggestions(self, layers: Mapping[int, str | None], *,
+                              as_if_open: bool = False) -> dict[int, list[Suggestion]]:
         """article id -> its undecided suggestions, for each article in ``layers``.
 
-        ``layers`` maps an article to the annotator whose decisions count (the
-        gold layer of a done article), or to None: then any annotator's span
-        decides a suggestion ("undecided by everyone"). Articles without
-        undecided suggestions are left out. Reads a chunk of articles at a time.
+        ``layers`` maps an article to the layer whose decisions count (the gold
+        layer of a done article), or to None: then every suggestion is shown and any
+        annotator's span decides it ("undecided by everyone"). ``as_if_open`` reads them
+        as if no layer had marked its article done (what marking it done would hold).
+        Articles without undecided suggestions are left out. Reads a chunk of articles at a time.
         """
         ids = sorted(layers)
         out: dict[int, list[Suggestion]] = {}
@@ -88,14 +145,16 @@ class UndecidedMixin(StorePart):
             marks = ", ".join("?" for _ in chunk)
             suggestions: dict[int, list[Suggestion]] = {}
             for row in conn.execute(
-                    "SELECT id, article_id, start, end, label, origin, source FROM suggestions "
+                    f"SELECT {SUGGESTION_COLUMNS} FROM suggestions "
                     f"WHERE article_id IN ({marks}) ORDER BY article_id, {ORDER_BY_ORIGIN}",
                     chunk).fetchall():
                 suggestions.setdefault(row[1], []).append(Suggestion._make(row))
             if not suggestions:
                 continue
-            decided: dict[int, tuple[set[int], set[tuple[int, int]]]] = {}
             among = sorted(suggestions)
+            held = {} if as_if_open else self.held_undecided(
+                (a, layer) for a in among if (layer := layers[a]) is not None)
+            decided: dict[int, tuple[set[int], set[tuple[int, int]]]] = {}
             for article_id, annotator, start, end, suggestion_id in conn.execute(
                     "SELECT article_id, annotator, start, end, suggestion_id FROM spans "
                     f"WHERE article_id IN ({', '.join('?' for _ in among)})", among).fetchall():
@@ -107,8 +166,10 @@ class UndecidedMixin(StorePart):
                     ids_.add(suggestion_id)
                 offsets.add((start, end))
             for article_id, rows in suggestions.items():
+                layer = layers[article_id]
+                shown = shown_to(rows, layer, held.get((article_id, layer)) if layer is not None else None)
                 ids_, offsets = decided.get(article_id, (set(), set()))
-                kept = undecided_among(rows, ids_, offsets)
+                kept = undecided_among(shown, ids_, offsets)
                 if kept:
                     out[article_id] = kept
         return out

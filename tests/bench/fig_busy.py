@@ -1,7 +1,7 @@
 """Deciding while another process imports: how long an annotator's decision waits for the lock.
 
 An import holds the write lock one batch at a time, each sized to take about 50 ms
-(``importer.SLICE_S``). Meanwhile this process accepts suggestions one by one, every 20 ms,
+(``annotations.store.slices.SLICE_S``). Meanwhile this process accepts suggestions one by one, every 20 ms,
 on a Store that waits for the lock as long as the app's background writer does, and times
 each decision from the call to its commit. The comparison is the same decisions with no
 import running.
