@@ -17,7 +17,7 @@ from export_fixtures import at, read_conll, suggest
 
 from annotations.export import export
 from annotations.importer import import_paths
-from annotations.model import ArticleRecord
+from annotations.model import ArticleRecord, SpanRecord
 from annotations.stats import compute_stats
 from annotations.store import Store
 from annotations.text import normalize
@@ -191,3 +191,25 @@ def test_the_rule_in_sql_counts_what_the_rule_in_python_finds(done_db):
         assert row.suggested == len(store.undecided(aid)) == 4
         [fresh] = rows(store, [aid], "bob")
         assert fresh.suggested == len(store.undecided(aid, "bob")) == 9
+
+
+def test_the_two_rules_agree_on_what_a_done_layer_and_an_owner_are_shown(tmp_path):
+    """Suggestions added after a layer marked its article done, and another annotator's memory
+    suggestions: the SQL rule (the library's counts) and the Python rule (the reader) hide the
+    same ones."""
+    from annotations.store.library import rows
+
+    path = tmp_path / "p.db"
+    text = "Rabat met the FBI in the Sahel on Tuesday."
+    with Store(path, annotator="alice") as alice:
+        aid, _ = alice.add_article(ArticleRecord(text=text, lang="en"))
+        suggest(alice, aid, text, [("Rabat", "GPE", "model"), ("FBI", "ORG", "model")])
+        alice.set_article_status(aid, "done")  # leaves Rabat and FBI undecided
+        suggest(alice, aid, text, [("Sahel", "LOC", "model")])  # after: not alice's to see
+        alice.add_suggestions(aid, [SpanRecord(*at(text, "Tuesday"), "DATE", origin="memory")],
+                              annotator="bob")  # bob's memory
+        for who, expected in (("alice", {"Rabat", "FBI"}), ("bob", {"Rabat", "FBI", "Sahel", "Tuesday"}),
+                              ("carol", {"Rabat", "FBI", "Sahel"})):
+            found = {text[s.start:s.end] for s in alice.undecided(aid, who)}
+            assert found == expected, who
+            assert rows(alice, [aid], who)[0].suggested == len(expected), who

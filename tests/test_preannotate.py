@@ -284,3 +284,51 @@ def test_the_models_facility_label_is_suggested_as_a_location(tmp_path):
     found = {(surface, label) for _, _, _, surface, label, origin, _ in suggestions(db) if origin == "model"}
     assert ("Kennedy Airport", "LOC") in found
     assert ("the Golden Gate Bridge", "LOC") in found
+
+
+def test_suggestions_are_written_in_short_slices_and_a_run_cut_inside_an_article_resumes(
+        tmp_path, reference, monkeypatch):
+    """Pre-annotation holds the write lock in short transactions (annotations.store.slices), also
+    within one article: with slices of 10 rows (a clock that never moves keeps that size), every
+    transaction holds at most 10 suggestions plus the article's pipeline mark, and an article is
+    marked done only with its last ones. A run cut after its third transaction (the first article
+    half written) carries on to exactly the reference suggestions, none twice."""
+    import annotations.nlp.preannotate as pre
+    from annotations.store import slices
+
+    monkeypatch.setattr(slices, "CLOCK", lambda: 0.0)
+    monkeypatch.setattr(pre, "FIRST_SLICE_ROWS", 10)
+    db = tmp_path / "parallax.db"
+    load_seeds(db)
+    sizes: list[int] = []
+    real_add = Store.add_suggestions
+
+    def counting(self, article_id, spans, **kw):
+        spans = list(spans)
+        if not self.db.conn.in_transaction or not sizes:
+            sizes.append(0)
+        sizes[-1] += len(spans)
+        return real_add(self, article_id, spans, **kw)
+
+    real_write = slices.WriteSlices.write
+
+    def cut_after_three(self, store):
+        if len(sizes) >= 3 and cut:
+            raise KeyboardInterrupt  # the process is stopped between two transactions
+        sizes.append(0)
+        return real_write(self, store)
+
+    cut = True
+    monkeypatch.setattr(Store, "add_suggestions", counting)
+    monkeypatch.setattr(slices.WriteSlices, "write", cut_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        preannotate(db, annotator="alice", batch_size=2)
+    with Store(db, annotator="alice") as store:
+        assert store.query("SELECT count(*) AS n FROM preannotated")[0]["n"] == 0  # none finished
+        assert 0 < store.query("SELECT count(*) AS n FROM suggestions")[0]["n"] <= 30
+    cut = False
+    preannotate(db, annotator="alice", batch_size=2)
+    assert max(sizes) <= 10
+    rows = suggestions(db)
+    assert len(rows) == len(set(rows))
+    assert sorted(rows) == sorted(reference[3])

@@ -246,25 +246,23 @@ class _Run:
         may take several transactions; it is marked done for the pipeline with its last ones, so
         a run stopped in between adds the rest next time (what is stored already is kept).
         """
-        pieces = deque(self._pieces_of(article_id, records, key) for article_id, records, key in work)
-        while pieces:
+        queue = deque(work)
+        while queue:
             with self.slices.write(self.store) as piece:
-                while pieces and not piece.full:
-                    article_id, records, key = pieces[0].popleft()
-                    if not pieces[0]:
-                        pieces.popleft()
-                    for origin, group in _by_origin(records):
+                while queue and not piece.full:
+                    article_id, records, key = queue[0]
+                    room = max(piece.size - piece.units, 1)
+                    part, rest = records[:room], records[room:]
+                    for origin, group in _by_origin(part):
                         self.report.added[origin] += self.store.add_suggestions(
                             article_id, group, annotator=owner)
-                    if key is not None:
-                        self.store.add_suggestions(article_id, [], pipeline=key)
-                    piece.add(len(records) + 1)
-
-    def _pieces_of(self, article_id: int, records: list[SpanRecord], key: str | None) -> deque:
-        """One article's suggestions cut into parts of a slice's size; the key goes with the last."""
-        size = max(self.slices.size, 1)
-        parts = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
-        return deque((article_id, part, key if i == len(parts) - 1 else None) for i, part in enumerate(parts))
+                    if rest:
+                        queue[0] = (article_id, rest, key)
+                    else:
+                        queue.popleft()
+                        if key is not None:
+                            self.store.add_suggestions(article_id, [], pipeline=key)
+                    piece.add(max(len(part), 1))
 
 
 def _by_origin(records: list[SpanRecord]) -> list[tuple[str, list[SpanRecord]]]:
