@@ -186,3 +186,21 @@ async def test_articles_opened_quickly_share_one_nlp_child_at_a_time(seeded_db, 
         app.articles_opened((4,))  # the queue is free again: a later opening starts a new worker
         await app.workers.wait_for_complete()
         assert calls[-1] == (4,)
+
+
+async def test_pre_annotation_after_a_big_import_gets_its_articles_whatever_their_number(tmp_path):
+    """30,000 articles waiting for pre-annotation: the app hands their ids to the NLP process on its
+    standard input (on the command line they made "[Errno 7] Argument list too long" at every
+    start, and nothing was ever pre-annotated). Their language has no pipeline, so the run is quick
+    and marks nothing; what matters is that it ran and said nothing failed."""
+    path = tmp_path / "big.db"
+    with other_store(path) as store:
+        store.add_articles([ArticleRecord(f"Article {i} about Rabat.", lang="zz") for i in range(30_000)])
+    app = app_on(path, preannotate=True)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        while any(w.group == "preannotate" and not w.is_finished for w in app.workers):
+            await pilot.pause(0.1)
+        await settle(pilot)
+        assert "failed" not in app.status, app.status
+        assert app.background == ""
