@@ -191,7 +191,13 @@ class _Run:
                 self.report.spans += len(record.spans)
             elif record.link_task:  # one entity-linking task per mention: the links add up
                 self.report.duplicates += 1
-                self.store.add_links(article_id, record.spans, annotator=self.annotator)
+                if self.store.article_status(article_id, self.annotator) == "done":
+                    # Gold changes only by a decision: a done layer is not relinked by a file.
+                    self.report.add(Problem(path, line, f"article {article_id} is marked done by "
+                                            f"{self.annotator}: its links were not imported (mark it in "
+                                            "progress in the app to take them)", notice=True))
+                else:
+                    self.store.add_links(article_id, record.spans, annotator=self.annotator)
             else:
                 self.report.duplicates += 1
                 self._note_ignored_spans(record, path, line, article_id)

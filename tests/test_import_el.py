@@ -81,3 +81,21 @@ def test_links_exported_as_kb_id_come_back(tmp_path):
     with Store(tmp_path / "b.db", annotator="bob") as store:
         assert import_paths(store, [str(tmp_path / "out.jsonl")]).ok
         assert links(store) == {"Avril Haine": ("Avril Haines", "KB-haines")}
+
+
+def test_links_are_not_imported_into_an_article_its_annotator_has_done(tmp_path):
+    """Gold changes only by a decision: alice marked the article done, so a file of linking tasks
+    leaves her layer as it was and says so; bob, who has not finished it, gets the links."""
+    first = write(tmp_path / "one.jsonl", [task(0, 11, "PERSON", [{"id": "KB-haines"}], [])])
+    path = write(tmp_path / "el.jsonl", [
+        task(0, 11, "PERSON", [{"id": "KB-haines", "text": "Avril Haines"}], ["KB-haines"])])
+    with Store(tmp_path / "p.db", annotator="alice") as store:
+        import_paths(store, [first])
+        store.set_article_status(store.article_ids()[0], "done")
+        before = links(store)
+        report = import_paths(store, [path])
+        assert links(store) == before
+        assert any("marked done by alice" in str(n) for n in report.notices)
+    with Store(tmp_path / "p.db", annotator="bob") as bob:
+        import_paths(bob, [path])
+        assert links(bob)["Avril Haine"] == ("Avril Haines", "KB-haines")
