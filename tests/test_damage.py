@@ -21,11 +21,18 @@ from annotations.store import Store, StoreError
 
 
 def damaged_db(tmp_path: Path) -> Path:
-    """A closed database of 60 articles with 8 KB of random bytes written into its middle."""
+    """A closed database of 60 articles with 8 KB of random bytes written over pages of article
+    text (found with SQLite's dbstat table): pages that opening a database never reads, so the
+    damage stays hidden until every page is read, wherever a schema change moves the tables."""
     whole = tmp_path / "whole.db"
     make_db(whole, n_articles=60)
+    with closing(sqlite3.connect(whole)) as conn:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = [r[0] for r in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'leaf' ORDER BY pageno")]
+    assert len(pages) >= 3
     raw = bytearray(whole.read_bytes())
-    middle = len(raw) // 2 + 1000  # not on a page boundary: parts of three pages
+    middle = (pages[len(pages) // 2] - 1) * size + 1000  # not on a page boundary: parts of three pages
     raw[middle:middle + 8192] = random.Random(8).randbytes(8192)
     path = tmp_path / "damaged.db"  # a file of its own: this process checked whole.db already
     path.write_bytes(bytes(raw))
