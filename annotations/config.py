@@ -33,6 +33,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import ConfigError
+
 DEFAULT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "DATE", "MISC")
 
 # Pipeline labels (OntoNotes, WikiNER) onto the default scheme. Labels absent
@@ -55,10 +57,6 @@ _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 SECTIONS = ("labels", "label_map", "models", "keys", "import", "memory")
 IMPORT_KEYS = ("max_file_size",)
 MEMORY_KEYS = ("shared",)
-
-
-class ConfigError(ValueError):
-    """A configuration file that cannot be used; the message names the file."""
 
 
 @dataclass

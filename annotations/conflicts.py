@@ -15,8 +15,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from .lookalike import near_pairs
-from .store import Store
-from .store.entities import Mention
+from .store import Mention, Store
 from .text import fold
 
 PERSON_LABELS = {"PERSON", "PER"}  # a surname alone names one of these
@@ -70,11 +69,11 @@ def find_conflicts(store: Store, annotator: str | None = None, *, places: int = 
     """Every conflict in ``annotator``'s view (default: the store's), biggest first;
     ``places`` mentions of each are listed; ``dismissed`` keeps those the annotator dismissed."""
     annotator = annotator or store.annotator
-    entities = {e["id"]: e for e in store.entities()}
+    entities = {e["id"]: e for e in store.entities.all()}
     found = (_surface(store, annotator, entities) + _entity(store, annotator, entities)
              + _names(store, annotator, entities))
     if not dismissed:
-        gone = store.dismissed_conflicts(annotator)
+        gone = store.entities.dismissed_conflicts(annotator)
         found = [c for c in found if (c.kind, c.key) not in gone]
     for conflict in found:
         conflict.places = _places(store, annotator, conflict, places)
@@ -89,7 +88,7 @@ def _counted(labels: dict[str, int]) -> str:
 def _surface(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
     groups: dict[str, list[tuple[str, int | None, int]]] = defaultdict(list)
     spread: dict[str, int] = {}
-    for folded, label, entity_id, n, articles in store.form_label_counts(annotator):
+    for folded, label, entity_id, n, articles in store.entities.form_label_counts(annotator):
         groups[folded].append((label, entity_id, n))
         spread[folded] = articles
     out = []
@@ -98,7 +97,7 @@ def _surface(store: Store, annotator: str, entities: dict[int, dict]) -> list[Co
         for label, _, n in rows:
             labels[label] += n
         linked = sorted({entities[e]["name"] for _, e, _ in rows if e in entities})
-        sample = store.form_sample(folded)
+        sample = store.entities.form_sample(folded)
         summary = f"'{sample}': {_counted(labels)}"
         if len(linked) > 1:
             summary += f"; linked to {' and '.join(linked)}"
@@ -109,7 +108,7 @@ def _surface(store: Store, annotator: str, entities: dict[int, dict]) -> list[Co
 
 def _entity(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
     by_entity: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for entity_id, label, n, decided in store.linked_label_counts(annotator):
+    for entity_id, label, n, decided in store.entities.linked_label_counts(annotator):
         by_entity[entity_id][label] = (n, decided)
     out = []
     for entity_id, labels in by_entity.items():
@@ -118,7 +117,7 @@ def _entity(store: Store, annotator: str, entities: dict[int, dict]) -> list[Con
             continue
         counts = {label: n for label, (n, _) in labels.items()}
         common = dict(entity_id=entity_id, entity=entity["name"], entity_label=entity["label"],
-                      labels=counts, mentions=sum(counts.values()), forms=tuple(store.alias_forms(entity_id)))
+                      labels=counts, mentions=sum(counts.values()), forms=tuple(store.entities.alias_forms(entity_id)))
         if len(labels) > 1:
             out.append(Conflict("entity", f"entity:{entity_id}",
                                 f"{entity['name']}: {_counted(counts)}", **common))
@@ -135,12 +134,12 @@ def _names(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conf
     aliases of one entity."""
     labels: dict[str, dict[str, int]] = defaultdict(dict)
     articles: dict[str, int] = defaultdict(int)
-    for form in store.view_forms(annotator):
+    for form in store.entities.view_forms(annotator):
         labels[form.folded][form.label] = form.mentions
         articles[form.folded] += form.articles
     owner: dict[str, set[int]] = defaultdict(set)
     for entity_id in entities:
-        for folded in store.alias_forms(entity_id):
+        for folded in store.entities.alias_forms(entity_id):
             owner[folded].add(entity_id)
             labels.setdefault(folded, {})
     group = {form: form for form in labels}
@@ -174,7 +173,7 @@ def _names(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conf
         for form in forms:
             for label, n in labels[form].items():
                 merged[label] += n
-        shown = ", ".join(f"'{store.form_sample(f)}'" for f in forms)
+        shown = ", ".join(f"'{store.entities.form_sample(f)}'" for f in forms)
         out.append(Conflict("names", "names:" + "|".join(sorted(forms)), f"{shown} ({', '.join(why)})",
                             tuple(forms), dict(merged), reason=", ".join(why), mentions=sum(merged.values()),
                             articles=sum(articles[f] for f in forms)))
@@ -185,9 +184,9 @@ def _places(store: Store, annotator: str, conflict: Conflict, limit: int) -> lis
     if limit <= 0:
         return []
     if conflict.kind in ("entity", "decision"):
-        found: list[Mention] = store.mentions_linked(conflict.entity_id, annotator, limit=limit)
+        found: list[Mention] = store.entities.mentions_linked(conflict.entity_id, annotator, limit=limit)
     else:
-        found = store.mentions_of_forms(conflict.forms, annotator, limit=max(limit, 50))
+        found = store.entities.mentions_of_forms(conflict.forms, annotator, limit=max(limit, 50))
         # One place of each label (surface) or form (names) first, so the places show the conflict.
         kind = (lambda m: m.label) if conflict.kind == "surface" else (lambda m: fold(m.text))
         firsts = list({kind(m): m for m in reversed(found)}.values())[::-1]

@@ -78,7 +78,7 @@ def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str 
         paths = [paths]
     run = _Run(store, annotator or store.annotator, lang, strict_labels, on_progress,
                store.config.max_file_size if max_file_size is None else max_file_size)
-    with store.announce("import"), store.bulk_loading():
+    with store.presence.announce("import"), store.loading.bulk_loading():
         for path in paths:
             for item in iter_files(path, fmt):
                 if isinstance(item, Problem):
@@ -105,7 +105,7 @@ class _Run:
         self.max_bytes = max_bytes
         self.on_progress = on_progress
         self.report = ImportReport()
-        self.scheme = set(store.labels())
+        self.scheme = set(store.labels.names())
         self.pending_labels: list[str] = []
         self.batch: list[tuple[ArticleRecord, str, int | None]] = []
         self.batch_chars = 0
@@ -171,9 +171,9 @@ class _Run:
         try:
             with self.slices.write(self.store) as piece:
                 for label in self.pending_labels:
-                    if self.store.add_label(label):
+                    if self.store.labels.add(label):
                         self.report.labels_added.append(label)
-                results = self.store.add_articles([r for r, _, _ in batch], annotator=self.annotator)
+                results = self.store.loading.add_articles([r for r, _, _ in batch], annotator=self.annotator)
                 piece.add(chars)
         except (sqlite3.IntegrityError, ValueError):
             results = self._one_by_one(batch)
@@ -191,13 +191,13 @@ class _Run:
                 self.report.spans += len(record.spans)
             elif record.link_task:  # one entity-linking task per mention: the links add up
                 self.report.duplicates += 1
-                if self.store.article_status(article_id, self.annotator) == "done":
+                if self.store.view.status(article_id, self.annotator) == "done":
                     # Gold changes only by a decision: a done layer is not relinked by a file.
                     self.report.add(Problem(path, line, f"article {article_id} is marked done by "
                                             f"{self.annotator}: its links were not imported (mark it in "
                                             "progress in the app to take them)", notice=True))
                 else:
-                    self.store.add_links(article_id, record.spans, annotator=self.annotator)
+                    self.store.loading.add_links(article_id, record.spans, annotator=self.annotator)
             else:
                 self.report.duplicates += 1
                 self._note_ignored_spans(record, path, line, article_id)
@@ -211,8 +211,8 @@ class _Run:
             try:
                 with self.store.write():
                     for label in self.pending_labels:
-                        self.store.add_label(label)
-                    results.append(self.store.add_article(record, annotator=self.annotator))
+                        self.store.labels.add(label)
+                    results.append(self.store.loading.add_article(record, annotator=self.annotator))
             except (sqlite3.IntegrityError, ValueError) as exc:
                 self.report.add(Problem(path, line, f"could not be stored ({exc})"))
                 results.append(None)
@@ -223,7 +223,7 @@ class _Run:
         """A re-imported article keeps what is stored; say so when the file's spans differ."""
         if not record.spans:
             return
-        stored = self.store.decided_offsets(article_id, self.annotator)
+        stored = self.store.view.decided_offsets(article_id, self.annotator)
         if stored != {(s.start, s.end, s.label) for s in record.spans}:
             title = excerpt(record.title or record.text.strip().split("\n", 1)[0])
             self.report.add(Problem(path, line, f"article {title} is already stored (id {article_id}) with "

@@ -2,13 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, NamedTuple
 
 Answer = Literal["accept", "reject", "ignore"]
-Origin = Literal["model", "rules", "memory", "human", "import"]
-Status = Literal["suggested", "accepted", "corrected", "rejected"]
-ArticleStatus = Literal["todo", "in_progress", "done", "rejected", "ignored"]
+
+
+class Status(StrEnum):
+    """A span's status as an annotator sees it; ``suggested`` (undecided) is never stored."""
+
+    SUGGESTED = "suggested"
+    ACCEPTED = "accepted"
+    CORRECTED = "corrected"  # accepted with another label or other boundaries than suggested
+    REJECTED = "rejected"
+
+
+GOLD_STATUSES = (Status.ACCEPTED, Status.CORRECTED)  # what counts as an entity in gold
+DECIDED_STATUSES = (*GOLD_STATUSES, Status.REJECTED)  # what ``spans.status`` may hold
+
+
+class ArticleStatus(StrEnum):
+    """An article's status for one annotator; ``todo`` (nothing decided) is never stored."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    REJECTED = "rejected"  # imported with answer "reject"
+    IGNORED = "ignored"  # imported with answer "ignore"
+
+
+class Origin(StrEnum):
+    """Where a span came from."""
+
+    MEMORY = "memory"
+    RULES = "rules"
+    MODEL = "model"
+    HUMAN = "human"
+    IMPORT = "import"
+
+
+# Suggestion origins, in the order the undecided rule prefers them where they suggest the same.
+SUGGESTION_ORIGINS = (Origin.MEMORY, Origin.RULES, Origin.MODEL)
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """``('a', 'b')``: a fixed set of these values for an SQL ``IN`` or ``CHECK`` (never user text)."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def origin_rank_sql(column: str = "origin") -> str:
+    """SQL ranking a suggestion's origin as :data:`SUGGESTION_ORIGINS` does (memory first)."""
+    whens = " ".join(f"WHEN '{origin}' THEN {rank}" for rank, origin in enumerate(SUGGESTION_ORIGINS[:-1]))
+    return f"CASE {column} {whens} ELSE {len(SUGGESTION_ORIGINS) - 1} END"
 
 
 @dataclass(frozen=True)
@@ -61,7 +108,7 @@ class Span(NamedTuple):
 
     @property
     def is_gold(self) -> bool:
-        return self.status in ("accepted", "corrected")
+        return self.status in GOLD_STATUSES
 
 
 @dataclass

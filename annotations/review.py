@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .store.review import LayerSpan
+from .store import LayerSpan
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from .store import Store, corpus
+from .store import Store
 
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
 QUALITY_DEFINITION = (
@@ -45,7 +45,7 @@ def undecided_in_gold(store: Store) -> set[Key]:
 
     These are what the export writes as unknown (DocBin missing, CoNLL "-", HF -100).
     """
-    found = store.undecided_suggestions(corpus.done_layers(store))
+    found = store.undecided.by_article(store.corpus.done_layers())
     return {(s.article_id, s.start, s.end, s.label) for rows in found.values() for s in rows}
 
 
@@ -69,7 +69,7 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
         unknown = undecided_in_gold(store)
     gold = _gold_keys(store)
     predicted: dict[str, set[Key]] = defaultdict(set)
-    for article_id, start, end, label, origin in corpus.suggestion_keys(store):
+    for article_id, start, end, label, origin in store.corpus.suggestion_keys():
         predicted[origin].add((article_id, start, end, label))
     suggested_articles = {k[0] for keys in predicted.values() for k in keys}
     evaluated = sorted(set(_gold_layer_ids(store)) & suggested_articles)
@@ -90,7 +90,7 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
 
 
 def _articles(store: Store) -> dict:
-    by_lang = corpus.articles_by_lang(store)
+    by_lang = store.corpus.articles_by_lang()
     return {"total": sum(by_lang.values()), "by_lang": by_lang}
 
 
@@ -99,7 +99,7 @@ def _spans(store: Store) -> dict:
     by_status: Counter = Counter()
     by_origin: dict[str, Counter] = defaultdict(Counter)
     by_label: dict[str, Counter] = defaultdict(Counter)
-    for label, status, origin, n in corpus.decision_counts(store):
+    for label, status, origin, n in store.corpus.decision_counts():
         by_status[status] += n
         by_origin[origin][status] += n
         by_label[label][status] += n
@@ -110,9 +110,9 @@ def _spans(store: Store) -> dict:
 
 def _suggestions(store: Store) -> dict:
     """Pipeline suggestions; undecided = undecided by every annotator (the store's rule)."""
-    by_origin = corpus.suggestion_counts(store, by="origin")
-    by_label = corpus.suggestion_counts(store, by="label")
-    everyone = store.undecided_suggestions(dict.fromkeys(store.article_ids()))
+    by_origin = store.corpus.suggestion_counts(by="origin")
+    by_label = store.corpus.suggestion_counts(by="label")
+    everyone = store.undecided.by_article(dict.fromkeys(store.articles.ids()))
     undecided = sum(len(rows) for rows in everyone.values())
     return {"total": sum(by_origin.values()), "undecided": undecided,
             "by_origin": {k: by_origin[k] for k in sorted(by_origin, key=_origin_order)},
@@ -121,12 +121,12 @@ def _suggestions(store: Store) -> dict:
 
 def _annotators(store: Store) -> list[dict]:
     """Per annotator: articles done, in progress, rejected, ignored (of all articles) and spans."""
-    total = store.count_articles()
+    total = store.articles.count()
     people: dict[str, dict] = defaultdict(lambda: {"done": 0, "in_progress": 0, "rejected": 0,
                                                    "ignored": 0, "spans": 0})
-    for annotator, status, n in corpus.status_counts(store):
+    for annotator, status, n in store.corpus.status_counts():
         people[annotator][status] = n
-    for annotator, n in corpus.gold_decision_counts(store).items():
+    for annotator, n in store.corpus.gold_decision_counts().items():
         people[annotator]["spans"] = n
     return [{"annotator": name, **counts, "total": total} for name, counts in sorted(people.items())]
 
@@ -145,13 +145,13 @@ def _gold(store: Store, unknown: set[Key]) -> dict:
 
 
 def _gold_layer_ids(store: Store) -> list[int]:
-    return sorted(corpus.done_layers(store))
+    return sorted(store.corpus.done_layers())
 
 
 def _gold_keys(store: Store) -> set[Key]:
-    layers = corpus.done_layers(store)
+    layers = store.corpus.done_layers()
     return {(article_id, start, end, label)
-            for article_id, annotator, start, end, label in corpus.gold_decision_keys(store)
+            for article_id, annotator, start, end, label in store.corpus.gold_decision_keys()
             if layers.get(article_id) == annotator}
 
 
@@ -173,5 +173,5 @@ def _origin_order(origin: str) -> tuple[int, str]:
 
 def _label_order(store: Store, present) -> list[str]:
     """Labels present, in the scheme's order, then any others alphabetically."""
-    scheme = store.labels()
+    scheme = store.labels.names()
     return [lab for lab in scheme if lab in present] + sorted(lab for lab in present if lab not in scheme)

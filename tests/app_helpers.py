@@ -29,15 +29,15 @@ SUGGEST = [
 
 def add_test_suggestions(store: Store) -> None:
     """Suggestions at every match of SUGGEST in every article, marked as pre-annotated."""
-    for article_id in store.article_ids():
-        text = store.article(article_id).text
+    for article_id in store.articles.ids():
+        text = store.articles.get(article_id).text
         records = []
         for pattern, label in SUGGEST:
             taken = {(r.start, r.end) for r in records}
             for m in re.finditer(pattern, text):
                 if not any(s < m.end() and m.start() < e for s, e in taken):
                     records.append(SpanRecord(m.start(), m.end(), label, origin="model", source=SOURCE))
-        store.add_suggestions(article_id, records, pipeline=SOURCE)
+        store.loading.add_suggestions(article_id, records, pipeline=SOURCE)
 
 
 def make_seeded_db(path, *, tokens: bool = True) -> None:
@@ -55,8 +55,8 @@ def store_tokens(store: Store) -> None:
     """Every article's spaCy tokens, stored as the NLP process stores them."""
     from annotations.nlp.tokens import token_offsets, tokenizer_name
 
-    store.save_tokens([(article_id, tokenizer_name(lang), token_offsets(store.article(article_id).text, lang))
-                       for article_id, lang in store.article_langs()])
+    store.tokens.save([(article_id, tokenizer_name(lang), token_offsets(store.articles.get(article_id).text, lang))
+                       for article_id, lang in store.articles.langs()])
 
 
 def other_store(path, annotator: str = "alice") -> Store:
@@ -104,7 +104,7 @@ def selected_text(app) -> str:
 
 def span_at(store, span):
     """The annotator's current view of the span at ``span``'s offsets (keys change once decided)."""
-    found = [s for s in store.spans(span.article_id) if (s.start, s.end) == (span.start, span.end)]
+    found = [s for s in store.view.spans(span.article_id) if (s.start, s.end) == (span.start, span.end)]
     assert len(found) == 1, found
     return found[0]
 

@@ -39,7 +39,7 @@ def suggest(store: Store, article_id: int, text: str, items: list[tuple[str, str
     """Add suggestions (surface, label, origin); returns {(surface, label): suggestion key}."""
     records = [SpanRecord(*at(text, surface), label, origin=origin, source=f"test-{origin}")
                for surface, label, origin in items]
-    store.add_suggestions(article_id, records, pipeline="test")
+    store.loading.add_suggestions(article_id, records, pipeline="test")
     rows = store.query("SELECT id, start, end, label FROM suggestions WHERE article_id=?", (article_id,))
     keys = {}
     for surface, label, _ in items:
@@ -55,10 +55,10 @@ def build_corpus(path) -> Corpus:
     with Store(path, annotator="alice") as alice:
         for p in seed_paths():
             text = normalize(p.read_text(encoding="utf-8"))
-            article_id, _ = alice.add_article(ArticleRecord(text=text, source=p.name, lang=detect_lang(text)))
+            article_id, _ = alice.loading.add_article(ArticleRecord(text=text, source=p.name, lang=detect_lang(text)))
             corpus.ids[p.name[:3]] = article_id
             corpus.texts[article_id] = text
-        article_id, _ = alice.add_article(ArticleRecord(text=EMOJI_TEXT, title="emoji", source="emoji.txt",
+        article_id, _ = alice.loading.add_article(ArticleRecord(text=EMOJI_TEXT, title="emoji", source="emoji.txt",
                                                         lang="en"))
         corpus.ids["emoji"] = article_id
         corpus.texts[article_id] = EMOJI_TEXT
@@ -69,7 +69,7 @@ def build_corpus(path) -> Corpus:
         fr = corpus.ids["004"]
         keys = suggest(alice, fr, corpus.texts[fr], [("Abdellatif Hammouchi", "PERSON", "model"),
                                                      ("Maroc", "GPE", "model")])
-        alice.accept(keys[("Abdellatif Hammouchi", "PERSON")])
+        alice.decisions.accept(keys[("Abdellatif Hammouchi", "PERSON")])
     with Store(path, annotator="bob") as bob:
         _bob_english(bob, corpus)
     return corpus
@@ -88,23 +88,23 @@ def _alice_english(alice: Store, corpus: Corpus) -> None:
         ("Tuesday", "DATE", "model"),  # rejected
         ("Sahel", "ORG", "model"),  # relabelled LOC: corrected
     ])
-    alice.link(keys[("Abdellatif Hammouchi", "PERSON")], "Abdellatif Hammouchi", kb_id="Q4665540")
-    alice.link(keys[("FBI", "ORG")], "Federal Bureau of Investigation")
+    alice.decisions.link(keys[("Abdellatif Hammouchi", "PERSON")], "Abdellatif Hammouchi", kb_id="Q4665540")
+    alice.decisions.link(keys[("FBI", "ORG")], "Federal Bureau of Investigation")
     start, _ = at(text, "Christopher Wray")
-    alice.resize(keys[("Christopher", "PERSON")], start, start + len("Christopher Wray"))
-    alice.accept(keys[("Rabat", "GPE")])
-    alice.accept(keys[("Morocco", "GPE")])
-    alice.reject(keys[("Tuesday", "DATE")])
-    alice.relabel(keys[("Sahel", "ORG")], "LOC")
+    alice.decisions.resize(keys[("Christopher", "PERSON")], start, start + len("Christopher Wray"))
+    alice.decisions.accept(keys[("Rabat", "GPE")])
+    alice.decisions.accept(keys[("Morocco", "GPE")])
+    alice.decisions.reject(keys[("Tuesday", "DATE")])
+    alice.decisions.relabel(keys[("Sahel", "ORG")], "LOC")
     # Overlap: a long ORG containing a shorter one.
     long_ = at(text, "Director General of National Security and Territorial Surveillance")
     short = at(text, "National Security and Territorial Surveillance")
-    alice.create_span(aid, *long_, "ORG")
-    alice.create_span(aid, *short, "ORG")
+    alice.decisions.create_span(aid, *long_, "ORG")
+    alice.decisions.create_span(aid, *short, "ORG")
     # Misaligned: ends inside "Hammouchi" (second mention).
     h2 = at(text, "Hammouchi", 1)
-    alice.create_span(aid, h2[0], h2[1] - 1, "PERSON")
-    alice.set_article_status(aid, "done")
+    alice.decisions.create_span(aid, h2[0], h2[1] - 1, "PERSON")
+    alice.decisions.set_article_status(aid, "done")
     gold = {(*at(text, s), lab) for s, lab in [("Abdellatif Hammouchi", "PERSON"), ("FBI", "ORG"),
                                               ("Christopher Wray", "PERSON"), ("Rabat", "GPE"),
                                               ("Morocco", "GPE"), ("Sahel", "LOC")]}
@@ -119,9 +119,9 @@ def _alice_arabic(alice: Store, corpus: Corpus) -> None:
     name = at(text, "عبد اللطيف حموشي")
     city = at(text, "الرباط")
     assert text[city[0] - 1] == "ب"  # part of the token "بالرباط"
-    alice.create_span(aid, *name, "PERSON")
-    alice.create_span(aid, *city, "GPE")
-    alice.set_article_status(aid, "done")
+    alice.decisions.create_span(aid, *name, "PERSON")
+    alice.decisions.create_span(aid, *city, "GPE")
+    alice.decisions.set_article_status(aid, "done")
     corpus.gold[aid] = {(*name, "PERSON"), (*city, "GPE")}
 
 
@@ -131,8 +131,8 @@ def _alice_emoji(alice: Store, corpus: Corpus) -> None:
     text = corpus.texts[aid]
     spans = [("Rabat", "GPE"), ("Christopher Wray", "PERSON"), ("FBI", "ORG"), ("Hammouchi", "PERSON")]
     for surface, label in spans:
-        alice.create_span(aid, *at(text, surface), label)
-    alice.set_article_status(aid, "done")
+        alice.decisions.create_span(aid, *at(text, surface), label)
+    alice.decisions.set_article_status(aid, "done")
     corpus.gold[aid] = {(*at(text, s), lab) for s, lab in spans}
 
 
@@ -142,15 +142,15 @@ def _bob_english(bob: Store, corpus: Corpus) -> None:
     text = corpus.texts[aid]
     keys = suggest(bob, aid, text, [("Morocco", "GPE", "model"), ("Avril Haine", "PERSON", "model"),
                                     ("Rabat", "GPE", "model"), ("Monday", "DATE", "model")])
-    bob.accept(keys[("Morocco", "GPE")])
-    bob.accept(keys[("Avril Haine", "PERSON")])
-    bob.reject(keys[("Monday", "DATE")])
-    bob.set_article_status(aid, "done")
+    bob.decisions.accept(keys[("Morocco", "GPE")])
+    bob.decisions.accept(keys[("Avril Haine", "PERSON")])
+    bob.decisions.reject(keys[("Monday", "DATE")])
+    bob.decisions.set_article_status(aid, "done")
     corpus.gold[aid] = {(*at(text, "Morocco"), "GPE"), (*at(text, "Avril Haine"), "PERSON")}
     # bob's layer on 000: marked done, but earlier than alice (timestamps set below).
     en = corpus.ids["000"]
-    bob.create_span(en, *at(corpus.texts[en], "FBI"), "ORG")
-    bob.set_article_status(en, "done")
+    bob.decisions.create_span(en, *at(corpus.texts[en], "FBI"), "ORG")
+    bob.decisions.set_article_status(en, "done")
     with bob.write():
         bob.db.conn.execute("UPDATE article_status SET updated_at='2000-01-01T00:00:00.000+00:00' "
                             "WHERE article_id=? AND annotator='bob'", (en,))

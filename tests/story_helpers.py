@@ -15,15 +15,15 @@ WRAY_AR = "كريستوفر راي"
 
 
 def article_with(store: Store, needle: str) -> int:
-    return next(a for a in store.article_ids() if needle in store.article(a).text)
+    return next(a for a in store.articles.ids() if needle in store.articles.get(a).text)
 
 
 def sahel_view(store: Store) -> dict[tuple[int, int], tuple[str, str]]:
     """(article, start) -> (label, status) of every Sahel the store's annotator sees."""
     out = {}
-    for article_id in store.article_ids():
-        text = store.article(article_id).text
-        for span in store.spans(article_id):
+    for article_id in store.articles.ids():
+        text = store.articles.get(article_id).text
+        for span in store.view.spans(article_id):
             if text[span.start:span.end] == "Sahel":
                 out[(article_id, span.start)] = (span.label, span.status)
     return out
@@ -31,11 +31,11 @@ def sahel_view(store: Store) -> dict[tuple[int, int], tuple[str, str]]:
 
 def add_sahel(store: Store) -> None:
     """Sahel suggested as PERSON in English and LOC in French, wherever it occurs."""
-    for article_id in store.article_ids():
-        article = store.article(article_id)
+    for article_id in store.articles.ids():
+        article = store.articles.get(article_id)
         label = {"en": "PERSON", "fr": "LOC"}.get(article.lang)
         if label:
-            store.add_suggestions(article_id, [SpanRecord(m.start(), m.end(), label, origin="model",
+            store.loading.add_suggestions(article_id, [SpanRecord(m.start(), m.end(), label, origin="model",
                                                           source="test-model 1.0")
                                                for m in re.finditer(r"\bSahel\b", article.text)])
 
@@ -45,11 +45,11 @@ def make_story_db(path, *, link_wray: bool = True) -> None:
     with Store(path, annotator="alice") as store:
         add_sahel(store)
         if link_wray:
-            english = store.article_ids()[0]
-            wray = next(s for s in store.spans(english)
-                        if store.article(english).text[s.start:s.end] == "Christopher Wray")
-            store.link(wray.key, "Christopher Wray")
+            english = store.articles.ids()[0]
+            wray = next(s for s in store.view.spans(english)
+                        if store.articles.get(english).text[s.start:s.end] == "Christopher Wray")
+            store.decisions.link(wray.key, "Christopher Wray")
             arabic = article_with(store, WRAY_AR)
-            start = store.article(arabic).text.index(WRAY_AR)
-            span = store.create_span(arabic, start, start + len(WRAY_AR), "PERSON")
-            store.link(span.key, "Christopher Wray")
+            start = store.articles.get(arabic).text.index(WRAY_AR)
+            span = store.decisions.create_span(arabic, start, start + len(WRAY_AR), "PERSON")
+            store.decisions.link(span.key, "Christopher Wray")

@@ -33,18 +33,18 @@ def annotate(path, article_id: int, layers: dict[str, list[tuple[str, str]]], *,
     """Each annotator rejects every suggestion, makes exactly their spans and marks the article done."""
     for name, spans in layers.items():
         with Store(path, annotator=name) as store:
-            text = store.article(article_id).text
-            store.reject_all(article_id)
+            text = store.articles.get(article_id).text
+            store.decisions.reject_all(article_id)
             for surface, label in spans:
-                store.create_span(article_id, *offsets(text, surface), label)
+                store.decisions.create_span(article_id, *offsets(text, surface), label)
             if done:
-                store.set_article_status(article_id, "done")
+                store.decisions.set_article_status(article_id, "done")
 
 
 def make_tiny_db(path, annotators=("alice", "bob")) -> int:
     """A database with the tiny article annotated by ``annotators``; returns its id."""
     with Store(path, annotator="alice") as store:
-        article_id, _ = store.add_article(ArticleRecord(TINY_TEXT, title="Tiny", lang="en"))
+        article_id, _ = store.loading.add_article(ArticleRecord(TINY_TEXT, title="Tiny", lang="en"))
     annotate(path, article_id, {name: TINY_LAYERS[name] for name in annotators})
     return article_id
 
@@ -55,6 +55,6 @@ def make_team_db(path) -> int:
     the article's id."""
     make_seeded_db(path)
     with Store(path, annotator="alice") as store:
-        article_id = store.article_ids()[0]
+        article_id = store.articles.ids()[0]
     annotate(path, article_id, SEED_LAYERS)
     return article_id

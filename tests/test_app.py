@@ -63,7 +63,7 @@ async def test_reject_and_previous(seeded_db):
         assert first.start < second.start
         await press(pilot, "x")
         with other_store(seeded_db) as check:
-            spans = {(s.start, s.end): s.status for s in check.spans(first.article_id)}
+            spans = {(s.start, s.end): s.status for s in check.view.spans(first.article_id)}
         assert spans[(first.start, first.end)] == "rejected"
 
 
@@ -76,10 +76,10 @@ async def test_accept_all_asks_then_accepts_everything(seeded_db):
         assert isinstance(app.screen, ConfirmDialog)
         await press(pilot, "n")
         with other_store(seeded_db) as check:
-            assert all(s.is_suggestion for s in check.spans(article_id))
+            assert all(s.is_suggestion for s in check.view.spans(article_id))
         await press(pilot, "A", "y")
         with other_store(seeded_db) as check:
-            spans = check.spans(article_id)
+            spans = check.view.spans(article_id)
         assert spans and all(s.status == "accepted" for s in spans)
         assert app.status.startswith(f"saved: accepted all {len(spans)} ")
 
@@ -89,7 +89,7 @@ async def test_number_keys_and_label_picker(seeded_db):
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_first(pilot)
         sel = screen.active_view.selected_span
-        labels = app.store.labels()
+        labels = app.store.labels.names()
         await press(pilot, "2")
         with other_store(seeded_db) as check:
             assert span_at(check, sel).label == labels[1]
@@ -106,7 +106,7 @@ async def test_number_keys_and_label_picker(seeded_db):
         await press(pilot, "enter")
         with other_store(seeded_db) as check:
             assert span_at(check, sel).label == "WEAPON"
-            assert "WEAPON" in check.labels()
+            assert "WEAPON" in check.labels.names()
         # an invalid one is refused in the dialog; escape leaves everything as it was
         await press(pilot, "l")
         await type_text(pilot, "9 bad")
@@ -116,7 +116,7 @@ async def test_number_keys_and_label_picker(seeded_db):
         assert isinstance(app.screen, ReaderScreen)
         with other_store(seeded_db) as check:
             assert span_at(check, sel).label == "WEAPON"
-            assert "9 bad" not in check.labels()
+            assert "9 bad" not in check.labels.names()
 
 
 async def test_undo_and_redo_refresh_the_pane(seeded_db):
@@ -128,14 +128,14 @@ async def test_undo_and_redo_refresh_the_pane(seeded_db):
         assert sum(not s.is_suggestion for s in screen.active_view.spans) == 1
         await press(pilot, "u")
         with other_store(seeded_db) as check:
-            assert all(s.is_suggestion for s in check.spans(article_id))
+            assert all(s.is_suggestion for s in check.view.spans(article_id))
         assert all(s.is_suggestion for s in screen.active_view.spans)
         first = screen.active_view.selected_span  # the cursor is back on the span undone
         assert app.status == f"saved: undo accept {first.label} '{selected_text(app)}'"
         assert first.start == screen.active_view.spans[0].start
         await press(pilot, "U")
         with other_store(seeded_db) as check:
-            assert sum(s.status == "accepted" for s in check.spans(article_id)) == 1
+            assert sum(s.status == "accepted" for s in check.view.spans(article_id)) == 1
         assert sum(not s.is_suggestion for s in screen.active_view.spans) == 1
         await press(pilot, "U")
         assert app.status == "nothing to redo"
@@ -148,11 +148,11 @@ async def test_done_toggles_and_shows_in_title(seeded_db):
         article_id = screen.active_view.article.id
         await press(pilot, "d", "l")  # l: leave the suggestions undecided
         with other_store(seeded_db) as check:
-            assert check.article_status(article_id) == "done"
+            assert check.view.status(article_id) == "done"
         assert screen_text(app).splitlines()[0].startswith("done ")
         await press(pilot, "d")
         with other_store(seeded_db) as check:
-            assert check.article_status(article_id) == "in_progress"
+            assert check.view.status(article_id) == "in_progress"
 
 
 async def test_boundaries_move_by_one_token(seeded_db):
@@ -167,7 +167,7 @@ async def test_boundaries_move_by_one_token(seeded_db):
             key = screen.active_view.selected_span.key
             assert key[0] == "span"
             with other_store(seeded_db) as check:
-                span = check.span(key)
+                span = check.view.span(key)
             return text[span.start:span.end]
 
         await press(pilot, "left_square_bracket")
@@ -197,18 +197,18 @@ async def test_make_a_span_with_the_token_cursor(seeded_db):
         await type_text(pilot, "ORG")
         await press(pilot, "enter")
         with other_store(seeded_db) as check:
-            made = [s for s in check.spans(1) if s.origin == "human"]
+            made = [s for s in check.view.spans(1) if s.origin == "human"]
         assert [(view.article.text[s.start:s.end], s.label, s.status) for s in made] == \
             [("head of the FBI", "ORG", "accepted")]
         assert app.last_label == "ORG"
         # the next span made defaults to the last label used: enter takes it
         await press(pilot, "w", "w", "v", "m", "enter")
         with other_store(seeded_db) as check:
-            assert sorted(s.label for s in check.spans(1) if s.origin == "human") == ["ORG", "ORG"]
+            assert sorted(s.label for s in check.view.spans(1) if s.origin == "human") == ["ORG", "ORG"]
         # a number key makes the selection a span with that label
         await press(pilot, "w", "v", "w", "1")
         with other_store(seeded_db) as check:
-            assert sorted(s.label for s in check.spans(1) if s.origin == "human") == ["ORG", "ORG", "PERSON"]
+            assert sorted(s.label for s in check.view.spans(1) if s.origin == "human") == ["ORG", "ORG", "PERSON"]
 
 
 async def test_delete_a_span_and_reject_a_suggestion(seeded_db):
@@ -219,16 +219,16 @@ async def test_delete_a_span_and_reject_a_suggestion(seeded_db):
         suggestion = view.selected_span
         await press(pilot, "D")
         with other_store(seeded_db) as check:
-            assert {(s.start, s.end): s.status for s in check.spans(1)}[(suggestion.start, suggestion.end)] \
+            assert {(s.start, s.end): s.status for s in check.view.spans(1)}[(suggestion.start, suggestion.end)] \
                 == "rejected"
         await press(pilot, "w", "w", "v", "w", "1")  # "Hammouchi and": not the rejected span's offsets
         with other_store(seeded_db) as check:
-            made = [s for s in check.spans(1) if s.origin == "human"]
+            made = [s for s in check.view.spans(1) if s.origin == "human"]
         assert [view.article.text[s.start:s.end] for s in made] == ["Hammouchi and"]
         view.select_key(made[0].key)
         await press(pilot, "delete")
         with other_store(seeded_db) as check:
-            assert [s for s in check.spans(1) if s.origin == "human"] == []
+            assert [s for s in check.view.spans(1) if s.origin == "human"] == []
 
 
 async def test_tags_on_span_and_article_with_completion(seeded_db):
@@ -251,14 +251,14 @@ async def test_tags_on_span_and_article_with_completion(seeded_db):
         await type_text(pilot, "batch 1")
         await press(pilot, "enter")
         with other_store(seeded_db) as check:
-            assert check.article_tags(1) == ["batch 1"]
-            assert check.known_tags()[0] == "needs review"
+            assert check.tags.of_article(1) == ["batch 1"]
+            assert check.tags.known()[0] == "needs review"
         assert "tags: needs review" in screen_text(app)
         await press(pilot, "t")
         await type_text(pilot, "-needs review")
         await press(pilot, "enter")
         with other_store(seeded_db) as check:
-            assert check.span(screen.active_view.selected_span.key).tags == ()
+            assert check.view.span(screen.active_view.selected_span.key).tags == ()
 
 
 async def test_link_spellings_to_one_entity(seeded_db):
@@ -276,11 +276,11 @@ async def test_link_spellings_to_one_entity(seeded_db):
         await select_surface(pilot, "Avril Haines")
         await press(pilot, "e", "enter")  # the existing entity comes first
         with other_store(seeded_db) as check:
-            entities = check.entities()
+            entities = check.entities.all()
             assert [e["name"] for e in entities] == ["Avril Haines"]
-            linked = [s for s in check.spans(2) if s.entity_id == entities[0]["id"]]
+            linked = [s for s in check.view.spans(2) if s.entity_id == entities[0]["id"]]
             aliases = check.query("SELECT alias FROM aliases ORDER BY alias")
-        text = app.store.article(2).text
+        text = app.store.articles.get(2).text
         assert sorted(text[s.start:s.end] for s in linked) == ["Avril Haine", "Avril Haines"]
         assert [a["alias"] for a in aliases] == ["Avril Haine", "Avril Haines"]
         assert "entity: Avril Haines" in screen_text(app)
@@ -310,7 +310,7 @@ async def test_two_annotators_each_keep_their_own_work(seeded_db):
         screen = await open_first(pilot)
         sel = screen.active_view.selected_span
         with other_store(seeded_db, "bob") as bob:  # bob works at the same time, in his own process
-            bob.reject(sel.key)
+            bob.decisions.reject(sel.key)
         await press(pilot, "a")
         with other_store(seeded_db, "bob") as bob:
             assert span_at(bob, sel).status == "rejected"
@@ -413,8 +413,8 @@ async def test_the_view_after_each_decision_is_what_the_store_says(seeded_db, ke
             if app.screen is not screen:  # a picker (m): take the highlighted label
                 await press(pilot, "enter")
             with other_store(seeded_db) as check:
-                stored = check.spans(view.article.id)
-                status = check.article_status(view.article.id)
+                stored = check.view.spans(view.article.id)
+                status = check.view.status(view.article.id)
             assert _shown(view) == sorted(stored, key=lambda s: (s.start, s.end, s.label, s.key)), key
             assert [(s.start, -s.end) for s in view.spans] == sorted((s.start, -s.end) for s in view.spans)
             counts = {"accepted": sum(1 for s in stored if s.status in ("accepted", "corrected")),
@@ -460,4 +460,4 @@ async def test_token_boundaries_come_from_the_nlp_process_when_an_article_is_fir
         await press(pilot, "w", "w")  # ...and moves along them
         assert view.token_cursor == expected[expected.index(first) + 2]
     with other_store(path) as check:
-        assert check.tokens(article.id, tokenizer_name(article.lang)) == expected
+        assert check.tokens.get(article.id, tokenizer_name(article.lang)) == expected

@@ -21,7 +21,7 @@ IMPORTER = textwrap.dedent("""
     import sqlite3, sys
     from annotations.store import Store
     store = Store(sys.argv[1], annotator="importer")
-    with store.announce("import"):
+    with store.presence.announce("import"):
         conn = sqlite3.connect(sys.argv[1], isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
         print("locked", flush=True)
@@ -123,7 +123,7 @@ async def test_a_store_error_is_shown_as_not_saved_and_nothing_is_stored(seeded_
             raise StoreError(f"{app.store.path}: opened read-only, so this change was not made; "
                              "open it without read-only to annotate")
 
-        monkeypatch.setattr(app.store, "write", refuse)
+        monkeypatch.setattr(app.store.cx, "write", refuse)
         await press(pilot, "a")
         assert app.status.startswith("not saved: opened read-only, so this change was not made")
         assert app.status.endswith("accept PERSON 'Abdellatif Hammouchi'")
@@ -142,7 +142,7 @@ async def test_a_decision_made_before_the_damage_check_ends_waits_for_it(seeded_
         screen = await open_first(pilot)
         span = screen.active_view.selected_span
         db._checked.clear()  # as if this process had not checked the file yet
-        app.store._sound = False
+        app.store.cx._sound = False
         with db._checking:  # the check is running (it holds this lock while it reads)
             await key(pilot, "a")
             assert app.status.startswith("busy: the damage check holds the database; accept PERSON")

@@ -20,9 +20,9 @@ def stored(path, article_id: int) -> tuple[str, dict[str, int]]:
     """The article's status and how many spans of each status the annotator has, from the file."""
     with other_store(path) as check:
         counts: dict[str, int] = {}
-        for span in check.spans(article_id):
+        for span in check.view.spans(article_id):
             counts[span.status] = counts.get(span.status, 0) + 1
-        return check.article_status(article_id), counts
+        return check.view.status(article_id), counts
 
 
 def header(app) -> str:
@@ -95,7 +95,7 @@ async def test_without_undecided_suggestions_d_marks_done_at_once(seeded_db):
         screen = await open_first(pilot)
         article_id = screen.active_view.article.id
         with other_store(seeded_db) as store:
-            store.reject_all(article_id)
+            store.decisions.reject_all(article_id)
         screen.refresh_articles(None)
         await settle(pilot)
         await press(pilot, "d")

@@ -58,7 +58,7 @@ async def test_the_panel_lights_every_mention_and_reaches_the_arabic_one(story_d
         target = panel.highlighted_row()
         await press(pilot, "l")
         with other_store(story_db) as check:
-            linked = [s for s in check.spans(target.article_id)
+            linked = [s for s in check.view.spans(target.article_id)
                       if (s.start, s.end) == (target.start, target.end)]
             assert [s.entity_id for s in linked] == [wray_id]
         # > goes from mention to mention across articles, opening them, up to the Arabic one
@@ -87,11 +87,11 @@ async def test_keys_go_to_the_panel_while_it_has_the_focus(story_db):
         selected = screen.active_view.selected_span
         await press(pilot, "E", "a", "x", "4")
         with other_store(story_db) as check:
-            assert [s.status for s in check.spans(selected.article_id)
+            assert [s.status for s in check.view.spans(selected.article_id)
                     if (s.start, s.end) == (selected.start, selected.end)] == ["suggested"]
         await press(pilot, "escape", "a")  # back in the pane: a accepts
         with other_store(story_db) as check:
-            assert [s.status for s in check.spans(selected.article_id)
+            assert [s.status for s in check.view.spans(selected.article_id)
                     if (s.start, s.end) == (selected.start, selected.end)] == ["accepted"]
 
 
@@ -141,7 +141,7 @@ async def test_f_jumps_to_a_word_in_any_script_then_m_makes_the_span(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         with other_store(story_db) as check:
             arabic = article_with(check, WRAY_AR)
-            order = check.article_ids()
+            order = check.articles.ids()
         screen = await open_article(pilot, order.index(arabic))
         await press(pilot, "f")
         assert isinstance(app.screen, JumpDialog)
@@ -172,7 +172,7 @@ async def test_f_jumps_to_a_word_in_any_script_then_m_makes_the_span(tmp_path):
         await press(pilot, "f", "escape")  # cancelled: nothing moves
         await press(pilot, "1")  # the selection becomes a PERSON span
         with other_store(story_db) as check:
-            made = [s for s in check.spans(arabic) if s.origin == "human" and s.label == "PERSON"]
+            made = [s for s in check.view.spans(arabic) if s.origin == "human" and s.label == "PERSON"]
         assert [view.article.text[s.start:s.end] for s in made] == [WRAY_AR]
 
 
@@ -199,7 +199,7 @@ async def test_the_conflicts_view_resolves_and_u_takes_it_back(story_db):
         assert screen.current.key == "surface:sahel"
         await press(pilot, "i")
         with other_store(story_db) as check:
-            assert check.dismissed_conflicts() == {("surface", "surface:sahel")}
+            assert check.entities.dismissed_conflicts() == {("surface", "surface:sahel")}
         await settle(pilot)
         while not screen.current.key.startswith("names:avril"):
             await press(pilot, "j")
@@ -208,15 +208,15 @@ async def test_the_conflicts_view_resolves_and_u_takes_it_back(story_db):
         await press(pilot, "enter")
         await settle(pilot)
         with other_store(story_db) as check:
-            entity = next(e for e in check.entities() if e["name"].startswith("Avril"))
-            linked = {check.article(a).text[s.start:s.end] for a in check.article_ids()
-                      for s in check.spans(a) if s.entity_id == entity["id"]}
+            entity = next(e for e in check.entities.all() if e["name"].startswith("Avril"))
+            linked = {check.articles.get(a).text[s.start:s.end] for a in check.articles.ids()
+                      for s in check.view.spans(a) if s.entity_id == entity["id"]}
         assert linked == {"Avril Haines", "Avril Haine", "Avril Hainse"}
         await press(pilot, "u", "u")
         await settle(pilot)
         with other_store(story_db) as check:
-            assert check.dismissed_conflicts() == set()
-            assert not any(e["name"].startswith("Avril") for e in check.entities())
+            assert check.entities.dismissed_conflicts() == set()
+            assert not any(e["name"].startswith("Avril") for e in check.entities.all())
 
 
 async def test_enter_in_the_conflicts_view_goes_to_each_place(story_db):
@@ -249,7 +249,7 @@ async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_othe
         def write(store, report):
             report("saving every Sahel: 6 of 12 mention(s)…")
             assert gate.wait(30)
-            return store.bulk_decide(BulkTarget(forms=("sahel",)), BulkDecision("label", label="LOC"))
+            return store.bulk.decide(BulkTarget(forms=("sahel",)), BulkDecision("label", label="LOC"))
 
         app.decisions.run_background("every Sahel", write, lambda result, late: done.append(result))
         for _ in range(50):
@@ -266,5 +266,5 @@ async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_othe
         assert done and done[0].changed == 12
         with other_store(story_db) as check:
             assert {label for label, _ in sahel_view(check).values()} == {"LOC"}
-            assert [s.status for s in check.spans(selected.article_id)
+            assert [s.status for s in check.view.spans(selected.article_id)
                     if (s.start, s.end) == (selected.start, selected.end)] == ["corrected"]

@@ -38,8 +38,8 @@ async def burst(pilot, *keys: str) -> None:
 def decided(path, article_id: int) -> list[tuple[str, str]]:
     """(surface, status) of the annotator's decisions in an article, read by another connection."""
     with other_store(path) as check:
-        text = check.article(article_id).text
-        return [(text[s.start:s.end], s.status) for s in check.spans(article_id) if not s.is_suggestion]
+        text = check.articles.get(article_id).text
+        return [(text[s.start:s.end], s.status) for s in check.view.spans(article_id) if not s.is_suggestion]
 
 
 def shown_active(screen) -> list[int]:
@@ -138,7 +138,7 @@ async def test_a_click_makes_its_pane_active_and_keys_follow(seeded_db):
         span = views[1].selected_span
         await press(pilot, "x")
         with other_store(seeded_db) as check:
-            assert [(s.start, s.status) for s in check.spans(2) if not s.is_suggestion] == \
+            assert [(s.start, s.status) for s in check.view.spans(2) if not s.is_suggestion] == \
                 [(span.start, "rejected")]
 
 
@@ -159,7 +159,7 @@ async def test_after_undo_the_next_key_acts_on_the_span_undone(seeded_db):
         await press(pilot, "2")  # label 2: ORG
         text = screen.active_view.article.text
         with other_store(seeded_db) as check:
-            mine = [(text[s.start:s.end], s.label) for s in check.spans(rabat.article_id)
+            mine = [(text[s.start:s.end], s.label) for s in check.view.spans(rabat.article_id)
                     if not s.is_suggestion]
         assert mine == [("Rabat", "ORG")]
         await press(pilot, "u", "U")  # redo: the cursor is on the span redone

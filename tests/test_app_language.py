@@ -24,17 +24,17 @@ def make_mixed_db(path) -> list[int]:
     """Two mostly English articles stored as Arabic (as the old detector did), already seen by a
     pipeline (so starting the app pre-annotates nothing), with tokens stored."""
     with Store(path, annotator="alice") as store:
-        added = store.add_articles([ArticleRecord(text=ENGLISH + ARABIC, title="Mixed one", lang="ar"),
+        added = store.loading.add_articles([ArticleRecord(text=ENGLISH + ARABIC, title="Mixed one", lang="ar"),
                                     ArticleRecord(text=ARABIC + ENGLISH, title="Mixed two", lang="ar")])
         ids = [article_id for article_id, _ in added]
         for article_id in ids:
-            store.add_suggestions(article_id, [], pipeline="spacy.blank:ar")
-        store.save_tokens([(article_id, "old-tokenizer", [(0, 11)]) for article_id in ids])
+            store.loading.add_suggestions(article_id, [], pipeline="spacy.blank:ar")
+        store.tokens.save([(article_id, "old-tokenizer", [(0, 11)]) for article_id in ids])
     return ids
 
 
 def model_suggestions(store: Store, article_id: int) -> list:
-    return [s for s in store.spans(article_id) if s.origin == "model"]
+    return [s for s in store.view.spans(article_id) if s.origin == "model"]
 
 
 async def until(pilot, done, rounds: int = 600) -> None:
@@ -59,8 +59,8 @@ async def test_l_sets_the_language_clears_tokens_and_pre_annotates_with_its_pipe
         assert isinstance(app.screen, LibraryScreen)
         assert app.status.startswith("saved: language en for 'Mixed one'")
         with other_store(path) as check:  # committed before the status said so
-            assert check.article(first).lang == "en"
-            assert check.tokens(first, "old-tokenizer") is None
+            assert check.articles.get(first).lang == "en"
+            assert check.tokens.get(first, "old-tokenizer") is None
             assert model_suggestions(check, first) == []
         assert [w for w in app.workers if w.group == "preannotate" and not w.is_finished]
         await until(pilot, lambda: app.status.startswith("pre-annotation finished"))
@@ -70,7 +70,7 @@ async def test_l_sets_the_language_clears_tokens_and_pre_annotates_with_its_pipe
     with other_store(path) as check:
         found = model_suggestions(check, first)
         assert len(found) >= 5 and all(s.source.startswith(PIPELINE) for s in found)
-        assert check.article(2).lang == "ar" and check.tokens(2, "old-tokenizer") is not None
+        assert check.articles.get(2).lang == "ar" and check.tokens.get(2, "old-tokenizer") is not None
 
 
 async def test_articles_asked_for_during_a_run_are_pre_annotated_after_it(tmp_path):
@@ -79,7 +79,7 @@ async def test_articles_asked_for_during_a_run_are_pre_annotated_after_it(tmp_pa
     ids = make_mixed_db(path)
     with Store(path, annotator="alice") as store:
         for article_id in ids:
-            store.set_article_lang(article_id, "en")
+            store.articles.set_lang(article_id, "en")
     app = make_app(path, annotator="alice", preannotate=True)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -98,17 +98,17 @@ def test_set_article_lang_checks_the_code_and_says_when_nothing_changed(tmp_path
     path = tmp_path / "mixed.db"
     first, second = make_mixed_db(path)
     with Store(path, annotator="alice") as store:
-        assert store.set_article_lang(first, "en") is True
-        assert store.set_article_lang(first, "en") is False
-        assert store.tokens(first, "old-tokenizer") is None
-        assert store.tokens(second, "old-tokenizer") is not None  # only that article's tokens go
+        assert store.articles.set_lang(first, "en") is True
+        assert store.articles.set_lang(first, "en") is False
+        assert store.tokens.get(first, "old-tokenizer") is None
+        assert store.tokens.get(second, "old-tokenizer") is not None  # only that article's tokens go
         for bad in ("english", "e", "en us", "1x"):
             assert language_problem(bad) is not None
             try:
-                store.set_article_lang(first, bad)
+                store.articles.set_lang(first, bad)
             except ValueError:
                 pass
             else:
                 raise AssertionError(f"{bad!r} was stored as a language")
-        assert store.article(first).lang == "en"
+        assert store.articles.get(first).lang == "en"
     assert language_problem("pt-BR") is None

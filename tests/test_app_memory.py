@@ -30,8 +30,8 @@ SMALL = (80, 24)
 def suggest_once(path, article_id: int, surface: str, label: str) -> None:
     """A model suggestion at the first mention of ``surface`` in one article only."""
     with other_store(path) as store:
-        start = store.article(article_id).text.index(surface)
-        store.add_suggestions(article_id, [SpanRecord(start, start + len(surface), label, origin="model",
+        start = store.articles.get(article_id).text.index(surface)
+        store.loading.add_suggestions(article_id, [SpanRecord(start, start + len(surface), label, origin="model",
                                                       source="test-model 1.0")])
 
 
@@ -52,7 +52,7 @@ async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opene
         await select_surface(pilot, "Sahel")
         await press(pilot, "a")
         with other_store(seeded_db) as check:
-            assert not any(s.origin == "memory" for s in check.spans(2))
+            assert not any(s.origin == "memory" for s in check.view.spans(2))
         # Another process holds the write lock: the memory (in its NLP process) cannot store its
         # suggestions for article 2 until the test lets go, and the reader must work meanwhile.
         holder = LockHolder(seeded_db)
@@ -75,7 +75,7 @@ async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opene
         assert text.count("Sahel") == 2
         assert memory_spans(screen.active_view.spans, text) == [("Sahel", "LOC")]
         with other_store(seeded_db) as check:
-            stored = [s for s in check.spans(2) if s.origin == "memory"]
+            stored = [s for s in check.view.spans(2) if s.origin == "memory"]
         assert [(text[s.start:s.end], s.label, s.status) for s in stored] == \
             [("Sahel", "LOC", "suggested")] * 2
         await select_surface(pilot, "Sahel")
@@ -84,7 +84,7 @@ async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opene
 
 async def test_memory_folds_arabic_harakat(seeded_db):
     with other_store(seeded_db) as store:
-        new_id = store.add_article(ArticleRecord(text="زار الوفد الرِّباط يوم الثلاثاء.", title="زيارة",
+        new_id = store.loading.add_article(ArticleRecord(text="زار الوفد الرِّباط يوم الثلاثاء.", title="زيارة",
                                                  lang="ar"))[0]
     app = app_on(seeded_db)
     async with app.run_test(size=SMALL) as pilot:
@@ -110,20 +110,20 @@ async def test_a_label_made_in_the_picker_goes_away_with_its_undo(seeded_db, tmp
         await type_text(pilot, "spy_chief")  # a typo of a label nobody has
         await press(pilot, "enter")
         with other_store(seeded_db) as check:
-            assert check.labels()[-1] == "spy_chief"
+            assert check.labels.names()[-1] == "spy_chief"
         await press(pilot, "u")
         assert selected_text(app) == surface
         with other_store(seeded_db, "bob") as check:  # bob: alice's redo stays possible
-            assert "spy_chief" not in check.labels()
-            check.set_article_status(article_id, "done")
+            assert "spy_chief" not in check.labels.names()
+            check.decisions.set_article_status(article_id, "done")
             export(check, "hf", tmp_path / "hf")
         assert "B-PERSON" in hf_labels(tmp_path / "hf") and "B-spy_chief" not in hf_labels(tmp_path / "hf")
         await press(pilot, "l")  # the picker no longer offers it
         assert "spy_chief" not in app.screen.choices
         await press(pilot, "escape", "U")  # redo brings the label back with the decision
         with other_store(seeded_db) as check:
-            assert check.labels()[-1] == "spy_chief"
-            assert [s.label for s in check.spans(article_id) if not s.is_suggestion] == ["spy_chief"]
+            assert check.labels.names()[-1] == "spy_chief"
+            assert [s.label for s in check.view.spans(article_id) if not s.is_suggestion] == ["spy_chief"]
         with other_store(seeded_db, "bob") as check:
             export(check, "hf", tmp_path / "hf2")
         assert "B-spy_chief" in hf_labels(tmp_path / "hf2")
@@ -144,13 +144,13 @@ async def test_the_picker_offers_a_new_label_after_every_match(seeded_db):
         await press(pilot, "down", "enter")  # one arrow from LOC is another label, not "lo"
         assert isinstance(app.screen, ReaderScreen)
         with other_store(seeded_db) as check:
-            assert "lo" not in check.labels()
+            assert "lo" not in check.labels.names()
         # A new name typed in full is still what enter takes.
         await press(pilot, "l")
         await type_text(pilot, "WEAPON")
         await press(pilot, "enter")
         with other_store(seeded_db) as check:
-            assert check.labels()[-1] == "WEAPON"
+            assert check.labels.names()[-1] == "WEAPON"
 
 
 async def test_articles_opened_quickly_share_one_nlp_child_at_a_time(seeded_db, monkeypatch):
@@ -195,7 +195,7 @@ async def test_pre_annotation_after_a_big_import_gets_its_articles_whatever_thei
     and marks nothing; what matters is that it ran and said nothing failed."""
     path = tmp_path / "big.db"
     with other_store(path) as store:
-        store.add_articles([ArticleRecord(f"Article {i} about Rabat.", lang="zz") for i in range(30_000)])
+        store.loading.add_articles([ArticleRecord(f"Article {i} about Rabat.", lang="zz") for i in range(30_000)])
     app = app_on(path, preannotate=True)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

@@ -26,8 +26,8 @@ def lead_app(db, **kwargs):
 
 def entities(db, article_id, layer):
     with Store(db, readonly=True) as store:
-        text = store.article(article_id).text
-        return sorted((text[s.start:s.end], s.label) for s in store.layer_entities(article_id, layer))
+        text = store.articles.get(article_id).text
+        return sorted((text[s.start:s.end], s.label) for s in store.review.layer_entities(article_id, layer))
 
 
 async def test_review_takes_versions_and_exports_the_reviewed_layer(tmp_path):
@@ -46,11 +46,11 @@ async def test_review_takes_versions_and_exports_the_reviewed_layer(tmp_path):
         assert "'Abdellatif Hammouchi'" in screen_text(app)
         await press(pilot, "1", "A", "d")  # alice's boundaries, every agreement, done
         with Store(db, annotator="lead", readonly=True) as store:
-            assert store.review_status(article_id) == "done"
-            assert store.review_states([article_id]) == {article_id: "reviewed"}
+            assert store.review.status(article_id) == "done"
+            assert store.review.states([article_id]) == {article_id: "reviewed"}
         await press(pilot, "u")  # back in progress: the review has its own undo log
         with Store(db, annotator="lead", readonly=True) as store:
-            assert store.review_status(article_id) == "in_progress"
+            assert store.review.status(article_id) == "in_progress"
         await press(pilot, "U")
     expected = [("Abdellatif Hammouchi", "PERSON"), ("FBI", "ORG"), ("Sahel", "LOC")]
     assert entities(db, article_id, "review:lead") == expected
@@ -81,8 +81,8 @@ async def test_review_decides_anew_and_says_no_entity(tmp_path):
         await press(pilot, "x")  # the cursor moved to Abdellatif Hammouchi: no entity there
         assert entities(db, article_id, "review:lead") == [("Sahel", "GPE")]
         with Store(db, readonly=True) as store:
-            text = store.article(article_id).text
-            rejected = [text[s.start:s.end] for s in store.spans(article_id, "review:lead")
+            text = store.articles.get(article_id).text
+            rejected = [text[s.start:s.end] for s in store.view.spans(article_id, "review:lead")
                         if s.status == "rejected"]
         assert "Abdellatif Hammouchi" in rejected
         await press(pilot, "n")
@@ -118,7 +118,7 @@ async def test_reader_shows_another_layer_read_only(tmp_path):
         assert "showing bob's layer, read-only" in screen_text(app)
         shown = {(s.start, s.end, s.label) for s in app.screen.active_view.spans if s.is_gold}
         with Store(db, readonly=True) as store:
-            bob = {(s.start, s.end, s.label) for s in store.spans(article_id, "bob") if s.is_gold}
+            bob = {(s.start, s.end, s.label) for s in store.view.spans(article_id, "bob") if s.is_gold}
         assert shown == bob != own
         before = entities(db, article_id, "bob")
         await press(pilot, "x")
@@ -142,7 +142,7 @@ async def test_readonly_app_writes_nothing(tmp_path, table_dump):
         await press(pilot, "enter")
         shown = {(s.start, s.end, s.label) for s in app.screen.active_view.spans if s.is_gold}
         with Store(db, readonly=True) as store:
-            assert shown == {(s.start, s.end, s.label) for s in store.spans(article_id, "bob") if s.is_gold}
+            assert shown == {(s.start, s.end, s.label) for s in store.view.spans(article_id, "bob") if s.is_gold}
         for key in ("a", "x", "d", "u", "1", "A", "t"):
             await press(pilot, key)
             assert "read-only" in screen_text(app), key

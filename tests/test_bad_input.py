@@ -98,9 +98,9 @@ def test_huge_article_imports_whole(store, tmp_path):
                     + "\n", encoding="utf-8")
     report = import_paths(store, [path])
     assert report.ok and report.imported == 1
-    article = store.article(report.article_ids[0])
+    article = store.articles.get(report.article_ids[0])
     assert len(article.text) == len(text) - text.count("\r\n") and "\r" not in article.text
-    [span] = store.spans(article.id)
+    [span] = store.view.spans(article.id)
     assert article.text[span.start:span.end] == "Rabat" and span.end == len(article.text) - 2
 
 
@@ -127,7 +127,7 @@ def test_malformed_json_lines(store, tmp_path):
     assert len(got) == len(expected_starts)
     for line, start in zip(got, expected_starts, strict=True):
         assert line.startswith(start), line
-    assert report.imported == 1 and store.count_articles() == 1
+    assert report.imported == 1 and store.articles.count() == 1
 
 
 @pytest.mark.parametrize("span,reason", [
@@ -181,7 +181,7 @@ def test_json_true_false_or_number_as_a_label_is_refused_in_every_jsonl_form(sto
     assert [(p.line, p.message.split(",")[0]) for p in report.problems] == [
         (1, "label entry 1 has the label 'true'"), (2, "entities entry 1 has the label 'false'"),
         (3, "span 1 has the label '3'")]
-    assert report.imported == 1 and "true" not in store.labels() and "false" not in store.labels()
+    assert report.imported == 1 and "true" not in store.labels.names() and "false" not in store.labels.names()
 
 
 def test_span_splitting_a_crlf_or_a_combined_character(store, tmp_path):
@@ -205,7 +205,7 @@ def test_invalid_conll_tags_refuse_their_document_only(store, tmp_path):
         f"{path}:5: invalid tag 'I' (expected O, B-LABEL or I-LABEL)",
         f"{path}:6: invalid tag 'garbage' (expected O, B-LABEL or I-LABEL)",
         f"{path}:7: token 'Rabat' has no tag (expected TOKEN ... TAG, tag in the last column)"]
-    assert report.imported == 1 and store.article(report.article_ids[0]).text == "Comey"
+    assert report.imported == 1 and store.articles.get(report.article_ids[0]).text == "Comey"
 
 
 def test_messages_are_one_terminal_safe_line(store, tmp_path):
@@ -277,7 +277,7 @@ def test_cli_read_only_database(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("parallax: error: ro/p.db: "), result.stderr
     with Store(folder / "p.db", readonly=True) as store:
-        assert store.count_articles() == 1
+        assert store.articles.count() == 1
 
 
 def test_docbin_problems_name_the_doc_they_come_from(store, tmp_path):

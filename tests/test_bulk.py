@@ -11,7 +11,8 @@ from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import DecisionError, Store
 from annotations.store.bulk import BulkDecision, BulkTarget
 from annotations.store.forms import add_mention_forms
-from annotations.store.log import BULK_RESTORE, CHANGED_SPANS_SHOWN, NAMED_ARTICLES
+from annotations.store.history import BULK_RESTORE, CHANGED_SPANS_SHOWN, NAMED_ARTICLES
+from annotations.store.restore import Restorer
 from annotations.store.schema import MIGRATIONS
 
 SAHEL = BulkTarget(forms=("sahel",))
@@ -29,10 +30,10 @@ def test_one_propagation_relabels_every_sahel_and_one_undo_restores_all(story, t
     before_view, before_rows = sahel_view(story), table_dump(story)
     labels = {label for label, _ in before_view.values()}
     assert labels == {"PERSON", "LOC"} and len(before_view) == 12  # 11 English, 1 French
-    preview = story.bulk_preview(SAHEL, BulkDecision("label", label="LOC"))
+    preview = story.bulk.preview(SAHEL, BulkDecision("label", label="LOC"))
     assert preview.changes == 12 and preview.already == 0
     assert sum(n for _, _, n in preview.articles) == 12 and len(preview.articles) == 4
-    result = story.bulk_decide(SAHEL, BulkDecision("label", label="LOC"))
+    result = story.bulk.decide(SAHEL, BulkDecision("label", label="LOC"))
     assert result.changed == 12 and len(result.article_ids) == 4
     after = sahel_view(story)
     assert set(after) == set(before_view)
@@ -40,36 +41,36 @@ def test_one_propagation_relabels_every_sahel_and_one_undo_restores_all(story, t
     # the French mention was suggested LOC already: accepted; the English ones were PERSON: corrected
     assert [v for k, v in after.items() if v[1] == "accepted"] == [("LOC", "accepted")]
     for article_id in result.article_ids:  # each article touched is the annotator's, in progress
-        assert story.article_status(article_id) == "in_progress"
-    undone = story.undo()
+        assert story.view.status(article_id) == "in_progress"
+    undone = story.history.undo()
     assert undone.action == "relabel every" and set(undone.article_ids) == set(result.article_ids)
     assert sahel_view(story) == before_view
     assert table_dump(story) == before_rows  # every row, status rows included, as it was
-    assert story.undo() is None  # one group: nothing else was logged
-    story.redo()
+    assert story.history.undo() is None  # one group: nothing else was logged
+    story.history.redo()
     assert sahel_view(story) == after
 
 
 def test_reject_and_link_every_mention(story):
-    story.bulk_decide(SAHEL, BulkDecision("reject"))
+    story.bulk.decide(SAHEL, BulkDecision("reject"))
     assert {v for v in sahel_view(story).values()} == {("PERSON", "rejected"), ("LOC", "rejected")}
-    result = story.bulk_decide(SAHEL, BulkDecision("link", entity_name="Sahel"))
-    entity = story.entities()[0]
+    result = story.bulk.decide(SAHEL, BulkDecision("link", entity_name="Sahel"))
+    entity = story.entities.all()[0]
     assert (entity["name"], entity["label"]) == ("Sahel", "PERSON")  # the most common label of its mentions
-    linked = [s for a in story.article_ids() for s in story.spans(a) if s.entity_id == result.entity_id]
+    linked = [s for a in story.articles.ids() for s in story.view.spans(a) if s.entity_id == result.entity_id]
     assert len(linked) == 12 and all(s.status in ("accepted", "corrected") for s in linked)
-    assert story.alias_forms(entity["id"]) == ["sahel"]
-    story.undo()  # the link: the entity and its alias go, the spans are rejected again
-    assert story.entities() == [] and {v[1] for v in sahel_view(story).values()} == {"rejected"}
+    assert story.entities.alias_forms(entity["id"]) == ["sahel"]
+    story.history.undo()  # the link: the entity and its alias go, the spans are rejected again
+    assert story.entities.all() == [] and {v[1] for v in sahel_view(story).values()} == {"rejected"}
 
 
 def test_scope_other_annotators_and_decided_mentions(story):
-    english = story.article_ids()[0]
-    first = next(s for s in story.spans(english) if story.article(english).text[s.start:s.end] == "Sahel")
-    story.relabel(first.key, "GPE")  # decided already: changed by the propagation too
+    english = story.articles.ids()[0]
+    first = next(s for s in story.view.spans(english) if story.articles.get(english).text[s.start:s.end] == "Sahel")
+    story.decisions.relabel(first.key, "GPE")  # decided already: changed by the propagation too
     with Store(story.path, annotator="bob") as bob:
-        bob.bulk_decide(SAHEL, BulkDecision("label", label="MISC"))
-    result = story.bulk_decide(BulkTarget(forms=("sahel",), article_ids=(english,)),
+        bob.bulk.decide(SAHEL, BulkDecision("label", label="MISC"))
+    result = story.bulk.decide(BulkTarget(forms=("sahel",), article_ids=(english,)),
                                BulkDecision("label", label="LOC"))
     assert result.article_ids == (english,)
     view = sahel_view(story)
@@ -88,22 +89,22 @@ def test_stopping_from_progress_writes_nothing(story, table_dump):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        story.bulk_decide(SAHEL, BulkDecision("label", label="LOC"), progress=stop)
+        story.bulk.decide(SAHEL, BulkDecision("label", label="LOC"), progress=stop)
     assert calls == [(12, 12)] and table_dump(story) == before
 
 
 def test_relabelling_an_entity_relabels_its_mentions_and_the_entity(story):
-    wray = [s for a in story.article_ids() for s in story.spans(a)
-            if story.article(a).text[s.start:s.end] == "Christopher Wray"]
+    wray = [s for a in story.articles.ids() for s in story.view.spans(a)
+            if story.articles.get(a).text[s.start:s.end] == "Christopher Wray"]
     for span in wray:
-        story.link(span.key, "Christopher Wray")
-    entity_id = story.entities()[0]["id"]
-    story.bulk_decide(BulkTarget(entity_id=entity_id), BulkDecision("label", label="ORG"))
-    assert story.entity(entity_id)["label"] == "ORG"
-    linked = {s.label for a in story.article_ids() for s in story.spans(a) if s.entity_id == entity_id}
+        story.decisions.link(span.key, "Christopher Wray")
+    entity_id = story.entities.all()[0]["id"]
+    story.bulk.decide(BulkTarget(entity_id=entity_id), BulkDecision("label", label="ORG"))
+    assert story.entities.get(entity_id)["label"] == "ORG"
+    linked = {s.label for a in story.articles.ids() for s in story.view.spans(a) if s.entity_id == entity_id}
     assert linked == {"ORG"}
-    story.undo()
-    assert story.entity(entity_id)["label"] == "PERSON"
+    story.history.undo()
+    assert story.entities.get(entity_id)["label"] == "PERSON"
 
 
 def test_bad_bulk_decisions_are_refused(story):
@@ -112,9 +113,9 @@ def test_bad_bulk_decisions_are_refused(story):
     with pytest.raises(DecisionError):
         BulkDecision("label")
     with pytest.raises(DecisionError):
-        story.bulk_decide(BulkTarget(), BulkDecision("reject"))
+        story.bulk.decide(BulkTarget(), BulkDecision("reject"))
     with pytest.raises(DecisionError):
-        story.bulk_decide(SAHEL, BulkDecision("label", label="not a label"))
+        story.bulk.decide(SAHEL, BulkDecision("label", label="not a label"))
 
 
 ARTICLES, PER_ARTICLE = NAMED_ARTICLES + 10, 10  # more articles than an UndoResult names in full
@@ -127,19 +128,19 @@ def many(tmp_path):
     with Store(path, annotator="alice") as store:
         for n in range(ARTICLES):
             text = f"Article {n}. " + " ".join(f"Sahel {i}." for i in range(PER_ARTICLE))
-            (article_id, _), = store.add_articles([ArticleRecord(text=text, lang="en")])
+            (article_id, _), = store.loading.add_articles([ArticleRecord(text=text, lang="en")])
             starts = [i for i in range(len(text)) if text.startswith("Sahel", i)]
-            store.add_suggestions(article_id, [SpanRecord(s, s + 5, "PERSON", origin="model", source="m")
+            store.loading.add_suggestions(article_id, [SpanRecord(s, s + 5, "PERSON", origin="model", source="m")
                                                for s in starts])
-            for span in store.spans(article_id)[::2]:  # decided: updated by the bulk decision
-                store.reject(span.key)
+            for span in store.view.spans(article_id)[::2]:  # decided: updated by the bulk decision
+                store.decisions.reject(span.key)
         yield store
 
 
 def test_a_big_group_is_undone_and_redone_setwise(many, table_dump, monkeypatch):
     store = many
     before = table_dump(store)
-    result = store.bulk_decide(SAHEL, BulkDecision("label", label="LOC"))
+    result = store.bulk.decide(SAHEL, BulkDecision("label", label="LOC"))
     total = ARTICLES * PER_ARTICLE
     assert result.changed == total > BULK_RESTORE
     kinds = store.query("SELECT before IS NULL AS inserted, count(*) AS n FROM events WHERE tbl='spans' "
@@ -147,19 +148,19 @@ def test_a_big_group_is_undone_and_redone_setwise(many, table_dump, monkeypatch)
     assert [(k["inserted"], k["n"]) for k in kinds] == [(0, total // 2), (1, total // 2)]  # both restored
     after = table_dump(store)
     calls = []
-    real = type(store)._restore_setwise
-    monkeypatch.setattr(type(store), "_restore_setwise",
+    real = Restorer.restore_spans_setwise
+    monkeypatch.setattr(Restorer, "restore_spans_setwise",
                         lambda self, grp, reverse: calls.append(reverse) or real(self, grp, reverse))
-    undone = store.undo()
+    undone = store.history.undo()
     assert calls == [True] and table_dump(store) == before
     assert len(undone.article_ids) == ARTICLES and len(undone.spans) == CHANGED_SPANS_SHOWN
-    store.redo()
+    store.history.redo()
     assert calls == [True, False] and table_dump(store) == after
 
 
 def test_the_log_images_are_the_rows_themselves(story):
     """The set-wise log writes the images a single decision would (json_object of every column)."""
-    story.bulk_decide(SAHEL, BulkDecision("label", label="LOC"))
+    story.bulk.decide(SAHEL, BulkDecision("label", label="LOC"))
     rows = story.query("SELECT tbl, row_id, before, after FROM events WHERE tbl='spans' ORDER BY id")
     assert rows
     for row in rows:
@@ -170,14 +171,14 @@ def test_the_log_images_are_the_rows_themselves(story):
 def test_folded_forms_are_stored_for_every_mention(story):
     conn = story.db.conn
     assert conn.execute("SELECT count(*) FROM suggestions WHERE folded IS NULL").fetchone()[0] == 0
-    article_id = story.article_ids()[3]
-    text = story.article(article_id).text
+    article_id = story.articles.ids()[3]
+    text = story.articles.get(article_id).text
     start = text.index("حموشي،")
-    span = story.create_span(article_id, start, start + 6, "PERSON")  # the comma too: then resized
+    span = story.decisions.create_span(article_id, start, start + 6, "PERSON")  # the comma too: then resized
     assert conn.execute("SELECT folded FROM spans WHERE id=?", (span.span_id,)).fetchone()[0] == "حموشي،"
-    story.resize(span.key, start, start + 5)
+    story.decisions.resize(span.key, start, start + 5)
     assert conn.execute("SELECT folded FROM spans WHERE id=?", (span.span_id,)).fetchone()[0] == "حموشي"
-    story.undo()  # the resize: the folded form goes back with the offsets
+    story.history.undo()  # the resize: the folded form goes back with the offsets
     assert conn.execute("SELECT folded FROM spans WHERE id=?", (span.span_id,)).fetchone()[0] == "حموشي،"
 
 
@@ -185,9 +186,9 @@ def test_rows_without_a_folded_form_are_still_found_and_filled(story):
     """A tool that writes rows without the column (a bare sqlite3 copy): reads compute the form,
     the first bulk decision fills it."""
     story.db.conn.execute("UPDATE suggestions SET folded = NULL")
-    assert [m.text for m in story.mentions_of_forms(["sahel"])][:1] == ["Sahel"]
-    assert story.bulk_preview(SAHEL, BulkDecision("reject")).changes == 12
-    assert story.bulk_decide(SAHEL, BulkDecision("reject")).changed == 12
+    assert [m.text for m in story.entities.mentions_of_forms(["sahel"])][:1] == ["Sahel"]
+    assert story.bulk.preview(SAHEL, BulkDecision("reject")).changes == 12
+    assert story.bulk.decide(SAHEL, BulkDecision("reject")).changed == 12
     assert story.db.conn.execute("SELECT count(*) FROM suggestions WHERE folded IS NULL").fetchone()[0] == 0
 
 
@@ -205,7 +206,7 @@ def test_an_older_database_gets_the_folded_forms(tmp_path):
         conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(add_mention_forms)}")  # the one before
     with Store(path, annotator="alice") as store:
         assert story_forms(store) and None not in story_forms(store)
-        assert store.bulk_preview(SAHEL, BulkDecision("reject")).changes == 12
+        assert store.bulk.preview(SAHEL, BulkDecision("reject")).changes == 12
 
 
 def story_forms(store: Store) -> list[str | None]:
@@ -220,5 +221,5 @@ def test_sahel_helper_matches_the_real_pipelines_labels(tmp_path):
 
         import_seeds(store)
         add_sahel(store)
-        labels = {(store.article(a).lang, s.label) for a in store.article_ids() for s in store.spans(a)}
+        labels = {(store.articles.get(a).lang, s.label) for a in store.articles.ids() for s in store.view.spans(a)}
     assert labels == {("en", "PERSON"), ("fr", "LOC")}

@@ -15,6 +15,7 @@ from store_helpers import LockHolder, make_db
 
 from annotations import importer
 from annotations.store import Store, StoreBusy, StoreError, slices
+from annotations.store.loading import Loading
 
 
 def test_a_short_lock_wait_gives_up_quickly_with_nothing_written(db_path):
@@ -22,12 +23,12 @@ def test_a_short_lock_wait_gives_up_quickly_with_nothing_written(db_path):
     with Store(db_path, annotator="bob", lock_wait=0.05) as bob, LockHolder(db_path):
         before = bob.query("SELECT count(*) AS n FROM events")
         with pytest.raises(StoreBusy) as info:
-            bob.tag_article(1, "x")
+            bob.tags.tag_article(1, "x")
         assert info.value.waited == 0.05
         assert str(info.value).startswith(f"{db_path}:") and "locked by another process" in str(info.value)
         assert not bob.db.conn.in_transaction
         assert bob.query("SELECT count(*) AS n FROM events") == before
-        bob.spans(1)  # reads go on while another process writes
+        bob.view.spans(1)  # reads go on while another process writes
 
 
 def test_a_write_waits_for_a_short_lock_and_then_goes_through(db_path):
@@ -36,10 +37,10 @@ def test_a_write_waits_for_a_short_lock_and_then_goes_through(db_path):
         holder = LockHolder(db_path)
         timer = threading.Timer(0.3, holder.release)
         timer.start()
-        bob.tag_article(1, "after")  # waits for the holder to let go
+        bob.tags.tag_article(1, "after")  # waits for the holder to let go
         timer.join()
         assert holder.proc.returncode == 0
-        assert bob.article_tags(1) == ["after"]
+        assert bob.tags.of_article(1) == ["after"]
 
 
 def test_busy_is_a_store_error_so_old_handlers_still_catch_it():
@@ -50,7 +51,7 @@ ANNOUNCER = textwrap.dedent("""
     import sys
     from annotations.store import Store
     store = Store(sys.argv[1], annotator="importer")
-    with store.announce("import"):
+    with store.presence.announce("import"):
         print("announced", flush=True)
         sys.stdin.read()
 """)
@@ -63,10 +64,10 @@ def test_a_long_writer_is_named_while_it_runs_and_forgotten_when_killed(db_path)
     try:
         assert proc.stdout.readline().strip() == "announced"
         with Store(db_path, annotator="alice") as alice:
-            assert alice.long_writers() == [f"import (pid {proc.pid})"]
+            assert alice.presence.long_writers() == [f"import (pid {proc.pid})"]
             os.kill(proc.pid, signal.SIGKILL)  # no chance to say it stopped
             proc.wait(timeout=30)
-            assert alice.long_writers() == []
+            assert alice.presence.long_writers() == []
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -78,10 +79,10 @@ def test_an_import_says_it_is_importing_and_stops_saying_so(db_path, tmp_path, m
     (tmp_path / "a.txt").write_text("An article about Rabat.\n", encoding="utf-8")
     with Store(db_path, annotator="alice") as store, Store(db_path, annotator="bob") as other:
         report = importer.import_paths(store, [tmp_path / "a.txt"],
-                                       on_progress=lambda report: seen.append(other.long_writers()))
+                                       on_progress=lambda report: seen.append(other.presence.long_writers()))
         assert report.imported == 1
         assert seen and all(w == [f"import (pid {os.getpid()})"] for w in seen)
-        assert other.long_writers() == []
+        assert other.presence.long_writers() == []
 
 
 def test_import_batches_are_sized_to_hold_the_lock_for_a_short_slice(db_path, tmp_path, monkeypatch):
@@ -95,14 +96,14 @@ def test_import_batches_are_sized_to_hold_the_lock_for_a_short_slice(db_path, tm
     for i in range(60):
         (tmp_path / f"{i:03}.txt").write_text(f"Article {i}. " + "Rabat and Paris. " * 2000, encoding="utf-8")
     sizes = []
-    real_add = Store.add_articles
+    real_add = Loading.add_articles
 
     def counting(self, records, **kw):
         records = list(records)
         sizes.append(sum(len(r.text) for r in records))
         return real_add(self, records, **kw)
 
-    monkeypatch.setattr(Store, "add_articles", counting)
+    monkeypatch.setattr(Loading, "add_articles", counting)
     monkeypatch.setattr(importer, "FIRST_SLICE_CHARS", 100_000)
     monkeypatch.setattr(slices, "SLICE_S", 0.001)
     with Store(db_path, annotator="alice") as store:

@@ -36,7 +36,7 @@ def assert_safe(data: bytes) -> str:
 def seeded(tmp_path):
     with Store(tmp_path / "p.db", annotator="alice") as store:
         report = import_paths(store, seed_paths())
-        store.set_article_status(report.article_ids[0], "done")
+        store.decisions.set_article_status(report.article_ids[0], "done")
     return tmp_path / "p.db"
 
 

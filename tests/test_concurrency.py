@@ -23,14 +23,14 @@ def _worker(path: str, n: int, barrier, results) -> None:
     """One annotator: spans, tags and undo/redo pairs, as fast as it can."""
     try:
         store = Store(path, annotator=f"w{n}")
-        aid = store.add_article(ArticleRecord(text=TEXT, title="shared"))[0]
+        aid = store.loading.add_article(ArticleRecord(text=TEXT, title="shared"))[0]
         barrier.wait(timeout=60)
         for i in range(DECISIONS):
-            store.create_span(aid, i, i + 1 + n, "ORG")
-            store.tag_article(aid, f"w{n}-{i}")
+            store.decisions.create_span(aid, i, i + 1 + n, "ORG")
+            store.tags.tag_article(aid, f"w{n}-{i}")
             if i % 10 == 9:
-                store.undo()  # the tag
-                store.redo()
+                store.history.undo()  # the tag
+                store.history.redo()
         store.close()
         results.put((n, "ok"))
     except BaseException:
@@ -52,7 +52,7 @@ def _run(path, target=_worker) -> dict[int, str]:
 
 def test_four_processes_writing_decisions_lose_nothing(db_path):
     with Store(db_path, annotator="setup") as s:
-        s.add_article(ArticleRecord(text=TEXT, title="shared"))
+        s.loading.add_article(ArticleRecord(text=TEXT, title="shared"))
     outcome = _run(db_path)
     assert outcome == {n: "ok" for n in range(WORKERS)}  # no error escaped, "locked" included
     with Store(db_path, annotator="check") as s:
@@ -60,9 +60,9 @@ def test_four_processes_writing_decisions_lose_nothing(db_path):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         for n in range(WORKERS):
-            spans = s.spans(1, f"w{n}")
+            spans = s.view.spans(1, f"w{n}")
             assert [(x.start, x.end) for x in spans] == sorted((i, i + 1 + n) for i in range(DECISIONS))
-            assert sorted(s.article_tags(1, f"w{n}")) == sorted(f"w{n}-{i}" for i in range(DECISIONS))
+            assert sorted(s.tags.of_article(1, f"w{n}")) == sorted(f"w{n}-{i}" for i in range(DECISIONS))
             events = s.query("SELECT action, state, count(*) AS n FROM events WHERE annotator=? "
                              "GROUP BY action, state ORDER BY action", (f"w{n}",))
             assert events == [{"action": "create", "state": "done", "n": DECISIONS},
@@ -78,8 +78,8 @@ def _creator(path: str, n: int, barrier, results) -> None:
     try:
         barrier.wait(timeout=60)
         with Store(path, annotator=f"w{n}") as store:
-            aid = store.add_article(ArticleRecord(text=TEXT, title="shared"))[0]
-            store.create_span(aid, n, n + 5, "PERSON")
+            aid = store.loading.add_article(ArticleRecord(text=TEXT, title="shared"))[0]
+            store.decisions.create_span(aid, n, n + 5, "PERSON")
         results.put((n, "ok"))
     except BaseException:
         results.put((n, traceback.format_exc()))

@@ -40,36 +40,36 @@ def test_conflicts_find_sahel_labelled_person_and_loc(story_db):
 
 def test_conflicts_follow_decisions(story_db):
     with Store(story_db, annotator="alice") as store:
-        wray = store.entities()[0]
+        wray = store.entities.all()[0]
         arabic = article_with(store, WRAY_AR)
-        span = next(s for s in store.spans(arabic) if s.entity_id == wray["id"])
-        store.relabel(span.key, "ORG")  # one mention of the entity disagrees
+        span = next(s for s in store.view.spans(arabic) if s.entity_id == wray["id"])
+        store.decisions.relabel(span.key, "ORG")  # one mention of the entity disagrees
         found = by_key(find_conflicts(store))
         assert found[f"entity:{wray['id']}"].labels == {"PERSON": 1, "ORG": 1}
-        for other in [s for a in store.article_ids() for s in store.spans(a) if s.entity_id == wray["id"]]:
-            store.relabel(other.key, "ORG")  # all agree, against the entity's own label
+        for other in [s for a in store.articles.ids() for s in store.view.spans(a) if s.entity_id == wray["id"]]:
+            store.decisions.relabel(other.key, "ORG")  # all agree, against the entity's own label
         found = by_key(find_conflicts(store))
         assert f"entity:{wray['id']}" not in found
         assert found[f"decision:{wray['id']}"].entity_label == "PERSON"
-        store.set_entity_label(wray["id"], "ORG")
+        store.decisions.set_entity_label(wray["id"], "ORG")
         assert f"decision:{wray['id']}" not in by_key(find_conflicts(store))
-        store.undo()
+        store.history.undo()
         assert f"decision:{wray['id']}" in by_key(find_conflicts(store))
         # dismissed: gone from the list, back with dismissed=True, back after undo
-        assert store.dismiss_conflict("surface", "surface:sahel")
+        assert store.decisions.dismiss_conflict("surface", "surface:sahel")
         assert "surface:sahel" not in by_key(find_conflicts(store))
         assert "surface:sahel" in by_key(find_conflicts(store, dismissed=True))
-        store.undo()
+        store.history.undo()
         assert "surface:sahel" in by_key(find_conflicts(store))
 
 
 def test_linked_forms_are_not_reported_as_close_names(story_db):
     with Store(story_db, annotator="alice") as store:
-        for article_id in store.article_ids():
-            text = store.article(article_id).text
-            for span in store.spans(article_id):
+        for article_id in store.articles.ids():
+            text = store.articles.get(article_id).text
+            for span in store.view.spans(article_id):
                 if text[span.start:span.end].startswith("Avril Hain"):
-                    store.link(span.key, "Avril Haines")
+                    store.decisions.link(span.key, "Avril Haines")
         keys = by_key(find_conflicts(store))
     assert not any(k.startswith("names:avril") for k in keys)
 
@@ -77,13 +77,13 @@ def test_linked_forms_are_not_reported_as_close_names(story_db):
 def test_initials_and_arabic_forms_are_close_names(story_db):
     with Store(story_db, annotator="alice") as store:
         french = article_with(store, "A. Hammouchi")
-        text = store.article(french).text
+        text = store.articles.get(french).text
         start = text.index("A. Hammouchi")
-        store.add_suggestions(french, [SpanRecord(start, start + 12, "PERSON", origin="model", source="m")])
+        store.loading.add_suggestions(french, [SpanRecord(start, start + 12, "PERSON", origin="model", source="m")])
         arabic = article_with(store, WRAY_AR)
-        text = store.article(arabic).text
+        text = store.articles.get(arabic).text
         start = text.index("بالرباط")
-        store.add_suggestions(arabic, [SpanRecord(start, start + 7, "GPE", origin="model", source="m")])
+        store.loading.add_suggestions(arabic, [SpanRecord(start, start + 7, "GPE", origin="model", source="m")])
         found = find_conflicts(store)
     names = {c.forms: c.reason for c in found if c.kind == "names"}
     hammouchi = next(f for f in names if "a. hammouchi" in f)
@@ -138,12 +138,12 @@ def test_a_merge_keeps_folded_forms_and_dismissals(story_db, tmp_path):
     """``parallax merge``: mentions keep their folded form; a dismissed conflict stays dismissed, an
     entity's following the entity it was matched to."""
     with Store(story_db, annotator="alice") as store:
-        wray = store.entities()[0]["id"]
-        store.dismiss_conflict("surface", "surface:sahel")
-        store.dismiss_conflict("entity", f"entity:{wray}")
+        wray = store.entities.all()[0]["id"]
+        store.decisions.dismiss_conflict("surface", "surface:sahel")
+        store.decisions.dismiss_conflict("entity", f"entity:{wray}")
     with Store(tmp_path / "other.db", annotator="bob") as other:
-        other.add_article(ArticleRecord(text="An unrelated article about Brussels.", lang="en"))
-        other.link(other.create_span(1, 27, 35, "GPE").key, "Brussels")  # takes entity id 1 there
+        other.loading.add_article(ArticleRecord(text="An unrelated article about Brussels.", lang="en"))
+        other.decisions.link(other.decisions.create_span(1, 27, 35, "GPE").key, "Brussels")  # takes entity id 1 there
     out = tmp_path / "merged.db"
     done = subprocess.run([str(PARALLAX), "merge", str(tmp_path / "other.db"), str(story_db), "--output",
                            str(out)], capture_output=True, text=True)
@@ -152,7 +152,7 @@ def test_a_merge_keeps_folded_forms_and_dismissals(story_db, tmp_path):
         conn = merged.db.conn
         assert conn.execute("SELECT count(*) FROM spans WHERE folded IS NULL").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM suggestions WHERE folded IS NULL").fetchone()[0] == 0
-        wray_there = next(e["id"] for e in merged.entities() if e["name"] == "Christopher Wray")
+        wray_there = next(e["id"] for e in merged.entities.all() if e["name"] == "Christopher Wray")
         assert wray_there != wray
-        assert merged.dismissed_conflicts() == {("surface", "surface:sahel"),
+        assert merged.entities.dismissed_conflicts() == {("surface", "surface:sahel"),
                                                 ("entity", f"entity:{wray_there}")}

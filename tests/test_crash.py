@@ -30,18 +30,18 @@ WRITER = textwrap.dedent("""
     path, tag_prefix, base = sys.argv[1], sys.argv[2], int(sys.argv[3])
     print("ready", flush=True)
     store = Store(path, annotator="writer")
-    aid = store.add_article(ArticleRecord(text="x" * 50_000, title="crash"))[0]
+    aid = store.loading.add_article(ArticleRecord(text="x" * 50_000, title="crash"))[0]
     print("open", flush=True)
     i = 0
     while True:
         tag = f"{tag_prefix}-{i}"
-        store.tag_article(aid, tag)
+        store.tags.tag_article(aid, tag)
         print("tag", tag, flush=True)
         # Offsets unique to this round, so every span is a new decision (and undo takes it back).
-        span = store.create_span(aid, base + i % 5000, base + i % 5000 + 1 + i // 5000, "ORG")
+        span = store.decisions.create_span(aid, base + i % 5000, base + i % 5000 + 1 + i // 5000, "ORG")
         print("span", span.start, span.end, int(i % 5 == 4), flush=True)
         if i % 5 == 4:
-            store.undo()  # takes the span back
+            store.history.undo()  # takes the span back
             print("undo", span.start, span.end, flush=True)
         i += 1
 """)
@@ -82,9 +82,9 @@ def _check_acknowledged(path: Path, acked: list[list[str]]) -> int:
     with Store(path, annotator="writer") as store:
         assert store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        stored_tags = set(store.article_tags(1))
+        stored_tags = set(store.tags.of_article(1))
         assert tags <= stored_tags
-        stored_spans = {(s.start, s.end) for s in store.spans(1)}
+        stored_spans = {(s.start, s.end) for s in store.view.spans(1)}
         for offsets, present in spans.items():
             assert (offsets in stored_spans) == present, offsets
         return len(tags)

@@ -49,13 +49,13 @@ def test_a_store_opens_a_damaged_file_but_refuses_to_write_into_it(tmp_path):
     path = damaged_db(tmp_path)
     before = fingerprint(path)
     with Store(path, annotator="alice") as store:
-        assert store.labels()  # the cheap checks at open pass: reading undamaged pages works
+        assert store.labels.names()  # the cheap checks at open pass: reading undamaged pages works
         with pytest.raises(StoreError) as info:
-            store.tag_article(1, "x")
+            store.tags.tag_article(1, "x")
         message = str(info.value)
         assert message.startswith(f"{path}: the database is damaged") and "backup" in message
         with pytest.raises(StoreError):  # asked again, it is refused again (not remembered as sound)
-            store.tag_article(1, "x")
+            store.tags.tag_article(1, "x")
     assert fingerprint(path)[0] == before[0]
 
 
@@ -68,9 +68,9 @@ def test_a_sound_file_is_read_once_per_process(tmp_path, monkeypatch):
     real = db._quick_check
     monkeypatch.setattr(db, "_quick_check", lambda d: calls.append(1) or real(d))
     with Store(path, annotator="alice") as a, Store(path, annotator="bob") as b:
-        a.tag_article(1, "one")
-        b.tag_article(1, "two")
-        a.tag_article(1, "three")
+        a.tags.tag_article(1, "one")
+        b.tags.tag_article(1, "two")
+        a.tags.tag_article(1, "three")
     assert len(calls) <= 1  # once for the file (or none: this test process may have checked it)
 
 

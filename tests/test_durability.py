@@ -39,7 +39,7 @@ WRITER = textwrap.dedent("""
         worker = threading.Thread(target=lambda: Store(path, annotator="dana", readonly=True).close())
         worker.start()
         worker.join()
-        store.tag_article(1, f"decision-{i}")
+        store.tags.tag_article(1, f"decision-{i}")
         print("saved", i, flush=True)
 """)
 
@@ -163,7 +163,7 @@ def test_the_database_is_never_read_as_an_import_nor_replaced_by_an_export(tmp_p
     link = tmp_path / "notes.txt"
     link.symlink_to(db)
     with Store(db, annotator="dana") as store:
-        store.tag_article(1, "kept")  # leaves a -wal while this connection is open
+        store.tags.tag_article(1, "kept")  # leaves a -wal while this connection is open
         wal = Path(f"{db}-wal")
         assert wal.exists()
         report = importer.import_paths(store, [db, link, wal], fmt="txt")  # as if read as text

@@ -85,8 +85,8 @@ def test_merge_tie_goes_to_the_alphabetically_first_annotator(tmp_path):
     tie_all()
     assert gold_layer() == ("alice", corpus.gold[en])  # alice and bob tie
     with Store(path, annotator="aaron") as aaron:
-        aaron.create_span(en, *first_word)
-        aaron.set_article_status(en, "done")
+        aaron.decisions.create_span(en, *first_word)
+        aaron.decisions.set_article_status(en, "done")
     tie_all()
     assert gold_layer() == ("aaron", {first_word})
 
@@ -294,8 +294,8 @@ def test_importing_exported_jsonl_gives_back_the_same_spans(corpus_db, reader, t
         for article_id, spans in corpus.gold.items():
             item = again[corpus.texts[article_id]]
             assert triples(item.spans) == spans
-            assert item.article.lang == reader.article(article_id).lang
-            assert item.article.title == reader.article(article_id).title
+            assert item.article.lang == reader.articles.get(article_id).lang
+            assert item.article.title == reader.articles.get(article_id).title
 
 
 # -- errors and the command line ---------------------------------------------------------

@@ -30,11 +30,11 @@ def seeded(tmp_path_factory):
     path = tmp_path_factory.mktemp("langs") / "p.db"
     with Store(path, annotator="alice") as store:
         for aid in import_paths(store, seed_paths()).article_ids:
-            text = store.article(aid).text
+            text = store.articles.get(aid).text
             words = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]\w{3,}\b", text)][:2]
             for start, end in words:
-                store.create_span(aid, start, end, "MISC")
-            store.set_article_status(aid, "done")
+                store.decisions.create_span(aid, start, end, "MISC")
+            store.decisions.set_article_status(aid, "done")
     return path
 
 
@@ -51,7 +51,7 @@ def langs_in(path) -> list[str]:
 
 def test_spacy_and_hf_write_one_corpus_per_language(seeded, tmp_path):
     with Store(seeded, readonly=True) as store:
-        lang_of = {aid: store.article(aid).lang for aid in store.article_ids()}
+        lang_of = {aid: store.articles.get(aid).lang for aid in store.articles.ids()}
     result = cli("export", "--format", "spacy", "--output", "corpus", "--db", str(seeded), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["ar", "en", "fr"]

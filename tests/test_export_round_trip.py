@@ -41,7 +41,7 @@ def build(path) -> list[int]:
     with Store(path, annotator="alice") as store:
         for text, spans in HOSTILE:
             records = [SpanRecord(text.index(s), text.index(s) + len(s), label) for s, label in spans]
-            aid, _ = store.add_article(ArticleRecord(text=text, lang="en", spans=records, answer="accept"),
+            aid, _ = store.loading.add_article(ArticleRecord(text=text, lang="en", spans=records, answer="accept"),
                                        annotator="alice")
             ids.append(aid)
     return ids
@@ -53,8 +53,8 @@ def cli(*args, cwd) -> subprocess.CompletedProcess:
 
 
 def surfaces(store: Store, aid: int, annotator: str) -> list[tuple[str, str]]:
-    text = store.article(aid).text
-    return sorted((text[s.start:s.end], s.label) for s in store.spans(aid, annotator))
+    text = store.articles.get(aid).text
+    return sorted((text[s.start:s.end], s.label) for s in store.view.spans(aid, annotator))
 
 
 def unspaced(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -76,7 +76,7 @@ def test_conll_with_control_characters_imports_back_every_article(tmp_path):
     assert back.stdout.startswith("3 articles imported"), back.stdout
     with Store(tmp_path / "src.db", readonly=True) as src, Store(tmp_path / "fresh.db", readonly=True) as new:
         assert tokens_and_tags(new) == tokens_and_tags(src)  # the same tokens, sentences and tags
-        for old, again in zip(ids, new.article_ids(), strict=True):  # CoNLL keeps tokens, not spacing
+        for old, again in zip(ids, new.articles.ids(), strict=True):  # CoNLL keeps tokens, not spacing
             assert unspaced(surfaces(new, again, "carol")) == unspaced(surfaces(src, old, "alice"))
         written = read_conll(data.decode("utf-8").splitlines())
         assert written == tokens_and_tags(src)
@@ -93,10 +93,10 @@ def test_jsonl_and_docbin_with_control_characters_import_back_the_same_text(tmp_
     back = cli("import", target, "--db", "fresh.db", "--annotator", "carol", cwd=tmp_path)
     assert back.returncode == 0 and back.stdout.startswith("3 articles imported"), back.stdout + back.stderr
     with Store(tmp_path / "src.db", readonly=True) as src, Store(tmp_path / "fresh.db", readonly=True) as new:
-        for old, again in zip(ids, new.article_ids(), strict=True):
-            assert new.article(again).text == src.article(old).text
+        for old, again in zip(ids, new.articles.ids(), strict=True):
+            assert new.articles.get(again).text == src.articles.get(old).text
             assert surfaces(new, again, "carol") == surfaces(src, old, "alice")
-            assert new.article_status(again, "carol") == "done"
+            assert new.view.status(again, "carol") == "done"
 
 
 def test_hf_rows_hold_the_conll_tokens_as_json(tmp_path):
@@ -136,14 +136,14 @@ def test_any_conll_export_imports_back_to_the_same_tokens_and_tags(tmp_path_fact
             spans.append(SpanRecord(t.idx, t.idx + len(t.text), "MISC"))
     folder = tmp_path_factory.mktemp("prop")
     with Store(folder / "src.db", annotator="alice") as src:
-        src.add_article(ArticleRecord(text=text, lang="en", spans=spans, answer="accept"), annotator="alice")
+        src.loading.add_article(ArticleRecord(text=text, lang="en", spans=spans, answer="accept"), annotator="alice")
         export(src, "conll", folder / "out.conll")
         expected = tokens_and_tags(src)
     with Store(folder / "fresh.db", annotator="carol") as new:
         report = import_paths(new, [folder / "out.conll"])
         assert report.ok, [str(p) for p in report.problems]
         assert read_conll((folder / "out.conll").read_text("utf-8").splitlines()) == expected
-        imported = new.article(new.article_ids()[0]).text
+        imported = new.articles.get(new.articles.ids()[0]).text
         assert imported == "\n".join(" ".join(tok for tok, _ in sent) for sent in expected[0])
-        spans_back = {(imported[s.start:s.end], s.label) for s in new.spans(new.article_ids()[0])}
+        spans_back = {(imported[s.start:s.end], s.label) for s in new.view.spans(new.articles.ids()[0])}
         assert spans_back == {(text[s.start:s.end], s.label) for s in spans}

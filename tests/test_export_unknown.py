@@ -31,18 +31,18 @@ def done_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("unknown") / "parallax.db"
     text = normalize(seed_paths()[0].read_text(encoding="utf-8"))
     with Store(path, annotator="alice") as alice:
-        aid, _ = alice.add_article(ArticleRecord(text=text, source="000.txt", lang="en"))
+        aid, _ = alice.loading.add_article(ArticleRecord(text=text, source="000.txt", lang="en"))
         keys = suggest(alice, aid, text, [
             ("Abdellatif Hammouchi", "PERSON", "model"), ("FBI", "ORG", "model"),
             ("Christopher Wray", "ORG", "model"), ("Morocco", "GPE", "model"), ("Rabat", "GPE", "rules"),
             ("Tuesday", "DATE", "model"), ("Sahel", "LOC", "memory"), ("United States", "GPE", "model"),
             ("Sahara", "LOC", "model")])
-        alice.accept(keys[("Abdellatif Hammouchi", "PERSON")])
-        alice.relabel(keys[("Christopher Wray", "ORG")], "PERSON")
-        alice.reject(keys[("FBI", "ORG")])
-        alice.accept(keys[("United States", "GPE")])
-        alice.create_span(aid, *at(text, "Sahara"), "GPE")  # same offsets, her own label
-        alice.set_article_status(aid, "done")
+        alice.decisions.accept(keys[("Abdellatif Hammouchi", "PERSON")])
+        alice.decisions.relabel(keys[("Christopher Wray", "ORG")], "PERSON")
+        alice.decisions.reject(keys[("FBI", "ORG")])
+        alice.decisions.accept(keys[("United States", "GPE")])
+        alice.decisions.create_span(aid, *at(text, "Sahara"), "GPE")  # same offsets, her own label
+        alice.decisions.set_article_status(aid, "done")
     return path, aid, text
 
 
@@ -54,12 +54,12 @@ def store(done_db):
 
 def test_the_store_rule_is_what_the_reader_shows(done_db, store):
     _, aid, text = done_db
-    shown = [(s.start, s.end, s.label) for s in store.spans(aid, "alice") if s.is_suggestion]
-    rule = [(s.start, s.end, s.label) for s in store.undecided(aid, "alice")]
+    shown = [(s.start, s.end, s.label) for s in store.view.spans(aid, "alice") if s.is_suggestion]
+    rule = [(s.start, s.end, s.label) for s in store.view.undecided(aid, "alice")]
     assert sorted(rule) == sorted(shown)
     assert sorted(text[s:e] for s, e, _ in rule) == sorted(UNDECIDED)
-    assert len(store.undecided(aid, "bob")) == 9  # bob decided nothing
-    assert store.undecided_suggestions({aid: None}) == {aid: store.undecided(aid, "alice")}
+    assert len(store.view.undecided(aid, "bob")) == 9  # bob decided nothing
+    assert store.undecided.by_article({aid: None}) == {aid: store.view.undecided(aid, "alice")}
 
 
 def test_docbin_marks_undecided_tokens_missing_not_o(done_db, store, tmp_path):
@@ -124,10 +124,10 @@ def test_a_suggestion_overlapping_an_entity_leaves_only_its_own_tokens_unknown(t
 
     text = "Officials met in Rabat Morocco on Tuesday."
     with Store(tmp_path / "o.db", annotator="alice") as alice:
-        aid, _ = alice.add_article(ArticleRecord(text=text, lang="en"))
+        aid, _ = alice.loading.add_article(ArticleRecord(text=text, lang="en"))
         keys = suggest(alice, aid, text, [("Rabat", "GPE", "model"), ("Rabat Morocco", "GPE", "model")])
-        alice.accept(keys[("Rabat", "GPE")])
-        alice.set_article_status(aid, "done")
+        alice.decisions.accept(keys[("Rabat", "GPE")])
+        alice.decisions.set_article_status(aid, "done")
         export(alice, "spacy", tmp_path / "c", split=1.0)
     [doc] = DocBin().from_disk(tmp_path / "c" / "en" / "train.spacy").get_docs(Vocab())
     assert [(t.text, t.ent_iob_) for t in doc][3:6] == [("Rabat", "B"), ("Morocco", ""), ("on", "O")]
@@ -155,8 +155,8 @@ def test_jsonl_round_trip_keeps_undecided_suggestions_unknown(done_db, store, tm
         report = import_paths(fresh, [first])
         assert report.ok and report.imported == 1
         [aid] = report.article_ids
-        assert fresh.article_status(aid) == "done"
-        assert len(fresh.undecided(aid)) == 4
+        assert fresh.view.status(aid) == "done"
+        assert len(fresh.view.undecided(aid)) == 4
         again = tmp_path / "again.jsonl"
         export(fresh, "jsonl", again)
     one, two = (json.loads(p.read_text(encoding="utf-8")) for p in (first, again))
@@ -175,41 +175,39 @@ def test_files_with_unknown_tokens_import_with_their_spans_but_not_done(done_db,
         report = import_paths(fresh, [tmp_path / name])
         assert report.ok and report.imported == 1, [str(p) for p in report.problems]
         [aid] = report.article_ids
-        assert fresh.article_status(aid) == "todo"
-        assert len(fresh.spans(aid)) == 4
+        assert fresh.view.status(aid) == "todo"
+        assert len(fresh.view.spans(aid)) == 4
         [notice] = [n for n in report.notices if "not marked done" in n.message]
         assert "4 tokens" in notice.message
 
 
 def test_the_rule_in_sql_counts_what_the_rule_in_python_finds(done_db):
     """The library counts open suggestions in SQL (UNDECIDED_SQL); it must agree with undecided_among."""
-    from annotations.store.library import rows
 
     path, aid, _ = done_db
     with Store(path, annotator="alice") as store:
-        [row] = rows(store, [aid], "alice")
-        assert row.suggested == len(store.undecided(aid)) == 4
-        [fresh] = rows(store, [aid], "bob")
-        assert fresh.suggested == len(store.undecided(aid, "bob")) == 9
+        [row] = store.library.rows([aid], "alice")
+        assert row.suggested == len(store.view.undecided(aid)) == 4
+        [fresh] = store.library.rows([aid], "bob")
+        assert fresh.suggested == len(store.view.undecided(aid, "bob")) == 9
 
 
 def test_the_two_rules_agree_on_what_a_done_layer_and_an_owner_are_shown(tmp_path):
     """Suggestions added after a layer marked its article done, and another annotator's memory
     suggestions: the SQL rule (the library's counts) and the Python rule (the reader) hide the
     same ones."""
-    from annotations.store.library import rows
 
     path = tmp_path / "p.db"
     text = "Rabat met the FBI in the Sahel on Tuesday."
     with Store(path, annotator="alice") as alice:
-        aid, _ = alice.add_article(ArticleRecord(text=text, lang="en"))
+        aid, _ = alice.loading.add_article(ArticleRecord(text=text, lang="en"))
         suggest(alice, aid, text, [("Rabat", "GPE", "model"), ("FBI", "ORG", "model")])
-        alice.set_article_status(aid, "done")  # leaves Rabat and FBI undecided
+        alice.decisions.set_article_status(aid, "done")  # leaves Rabat and FBI undecided
         suggest(alice, aid, text, [("Sahel", "LOC", "model")])  # after: not alice's to see
-        alice.add_suggestions(aid, [SpanRecord(*at(text, "Tuesday"), "DATE", origin="memory")],
+        alice.loading.add_suggestions(aid, [SpanRecord(*at(text, "Tuesday"), "DATE", origin="memory")],
                               annotator="bob")  # bob's memory
         for who, expected in (("alice", {"Rabat", "FBI"}), ("bob", {"Rabat", "FBI", "Sahel", "Tuesday"}),
                               ("carol", {"Rabat", "FBI", "Sahel"})):
-            found = {text[s.start:s.end] for s in alice.undecided(aid, who)}
+            found = {text[s.start:s.end] for s in alice.view.undecided(aid, who)}
             assert found == expected, who
-            assert rows(alice, [aid], who)[0].suggested == len(expected), who
+            assert alice.library.rows([aid], who)[0].suggested == len(expected), who

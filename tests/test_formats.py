@@ -269,8 +269,8 @@ def _import_round_trip_source(store, tmp_path):
 
 
 def _surfaces(store, article_id):
-    text = store.article(article_id).text
-    return [(text[s.start:s.end], s.label) for s in store.spans(article_id)]
+    text = store.articles.get(article_id).text
+    return [(text[s.start:s.end], s.label) for s in store.view.spans(article_id)]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "spacy", "conll"])
@@ -289,17 +289,17 @@ def test_export_then_import_gives_the_same_articles(store, tmp_path, fmt):
         new_ids = report.article_ids
         if fmt == "spacy":  # one folder per language, read in name order: ar/ before fr/
             assert [p.name for p in sorted(out.iterdir())] == ["ar", "fr"]
-            new_ids = sorted(new_ids, key=lambda n: [store.article(o).text for o in ids].index(
-                again.article(n).text))
+            new_ids = sorted(new_ids, key=lambda n: [store.articles.get(o).text for o in ids].index(
+                again.articles.get(n).text))
         pairs = list(zip(ids, new_ids, strict=True))
         for old, new in pairs:
             assert _surfaces(again, new) == _surfaces(store, old)
-            assert again.article_status(new) == "done"
+            assert again.view.status(new) == "done"
             if fmt != "conll":  # CoNLL keeps tokens, not the spacing between them
-                assert again.article(new).text == store.article(old).text
+                assert again.articles.get(new).text == store.articles.get(old).text
         if fmt == "jsonl":
-            assert [again.article(n).title for _, n in pairs] == [store.article(o).title for o, _ in pairs]
-            assert [again.article(n).lang for _, n in pairs] == ["fr", "ar"]
+            assert [again.articles.get(n).title for _, n in pairs] == [store.articles.get(o).title for o, _ in pairs]
+            assert [again.articles.get(n).lang for _, n in pairs] == ["fr", "ar"]
 
 
 def test_spans_marked_rejected_by_a_parallax_export_are_not_read_as_entities(tmp_path):

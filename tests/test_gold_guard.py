@@ -10,7 +10,6 @@ from pathlib import Path
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.nlp.memory import memory_suggestions
 from annotations.store import Store
-from annotations.store.library import rows
 
 CONLL = """-DOCSTART- -X- -X- O
 
@@ -71,11 +70,11 @@ def test_pre_annotating_an_imported_gold_corpus_changes_none_of_its_gold(tmp_pat
     assert " -\n" not in before and "B-PER" in before
     parallax("preannotate", "--db", "p.db", "--annotator", "alice", cwd=tmp_path)
     with Store(tmp_path / "p.db", annotator="alice", readonly=True) as store:
-        ids = store.article_ids()
+        ids = store.articles.ids()
         added = store.query("SELECT count(*) AS n FROM suggestions")[0]["n"]
         assert added > 0  # the pipeline did suggest things in the done articles
-        assert all(row.status == "done" and row.suggested == 0 for row in rows(store, ids))
-        assert all(s.status != "suggested" for a in ids for s in store.spans(a))
+        assert all(row.status == "done" and row.suggested == 0 for row in store.library.rows(ids))
+        assert all(s.status != "suggested" for a in ids for s in store.view.spans(a))
     assert export_conll(tmp_path, "after") == before
 
 
@@ -85,9 +84,9 @@ def at(text: str, surface: str) -> tuple[int, int]:
 
 
 def _two_articles(store: Store) -> tuple[int, int]:
-    first, _ = store.add_article(ArticleRecord("Sahel and Rabat were named. The American kingdom too.",
+    first, _ = store.loading.add_article(ArticleRecord("Sahel and Rabat were named. The American kingdom too.",
                                                title="one", lang="en"))
-    second, _ = store.add_article(ArticleRecord("In the Sahel, Rabat spoke. An American kingdom.",
+    second, _ = store.loading.add_article(ArticleRecord("In the Sahel, Rabat spoke. An American kingdom.",
                                                 title="two", lang="en"))
     return first, second
 
@@ -99,22 +98,22 @@ def test_memory_after_an_article_is_done_leaves_its_gold_alone(db_path):
     suggestions, 'American' and 'kingdom', turned into unknown tokens)."""
     with Store(db_path, annotator="alice") as alice:
         first, second = _two_articles(alice)
-        alice.add_suggestions(first, [SpanRecord(0, 5, "LOC", origin="model", source="m")])
-        alice.set_article_status(first, "done", undecided="accept")
-        shown = alice.spans(first)
-        text = alice.article(second).text
-        alice.create_span(second, *at(text, "American"), "NORP")
+        alice.loading.add_suggestions(first, [SpanRecord(0, 5, "LOC", origin="model", source="m")])
+        alice.decisions.set_article_status(first, "done", undecided="accept")
+        shown = alice.view.spans(first)
+        text = alice.articles.get(second).text
+        alice.decisions.create_span(second, *at(text, "American"), "NORP")
     with Store(db_path, annotator="bob") as bob:
-        bob.create_span(second, *at(text, "kingdom"), "GPE")
+        bob.decisions.create_span(second, *at(text, "kingdom"), "GPE")
     with Store(db_path, annotator="alice") as alice:
         assert memory_suggestions(alice, first) == 2  # alice's memory: "American", "Sahel" there...
-        assert alice.spans(first) == shown  # ...but her done article does not show it
-        assert alice.undecided(first) == []
-        assert rows(alice, [first])[0].suggested == 0
-        alice.set_article_status(first, "in_progress")  # reopened, it shows what came since
-        assert [s.label for s in alice.spans(first) if s.status == "suggested"] == ["NORP"]
-        alice.undo()
-        assert alice.spans(first) == shown  # done again: hidden again
+        assert alice.view.spans(first) == shown  # ...but her done article does not show it
+        assert alice.view.undecided(first) == []
+        assert alice.library.rows([first])[0].suggested == 0
+        alice.decisions.set_article_status(first, "in_progress")  # reopened, it shows what came since
+        assert [s.label for s in alice.view.spans(first) if s.status == "suggested"] == ["NORP"]
+        alice.history.undo()
+        assert alice.view.spans(first) == shown  # done again: hidden again
 
 
 def test_memory_learns_per_annotator_unless_the_project_shares_it(db_path, tmp_path):
@@ -122,16 +121,16 @@ def test_memory_learns_per_annotator_unless_the_project_shares_it(db_path, tmp_p
     `[memory] shared = true` in parallax.toml, everyone is."""
     with Store(db_path, annotator="alice") as alice:
         first, second = _two_articles(alice)
-        alice.create_span(first, 0, 5, "LOC")  # Sahel
+        alice.decisions.create_span(first, 0, 5, "LOC")  # Sahel
         assert memory_suggestions(alice, second) == 1
-        assert [s.label for s in alice.spans(second) if s.status == "suggested"] == ["LOC"]
+        assert [s.label for s in alice.view.spans(second) if s.status == "suggested"] == ["LOC"]
     with Store(db_path, annotator="bob") as bob:
         assert memory_suggestions(bob, second) == 0
-        assert [s for s in bob.spans(second) if s.status == "suggested"] == []
+        assert [s for s in bob.view.spans(second) if s.status == "suggested"] == []
     (tmp_path / "parallax.toml").write_text("[memory]\nshared = true\n", encoding="utf-8")
     with Store(db_path, annotator="bob") as bob:
         assert memory_suggestions(bob, second) == 1
-        assert [s.label for s in bob.spans(second) if s.status == "suggested"] == ["LOC"]
+        assert [s.label for s in bob.view.spans(second) if s.status == "suggested"] == ["LOC"]
 
 
 def test_a_merge_never_changes_what_a_done_article_exports(tmp_path):
@@ -142,18 +141,18 @@ def test_a_merge_never_changes_what_a_done_article_exports(tmp_path):
     text = "Sahel and Rabat were named."
     for path in (out, src):
         with Store(path, annotator="alice") as store:
-            store.add_article(ArticleRecord(text, title="one", lang="en"))
+            store.loading.add_article(ArticleRecord(text, title="one", lang="en"))
     with Store(out, annotator="alice") as alice:
-        alice.set_article_status(1, "done")
+        alice.decisions.set_article_status(1, "done")
     with Store(src, annotator="bob") as bob:
-        bob.add_suggestions(1, [SpanRecord(10, 15, "GPE", origin="model", source="m")])
-        bob.set_article_status(1, "done")
+        bob.loading.add_suggestions(1, [SpanRecord(10, 15, "GPE", origin="model", source="m")])
+        bob.decisions.set_article_status(1, "done")
     done = subprocess.run([sys.executable, "-m", "annotations", "merge", str(src), "--output", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     with Store(out, annotator="alice", readonly=True) as store:
-        assert store.undecided(1, "alice") == []
-        assert [(s.start, s.end) for s in store.undecided(1, "bob")] == [(10, 15)]
+        assert store.view.undecided(1, "alice") == []
+        assert [(s.start, s.end) for s in store.view.undecided(1, "bob")] == [(10, 15)]
 
 
 def test_an_older_database_forgets_suggestions_added_after_done(tmp_path):
@@ -161,10 +160,10 @@ def test_an_older_database_forgets_suggestions_added_after_done(tmp_path):
     done article: the upgrade shows the done layer what it had when it was marked done."""
     path = tmp_path / "old.db"
     with Store(path, annotator="alice") as alice:
-        article, _ = alice.add_article(ArticleRecord("Sahel and Rabat were named.", lang="en"))
-        alice.add_suggestions(article, [SpanRecord(0, 5, "LOC", origin="model", source="m")])
-        alice.set_article_status(article, "done")
-        alice.add_suggestions(article, [SpanRecord(10, 15, "GPE", origin="model", source="m")])
+        article, _ = alice.loading.add_article(ArticleRecord("Sahel and Rabat were named.", lang="en"))
+        alice.loading.add_suggestions(article, [SpanRecord(0, 5, "LOC", origin="model", source="m")])
+        alice.decisions.set_article_status(article, "done")
+        alice.loading.add_suggestions(article, [SpanRecord(10, 15, "GPE", origin="model", source="m")])
         conn = alice.db.conn
         conn.execute("DELETE FROM undecided_at_done")  # what version 7 had: no record of either
         conn.execute("UPDATE suggestions SET created_at = '2026-01-01' WHERE start = 0")
@@ -172,4 +171,4 @@ def test_an_older_database_forgets_suggestions_added_after_done(tmp_path):
         conn.execute("UPDATE suggestions SET created_at = '2026-01-03' WHERE start = 10")
         conn.execute("PRAGMA user_version = 7")
     with Store(path, annotator="alice") as alice:
-        assert [(s.start, s.end) for s in alice.undecided(article)] == [(0, 5)]
+        assert [(s.start, s.end) for s in alice.view.undecided(article)] == [(0, 5)]

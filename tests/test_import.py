@@ -20,8 +20,8 @@ def write_jsonl(path, rows):
 
 
 def stored_spans(store, article_id, annotator="alice"):
-    text = store.article(article_id).text
-    return [(text[s.start:s.end], s.label) for s in store.spans(article_id, annotator)]
+    text = store.articles.get(article_id).text
+    return [(text[s.start:s.end], s.label) for s in store.view.spans(article_id, annotator)]
 
 
 def run_cli(*args, cwd):
@@ -41,7 +41,7 @@ def test_crlf_and_nfd_offsets_are_mapped_onto_the_stored_text(store, tmp_path):
     path.write_bytes((json.dumps({"text": raw, "spans": spans, "answer": "accept"}) + "\n").encode())
     report = import_paths(store, [path])
     assert report.ok and report.imported == 1 and report.spans == 3
-    article = store.article(report.article_ids[0])
+    article = store.articles.get(report.article_ids[0])
     assert article.text == "Visite\nLe pr\u00e9sident Macron \u00e0 Rabat.\nFin"
     assert stored_spans(store, article.id) == [("pr\u00e9sident", "MISC"), ("Macron", "PERSON"),
                                                ("Rabat", "GPE")]
@@ -76,10 +76,10 @@ def test_arabic_text_and_spans(store, tmp_path):
     path = write_jsonl(tmp_path / "ar.jsonl", [{"text": text, "label": [
         [text.index(name), text.index(name) + len(name), "PERSON"]]}])
     report = import_paths(store, [path])
-    article = store.article(report.article_ids[0])
+    article = store.articles.get(report.article_ids[0])
     assert article.lang == "ar"
     assert stored_spans(store, article.id) == [(name, "PERSON")]
-    assert store.article_status(article.id) == "done"
+    assert store.view.status(article.id) == "done"
 
 
 def test_control_characters_and_escape_sequences_are_stored_exactly(store, tmp_path):
@@ -90,7 +90,7 @@ def test_control_characters_and_escape_sequences_are_stored_exactly(store, tmp_p
         {"start": 10, "end": 12, "label": "MISC", "text": "2J"}]}])
     report = import_paths(store, [path, jsonl])
     assert report.ok and report.imported == 2
-    assert store.article(report.article_ids[0]).text == text
+    assert store.articles.get(report.article_ids[0]).text == text
     assert stored_spans(store, report.article_ids[1]) == [("2J", "MISC")]
 
 
@@ -118,32 +118,32 @@ def test_answers_become_article_status_for_the_importing_annotator(store, tmp_pa
     ])
     report = import_paths(store, [path], annotator="bob")
     assert report.imported == 4
-    statuses = [store.article_status(i, "bob") for i in report.article_ids]
+    statuses = [store.view.status(i, "bob") for i in report.article_ids]
     assert statuses == ["done", "rejected", "ignored", "todo"]
     assert stored_spans(store, report.article_ids[0], "bob") == [("Rabat", "GPE")]
-    assert [s.origin for s in store.spans(report.article_ids[0], "bob")] == ["import"]
-    assert store.spans(report.article_ids[0], "alice") == []  # not alice's decisions
+    assert [s.origin for s in store.view.spans(report.article_ids[0], "bob")] == ["import"]
+    assert store.view.spans(report.article_ids[0], "alice") == []  # not alice's decisions
 
 
 def test_lang_option_wins_over_detection(store, tmp_path):
     path = tmp_path / "fr.txt"
     path.write_text("Le ministre et la police sont dans la ville pour les affaires.", encoding="utf-8")
     report = import_paths(store, [path], lang="de")
-    assert store.article(report.article_ids[0]).lang == "de"
+    assert store.articles.get(report.article_ids[0]).lang == "de"
 
 
 def test_seeds_import_with_detected_languages_and_dedupe(store):
     report = import_seeds(store)
     assert report.ok and report.imported == 5
-    langs = [store.article(i).lang for i in report.article_ids]
+    langs = [store.articles.get(i).lang for i in report.article_ids]
     assert langs == ["en", "en", "en", "ar", "fr"]
-    sources = [store.article(i).source for i in report.article_ids]
+    sources = [store.articles.get(i).source for i in report.article_ids]
     assert all(s.startswith(f"00{n}_") and s.endswith(".txt") for n, s in enumerate(sources))
-    assert store.article(report.article_ids[1]).title == \
+    assert store.articles.get(report.article_ids[1]).title == \
         "Morocco and the United States intensify security cooperation"
     again = import_seeds(store)
     assert (again.imported, again.duplicates, again.article_ids) == (0, 5, report.article_ids)
-    assert store.count_articles() == 5
+    assert store.articles.count() == 5
 
 
 def test_reimport_with_other_spans_changes_nothing_but_says_so(store, tmp_path):
@@ -169,11 +169,11 @@ def test_unknown_label_is_added_to_the_scheme_or_refused_when_strict(db_path, tm
         strict = import_paths(store, [path], strict_labels=True)
         assert strict.imported == 0 and len(strict.problems) == 2
         assert "FASHION_BRAND not in the project's scheme" in strict.problems[0].message
-        assert "FASHION_BRAND" not in store.labels()
+        assert "FASHION_BRAND" not in store.labels.names()
         loose = import_paths(store, [path])
         assert loose.ok and loose.imported == 2 and loose.labels_added == ["FASHION_BRAND"]
         assert len([n for n in loose.notices if "FASHION_BRAND" in n.message]) == 1
-        assert store.labels()[-1] == "FASHION_BRAND"
+        assert store.labels.names()[-1] == "FASHION_BRAND"
 
 
 def test_conll_and_docbin_import_as_accepted(store, tmp_path):
@@ -192,8 +192,8 @@ def test_conll_and_docbin_import_as_accepted(store, tmp_path):
     assert report.ok and report.imported == 2 and report.spans == 4
     assert stored_spans(store, report.article_ids[0]) == [("Wray", "PER"), ("Rabat", "LOC")]
     assert stored_spans(store, report.article_ids[1]) == [("FBI", "ORG"), ("DGSN", "ORG")]
-    assert store.article(report.article_ids[1]).lang == "fr"
-    assert {store.article_status(i) for i in report.article_ids} == {"done"}
+    assert store.articles.get(report.article_ids[1]).lang == "fr"
+    assert {store.view.status(i) for i in report.article_ids} == {"done"}
 
 
 def test_large_import_in_batches_reports_progress(store, tmp_path, monkeypatch):
@@ -210,7 +210,7 @@ def test_large_import_in_batches_reports_progress(store, tmp_path, monkeypatch):
         checkpoints.add(store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
 
     report = import_paths(store, [path], lang="en", on_progress=progress)
-    assert report.imported == 1200 and report.spans == 1200 and store.count_articles() == 1200
+    assert report.imported == 1200 and report.spans == 1200 and store.articles.count() == 1200
     assert seen[:2] == [500, 1000] and seen[-1] == 1200 and seen == sorted(seen)
     assert len(set(report.article_ids)) == 1200
     # the WAL is checkpointed less often during the import, and as usual afterwards
@@ -230,9 +230,9 @@ def test_a_batch_stores_each_text_once_and_keeps_the_order_of_ids(store, tmp_pat
     assert (report.imported, report.duplicates, report.spans) == (2, 2, 1)
     new, old, again, other = report.article_ids
     assert (old, again) == (1, new) and len({new, old, other}) == 3
-    assert [store.article(i).text for i in (new, other)] == ["New in Rabat", "Also new"]
+    assert [store.articles.get(i).text for i in (new, other)] == ["New in Rabat", "Also new"]
     assert stored_spans(store, new) == [("Rabat", "GPE")]
-    assert store.count_articles() == 3
+    assert store.articles.count() == 3
 
 
 def test_batch_imported_articles_are_in_the_search_index(store, tmp_path):
@@ -242,7 +242,7 @@ def test_batch_imported_articles_are_in_the_search_index(store, tmp_path):
     rows = store.db.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'tanger OR rabat' "
                                  "ORDER BY rowid").fetchall()
     assert [r[0] for r in rows] == report.article_ids
-    assert [store.article(i).title for i in report.article_ids] == ["Titre", "Title"]
+    assert [store.articles.get(i).title for i in report.article_ids] == ["Titre", "Title"]
 
 
 def test_an_interrupted_import_keeps_the_batches_already_stored(store, tmp_path):
@@ -254,11 +254,11 @@ def test_an_interrupted_import_keeps_the_batches_already_stored(store, tmp_path)
 
     with pytest.raises(KeyboardInterrupt):
         import_paths(store, [path], lang="en", on_progress=stop_after_the_first_batch)
-    assert store.count_articles() == 500
-    assert store.article(500).text == "Article 499 about Rabat."
+    assert store.articles.count() == 500
+    assert store.articles.get(500).text == "Article 499 about Rabat."
     assert store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
     again = import_paths(store, [path], lang="en")
-    assert (again.imported, again.duplicates) == (700, 500) and store.count_articles() == 1200
+    assert (again.imported, again.duplicates) == (700, 500) and store.articles.count() == 1200
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -309,7 +309,7 @@ def test_an_imported_mixed_article_is_stored_in_its_majority_language(tmp_path):
     with Store(tmp_path / "m.db", annotator="alice") as store:
         report = import_paths(store, [path])
         assert report.imported == 1
-        assert store.article(store.article_ids()[0]).lang == "en"
+        assert store.articles.get(store.articles.ids()[0]).lang == "en"
 
 
 # -- the command ------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def test_cli_imports_and_reports(tmp_path):
     again = run_cli("import", str(tmp_path), "--db", str(db), cwd=tmp_path)
     assert again.returncode == 0 and "0 articles imported, 2 already present" in again.stdout
     with Store(db, readonly=True) as store:
-        assert [store.article(i).lang for i in store.article_ids()] == ["en", "fr"]
+        assert [store.articles.get(i).lang for i in store.articles.ids()] == ["en", "fr"]
         assert stored_spans(store, 1, "cli") == [("Wray", "PERSON")]
 
 
@@ -349,4 +349,4 @@ def test_cli_format_option(tmp_path, fmt):
     result = run_cli("import", str(path), "--format", fmt, "--db", str(tmp_path / "f.db"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     with Store(tmp_path / "f.db", readonly=True) as store:
-        assert store.article(1).text == ('{"text": "Wray"}\n' if fmt == "txt" else "Wray")
+        assert store.articles.get(1).text == ('{"text": "Wray"}\n' if fmt == "txt" else "Wray")

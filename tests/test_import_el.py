@@ -26,10 +26,10 @@ def write(path, tasks) -> str:
 def links(store: Store) -> dict[str, tuple[str, str | None] | None]:
     """surface -> (entity name, kb_id), or None for a span without a link."""
     out = {}
-    for article_id in store.article_ids():
-        text = store.article(article_id).text
-        for span in store.spans(article_id):
-            entity = store.entity(span.entity_id) if span.entity_id else None
+    for article_id in store.articles.ids():
+        text = store.articles.get(article_id).text
+        for span in store.view.spans(article_id):
+            entity = store.entities.get(span.entity_id) if span.entity_id else None
             out[text[span.start:span.end]] = (entity["name"], entity["kb_id"]) if entity else None
     return out
 
@@ -53,9 +53,9 @@ def test_entity_linking_tasks_import_as_links(tmp_path):
             "A. Hammouchi": ("Abdellatif Hammouchi", "KB-hammouchi"),
             "Rabat": None,  # NIL: the mention, no link; the rejected task adds nothing
         }
-        assert store.article_status(store.article_ids()[0]) == "todo"  # not gold: one link is not NER
+        assert store.view.status(store.articles.ids()[0]) == "todo"  # not gold: one link is not NER
         assert import_paths(store, [path]).ok  # again: nothing new, nothing broken
-        assert len(store.entities()) == 2
+        assert len(store.entities.all()) == 2
 
 
 def test_bad_entity_linking_tasks_name_the_line(tmp_path):
@@ -76,7 +76,7 @@ def test_links_exported_as_kb_id_come_back(tmp_path):
         task(0, 11, "PERSON", [{"id": "KB-haines", "text": "Avril Haines"}], ["KB-haines"])])
     with Store(tmp_path / "a.db", annotator="alice") as store:
         import_paths(store, [path])
-        store.set_article_status(store.article_ids()[0], "done")
+        store.decisions.set_article_status(store.articles.ids()[0], "done")
         export(store, "jsonl", tmp_path / "out.jsonl")
     with Store(tmp_path / "b.db", annotator="bob") as store:
         assert import_paths(store, [str(tmp_path / "out.jsonl")]).ok
@@ -91,7 +91,7 @@ def test_links_are_not_imported_into_an_article_its_annotator_has_done(tmp_path)
         task(0, 11, "PERSON", [{"id": "KB-haines", "text": "Avril Haines"}], ["KB-haines"])])
     with Store(tmp_path / "p.db", annotator="alice") as store:
         import_paths(store, [first])
-        store.set_article_status(store.article_ids()[0], "done")
+        store.decisions.set_article_status(store.articles.ids()[0], "done")
         before = links(store)
         report = import_paths(store, [path])
         assert links(store) == before

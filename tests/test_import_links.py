@@ -23,28 +23,28 @@ def linked_db(tmp_path_factory):
     """Hammouchi linked with a Wikidata id (both mentions), FBI and its long name to one entity without."""
     path = tmp_path_factory.mktemp("links") / "parallax.db"
     with Store(path, annotator="alice") as alice:
-        aid, _ = alice.add_article(ArticleRecord(text=TEXT, lang="en"))
+        aid, _ = alice.loading.add_article(ArticleRecord(text=TEXT, lang="en"))
         keys = suggest(alice, aid, TEXT, [("Abdellatif Hammouchi", "PERSON", "model"),
                                           ("FBI", "ORG", "model"), ("Christopher Wray", "PERSON", "model")])
-        alice.link(keys[("Abdellatif Hammouchi", "PERSON")], "Abdellatif Hammouchi", kb_id="Q4665540")
-        second = alice.create_span(aid, *at(TEXT, "Hammouchi", 1), "PERSON")
-        alice.link(second.key, "Abdellatif Hammouchi")
-        alice.link(keys[("FBI", "ORG")], "Federal Bureau of Investigation")
-        long_name = alice.create_span(aid, *at(TEXT, "Federal Bureau of Investigation"), "ORG")
-        alice.link(long_name.key, "Federal Bureau of Investigation")
-        alice.accept(keys[("Christopher Wray", "PERSON")])
-        alice.set_article_status(aid, "done")
+        alice.decisions.link(keys[("Abdellatif Hammouchi", "PERSON")], "Abdellatif Hammouchi", kb_id="Q4665540")
+        second = alice.decisions.create_span(aid, *at(TEXT, "Hammouchi", 1), "PERSON")
+        alice.decisions.link(second.key, "Abdellatif Hammouchi")
+        alice.decisions.link(keys[("FBI", "ORG")], "Federal Bureau of Investigation")
+        long_name = alice.decisions.create_span(aid, *at(TEXT, "Federal Bureau of Investigation"), "ORG")
+        alice.decisions.link(long_name.key, "Federal Bureau of Investigation")
+        alice.decisions.accept(keys[("Christopher Wray", "PERSON")])
+        alice.decisions.set_article_status(aid, "done")
     return path
 
 
 def links(store: Store, annotator: str) -> dict[str, tuple[str, str | None]]:
     """surface form -> (entity name, kb_id) for every span the annotator linked."""
     out = {}
-    for aid in store.article_ids():
-        text = store.article(aid).text
-        for span in store.spans(aid, annotator):
+    for aid in store.articles.ids():
+        text = store.articles.get(aid).text
+        for span in store.view.spans(aid, annotator):
             if span.entity_id is not None:
-                entity = store.entity(span.entity_id)
+                entity = store.entities.get(span.entity_id)
                 out[text[span.start:span.end]] = (entity["name"], entity["kb_id"])
     return out
 
@@ -67,7 +67,7 @@ def test_export_then_import_into_a_fresh_database_keeps_the_links(linked_db, tmp
         assert report.ok and report.imported == 1, [str(p) for p in report.problems]
         assert links(fresh, "carol") == EXPECTED
         # One entity per identity (not one per span), with every surface form as an alias.
-        assert sorted((e["name"], e["label"], e["kb_id"]) for e in fresh.entities()) == [
+        assert sorted((e["name"], e["label"], e["kb_id"]) for e in fresh.entities.all()) == [
             ("Abdellatif Hammouchi", "PERSON", "Q4665540"), ("Federal Bureau of Investigation", "ORG", None)]
         aliases = fresh.query("SELECT e.name, a.alias FROM aliases a JOIN entities e ON e.id = a.entity_id "
                               "ORDER BY e.name, a.alias")
@@ -84,9 +84,9 @@ def test_a_known_kb_id_links_to_the_entity_already_there(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     with Store(tmp_path / "k.db", annotator="carol") as store:
         assert import_paths(store, [path]).imported == 2
-        [entity] = store.entities()
+        [entity] = store.entities.all()
         assert (entity["name"], entity["kb_id"], entity["label"]) == ("Hammouchi", "Q4665540", "PERSON")
-        linked = [s for aid in store.article_ids() for s in store.spans(aid) if s.entity_id == entity["id"]]
+        linked = [s for aid in store.articles.ids() for s in store.view.spans(aid) if s.entity_id == entity["id"]]
         assert len(linked) == 2
 
 

@@ -30,21 +30,21 @@ def linked_db(tmp_path_factory):
     make_story_db(path)
     with Store(path, annotator="alice") as store:
         first = True
-        for article_id in store.article_ids():
-            text = store.article(article_id).text
-            for span in store.spans(article_id):
+        for article_id in store.articles.ids():
+            text = store.articles.get(article_id).text
+            for span in store.view.spans(article_id):
                 if text[span.start:span.end] in SPELLINGS:
-                    store.link(span.key, "Avril Haines", kb_id=KB_ID if first else None)
+                    store.decisions.link(span.key, "Avril Haines", kb_id=KB_ID if first else None)
                     first = False
-        sahel = [(a, s) for a in store.article_ids() for s in store.spans(a)
-                 if store.article(a).text[s.start:s.end] == "Sahel"]
+        sahel = [(a, s) for a in store.articles.ids() for s in store.view.spans(a)
+                 if store.articles.get(a).text[s.start:s.end] == "Sahel"]
         for _, span in sahel[:3]:
-            store.link(span.key, "Sahel (region)")
-        store.link(sahel[3][1].key, "Sahel (namesake)")
+            store.decisions.link(span.key, "Sahel (region)")
+        store.decisions.link(sahel[3][1].key, "Sahel (namesake)")
         for _, span in sahel[4:]:  # the rest: not entities
-            store.reject(span.key)
-        for article_id in store.article_ids():
-            store.set_article_status(article_id, "done")
+            store.decisions.reject(span.key)
+        for article_id in store.articles.ids():
+            store.decisions.set_article_status(article_id, "done")
     return path
 
 
@@ -75,7 +75,7 @@ def test_the_kb_loads_in_spacy_with_priors_from_mention_counts(linked_db, tmp_pa
         assert candidate.entity_ == KB_ID and candidate.prior_prob == pytest.approx(1.0)
     sahel = {c.entity_: c.prior_prob for c in kb.get_alias_candidates("Sahel")}
     with Store(linked_db, readonly=True) as store:
-        ids = {e["name"]: f"parallax:{e['id']}" for e in store.entities()}
+        ids = {e["name"]: f"parallax:{e['id']}" for e in store.entities.all()}
     assert sahel == {ids["Sahel (region)"]: pytest.approx(0.75), ids["Sahel (namesake)"]: pytest.approx(0.25)}
     vector = kb.get_vector(KB_ID)
     assert vector == pytest.approx(hashed_vector(KB_ID)) and numpy.linalg.norm(vector) == pytest.approx(1.0)

@@ -8,8 +8,7 @@ import pytest
 from app_helpers import other_store, press, screen_text, settle, type_text
 from textual.widgets import Select
 
-from annotations.store import Store, library
-from annotations.store.library import LibraryFilter, fts_query
+from annotations.store import LibraryFilter, Store, fts_query, library
 from tui.app import make_app
 from tui.screens.library import LibraryScreen
 from tui.screens.reader import ReaderScreen
@@ -38,14 +37,14 @@ def test_fts_query_quotes_every_word(typed, query):
 @pytest.mark.parametrize("typed", ['"', '"Hammouchi', 'Wray"', "a'b", "NEAR(", "*", "-FBI", "title:x", "((("])
 def test_any_input_searches_without_error(seeded_db, typed):
     with Store(seeded_db, annotator="alice") as store:
-        ids = library.matching_ids(store, LibraryFilter(search=typed))
+        ids = store.library.matching_ids(LibraryFilter(search=typed))
     assert all(isinstance(i, int) for i in ids)
 
 
 def test_search_prefix_and_words(seeded_db):
     with Store(seeded_db, annotator="alice") as store:
         def ids(text: str) -> list[int]:
-            return list(library.matching_ids(store, LibraryFilter(search=text)))
+            return list(store.library.matching_ids(LibraryFilter(search=text)))
 
         assert ids("Hammou") == [1, 2, 3, 5]  # the last word is a prefix
         assert ids('"Hammouchi') == [1, 2, 3, 5]
@@ -57,17 +56,17 @@ def test_search_prefix_and_words(seeded_db):
 
 def test_filters_and_counts_follow_the_annotator(seeded_db):
     with Store(seeded_db, annotator="alice") as store:
-        text = store.article(1).text
-        first = store.spans(1)[0]
-        store.accept(first.key)
-        fbi = [s for s in store.spans(1) if text[s.start:s.end] == "FBI"]
+        text = store.articles.get(1).text
+        first = store.view.spans(1)[0]
+        store.decisions.accept(first.key)
+        fbi = [s for s in store.view.spans(1) if text[s.start:s.end] == "FBI"]
         assert len(fbi) == 1 and fbi[0].label == "ORG"
-        store.reject(fbi[0].key)
-        store.set_article_status(2, "done")
-        store.create_span(3, 0, 7, "EVENT")
+        store.decisions.reject(fbi[0].key)
+        store.decisions.set_article_status(2, "done")
+        store.decisions.create_span(3, 0, 7, "EVENT")
 
         def ids(**kw) -> list[int]:
-            return list(library.matching_ids(store, LibraryFilter(**kw)))
+            return list(store.library.matching_ids(LibraryFilter(**kw)))
 
         assert ids(lang="fr") == [5]
         assert ids(lang="ar") == [4]
@@ -78,17 +77,17 @@ def test_filters_and_counts_follow_the_annotator(seeded_db):
         assert ids(label="ORG") == [2, 3, 5]  # FBI is still suggested there; rejected in article 1
         assert ids(label="PERSON") == [1, 2, 3, 4, 5]
         assert ids(search="Hammouchi", status="todo") == [5]
-        rows = {r.id: r for r in library.rows(store, [1, 2, 3, 4])}
-        expected = store.spans(1)
+        rows = {r.id: r for r in store.library.rows([1, 2, 3, 4])}
+        expected = store.view.spans(1)
         assert (rows[1].accepted, rows[1].rejected, rows[1].suggested) == (
             1, 1, sum(s.is_suggestion for s in expected))
         assert rows[2].status == "done" and rows[1].status == "in_progress" and rows[4].status == "todo"
-        assert rows[4].suggested == len(store.spans(4))
-        assert library.progress(store) == library.Progress(total=5, done=1, in_progress=2)
+        assert rows[4].suggested == len(store.view.spans(4))
+        assert store.library.progress() == library.Progress(total=5, done=1, in_progress=2)
     with Store(seeded_db, annotator="bob") as bob:
-        assert list(library.matching_ids(bob, LibraryFilter(status="todo"))) == [1, 2, 3, 4, 5]
-        assert library.rows(bob, [1])[0].accepted == 0
-        assert library.progress(bob).done == 0
+        assert list(bob.library.matching_ids(LibraryFilter(status="todo"))) == [1, 2, 3, 4, 5]
+        assert bob.library.rows([1])[0].accepted == 0
+        assert bob.library.progress().done == 0
 
 
 # -- the screen ------------------------------------------------------------------------------------
@@ -98,8 +97,8 @@ def test_filters_and_counts_follow_the_annotator(seeded_db):
 async def test_library_lists_titles_languages_counts_and_progress(seeded_db, size, monkeypatch):
     monkeypatch.delenv("PARALLAX_BIDI", raising=False)
     with Store(seeded_db, annotator="alice") as store:
-        store.set_article_status(2, "done")
-        store.accept(store.spans(3)[0].key)
+        store.decisions.set_article_status(2, "done")
+        store.decisions.accept(store.view.spans(3)[0].key)
     app = make_app(seeded_db, annotator="alice", preannotate=False)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -165,7 +164,7 @@ async def test_counts_update_after_working_in_the_reader(seeded_db):
         assert "✓2 " in first and re.search(r" done +…$", first.rstrip())
         assert "1/5 done" in screen_text(app)
     with other_store(seeded_db) as check:
-        assert check.article_status(1) == "done"
+        assert check.view.status(1) == "done"
 
 
 def build_big_db(path, n: int) -> None:
@@ -236,13 +235,13 @@ async def test_five_digit_counts_show_whole_under_their_heading(tmp_path, size):
 
     path = tmp_path / "counts.db"
     with Store(path, annotator="alice") as store:
-        (big, _), (small, _) = store.add_articles([
+        (big, _), (small, _) = store.loading.add_articles([
             ArticleRecord(text="Rabat " * 20_000, title="Long article", lang="en"),
             ArticleRecord(text="Rabat and Paris.", title="Short article", lang="en")])
-        store.add_suggestions(big, [SpanRecord(6 * i, 6 * i + 5, "GPE", origin="model", source="t")
+        store.loading.add_suggestions(big, [SpanRecord(6 * i, 6 * i + 5, "GPE", origin="model", source="t")
                                     for i in range(19_762)], pipeline="t")
-        store.add_suggestions(small, [SpanRecord(0, 5, "GPE", origin="model", source="t")], pipeline="t")
-        store.accept(store.spans(small)[0].key)
+        store.loading.add_suggestions(small, [SpanRecord(0, 5, "GPE", origin="model", source="t")], pipeline="t")
+        store.decisions.accept(store.view.spans(small)[0].key)
     app = make_app(path, annotator="alice", preannotate=False)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

@@ -8,9 +8,8 @@ from array import array
 import pytest
 from app_helpers import press, screen_text, settle, type_text
 
-from annotations.store import Store, library
+from annotations.store import LibraryFilter, Store, library
 from annotations.store.db import _split_sql
-from annotations.store.library import LibraryFilter
 from annotations.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from tui.app import make_app
 from tui.messages import ArticlesChanged, LibraryLoaded
@@ -32,14 +31,14 @@ def _expected(store: Store, flt: LibraryFilter) -> list[int]:
     """The same filter worked out the slow, obvious way in Python, from the store's own answers."""
     ids = []
     words = flt.search.lower().split()
-    for article_id in store.article_ids():
-        article = store.article(article_id)
+    for article_id in store.articles.ids():
+        article = store.articles.get(article_id)
         if flt.lang and article.lang != flt.lang:
             continue
-        if flt.status and store.article_status(article_id) != flt.status:
+        if flt.status and store.view.status(article_id) != flt.status:
             continue
         if flt.label and not any(s.label == flt.label and s.status != "rejected"
-                                 for s in store.spans(article_id)):
+                                 for s in store.view.spans(article_id)):
             continue
         if words:
             tokens = [t.strip(".,;:!?«»\"'()").lower() for t in (article.title + " " + article.text).split()]
@@ -53,12 +52,12 @@ def _expected(store: Store, flt: LibraryFilter) -> list[int]:
 @pytest.fixture
 def decided_db(seeded_db):
     with Store(seeded_db, annotator="alice") as store:
-        store.accept(store.spans(1)[0].key)
-        fbi = [s for s in store.spans(2) if s.label == "ORG"]
+        store.decisions.accept(store.view.spans(1)[0].key)
+        fbi = [s for s in store.view.spans(2) if s.label == "ORG"]
         for span in fbi:
-            store.reject(span.key)
-        store.set_article_status(3, "in_progress")
-        store.create_span(4, 0, 4, "EVENT")
+            store.decisions.reject(span.key)
+        store.decisions.set_article_status(3, "in_progress")
+        store.decisions.create_span(4, 0, 4, "EVENT")
     return seeded_db
 
 
@@ -68,27 +67,27 @@ def test_first_page_and_every_id_agree_with_a_slow_scan(decided_db, monkeypatch,
     monkeypatch.setattr(library, "RARE_LABEL", 10**9 if rare else 0)
     with Store(decided_db, annotator="alice") as store:
         for flt in FILTERS:
-            every = library.matching_ids(store, flt)
+            every = store.library.matching_ids(flt)
             assert list(every) == _expected(store, flt), flt
             for limit in (1, 2, 10):
-                assert library.first_ids(store, flt, limit) == every[:limit], (flt, limit)
+                assert store.library.first_ids(flt, limit) == every[:limit], (flt, limit)
     with Store(decided_db, annotator="alice", readonly=True) as reader:
-        assert list(library.matching_ids(reader, LibraryFilter(label="EVENT"))) == [4]
+        assert list(reader.library.matching_ids(LibraryFilter(label="EVENT"))) == [4]
 
 
 def test_the_count_stops_when_a_newer_query_replaces_it(seeded_db):
     with Store(seeded_db, annotator="alice") as store:
-        assert library.matching_ids(store, LibraryFilter(), should_stop=lambda: True) is None
-        every = library.matching_ids(store, LibraryFilter(), should_stop=lambda: False)
+        assert store.library.matching_ids(LibraryFilter(), should_stop=lambda: True) is None
+        every = store.library.matching_ids(LibraryFilter(), should_stop=lambda: False)
         assert list(every) == [1, 2, 3, 4, 5]
 
 
 def test_unannotated_ids(seeded_db):
     with Store(seeded_db, annotator="alice") as store:
-        assert library.unannotated_ids(store) == []  # every seed has its test suggestions
+        assert store.library.unannotated_ids() == []  # every seed has its test suggestions
         with store.write():
             store.db.conn.execute("DELETE FROM preannotated WHERE article_id IN (2, 5)")
-        assert library.unannotated_ids(store) == [2, 5]
+        assert store.library.unannotated_ids() == [2, 5]
 
 
 async def test_a_big_result_shows_its_first_page_then_its_count(seeded_db, monkeypatch):
@@ -138,7 +137,7 @@ async def test_a_big_result_shows_its_first_page_then_its_count(seeded_db, monke
 async def test_a_restored_cursor_beyond_the_first_page_is_kept(seeded_db, monkeypatch):
     monkeypatch.setattr("tui.workers.FIRST_PAGE", 2)
     with Store(seeded_db, annotator="alice") as store:
-        store.save_session({"library": {"search": "", "cursor": 5}})
+        store.presence.save_session({"library": {"search": "", "cursor": 5}})
     app = make_app(seeded_db, annotator="alice", preannotate=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -155,7 +154,7 @@ async def test_a_refresh_keeps_the_cursor_on_its_article(seeded_db, monkeypatch)
         await press(pilot, "end")
         assert articles.highlighted == 5
         with Store(seeded_db, annotator="alice") as other:
-            other.set_article_status(5, "done")
+            other.decisions.set_article_status(5, "done")
         app.post_message_to_screens(ArticlesChanged(None))
         await settle(pilot)
         assert articles.highlighted == 5 and articles.complete
@@ -192,7 +191,7 @@ def test_migration_4_rebuilds_the_search_index_with_prefixes(tmp_path):
         assert {"articles_order", "suggestions_label", "spans_label"} <= names
 
         def ids(text: str, **kw) -> list[int]:
-            return list(library.matching_ids(store, LibraryFilter(search=text, **kw)))
+            return list(store.library.matching_ids(LibraryFilter(search=text, **kw)))
 
         assert ids("H") == [1, 2] and ids("Ham") == [1, 2] and ids("securite") == [1]
         assert ids("W", lang="en") == [2] and ids("W", lang="fr") == []

@@ -34,9 +34,9 @@ def layer(path, annotator, article_hash) -> tuple:
     with Store(path, readonly=True) as store:
         (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?",
                                                      (article_hash,))]
-        spans = sorted((s.start, s.end, s.label, s.status) for s in store.spans(article_id, annotator)
+        spans = sorted((s.start, s.end, s.label, s.status) for s in store.view.spans(article_id, annotator)
                        if s.span_id is not None)
-        return store.article_status(article_id, annotator), spans
+        return store.view.status(article_id, annotator), spans
 
 
 def two_machines(tmp_path):
@@ -45,8 +45,8 @@ def two_machines(tmp_path):
     for path, name in ((a, "alice"), (b, "bob")):
         make_seeded_db(path)
         with Store(path, readonly=True) as store:
-            first = store.article_ids()[0]
-            article_hash = store.article(first).hash
+            first = store.articles.ids()[0]
+            article_hash = store.articles.get(first).hash
         annotate(path, first, {name: SEED_LAYERS[name]})
     return a, b, article_hash
 
@@ -68,12 +68,12 @@ def test_merge_keeps_both_layers_and_is_idempotent(tmp_path):
     assert layer(out, "alice", article_hash) == layer(a, "alice", article_hash)
     assert layer(out, "bob", article_hash) == layer(b, "bob", article_hash)
     with Store(out, readonly=True) as store:
-        assert store.count_articles() == 5  # matched by content hash
+        assert store.articles.count() == 5  # matched by content hash
         assert store.query("SELECT count(*) AS n FROM suggestions")[0]["n"] == \
             Store(a, readonly=True).query("SELECT count(*) AS n FROM suggestions")[0]["n"]
         (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?",
                                                      (article_hash,))]
-        assert store.review_states([article_id]) == {article_id: "disputed"}
+        assert store.review.states([article_id]) == {article_id: "disputed"}
     before = dump(out)
     again = run_merge(a, b, a, "--output", out)
     assert again.returncode == 0, again.stderr
@@ -91,15 +91,15 @@ def test_undo_works_on_merged_decisions(tmp_path):
     # the same undo steps in bob's own database and in the merged one end in the same layer
     for steps in range(1, 6):
         with Store(b, annotator="bob") as original, Store(out, annotator="bob") as merged:
-            first, second = original.undo(), merged.undo()
+            first, second = original.history.undo(), merged.history.undo()
             assert (first is None) == (second is None)
             if first is not None:
                 assert first.action == second.action
         assert layer(out, "bob", article_hash) == layer(b, "bob", article_hash), steps
     with Store(b, annotator="bob") as original, Store(out, annotator="bob") as merged:
         for _ in range(5):
-            original.redo()
-            merged.redo()
+            original.history.redo()
+            merged.history.redo()
     assert layer(out, "bob", article_hash) == layer(b, "bob", article_hash)
     assert layer(out, "bob", article_hash)[0] == "done"
 
@@ -109,7 +109,7 @@ def test_conflicts_are_reported_not_resolved(tmp_path):
     other = tmp_path / "alice-laptop.db"
     make_seeded_db(other)
     with Store(other, readonly=True) as store:
-        first = store.article_ids()[0]
+        first = store.articles.ids()[0]
     annotate(other, first, {"alice": SEED_LAYERS["bob"]})  # alice, differently, elsewhere
     out = tmp_path / "team.db"
     result = run_merge(a, other, "--output", out)
@@ -124,18 +124,18 @@ def test_work_done_since_the_last_merge_comes_in(tmp_path):
     out = tmp_path / "team.db"
     assert run_merge(a, "--output", out).returncode == 0
     with Store(a, annotator="alice") as store:
-        first = store.article_ids()[0]
-        store.set_article_status(first, "in_progress")
-        spans = [s for s in store.spans(first) if s.span_id is not None and s.status == "accepted"]
-        store.relabel(spans[0].key, "MISC")
-        store.tag(spans[0].key, "check")
+        first = store.articles.ids()[0]
+        store.decisions.set_article_status(first, "in_progress")
+        spans = [s for s in store.view.spans(first) if s.span_id is not None and s.status == "accepted"]
+        store.decisions.relabel(spans[0].key, "MISC")
+        store.tags.tag(spans[0].key, "check")
     result = run_merge(a, "--output", out)
     assert result.returncode == 0, result.stderr
     assert "1 brought up to date" in result.stdout
     assert layer(out, "alice", article_hash) == layer(a, "alice", article_hash)
     with Store(out, annotator="alice") as merged:
-        assert merged.undo().action == "tag"
-        assert merged.undo().action == "relabel"
+        assert merged.history.undo().action == "tag"
+        assert merged.history.undo().action == "relabel"
 
 
 def test_links_and_entities_merge_into_one_identity(tmp_path):
@@ -143,13 +143,13 @@ def test_links_and_entities_merge_into_one_identity(tmp_path):
     for path, name in ((a, "alice"), (b, "bob")):
         make_seeded_db(path)
         with Store(path, annotator=name) as store:
-            first = store.article_ids()[0]
-            span = next(s for s in store.spans(first) if s.label == "PERSON")
-            store.link(span.key, "Abdellatif Hammouchi")
+            first = store.articles.ids()[0]
+            span = next(s for s in store.view.spans(first) if s.label == "PERSON")
+            store.decisions.link(span.key, "Abdellatif Hammouchi")
     out = tmp_path / "team.db"
     assert run_merge(a, b, "--output", out).returncode == 0
     with Store(out, readonly=True) as store:
-        assert [e["name"] for e in store.entities()] == ["Abdellatif Hammouchi"]
+        assert [e["name"] for e in store.entities.all()] == ["Abdellatif Hammouchi"]
         linked = store.query("SELECT annotator FROM spans WHERE entity_id IS NOT NULL ORDER BY annotator")
         assert [r["annotator"] for r in linked] == ["alice", "bob"]
 
@@ -196,12 +196,12 @@ WRITER = textwrap.dedent("""
     from annotations.store import Store
     path, n = sys.argv[1], int(sys.argv[2])
     with Store(path, annotator="alice") as store:
-        ids = store.article_ids()
+        ids = store.articles.ids()
         done = 0
         for article_id in ids[1:]:
-            for span in store.spans(article_id):
+            for span in store.view.spans(article_id):
                 if span.is_suggestion and done < n:
-                    store.accept(span.key)  # committed before it returns, as in the app
+                    store.decisions.accept(span.key)  # committed before it returns, as in the app
                     done += 1
                     print(done, flush=True)
                     time.sleep(0.02)
@@ -221,13 +221,13 @@ def test_a_merge_while_a_source_is_written_loses_nothing(tmp_path):
     written = writer.stdout.read().split()
     assert writer.returncode == 0 and written[-1] == "40"
     with Store(a, readonly=True) as store:  # every decision the writer made is in its database
-        first = store.article_ids()[0]
+        first = store.articles.ids()[0]
         assert store.query("SELECT count(*) AS n FROM spans WHERE annotator='alice' AND status='accepted' "
                            "AND article_id != ?", (first,))[0]["n"] == 40
     assert run_merge(a, b, "--output", out).returncode == 0  # the rest comes in now
     with Store(a, readonly=True) as src, Store(out, readonly=True) as merged:
-        for article_id in src.article_ids():
-            h = src.article(article_id).hash
+        for article_id in src.articles.ids():
+            h = src.articles.get(article_id).hash
             assert layer(out, "alice", h) == layer(a, "alice", h)
         assert merged.query("SELECT count(*) AS n FROM spans s JOIN articles a ON a.id = s.article_id "
                             "WHERE s.annotator='alice' AND a.hash != ?", (article_hash,))[0]["n"] == 40

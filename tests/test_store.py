@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import DecisionError, Store
 from annotations.store.db import _split_sql
-from annotations.store.schema import _REBUILT, APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from annotations.store.migrations import _REBUILT
+from annotations.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from seeds import seed_paths
 from tui.cli import main
 
@@ -29,12 +30,12 @@ def at(surface: str, nth: int = 0) -> tuple[int, int]:
 
 
 def add_article(store: Store, text: str = TEXT) -> int:
-    return store.add_article(ArticleRecord(text=text, title="t"))[0]
+    return store.loading.add_article(ArticleRecord(text=text, title="t"))[0]
 
 
 def suggest(store: Store, article_id: int, items: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
     """Add suggestions (surface, label, origin) and return their keys in the same order."""
-    store.add_suggestions(article_id, [SpanRecord(*at(s), label, origin=origin, source=f"test-{origin}")
+    store.loading.add_suggestions(article_id, [SpanRecord(*at(s), label, origin=origin, source=f"test-{origin}")
                                        for s, label, origin in items])
     keys = []
     for surface, label, origin in items:
@@ -46,7 +47,7 @@ def suggest(store: Store, article_id: int, items: list[tuple[str, str, str]]) ->
 
 
 def shown(store: Store, article_id: int, **kw) -> list[tuple]:
-    return [(s.start, s.end, s.label, s.status, s.origin) for s in store.spans(article_id, **kw)]
+    return [(s.start, s.end, s.label, s.status, s.origin) for s in store.view.spans(article_id, **kw)]
 
 
 # -- the file --------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def test_cli_db_option_beats_the_env_and_env_beats_the_default(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     assert env_db.is_file() and not (tmp_path / "parallax.db").exists()
     with Store(opt_db, readonly=True) as s:
-        assert s.count_articles() == 1
+        assert s.articles.count() == 1
 
 
 def test_every_connection_gets_wal_foreign_keys_timeout_and_version(db_path):
@@ -143,13 +144,13 @@ def test_migration_from_schema_2_keeps_ids_and_the_undo_log(db_path, table_dump)
             assert "AUTOINCREMENT" in sql and table in create
         assert alice.query("SELECT id, annotator FROM article_status") == [{"id": 1, "annotator": "alice"}]
         # Id 2 was freed by an undo that alice can still redo: nobody else may get it.
-        bob_span = bob.create_span(1, *at("Paris"), "PERSON")
+        bob_span = bob.decisions.create_span(1, *at("Paris"), "PERSON")
         assert bob_span.span_id == 3
-        alice.undo()  # the schema-2 group: its span and its article_status row (logged by rowid)
-        assert alice.spans(1) == [] and alice.article_status(1) == "todo"
-        assert alice.redo() is not None and alice.redo() is not None
-        assert {(s.span_id, s.start) for s in alice.spans(1)} == {(1, 0), (2, 17)}
-        assert bob.spans(1) == [bob_span]
+        alice.history.undo()  # the schema-2 group: its span and its article_status row (logged by rowid)
+        assert alice.view.spans(1) == [] and alice.view.status(1) == "todo"
+        assert alice.history.redo() is not None and alice.history.redo() is not None
+        assert {(s.span_id, s.start) for s in alice.view.spans(1)} == {(1, 0), (2, 17)}
+        assert bob.view.spans(1) == [bob_span]
         assert alice.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert alice.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -157,7 +158,7 @@ def test_migration_from_schema_2_keeps_ids_and_the_undo_log(db_path, table_dump)
 def test_two_processes_creating_the_same_file_migrate_it_once(db_path):
     first = Store(db_path, annotator="alice")
     second = Store(db_path, annotator="bob")  # sees version 3: nothing to do
-    assert first.labels() == second.labels() and len(first.labels()) == 8
+    assert first.labels.names() == second.labels.names() and len(first.labels.names()) == 8
     assert first.query("SELECT count(*) AS n FROM labels") == [{"n": 8}]
     first.close()
     second.close()
@@ -179,17 +180,17 @@ def test_each_decision_is_committed_before_the_call_returns(store, db_path):
     seen = committed_events()
     bob_start, bob_end = at("Bob Stone")
     steps = [
-        lambda: store.accept(k_alice),
-        lambda: store.reject(k_fbi),
-        lambda: store.relabel(k_paris, "LOC"),
-        lambda: store.resize(store.spans(aid)[0].key, 0, 5),
-        lambda: store.create_span(aid, bob_start, bob_end, "PERSON"),
-        lambda: store.tag(store.spans(aid)[0].key, "check"),
-        lambda: store.tag_article(aid, "sports"),
-        lambda: store.link(store.spans(aid)[0].key, "Alice Martin"),
-        lambda: store.set_article_status(aid, "done"),
-        lambda: store.delete_span(("span", store.spans(aid)[1].span_id)),
-        lambda: store.undo(),
+        lambda: store.decisions.accept(k_alice),
+        lambda: store.decisions.reject(k_fbi),
+        lambda: store.decisions.relabel(k_paris, "LOC"),
+        lambda: store.decisions.resize(store.view.spans(aid)[0].key, 0, 5),
+        lambda: store.decisions.create_span(aid, bob_start, bob_end, "PERSON"),
+        lambda: store.tags.tag(store.view.spans(aid)[0].key, "check"),
+        lambda: store.tags.tag_article(aid, "sports"),
+        lambda: store.decisions.link(store.view.spans(aid)[0].key, "Alice Martin"),
+        lambda: store.decisions.set_article_status(aid, "done"),
+        lambda: store.decisions.delete_span(("span", store.view.spans(aid)[1].span_id)),
+        lambda: store.history.undo(),
     ]
     for step in steps:
         step()
@@ -203,8 +204,8 @@ def test_each_decision_is_committed_before_the_call_returns(store, db_path):
 def test_an_event_row_holds_annotator_time_table_row_and_both_images(store):
     aid = add_article(store)
     (key,) = suggest(store, aid, [("Paris", "GPE", "model")])
-    span = store.accept(key)
-    store.relabel(span.key, "LOC")
+    span = store.decisions.accept(key)
+    store.decisions.relabel(span.key, "LOC")
     ev = store.query("SELECT * FROM events WHERE action='relabel'")
     assert len(ev) == 1
     ev = ev[0]
@@ -221,13 +222,13 @@ def test_an_event_row_holds_annotator_time_table_row_and_both_images(store):
 
 def test_the_log_is_append_only(store):
     aid = add_article(store)
-    store.create_span(aid, *at("Paris"), "GPE")
-    store.tag_article(aid, "x")
+    store.decisions.create_span(aid, *at("Paris"), "GPE")
+    store.tags.tag_article(aid, "x")
     rows = store.query("SELECT id, ts, annotator, action, grp, tbl, row_id, before, after FROM events")
-    store.undo()
-    store.undo()
-    store.redo()
-    store.create_span(aid, *at("FBI"), "ORG")  # drops the redo branch: marked, not deleted
+    store.history.undo()
+    store.history.undo()
+    store.history.redo()
+    store.decisions.create_span(aid, *at("FBI"), "ORG")  # drops the redo branch: marked, not deleted
     after = store.query("SELECT id, ts, annotator, action, grp, tbl, row_id, before, after FROM events")
     assert after[: len(rows)] == rows
     states = [r["state"] for r in store.query("SELECT state FROM events ORDER BY id")]
@@ -237,18 +238,18 @@ def test_the_log_is_append_only(store):
 def test_a_refused_decision_leaves_no_trace(store, table_dump):
     aid = add_article(store)
     (key,) = suggest(store, aid, [("Paris", "GPE", "model")])
-    store.link(key, "Paris", kb_id="Q90")
-    other = store.create_span(aid, *at("FBI"), "ORG")
+    store.decisions.link(key, "Paris", kb_id="Q90")
+    other = store.decisions.create_span(aid, *at("FBI"), "ORG")
     before = table_dump(store), store.query("SELECT * FROM events")
     bad = [
-        lambda: store.link(other.key, "Federal Bureau", kb_id="Q90"),  # kb id taken by Paris
-        lambda: store.resize(other.key, 0, len(TEXT) + 1),
-        lambda: store.relabel(other.key, "no spaces allowed"),
-        lambda: store.create_span(aid, 5, 5, "ORG"),
-        lambda: store.accept(("suggestion", 9999)),
-        lambda: store.tag(other.key, "   "),
-        lambda: store.set_article_status(aid, "finished"),
-        lambda: store.unlink(other.key),
+        lambda: store.decisions.link(other.key, "Federal Bureau", kb_id="Q90"),  # kb id taken by Paris
+        lambda: store.decisions.resize(other.key, 0, len(TEXT) + 1),
+        lambda: store.decisions.relabel(other.key, "no spaces allowed"),
+        lambda: store.decisions.create_span(aid, 5, 5, "ORG"),
+        lambda: store.decisions.accept(("suggestion", 9999)),
+        lambda: store.tags.tag(other.key, "   "),
+        lambda: store.decisions.set_article_status(aid, "finished"),
+        lambda: store.decisions.unlink(other.key),
     ]
     for call in bad:
         with pytest.raises(DecisionError):
@@ -265,10 +266,10 @@ def test_two_annotators_on_one_article_keep_their_own_layers(db_path, table_dump
         aid = add_article(alice)
         k_paris, k_fbi = suggest(alice, aid, [("Paris", "GPE", "model"), ("FBI", "ORG", "model")])
         suggestions = alice.query("SELECT * FROM suggestions ORDER BY id")
-        alice.accept(k_paris)
-        alice.tag(k_fbi, "unsure")
-        bob.relabel(k_paris, "LOC")
-        bob.reject(k_fbi)
+        alice.decisions.accept(k_paris)
+        alice.tags.tag(k_fbi, "unsure")
+        bob.decisions.relabel(k_paris, "LOC")
+        bob.decisions.reject(k_fbi)
         assert shown(alice, aid) == [(*at("Paris"), "GPE", "accepted", "model"),
                                      (*at("FBI"), "ORG", "suggested", "model")]
         assert shown(bob, aid) == [(*at("Paris"), "LOC", "corrected", "model"),
@@ -277,19 +278,19 @@ def test_two_annotators_on_one_article_keep_their_own_layers(db_path, table_dump
         assert alice.query("SELECT * FROM suggestions ORDER BY id") == suggestions
         alice_rows = alice.query("SELECT * FROM spans WHERE annotator='alice'"), \
             alice.query("SELECT * FROM tags WHERE annotator='alice'")
-        while bob.undo():
+        while bob.history.undo():
             pass
         assert (alice.query("SELECT * FROM spans WHERE annotator='alice'"),
                 alice.query("SELECT * FROM tags WHERE annotator='alice'")) == alice_rows
         assert shown(bob, aid) == [(*at("Paris"), "GPE", "suggested", "model"),
                                    (*at("FBI"), "ORG", "suggested", "model")]
         # bob cannot decide on alice's span
-        alice_span = alice.spans(aid)[0]
+        alice_span = alice.view.spans(aid)[0]
         with pytest.raises(DecisionError):
-            bob.reject(alice_span.key)
+            bob.decisions.reject(alice_span.key)
         with pytest.raises(DecisionError):
-            bob.delete_span(alice_span.key)
-        assert alice.spans(aid)[0] == alice_span and alice_span.span_id is not None
+            bob.decisions.delete_span(alice_span.key)
+        assert alice.view.spans(aid)[0] == alice_span and alice_span.span_id is not None
 
 
 # -- what spans() shows -----------------------------------------------------------------------
@@ -310,31 +311,31 @@ def test_a_decided_suggestion_hides_its_duplicates_and_rivals(store, db_path):
     aid = add_article(store)
     k_model, _, k_org, _ = suggest(store, aid, [("Paris", "GPE", "model"), ("Paris", "GPE", "rules"),
                                                 ("Paris", "ORG", "model"), ("FBI", "ORG", "model")])
-    store.reject(k_org)  # a rejected decision hides every suggestion at those offsets
+    store.decisions.reject(k_org)  # a rejected decision hides every suggestion at those offsets
     assert shown(store, aid) == [(*at("Paris"), "ORG", "rejected", "model"),
                                  (*at("FBI"), "ORG", "suggested", "model")]
     assert shown(store, aid, include_rejected=False) == [(*at("FBI"), "ORG", "suggested", "model")]
     with Store(db_path, annotator="bob") as bob:  # bob still sees the suggestions
-        assert len(bob.spans(aid)) == 3
-    store.undo()
-    store.create_span(aid, *at("Paris"), "LOC")  # a hand-made span at the same offsets
+        assert len(bob.view.spans(aid)) == 3
+    store.history.undo()
+    store.decisions.create_span(aid, *at("Paris"), "LOC")  # a hand-made span at the same offsets
     assert shown(store, aid) == [(*at("Paris"), "LOC", "accepted", "human"),
                                  (*at("FBI"), "ORG", "suggested", "model")]
-    store.undo()
-    assert store.accept(k_model).status == "accepted"
-    assert [s.key for s in store.spans(aid) if s.is_suggestion] == [("suggestion", k_model[1] + 3)]
+    store.history.undo()
+    assert store.decisions.accept(k_model).status == "accepted"
+    assert [s.key for s in store.view.spans(aid) if s.is_suggestion] == [("suggestion", k_model[1] + 3)]
 
 
 def test_tags_follow_the_span_or_suggestion_they_were_put_on(store):
     aid = add_article(store)
     (key,) = suggest(store, aid, [("Paris", "GPE", "model")])
-    store.tag(key, "check  spelling")
-    store.tag(key, "check spelling")  # the same tag again is a no-op
-    assert store.spans(aid)[0].tags == ("check spelling",)
-    span = store.accept(key)
-    store.tag(span.key, "capital")
-    assert store.spans(aid)[0].tags == ("capital",)
-    assert store.known_tags() == ["capital", "check spelling"]
+    store.tags.tag(key, "check  spelling")
+    store.tags.tag(key, "check spelling")  # the same tag again is a no-op
+    assert store.view.spans(aid)[0].tags == ("check spelling",)
+    span = store.decisions.accept(key)
+    store.tags.tag(span.key, "capital")
+    assert store.view.spans(aid)[0].tags == ("capital",)
+    assert store.tags.known() == ["capital", "check spelling"]
 
 
 def test_accept_all_accepts_one_label_where_suggestions_disagree(store):
@@ -342,45 +343,45 @@ def test_accept_all_accepts_one_label_where_suggestions_disagree(store):
     aid = add_article(store)
     suggest(store, aid, [("Bob Stone", "ORG", "model"), ("Bob Stone", "PERSON", "rules"),
                          ("Paris", "GPE", "model"), ("Paris", "GPE", "memory")])
-    assert store.accept_all(aid) == 2
+    assert store.decisions.accept_all(aid) == 2
     assert shown(store, aid) == [(*at("Bob Stone"), "PERSON", "accepted", "rules"),
                                  (*at("Paris"), "GPE", "accepted", "memory")]
-    assert store.accept_all(aid) == 0
+    assert store.decisions.accept_all(aid) == 0
 
 
 def test_reject_all_rejects_one_span_where_suggestions_disagree(store):
     aid = add_article(store)
     suggest(store, aid, [("Bob Stone", "ORG", "model"), ("Bob Stone", "PERSON", "rules"),
                          ("Paris", "GPE", "model")])
-    assert store.reject_all(aid) == 2
+    assert store.decisions.reject_all(aid) == 2
     assert shown(store, aid) == [(*at("Bob Stone"), "PERSON", "rejected", "rules"),
                                  (*at("Paris"), "GPE", "rejected", "model")]
-    assert store.reject_all(aid) == 0
+    assert store.decisions.reject_all(aid) == 0
 
 
 @pytest.mark.parametrize("how, status", [("accept", "accepted"), ("reject", "rejected")])
 def test_done_decides_the_undecided_suggestions_in_the_same_undo_step(store, how, status):
     aid = add_article(store)
     suggest(store, aid, [("Bob Stone", "PERSON", "model"), ("Paris", "GPE", "model")])
-    store.accept(store.spans(aid)[0].key)
-    assert store.set_article_status(aid, "done", undecided=how) == 1
-    assert store.article_status(aid) == "done"
-    assert [s.status for s in store.spans(aid)] == ["accepted", status]
-    result = store.undo()  # one step takes back both
-    assert (result.action, store.article_status(aid)) == ("done", "in_progress")
-    assert [s.status for s in store.spans(aid)] == ["accepted", "suggested"]
+    store.decisions.accept(store.view.spans(aid)[0].key)
+    assert store.decisions.set_article_status(aid, "done", undecided=how) == 1
+    assert store.view.status(aid) == "done"
+    assert [s.status for s in store.view.spans(aid)] == ["accepted", status]
+    result = store.history.undo()  # one step takes back both
+    assert (result.action, store.view.status(aid)) == ("done", "in_progress")
+    assert [s.status for s in store.view.spans(aid)] == ["accepted", "suggested"]
 
 
 def test_done_leaving_suggestions_undecided_and_a_bad_choice(store):
     aid = add_article(store)
     suggest(store, aid, [("Paris", "GPE", "model")])
     with pytest.raises(DecisionError, match="accepted or rejected"):
-        store.set_article_status(aid, "done", undecided="maybe")
+        store.decisions.set_article_status(aid, "done", undecided="maybe")
     with pytest.raises(DecisionError, match="accepted or rejected"):
-        store.decide_all(aid, "ignore")
-    assert store.article_status(aid) == "todo"
-    assert store.set_article_status(aid, "done") == 0
-    assert (store.article_status(aid), store.spans(aid)[0].status) == ("done", "suggested")
+        store.decisions.decide_all(aid, "ignore")
+    assert store.view.status(aid) == "todo"
+    assert store.decisions.set_article_status(aid, "done") == 0
+    assert (store.view.status(aid), store.view.spans(aid)[0].status) == ("done", "suggested")
 
 
 # -- threads ------------------------------------------------------------------------------------
@@ -395,8 +396,8 @@ def test_a_store_shared_by_threads_serializes_its_writes(db_path):
         def work(offset: int) -> None:
             try:
                 for i in range(40):
-                    shared.create_span(aid, offset + i % 5, offset + i % 5 + 1, "ORG")
-                    shared.tag_article(aid, f"t{offset}-{i}")
+                    shared.decisions.create_span(aid, offset + i % 5, offset + i % 5 + 1, "ORG")
+                    shared.tags.tag_article(aid, f"t{offset}-{i}")
             except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
                 errors.append(exc)
 
@@ -406,7 +407,7 @@ def test_a_store_shared_by_threads_serializes_its_writes(db_path):
         for t in threads:
             t.join()
         assert errors == []
-        assert len(shared.article_tags(aid)) == 80
+        assert len(shared.tags.of_article(aid)) == 80
         # 10 distinct spans (repeats are no-ops) and 80 tags: 90 groups, none mixing two decisions.
         groups = shared.query("SELECT grp, group_concat(DISTINCT action) AS actions FROM events GROUP BY grp")
         assert len(groups) == 90
@@ -418,17 +419,17 @@ def test_spans_within_a_range_follow_the_same_rules_as_the_whole_article(store):
     keys = suggest(store, article_id, [("Alice Martin", "PERSON", "model"), ("Bob Stone", "PERSON", "model"),
                                       ("Paris", "GPE", "model"), ("Paris", "GPE", "memory"),
                                       ("FBI", "ORG", "model")])
-    store.accept(keys[0])
-    store.reject(keys[2])
+    store.decisions.accept(keys[0])
+    store.decisions.reject(keys[2])
     # A decision moved right away from its suggestion ("Bob Stone" -> "Paris" 2nd) still hides it.
-    store.resize(keys[1], *at("Paris", 1))
-    store.create_span(article_id, *at("calm"), "MISC")
-    everything = store.spans(article_id)
+    store.decisions.resize(keys[1], *at("Paris", 1))
+    store.decisions.create_span(article_id, *at("calm"), "MISC")
+    everything = store.view.spans(article_id)
     for window in [(0, len(TEXT)), at("Bob Stone"), at("Paris"), at("Paris", 1), (0, 5), (15, 40),
                    (at("FBI")[0], at("calm")[1]), (len(TEXT) - 1, len(TEXT))]:
         inside = [s for s in everything if s.start < window[1] and s.end > window[0]]
-        assert store.spans(article_id, within=window) == inside, window
-    assert not [s for s in store.spans(article_id, within=at("Bob Stone")) if s.is_suggestion]
+        assert store.view.spans(article_id, within=window) == inside, window
+    assert not [s for s in store.view.spans(article_id, within=at("Bob Stone")) if s.is_suggestion]
 
 
 def test_upgrading_a_big_database_says_so_and_a_new_one_does_not(db_path, tmp_path, monkeypatch, caplog):

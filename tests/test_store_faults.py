@@ -111,7 +111,7 @@ def test_an_empty_file_becomes_a_new_database(tmp_path):
     path = tmp_path / "new.db"
     path.touch()
     with Store(path, annotator="alice") as s:
-        assert s.count_articles() == 0 and s.labels()
+        assert s.articles.count() == 0 and s.labels.names()
 
 
 @pytest.mark.parametrize("journal", ["wal", "delete"])
@@ -136,9 +136,9 @@ def test_a_lock_held_longer_than_the_timeout_gives_a_clear_error_and_no_partial_
     make_db(db_path)
     with Store(db_path, annotator="bob", timeout=0.3) as bob, LockHolder(db_path) as holder:
         events = bob.query("SELECT count(*) AS n FROM events")
-        assert [s.label for s in bob.spans(1, "alice")] == ["PERSON"]  # reading is not blocked
-        for decide in (lambda: bob.create_span(1, 17, 26, "PERSON"), lambda: bob.tag_article(1, "x"),
-                       lambda: bob.undo(), lambda: bob.add_label("NEW")):
+        assert [s.label for s in bob.view.spans(1, "alice")] == ["PERSON"]  # reading is not blocked
+        for decide in (lambda: bob.decisions.create_span(1, 17, 26, "PERSON"), lambda: bob.tags.tag_article(1, "x"),
+                       lambda: bob.history.undo(), lambda: bob.labels.add("NEW")):
             with pytest.raises(StoreError) as info:
                 decide()
             message = str(info.value)
@@ -147,8 +147,8 @@ def test_a_lock_held_longer_than_the_timeout_gives_a_clear_error_and_no_partial_
             assert not bob.db.conn.in_transaction
         holder.release()
         assert bob.query("SELECT count(*) AS n FROM events") == events
-        bob.create_span(1, 17, 26, "PERSON")  # the lock is gone: the same decision goes through
-        assert [s.start for s in bob.spans(1)] == [17]
+        bob.decisions.create_span(1, 17, 26, "PERSON")  # the lock is gone: the same decision goes through
+        assert [s.start for s in bob.view.spans(1)] == [17]
 
 
 def test_creating_a_database_another_process_has_locked_fails_clearly(tmp_path):
@@ -158,7 +158,7 @@ def test_creating_a_database_another_process_has_locked_fails_clearly(tmp_path):
         refused(path, "locked", timeout=0.2)
     with Store(path, annotator="alice") as s:  # nothing half-made was left behind
         assert s.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert s.labels()
+        assert s.labels.names()
 
 
 # -- read-only -------------------------------------------------------------------------------------
@@ -168,17 +168,17 @@ def test_a_read_only_open_reads_but_refuses_every_write(db_path):
     make_db(db_path)
     before = fingerprint(db_path)[0]
     with Store(db_path, annotator="alice", readonly=True) as s:
-        assert s.article(1).text.startswith(TEXT)
-        assert [x.label for x in s.spans(1)] == ["PERSON"]
-        assert s.labels() and s.article_status(1) == "in_progress"
-        span = s.spans(1)[0]
-        writes = [lambda: s.accept(span.key), lambda: s.reject(span.key), lambda: s.relabel(span.key, "ORG"),
-                  lambda: s.resize(span.key, 0, 5), lambda: s.create_span(1, 17, 26, "PERSON"),
-                  lambda: s.delete_span(span.key), lambda: s.tag(span.key, "t"),
-                  lambda: s.tag_article(1, "t"),
-                  lambda: s.link(span.key, "Alice"), lambda: s.set_article_status(1, "done"),
-                  lambda: s.accept_all(1), lambda: s.undo(), lambda: s.redo(), lambda: s.add_label("X"),
-                  lambda: s.add_article(ArticleRecord(text="new")), lambda: s.save_session({})]
+        assert s.articles.get(1).text.startswith(TEXT)
+        assert [x.label for x in s.view.spans(1)] == ["PERSON"]
+        assert s.labels.names() and s.view.status(1) == "in_progress"
+        span = s.view.spans(1)[0]
+        writes = [lambda: s.decisions.accept(span.key), lambda: s.decisions.reject(span.key), lambda: s.decisions.relabel(span.key, "ORG"),
+                  lambda: s.decisions.resize(span.key, 0, 5), lambda: s.decisions.create_span(1, 17, 26, "PERSON"),
+                  lambda: s.decisions.delete_span(span.key), lambda: s.tags.tag(span.key, "t"),
+                  lambda: s.tags.tag_article(1, "t"),
+                  lambda: s.decisions.link(span.key, "Alice"), lambda: s.decisions.set_article_status(1, "done"),
+                  lambda: s.decisions.accept_all(1), lambda: s.history.undo(), lambda: s.history.redo(), lambda: s.labels.add("X"),
+                  lambda: s.loading.add_article(ArticleRecord(text="new")), lambda: s.presence.save_session({})]
         for write in writes:
             with pytest.raises(StoreError) as info:
                 write()
@@ -209,9 +209,9 @@ _AS_ANOTHER_USER = textwrap.dedent("""
     for readonly in (False, True):
         try:
             with Store(path, annotator="alice", readonly=readonly) as s:
-                spans = [x.label for x in s.spans(1)]
+                spans = [x.label for x in s.view.spans(1)]
                 try:
-                    s.tag_article(1, "x")
+                    s.tags.tag_article(1, "x")
                     result[str(readonly)] = ["wrote", spans]
                 except StoreError as exc:
                     result[str(readonly)] = ["read", spans, str(exc)]
@@ -271,7 +271,7 @@ def test_a_checkpoint_cut_short_is_recovered_not_refused(tmp_path):
     writer = Store(path, annotator="alice")
     writer.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
     for i in range(50):
-        writer.add_article(ArticleRecord(text=f"article {i} " * 300))
+        writer.loading.add_article(ArticleRecord(text=f"article {i} " * 300))
     crashed = tmp_path / "crashed"
     crashed.mkdir()
     shutil.copy(path, crashed / "p.db")  # the state a SIGKILL would leave: file plus its -wal
@@ -287,4 +287,4 @@ def test_a_checkpoint_cut_short_is_recovered_not_refused(tmp_path):
     (crashed / "p.db").write_bytes(bytes(db))
     assert int.from_bytes(db[28:32], "big") * page > len(db)
     with Store(crashed / "p.db", annotator="alice") as s:
-        assert s.count_articles() == 51 and s.check() == []
+        assert s.articles.count() == 51 and s.check() == []

@@ -127,9 +127,9 @@ async def test_titles_in_the_library_and_text_in_the_details_bar_stay_inert(tmp_
     db = tmp_path / "parallax.db"
     text = f"Headline {HOSTILE}\n\nThe {HOSTILE} agency spoke."
     with Store(db, annotator="alice") as store:
-        article_id, _ = store.add_article(ArticleRecord(text=text, lang="en"))
+        article_id, _ = store.loading.add_article(ArticleRecord(text=text, lang="en"))
         start = text.index("The ") + 4
-        store.create_span(article_id, start, start + len(HOSTILE), "ORG")
+        store.decisions.create_span(article_id, start, start + len(HOSTILE), "ORG")
     app = make_app(db, annotator="alice", preannotate=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause(0.3)

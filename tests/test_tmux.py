@@ -38,8 +38,8 @@ def test_open_accept_quit_restart_and_hangup(tmp_path, tmux, env):
     first.keys("q")
     assert first.exit_status() == 0
     with Store(db, annotator="tester") as store:
-        spans = [s for s in store.spans(1) if not s.is_suggestion]
-        text = store.article(1).text
+        spans = [s for s in store.view.spans(1) if not s.is_suggestion]
+        text = store.articles.get(1).text
     assert [(text[s.start:s.end], s.label, s.status) for s in spans] == \
         [("Abdellatif Hammouchi", "PERSON", "accepted")]
     assert "in progress ✓1" in screen
@@ -57,9 +57,9 @@ def test_open_accept_quit_restart_and_hangup(tmp_path, tmux, env):
     assert second.exit_status() == 0
     with Store(db, annotator="tester") as store:
         assert store.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
-        statuses = sorted(s.status for s in store.spans(1) if not s.is_suggestion)
+        statuses = sorted(s.status for s in store.view.spans(1) if not s.is_suggestion)
         assert statuses == ["accepted", "rejected"]
-        assert store.load_session()["reader"]["articles"] == [1]
+        assert store.presence.load_session()["reader"]["articles"] == [1]
 
 
 def test_quit_ends_the_process_at_once_while_background_work_waits_for_the_database(tmp_path, tmux):
@@ -81,7 +81,7 @@ def test_quit_ends_the_process_at_once_while_background_work_waits_for_the_datab
         # A behaviour, not a benchmark: the import would hold the process for 30 s.
         assert time.monotonic() - asked < 10
     with Store(db, annotator="tester") as store:
-        assert store.count_articles() == 5
+        assert store.articles.count() == 5
         assert store.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
     again = tmux("again")
     again.start(f"{PARALLAX} {new} --db {db} --annotator tester", {"TERM": "xterm"})

@@ -11,8 +11,8 @@ from annotations.store import Store
 
 def sahel_labels(db) -> set[tuple[str, str]]:
     with Store(db, annotator="alice", readonly=True) as store:
-        return {(s.label, s.status) for a in store.article_ids() for s in store.spans(a)
-                if store.article(a).text[s.start:s.end] == "Sahel"}
+        return {(s.label, s.status) for a in store.articles.ids() for s in store.view.spans(a)
+                if store.articles.get(a).text[s.start:s.end] == "Sahel"}
 
 
 def test_a_story_across_articles_in_the_real_program(tmp_path, tmux):

@@ -38,11 +38,11 @@ def test_bursts_of_keys_act_on_the_pane_and_span_shown(tmp_path, tmux):
     app.keys("q")
     assert app.exit_status() == 0
     with Store(db, annotator="tester") as store:
-        texts = {i: store.article(i).text for i in (1, 2, 3)}
-        decided = {i: [(texts[i][s.start:s.end], s.status) for s in store.spans(i) if not s.is_suggestion]
+        texts = {i: store.articles.get(i).text for i in (1, 2, 3)}
+        decided = {i: [(texts[i][s.start:s.end], s.status) for s in store.view.spans(i) if not s.is_suggestion]
                    for i in (1, 2, 3)}
-        assert (store.article_status(1), store.article_status(2)) == ("done", "todo")
-        assert store.undecided(1) == []
+        assert (store.view.status(1), store.view.status(2)) == ("done", "todo")
+        assert store.view.undecided(1) == []
     assert decided[2] == []
     assert decided[3] == [("Morocco", "accepted")]
     assert len(decided[1]) == 11 and {status for _, status in decided[1]} == {"rejected"}

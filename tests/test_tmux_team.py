@@ -83,8 +83,8 @@ def test_review_in_tmux_takes_bobs_sahel(tmp_path, tmux):
     app.keys("q")
     assert app.exit_status() == 0
     with Store(db, annotator="lead", readonly=True) as store:
-        text = store.article(article_id).text
-        assert [(text[s.start:s.end], s.label) for s in store.layer_entities(article_id, "review:lead")] == [
+        text = store.articles.get(article_id).text
+        assert [(text[s.start:s.end], s.label) for s in store.review.layer_entities(article_id, "review:lead")] == [
             ("Sahel", "LOC")]
 
 
@@ -127,13 +127,13 @@ def test_a_merge_while_the_app_writes_the_source_loses_nothing(tmp_path, tmux):
     assert app.exit_status() == 0
     assert not errors and len(merges) >= 2 and not any(m.conflicts for m in merges)
     with Store(source, annotator="alice", readonly=True) as alice:
-        accepted = [s for s in alice.spans(1) if s.status == "accepted"]
-        article_hash = alice.article(1).hash
+        accepted = [s for s in alice.view.spans(1) if s.status == "accepted"]
+        article_hash = alice.articles.get(1).hash
     assert len(accepted) == 8  # every accept the app showed as saved is in alice's database
     with Store(out, annotator="merge") as store:
         merge_source(store, str(source))  # what came after the last snapshot
     with Store(out, readonly=True) as merged:
         (row,) = merged.query("SELECT id FROM articles WHERE hash=?", (article_hash,))
-        got = sorted((s.start, s.end, s.label) for s in merged.spans(row["id"], "alice")
+        got = sorted((s.start, s.end, s.label) for s in merged.view.spans(row["id"], "alice")
                      if s.status == "accepted")
     assert got == sorted((s.start, s.end, s.label) for s in accepted)

@@ -30,8 +30,8 @@ def at(surface: str) -> tuple[int, int]:
 
 
 def setup_article(store: Store) -> int:
-    aid = store.add_article(ArticleRecord(text=TEXT, title="t"))[0]
-    store.add_suggestions(aid, [SpanRecord(*at(s), label, origin=o, source="test")
+    aid = store.loading.add_article(ArticleRecord(text=TEXT, title="t"))[0]
+    store.loading.add_suggestions(aid, [SpanRecord(*at(s), label, origin=o, source="test")
                                 for s, label, o in SUGGESTED])
     return aid
 
@@ -39,7 +39,7 @@ def setup_article(store: Store) -> int:
 def key_of(store: Store, aid: int, surface: str, *, human: bool = False) -> tuple[str, int]:
     """The key of what the annotator sees at ``surface`` (first match)."""
     start, end = at(surface)
-    return next(s.key for s in store.spans(aid) if (s.start, s.end) == (start, end)
+    return next(s.key for s in store.view.spans(aid) if (s.start, s.end) == (start, end)
                 and (not human or not s.is_suggestion))
 
 
@@ -58,60 +58,60 @@ def _nothing(store: Store, aid: int) -> None:
 
 
 def _accepted_paris(store: Store, aid: int) -> None:
-    store.accept(key_of(store, aid, "Paris"))
+    store.decisions.accept(key_of(store, aid, "Paris"))
 
 
 def _tagged_paris(store: Store, aid: int) -> None:
-    store.tag(store.accept(key_of(store, aid, "Paris")).key, "capital")
-    store.tag(key_of(store, aid, "FBI"), "agency")
+    store.tags.tag(store.decisions.accept(key_of(store, aid, "Paris")).key, "capital")
+    store.tags.tag(key_of(store, aid, "FBI"), "agency")
 
 
 def _linked_paris(store: Store, aid: int) -> None:
-    store.link(key_of(store, aid, "Paris"), "Paris, France")
+    store.decisions.link(key_of(store, aid, "Paris"), "Paris, France")
 
 
 def _human_span(store: Store, aid: int) -> None:
-    store.tag(store.create_span(aid, *at("Paris was"), "LOC").key, "odd")
+    store.tags.tag(store.decisions.create_span(aid, *at("Paris was"), "LOC").key, "odd")
 
 
 DECISIONS: dict[str, tuple[Step, Step]] = {
-    "accept": (_nothing, lambda s, a: s.accept(key_of(s, a, "Paris"))),
-    "accept a rejected span": (lambda s, a: s.reject(key_of(s, a, "FBI")),
-                               lambda s, a: s.accept(key_of(s, a, "FBI"))),
-    "reject": (_nothing, lambda s, a: s.reject(key_of(s, a, "FBI"))),
-    "reject a decided span": (_accepted_paris, lambda s, a: s.reject(key_of(s, a, "Paris"))),
-    "relabel": (_nothing, lambda s, a: s.relabel(key_of(s, a, "Bob Stone"), "PERSON")),
-    "resize": (_nothing, lambda s, a: s.resize(key_of(s, a, "Alice Martin"), 0, 5)),
-    "resize a decided span": (_accepted_paris, lambda s, a: s.resize(key_of(s, a, "Paris"), *at("in Paris"))),
-    "create": (_nothing, lambda s, a: s.create_span(a, *at("calm"), "MISC")),
+    "accept": (_nothing, lambda s, a: s.decisions.accept(key_of(s, a, "Paris"))),
+    "accept a rejected span": (lambda s, a: s.decisions.reject(key_of(s, a, "FBI")),
+                               lambda s, a: s.decisions.accept(key_of(s, a, "FBI"))),
+    "reject": (_nothing, lambda s, a: s.decisions.reject(key_of(s, a, "FBI"))),
+    "reject a decided span": (_accepted_paris, lambda s, a: s.decisions.reject(key_of(s, a, "Paris"))),
+    "relabel": (_nothing, lambda s, a: s.decisions.relabel(key_of(s, a, "Bob Stone"), "PERSON")),
+    "resize": (_nothing, lambda s, a: s.decisions.resize(key_of(s, a, "Alice Martin"), 0, 5)),
+    "resize a decided span": (_accepted_paris, lambda s, a: s.decisions.resize(key_of(s, a, "Paris"), *at("in Paris"))),
+    "create": (_nothing, lambda s, a: s.decisions.create_span(a, *at("calm"), "MISC")),
     "delete a hand-made span with its tags": (_human_span,
-                                              lambda s, a: s.delete_span(key_of(s, a, "Paris was"))),
-    "delete a decided suggestion": (_tagged_paris, lambda s, a: s.delete_span(key_of(s, a, "Paris"))),
-    "delete an undecided suggestion": (_nothing, lambda s, a: s.delete_span(key_of(s, a, "FBI"))),
-    "tag a suggestion": (_nothing, lambda s, a: s.tag(key_of(s, a, "FBI"), "agency")),
-    "tag a span": (_accepted_paris, lambda s, a: s.tag(key_of(s, a, "Paris"), "capital")),
-    "untag": (_tagged_paris, lambda s, a: s.untag(key_of(s, a, "Paris"), "capital")),
-    "tag the article": (_nothing, lambda s, a: s.tag_article(a, "politics")),
-    "untag the article": (lambda s, a: s.tag_article(a, "politics"),
-                          lambda s, a: s.untag_article(a, "politics")),
+                                              lambda s, a: s.decisions.delete_span(key_of(s, a, "Paris was"))),
+    "delete a decided suggestion": (_tagged_paris, lambda s, a: s.decisions.delete_span(key_of(s, a, "Paris"))),
+    "delete an undecided suggestion": (_nothing, lambda s, a: s.decisions.delete_span(key_of(s, a, "FBI"))),
+    "tag a suggestion": (_nothing, lambda s, a: s.tags.tag(key_of(s, a, "FBI"), "agency")),
+    "tag a span": (_accepted_paris, lambda s, a: s.tags.tag(key_of(s, a, "Paris"), "capital")),
+    "untag": (_tagged_paris, lambda s, a: s.tags.untag(key_of(s, a, "Paris"), "capital")),
+    "tag the article": (_nothing, lambda s, a: s.tags.tag_article(a, "politics")),
+    "untag the article": (lambda s, a: s.tags.tag_article(a, "politics"),
+                          lambda s, a: s.tags.untag_article(a, "politics")),
     "link to a new entity": (_nothing,
-                             lambda s, a: s.link(key_of(s, a, "Paris"), "Paris, France", kb_id="Q90")),
+                             lambda s, a: s.decisions.link(key_of(s, a, "Paris"), "Paris, France", kb_id="Q90")),
     "link to an existing entity": (_linked_paris,
-                                   lambda s, a: s.link(key_of(s, a, "Alice Martin"), "Paris, France")),
-    "link by entity id": (_linked_paris, lambda s, a: s.link(key_of(s, a, "FBI"), s.entities()[0]["id"])),
-    "unlink": (_linked_paris, lambda s, a: s.unlink(key_of(s, a, "Paris"))),
-    "mark done": (_accepted_paris, lambda s, a: s.set_article_status(a, "done")),
-    "mark done before any decision": (_nothing, lambda s, a: s.set_article_status(a, "done")),
-    "back in progress": (lambda s, a: s.set_article_status(a, "done"),
-                         lambda s, a: s.set_article_status(a, "in_progress")),
-    "accept all": (_accepted_paris, lambda s, a: s.accept_all(a)),
-    "reject all": (_accepted_paris, lambda s, a: s.reject_all(a)),
+                                   lambda s, a: s.decisions.link(key_of(s, a, "Alice Martin"), "Paris, France")),
+    "link by entity id": (_linked_paris, lambda s, a: s.decisions.link(key_of(s, a, "FBI"), s.entities.all()[0]["id"])),
+    "unlink": (_linked_paris, lambda s, a: s.decisions.unlink(key_of(s, a, "Paris"))),
+    "mark done": (_accepted_paris, lambda s, a: s.decisions.set_article_status(a, "done")),
+    "mark done before any decision": (_nothing, lambda s, a: s.decisions.set_article_status(a, "done")),
+    "back in progress": (lambda s, a: s.decisions.set_article_status(a, "done"),
+                         lambda s, a: s.decisions.set_article_status(a, "in_progress")),
+    "accept all": (_accepted_paris, lambda s, a: s.decisions.accept_all(a)),
+    "reject all": (_accepted_paris, lambda s, a: s.decisions.reject_all(a)),
     "mark done accepting the undecided": (_accepted_paris,
-                                          lambda s, a: s.set_article_status(a, "done", undecided="accept")),
+                                          lambda s, a: s.decisions.set_article_status(a, "done", undecided="accept")),
     "mark done rejecting the undecided": (_nothing,
-                                          lambda s, a: s.set_article_status(a, "done", undecided="reject")),
-    "relabel to a new label": (_nothing, lambda s, a: s.relabel(key_of(s, a, "FBI"), "AGENCY")),
-    "create with a new label": (_nothing, lambda s, a: s.create_span(a, *at("calm"), "MOOD")),
+                                          lambda s, a: s.decisions.set_article_status(a, "done", undecided="reject")),
+    "relabel to a new label": (_nothing, lambda s, a: s.decisions.relabel(key_of(s, a, "FBI"), "AGENCY")),
+    "create with a new label": (_nothing, lambda s, a: s.decisions.create_span(a, *at("calm"), "MOOD")),
 }
 
 
@@ -127,17 +127,17 @@ def test_undo_and_redo_restore_exactly_the_rows(name, db_path, table_dump):
     after = table_dump(store)
     assert after != before
     assert max_group(store) == groups + 1  # one decision, one undo step
-    assert store.undo() is not None
+    assert store.history.undo() is not None
     assert table_dump(store) == before
-    assert store.redo() is not None
+    assert store.history.redo() is not None
     assert table_dump(store) == after
     store.close()
     with Store(db_path, annotator="alice") as reopened:  # the log outlives the process
-        assert reopened.undo() is not None
+        assert reopened.history.undo() is not None
         assert table_dump(reopened) == before
-        assert reopened.redo() is not None
+        assert reopened.history.redo() is not None
         assert table_dump(reopened) == after
-        assert reopened.redo() is None
+        assert reopened.history.redo() is None
         assert reopened.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
@@ -163,7 +163,7 @@ CHANGED = {
 def _check_changed(store: Store, aid: int, result) -> list[str]:
     """The surfaces reported, each checked against what the annotator now sees there."""
     for changed in result.spans:
-        there = {s.key: s for s in store.spans(aid) if (s.start, s.end) == (changed.start, changed.end)}
+        there = {s.key: s for s in store.view.spans(aid) if (s.start, s.end) == (changed.start, changed.end)}
         if changed.key is None:
             assert there == {}, changed
         else:
@@ -180,82 +180,82 @@ def test_undo_and_redo_say_which_spans_changed(name, store):
     decide(store, aid)
     expected = CHANGED[name]
     on_undo, on_redo = expected if isinstance(expected, tuple) else (expected, expected)
-    assert _check_changed(store, aid, store.undo()) == on_undo
-    assert _check_changed(store, aid, store.redo()) == on_redo
+    assert _check_changed(store, aid, store.history.undo()) == on_undo
+    assert _check_changed(store, aid, store.history.redo()) == on_redo
 
 
 def test_undo_of_a_reject_points_at_the_suggestion_again(store):
     """x on a suggestion, u: the result names the suggestion (the reader's cursor goes there)."""
     aid = setup_article(store)
     fbi = key_of(store, aid, "FBI")
-    store.reject(fbi)
-    store.accept(key_of(store, aid, "Alice Martin"))
-    store.undo()
-    result = store.undo()
+    store.decisions.reject(fbi)
+    store.decisions.accept(key_of(store, aid, "Alice Martin"))
+    store.history.undo()
+    result = store.history.undo()
     assert [(c.key, c.label) for c in result.spans] == [(fbi, "ORG")]
-    assert [(c.key[0], c.label) for c in store.redo().spans] == [("span", "ORG")]
+    assert [(c.key[0], c.label) for c in store.history.redo().spans] == [("span", "ORG")]
 
 
 def test_undo_reports_the_action_and_the_articles(store):
     aid = setup_article(store)
-    store.relabel(key_of(store, aid, "FBI"), "LOC")
-    assert store.undo().action == "relabel"
-    result = store.redo()
+    store.decisions.relabel(key_of(store, aid, "FBI"), "LOC")
+    assert store.history.undo().action == "relabel"
+    result = store.history.redo()
     assert (result.action, result.article_ids) == ("relabel", (aid,))
-    assert store.undo() is not None and store.undo() is None
+    assert store.history.undo() is not None and store.history.undo() is None
 
 
 def test_accept_all_is_one_undo_step(store, table_dump):
     aid = setup_article(store)
     before = table_dump(store)
-    assert store.accept_all(aid) == 4
+    assert store.decisions.accept_all(aid) == 4
     after = table_dump(store)
-    assert not any(s.is_suggestion for s in store.spans(aid))
-    store.undo()
+    assert not any(s.is_suggestion for s in store.view.spans(aid))
+    store.history.undo()
     assert table_dump(store) == before
-    assert [s.status for s in store.spans(aid)] == ["suggested"] * 5  # Bob Stone twice: ORG, PERSON
-    store.redo()
+    assert [s.status for s in store.view.spans(aid)] == ["suggested"] * 5  # Bob Stone twice: ORG, PERSON
+    store.history.redo()
     assert table_dump(store) == after
 
 
 def test_a_new_decision_after_undo_discards_the_redo_branch(store, table_dump):
     aid = setup_article(store)
     start = table_dump(store)
-    store.accept(key_of(store, aid, "Paris"))
+    store.decisions.accept(key_of(store, aid, "Paris"))
     one = table_dump(store)
-    store.reject(key_of(store, aid, "FBI"))
-    store.undo()
-    store.create_span(aid, *at("calm"), "MISC")
-    assert store.redo() is None
-    store.undo()
+    store.decisions.reject(key_of(store, aid, "FBI"))
+    store.history.undo()
+    store.decisions.create_span(aid, *at("calm"), "MISC")
+    assert store.history.redo() is None
+    store.history.undo()
     assert table_dump(store) == one
-    store.undo()
+    store.history.undo()
     assert table_dump(store) == start
-    assert store.undo() is None
+    assert store.history.undo() is None
 
 
 def test_a_decision_that_changes_nothing_keeps_the_redo_branch(store, table_dump):
     """Regression: accepting an already accepted span used to drop what could be redone."""
     aid = setup_article(store)
-    paris = store.accept(key_of(store, aid, "Paris"))
-    store.create_span(aid, *at("calm"), "MISC")
+    paris = store.decisions.accept(key_of(store, aid, "Paris"))
+    store.decisions.create_span(aid, *at("calm"), "MISC")
     after = table_dump(store)
-    store.undo()
+    store.history.undo()
     groups = max_group(store)
-    store.accept(paris.key)  # already accepted
-    store.create_span(aid, paris.start, paris.end, "GPE")  # the same span again
-    store.set_article_status(aid, "in_progress")  # already in progress
-    store.untag(paris.key, "never put")
-    store.untag_article(aid, "never put")
+    store.decisions.accept(paris.key)  # already accepted
+    store.decisions.create_span(aid, paris.start, paris.end, "GPE")  # the same span again
+    store.decisions.set_article_status(aid, "in_progress")  # already in progress
+    store.tags.untag(paris.key, "never put")
+    store.tags.untag_article(aid, "never put")
     assert max_group(store) == groups
-    assert store.redo() is not None
+    assert store.history.redo() is not None
     assert table_dump(store) == after
 
 
 @pytest.mark.parametrize("decide", [
-    lambda s, a: s.relabel(key_of(s, a, "FBI"), "spy_chief"),
-    lambda s, a: s.create_span(a, *at("calm"), "spy_chief"),
-    lambda s, a: s.link(s.relabel(key_of(s, a, "FBI"), "spy_chief").key, "FBI"),
+    lambda s, a: s.decisions.relabel(key_of(s, a, "FBI"), "spy_chief"),
+    lambda s, a: s.decisions.create_span(a, *at("calm"), "spy_chief"),
+    lambda s, a: s.decisions.link(s.decisions.relabel(key_of(s, a, "FBI"), "spy_chief").key, "FBI"),
 ], ids=["relabel", "create", "relabel then link"])
 def test_undo_takes_back_a_label_the_decision_added(decide, store, table_dump):
     """A typo made in the label picker does not stay in the scheme (and the exports) after u."""
@@ -263,39 +263,39 @@ def test_undo_takes_back_a_label_the_decision_added(decide, store, table_dump):
     before = table_dump(store)
     decide(store, aid)
     after = table_dump(store)
-    assert store.labels()[-1] == "spy_chief"
-    while store.undo():
+    assert store.labels.names()[-1] == "spy_chief"
+    while store.history.undo():
         pass
-    assert "spy_chief" not in store.labels()
+    assert "spy_chief" not in store.labels.names()
     assert table_dump(store) == before
-    while store.redo():
+    while store.history.redo():
         pass
-    assert store.labels()[-1] == "spy_chief"
+    assert store.labels.names()[-1] == "spy_chief"
     assert table_dump(store) == after
 
 
 def test_undo_keeps_a_new_label_that_someone_else_uses(db_path):
     with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
         aid = setup_article(alice)
-        alice.relabel(key_of(alice, aid, "FBI"), "AGENCY")
-        bob.relabel(key_of(bob, aid, "FBI"), "AGENCY")
-        alice.undo()
-        assert "AGENCY" in alice.labels()
-        assert [s.label for s in alice.spans(aid) if s.start == at("FBI")[0]] == ["ORG"]
-        assert [s.label for s in bob.spans(aid) if s.start == at("FBI")[0]] == ["AGENCY"]
+        alice.decisions.relabel(key_of(alice, aid, "FBI"), "AGENCY")
+        bob.decisions.relabel(key_of(bob, aid, "FBI"), "AGENCY")
+        alice.history.undo()
+        assert "AGENCY" in alice.labels.names()
+        assert [s.label for s in alice.view.spans(aid) if s.start == at("FBI")[0]] == ["ORG"]
+        assert [s.label for s in bob.view.spans(aid) if s.start == at("FBI")[0]] == ["AGENCY"]
 
 
 def test_redo_brings_a_label_back_by_name_when_its_row_id_went_to_another(db_path):
     """The labels table reuses row ids: redo must not mistake bob's new label for alice's."""
     with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
         aid = setup_article(alice)
-        alice.relabel(key_of(alice, aid, "FBI"), "AGENCY")
-        alice.undo()
-        bob.relabel(key_of(bob, aid, "Paris"), "CITY")
-        alice.redo()
-        assert alice.labels()[-2:] == ["CITY", "AGENCY"]
-        assert {s.label for s in alice.spans(aid) if not s.is_suggestion} == {"AGENCY"}
-        assert {s.label for s in bob.spans(aid) if not s.is_suggestion} == {"CITY"}
+        alice.decisions.relabel(key_of(alice, aid, "FBI"), "AGENCY")
+        alice.history.undo()
+        bob.decisions.relabel(key_of(bob, aid, "Paris"), "CITY")
+        alice.history.redo()
+        assert alice.labels.names()[-2:] == ["CITY", "AGENCY"]
+        assert {s.label for s in alice.view.spans(aid) if not s.is_suggestion} == {"AGENCY"}
+        assert {s.label for s in bob.view.spans(aid) if not s.is_suggestion} == {"CITY"}
 
 
 def test_undo_survives_a_restart_for_many_steps(db_path, table_dump):
@@ -303,15 +303,15 @@ def test_undo_survives_a_restart_for_many_steps(db_path, table_dump):
         aid = setup_article(store)
         states = [table_dump(store)]
         for surface in ("Alice Martin", "Bob Stone", "Paris", "FBI"):
-            store.accept(key_of(store, aid, surface))
+            store.decisions.accept(key_of(store, aid, surface))
             states.append(table_dump(store))
     for expected in reversed(states[:-1]):
         with Store(db_path, annotator="alice") as store:
-            store.undo()
+            store.history.undo()
             assert table_dump(store) == expected
     for expected in states[1:]:
         with Store(db_path, annotator="alice") as store:
-            store.redo()
+            store.history.redo()
             assert table_dump(store) == expected
 
 
@@ -326,39 +326,39 @@ def _rows_of(store: Store, annotator: str) -> tuple[list, ...]:
 def test_redo_never_lands_on_a_row_another_annotator_got_meanwhile(db_path):
     """Regression: SQLite handed an undone row's id to bob, and alice's redo overwrote bob's span."""
     with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
-        aid = alice.add_article(ArticleRecord(text=TEXT, title="t"))[0]
-        alice.create_span(aid, *at("Alice Martin"), "PERSON")
-        alice.tag_article(aid, "a")
-        alice.undo()
-        alice.undo()
-        bob.create_span(aid, *at("Bob Stone"), "PERSON")
-        bob.tag_article(aid, "b")
+        aid = alice.loading.add_article(ArticleRecord(text=TEXT, title="t"))[0]
+        alice.decisions.create_span(aid, *at("Alice Martin"), "PERSON")
+        alice.tags.tag_article(aid, "a")
+        alice.history.undo()
+        alice.history.undo()
+        bob.decisions.create_span(aid, *at("Bob Stone"), "PERSON")
+        bob.tags.tag_article(aid, "b")
         bobs = _rows_of(bob, "bob")
-        alice.redo()
-        alice.redo()
+        alice.history.redo()
+        alice.history.redo()
         assert _rows_of(bob, "bob") == bobs
-        assert [s.label for s in alice.spans(aid)] == ["PERSON"]
-        assert alice.article_tags(aid) == ["a"] and bob.article_tags(aid) == ["b"]
-        assert alice.article_status(aid) == bob.article_status(aid) == "in_progress"
+        assert [s.label for s in alice.view.spans(aid)] == ["PERSON"]
+        assert alice.tags.of_article(aid) == ["a"] and bob.tags.of_article(aid) == ["b"]
+        assert alice.view.status(aid) == bob.view.status(aid) == "in_progress"
 
 
 def test_undoing_a_link_keeps_an_entity_another_annotator_uses(db_path):
     with Store(db_path, annotator="alice") as alice, Store(db_path, annotator="bob") as bob:
         aid = setup_article(alice)
-        alice.link(key_of(alice, aid, "Paris"), "Paris, France")
-        bob_span = bob.link(key_of(bob, aid, "Paris"), "Paris, France")
-        entities = alice.entities()
+        alice.decisions.link(key_of(alice, aid, "Paris"), "Paris, France")
+        bob_span = bob.decisions.link(key_of(bob, aid, "Paris"), "Paris, France")
+        entities = alice.entities.all()
         aliases = alice.query("SELECT * FROM aliases")
         assert len(entities) == 1 and entities[0]["label"] == "GPE" and len(aliases) == 1
-        alice.undo()
-        assert alice.entities() == entities and alice.query("SELECT * FROM aliases") == aliases
-        assert bob_span in bob.spans(aid) and bob_span.entity_id == entities[0]["id"]
-        alice.redo()
-        assert next(s for s in alice.spans(aid) if s.start == at("Paris")[0]).entity_id == entities[0]["id"]
+        alice.history.undo()
+        assert alice.entities.all() == entities and alice.query("SELECT * FROM aliases") == aliases
+        assert bob_span in bob.view.spans(aid) and bob_span.entity_id == entities[0]["id"]
+        alice.history.redo()
+        assert next(s for s in alice.view.spans(aid) if s.start == at("Paris")[0]).entity_id == entities[0]["id"]
         # Without another user, undoing the link that created the entity removes it.
-        bob.undo()
-        alice.undo()
-        assert alice.entities() == [] and alice.query("SELECT * FROM aliases") == []
+        bob.history.undo()
+        alice.history.undo()
+        assert alice.entities.all() == [] and alice.query("SELECT * FROM aliases") == []
 
 
 _OPS = ["accept", "reject", "relabel", "resize", "create", "delete", "tag", "untag", "tag_article",
@@ -369,40 +369,40 @@ _LABELS_OR_NEW = [*LABELS, "NEW_ONE"]  # a label the decision adds to the scheme
 
 def _apply(store: Store, aid: int, data: st.DataObject, op: str) -> None:
     """One random decision on what the annotator currently sees (DecisionError allowed)."""
-    visible = store.spans(aid)
+    visible = store.view.spans(aid)
     if op in ("tag_article", "untag_article"):
-        getattr(store, op)(aid, data.draw(st.sampled_from(["x", "y"])))
+        getattr(store.tags, op)(aid, data.draw(st.sampled_from(["x", "y"])))
         return
     if op == "status":
-        store.set_article_status(aid, data.draw(st.sampled_from(["done", "in_progress"])))
+        store.decisions.set_article_status(aid, data.draw(st.sampled_from(["done", "in_progress"])))
         return
     if op in ("accept_all", "reject_all"):
-        getattr(store, op)(aid)
+        getattr(store.decisions, op)(aid)
         return
     if op == "done_and_decide":
-        store.set_article_status(aid, "done", undecided=data.draw(st.sampled_from(["accept", "reject"])))
+        store.decisions.set_article_status(aid, "done", undecided=data.draw(st.sampled_from(["accept", "reject"])))
         return
     if op == "create":
         start = data.draw(st.integers(0, len(TEXT) - 1))
-        store.create_span(aid, start, data.draw(st.integers(start + 1, len(TEXT))),
+        store.decisions.create_span(aid, start, data.draw(st.integers(start + 1, len(TEXT))),
                           data.draw(st.sampled_from(_LABELS_OR_NEW)))
         return
     if not visible:
         return
     key = data.draw(st.sampled_from(visible)).key
     if op == "relabel":
-        store.relabel(key, data.draw(st.sampled_from(_LABELS_OR_NEW)))
+        store.decisions.relabel(key, data.draw(st.sampled_from(_LABELS_OR_NEW)))
     elif op == "resize":
         start = data.draw(st.integers(0, len(TEXT) - 1))
-        store.resize(key, start, data.draw(st.integers(start + 1, len(TEXT))))
+        store.decisions.resize(key, start, data.draw(st.integers(start + 1, len(TEXT))))
     elif op in ("tag", "untag"):
-        getattr(store, op)(key, data.draw(st.sampled_from(["t1", "t2"])))
+        getattr(store.tags, op)(key, data.draw(st.sampled_from(["t1", "t2"])))
     elif op == "link":
-        store.link(key, data.draw(st.sampled_from(["E1", "E2"])))
+        store.decisions.link(key, data.draw(st.sampled_from(["E1", "E2"])))
     elif op == "delete":
-        store.delete_span(key)
+        store.decisions.delete_span(key)
     else:
-        getattr(store, op)(key)
+        getattr(store.decisions, op)(key)
 
 
 _examples = itertools.count()
@@ -434,13 +434,13 @@ def test_random_sequences_undo_to_the_start_and_redo_to_the_end(fast_dir, table_
                 store.close()
                 store = Store(path, annotator="alice")
             elif op == "undo":
-                result = store.undo()
+                result = store.history.undo()
                 assert (result is None) == (len(done) == 1)
                 if result:
                     undone.append(done.pop())
                 assert table_dump(store) == done[-1]
             elif op == "redo":
-                result = store.redo()
+                result = store.history.redo()
                 assert (result is None) == (not undone)
                 if result:
                     done.append(undone.pop())
@@ -458,10 +458,10 @@ def test_random_sequences_undo_to_the_start_and_redo_to_the_end(fast_dir, table_
                 else:
                     assert table_dump(store) == done[-1]
         final = undone[0] if undone else done[-1]  # everything decided, redone
-        while store.undo():
+        while store.history.undo():
             pass
         assert table_dump(store) == done[0]
-        while store.redo():
+        while store.history.redo():
             pass
         assert table_dump(store) == final
         assert store.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -484,12 +484,12 @@ def test_two_annotators_undoing_never_touch_each_other(fast_dir, data, ops):
                 pass
         alice, bob = stores["alice"], stores["bob"]
         bob_rows = _rows_of(bob, "bob")
-        bob_view = bob.spans(aid)
-        while alice.undo():
+        bob_view = bob.view.spans(aid)
+        while alice.history.undo():
             pass
         assert _rows_of(alice, "alice") == ([], [], [])
         assert _rows_of(bob, "bob") == bob_rows
-        assert bob.spans(aid) == bob_view  # entities bob links to are still there
+        assert bob.view.spans(aid) == bob_view  # entities bob links to are still there
         assert alice.db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         for s in stores.values():
@@ -501,27 +501,27 @@ def test_a_bulk_decision_on_hundreds_of_suggestions_is_undone_and_redone_exactly
                                                                                    monkeypatch):
     """A big group (accept all, reject all) is written and undone set-wise; the rows must be
     exactly those the row-by-row path gives, and one undo takes the whole decision back."""
-    from annotations.store import log
+    from annotations.store import history
 
     def run(path: Path) -> tuple[dict, dict, dict, dict, object]:
         with Store(path, annotator="alice") as store:
             text = " ".join(f"Word{i} Paris" for i in range(400))
-            aid, _ = store.add_article(ArticleRecord(text=text, lang="en"))
+            aid, _ = store.loading.add_article(ArticleRecord(text=text, lang="en"))
             records = [SpanRecord(m, m + 5, "GPE" if n % 3 else "LOC", origin="model", source="t")
                        for n, m in enumerate(i for i in range(len(text)) if text.startswith("Paris", i))]
-            store.add_suggestions(aid, records, pipeline="t")
-            store.add_suggestions(aid, records[:50], pipeline="t2")  # duplicates: decided once
+            store.loading.add_suggestions(aid, records, pipeline="t")
+            store.loading.add_suggestions(aid, records[:50], pipeline="t2")  # duplicates: decided once
             before = table_dump(store)
-            count = store.decide_all(aid, how)
+            count = store.decisions.decide_all(aid, how)
             decided = table_dump(store)
-            result = store.undo()
+            result = store.history.undo()
             undone = table_dump(store)
-            store.redo()
+            store.history.redo()
             redone = table_dump(store)
         return before, decided, undone, redone, (count, result.action, len(result.spans))
 
     bulk = run(db_path)
-    monkeypatch.setattr(log, "BULK_RESTORE", 10**9)  # the row-by-row path
+    monkeypatch.setattr(history, "BULK_RESTORE", 10**9)  # the row-by-row path
     one_by_one = run(db_path.with_name("rows.db"))
     before, decided, undone, redone, summary = bulk
     assert summary == (400, f"{how}_all", 400)

@@ -18,7 +18,7 @@ from app_helpers import app_on, press, select_surface, settle
 
 from annotations.export import export
 from annotations.stats import compute_stats
-from annotations.store import Store, corpus, library
+from annotations.store import Store
 from tui.widgets.pane import Pane
 
 pytest_plugins = ["app_fixtures"]  # seeded_db
@@ -54,7 +54,7 @@ async def _session(path) -> dict[int, str]:
 
 
 def _reader_counts(store: Store, article_id: int, annotator: str) -> tuple[int, int, int]:
-    spans = store.spans(article_id, annotator)
+    spans = store.view.spans(article_id, annotator)
     statuses = Counter(s.status for s in spans)
     return (statuses["accepted"] + statuses["corrected"], statuses["rejected"], statuses["suggested"])
 
@@ -62,17 +62,17 @@ def _reader_counts(store: Store, article_id: int, annotator: str) -> tuple[int, 
 async def test_library_reader_stats_and_exports_agree_after_a_session(seeded_db, tmp_path):
     titles = await _session(seeded_db)
     with Store(seeded_db, annotator="bob") as bob:  # a second annotator on article 2, also done
-        suggestions = [s for s in bob.spans(2) if s.is_suggestion]
+        suggestions = [s for s in bob.view.spans(2) if s.is_suggestion]
         for span in suggestions[:3]:
-            bob.accept(span.key)
+            bob.decisions.accept(span.key)
         mine = suggestions[3]  # a span of his own on a suggestion's offsets decides that suggestion
-        bob.create_span(2, mine.start, mine.end, "ORG" if mine.label != "ORG" else "GPE")
-        bob.set_article_status(2, "done")
+        bob.decisions.create_span(2, mine.start, mine.end, "ORG" if mine.label != "ORG" else "GPE")
+        bob.decisions.set_article_status(2, "done")
     with Store(seeded_db, annotator="alice", readonly=True) as store:
-        ids = store.article_ids()
+        ids = store.articles.ids()
         # 1. the library's row counts are the reader's counts, for every article and annotator
         for annotator in ("alice", "bob"):
-            for row in library.rows(store, ids, annotator):
+            for row in store.library.rows(ids, annotator):
                 assert (row.accepted, row.rejected, row.suggested) == _reader_counts(
                     store, row.id, annotator), (annotator, row.id)
         # 2. the pane titles alice saw say the same
@@ -80,10 +80,10 @@ async def test_library_reader_stats_and_exports_agree_after_a_session(seeded_db,
             accepted, rejected, suggested = _reader_counts(store, article_id, "alice")
             assert f"✓{accepted} ✗{rejected} ?{suggested} " in title, title
         # 3. stats: gold articles, spans and undecided suggestions, from the same rules
-        layers = corpus.done_layers(store)
+        layers = store.corpus.done_layers()
         assert sorted(layers) == [1, 2]
-        undecided = {a: store.undecided(a, who) for a, who in layers.items()}
-        gold = {a: [s for s in store.spans(a, who) if s.status in ("accepted", "corrected")]
+        undecided = {a: store.view.undecided(a, who) for a, who in layers.items()}
+        gold = {a: [s for s in store.view.spans(a, who) if s.status in ("accepted", "corrected")]
                 for a, who in layers.items()}
         stats = compute_stats(store)["gold"]
         assert stats["articles"] == 2
@@ -107,7 +107,7 @@ def _unknown_tokens_agree(store: Store, undecided: dict, tmp_path) -> None:
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab
 
-    texts = {a: store.article(a).text for a in undecided}
+    texts = {a: store.articles.get(a).text for a in undecided}
     expected = Counter()  # the token texts each undecided suggestion covers, minus gold entities
     export(store, "spacy", tmp_path / "corpus", split=1.0)
     docs = list(DocBin().from_disk(tmp_path / "corpus" / "en" / "train.spacy").get_docs(Vocab()))

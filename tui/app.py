@@ -27,7 +27,6 @@ from textual.binding import Binding
 
 from annotations.store import Store, StoreBusy, StoreError
 from annotations.store.errors import describe_error, is_damage
-from annotations.store.library import unannotated_ids
 
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner
@@ -37,6 +36,7 @@ from .messages import (
     ImportFinished,
     ImportProgress,
     MemorySuggested,
+    NlpJobFailed,
     PreannotateFinished,
     PreannotateProgress,
     TokensReady,
@@ -111,7 +111,7 @@ class ParallaxApp(WorkersMixin, App[None]):
                             "layer (L in the reader shows another)")
         elif self.paths:
             self.run_import(self.paths)
-        elif self.store.count_articles() == 0:
+        elif self.store.articles.count() == 0:
             self.run_import(seeds=True)
         else:
             self._preannotate_pending()
@@ -123,14 +123,14 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     def _load_session(self) -> dict:
         try:
-            session = self.store.load_session() or {}
+            session = self.store.presence.load_session() or {}
         except (StoreError, ValueError):
             session = {}
         return session if isinstance(session, dict) else {}
 
     def _restore_reader(self, reader: dict) -> None:
         ids = [i for i in reader.get("articles", []) if isinstance(i, int)]
-        existing = set(self.store.article_ids()) if ids else set()
+        existing = set(self.store.articles.ids()) if ids else set()
         ids = [i for i in ids if i in existing][:MAX_PANES]
         if ids:
             self.open_articles(ids, state=reader, announce=False)
@@ -263,7 +263,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         if blob == self._saved_session:
             return
         try:
-            self.store.save_session(state, wait=0)  # never holds a key up: skipped when busy
+            self.store.presence.save_session(state, wait=0)  # never holds a key up: skipped when busy
             self._saved_session = blob
         except StoreBusy:
             pass  # another process is writing: the next cursor move saves it
@@ -291,7 +291,7 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     def _preannotate_pending(self) -> None:
         """Pre-annotate, in the background, the articles no pipeline has seen yet."""
-        if self.preannotate_enabled and (pending := unannotated_ids(self.store)):
+        if self.preannotate_enabled and (pending := self.store.library.unannotated_ids()):
             self.run_preannotate(pending)
 
     @on(PreannotateProgress)
@@ -312,6 +312,13 @@ class ParallaxApp(WorkersMixin, App[None]):
         elif message.articles:
             self.set_status(f"pre-annotation finished: {message.articles} article(s)")
         self.post_message_to_screens(ArticlesChanged(None))
+
+    @on(NlpJobFailed)
+    def _nlp_job_failed(self, message: NlpJobFailed) -> None:
+        self.set_background("")
+        self.set_status(f"{message.job} failed: {message.error}")
+        if message.job == "pre-annotation":
+            self.preannotate_queued()
 
     @on(MemorySuggested)
     def _memory_suggested(self, message: MemorySuggested) -> None:

@@ -12,8 +12,6 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
-from annotations.store.library import find_articles
-
 from .keymap import HELP_TEXT, display_keys
 from .screens.agreement import open_agreement
 from .screens.reader import ReaderScreen
@@ -60,7 +58,7 @@ class ParallaxCommands(Provider):
 
         if not isinstance(self.screen, ReaderScreen):
             return []
-        return self.app.store.labels()
+        return self.app.store.labels.names()
 
     def _set_label(self, label: str) -> None:
         self.app.call_later(self.screen.set_label, label)
@@ -99,4 +97,4 @@ class ParallaxCommands(Provider):
                       help=f"article {article_id}")
 
     def _find_articles(self, query: str) -> list[tuple[int, str]]:
-        return find_articles(self.app.store, query, ARTICLE_HITS)
+        return self.app.store.library.find_articles(query, ARTICLE_HITS)

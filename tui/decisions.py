@@ -110,7 +110,7 @@ class DecisionRunner:
     def holder(self, store: Store | None = None) -> str:
         """Who holds the write lock, where a long writer said so (``store``: one of this thread's)."""
         try:
-            writers = (store or self.store).long_writers()
+            writers = (store or self.store).presence.long_writers()
         except (StoreError, sqlite3.Error):
             writers = []
         return ", ".join(writers) if writers else "another process"

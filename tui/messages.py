@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from annotations.store.library import LibraryFilter
+from annotations.store import LibraryFilter
 
 
 @dataclass
@@ -28,6 +28,14 @@ class PreannotateFinished(Message):
 
     articles: int
     note: str = ""
+
+
+@dataclass
+class NlpJobFailed(Message):
+    """An NLP job (pre-annotation, or tokens and memory for opened articles) could not be done."""
+
+    job: str
+    error: str
 
 
 @dataclass

@@ -20,15 +20,24 @@ from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from annotations.nlp.messages import (
+    ChildMessage,
+    Failed,
+    Finished,
+    MemoryAdded,
+    Progress,
+    TokensStored,
+    decode,
+)
 from annotations.nlp.tokens import tokenizer_name
-from annotations.store import Store, StoreError
-from annotations.store.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
+from annotations.store import FIRST_PAGE, LibraryFilter, Store, StoreError
 
 from .messages import (
     ImportFinished,
     ImportProgress,
     LibraryLoaded,
     MemorySuggested,
+    NlpJobFailed,
     PreannotateFinished,
     PreannotateProgress,
     TokensReady,
@@ -93,19 +102,15 @@ class WorkersMixin:
     @work(thread=True, exclusive=True, group="preannotate", exit_on_error=False)
     def run_preannotate(self, article_ids: list[int] | None = None) -> None:
         """Run the spaCy pipelines over these articles, in a child process; the UI stays usable."""
-        articles, note = 0, ""
         for message in self._nlp_child("preannotate", article_ids):
-            if "progress" in message:
-                done, total, detail = message["progress"]
-                self.post_message(PreannotateProgress(done, total, detail))
-            elif "finished" in message:
-                report = message["finished"]
-                articles = report["articles"]
-                note = ("pre-annotation stopped; it carries on at the next start" if report["stopped"]
-                        else "; ".join(report["warnings"]))
-            elif "error" in message:
-                note = f"pre-annotation failed: {message['error']}"
-        self.post_message(PreannotateFinished(articles, note))
+            if isinstance(message, Progress):
+                self.post_message(PreannotateProgress(message.done, message.total, message.detail))
+            elif isinstance(message, Finished):
+                note = ("pre-annotation stopped; it carries on at the next start" if message.stopped
+                        else "; ".join(message.warnings))
+                self.post_message(PreannotateFinished(message.articles, note))
+            elif isinstance(message, Failed):
+                self.post_message(NlpJobFailed("pre-annotation", message.error))
 
     def preannotate_articles(self, article_ids: Iterable[int]) -> None:
         """Pre-annotate these articles in the background, after the run under way if there is one
@@ -173,19 +178,19 @@ class WorkersMixin:
     def _opened(self, article_ids: tuple[int, ...]) -> None:
         """One child for these articles (none when their tokens are stored and there is no memory)."""
         with self._worker_store(readonly=True) as store:  # this thread's own connection
-            names = {i: tokenizer_name(lang) for i, lang in store.article_langs(article_ids)}
-            memory = store.has_memory_forms(store.memory_owner() or None)
-            if store.tokenized_ids(names, names) == set(names) and not memory:
+            names = {i: tokenizer_name(lang) for i, lang in store.articles.langs(article_ids)}
+            memory = store.memory.has_forms(store.memory.owner() or None)
+            if store.tokens.tokenized_ids(names, names) == set(names) and not memory:
                 return  # nothing for spaCy to do: no process started
         for message in self._nlp_child("opened", list(article_ids)):
-            if "tokens" in message:
-                self.post_message(TokensReady(tuple(message["tokens"])))
-            elif "memory" in message:
-                self.post_message(MemorySuggested(tuple(message["memory"])))
-            elif "error" in message:
-                self.post_message(PreannotateFinished(0, f"tokens and memory failed: {message['error']}"))
+            if isinstance(message, TokensStored):
+                self.post_message(TokensReady(message.article_ids))
+            elif isinstance(message, MemoryAdded):
+                self.post_message(MemorySuggested(message.article_ids))
+            elif isinstance(message, Failed):
+                self.post_message(NlpJobFailed("tokens and memory", message.error))
 
-    def _nlp_child(self, job: str, article_ids: list[int] | None) -> Iterator[dict]:
+    def _nlp_child(self, job: str, article_ids: list[int] | None) -> Iterator[ChildMessage]:
         """Run an NLP job (:mod:`annotations.nlp.child`) and yield its messages as they come.
 
         spaCy lives in the child, never in the app. The child ends with the job; when the
@@ -211,11 +216,10 @@ class WorkersMixin:
                 for line in child.stdout:
                     if worker.is_cancelled:
                         break
-                    try:
-                        message = json.loads(line)
-                    except ValueError:
+                    message = decode(line)
+                    if message is None:
                         continue  # a stray print from a library: not one of ours
-                    reported |= "error" in message
+                    reported |= isinstance(message, Failed)
                     yield message
             finally:
                 if child.poll() is None:
@@ -225,7 +229,7 @@ class WorkersMixin:
             if child.returncode not in (0, -signal.SIGTERM) and not worker.is_cancelled and not reported:
                 errors.seek(0)
                 last = errors.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-                yield {"error": f"exit status {child.returncode}: {last[0]}"}
+                yield Failed(f"exit status {child.returncode}: {last[0]}")
 
     @work(thread=True, exclusive=True, group="library", exit_on_error=False)
     def run_library_query(self, target: MessagePump, token: int, flt: LibraryFilter, *,
@@ -239,10 +243,10 @@ class WorkersMixin:
         worker = get_current_worker()
         with self._worker_store(readonly=True) as store:
             if first_page:
-                ids = first_ids(store, flt, FIRST_PAGE)
+                ids = store.library.first_ids(flt, FIRST_PAGE)
                 target.post_message(LibraryLoaded(token, flt, ids, complete=len(ids) < FIRST_PAGE))
                 return
-            ids = matching_ids(store, flt, should_stop=lambda: worker.is_cancelled)
+            ids = store.library.matching_ids(flt, should_stop=lambda: worker.is_cancelled)
         if ids is not None:
             target.post_message(LibraryLoaded(token, flt, ids))
 

@@ -13,30 +13,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from itertools import combinations
 
+from ..errors import ParallaxError
 from ..export.align import make_doc
 from ..export.gold import ExportArticle, select_articles
-from ..store import Store
-from ..store.review import is_review_layer
+from ..store import Store, is_review_layer
 from .spans import Entity, span_agreement
 from .tokens import cohen_kappa, krippendorff_alpha, layer_tags
 
 __all__ = ["AgreementError", "compute_agreement", "default_annotators"]
 
 
-class AgreementError(ValueError):
+class AgreementError(ParallaxError, ValueError):
     """Agreement cannot be computed as asked (an unknown annotator, fewer than two)."""
 
 
 def default_annotators(store: Store) -> list[str]:
     """Every annotator (review layers left out) who marked at least one article done."""
-    return [a for a in store.done_layer_names() if not is_review_layer(a)]
+    return [a for a in store.review.done_layer_names() if not is_review_layer(a)]
 
 
 def compute_agreement(store: Store, annotators: Sequence[str] | None = None, label: str | None = None,
                       should_stop: Callable[[], bool] | None = None) -> dict:
     """Every agreement figure as plain JSON-ready data (see the module docstring)."""
     names = list(dict.fromkeys(annotators)) if annotators else default_annotators(store)
-    known = set(store.done_layer_names())
+    known = set(store.review.done_layer_names())
     missing = [n for n in names if n not in known]
     if missing:
         raise AgreementError(f"no article marked done by {', '.join(map(repr, missing))}; "

@@ -6,8 +6,7 @@ import json
 
 import click
 
-from ..store import StoreError
-from ..store.loading import LOCAL_KB_PREFIX
+from ..store import LOCAL_KB_PREFIX, StoreError
 from .common import annotator_option, db_option, fail, open_store, safe_line
 from .stats import table
 
@@ -28,7 +27,7 @@ def entities_cmd(as_json: bool, annotator: str | None, db_path: str | None) -> N
     """
     store = open_store(db_path, readonly=True)
     try:
-        found = store.entity_summaries(annotator)
+        found = store.entities.summaries(annotator)
     except StoreError as exc:
         fail(str(exc))
     finally:

@@ -33,7 +33,7 @@ def merge_cmd(sources: tuple[str, ...], output: str) -> None:
     annotators can keep working in them while the merge runs; a source is
     never copied or changed. The output is locked while each source is merged.
     """
-    from ..store.merge import merge_source
+    from ..store import merge_source
 
     for source in sources:
         if not os.path.isfile(source):
@@ -48,7 +48,7 @@ def merge_cmd(sources: tuple[str, ...], output: str) -> None:
             if out.owns_file(source):
                 fail(f"{source}: is the output database itself; name another --output")
             try:
-                with out.announce("merge"):
+                with out.presence.announce("merge"):
                     counts = merge_source(out, source)
             except StoreError as exc:
                 fail(str(exc))

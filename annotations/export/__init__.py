@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ParallaxError
 from ..formats.jsonl import LANG_RE
 from ..store import Store
 from .align import Problem
@@ -25,7 +26,7 @@ __all__ = ["FORMATS", "ExportArticle", "ExportError", "ExportResult", "ExportSpa
            "export", "select_articles", "split_articles"]
 
 
-class ExportError(ValueError):
+class ExportError(ParallaxError, ValueError):
     """An export that cannot be written; the message names the path and what to do."""
 
 
@@ -102,7 +103,7 @@ def _write_folders(store: Store, fmt: str, articles: list[ExportArticle], root: 
     else:
         from .hf import write_hf
 
-        labels = store.labels()
+        labels = store.labels.names()
 
         def writer(group, folder, *, split, seed, outputs):
             return write_hf(group, folder, labels, split=split, seed=seed, outputs=outputs)
@@ -162,8 +163,8 @@ def _ordered(problems: list[Problem]) -> list[Problem]:
 
 
 def _nothing_message(store: Store, annotator: str | None, everything: bool, lang: str | None) -> str:
-    if lang is not None and store.article_ids(lang=lang) != store.article_ids():
-        langs = ", ".join(store.languages()) or "none"
+    if lang is not None and store.articles.ids(lang=lang) != store.articles.ids():
+        langs = ", ".join(store.articles.languages()) or "none"
         state = "" if everything else " marked done"
         return (f"{store.path}: no article in {lang!r}{state}{f' by {annotator!r}' if annotator else ''}; "
                 f"the languages stored are: {langs}")

@@ -15,11 +15,8 @@ import random
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..model import Article
-from ..store import Store, corpus
-from ..store.corpus import GOLD_STATUSES, DecisionRow
-from ..store.loading import LOCAL_KB_PREFIX
-from ..store.undecided import EVERYONE, Suggestion, shown_to, undecided_among
+from ..model import GOLD_STATUSES, Article
+from ..store import EVERYONE, LOCAL_KB_PREFIX, DecisionRow, Store, Suggestion, shown_to, undecided_among
 
 _ANSWER = {"done": "accept", "rejected": "reject", "ignored": "ignore"}
 CHUNK = 500  # articles per round of queries
@@ -71,15 +68,15 @@ def select_articles(store: Store, *, annotator: str | None = None, everything: b
     Rows are read a chunk of articles at a time, a few queries per chunk.
     """
     kb_ids = _kb_ids(store)
-    done = corpus.done_layers(store, annotator)
-    ids = store.article_ids(lang=lang) if everything else sorted(done)
+    done = store.corpus.done_layers(annotator)
+    ids = store.articles.ids(lang=lang) if everything else sorted(done)
     if lang is not None and not everything:
-        ids = sorted(set(ids) & set(store.article_ids(lang=lang)))
+        ids = sorted(set(ids) & set(store.articles.ids(lang=lang)))
     out: list[ExportArticle] = []
     for lo in range(0, len(ids), CHUNK):
         chunk = _Chunk(store, ids[lo:lo + CHUNK], done, everything=everything, every_layer=every_layer,
                        annotator=annotator)
-        unknown = store.undecided_suggestions({a.id: done[a.id] for a in chunk.articles if a.id in done})
+        unknown = store.undecided.by_article({a.id: done[a.id] for a in chunk.articles if a.id in done})
         for article in chunk.articles:
             article_id = article.id
             layer = done.get(article_id)
@@ -127,7 +124,7 @@ class _Chunk:
 
     def __init__(self, store: Store, ids: list[int], done: dict[int, str], *, everything: bool,
                  every_layer: bool, annotator: str | None):
-        self.articles = corpus.articles(store, ids)
+        self.articles = store.corpus.articles(ids)
         # article id -> decision rows of every annotator, in text order
         self._decisions: dict[int, list[DecisionRow]] = {}
         self._suggestions: dict[int, list[Suggestion]] = {}
@@ -135,25 +132,25 @@ class _Chunk:
         self._answers: dict[int, str] = {}
         self._held: dict[tuple[int, str], set[int]] = {}
         if not everything:
-            for r in corpus.decision_rows(store, ids, GOLD_STATUSES):
+            for r in store.corpus.decision_rows(ids, GOLD_STATUSES):
                 if done.get(r.article_id) == r.annotator:
                     self._decisions.setdefault(r.article_id, []).append(r)
             return
-        for r in corpus.decision_rows(store, ids, (*GOLD_STATUSES, "rejected")):
+        for r in store.corpus.decision_rows(ids, (*GOLD_STATUSES, "rejected")):
             self._decisions.setdefault(r.article_id, []).append(r)
         unfinished = [i for i in ids if i not in done]
         suggested = ids if every_layer else unfinished
         if suggested:
-            for r in corpus.suggestion_rows(store, suggested):
+            for r in store.corpus.suggestion_rows(suggested):
                 self._suggestions.setdefault(r.article_id, []).append(r)
         if every_layer:  # a done article: what its gold layer was shown, nothing added since
-            self._held = store.held_undecided((i, done[i]) for i in ids if i in done)
+            self._held = store.undecided.held((i, done[i]) for i in ids if i in done)
         if not unfinished:
             return
         if not every_layer:
-            self._latest = corpus.last_touched(store, unfinished)
+            self._latest = store.corpus.last_touched(unfinished)
         self._answers = {article_id: _ANSWER[status] for article_id, status
-                         in corpus.closing_statuses(store, unfinished, annotator).items()}
+                         in store.corpus.closing_statuses(unfinished, annotator).items()}
 
     def decisions(self, article_id: int, annotator: str | None,
                   statuses: tuple[str, ...]) -> list[DecisionRow]:
@@ -177,7 +174,7 @@ class _Chunk:
 
 def _kb_ids(store: Store) -> dict[int, tuple[str, str]]:
     """entity id -> (its KB id, else ``parallax:<id>``; its name)."""
-    return {e["id"]: (e["kb_id"] or f"{LOCAL_KB_PREFIX}{e['id']}", e["name"]) for e in store.entities()}
+    return {e["id"]: (e["kb_id"] or f"{LOCAL_KB_PREFIX}{e['id']}", e["name"]) for e in store.entities.all()}
 
 
 def _span(row: DecisionRow, kb_ids: dict[int, tuple[str, str]]) -> ExportSpan:

@@ -29,13 +29,11 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from ..store import Store
-from ..store.loading import LOCAL_KB_PREFIX
+from ..store import LOCAL_KB_PREFIX, Store
 from ..text import fold
 from .files import Outputs
 
 HASHED_LENGTH = 64
-KB_FILES = ("kb",)
 
 
 def hashed_vector(entity_id: str, length: int = HASHED_LENGTH) -> list[float]:
@@ -70,11 +68,11 @@ def write_kb(store: Store, output: str | Path, outputs: Outputs, *, vectors: str
     from spacy.kb import InMemoryLookupKB
 
     root = outputs.folder(output)
-    entities = store.entity_summaries()
+    entities = store.entities.summaries()
     export_id = {e.id: e.kb_id or f"{LOCAL_KB_PREFIX}{e.id}" for e in entities}
     vector_nlp, how = _load_vectors(vectors)
     length = vector_nlp.vocab.vectors_length if vector_nlp is not None else HASHED_LENGTH
-    surfaces = store.linked_surfaces()
+    surfaces = store.entities.linked_surfaces()
     # folded form -> entity -> mentions; every written form of it becomes an alias.
     by_form: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     written: dict[str, set[str]] = defaultdict(set)

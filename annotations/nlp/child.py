@@ -12,11 +12,10 @@ the token cursor, :mod:`annotations.store.tokens`) and their annotation-memory
 suggestions. Importing spaCy and a pipeline costs the app ~2 s and 60-3,000 MB;
 here it costs a process that ends with the job.
 
-The child reports on stdout, one JSON object a line: ``{"progress": [done, total,
-message]}``, ``{"tokens": [ids]}``, ``{"memory": [ids]}``, then ``{"finished":
-{...}}``; an error is ``{"error": "..."}`` and exit status 1. It stops between two
-batches when its parent has gone (the app was killed); every batch is one
-transaction, so a kill at any moment is safe too.
+The child reports on stdout, one typed message a line (:mod:`.messages`): Progress,
+TokensStored, MemoryAdded, then Finished; a job that fails says Failed (and exits with
+status 1), never Finished. It stops between two batches when its parent has gone (the app
+was killed); every batch is one transaction, so a kill at any moment is safe too.
 """
 
 from __future__ import annotations
@@ -27,9 +26,11 @@ import os
 import sys
 from collections.abc import Callable
 
+from .messages import ChildMessage, Failed, Finished, MemoryAdded, Progress, TokensStored, encode
 
-def say(**message) -> None:
-    print(json.dumps(message, ensure_ascii=False), flush=True)
+
+def say(message: ChildMessage) -> None:
+    print(encode(message), flush=True)
 
 
 def _orphaned(parent: int) -> Callable[[], bool]:
@@ -41,8 +42,8 @@ def run_preannotate(db: str, annotator: str, ids: list[int] | None, stop: Callab
     from .preannotate import preannotate
 
     report = preannotate(db, annotator=annotator, article_ids=ids, should_stop=stop,
-                         on_progress=lambda done, total, message="": say(progress=[done, total, message]))
-    say(finished={"articles": report.articles, "stopped": report.stopped, "warnings": report.warnings})
+                         on_progress=lambda done, total, message="": say(Progress(done, total, message)))
+    say(Finished(report.articles, report.stopped, tuple(report.warnings)))
 
 
 def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]) -> None:
@@ -52,16 +53,16 @@ def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]
     from .tokens import token_offsets, tokenizer_name
 
     with Store(db, annotator=annotator) as store:
-        langs = dict(store.article_langs(ids))
+        langs = dict(store.articles.langs(ids))
         names = {i: tokenizer_name(lang) for i, lang in langs.items()}
-        missing = [i for i in langs if i not in store.tokenized_ids(langs, names)]
+        missing = [i for i in langs if i not in store.tokens.tokenized_ids(langs, names)]
         for article_id in missing:
             if stop():
                 return
-            text = store.article(article_id).text
-            store.save_tokens([(article_id, names[article_id], token_offsets(text, langs[article_id]))])
+            text = store.articles.get(article_id).text
+            store.tokens.save([(article_id, names[article_id], token_offsets(text, langs[article_id]))])
         if missing:
-            say(tokens=missing)
+            say(TokensStored(tuple(missing)))
         index = MemoryIndex(memory_forms(store))
         changed = []
         for article_id in langs:
@@ -70,8 +71,8 @@ def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]
             if memory_suggestions(store, article_id, index):
                 changed.append(article_id)
         if changed:
-            say(memory=changed)
-    say(finished={"articles": len(langs)})
+            say(MemoryAdded(tuple(changed)))
+    say(Finished(len(langs)))
 
 
 def read_ids(given: str | None) -> list[int] | None:
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             run_opened(args.db, args.annotator, ids or [], stop)
     except Exception as exc:  # reported to the app's status bar; the app goes on
-        say(error=f"{type(exc).__name__}: {exc}")
+        say(Failed(f"{type(exc).__name__}: {exc}"))
         return 1
     return 0
 

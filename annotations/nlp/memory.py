@@ -39,12 +39,12 @@ def memory_forms(store, owner: str | None = None) -> list[MemoryForm]:
     """What ``owner``'s memory (``Store.memory_owner``; default the store's annotator's) holds:
     their accepted surface forms and the aliases of labelled entities they linked a span to;
     everyone's when the owner is ''. In the project's labels."""
-    owner = store.memory_owner() if owner is None else owner
+    owner = store.memory.owner() if owner is None else owner
     annotator = owner or None
-    scheme = set(store.labels())
-    forms = [MemoryForm(surface, label) for surface, label in store.accepted_forms(annotator)]
+    scheme = set(store.labels.names())
+    forms = [MemoryForm(surface, label) for surface, label in store.memory.accepted_forms(annotator)]
     forms += [MemoryForm(alias, label, f"{MEMORY_SOURCE}: alias of {name}")
-              for alias, label, name in store.labelled_aliases(annotator)]
+              for alias, label, name in store.memory.labelled_aliases(annotator)]
     return [f for f in forms if f.label in scheme and f.surface.strip()]
 
 
@@ -143,9 +143,9 @@ def memory_suggestions(store, article_id: int, index: MemoryIndex | None = None,
 
     Returns how many were added; ones already stored are kept as they are.
     """
-    owner = store.memory_owner() if owner is None else owner
+    owner = store.memory.owner() if owner is None else owner
     index = index if index is not None else MemoryIndex(memory_forms(store, owner))
     if not len(index):
         return 0
-    article = store.article(article_id)
-    return store.add_suggestions(article_id, index.match(article.text, article.lang), annotator=owner)
+    article = store.articles.get(article_id)
+    return store.loading.add_suggestions(article_id, index.match(article.text, article.lang), annotator=owner)

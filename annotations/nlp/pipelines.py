@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ParallaxError
+
 # Tried in order; the first one installed wins. Other languages try the
 # usual spaCy package names for them.
 DEFAULT_PIPELINES: dict[str, tuple[str, ...]] = {
@@ -30,7 +32,7 @@ _NER_NEEDLESS_FACTORIES = {"tagger", "morphologizer", "lemmatizer", "trainable_l
                            "attribute_ruler", "textcat", "textcat_multilabel"}
 
 
-class PipelineError(Exception):
+class PipelineError(ParallaxError):
     """A pipeline that cannot be found or loaded; the message says which and what to do."""
 
 

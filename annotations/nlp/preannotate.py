@@ -81,7 +81,7 @@ def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str]
     try:
         run = _Run(store, n_process=n_process, batch_size=batch_size, on_progress=on_progress,
                    should_stop=should_stop, max_length=max_length)
-        with store.announce("pre-annotation"):
+        with store.presence.announce("pre-annotation"):
             return run.run(models or {}, list(patterns), article_ids)
     finally:
         store.close()
@@ -99,7 +99,7 @@ class _Run:
         self.max_length = max_length
         self.report = PreannotateReport()
         self.slices = WriteSlices(FIRST_SLICE_ROWS, least=LEAST_SLICE_ROWS)
-        self.scheme = store.labels()
+        self.scheme = store.labels.names()
         self.done = 0
         self.total = 0
 
@@ -122,7 +122,7 @@ class _Run:
             source = pipeline_source(lang, name)
             key = f"{source} +patterns {patterns_digest(rules)}" if rules else source
             self.report.pipelines[lang] = source + (" + rules" if rules else "")
-            done = self.store.preannotated_ids(key)
+            done = self.store.loading.preannotated_ids(key)
             pending = [i for i in ids if i not in done]
             self.report.already_done += len(ids) - len(pending)
             plans.append(_Plan(lang, name, key, pending))
@@ -138,10 +138,10 @@ class _Run:
         return self.report
 
     def _articles(self, article_ids) -> list[dict]:
-        return [{"id": i, "lang": lang} for i, lang in self.store.article_langs(article_ids)]
+        return [{"id": i, "lang": lang} for i, lang in self.store.articles.langs(article_ids)]
 
     def _texts(self, ids: list[int]) -> dict[int, str]:
-        return self.store.texts(ids)
+        return self.store.articles.texts(ids)
 
     def _progress(self, message: str) -> None:
         if self.on_progress is not None:
@@ -157,7 +157,7 @@ class _Run:
     def _memories(self) -> dict[str, MemoryIndex]:
         """Each annotator's annotation memory (owner -> index), or everyone's in one when the
         project shares memory; those with nothing to suggest are left out."""
-        owners = [EVERYONE] if self.store.config.memory_shared else self.store.memory_annotators()
+        owners = [EVERYONE] if self.store.config.memory_shared else self.store.memory.annotators()
         indexes = {owner: MemoryIndex(memory_forms(self.store, owner)) for owner in owners}
         return {owner: index for owner, index in indexes.items() if len(index)}
 
@@ -254,14 +254,14 @@ class _Run:
                     room = max(piece.size - piece.units, 1)
                     part, rest = records[:room], records[room:]
                     for origin, group in _by_origin(part):
-                        self.report.added[origin] += self.store.add_suggestions(
+                        self.report.added[origin] += self.store.loading.add_suggestions(
                             article_id, group, annotator=owner)
                     if rest:
                         queue[0] = (article_id, rest, key)
                     else:
                         queue.popleft()
                         if key is not None:
-                            self.store.add_suggestions(article_id, [], pipeline=key)
+                            self.store.loading.add_suggestions(article_id, [], pipeline=key)
                     piece.add(max(len(part), 1))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ParallaxError
 from ..model import SpanRecord
 
 # Token attributes only a full pipeline sets: patterns using them keep every component on.
@@ -22,7 +23,7 @@ _ANNOTATION_ATTRS = {"POS", "TAG", "LEMMA", "MORPH", "DEP"}
 MAX_REPORTED = 20
 
 
-class PatternError(ValueError):
+class PatternError(ParallaxError, ValueError):
     """Unusable pattern files; ``problems`` lists every "FILE:LINE: reason"."""
 
     def __init__(self, problems: list[str]):

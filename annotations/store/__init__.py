@@ -1,13 +1,33 @@
-"""The SQLite store: one file, many annotators, every decision committed and undoable."""
+"""The SQLite store: one file, many annotators, every decision committed and undoable.
 
+This package's names are the contract the rest of Parallax uses: the :class:`Store` and its
+parts, their value types and the errors. Nothing outside the store imports its modules,
+``sqlite3`` or ``sqlite_utils`` (import-linter contracts in pyproject.toml).
+"""
+
+from ..errors import DecisionError, StoreBusy, StoreDamaged, StoreError
+from .bulk import BulkDecision, BulkPreview, BulkResult, BulkTarget
+from .corpus import DecisionRow
 from .db import default_db_path
-from .decisions import DecisionError, UndoResult
-from .errors import StoreBusy, StoreError
-from .log import ChangedSpan
+from .decisions import SpanKey
+from .entities import EntitySummary, FormCount, Mention
+from .errors import BUSY_TIMEOUT_S
+from .history import ChangedSpan, UndoResult
+from .layer import Layer
+from .library import FIRST_PAGE, LibraryFilter, LibraryRow, Progress, fts_query
+from .loading import LOCAL_KB_PREFIX
+from .merge import Conflict, MergeCounts, merge_source
+from .review import MODEL_LAYER, REVIEW_STATES, LayerSpan, is_review_layer, review_layer
 from .slices import SLICE_S, WriteSlices
 from .store import Store, default_annotator
-from .undecided import EVERYONE
+from .tokens import Token
+from .undecided import EVERYONE, Suggestion, shown_to, undecided_among
 
-__all__ = ["Store", "StoreBusy", "StoreError", "DecisionError", "UndoResult", "ChangedSpan",
-           "default_db_path", "default_annotator", "EVERYONE",
-           "SLICE_S", "WriteSlices"]
+__all__ = [
+    "BUSY_TIMEOUT_S", "EVERYONE", "FIRST_PAGE", "LOCAL_KB_PREFIX", "MODEL_LAYER", "REVIEW_STATES", "SLICE_S",
+    "BulkDecision", "BulkPreview", "BulkResult", "BulkTarget", "ChangedSpan", "Conflict", "DecisionError",
+    "DecisionRow", "EntitySummary", "FormCount", "Layer", "LayerSpan", "LibraryFilter", "LibraryRow",
+    "MergeCounts", "Mention", "Progress", "SpanKey", "Store", "StoreBusy", "StoreDamaged", "StoreError",
+    "Suggestion", "Token", "UndoResult", "WriteSlices", "default_annotator", "default_db_path",
+    "fts_query", "is_review_layer", "merge_source", "review_layer", "shown_to", "undecided_among",
+]

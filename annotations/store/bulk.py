@@ -6,7 +6,7 @@ one per offsets as ``decide_all`` takes them). "Identical" is the folded surface
 SELECT`` and ``UPDATE`` statements per chunk of articles, all in one ``BEGIN IMMEDIATE``
 transaction and one group of the event log: the log's before/after images are built by
 SQLite's ``json_object`` from the rows themselves, so 10,000 mentions cost a few statements,
-not 10,000 decisions, and one ``u`` takes them all back (set-wise too: :meth:`_restore_setwise`).
+not 10,000 decisions, and one ``u`` takes them all back (set-wise too: :mod:`.restore`).
 """
 
 from __future__ import annotations
@@ -14,16 +14,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from ..errors import DecisionError
+from ..model import GOLD_STATUSES, origin_rank_sql, sql_list
 from .db import now
 from .forms import fill_folded, has_unfolded
-from .log import DecisionError, EventLogMixin
+from .labels import Labels
+from .log import EventLog
 from .undecided import UNDECIDED_SQL, shown_sql
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 BULK_ACTIONS = ("label", "reject", "link")
 CHUNK_ARTICLES = 2_000  # articles per round of statements: progress is reported between rounds
-GOLD = "('accepted', 'corrected')"
-_RANK = "CASE {a}.origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, {a}.id"
+GOLD = sql_list(GOLD_STATUSES)
 # The status a decision gives a span (decisions._status_for, as SQL): a span copied from a
 # suggestion is "accepted" while it still has the suggestion's offsets and ``{label}``.
 _STATUS = ("CASE WHEN spans.origin IN ('human', 'import') OR spans.suggestion_id IS NULL THEN 'accepted' "
@@ -80,12 +86,18 @@ class BulkResult:
     entity_id: int | None = None
 
 
-class BulkMixin(EventLogMixin):
-    """Bulk decisions and the set-wise restore of big undo groups."""
+class Bulk:
+    """Bulk decisions of the layer of ``log``."""
+
+    def __init__(self, cx: Connection, log: EventLog, labels: Labels) -> None:
+        self.cx = cx
+        self.log = log
+        self.labels = labels
+        self.layer = log.layer
 
     # -- what would change -------------------------------------------------------------
 
-    def bulk_preview(self, target: BulkTarget, decision: BulkDecision) -> BulkPreview:
+    def preview(self, target: BulkTarget, decision: BulkDecision) -> BulkPreview:
         """How many mentions the decision would change, and where (read-only)."""
         self._ensure_forms()
         params = self._params(target, decision)
@@ -94,11 +106,11 @@ class BulkMixin(EventLogMixin):
                     self._suggestion_rows(target, "g.article_id, count(*)")):
             if sql is None:
                 continue
-            for article_id, n in self.db.conn.execute(sql + " GROUP BY 1", params).fetchall():
+            for article_id, n in self.cx.conn.execute(sql + " GROUP BY 1", params).fetchall():
                 counts[article_id] = counts.get(article_id, 0) + n
-        already = self.db.conn.execute(
+        already = self.cx.conn.execute(
             self._span_rows(target, decision, "count(*)", changing=False), params).fetchone()[0]
-        titles = dict(self.db.conn.execute(
+        titles = dict(self.cx.conn.execute(
             "SELECT id, title FROM articles WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(sorted(counts)),)).fetchall())
         where = sorted(((a, titles.get(a, ""), n) for a, n in counts.items()), key=lambda r: (-r[2], r[0]))
@@ -106,7 +118,7 @@ class BulkMixin(EventLogMixin):
 
     # -- the decision ------------------------------------------------------------------
 
-    def bulk_decide(self, target: BulkTarget, decision: BulkDecision, *,
+    def decide(self, target: BulkTarget, decision: BulkDecision, *,
                     progress: Progress | None = None) -> BulkResult:
         """Apply ``decision`` to every mention of ``target``: one transaction, one undo step.
 
@@ -115,25 +127,24 @@ class BulkMixin(EventLogMixin):
         the decision and nothing is written. Each article touched is marked in progress, as a
         single decision would.
         """
-        conn = self.db.conn
-        with self.write():
+        conn = self.cx.conn
+        with self.cx.write():
             if has_unfolded(conn):
                 fill_folded(conn)
-            grp = self._new_group()
+            grp = self.log.new_group()
             action = f"{'relabel' if decision.action == 'label' else decision.action} every"
             params = self._params(target, decision)
             params.update(grp=grp, ts=now(), act=action)
             articles = self._target_articles(target, decision, params)
-            entity = self._snapshot("entities", target.entity_id) if target.entity_id is not None else None
+            entity = self.log.snapshot("entities", target.entity_id) if target.entity_id is not None else None
             # Every mention of an entity relabelled: the entity takes the label too.
             relabel_entity = (decision.action == "label" and entity is not None
                               and entity["label"] != decision.label)
             if not articles and not relabel_entity:
                 return BulkResult(0, (), decision.entity_id)
-            conn.execute("UPDATE events SET state='discarded' WHERE annotator=? AND state='undone'",
-                         (self.annotator,))  # a decision that changes something ends the redo branch
+            self.log.discard_redo()  # a decision that changes something ends the redo branch
             if decision.action == "label":
-                self._check_label(decision.label, grp, action)
+                self.labels.check(decision.label, self.log, grp, action)
             entity_id = self._bulk_entity(decision, grp, action) if decision.action == "link" else None
             params["entity"] = entity_id
             total = sum(n for _, n in articles)
@@ -149,7 +160,7 @@ class BulkMixin(EventLogMixin):
                     progress(done, total)
             self._start_articles(params)
             if relabel_entity:
-                self._update(grp, action, None, "entities", target.entity_id, {"label": decision.label})
+                self.log.update(grp, action, None, "entities", target.entity_id, {"label": decision.label})
             if entity_id is not None:
                 self._bulk_aliases(entity_id, target, grp, action)
             changed = conn.execute("SELECT count(*), json_group_array(DISTINCT article_id) FROM events "
@@ -157,14 +168,14 @@ class BulkMixin(EventLogMixin):
             return BulkResult(changed[0], tuple(sorted(json.loads(changed[1]))), entity_id)
 
     def _ensure_forms(self) -> None:
-        if not self.readonly and has_unfolded(self.db.conn):
-            with self.write():
-                fill_folded(self.db.conn)
+        if not self.cx.readonly and has_unfolded(self.cx.conn):
+            with self.cx.write():
+                fill_folded(self.cx.conn)
 
     def _params(self, target: BulkTarget, decision: BulkDecision) -> dict:
         if not target.forms and target.entity_id is None:
             raise DecisionError("no mention chosen: a bulk decision needs a surface form or an entity")
-        return {"annotator": self.annotator, "forms": json.dumps(list(target.forms)),
+        return {"annotator": self.layer, "forms": json.dumps(list(target.forms)),
                 "target_entity": target.entity_id,
                 "scope": None if target.article_ids is None else json.dumps(list(target.article_ids)),
                 "label": decision.label, "entity": decision.entity_id, "lo": None, "hi": None}
@@ -203,7 +214,7 @@ class BulkMixin(EventLogMixin):
         return (f"SELECT {select} FROM suggestions g WHERE {self._where('g', target)} AND {UNDECIDED_SQL} "
                 "AND g.id = (SELECT g2.id FROM suggestions g2 WHERE g2.article_id = g.article_id "
                 f"AND g2.start = g.start AND g2.end = g.end AND {shown_sql('g2')} "
-                f"ORDER BY {_RANK.format(a='g2')} LIMIT 1)")
+                f"ORDER BY {origin_rank_sql('g2.origin')}, g2.id LIMIT 1)")
 
     def _target_articles(self, target: BulkTarget, decision: BulkDecision,
                          params: dict) -> list[tuple[int, int]]:
@@ -211,18 +222,18 @@ class BulkMixin(EventLogMixin):
         for sql in (self._span_rows(target, decision, "s.article_id, count(*)", changing=True),
                     self._suggestion_rows(target, "g.article_id, count(*)")):
             if sql is not None:
-                for article_id, n in self.db.conn.execute(sql + " GROUP BY 1", params).fetchall():
+                for article_id, n in self.cx.conn.execute(sql + " GROUP BY 1", params).fetchall():
                     counts[article_id] = counts.get(article_id, 0) + n
         return sorted(counts.items())
 
     def _image_sql(self, table: str, alias: str) -> str:
         """``json_object`` of every column of a row: the image ``_snapshot`` would log."""
-        columns = [r[1] for r in self.db.conn.execute(f"PRAGMA table_info({table})").fetchall()]
+        columns = [r[1] for r in self.cx.conn.execute(f"PRAGMA table_info({table})").fetchall()]
         return "json_object(" + ", ".join(f"'{c}', {alias}.{c}" for c in columns) + ")"
 
     def _update_spans(self, target: BulkTarget, decision: BulkDecision, params: dict, image: str) -> None:
         """The annotator's own spans: log their before images, change them, log the after images."""
-        conn = self.db.conn
+        conn = self.cx.conn
         conn.execute("INSERT INTO events(ts, annotator, action, article_id, grp, tbl, row_id, before, after) "
                      + self._span_rows(target, decision, f":ts, :annotator, :act, s.article_id, :grp, "
                                        f"'spans', s.id, {image}, NULL", changing=True), params)
@@ -243,7 +254,7 @@ class BulkMixin(EventLogMixin):
         sql = self._suggestion_rows(target, "*")
         if sql is None:
             return
-        conn = self.db.conn
+        conn = self.cx.conn
         if decision.action == "label":
             label, status = ":label", "CASE WHEN g.label = :label THEN 'accepted' ELSE 'corrected' END"
         else:
@@ -263,7 +274,7 @@ class BulkMixin(EventLogMixin):
 
     def _start_articles(self, params: dict) -> None:
         """The first decision in an article marks it in progress (decisions._touch_article)."""
-        conn = self.db.conn
+        conn = self.cx.conn
         top = conn.execute("SELECT coalesce(max(id), 0) FROM article_status").fetchone()[0]
         seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'article_status'").fetchone()
         params["top"] = max(top, seq[0] if seq else 0)
@@ -278,22 +289,22 @@ class BulkMixin(EventLogMixin):
 
     def _bulk_entity(self, decision: BulkDecision, grp: int, action: str) -> int:
         """The entity a bulk link links to: by id, else by name (created, logged, if new)."""
-        conn = self.db.conn
+        conn = self.cx.conn
         if decision.entity_id is not None:
-            if not self._snapshot("entities", decision.entity_id):
+            if not self.log.snapshot("entities", decision.entity_id):
                 raise DecisionError(f"no entity with id {decision.entity_id}")
             return decision.entity_id
         name = " ".join(decision.entity_name.split())
         found = conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id", (name,)).fetchone()
         if found:
             return found[0]
-        return self._insert(grp, action, None, "entities",
+        return self.log.insert(grp, action, None, "entities",
                             {"name": name, "label": decision.label, "kb_id": None, "created_at": now()})
 
     def _bulk_aliases(self, entity_id: int, target: BulkTarget, grp: int, action: str) -> None:
         """Each linked form becomes an alias of the entity; an unlabelled entity takes the linked
         mentions' most common label (as a single link gives it its span's label)."""
-        conn = self.db.conn
+        conn = self.cx.conn
         for folded in target.forms:
             if conn.execute("SELECT 1 FROM aliases WHERE entity_id=? AND folded=?",
                             (entity_id, folded)).fetchone():
@@ -301,38 +312,13 @@ class BulkMixin(EventLogMixin):
             row = conn.execute(
                 "SELECT s.article_id, substr(a.text, s.start + 1, s.end - s.start) FROM spans s "
                 "JOIN articles a ON a.id = s.article_id WHERE s.entity_id = ? AND s.folded = ? "
-                "AND s.annotator = ? LIMIT 1", (entity_id, folded, self.annotator)).fetchone()
+                "AND s.annotator = ? LIMIT 1", (entity_id, folded, self.layer)).fetchone()
             if row is not None:
-                self._insert(grp, action, row[0], "aliases", {"entity_id": entity_id, "alias": row[1],
+                self.log.insert(grp, action, row[0], "aliases", {"entity_id": entity_id, "alias": row[1],
                                                                "folded": folded})
-        if self._snapshot("entities", entity_id)["label"] is None:
+        if self.log.snapshot("entities", entity_id)["label"] is None:
             top = conn.execute("SELECT label FROM spans WHERE entity_id = ? AND annotator = ? AND status != "
                                "'rejected' GROUP BY label ORDER BY count(*) DESC, label LIMIT 1",
-                               (entity_id, self.annotator)).fetchone()
+                               (entity_id, self.layer)).fetchone()
             if top is not None:
-                self._update(grp, action, None, "entities", entity_id, {"label": top[0]})
-
-    # -- undo and redo of a big group -----------------------------------------------------
-
-    def _restore_setwise(self, grp: int, reverse: bool) -> None:
-        """Put back every span row of group ``grp`` in a few statements (undo: the before images,
-        redo: the after images), with the per-row rule of ``_restore``: a column changes only
-        where it still holds what the decision wrote, so a later change by someone else stays."""
-        conn = self.db.conn
-        image, expected = ("before", "after") if reverse else ("after", "before")
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(spans)").fetchall()]
-        rows = "SELECT row_id FROM events WHERE grp = :grp AND tbl = 'spans'"
-        # A row the decision inserted (undo) or deleted (redo) goes.
-        conn.execute(f"DELETE FROM spans WHERE id IN ({rows} AND {image} IS NULL)", {"grp": grp})
-        # A row the decision deleted (undo) or inserted (redo) comes back where it is missing.
-        values = ", ".join(f"json_extract(e.{image}, '$.{c}')" for c in columns)
-        conn.execute(f"INSERT INTO spans({', '.join(columns)}) SELECT {values} FROM events e "
-                     f"WHERE e.grp = :grp AND e.tbl = 'spans' AND e.{expected} IS NULL "
-                     f"AND e.{image} IS NOT NULL "
-                     "AND NOT EXISTS (SELECT 1 FROM spans x WHERE x.id = e.row_id) ORDER BY e.id",
-                     {"grp": grp})
-        sets = ", ".join(f"{c} = CASE WHEN spans.{c} IS json_extract(e.{expected}, '$.{c}') "
-                         f"THEN json_extract(e.{image}, '$.{c}') ELSE spans.{c} END"
-                         for c in columns if c != "id")
-        conn.execute(f"UPDATE spans SET {sets} FROM events e WHERE e.grp = :grp AND e.tbl = 'spans' "
-                     "AND e.row_id = spans.id AND e.before IS NOT NULL AND e.after IS NOT NULL", {"grp": grp})
+                self.log.update(grp, action, None, "entities", entity_id, {"label": top[0]})

@@ -12,15 +12,13 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..model import Article
+from ..model import GOLD_STATUSES, Article
 from .undecided import ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion
 
-IS_REVIEW = "annotator GLOB 'review:*'"  # a reviewed layer (annotations.store.review)
-
 if TYPE_CHECKING:
-    from .store import Store
+    from .connection import Connection
 
-GOLD_STATUSES = ("accepted", "corrected")
+IS_REVIEW = "annotator GLOB 'review:*'"  # a reviewed layer (annotations.store.review)
 
 
 class DecisionRow(NamedTuple):
@@ -38,133 +36,125 @@ class DecisionRow(NamedTuple):
     suggestion_id: int | None
 
 
-# -- whose layer is gold -----------------------------------------------------------
+class Corpus:
+    """Bulk reads of the whole corpus (the rows exports and statistics are made of)."""
 
+    def __init__(self, cx: Connection) -> None:
+        self.cx = cx
 
-def done_layers(store: Store, annotator: str | None = None) -> dict[int, str]:
-    """article id -> the annotator whose decisions are gold for it (the merge rule).
+    # -- whose layer is gold -----------------------------------------------------------
 
-    An article is gold once someone marked it done. With ``annotator``, only their
-    done articles. Otherwise a reviewed layer (``review:NAME``, marked done by a
-    reviewer) wins over every annotator's; among several done layers of the same
-    kind, the one marked done most recently wins; on a tie, the alphabetically first name.
-    """
-    conn = store.db.conn
-    if annotator is not None:
-        return dict(conn.execute("SELECT article_id, annotator FROM article_status "
-                                 "WHERE status='done' AND annotator=?", (annotator,)).fetchall())
-    layers: dict[int, str] = {}
-    for article_id, who in conn.execute(
-            "SELECT article_id, annotator FROM article_status WHERE status='done' "
-            f"ORDER BY article_id, {IS_REVIEW} DESC, updated_at DESC, annotator ASC").fetchall():
-        layers.setdefault(article_id, who)
-    return layers
+    def done_layers(self, annotator: str | None = None) -> dict[int, str]:
+        """article id -> the annotator whose decisions are gold for it (the merge rule).
 
+        An article is gold once someone marked it done. With ``annotator``, only their
+        done articles. Otherwise a reviewed layer (``review:NAME``, marked done by a
+        reviewer) wins over every annotator's; among several done layers of the same
+        kind, the one marked done most recently wins; on a tie, the alphabetically first name.
+        """
+        conn = self.cx.conn
+        if annotator is not None:
+            return dict(conn.execute("SELECT article_id, annotator FROM article_status "
+                                     "WHERE status='done' AND annotator=?", (annotator,)).fetchall())
+        layers: dict[int, str] = {}
+        for article_id, who in conn.execute(
+                "SELECT article_id, annotator FROM article_status WHERE status='done' "
+                f"ORDER BY article_id, {IS_REVIEW} DESC, updated_at DESC, annotator ASC").fetchall():
+            layers.setdefault(article_id, who)
+        return layers
 
-# -- rows for a chunk of articles ----------------------------------------------------
+    # -- rows for a chunk of articles ----------------------------------------------------
 
+    def articles(self, ids: Sequence[int]) -> list[Article]:
+        """The articles with these ids, in id order."""
+        return [Article(id=r[0], title=r[1], text=r[2], lang=r[3], source=r[4], hash=r[5],
+                        meta=json.loads(r[6] or "{}"))
+                for r in self._rows("SELECT id, title, text, lang, source, hash, meta FROM articles "
+                                      f"WHERE id {_among(ids)} ORDER BY id", ids)]
 
-def articles(store: Store, ids: Sequence[int]) -> list[Article]:
-    """The articles with these ids, in id order."""
-    return [Article(id=r[0], title=r[1], text=r[2], lang=r[3], source=r[4], hash=r[5],
-                    meta=json.loads(r[6] or "{}"))
-            for r in _rows(store, "SELECT id, title, text, lang, source, hash, meta FROM articles "
-                                  f"WHERE id {_among(ids)} ORDER BY id", ids)]
+    def decision_rows(self, ids: Sequence[int], statuses: Sequence[str]) -> list[DecisionRow]:
+        """Every annotator's decisions with one of ``statuses`` in these articles, in text order."""
+        sql = (f"SELECT {', '.join(DecisionRow._fields)} FROM spans WHERE article_id {_among(ids)} "
+               f"AND status {_among(statuses)} ORDER BY article_id, start, end DESC, label, annotator, id")
+        return list(map(DecisionRow._make, self._rows(sql, (*ids, *statuses))))
 
+    def suggestion_rows(self, ids: Sequence[int]) -> list[Suggestion]:
+        """The suggestions of these articles, per article in the rule's order (memory, rules, model)."""
+        sql = (f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id {_among(ids)} "
+               f"ORDER BY article_id, {ORDER_BY_ORIGIN}")
+        return list(map(Suggestion._make, self._rows(sql, ids)))
 
-def decision_rows(store: Store, ids: Sequence[int], statuses: Sequence[str]) -> list[DecisionRow]:
-    """Every annotator's decisions with one of ``statuses`` in these articles, in text order."""
-    sql = (f"SELECT {', '.join(DecisionRow._fields)} FROM spans WHERE article_id {_among(ids)} "
-           f"AND status {_among(statuses)} ORDER BY article_id, start, end DESC, label, annotator, id")
-    return list(map(DecisionRow._make, _rows(store, sql, (*ids, *statuses))))
+    def last_touched(self, ids: Sequence[int]) -> dict[int, str]:
+        """article id -> whoever changed its status or a span in it last (ties: the first name)."""
+        among = _among(ids)
+        out: dict[int, str] = {}
+        for article_id, who, _ in self._rows((
+                "SELECT article_id, annotator, max(ts) AS ts FROM ("
+                " SELECT article_id, annotator, updated_at AS ts FROM article_status"
+                f" WHERE article_id {among} UNION ALL SELECT article_id, annotator, updated_at AS ts"
+                f" FROM spans WHERE article_id {among})"
+                " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC"), (*ids, *ids)):
+            out.setdefault(article_id, who)
+        return out
 
+    def closing_statuses(self, ids: Sequence[int], annotator: str | None = None) -> dict[int, str]:
+        """article id -> 'rejected' or 'ignored', the latest such status (of ``annotator`` if given)."""
+        sql = (f"SELECT article_id, status FROM article_status WHERE article_id {_among(ids)} "
+               "AND status IN ('rejected', 'ignored')")
+        params: tuple = tuple(ids)
+        if annotator is not None:
+            sql, params = sql + " AND annotator = ?", (*params, annotator)
+        out: dict[int, str] = {}
+        for article_id, status in self._rows(sql + " ORDER BY article_id, updated_at DESC", params):
+            out.setdefault(article_id, status)
+        return out
 
-def suggestion_rows(store: Store, ids: Sequence[int]) -> list[Suggestion]:
-    """The suggestions of these articles, per article in the rule's order (memory, rules, model)."""
-    sql = (f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id {_among(ids)} "
-           f"ORDER BY article_id, {ORDER_BY_ORIGIN}")
-    return list(map(Suggestion._make, _rows(store, sql, ids)))
+    # -- counts for stats ------------------------------------------------------------------
 
+    def articles_by_lang(self) -> dict[str, int]:
+        """Language -> number of articles, most first."""
+        return dict(self.cx.conn.execute("SELECT lang, count(*) AS n FROM articles "
+                                          "GROUP BY lang ORDER BY n DESC, lang").fetchall())
 
-def last_touched(store: Store, ids: Sequence[int]) -> dict[int, str]:
-    """article id -> whoever changed its status or a span in it last (ties: the first name)."""
-    among = _among(ids)
-    out: dict[int, str] = {}
-    for article_id, who, _ in _rows(store, (
-            "SELECT article_id, annotator, max(ts) AS ts FROM ("
-            f" SELECT article_id, annotator, updated_at AS ts FROM article_status WHERE article_id {among}"
-            f" UNION ALL SELECT article_id, annotator, updated_at AS ts FROM spans WHERE article_id {among})"
-            " GROUP BY article_id, annotator ORDER BY article_id, ts DESC, annotator ASC"), (*ids, *ids)):
-        out.setdefault(article_id, who)
-    return out
+    def decision_counts(self) -> list[tuple[str, str, str, int]]:
+        """(label, status, origin, count) of every annotator's decisions."""
+        return self.cx.conn.execute("SELECT label, status, origin, count(*) FROM spans "
+                                     "GROUP BY label, status, origin").fetchall()
 
+    def suggestion_counts(self, by: str) -> dict[str, int]:
+        """Suggestions counted by ``origin`` or by ``label``."""
+        column = {"origin": "origin", "label": "label"}[by]
+        return dict(self.cx.conn.execute(f"SELECT {column}, count(*) FROM suggestions "
+                                          f"GROUP BY {column}").fetchall())
 
-def closing_statuses(store: Store, ids: Sequence[int], annotator: str | None = None) -> dict[int, str]:
-    """article id -> 'rejected' or 'ignored', the latest such status (of ``annotator`` if given)."""
-    sql = (f"SELECT article_id, status FROM article_status WHERE article_id {_among(ids)} "
-           "AND status IN ('rejected', 'ignored')")
-    params: tuple = tuple(ids)
-    if annotator is not None:
-        sql, params = sql + " AND annotator = ?", (*params, annotator)
-    out: dict[int, str] = {}
-    for article_id, status in _rows(store, sql + " ORDER BY article_id, updated_at DESC", params):
-        out.setdefault(article_id, status)
-    return out
+    def suggestion_keys(self) -> list[tuple[int, int, int, str, str]]:
+        """(article id, start, end, label, origin) of every suggestion."""
+        return self.cx.conn.execute(
+            "SELECT article_id, start, end, label, origin FROM suggestions").fetchall()
 
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """(annotator, article status, count)."""
+        return self.cx.conn.execute("SELECT annotator, status, count(*) FROM article_status "
+                                     "GROUP BY annotator, status").fetchall()
 
-# -- counts for stats ------------------------------------------------------------------
+    def gold_decision_counts(self) -> dict[str, int]:
+        """annotator -> how many accepted or corrected spans they have."""
+        return dict(self.cx.conn.execute(
+            f"SELECT annotator, count(*) FROM spans WHERE status {_among(GOLD_STATUSES)} GROUP BY annotator",
+            GOLD_STATUSES).fetchall())
 
+    def gold_decision_keys(self) -> list[tuple[int, str, int, int, str]]:
+        """(article id, annotator, start, end, label) of every accepted or corrected span."""
+        return self.cx.conn.execute(
+            "SELECT article_id, annotator, start, end, label FROM spans "
+            f"WHERE status {_among(GOLD_STATUSES)}",
+            GOLD_STATUSES).fetchall()
 
-def articles_by_lang(store: Store) -> dict[str, int]:
-    """Language -> number of articles, most first."""
-    return dict(store.db.conn.execute("SELECT lang, count(*) AS n FROM articles "
-                                      "GROUP BY lang ORDER BY n DESC, lang").fetchall())
+    # -- helpers -----------------------------------------------------------------------------
 
-
-def decision_counts(store: Store) -> list[tuple[str, str, str, int]]:
-    """(label, status, origin, count) of every annotator's decisions."""
-    return store.db.conn.execute("SELECT label, status, origin, count(*) FROM spans "
-                                 "GROUP BY label, status, origin").fetchall()
-
-
-def suggestion_counts(store: Store, by: str) -> dict[str, int]:
-    """Suggestions counted by ``origin`` or by ``label``."""
-    column = {"origin": "origin", "label": "label"}[by]
-    return dict(store.db.conn.execute(f"SELECT {column}, count(*) FROM suggestions "
-                                      f"GROUP BY {column}").fetchall())
-
-
-def suggestion_keys(store: Store) -> list[tuple[int, int, int, str, str]]:
-    """(article id, start, end, label, origin) of every suggestion."""
-    return store.db.conn.execute("SELECT article_id, start, end, label, origin FROM suggestions").fetchall()
-
-
-def status_counts(store: Store) -> list[tuple[str, str, int]]:
-    """(annotator, article status, count)."""
-    return store.db.conn.execute("SELECT annotator, status, count(*) FROM article_status "
-                                 "GROUP BY annotator, status").fetchall()
-
-
-def gold_decision_counts(store: Store) -> dict[str, int]:
-    """annotator -> how many accepted or corrected spans they have."""
-    return dict(store.db.conn.execute(
-        f"SELECT annotator, count(*) FROM spans WHERE status {_among(GOLD_STATUSES)} GROUP BY annotator",
-        GOLD_STATUSES).fetchall())
-
-
-def gold_decision_keys(store: Store) -> list[tuple[int, str, int, int, str]]:
-    """(article id, annotator, start, end, label) of every accepted or corrected span."""
-    return store.db.conn.execute(
-        f"SELECT article_id, annotator, start, end, label FROM spans WHERE status {_among(GOLD_STATUSES)}",
-        GOLD_STATUSES).fetchall()
-
-
-# -- helpers -----------------------------------------------------------------------------
-
-
-def _rows(store: Store, sql: str, params) -> list[tuple]:
-    """Every row as a plain tuple (read to the end; cheaper than dicts for a whole corpus)."""
-    return store.db.conn.execute(sql, tuple(params)).fetchall()
+    def _rows(self, sql: str, params) -> list[tuple]:
+        """Every row as a plain tuple (read to the end; cheaper than dicts for a whole corpus)."""
+        return self.cx.conn.execute(sql, tuple(params)).fetchall()
 
 
 def _among(values: Sequence) -> str:

@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from .damage import ensure_sound
-from .errors import BUSY_TIMEOUT_S, StoreBusy, StoreError, describe_error, file_size
-from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from .errors import BUSY_TIMEOUT_S, StoreBusy, StoreDamaged, StoreError, describe_error, file_size, is_damage
+from .schema import APPLICATION_ID, CURRENT, MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger("parallax")
 # An upgrade of a database this big is announced (on stderr when logging is not configured),
@@ -123,7 +123,71 @@ def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
                              check_same_thread=check_same_thread)
             except sqlite3.Error as again:
                 exc = again
+        if isinstance(exc, StoreError):
+            raise exc
         raise StoreError(describe_error(path, exc, timeout)) from exc
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor of a :class:`ParallaxConnection`: a damaged page met by a statement or a fetch
+    becomes StoreDamaged (iterate with ``fetchall``, not ``for row in cursor``, to have it too)."""
+
+    def execute(self, sql: str, parameters=(), /) -> _Cursor:  # type: ignore[override]
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            _reraise(self.connection, exc)
+
+    def executemany(self, sql: str, parameters, /) -> _Cursor:  # type: ignore[override]
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            _reraise(self.connection, exc)
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            _reraise(self.connection, exc)
+
+    def fetchmany(self, size: int | None = 1):
+        try:
+            return super().fetchmany(size if size is not None else self.arraysize)
+        except sqlite3.DatabaseError as exc:
+            _reraise(self.connection, exc)
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            _reraise(self.connection, exc)
+
+
+class ParallaxConnection(sqlite3.Connection):
+    """The connection every Store opens: an SQLite error saying the file is damaged, met by any
+    statement, becomes :class:`~annotations.errors.StoreDamaged` naming the file, so that no
+    SQLite error type leaves the store (the front end catches StoreError only). Other SQLite
+    errors stay what they are; the store turns them into StoreError where it writes
+    (:func:`write_transaction`). Costs one Python call per statement and per fetch.
+    """
+
+    path = ""  # the database file, for the message
+
+    def cursor(self, factory=_Cursor):  # type: ignore[override]
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters=(), /) -> _Cursor:  # type: ignore[override]
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters, /) -> _Cursor:  # type: ignore[override]
+        return self.cursor().executemany(sql, parameters)
+
+
+def _reraise(conn: sqlite3.Connection, exc: sqlite3.DatabaseError) -> NoReturn:
+    """Raise ``exc`` as StoreDamaged when it says the file is damaged, else as it is."""
+    if is_damage(exc) and not isinstance(exc, StoreDamaged):
+        raise StoreDamaged(describe_error(getattr(conn, "path", "") or "the database", exc)) from exc
+    raise exc
 
 
 def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
@@ -133,10 +197,11 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
     if readonly:
         uri = Path(path).resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
-                               check_same_thread=check_same_thread)
+                               check_same_thread=check_same_thread, factory=ParallaxConnection)
     else:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
-                               check_same_thread=check_same_thread)
+                               check_same_thread=check_same_thread, factory=ParallaxConnection)
+    conn.path = path
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -165,6 +230,8 @@ def _check(db: Database, path: str, readonly: bool) -> int:
     conn = db.conn
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if version:  # a file cut short is named as such, before a read of a missing page says "damaged"
+        _check_length(conn, path)
     has_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
     if app_id not in (0, APPLICATION_ID) or (version == 0 and has_tables):
         raise StoreError(f"{path}: this SQLite file is not a Parallax database (it belongs to another "
@@ -176,7 +243,8 @@ def _check(db: Database, path: str, readonly: bool) -> int:
     if version == 0 and not has_tables and readonly:
         raise StoreError(f"{path}: an empty file, not a Parallax database yet (opened read-only, so "
                          f"nothing was created); import articles first: parallax import FILE --db {path}")
-    _check_length(conn, path)
+    if not version:
+        _check_length(conn, path)
     if version < SCHEMA_VERSION and readonly:
         raise StoreError(f"{path}: made by an older Parallax (schema {version}; this one needs "
                          f"{SCHEMA_VERSION}); opened read-only, so it was not upgraded. Open it once with "
@@ -216,6 +284,11 @@ def _migrate(db: Database) -> None:
                     log.warning("%s: upgrading the database from schema %d to %d (%s articles; once, "
                                 "this can take a minute)…", db_filename(db), version, SCHEMA_VERSION,
                                 f"{articles:,}")
+            if version == 0:  # a new database: the current schema in one step
+                for statement in _split_sql(CURRENT):
+                    conn.execute(statement)
+                version = SCHEMA_VERSION
+                conn.execute(f"PRAGMA user_version = {version}")
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 step = MIGRATIONS[number - 1]
                 if callable(step):

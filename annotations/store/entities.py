@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..config import valid_label
-from .db import now
 from .forms import folded_expr, forms_in, register_fold
-from .log import DecisionError, EventLogMixin
 from .undecided import UNDECIDED_SQL
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 
 @dataclass(frozen=True)
@@ -70,23 +71,28 @@ def view_sql(span_where: str = "", suggestion_where: str = "") -> str:
             f"'suggestion', g.id FROM suggestions g WHERE {UNDECIDED_SQL} {suggestion_where}")
 
 
-class EntitiesMixin(EventLogMixin):
-    """Reads of entities and mentions, and the two decisions on entities themselves."""
+class Entities:
+    """Reads of entities and mentions; ``annotator`` is whose view a read means by default
+    (the decisions on entities are :class:`.decisions.Decisions`')."""
+
+    def __init__(self, cx: Connection, annotator: str) -> None:
+        self.cx = cx
+        self.annotator = annotator
 
     def _reads(self) -> None:
-        register_fold(self.db.conn)  # folded_expr may compute a form a tool left NULL
+        register_fold(self.cx.conn)  # folded_expr may compute a form a tool left NULL
 
-    def entity(self, entity_id: int) -> dict | None:
-        rows = self.query("SELECT id, name, label, kb_id FROM entities WHERE id=?", (entity_id,))
+    def get(self, entity_id: int) -> dict | None:
+        rows = self.cx.query("SELECT id, name, label, kb_id FROM entities WHERE id=?", (entity_id,))
         return rows[0] if rows else None
 
-    def entities(self) -> list[dict]:
-        return self.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
+    def all(self) -> list[dict]:
+        return self.cx.query("SELECT id, name, label, kb_id FROM entities ORDER BY name")
 
-    def entity_summaries(self, annotator: str | None = None) -> list[EntitySummary]:
+    def summaries(self, annotator: str | None = None) -> list[EntitySummary]:
         """Every entity, by name: aliases and mention counts per article (``annotator``: that
         annotator's spans only; default every annotator's)."""
-        conn = self.db.conn
+        conn = self.cx.conn
         aliases: dict[int, list[str]] = {}
         for entity_id, alias in conn.execute("SELECT entity_id, alias FROM aliases ORDER BY entity_id, id"):
             aliases.setdefault(entity_id, []).append(alias)
@@ -115,27 +121,27 @@ class EntitiesMixin(EventLogMixin):
     def linked_surfaces(self) -> list[tuple[int, str, int]]:
         """(entity id, surface text, mentions) of every linked mention, any annotator, by text as
         written: what a knowledge base's aliases are made of."""
-        return self.db.conn.execute(
+        return self.cx.conn.execute(
             "SELECT s.entity_id, substr(a.text, s.start + 1, s.end - s.start), count(*) FROM (SELECT "
             "DISTINCT entity_id, article_id, start, end FROM spans WHERE entity_id IS NOT NULL "
             "AND status != 'rejected') s "
             "JOIN articles a ON a.id = s.article_id GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
 
-    def entity_mentions(self, entity_id: int) -> list[tuple[int, int, int]]:
+    def mentions(self, entity_id: int) -> list[tuple[int, int, int]]:
         """(article id, start, end) of every mention of the entity, in article and text order."""
-        return self.db.conn.execute(
+        return self.cx.conn.execute(
             "SELECT DISTINCT article_id, start, end FROM spans WHERE entity_id=? AND status != 'rejected' "
             "ORDER BY article_id, start, end", (entity_id,)).fetchall()
 
     def alias_forms(self, entity_id: int) -> list[str]:
         """The folded forms of the entity's aliases (its other spellings)."""
-        return [r[0] for r in self.db.conn.execute(
+        return [r[0] for r in self.cx.conn.execute(
             "SELECT folded FROM aliases WHERE entity_id=? ORDER BY id", (entity_id,))]
 
     def view_forms(self, annotator: str | None = None) -> list[FormCount]:
         """Every folded form in the annotator's view, per label, with how often it occurs."""
         self._reads()
-        rows = self.db.conn.execute(
+        rows = self.cx.conn.execute(
             f"SELECT folded, label, count(*), count(DISTINCT article_id) FROM ({view_sql()}) "
             "WHERE folded IS NOT NULL AND folded != '' GROUP BY folded, label",
             {"annotator": annotator or self.annotator}).fetchall()
@@ -152,7 +158,7 @@ class EntitiesMixin(EventLogMixin):
             return []
         cond_p = f"AND {forms_in('p')}" + (" AND p.entity_id IS NULL" if unlinked else "")
         cond_g = f"AND {forms_in('g')}"
-        rows = self.db.conn.execute(
+        rows = self.cx.conn.execute(
             f"SELECT m.article_id, m.start, m.end, m.label, m.status, m.entity_id, m.kind, m.id, "
             "substr(a.text, m.start + 1, m.end - m.start), a.title, a.lang "
             f"FROM ({view_sql(cond_p, cond_g)}) m JOIN articles a ON a.id = m.article_id "
@@ -171,42 +177,16 @@ class EntitiesMixin(EventLogMixin):
 
     def form_sample(self, folded: str) -> str:
         """A surface text of a folded form as it appears in an article (for display)."""
-        row = self.db.conn.execute(
+        row = self.cx.conn.execute(
             "SELECT substr(a.text, s.start + 1, s.end - s.start) FROM suggestions s JOIN articles a "
             "ON a.id = s.article_id WHERE s.folded = ? UNION ALL SELECT substr(a.text, s.start + 1, "
             "s.end - s.start) FROM spans s JOIN articles a ON a.id = s.article_id WHERE s.folded = ? LIMIT 1",
             (folded, folded)).fetchone()
         return " ".join(row[0].split()) if row else folded
 
-    # -- decisions on entities --------------------------------------------------------------
-
-    def set_entity_label(self, entity_id: int, label: str) -> None:
-        """Give an entity another label (one undoable decision); its mentions keep theirs."""
-        if not valid_label(label):
-            raise DecisionError(f"{label!r} is not a valid label (a letter, then letters, digits, _ or -)")
-        with self.write():
-            row = self._snapshot("entities", entity_id)
-            if row is None:
-                raise DecisionError(f"no entity with id {entity_id}")
-            if row["label"] != label:
-                grp = self._new_group()
-                self._check_label(label, grp, "entity label")
-                self._update(grp, "entity label", None, "entities", entity_id, {"label": label})
-
-    def dismiss_conflict(self, kind: str, key: str) -> bool:
-        """Say a conflict is no conflict ("two different people"); undoable. False if it was already."""
-        with self.write():
-            if self.db.conn.execute(
-                    "SELECT 1 FROM dismissed_conflicts WHERE annotator=? AND kind=? AND key=?",
-                    (self.annotator, kind, key)).fetchone():
-                return False
-            self._insert(self._new_group(), "dismiss conflict", None, "dismissed_conflicts",
-                         {"annotator": self.annotator, "kind": kind, "key": key, "created_at": now()})
-            return True
-
     def dismissed_conflicts(self, annotator: str | None = None) -> set[tuple[str, str]]:
         """(kind, key) of the conflicts the annotator dismissed."""
-        return set(self.db.conn.execute("SELECT kind, key FROM dismissed_conflicts WHERE annotator=?",
+        return set(self.cx.conn.execute("SELECT kind, key FROM dismissed_conflicts WHERE annotator=?",
                                         (annotator or self.annotator,)).fetchall())
 
     # -- the reads behind the conflicts ---------------------------------------------------------
@@ -215,7 +195,7 @@ class EntitiesMixin(EventLogMixin):
         """(folded, label, entity id, mentions, articles of the form) for every folded form of
         the view that has more than one label or more than one linked entity."""
         self._reads()
-        return self.db.conn.execute(
+        return self.cx.conn.execute(
             f"WITH m AS MATERIALIZED ({view_sql()}), "
             "f AS (SELECT folded, count(DISTINCT article_id) AS articles FROM m WHERE folded IS NOT NULL "
             "AND folded != '' GROUP BY folded "
@@ -226,7 +206,7 @@ class EntitiesMixin(EventLogMixin):
 
     def linked_label_counts(self, annotator: str | None = None) -> list[tuple[int, str, int, int]]:
         """(entity id, label, mentions, of them decided) of the annotator's linked spans."""
-        return self.db.conn.execute(
+        return self.cx.conn.execute(
             "SELECT entity_id, label, count(*), sum(status IN ('accepted', 'corrected')) FROM spans "
             "WHERE annotator = ? AND entity_id IS NOT NULL AND status != 'rejected' "
             "GROUP BY entity_id, label ORDER BY entity_id, label", (annotator or self.annotator,)).fetchall()
@@ -234,7 +214,7 @@ class EntitiesMixin(EventLogMixin):
     def mentions_linked(self, entity_id: int, annotator: str | None = None, *,
                         limit: int = 500) -> list[Mention]:
         """The annotator's spans linked to the entity, in article and text order."""
-        rows = self.db.conn.execute(
+        rows = self.cx.conn.execute(
             "SELECT s.article_id, s.start, s.end, s.label, s.status, s.entity_id, s.id, "
             "substr(a.text, s.start + 1, s.end - s.start), a.title, a.lang FROM spans s JOIN articles a "
             "ON a.id = s.article_id WHERE s.entity_id = ? AND s.annotator = ? AND s.status != 'rejected' "

@@ -5,26 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 
+from ..errors import StoreBusy, StoreDamaged, StoreError
+
+__all__ = ["StoreBusy", "StoreDamaged", "StoreError", "describe_error", "file_size", "is_damage"]
+
 BUSY_TIMEOUT_S = 30.0
 """How long a write waits for another process's write lock before giving up (Store(timeout=))."""
 MIN_DB_BYTES = 512  # SQLite's smallest page: a non-empty file shorter than this is cut short
-
-
-class StoreError(Exception):
-    """A database problem the user can act on; the message names the file."""
-
-
-class StoreBusy(StoreError):
-    """Another connection held the write lock for longer than this write would wait.
-
-    Nothing of the write was done; trying again later (or on a connection that waits
-    longer) is safe.
-    """
-
-    def __init__(self, message: str, waited: float, who: str | None = None) -> None:
-        super().__init__(message)
-        self.waited = waited
-        self.who = who  # what holds the database up, where known ("the damage check")
 
 
 def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) -> str:

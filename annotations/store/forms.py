@@ -47,9 +47,6 @@ def folded_expr(alias: str) -> str:
             f"{alias}.end - {alias}.start)) FROM articles t WHERE t.id = {alias}.article_id))")
 
 
-def folded_is(alias: str, param: str = ":folded") -> str:
-    """SQL condition: the row's folded form is ``param`` (an index seek, NULL rows included)."""
-    return f"({alias}.folded = {param} OR ({alias}.folded IS NULL AND {folded_expr(alias)} = {param}))"
 
 
 def forms_in(alias: str, param: str = ":forms") -> str:

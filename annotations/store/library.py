@@ -16,13 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .review import REVIEW_STATE_SQL
+from .review import REVIEW_STATE_SQL, Review
 from .undecided import UNDECIDED_SQL
 
 if TYPE_CHECKING:
-    from .store import Store
-
-STATUSES = ("todo", "in_progress", "done", "rejected", "ignored")
+    from .connection import Connection
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class LibraryFilter:
 
     search: str = ""
     lang: str | None = None
-    status: str | None = None  # one of STATUSES, for the current annotator
+    status: str | None = None  # an ArticleStatus, for the current annotator
     label: str | None = None  # articles with an accepted span or an open suggestion of this label
     review: str | None = None  # reviewed, disputed or awaiting (annotations.store.review)
 
@@ -62,10 +60,6 @@ class Progress:
     done: int
     in_progress: int
 
-    @property
-    def todo(self) -> int:
-        return self.total - self.done - self.in_progress
-
 
 def fts_query(text: str) -> str | None:
     """Turn what the user typed into a safe FTS5 query: every word quoted, the last as a prefix.
@@ -89,172 +83,173 @@ RARE_LABEL = 20_000
 FIRST_PAGE = 200  # ids the library shows before it has counted every match
 
 
-def _select(store: Store, flt: LibraryFilter, annotator: str | None) -> tuple[str, str, dict[str, object]]:
-    """``SELECT id FROM ... WHERE ...`` for ``flt`` (no ORDER BY), the id column, and its parameters.
+class Library:
+    """The library's reads; ``annotator`` is whose statuses and counts a read means by default."""
 
-    Shaped so SQLite walks ids in library order and can stop early under a LIMIT: a
-    search is driven by the FTS index (which yields rowids in order), other filters
-    by the narrow ``articles_order`` index, never by the wide articles table.
-    """
-    params: dict[str, object] = {"annotator": annotator or store.annotator}
-    where: list[str] = []
-    query = fts_query(flt.search)
-    if query is not None:
-        sql, id_col = "SELECT articles_fts.rowid FROM articles_fts", "articles_fts.rowid"
-        where.append("articles_fts MATCH :q")
-        params["q"] = query
-        if flt.lang:
-            sql += " JOIN articles a INDEXED BY articles_order ON a.id = articles_fts.rowid"
-    else:
-        sql, id_col = "SELECT a.id FROM articles a", "a.id"
-    # With a search, "id IN (list)" must stay a filter on the FTS scan: handed to FTS5 as a
-    # rowid constraint, it re-runs the MATCH once per listed id (seconds). The unary +
-    # keeps it out of the index; without a search SQLite may walk the list itself.
-    in_col = f"+{id_col}" if query is not None else id_col
-    if flt.lang:
-        where.append("a.lang = :lang")
-        params["lang"] = flt.lang
-    if flt.status == "todo":
-        where.append(f"NOT EXISTS (SELECT 1 FROM article_status s WHERE s.article_id = {id_col} "
-                     "AND s.annotator = :annotator)")
-    elif flt.status:
-        where.append(f"{in_col} IN (SELECT s.article_id FROM article_status s "
-                     "WHERE s.annotator = :annotator AND s.status = :status)")
-        params["status"] = flt.status
-    if flt.label:
-        params["label"] = flt.label
-        if _label_is_rare(store, flt.label, params["annotator"]):
-            where.append(
-                f"{in_col} IN (SELECT p.article_id FROM spans p WHERE p.annotator = :annotator "
-                "AND p.label = :label AND p.status != 'rejected' UNION SELECT g.article_id "
-                f"FROM suggestions g WHERE g.label = :label AND {_UNDECIDED})")
+    def __init__(self, cx: Connection, annotator: str, review: Review) -> None:
+        self.cx = cx
+        self.annotator = annotator
+        self.review = review
+
+    def _select(self, flt: LibraryFilter, annotator: str | None) -> tuple[str, str, dict[str, object]]:
+        """``SELECT id FROM ... WHERE ...`` for ``flt`` (no ORDER BY), the id column, and its parameters.
+
+        Shaped so SQLite walks ids in library order and can stop early under a LIMIT: a
+        search is driven by the FTS index (which yields rowids in order), other filters
+        by the narrow ``articles_order`` index, never by the wide articles table.
+        """
+        params: dict[str, object] = {"annotator": annotator or self.annotator}
+        where: list[str] = []
+        query = fts_query(flt.search)
+        if query is not None:
+            sql, id_col = "SELECT articles_fts.rowid FROM articles_fts", "articles_fts.rowid"
+            where.append("articles_fts MATCH :q")
+            params["q"] = query
+            if flt.lang:
+                sql += " JOIN articles a INDEXED BY articles_order ON a.id = articles_fts.rowid"
         else:
-            where.append(
-                f"(EXISTS (SELECT 1 FROM spans p WHERE p.article_id = {id_col} "
-                "AND p.annotator = :annotator AND p.label = :label AND p.status != 'rejected') "
-                f"OR EXISTS (SELECT 1 FROM suggestions g WHERE g.article_id = {id_col} "
-                f"AND g.label = :label AND {_UNDECIDED}))")
-    if flt.review in REVIEW_STATE_SQL:
-        where.append(f"{in_col} " + REVIEW_STATE_SQL[flt.review].format(col=in_col))
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return sql, id_col, params
+            sql, id_col = "SELECT a.id FROM articles a", "a.id"
+        # With a search, "id IN (list)" must stay a filter on the FTS scan: handed to FTS5 as a
+        # rowid constraint, it re-runs the MATCH once per listed id (seconds). The unary +
+        # keeps it out of the index; without a search SQLite may walk the list itself.
+        in_col = f"+{id_col}" if query is not None else id_col
+        if flt.lang:
+            where.append("a.lang = :lang")
+            params["lang"] = flt.lang
+        if flt.status == "todo":
+            where.append(f"NOT EXISTS (SELECT 1 FROM article_status s WHERE s.article_id = {id_col} "
+                         "AND s.annotator = :annotator)")
+        elif flt.status:
+            where.append(f"{in_col} IN (SELECT s.article_id FROM article_status s "
+                         "WHERE s.annotator = :annotator AND s.status = :status)")
+            params["status"] = flt.status
+        if flt.label:
+            params["label"] = flt.label
+            if self._label_is_rare(flt.label, params["annotator"]):
+                where.append(
+                    f"{in_col} IN (SELECT p.article_id FROM spans p WHERE p.annotator = :annotator "
+                    "AND p.label = :label AND p.status != 'rejected' UNION SELECT g.article_id "
+                    f"FROM suggestions g WHERE g.label = :label AND {_UNDECIDED})")
+            else:
+                where.append(
+                    f"(EXISTS (SELECT 1 FROM spans p WHERE p.article_id = {id_col} "
+                    "AND p.annotator = :annotator AND p.label = :label AND p.status != 'rejected') "
+                    f"OR EXISTS (SELECT 1 FROM suggestions g WHERE g.article_id = {id_col} "
+                    f"AND g.label = :label AND {_UNDECIDED}))")
+        if flt.review in REVIEW_STATE_SQL:
+            where.append(f"{in_col} " + REVIEW_STATE_SQL[flt.review].format(col=in_col))
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return sql, id_col, params
 
+    def _label_is_rare(self, label: str, annotator: object) -> bool:
+        """Whether few rows carry ``label`` (counted no further than RARE_LABEL, so it stays cheap)."""
+        conn = self.cx.conn
+        suggested = conn.execute("SELECT count(*) FROM (SELECT 1 FROM suggestions WHERE label = ? LIMIT ?)",
+                                 (label, RARE_LABEL)).fetchone()[0]
+        decided = conn.execute("SELECT count(*) FROM (SELECT 1 FROM spans WHERE annotator = ? AND label = ? "
+                               "LIMIT ?)", (annotator, label, RARE_LABEL)).fetchone()[0]
+        return suggested < RARE_LABEL and decided < RARE_LABEL
 
-def _label_is_rare(store: Store, label: str, annotator: object) -> bool:
-    """Whether few rows carry ``label`` (counted no further than RARE_LABEL, so it stays cheap)."""
-    conn = store.db.conn
-    suggested = conn.execute("SELECT count(*) FROM (SELECT 1 FROM suggestions WHERE label = ? LIMIT ?)",
-                             (label, RARE_LABEL)).fetchone()[0]
-    decided = conn.execute("SELECT count(*) FROM (SELECT 1 FROM spans WHERE annotator = ? AND label = ? "
-                           "LIMIT ?)", (annotator, label, RARE_LABEL)).fetchone()[0]
-    return suggested < RARE_LABEL and decided < RARE_LABEL
+    def first_ids(self, flt: LibraryFilter, limit: int = FIRST_PAGE,
+                  annotator: str | None = None) -> array:
+        """The first ``limit`` ids matching ``flt``, in library order: what the screen shows at once,
+        before :func:`matching_ids` has found every match (fewer than ``limit`` means that is all)."""
+        sql, id_col, params = self._select(flt, annotator)
+        params["limit"] = limit
+        rows_ = self.cx.conn.execute(f"{sql} ORDER BY {id_col} LIMIT :limit", params).fetchall()
+        return array("q", (row[0] for row in rows_))
 
+    def matching_ids(self, flt: LibraryFilter, annotator: str | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> array | None:
+        """Ids of the articles matching ``flt``, in library order (import order).
 
-def first_ids(store: Store, flt: LibraryFilter, limit: int = FIRST_PAGE,
-              annotator: str | None = None) -> array:
-    """The first ``limit`` ids matching ``flt``, in library order: what the screen shows at once,
-    before :func:`matching_ids` has found every match (fewer than ``limit`` means that is all)."""
-    sql, id_col, params = _select(store, flt, annotator)
-    params["limit"] = limit
-    rows_ = store.db.conn.execute(f"{sql} ORDER BY {id_col} LIMIT :limit", params).fetchall()
-    return array("q", (row[0] for row in rows_))
+        Reads in batches; returns None if ``should_stop`` says so between two batches
+        (a newer query has replaced this one).
+        """
+        sql, id_col, params = self._select(flt, annotator)
+        ids = array("q")
+        cur = self.cx.conn.execute(f"{sql} ORDER BY {id_col}", params)
+        try:
+            while batch := cur.fetchmany(10_000):
+                if should_stop is not None and should_stop():
+                    return None
+                ids.extend(row[0] for row in batch)
+        finally:
+            cur.close()
+        return ids
 
+    def rows(self, ids: Sequence[int], annotator: str | None = None) -> list[LibraryRow]:
+        """Title, language, status and span counts for the given articles, in the given order."""
+        ids = list(ids)
+        if not ids:
+            return []
+        annotator = annotator or self.annotator
+        marks = ", ".join("?" for _ in ids)
+        conn = self.cx.conn
+        base = {r[0]: r[1:] for r in conn.execute(
+            f"SELECT a.id, a.title, a.lang, COALESCE(s.status, 'todo') FROM articles a "
+            f"LEFT JOIN article_status s ON s.article_id = a.id AND s.annotator = ? WHERE a.id IN ({marks})",
+            (annotator, *ids)).fetchall()}
+        decided: dict[int, dict[str, int]] = {}
+        for article_id, status, n in conn.execute(
+                "SELECT article_id, status, count(*) FROM spans WHERE annotator = ? "
+                f"AND article_id IN ({marks}) GROUP BY article_id, status", (annotator, *ids)).fetchall():
+            decided.setdefault(article_id, {})[status] = n
+        open_ = dict(conn.execute(
+            f"SELECT article_id, count(*) FROM (SELECT DISTINCT g.article_id, g.start, g.end, g.label "
+            f"FROM suggestions g WHERE g.article_id IN (SELECT value FROM json_each(:ids)) AND "
+            f"{_UNDECIDED}) GROUP BY article_id",
+            {"ids": json.dumps(ids), "annotator": annotator}).fetchall())
+        reviews = self.review.states(ids)
+        out = []
+        for article_id in ids:
+            if article_id not in base:
+                continue  # deleted meanwhile
+            title, lang, status = base[article_id]
+            counts = decided.get(article_id, {})
+            out.append(LibraryRow(article_id, title, lang, status,
+                                  counts.get("accepted", 0) + counts.get("corrected", 0),
+                                  counts.get("rejected", 0), open_.get(article_id, 0),
+                                  reviews.get(article_id, "")))
+        return out
 
-def matching_ids(store: Store, flt: LibraryFilter, annotator: str | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> array | None:
-    """Ids of the articles matching ``flt``, in library order (import order).
+    def progress(self, annotator: str | None = None) -> Progress:
+        """How many articles the annotator has done or started, out of all of them."""
+        total = self.cx.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        by_status = dict(self.cx.conn.execute(
+            "SELECT status, count(*) FROM article_status WHERE annotator = ? GROUP BY status",
+            (annotator or self.annotator,)).fetchall())
+        return Progress(total, by_status.get("done", 0), by_status.get("in_progress", 0))
 
-    Reads in batches; returns None if ``should_stop`` says so between two batches
-    (a newer query has replaced this one).
-    """
-    sql, id_col, params = _select(store, flt, annotator)
-    ids = array("q")
-    cur = store.db.conn.execute(f"{sql} ORDER BY {id_col}", params)
-    try:
-        while batch := cur.fetchmany(10_000):
-            if should_stop is not None and should_stop():
-                return None
-            ids.extend(row[0] for row in batch)
-    finally:
-        cur.close()
-    return ids
+    def adjacent_id(self, article_id: int, step: int) -> int | None:
+        """The next (step=1) or previous (step=-1) article in import order, or None at either end."""
+        if step > 0:
+            row = self.cx.conn.execute("SELECT min(id) FROM articles WHERE id > ?", (article_id,)).fetchone()
+        else:
+            row = self.cx.conn.execute("SELECT max(id) FROM articles WHERE id < ?", (article_id,)).fetchone()
+        return row[0]
 
+    def unannotated_ids(self) -> list[int]:
+        """Articles no pipeline has been run on yet: new imports, an interrupted run, or a
+        language without a pipeline (those get memory suggestions only, each start)."""
+        conn = self.cx.conn
+        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        seen = conn.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT article_id FROM preannotated)").fetchone()[0]
+        if seen >= total:  # preannotated rows go with their article (ON DELETE CASCADE)
+            return []
+        return [r[0] for r in conn.execute(
+            "SELECT a.id FROM articles a WHERE NOT EXISTS "
+            "(SELECT 1 FROM preannotated p WHERE p.article_id = a.id) ORDER BY a.id").fetchall()]
 
-def rows(store: Store, ids: Sequence[int], annotator: str | None = None) -> list[LibraryRow]:
-    """Title, language, status and span counts for the given articles, in the given order."""
-    ids = list(ids)
-    if not ids:
-        return []
-    annotator = annotator or store.annotator
-    marks = ", ".join("?" for _ in ids)
-    conn = store.db.conn
-    base = {r[0]: r[1:] for r in conn.execute(
-        f"SELECT a.id, a.title, a.lang, COALESCE(s.status, 'todo') FROM articles a "
-        f"LEFT JOIN article_status s ON s.article_id = a.id AND s.annotator = ? WHERE a.id IN ({marks})",
-        (annotator, *ids)).fetchall()}
-    decided: dict[int, dict[str, int]] = {}
-    for article_id, status, n in conn.execute(
-            f"SELECT article_id, status, count(*) FROM spans WHERE annotator = ? AND article_id IN ({marks}) "
-            "GROUP BY article_id, status", (annotator, *ids)).fetchall():
-        decided.setdefault(article_id, {})[status] = n
-    open_ = dict(conn.execute(
-        f"SELECT article_id, count(*) FROM (SELECT DISTINCT g.article_id, g.start, g.end, g.label "
-        f"FROM suggestions g WHERE g.article_id IN (SELECT value FROM json_each(:ids)) AND "
-        f"{_UNDECIDED}) GROUP BY article_id",
-        {"ids": json.dumps(ids), "annotator": annotator}).fetchall())
-    reviews = store.review_states(ids)
-    out = []
-    for article_id in ids:
-        if article_id not in base:
-            continue  # deleted meanwhile
-        title, lang, status = base[article_id]
-        counts = decided.get(article_id, {})
-        out.append(LibraryRow(article_id, title, lang, status,
-                              counts.get("accepted", 0) + counts.get("corrected", 0),
-                              counts.get("rejected", 0), open_.get(article_id, 0),
-                              reviews.get(article_id, "")))
-    return out
-
-
-def progress(store: Store, annotator: str | None = None) -> Progress:
-    """How many articles the annotator has done or started, out of all of them."""
-    total = store.db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    by_status = dict(store.db.conn.execute(
-        "SELECT status, count(*) FROM article_status WHERE annotator = ? GROUP BY status",
-        (annotator or store.annotator,)).fetchall())
-    return Progress(total, by_status.get("done", 0), by_status.get("in_progress", 0))
-
-
-def adjacent_id(store: Store, article_id: int, step: int) -> int | None:
-    """The next (step=1) or previous (step=-1) article in import order, or None at either end."""
-    if step > 0:
-        row = store.db.conn.execute("SELECT min(id) FROM articles WHERE id > ?", (article_id,)).fetchone()
-    else:
-        row = store.db.conn.execute("SELECT max(id) FROM articles WHERE id < ?", (article_id,)).fetchone()
-    return row[0]
-
-
-def unannotated_ids(store: Store) -> list[int]:
-    """Articles no pipeline has been run on yet: new imports, an interrupted run, or a
-    language without a pipeline (those get memory suggestions only, each start)."""
-    conn = store.db.conn
-    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    seen = conn.execute("SELECT count(*) FROM (SELECT DISTINCT article_id FROM preannotated)").fetchone()[0]
-    if seen >= total:  # preannotated rows go with their article (ON DELETE CASCADE)
-        return []
-    return [r[0] for r in conn.execute(
-        "SELECT a.id FROM articles a WHERE NOT EXISTS "
-        "(SELECT 1 FROM preannotated p WHERE p.article_id = a.id) ORDER BY a.id").fetchall()]
-
-
-def find_articles(store: Store, text: str, limit: int) -> list[tuple[int, str]]:
-    """(id, title) of up to ``limit`` articles whose title or text has every typed word (the
-    command palette's article search; any input is safe, see :func:`fts_query`)."""
-    query = fts_query(text)
-    if query is None:
-        return []
-    return store.db.conn.execute(
-        "SELECT id, title FROM articles WHERE id IN "
-        "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?) ORDER BY id",
-        (query, limit)).fetchall()
+    def find_articles(self, text: str, limit: int) -> list[tuple[int, str]]:
+        """(id, title) of up to ``limit`` articles whose title or text has every typed word (the
+        command palette's article search; any input is safe, see :func:`fts_query`)."""
+        query = fts_query(text)
+        if query is None:
+            return []
+        return self.cx.conn.execute(
+            "SELECT id, title FROM articles WHERE id IN "
+            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?) ORDER BY id",
+            (query, limit)).fetchall()

@@ -12,13 +12,15 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
 
-from ..config import LANG_RE
 from ..model import ArticleRecord, SpanRecord
 from ..text import content_hash, fold
 from .db import now
-from .part import StorePart
 from .undecided import EVERYONE, open_sql
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 _ANSWER_STATUS = {"accept": "done", "reject": "rejected", "ignore": "ignored"}
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
@@ -28,7 +30,14 @@ LOCAL_KB_PREFIX = "parallax:"  # the export's id for an entity without a knowled
 BULK_CHECKPOINT_PAGES = 65_536  # WAL pages (256 MB at 4 KB) between checkpoints during an import
 
 
-class LoadingMixin(StorePart):
+class Loading:
+    """Articles and suggestions coming in: imports (``annotator`` is whose imported spans they are
+    by default) and pre-annotation."""
+
+    def __init__(self, cx: Connection, annotator: str) -> None:
+        self.cx = cx
+        self.annotator = annotator
+
     @contextmanager
     def bulk_loading(self) -> Iterator[None]:
         """Copy the WAL into the database every ~256 MB while loading, not after every batch.
@@ -39,8 +48,8 @@ class LoadingMixin(StorePart):
         own durable commit; the WAL is checkpointed once more at the end so the
         next decision does not pay for the import.
         """
-        conn = self.db.conn
-        if self.readonly:
+        conn = self.cx.conn
+        if self.cx.readonly:
             yield
             return
         before = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
@@ -71,8 +80,8 @@ class LoadingMixin(StorePart):
         annotator = annotator or self.annotator
         records = list(records)
         digests = [content_hash(r.text) for r in records]
-        with self.write():
-            conn = self.db.conn
+        with self.cx.write():
+            conn = self.cx.conn
             stored = _ids_by_hash(conn, digests)
             first: dict[str, int] = {}  # hash -> index of its first new record
             for index, digest in enumerate(digests):
@@ -128,7 +137,7 @@ class LoadingMixin(StorePart):
         own ``parallax:N`` ids name an entity of the exporting database, so they are matched
         by the entity's name (the file's, else the span's text) and never stored as kb_id.
         """
-        conn = self.db.conn
+        conn = self.cx.conn
         surface = text[span.start:span.end]
         name = " ".join((span.entity or surface).split()) or surface
         local = span.kb_id.startswith(LOCAL_KB_PREFIX)
@@ -153,8 +162,8 @@ class LoadingMixin(StorePart):
         of its ``kb_id``. Not an undoable decision, like any import. Returns the links made."""
         annotator = annotator or self.annotator
         made = 0
-        with self.write():
-            conn = self.db.conn
+        with self.cx.write():
+            conn = self.cx.conn
             text = conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()[0]
             stamp = now()
             for s in spans:
@@ -187,44 +196,25 @@ class LoadingMixin(StorePart):
         spans = list(spans)
         text = ""
         if spans:  # the folded form of each (forms.py) is read from the stored text
-            row = self.db.conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
+            row = self.cx.conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
             text = row[0] if row else ""
         rows = [(article_id, s.start, s.end, s.label, s.origin, s.source or "", fold(text[s.start:s.end]),
                  stamp, annotator) for s in spans]
-        with self.write():
-            before = self.db.conn.total_changes
-            self.db.conn.executemany(
+        with self.cx.write():
+            before = self.cx.conn.total_changes
+            self.cx.conn.executemany(
                 "INSERT OR IGNORE INTO suggestions(article_id, start, end, label, origin, source, "
                 "folded, created_at, annotator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            added = self.db.conn.total_changes - before
+            added = self.cx.conn.total_changes - before
             if pipeline:
-                self.db.conn.execute(
+                self.cx.conn.execute(
                     "INSERT OR REPLACE INTO preannotated(article_id, pipeline, ts) VALUES (?, ?, ?)",
                     (article_id, pipeline, stamp))
             return added
 
-    def set_article_lang(self, article_id: int, lang: str) -> bool:
-        """Set an article's language (the annotator knows better than the detector); its stored
-        tokens go, as they were cut by the old language's tokenizer. False when it had that language.
-
-        Suggestions already made stay (decisions may point at them); a pipeline run for the new
-        language adds its own, as an article counts as pre-annotated per pipeline.
-        """
-        if not LANG_RE.match(lang):
-            raise ValueError(f"{lang!r} is not a language code (e.g. en, fr, ar, pt-BR)")
-        with self.write():
-            row = self.db.conn.execute("SELECT lang FROM articles WHERE id=?", (article_id,)).fetchone()
-            if row is None:
-                raise KeyError(f"no article {article_id}")
-            if row[0] == lang:
-                return False
-            self.db.conn.execute("UPDATE articles SET lang=? WHERE id=?", (lang, article_id))
-            self.db.conn.execute("DELETE FROM tokens WHERE article_id=?", (article_id,))
-        return True
-
     def preannotated_ids(self, pipeline: str) -> set[int]:
         """Articles a pipeline has already been run on (for resuming)."""
-        return {r[0] for r in self.db.conn.execute(
+        return {r[0] for r in self.cx.conn.execute(
             "SELECT article_id FROM preannotated WHERE pipeline=?", (pipeline,))}
 
 

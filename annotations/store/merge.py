@@ -49,7 +49,6 @@ MERGED_TABLES = {
     "tokens": "not merged (token boundaries are computed again when an article is opened)",
     "dismissed_conflicts": "added where missing (an entity's conflicts follow its matched entity)",
 }
-LAYER_TABLES = ("spans", "tags", "article_status", "undecided_at_done")
 _OFFSET_TABLES = ("spans", "tags", "article_status", "undecided_at_done", "entities", "aliases")
 
 

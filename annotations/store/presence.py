@@ -1,7 +1,4 @@
-"""Who is here: the long writers working now, and each annotator's saved session.
-
-Part of the Store (see :mod:`annotations.store.part`).
-"""
+"""Who is here: the long writers working now, and each annotator's saved session."""
 
 from __future__ import annotations
 
@@ -11,10 +8,13 @@ import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
 
 from .db import now
 from .errors import StoreError
-from .part import StorePart
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 
 def _alive(pid: int) -> bool:
@@ -27,29 +27,35 @@ def _alive(pid: int) -> bool:
     return True
 
 
-class PresenceMixin(StorePart):
+class Presence:
+    """Long writers announcing themselves, and the session of ``annotator``."""
+
+    def __init__(self, cx: Connection, annotator: str) -> None:
+        self.cx = cx
+        self.annotator = annotator
+
     # -- who is writing ----------------------------------------------------------
 
     @contextmanager
     def announce(self, what: str) -> Iterator[None]:
         """Say, for as long as the block runs, that this process is a long writer (``what``:
         "import", "pre-annotation"), so that a decision waiting for the lock can name it."""
-        with self.write():
-            rowid = self.db.conn.execute(
+        with self.cx.write():
+            rowid = self.cx.conn.execute(
                 "INSERT INTO writers(pid, host, what, started_at) VALUES (?, ?, ?, ?)",
                 (os.getpid(), socket.gethostname(), what, now())).lastrowid
         try:
             yield
         finally:
-            with suppress(StoreError, sqlite3.Error), self.write():
-                self.db.conn.execute("DELETE FROM writers WHERE id=?", (rowid,))
+            with suppress(StoreError, sqlite3.Error), self.cx.write():
+                self.cx.conn.execute("DELETE FROM writers WHERE id=?", (rowid,))
 
     def long_writers(self) -> list[str]:
         """The long writers working now, as "import (pid 4242)"; those whose process is gone
         (killed before they could say they stopped) are left out."""
         host = socket.gethostname()
         out = []
-        for pid, row_host, what in self.db.conn.execute(
+        for pid, row_host, what in self.cx.conn.execute(
                 "SELECT pid, host, what FROM writers ORDER BY id").fetchall():
             if row_host == host and not _alive(pid):
                 continue
@@ -66,13 +72,13 @@ class PresenceMixin(StorePart):
         killed, and only a power cut can lose the last cursor position. Decisions keep FULL.
         ``wait`` is how long to wait for another writer (StoreBusy after that).
         """
-        conn = self.db.conn
+        conn = self.cx.conn
         relaxed = not conn.in_transaction
         if relaxed:
             level = conn.execute("PRAGMA synchronous").fetchone()[0]
             conn.execute("PRAGMA synchronous=NORMAL")
         try:
-            with self.write(wait):
+            with self.cx.write(wait):
                 conn.execute(
                     "INSERT INTO sessions(annotator, state, updated_at) VALUES (?, ?, ?) "
                     "ON CONFLICT(annotator) DO UPDATE SET state=excluded.state, "
@@ -83,6 +89,6 @@ class PresenceMixin(StorePart):
                 conn.execute(f"PRAGMA synchronous={int(level)}")
 
     def load_session(self) -> dict | None:
-        row = self.db.conn.execute("SELECT state FROM sessions WHERE annotator=?",
+        row = self.cx.conn.execute("SELECT state FROM sessions WHERE annotator=?",
                                    (self.annotator,)).fetchone()
         return json.loads(row[0]) if row else None

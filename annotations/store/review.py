@@ -4,9 +4,9 @@ A reviewer's decisions are an ordinary layer of ``spans`` (with ``article_status
 and ``events``) under the name ``review:<reviewer>``. Being an ordinary layer, it is undone,
 exported, counted and merged like any other, and it is kept apart from every annotator's own
 layer (alice's review layer is ``review:alice``, her annotations stay ``alice``). The
-reviewer writes it through the methods below, which make the Store act as that layer for the
-length of one write (:meth:`ReviewMixin._as_layer`), so every logged row write, the undo log
-and the undecided rule are the same code as the reader's.
+reviewer writes it through :class:`Review`, which decides through that layer's own parts
+(``Store.layer("review:alice")``), so every logged row write, the undo log and the undecided rule
+are the same code as the reader's.
 
 Review states of an article (the library shows them and filters on them):
 
@@ -18,14 +18,18 @@ Review states of an article (the library shows them and filters on them):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
-from .corpus import GOLD_STATUSES, IS_REVIEW
+from ..model import GOLD_STATUSES, Origin
+from .corpus import IS_REVIEW
 from .db import now
-from .decisions import DecisionsMixin
+from .history import UndoResult
+from .layer import Layer
 from .undecided import EVERYONE, ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion, undecided_among
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 REVIEW_PREFIX = "review:"
 MODEL_LAYER = "model:suggestions"  # the pipelines' suggestions, compared as if a layer
@@ -74,31 +78,38 @@ class LayerSpan(NamedTuple):
         return (self.start, self.end, self.label)
 
 
-class ReviewMixin(DecisionsMixin):
-    """Reads of layers and review states; the reviewer's decisions in their review layer."""
+class Review:
+    """Reads of layers and review states; the decisions of one reviewer in ``layer``, their
+    review layer."""
+
+    def __init__(self, cx: Connection, layer: Layer) -> None:
+        self.cx = cx
+        self.layer = layer
+        self.decisions = layer.decisions
+        self.log = layer.log
 
     # -- reads ---------------------------------------------------------------------------
 
     @property
-    def review_layer(self) -> str:
-        """This Store's reviewer's layer."""
-        return review_layer(self.annotator)
+    def layer_name(self) -> str:
+        """The reviewer's layer (``review:NAME``)."""
+        return self.layer.name
 
     def layers(self, article_id: int) -> list[str]:
         """Every annotator (and review layer) with decisions or a status in the article, sorted."""
-        return [r[0] for r in self.db.conn.execute(
+        return [r[0] for r in self.cx.conn.execute(
             "SELECT annotator FROM spans WHERE article_id = ? UNION "
             "SELECT annotator FROM article_status WHERE article_id = ? ORDER BY 1",
             (article_id, article_id)).fetchall()]
 
     def done_layer_names(self) -> list[str]:
         """Every layer (annotators and review layers) with at least one article done, sorted."""
-        return [r[0] for r in self.db.conn.execute(
+        return [r[0] for r in self.cx.conn.execute(
             "SELECT DISTINCT annotator FROM article_status WHERE status = 'done' ORDER BY 1").fetchall()]
 
     def done_annotators(self, article_id: int) -> list[str]:
         """The annotators (not review layers) who marked the article done, sorted."""
-        return [r[0] for r in self.db.conn.execute(
+        return [r[0] for r in self.cx.conn.execute(
             f"SELECT annotator FROM article_status WHERE article_id = ? AND status = 'done' AND {NOT_REVIEW} "
             "ORDER BY annotator", (article_id,)).fetchall()]
 
@@ -106,17 +117,17 @@ class ReviewMixin(DecisionsMixin):
         """A layer's entities in the article, in text order: its accepted and corrected spans
         (for :data:`MODEL_LAYER`, the suggestions, one per start, end and label)."""
         if layer == MODEL_LAYER:
-            rows = map(Suggestion._make, self.db.conn.execute(
+            rows = map(Suggestion._make, self.cx.conn.execute(
                 f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id = ? AND annotator = ? "
                 f"ORDER BY {ORDER_BY_ORIGIN}", (article_id, EVERYONE)).fetchall())
             found = {LayerSpan(s.start, s.end, s.label) for s in undecided_among(rows, set(), set())}
         else:
-            found = {LayerSpan(*r) for r in self.db.conn.execute(
+            found = {LayerSpan(*r) for r in self.cx.conn.execute(
                 "SELECT start, end, label, entity_id FROM spans WHERE article_id = ? AND annotator = ? "
                 "AND status IN ('accepted', 'corrected')", (article_id, layer)).fetchall()}
         return sorted(found, key=lambda s: (s.start, -s.end, s.label, s.entity_id or 0))
 
-    def review_states(self, ids: Sequence[int]) -> dict[int, str]:
+    def states(self, ids: Sequence[int]) -> dict[int, str]:
         """article id -> "reviewed", "disputed" or "awaiting" (articles in none are left out)."""
         ids = [int(i) for i in ids]
         if not ids:
@@ -126,23 +137,13 @@ class ReviewMixin(DecisionsMixin):
         for state in reversed(REVIEW_STATES):  # reviewed last: it wins
             sql = f"SELECT a.id FROM articles a WHERE a.id IN ({marks}) AND a.id " + \
                 REVIEW_STATE_SQL[state].format(col="a.id")
-            for (article_id,) in self.db.conn.execute(sql, ids).fetchall():
+            for (article_id,) in self.cx.conn.execute(sql, ids).fetchall():
                 out[article_id] = state
         return out
 
     # -- the reviewer's decisions ----------------------------------------------------------
 
-    @contextmanager
-    def _as_layer(self) -> Iterator[None]:
-        """Act as the review layer for one write: its rows, its undo log, its undecided rule."""
-        saved = self.annotator
-        self.annotator = self.review_layer
-        try:
-            yield
-        finally:
-            self.annotator = saved
-
-    def review_replace(self, article_id: int, start: int, end: int, entities: Sequence[LayerSpan], *,
+    def replace(self, article_id: int, start: int, end: int, entities: Sequence[LayerSpan], *,
                        action: str = "review") -> int:
         """Make the review layer's entities overlapping ``[start, end)`` exactly ``entities``.
 
@@ -150,19 +151,19 @@ class ReviewMixin(DecisionsMixin):
         spans there are rejected (or deleted, if made by hand) and so are the suggestions
         there, so a reviewed range leaves nothing undecided. Returns the rows changed.
         """
-        with self.write(), self._as_layer():
-            grp = self._new_group()
+        with self.cx.write():
+            grp = self.log.new_group()
             changed = self._replace(grp, action, article_id, start, end, entities)
             if changed:
-                self._touch_article(grp, article_id)
+                self.decisions.touch_article(grp, article_id)
             return changed
 
-    def review_take(self, article_id: int, start: int, end: int, layer: str) -> int:
+    def take(self, article_id: int, start: int, end: int, layer: str) -> int:
         """Take ``layer``'s version of ``[start, end)`` into the review layer (one undo step)."""
         taken = [s for s in self.layer_entities(article_id, layer) if s.start < end and s.end > start]
-        return self.review_replace(article_id, start, end, taken, action="take")
+        return self.replace(article_id, start, end, taken, action="take")
 
-    def review_take_all(self, article_id: int, ranges: Sequence[tuple[int, int]], layer: str,
+    def take_all(self, article_id: int, ranges: Sequence[tuple[int, int]], layer: str,
                         compared: Sequence[str] = ()) -> int:
         """Take ``layer``'s version of every range (the agreed ones) as one undo step; with
         ``compared``, also reject the suggestions every one of those annotators decided on
@@ -171,118 +172,114 @@ class ReviewMixin(DecisionsMixin):
         annotators = [name for name in compared if name != MODEL_LAYER]
         settled = [] if len(annotators) != len(compared) or not annotators else \
             self._rejected_by_all(article_id, annotators)
-        with self.write(), self._as_layer():
-            grp = self._new_group()
+        with self.cx.write():
+            grp = self.log.new_group()
             changed = 0
             for start, end in ranges:
                 taken = [s for s in entities if s.start < end and s.end > start]
                 changed += self._replace(grp, "take_agreed", article_id, start, end, taken)
-            undecided = {s.id for s in self.undecided(article_id)}
+            undecided = {s.id for s in self.layer.view.undecided(article_id)}
             for sugg in settled:
                 if sugg.id in undecided:
-                    self._decide("take_agreed", ("suggestion", sugg.id), status="rejected", grp=grp)
+                    self.decisions.decide("take_agreed", ("suggestion", sugg.id), status="rejected", grp=grp)
                     undecided -= {s.id for s in settled if (s.start, s.end) == (sugg.start, sugg.end)}
                     changed += 1
             if changed:
-                self._touch_article(grp, article_id)
+                self.decisions.touch_article(grp, article_id)
             return changed
 
     def _rejected_by_all(self, article_id: int, annotators: Sequence[str]) -> list[Suggestion]:
         """Suggestions every annotator decided on (a span of theirs made from it or at its
         offsets) without making an entity that overlaps them."""
         entities = [s for name in annotators for s in self.layer_entities(article_id, name)]
-        rows = list(map(Suggestion._make, self.db.conn.execute(
+        rows = list(map(Suggestion._make, self.cx.conn.execute(
             f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id = ? AND annotator = ? "
             f"ORDER BY {ORDER_BY_ORIGIN}", (article_id, EVERYONE)).fetchall()))
         for name in annotators:
-            decided = [s for s in self.spans(article_id, name) if not s.is_suggestion]
+            decided = [s for s in self.layer.view.spans(article_id, name) if not s.is_suggestion]
             ids = {s.suggestion_id for s in decided}
             offsets = {(s.start, s.end) for s in decided}
             rows = [s for s in rows if s.id in ids or (s.start, s.end) in offsets]
         return [s for s in rows if not any(e.start < s.end and e.end > s.start for e in entities)]
 
-    def set_review_status(self, article_id: int, status: str, *, undecided: str | None = None) -> int:
-        """Mark the review layer done (or back in progress); see :meth:`set_article_status`."""
-        with self._as_layer():
-            return self.set_article_status(article_id, status, undecided=undecided)
+    def set_status(self, article_id: int, status: str, *, undecided: str | None = None) -> int:
+        """Mark the review layer done (or back in progress): ``Decisions.set_article_status``."""
+        return self.decisions.set_article_status(article_id, status, undecided=undecided)
 
-    def review_status(self, article_id: int) -> str:
+    def status(self, article_id: int) -> str:
         """todo, in_progress or done: the review layer's status in the article."""
-        row = self.db.conn.execute("SELECT status FROM article_status WHERE article_id = ? AND annotator = ?",
-                                   (article_id, self.review_layer)).fetchone()
-        return row[0] if row else "todo"
+        return self.layer.view.status(article_id)
 
-    def review_undo(self):
+    def undo(self) -> UndoResult | None:
         """Undo the reviewer's latest review decision (the review layer has its own undo log)."""
-        with self._as_layer():
-            return self.undo()
+        return self.layer.history.undo()
 
-    def review_redo(self):
-        with self._as_layer():
-            return self.redo()
+    def redo(self) -> UndoResult | None:
+        return self.layer.history.redo()
 
     def _replace(self, grp: int, action: str, article_id: int, start: int, end: int,
                  entities: Sequence[LayerSpan]) -> int:
-        """The body of :meth:`review_replace`, inside the layer's write (``self.annotator`` is it)."""
-        conn = self.db.conn
-        self._article_length(article_id)
+        """The body of :meth:`review_replace`, inside the layer's write (``self.layer.name`` is it)."""
+        conn = self.cx.conn
+        self.decisions.article_length(article_id)
         wanted = {s.ident: s for s in entities}
         changed = 0
         rows = conn.execute(
             "SELECT id, start, end, label, status, suggestion_id, entity_id FROM spans "
             "WHERE article_id = ? AND annotator = ? AND start < ? AND end > ? ORDER BY id",
-            (article_id, self.annotator, end, start)).fetchall()
+            (article_id, self.layer.name, end, start)).fetchall()
         for rowid, s, e, label, status, suggestion_id, entity_id in rows:
             keep = wanted.pop((s, e, label), None)
             if keep is not None:
                 changes = {}
                 if status not in GOLD_STATUSES:
-                    changes["status"] = self._status_for("human" if suggestion_id is None else "model",
+                    origin = Origin.HUMAN if suggestion_id is None else Origin.MODEL
+                    changes["status"] = self.decisions.status_for(origin,
                                                          suggestion_id, s, e, label)
                 if keep.entity_id is not None and keep.entity_id != entity_id:
                     changes["entity_id"] = keep.entity_id
                 if changes:
-                    self._update(grp, action, article_id, "spans", rowid, {**changes, "updated_at": now()})
+                    self.log.update(grp, action, article_id, "spans", rowid, {**changes, "updated_at": now()})
                     changed += 1
             elif suggestion_id is not None:
                 if status != "rejected":
-                    self._update(grp, action, article_id, "spans", rowid,
+                    self.log.update(grp, action, article_id, "spans", rowid,
                                  {"status": "rejected", "updated_at": now()})
                     changed += 1
             else:
                 for (tag_id,) in conn.execute("SELECT id FROM tags WHERE span_id = ?", (rowid,)).fetchall():
-                    self._delete(grp, action, article_id, "tags", tag_id)
-                self._delete(grp, action, article_id, "spans", rowid)
+                    self.log.delete(grp, action, article_id, "tags", tag_id)
+                self.log.delete(grp, action, article_id, "spans", rowid)
                 changed += 1
         for entity in sorted(wanted.values()):
             changed += self._add_entity(grp, action, article_id, entity)
         taken: set[tuple[int, int]] = set()
-        for sugg in self.undecided(article_id):  # what is left undecided there: not an entity
+        for sugg in self.layer.view.undecided(article_id):  # what is left undecided there: not an entity
             if sugg.start < end and sugg.end > start and (sugg.start, sugg.end) not in taken:
                 taken.add((sugg.start, sugg.end))  # one decision there hides the others
-                self._decide(action, ("suggestion", sugg.id), status="rejected", grp=grp)
+                self.decisions.decide(action, ("suggestion", sugg.id), status="rejected", grp=grp)
                 changed += 1
         return changed
 
     def _add_entity(self, grp: int, action: str, article_id: int, entity: LayerSpan) -> int:
         """One wanted entity: from a suggestion with its offsets and label where there is one
         undecided, else from the layer's own (rejected) span at its offsets, else made by hand."""
-        conn = self.db.conn
-        for sugg in self.undecided(article_id):
+        conn = self.cx.conn
+        for sugg in self.layer.view.undecided(article_id):
             if (sugg.start, sugg.end, sugg.label) == entity.ident:
-                self._decide(action, ("suggestion", sugg.id), entity_id=entity.entity_id, grp=grp)
+                self.decisions.decide(action, ("suggestion", sugg.id), entity_id=entity.entity_id, grp=grp)
                 return 1
         stamp = now()
         rowid = conn.execute("SELECT id FROM spans WHERE article_id = ? AND annotator = ? AND start = ? "
-                             "AND end = ? ORDER BY id", (article_id, self.annotator, entity.start,
+                             "AND end = ? ORDER BY id", (article_id, self.layer.name, entity.start,
                                                          entity.end)).fetchone()
         if rowid is not None:
-            self._decide(action, ("span", rowid[0]), label=entity.label, status=None,
+            self.decisions.decide(action, ("span", rowid[0]), label=entity.label, status=None,
                          entity_id=entity.entity_id, grp=grp)
             return 1
-        self._check_label(entity.label, grp, action)
-        self._insert(grp, action, article_id, "spans",
-                     {"article_id": article_id, "annotator": self.annotator, "start": entity.start,
+        self.decisions.labels.check(entity.label, self.log, grp, action)
+        self.log.insert(grp, action, article_id, "spans",
+                     {"article_id": article_id, "annotator": self.layer.name, "start": entity.start,
                       "end": entity.end, "label": entity.label, "status": "accepted", "origin": "human",
                       "source": None, "suggestion_id": None, "entity_id": entity.entity_id,
                       "created_at": stamp, "updated_at": stamp})

@@ -17,8 +17,11 @@ import zlib
 from array import array
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
-from .part import StorePart
+if TYPE_CHECKING:
+    from .connection import Connection
+
 
 Token = tuple[int, int]
 
@@ -42,20 +45,25 @@ def decode_tokens(data: bytes) -> list[Token]:
     return list(zip(bounds[0::2], bounds[1::2], strict=True))
 
 
-class TokensMixin(StorePart):
-    def save_tokens(self, items: Iterable[tuple[int, str, Sequence[Token]]]) -> int:
+class Tokens:
+    """The stored token boundaries of articles (by tokenizer name)."""
+
+    def __init__(self, cx: Connection) -> None:
+        self.cx = cx
+
+    def save(self, items: Iterable[tuple[int, str, Sequence[Token]]]) -> int:
         """Store (article id, tokenizer name, tokens) for several articles in one transaction."""
         rows = [(article_id, tokenizer, encode_tokens(tokens)) for article_id, tokenizer, tokens in items]
-        with self.write():
-            self.db.conn.executemany(
+        with self.cx.write():
+            self.cx.conn.executemany(
                 "INSERT INTO tokens(article_id, tokenizer, data) VALUES (?, ?, ?) "
                 "ON CONFLICT(article_id) DO UPDATE SET tokenizer=excluded.tokenizer, data=excluded.data",
                 rows)
         return len(rows)
 
-    def tokens(self, article_id: int, tokenizer: str) -> list[Token] | None:
+    def get(self, article_id: int, tokenizer: str) -> list[Token] | None:
         """The article's tokens by ``tokenizer``; None when not computed (or by another one)."""
-        row = self.db.conn.execute("SELECT data FROM tokens WHERE article_id=? AND tokenizer=?",
+        row = self.cx.conn.execute("SELECT data FROM tokens WHERE article_id=? AND tokenizer=?",
                                    (article_id, tokenizer)).fetchone()
         return decode_tokens(row[0]) if row else None
 
@@ -65,6 +73,6 @@ class TokensMixin(StorePart):
         if not ids:
             return set()
         marks = ", ".join("?" for _ in ids)
-        found = self.db.conn.execute(
+        found = self.cx.conn.execute(
             f"SELECT article_id, tokenizer FROM tokens WHERE article_id IN ({marks})", ids).fetchall()
         return {article_id for article_id, name in found if tokenizers.get(article_id) == name}

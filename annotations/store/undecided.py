@@ -18,13 +18,16 @@ same rule written as a condition (a test checks that the two agree).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from .part import StorePart
+from ..model import origin_rank_sql
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 CHUNK = 500  # articles per round of queries in the bulk read
 # Suggestions in the order the rule wants them: memory, rules, model, then by id.
-ORDER_BY_ORIGIN = "CASE origin WHEN 'memory' THEN 0 WHEN 'rules' THEN 1 ELSE 2 END, id"
+ORDER_BY_ORIGIN = f"{origin_rank_sql()}, id"
 EVERYONE = ""  # suggestions.annotator of a suggestion shown to every layer
 
 
@@ -97,19 +100,19 @@ def undecided_among(suggestions: Iterable[Suggestion], decided_ids: set[int],
     return out
 
 
-class UndecidedMixin(StorePart):
-    """Bulk reads of undecided suggestions, for exports and statistics."""
+class Undecided:
+    """The rule's reads over many articles at once, for the reader, exports and statistics
+    (one article as a layer sees it: ``View.undecided``)."""
 
-    def undecided(self, article_id: int, annotator: str | None = None) -> list[Suggestion]:
-        """The suggestions ``annotator`` (default: the store's) left undecided in one article."""
-        return self.undecided_suggestions({article_id: annotator or self.annotator}).get(article_id, [])
+    def __init__(self, cx: Connection) -> None:
+        self.cx = cx
 
-    def held_undecided(self, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], set[int]]:
+    def held(self, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], set[int]]:
         """(article id, layer) -> the suggestions the layer left undecided when it marked the
         article done, for each pair where the layer's status is done (others are left out)."""
         pairs = list(pairs)
         out: dict[tuple[int, str], set[int]] = {}
-        conn = self.db.conn
+        conn = self.cx.conn
         for lo in range(0, len(pairs), CHUNK):
             chunk = pairs[lo:lo + CHUNK]
             marks = ", ".join("(?, ?)" for _ in chunk)
@@ -127,7 +130,7 @@ class UndecidedMixin(StorePart):
                     out[(article_id, annotator)].add(suggestion_id)
         return out
 
-    def undecided_suggestions(self, layers: Mapping[int, str | None], *,
+    def by_article(self, layers: Mapping[int, str | None], *,
                               as_if_open: bool = False) -> dict[int, list[Suggestion]]:
         """article id -> its undecided suggestions, for each article in ``layers``.
 
@@ -139,7 +142,7 @@ class UndecidedMixin(StorePart):
         """
         ids = sorted(layers)
         out: dict[int, list[Suggestion]] = {}
-        conn = self.db.conn
+        conn = self.cx.conn
         for lo in range(0, len(ids), CHUNK):
             chunk = ids[lo:lo + CHUNK]
             marks = ", ".join("?" for _ in chunk)
@@ -152,7 +155,7 @@ class UndecidedMixin(StorePart):
             if not suggestions:
                 continue
             among = sorted(suggestions)
-            held = {} if as_if_open else self.held_undecided(
+            held = {} if as_if_open else self.held(
                 (a, layer) for a in among if (layer := layers[a]) is not None)
             decided: dict[int, tuple[set[int], set[tuple[int, int]]]] = {}
             for article_id, annotator, start, end, suggestion_id in conn.execute(

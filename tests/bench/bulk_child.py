@@ -58,7 +58,7 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
             await pilot.pause()
             view = app.screen.active_view
             assert view.select_at_offset(start), "no span at the mention"
-            labels = app.store.labels()
+            labels = app.store.labels.names()
             await pilot.press(str(labels.index(label) + 1))
             await _until(lambda: app.status.startswith("saved:"))
             await pilot.press("asterisk")

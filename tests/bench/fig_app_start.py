@@ -91,24 +91,22 @@ def migrate(*paths) -> None:
 
 
 def _query_ms(path) -> float:
-    from annotations.store import Store
-    from annotations.store.library import LibraryFilter, matching_ids
+    from annotations.store import LibraryFilter, Store
 
     with Store(path, annotator="bench", readonly=True) as store:
-        return warm_ms(lambda: matching_ids(store, LibraryFilter()))
+        return warm_ms(lambda: store.library.matching_ids(LibraryFilter()))
 
 
 def _library_page(store) -> list[tuple]:
-    from annotations.store.library import LibraryFilter, first_ids, rows
+    from annotations.store import LibraryFilter
 
     return [(r.id, r.title, r.lang, r.status, r.accepted, r.rejected, r.suggested)
-            for r in rows(store, first_ids(store, LibraryFilter()))]
+            for r in store.library.rows(store.library.first_ids(LibraryFilter()))]
 
 
 def check_same_first_page(path) -> int:
     """The bare query reads exactly the rows the library shows first; how many."""
-    from annotations.store import Store
-    from annotations.store.library import FIRST_PAGE
+    from annotations.store import FIRST_PAGE, Store
 
     assert FIRST_PAGE == bare_list_child.FIRST_PAGE, "the library's first page changed size"
     with Store(path, annotator="bench", readonly=True) as store:

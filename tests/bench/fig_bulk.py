@@ -71,16 +71,16 @@ def measure(ctx) -> Figure:
         store.ensure_sound()
         before = _labelled(store, folded)
         t0 = time.perf_counter()
-        preview = store.bulk_preview(target, decision)
+        preview = store.bulk.preview(target, decision)
         preview_s = time.perf_counter() - t0
         progress: list[float] = []
         t0 = time.perf_counter()
-        result = store.bulk_decide(target, decision,
+        result = store.bulk.decide(target, decision,
                                    progress=lambda d, t: progress.append(time.perf_counter()))
         bulk_s = time.perf_counter() - t0
         assert result.changed == preview.changes, (result.changed, preview.changes)
         t0 = time.perf_counter()
-        undone = store.undo()
+        undone = store.history.undo()
         undo_s = time.perf_counter() - t0
         assert undone is not None and undone.action == "relabel every"
         assert _labelled(store, folded) == before, "the undo left spans relabelled"

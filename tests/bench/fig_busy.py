@@ -29,7 +29,7 @@ def _decide(store: Store, ids: list[int], until) -> list[float]:
         if until():
             break
         t0 = time.perf_counter()
-        store.accept(("suggestion", sugg_id))
+        store.decisions.accept(("suggestion", sugg_id))
         times.append((time.perf_counter() - t0) * 1000)
         time.sleep(0.02)
     return times

@@ -28,8 +28,8 @@ def _store_with_suggestions(path: Path, n: int) -> tuple[Store, list[int]]:
     ids: list[int] = []
     while len(ids) < n:
         art = gen.article(20_000, "en")
-        (aid, _), = store.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
-        store.add_suggestions(aid, [SpanRecord(s, e, lab, origin="model", source="bench")
+        (aid, _), = store.loading.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
+        store.loading.add_suggestions(aid, [SpanRecord(s, e, lab, origin="model", source="bench")
                                     for s, e, lab in art.entities])
         ids += [r[0] for r in store.db.conn.execute(
             "SELECT id FROM suggestions WHERE article_id=? ORDER BY id", (aid,)).fetchall()]
@@ -71,14 +71,14 @@ def measure(ctx) -> Figure:
         for i in range(per_round):
             key = ("suggestion", sugg_ids[r * per_round + i])
             t0 = time.perf_counter_ns()
-            store.accept(key)
+            store.decisions.accept(key)
             samples["store"].append((time.perf_counter_ns() - t0) / 1e6)
             t0 = time.perf_counter_ns()
             _bare_insert(bare_full, r * per_round + i)
             samples["full"].append((time.perf_counter_ns() - t0) / 1e6)
         for i in range(per_round_normal):
             t0 = time.perf_counter_ns()
-            normal_store.accept(("suggestion", normal_ids[r * per_round_normal + i]))
+            normal_store.decisions.accept(("suggestion", normal_ids[r * per_round_normal + i]))
             samples["store_normal"].append((time.perf_counter_ns() - t0) / 1e6)
             t0 = time.perf_counter_ns()
             _bare_insert(bare_normal, r * per_round_normal + i)

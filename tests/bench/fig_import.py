@@ -83,7 +83,7 @@ def parallax_import(path: Path, files: list[Path], lang: str | None) -> int:
         kwargs["lang"] = lang
     with Store(path, annotator="bench") as store:
         import_paths(store, files, **kwargs)
-        return store.count_articles()
+        return store.articles.count()
 
 
 def measure(ctx) -> Figure:

@@ -30,7 +30,7 @@ def _database(ctx):
         stale.unlink()
     gen = CorpusGenerator(31)
     with Store(path, annotator="bench") as store:
-        store.add_articles([ArticleRecord(text=a.text, title=a.title, lang="en")
+        store.loading.add_articles([ArticleRecord(text=a.text, title=a.title, lang="en")
                             for a in gen.articles(n, low=2_000, high=8_000, tail=0.0, lang="en",
                                                   entities=False)])
         texts = [r[0] for r in store.db.conn.execute("SELECT text FROM articles ORDER BY id").fetchall()]
@@ -81,7 +81,7 @@ def measure(ctx) -> Figure:
     loaded = load_pipeline("en", MODEL)
     load_s = time.perf_counter() - t0
     with Store(path, annotator="bench", readonly=True) as store:
-        scheme, config = store.labels(), store.config
+        scheme, config = store.labels.names(), store.config
     runs = ctx.sizes.preannotate_runs
     results: dict[tuple[str, int], list[float]] = {}
     expected = None

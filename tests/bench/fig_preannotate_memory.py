@@ -43,7 +43,7 @@ def ours(db: str, size: int) -> dict:
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
     with Store(db, annotator="bench") as store:
-        store.add_article(ArticleRecord(text=_text(size), lang="en"))
+        store.loading.add_article(ArticleRecord(text=_text(size), lang="en"))
     preannotate(db, annotator="bench", models={"en": MODEL})
     with Store(db, annotator="bench") as store:
         found = [(r["start"], r["end"], r["label"]) for r in store.query(

@@ -32,8 +32,8 @@ def _database(ctx) -> tuple[str, dict[str, int]]:
     with Store(path, annotator="bench") as store:
         for key, size in SIZES.items():
             art = gen.article(size, "en")
-            (aid, _), = store.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
-            store.add_suggestions(aid, [SpanRecord(s, e, label, origin="model", source="bench")
+            (aid, _), = store.loading.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
+            store.loading.add_suggestions(aid, [SpanRecord(s, e, label, origin="model", source="bench")
                                         for s, e, label in art.entities[::2]], pipeline="bench")
             ids[key] = aid
     return str(path), ids
@@ -127,8 +127,8 @@ def measure(ctx) -> Figure:
 def check_and_time_span_reads(path: str, article_id: int) -> tuple[float, float]:
     """``Store.spans`` and the bare query read the same rows; their warm median times in ms."""
     with Store(path, annotator="bench", readonly=True) as store:
-        ours = sorted((s.start, s.end, s.label, s.status) for s in store.spans(article_id))
-        ours_ms = warm_ms(lambda: store.spans(article_id))
+        ours = sorted((s.start, s.end, s.label, s.status) for s in store.view.spans(article_id))
+        ours_ms = warm_ms(lambda: store.view.spans(article_id))
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         bare = sorted(r[:4] for r in bare_reader_child.read_spans(conn, article_id, "bench"))

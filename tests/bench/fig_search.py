@@ -30,7 +30,7 @@ FILTERED = [("Hammouchi", {"lang": "fr"}), ("Wray", {"status": "done"}), ("Rabat
 
 
 def _cases():
-    from annotations.store.library import LibraryFilter
+    from annotations.store import LibraryFilter
 
     return [LibraryFilter(search=w) for w in WORDS] + [LibraryFilter(search=w, **f) for w, f in FILTERED]
 
@@ -38,8 +38,7 @@ def _cases():
 def measure(ctx) -> Figure:
     from fig_app_start import migrate
 
-    from annotations.store import Store
-    from annotations.store.library import FIRST_PAGE, first_ids, fts_query, matching_ids, rows
+    from annotations.store import FIRST_PAGE, Store, fts_query
 
     big = ctx.library_db()
     migrate(big.path)
@@ -48,21 +47,21 @@ def measure(ctx) -> Figure:
     samples, counted, bare, hits = [], [], [], {}
     with Store(big.path, annotator="bench", readonly=True) as store:
         for flt in cases:  # one untimed pass: the page cache holds the index like in a running app
-            ids = first_ids(store, flt, FIRST_PAGE)
-            rows(store, ids[:PAGE])
-            every = matching_ids(store, flt)
+            ids = store.library.first_ids(flt, FIRST_PAGE)
+            store.library.rows(ids[:PAGE])
+            every = store.library.matching_ids(flt)
             assert ids == every[:FIRST_PAGE], f"first page of {flt} differs from the full result"
             hits[flt] = len(every)
     for i in range(n):
         flt = cases[i % len(cases)]
         t0 = time.perf_counter()
         with Store(big.path, annotator="bench", readonly=True) as store:  # as the worker does, per query
-            ids = first_ids(store, flt, FIRST_PAGE)
-            page = rows(store, ids[:PAGE])
+            ids = store.library.first_ids(flt, FIRST_PAGE)
+            page = store.library.rows(ids[:PAGE])
             samples.append((time.perf_counter() - t0) * 1000)
             assert len(page) == min(PAGE, hits[flt]), (flt, len(page))
             t0 = time.perf_counter()
-            assert len(matching_ids(store, flt)) == hits[flt]
+            assert len(store.library.matching_ids(flt)) == hits[flt]
             counted.append((time.perf_counter() - t0) * 1000)
     conn = sqlite3.connect(f"file:{big.path}?mode=ro", uri=True)
     plain = [q for q in (fts_query(w) for w in WORDS) if q]

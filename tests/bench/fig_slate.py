@@ -57,11 +57,11 @@ def _articles(folder: Path) -> list[Article]:
             stale.unlink()
         db = stem.with_suffix(".db")
         with Store(db, annotator="bench") as store:
-            (aid, _), = store.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
-            store.add_suggestions(aid, [SpanRecord(s, e, label, origin="model", source="bench")
+            (aid, _), = store.loading.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
+            store.loading.add_suggestions(aid, [SpanRecord(s, e, label, origin="model", source="bench")
                                         for s, e, label in art.entities], pipeline="bench")
-            store.save_tokens([(aid, tokenizer_name("en"), token_offsets(art.text, "en"))])
-            store.save_session({"library": {"cursor": aid},
+            store.tokens.save([(aid, tokenizer_name("en"), token_offsets(art.text, "en"))])
+            store.presence.save_session({"library": {"cursor": aid},
                                 "reader": {"articles": [aid], "panes": [{"article": aid, "span": None}],
                                            "active": 0}})
         assert not Path(f"{db}-wal").exists(), "the database must be one file to copy"
@@ -136,7 +136,7 @@ class Runner:
                 wait_gone(pid)
         if keys and tool == "parallax":
             with Store(work, annotator="bench", readonly=True) as store:
-                decided = [s for s in store.spans(store.article_ids()[0]) if s.status == "accepted"]
+                decided = [s for s in store.view.spans(store.articles.ids()[0]) if s.status == "accepted"]
             assert len(decided) == 1, f"Parallax stored {len(decided)} decisions for one `a`"
         return out
 

@@ -21,8 +21,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.conflicts import Conflict, find_conflicts
-from annotations.store import Store, UndoResult
-from annotations.store.bulk import BulkDecision, BulkTarget
+from annotations.store import BulkDecision, BulkTarget, Store, UndoResult
 from annotations.text import display_safe
 
 from ..bidi import resolve_mode
@@ -170,7 +169,7 @@ class ConflictsScreen(Screen):
 
     def action_label_number(self, number: int) -> None:
         conflict = self.current
-        labels = self.app.store.labels()
+        labels = self.app.store.labels.names()
         if conflict is None or number > len(labels):
             return
         label = labels[number - 1]
@@ -187,12 +186,12 @@ class ConflictsScreen(Screen):
         if conflict is None or conflict.kind not in ("names", "surface"):
             self.app.set_status("e links close names (or one form) to one entity: choose such a conflict")
             return
-        samples = [self.app.store.form_sample(f) for f in conflict.forms]
-        names = samples + [e["name"] for e in self.app.store.entities() if e["name"] not in samples]
+        samples = [self.app.store.entities.form_sample(f) for f in conflict.forms]
+        names = samples + [e["name"] for e in self.app.store.entities.all() if e["name"] not in samples]
 
         def picked(name: str | None) -> None:
             if name:
-                entity = next((e["id"] for e in self.app.store.entities() if e["name"] == name), None)
+                entity = next((e["id"] for e in self.app.store.entities.all() if e["name"] == name), None)
                 decision = BulkDecision("link", entity_id=entity) if entity else BulkDecision(
                     "link", entity_name=name)
                 self._resolve(conflict, decision, display_safe(f"link every {' / '.join(samples)} to {name}"))
@@ -205,7 +204,7 @@ class ConflictsScreen(Screen):
         target = self._target(conflict)
 
         def write(store: Store, report) -> object:
-            return store.bulk_decide(target, decision, progress=lambda done, total: report(
+            return store.bulk.decide(target, decision, progress=lambda done, total: report(
                 f"saving {what}: {done:,} of {total:,}…"))
 
         def saved(result, late: bool) -> None:
@@ -225,7 +224,7 @@ class ConflictsScreen(Screen):
             self.app.set_status(f"saved: {display_safe(what)} (u undoes)")
             self.reload()
 
-        self.app.decisions.run(what, lambda store: store.dismiss_conflict(conflict.kind, conflict.key), saved)
+        self.app.decisions.run(what, lambda store: store.decisions.dismiss_conflict(conflict.kind, conflict.key), saved)
 
     def action_undo(self) -> None:
         self._step("undo")
@@ -235,7 +234,7 @@ class ConflictsScreen(Screen):
 
     def _step(self, what: str) -> None:
         def write(store: Store, report) -> UndoResult | None:
-            return store.undo() if what == "undo" else store.redo()
+            return store.history.undo() if what == "undo" else store.history.redo()
 
         def saved(result: UndoResult | None, late: bool) -> None:
             if result is None:

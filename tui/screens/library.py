@@ -17,8 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Select, Static
 
 from annotations.config import LANG_RE
-from annotations.store import library
-from annotations.store.library import LibraryFilter
+from annotations.store import LibraryFilter, LibraryRow
 from annotations.text import display_safe
 
 from ..bidi import resolve_mode
@@ -57,8 +56,8 @@ class LibraryScreen(Screen):
     def compose(self) -> ComposeResult:
         store = self.app.store
         state = self._initial
-        langs = store.languages()
-        labels = store.labels()
+        langs = store.articles.languages()
+        labels = store.labels.names()
         with Horizontal(id="filters"):
             yield Input(value=str(state.get("search") or ""), placeholder="/ search titles and text",
                         id="search", compact=True)
@@ -96,8 +95,8 @@ class LibraryScreen(Screen):
 
     # -- data --------------------------------------------------------------------------
 
-    def _fetch_rows(self, ids: list[int]) -> list[library.LibraryRow]:
-        return library.rows(self.app.store, ids)
+    def _fetch_rows(self, ids: list[int]) -> list[LibraryRow]:
+        return self.app.store.library.rows(ids)
 
     def current_filter(self) -> LibraryFilter:
         def value(select_id: str) -> str | None:
@@ -146,7 +145,7 @@ class LibraryScreen(Screen):
             self.app.run_library_query(self, token, flt, first_page=False)
 
     def refresh_progress(self) -> None:
-        progress = library.progress(self.app.store)
+        progress = self.app.store.library.progress()
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(progress.total, 1), progress=progress.done)
         self._progress = progress
@@ -176,7 +175,7 @@ class LibraryScreen(Screen):
 
     def _refresh_languages(self) -> None:
         select = self.query_one("#lang", Select)
-        langs = self.app.store.languages()
+        langs = self.app.store.articles.languages()
         current = select.value
         select.set_options([(Content(display_safe(lang)), lang) for lang in langs])
         if isinstance(current, str) and current in langs:
@@ -251,7 +250,7 @@ class LibraryScreen(Screen):
         row = articles.row(article_id) if article_id is not None else None
         if row is None:
             return
-        choices = list(dict.fromkeys([*self.app.store.languages(), *COMMON_LANGUAGES]))
+        choices = list(dict.fromkeys([*self.app.store.articles.languages(), *COMMON_LANGUAGES]))
 
         def picked(lang: str | None) -> None:
             if lang and lang != row.lang:
@@ -274,7 +273,7 @@ class LibraryScreen(Screen):
                 self.app.preannotate_articles([article_id])
 
         self.app.decisions.run(f"language {lang} for '{title}'",
-                               lambda store: store.set_article_lang(article_id, lang), saved)
+                               lambda store: store.articles.set_lang(article_id, lang), saved)
 
     def action_clear_filters(self) -> None:
         with self.prevent(Input.Changed, Select.Changed):

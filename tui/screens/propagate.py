@@ -19,8 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotations.model import Span
-from annotations.store import Store
-from annotations.store.bulk import BulkDecision, BulkPreview, BulkResult, BulkTarget
+from annotations.store import BulkDecision, BulkPreview, BulkResult, BulkTarget, Store
 from annotations.text import display_safe, fold
 
 from ..keymap import PROPAGATE_BINDINGS
@@ -102,7 +101,7 @@ class PropagateDialog(ModalScreen[str | None]):
         decision = self.last.decision()
         with Store(app.db_path, annotator=app.store.annotator, config=app.store.config,
                    readonly=True) as store:
-            previews = {scope: store.bulk_preview(BulkTarget(forms=(self.last.folded,), article_ids=ids),
+            previews = {scope: store.bulk.preview(BulkTarget(forms=(self.last.folded,), article_ids=ids),
                                                   decision)
                         for scope, ids in (("open", self.open_ids), ("corpus", None))}
         self.post_message(self.Counted(previews))

@@ -20,7 +20,6 @@ from textual.widgets import Static
 
 from annotations.model import Span
 from annotations.nlp.tokens import tokenizer_name
-from annotations.store import library
 from annotations.text import display_safe
 
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
@@ -93,14 +92,14 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
     def _make_pane(self, article_id: int, where: object = None) -> Pane:
         """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
         store = self.app.store
-        article = store.article(article_id)
-        spans = store.spans(article_id, self.shown_layer)
+        article = store.articles.get(article_id)
+        spans = store.view.spans(article_id, self.shown_layer)
         select = None
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
         name = tokenizer_name(article.lang)
         return Pane(article, spans, bidi=self.app.bidi, select=select,
-                    load_tokens=lambda: store.tokens(article_id, name))
+                    load_tokens=lambda: store.tokens.get(article_id, name))
 
     def on_mount(self) -> None:
         for pane in self.panes:
@@ -175,7 +174,7 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
         return pane.view if pane is not None else None
 
     def _refresh_title(self, pane: Pane) -> None:
-        status = self.app.store.article_status(pane.article.id, self.shown_layer)
+        status = self.app.store.view.status(pane.article.id, self.shown_layer)
         pane.show_title(status if self.shown_layer is None else f"{self.shown_layer}: {STATUS_WORDS[status]}")
 
     def refresh_articles(self, article_ids: tuple[int, ...] | list[int] | None, *,
@@ -184,7 +183,7 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
         store = self.app.store
         for pane in self.panes:
             if article_ids is None or pane.article.id in article_ids:
-                pane.view.set_spans(store.spans(pane.article.id, self.shown_layer))
+                pane.view.set_spans(store.view.spans(pane.article.id, self.shown_layer))
                 if select is not None and pane is self.active_pane:
                     pane.view.select_key(select)
                 self._refresh_title(pane)
@@ -265,7 +264,7 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
         origin = span.origin + (f" ({span.source})" if span.source else "")
         entity = ""
         if span.entity_id is not None:
-            found = store.entity(span.entity_id)
+            found = store.entities.get(span.entity_id)
             entity = f" · entity: {found['name']}" if found else ""
         tags = f" · tags: {', '.join(span.tags)}" if span.tags else ""
         first = f"{span.label} · {span.status} · '{surface(view.article, span.start, span.end)}'{entity}"
@@ -344,7 +343,7 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
                 index += step
             return None
         candidate = article_id
-        while (candidate := library.adjacent_id(self.app.store, candidate, step)) is not None:
+        while (candidate := self.app.store.library.adjacent_id(candidate, step)) is not None:
             if candidate not in open_ids:
                 return candidate
         return None

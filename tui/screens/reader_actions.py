@@ -94,7 +94,7 @@ class ReaderActions:
         current = view.selected_span
         follow = before is None or (current is not None and current.key == before.key)
         start, end = min(s.start for s in touched), max(s.end for s in touched)
-        view.update_spans(start, end, self.app.store.spans(view.article.id, within=(start, end)),
+        view.update_spans(start, end, self.app.store.view.spans(view.article.id, within=(start, end)),
                           select=span.key if span is not None and follow else None)
         self._refresh_title(pane)
         if advance and follow:
@@ -112,7 +112,7 @@ class ReaderActions:
             self._saved("accept", new)
             self._after(new, before=span, advance=True)
 
-        self._save(self._describe("accept", span), lambda store: store.accept(span.key), saved)
+        self._save(self._describe("accept", span), lambda store: store.decisions.accept(span.key), saved)
 
     def action_reject(self) -> None:
         if (found := self._selected()) is None:
@@ -123,7 +123,7 @@ class ReaderActions:
             self._saved("reject", new)
             self._after(new, before=span, advance=True)
 
-        self._save(self._describe("reject", span), lambda store: store.reject(span.key), saved)
+        self._save(self._describe("reject", span), lambda store: store.decisions.reject(span.key), saved)
 
     def action_accept_all(self) -> None:
         view = self.active_view
@@ -143,14 +143,14 @@ class ReaderActions:
                 self.app.set_status(f"saved: accepted all {count} remaining suggestion(s) (u undoes)")
                 self.refresh_articles([article_id])
 
-            self._save(f"accept all {pending} suggestion(s)", lambda store: store.accept_all(article_id),
+            self._save(f"accept all {pending} suggestion(s)", lambda store: store.decisions.accept_all(article_id),
                        saved, background=pending > BULK)
 
         self.app.push_screen(ConfirmDialog(f"Accept all {pending} remaining suggestion(s) in this article?"),
                              answered)
 
     def action_label_number(self, number: int) -> None:
-        labels = self.app.store.labels()
+        labels = self.app.store.labels.names()
         if number > len(labels):
             self.app.set_status(f"there is no label number {number} (the scheme has {len(labels)})")
             return
@@ -173,7 +173,7 @@ class ReaderActions:
             self._saved("label", new)
             self._after(new, before=span)
 
-        self._save(self._describe("label", span, label), lambda store: store.relabel(span.key, label), saved)
+        self._save(self._describe("label", span, label), lambda store: store.decisions.relabel(span.key, label), saved)
 
     def action_pick_label(self) -> None:
         view = self.active_view
@@ -189,7 +189,7 @@ class ReaderActions:
             if label:
                 self.set_label(label)
 
-        self.app.push_screen(PickerDialog("Label", self.app.store.labels(), default=default,
+        self.app.push_screen(PickerDialog("Label", self.app.store.labels.names(), default=default,
                                           validate=label_problem,
                                           hint="type to filter · enter picks · a new name adds a label"),
                              picked)
@@ -197,13 +197,13 @@ class ReaderActions:
     # -- undo, done ------------------------------------------------------------------------------
 
     def action_undo(self) -> None:
-        self._step("undo", lambda store: store.undo())
+        self._step("undo", lambda store: store.history.undo())
 
     def action_redo(self) -> None:
-        self._step("redo", lambda store: store.redo())
+        self._step("redo", lambda store: store.history.redo())
 
     def _step(self, what: str, write: Callable[[Store], UndoResult | None]) -> None:
-        big = self.app.store.step_size(what) > BULK
+        big = self.app.store.history.step_size(what) > BULK
         def saved(result: UndoResult | None, late: bool) -> None:
             if result is None:
                 self.app.set_status(f"nothing to {what}")
@@ -238,10 +238,10 @@ class ReaderActions:
         if view is None:
             return
         article_id = view.article.id
-        if self.app.store.article_status(article_id) == "done":
+        if self.app.store.view.status(article_id) == "done":
             self._mark(article_id, "in_progress")
             return
-        pending = len(self.app.store.undecided(article_id))
+        pending = len(self.app.store.view.undecided(article_id))
         if not pending:
             self._mark(article_id, "done")
             return
@@ -259,7 +259,7 @@ class ReaderActions:
             if status != "done":
                 message = "saved: article back in progress"
             elif undecided is None:
-                left = len(self.app.store.undecided(article_id))
+                left = len(self.app.store.view.undecided(article_id))
                 message = "saved: article marked done" + (
                     f"; {left} suggestion(s) left undecided (unknown in exports)" if left else "")
             else:
@@ -269,7 +269,7 @@ class ReaderActions:
             self.refresh_articles([article_id])
 
         what = "mark the article done" if status == "done" else "put the article back in progress"
-        self._save(what, lambda store: store.set_article_status(article_id, status, undecided=undecided),
+        self._save(what, lambda store: store.decisions.set_article_status(article_id, status, undecided=undecided),
                    saved, background=undecided is not None)
 
     # -- tags and entities ---------------------------------------------------------------------------
@@ -290,12 +290,12 @@ class ReaderActions:
                 self.app.set_status(f"saved: {what}")
                 self._after(span, before=span)
 
-            self._save(what, (lambda store: store.untag(span.key, name)) if remove
-                       else (lambda store: store.tag(span.key, name)), saved)
+            self._save(what, (lambda store: store.tags.untag(span.key, name)) if remove
+                       else (lambda store: store.tags.tag(span.key, name)), saved)
 
         current = ", ".join(span.tags) or "none"
         self.app.push_screen(PickerDialog(f"Tag this entity (tags now: {current})",
-                                          self.app.store.known_tags(), removable=span.tags,
+                                          self.app.store.tags.known(), removable=span.tags,
                                           hint="a new tag is added as typed · -tag removes a tag"),
                              picked)
 
@@ -316,13 +316,13 @@ class ReaderActions:
                 self.app.set_status(f"saved: {what}")
                 self.refresh_articles([article_id])
 
-            self._save(what, (lambda store: store.untag_article(article_id, name)) if remove
-                       else (lambda store: store.tag_article(article_id, name)), saved)
+            self._save(what, (lambda store: store.tags.untag_article(article_id, name)) if remove
+                       else (lambda store: store.tags.tag_article(article_id, name)), saved)
 
-        tags = self.app.store.article_tags(article_id)
+        tags = self.app.store.tags.of_article(article_id)
         current = ", ".join(tags) or "none"
         self.app.push_screen(PickerDialog(f"Tag this article (tags now: {current})",
-                                          self.app.store.known_tags(), removable=tags,
+                                          self.app.store.tags.known(), removable=tags,
                                           hint="a new tag is added as typed · -tag removes a tag"),
                              picked)
 
@@ -331,7 +331,7 @@ class ReaderActions:
             return
         view, span = found
         text = " ".join(view.article.text[span.start:span.end].split())
-        names = [e["name"] for e in self.app.store.entities()]
+        names = [e["name"] for e in self.app.store.entities.all()]
 
         def picked(name: str | None) -> None:
             if not name:
@@ -340,7 +340,7 @@ class ReaderActions:
                 self._saved(f"link to '{name}':", new)
                 self._after(new, before=span)
 
-            self._save(self._describe(f"link to '{name}':", span), lambda store: store.link(span.key, name),
+            self._save(self._describe(f"link to '{name}':", span), lambda store: store.decisions.link(span.key, name),
                        saved)
 
         self.app.push_screen(PickerDialog("Link to entity (existing names first; a new name creates one)",

@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from annotations.model import Span
-from annotations.store import Store
-from annotations.store.bulk import BulkDecision, BulkTarget
+from annotations.store import BulkDecision, BulkTarget, Store
 from annotations.text import display_safe, fold
 
 from ..messages import ArticlesChanged
@@ -106,16 +105,16 @@ class EntityActions:
         """Light up every mention of the entity in every open pane (None: back to the selected surface)."""
         store = self.app.store
         self.chosen_entity = entity_id
-        entity = store.entity(entity_id) if entity_id is not None else None
+        entity = store.entities.get(entity_id) if entity_id is not None else None
         if entity is None:
             self.chosen_entity, self._entity_lit, self._entity_mentions = None, None, []
             self.app.set_status("no entity chosen: the selected entity's text is lit again")
         else:
-            self._entity_mentions = store.entity_mentions(entity_id)
+            self._entity_mentions = store.entities.mentions(entity_id)
             ranges: dict[int, list[tuple[int, int]]] = {}
             for article_id, start, end in self._entity_mentions:
                 ranges.setdefault(article_id, []).append((start, end))
-            forms = tuple(dict.fromkeys([fold(entity["name"]), *store.alias_forms(entity_id)]))
+            forms = tuple(dict.fromkeys([fold(entity["name"]), *store.entities.alias_forms(entity_id)]))
             self._entity_lit = (forms, {a: tuple(r) for a, r in ranges.items()})
             articles = len(ranges)
             self.app.set_status(display_safe(f"entity {entity['name']}: {len(self._entity_mentions)} linked "
@@ -216,7 +215,7 @@ class EntityActions:
             self.choose_entity(entity_id)
             self.app.set_status(f"saved: {what} · * does it to all alike")
 
-        self.app.decisions.run(what, lambda store: store.link(mention.key, entity_id), saved)
+        self.app.decisions.run(what, lambda store: store.decisions.link(mention.key, entity_id), saved)
 
     # -- f: jump to a word by its first letters --------------------------------------------------
 
@@ -258,7 +257,7 @@ class EntityActions:
         if pane is None or kind is None:
             return
         text = pane.article.text[span.start:span.end]
-        entity = self.app.store.entity(span.entity_id) if span.entity_id is not None else None
+        entity = self.app.store.entities.get(span.entity_id) if span.entity_id is not None else None
         self.last_decision = LastDecision.of(span, kind, text, span.entity_id,
                                              entity["name"] if entity else None)
         self.app.set_status(self.app.status + " · * does it to all alike")
@@ -289,7 +288,7 @@ class EntityActions:
         """Write a bulk decision in the background (progress in the status bar), then refresh."""
 
         def write(store: Store, report) -> object:
-            return store.bulk_decide(target, decision, progress=lambda done, total: report(
+            return store.bulk.decide(target, decision, progress=lambda done, total: report(
                 f"saving {what}: {done:,} of {total:,} mention(s)…"))
 
         def saved(result, late: bool) -> None:

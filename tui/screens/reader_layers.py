@@ -43,7 +43,7 @@ class LayerSwitch:
     def action_switch_layer(self) -> None:
         store = self.app.store
         own = store.annotator
-        names = sorted({name for pane in self.panes for name in store.layers(pane.article.id)} - {own})
+        names = sorted({name for pane in self.panes for name in store.review.layers(pane.article.id)} - {own})
         order = [own, *names]
         if len(order) == 1:
             self.app.set_status("no other layer in the open articles: nobody else has decided here")

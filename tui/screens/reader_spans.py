@@ -54,7 +54,7 @@ class SpanActions(ReaderActions):
             if label:
                 self._create(label)
 
-        labels = self.app.store.labels()
+        labels = self.app.store.labels.names()
         self.app.push_screen(PickerDialog("Label for the new span", labels,
                                           default=self.app.last_label or labels[0],
                                           validate=label_problem,
@@ -78,7 +78,7 @@ class SpanActions(ReaderActions):
             self._after(new)
 
         self._save(f"new span {label} '{surface(view.article, start, end)}'",
-                   lambda store: store.create_span(article_id, start, end, label), saved)
+                   lambda store: store.decisions.create_span(article_id, start, end, label), saved)
 
     def action_grow(self, side: str, delta: int) -> None:
         if (found := self._selected()) is None:
@@ -94,7 +94,7 @@ class SpanActions(ReaderActions):
             self._saved("resize", new)
             self._after(new, before=span)
 
-        self._save(self._describe("resize", span), lambda store: store.resize(span.key, *bounds), saved)
+        self._save(self._describe("resize", span), lambda store: store.decisions.resize(span.key, *bounds), saved)
 
     def action_delete_span(self) -> None:
         if (found := self._selected()) is None:
@@ -106,4 +106,4 @@ class SpanActions(ReaderActions):
             self.app.set_status(f"saved: {what}")
             self._after(None, before=span)
 
-        self._save(what, lambda store: store.delete_span(span.key), saved)
+        self._save(what, lambda store: store.decisions.delete_span(span.key), saved)

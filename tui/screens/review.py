@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from annotations.model import Article, Span
 from annotations.review import Cluster, clusters, disagreements
-from annotations.store.review import MODEL_LAYER, is_review_layer
+from annotations.store import MODEL_LAYER, is_review_layer
 from annotations.text import display_safe
 
 from ..keymap import REVIEW_BINDINGS
@@ -36,9 +36,9 @@ MAX_LAYERS = 3
 def choose_layers(store, article_id: int) -> list[str]:
     """What to compare: the annotators who marked the article done, else everyone with a layer
     there; with fewer than two, the model's suggestions as well. At most three."""
-    layers = store.done_annotators(article_id)
+    layers = store.review.done_annotators(article_id)
     if len(layers) < 2:
-        others = [n for n in store.layers(article_id) if not is_review_layer(n) and n not in layers]
+        others = [n for n in store.review.layers(article_id) if not is_review_layer(n) and n not in layers]
         layers += others
     if len(layers) < 2:
         layers.append(MODEL_LAYER)
@@ -99,13 +99,13 @@ class ReviewScreen(ReviewActions, Screen):
     async def show_article(self) -> None:
         """Build the panes for the current article and put the cursor on its first disagreement."""
         store = self.app.store
-        article = store.article(self.article_id)
+        article = store.articles.get(self.article_id)
         self.compared = list(self._asked_layers or choose_layers(store, self.article_id))[:MAX_LAYERS]
         box = self.query_one("#panes", Horizontal)
         await box.remove_children()
         bidi = self.app.bidi
         panes = [LayerPane(article, layer, n, bidi=bidi) for n, layer in enumerate(self.compared, 1)]
-        panes.append(LayerPane(article, store.review_layer, None, bidi=self.app.bidi))
+        panes.append(LayerPane(article, store.review.layer_name, None, bidi=self.app.bidi))
         await box.mount_all(panes)
         self.reviewed_pane.view.focus()
         self.load()
@@ -127,27 +127,27 @@ class ReviewScreen(ReviewActions, Screen):
     def load(self) -> None:
         """Read the layers again: clusters, each pane's marks, the reviewed layer."""
         store = self.app.store
-        entities = [store.layer_entities(self.article_id, layer) for layer in self.compared]
+        entities = [store.review.layer_entities(self.article_id, layer) for layer in self.compared]
         self.clusters = clusters(entities)
         disagree = {s for c in self.clusters if not c.agrees for v in c.versions for s in v}
         for pane, layer_spans in zip(self.panes, entities, strict=False):
             pane.view.set_layer_spans([
                 Span(self.article_id, s.start, s.end, s.label, DISAGREE if s in disagree else AGREE,
                      "human", span_id=-1 - i, entity_id=s.entity_id) for i, s in enumerate(layer_spans)])
-        self.reviewed_pane.view.set_layer_spans(store.spans(self.article_id, store.review_layer))
+        self.reviewed_pane.view.set_layer_spans(store.view.spans(self.article_id, store.review.layer_name))
         self.refresh_titles()
 
     def refresh_titles(self) -> None:
         store = self.app.store
         total = len(self.clusters)
         for pane in self.panes[:-1]:
-            status = STATUS_WORDS.get(store.article_status(self.article_id, pane.shows), "")
+            status = STATUS_WORDS.get(store.view.status(self.article_id, pane.shows), "")
             if pane.shows == MODEL_LAYER:
                 status = "model"
             mine = sum(len(c.version(pane.number - 1)) for c in self.clusters)
             pane.show_title(f"{pane.number} {layer_name(pane.shows)} · {status} · {mine} entities")
         settled = sum(1 for c in self.clusters if self.reviewed_in(c))
-        status = STATUS_WORDS.get(store.review_status(self.article_id), "")
+        status = STATUS_WORDS.get(store.review.status(self.article_id), "")
         view = self.reviewed_pane.view
         title = visual_title(view.article.title, 40, reorder=view.reorders)
         self.reviewed_pane.show_title(f"reviewed {settled}/{total} · {status} · {title}")
@@ -237,7 +237,7 @@ class ReviewScreen(ReviewActions, Screen):
         """After a review decision: the reviewed pane, the titles and the details."""
         store = self.app.store
         view = self.reviewed_pane.view
-        view.set_layer_spans(store.spans(self.article_id, store.review_layer))
+        view.set_layer_spans(store.view.spans(self.article_id, store.review.layer_name))
         cluster = self.cluster
         if cluster is not None:
             view.show_cluster(cluster.start, cluster.end)

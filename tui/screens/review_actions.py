@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotations.config import valid_label
 from annotations.review import Cluster, disagreements
-from annotations.store import Store
-from annotations.store.review import LayerSpan
+from annotations.store import LayerSpan, Store
 
 from ..surface import surface
 from .dialogs import PickerDialog, UndecidedDialog
@@ -78,7 +77,7 @@ class ReviewActions:
         layer = self.compared[number - 1]
         article_id, start, end = self.article_id, cluster.start, cluster.end
         what = f"take {layer}'s version of '{self._text(start, end)}'"
-        self._save(what, lambda store: store.review_take(article_id, start, end, layer), advance=True)
+        self._save(what, lambda store: store.review.take(article_id, start, end, layer), advance=True)
 
     def action_take_agreed(self) -> None:
         if not self._writable("taking a version") or (cluster := self._current()) is None:
@@ -98,14 +97,14 @@ class ReviewActions:
         left = sum(1 for i in disagreements(self.clusters) if not self.reviewed_in(self.clusters[i]))
         what = (f"take the {len(agreed)} agreed cluster(s) and the suggestions every layer rejected; "
                 f"{left} disagreement(s) still to settle")
-        self._save(what, lambda store: store.review_take_all(article_id, agreed, compared[0], compared))
+        self._save(what, lambda store: store.review.take_all(article_id, agreed, compared[0], compared))
 
     def action_no_entity(self) -> None:
         if not self._writable("deciding") or (cluster := self._current()) is None:
             return
         article_id, start, end = self.article_id, cluster.start, cluster.end
         self._save(f"no entity in '{self._text(start, end)}'",
-                   lambda store: store.review_replace(article_id, start, end, []), advance=True)
+                   lambda store: store.review.replace(article_id, start, end, []), advance=True)
 
     # -- deciding anew ----------------------------------------------------------------------------
 
@@ -152,7 +151,7 @@ class ReviewActions:
         else:
             low, high = start, end
         article_id = self.article_id
-        labels = self.app.store.labels()
+        labels = self.app.store.labels.names()
 
         def picked(label: str | None) -> None:
             if not label:
@@ -163,7 +162,7 @@ class ReviewActions:
             view.token_mode = False
             entity = [LayerSpan(start, end, label)]
             self._save(f"reviewed entity {label} '{self._text(start, end)}'",
-                       lambda store: store.review_replace(article_id, low, high, entity, action="decide"),
+                       lambda store: store.review.replace(article_id, low, high, entity, action="decide"),
                        advance=on_cluster)
 
         self.app.push_screen(PickerDialog(f"Label for '{self._text(start, end)}' in the reviewed layer",
@@ -176,11 +175,11 @@ class ReviewActions:
 
     def action_undo(self) -> None:
         if self._writable("undo"):
-            self._step("undo", lambda store: store.review_undo())
+            self._step("undo", lambda store: store.review.undo())
 
     def action_redo(self) -> None:
         if self._writable("redo"):
-            self._step("redo", lambda store: store.review_redo())
+            self._step("redo", lambda store: store.review.redo())
 
     def _step(self, what: str, write) -> None:
         def saved(result, late: bool) -> None:
@@ -197,10 +196,10 @@ class ReviewActions:
             return
         store = self.app.store
         article_id = self.article_id
-        if store.review_status(article_id) == "done":
+        if store.review.status(article_id) == "done":
             self._mark("in_progress")
             return
-        pending = len(store.undecided(article_id, store.review_layer))
+        pending = len(store.view.undecided(article_id, store.review.layer_name))
         if not pending:
             self._mark("done")
             return
@@ -216,4 +215,4 @@ class ReviewActions:
     def _mark(self, status: str, undecided: str | None = None) -> None:
         article_id = self.article_id
         what = "mark the review done" if status == "done" else "put the review back in progress"
-        self._save(what, lambda store: store.set_review_status(article_id, status, undecided=undecided))
+        self._save(what, lambda store: store.review.set_status(article_id, status, undecided=undecided))

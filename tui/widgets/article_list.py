@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotations.store.library import LibraryRow
+from annotations.store import LibraryRow
 from annotations.text import display_safe
 
 from ..bidi import embedding_levels, first_strong_is_rtl, has_rtl, mirror, visual_order

@@ -21,8 +21,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.lookalike import lookalikes
-from annotations.store import Store
-from annotations.store.entities import EntitySummary, Mention
+from annotations.store import EntitySummary, Mention, Store
 from annotations.text import display_safe, fold
 
 from ..bidi import resolve_mode
@@ -44,17 +43,17 @@ class PanelData:
 
 def load_panel(store: Store, chosen: int | None, forms_cache: dict) -> PanelData:
     """Read the panel's data (``forms_cache`` keeps the view's forms between loads: a corpus-wide read)."""
-    entities = store.entity_summaries()
+    entities = store.entities.summaries()
     data = PanelData(entities, chosen)
     entity = next((e for e in entities if e.id == chosen), None)
     if entity is None:
         data.chosen = None
         return data
     if "forms" not in forms_cache:
-        forms_cache["forms"] = sorted({f.folded for f in store.view_forms()})
-    names = {fold(entity.name), *store.alias_forms(entity.id)}
+        forms_cache["forms"] = sorted({f.folded for f in store.entities.view_forms()})
+    names = {fold(entity.name), *store.entities.alias_forms(entity.id)}
     alike = lookalikes(names, forms_cache["forms"], people=entity.label in PERSON_LABELS)
-    for mention in store.mentions_of_forms(alike, unlinked=True, limit=MAX_CANDIDATES):
+    for mention in store.entities.mentions_of_forms(alike, unlinked=True, limit=MAX_CANDIDATES):
         data.candidates.append((mention, alike.get(fold(mention.text), "look-alike")))
     return data
 
