@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotations.nlp.tokens import tokenizer_name
 from annotations.store import Store, StoreError
+from annotations.store.errors import damage_message
 from annotations.store.library import FIRST_PAGE, LibraryFilter, first_ids, matching_ids
 
 from .messages import (
@@ -126,7 +127,8 @@ class WorkersMixin:
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check_database(self) -> None:
         """Read every page once before the first write (decisions wait meanwhile); a damaged
-        file ends the app with the store's message, before anything is written to it."""
+        file ends the app with the store's message, before anything is written to it. Read-only
+        too, in the background: a damaged file is said to be damaged rather than shown in part."""
         try:
             with self._worker_store(readonly=True) as store:
                 store.ensure_sound()
@@ -256,6 +258,10 @@ class WorkersMixin:
             return
         what = GROUP_NAMES.get(event.worker.group, event.worker.name)
         error = event.worker.error
+        damaged = damage_message(str(self.db_path), error)
+        if damaged:  # met in a worker (the library's search, an import): the app ends with one line,
+            self.stop_on_damage(damaged)  # as on the main thread; an empty library would hide it
+            return
         self.log.error(f"{what} failed", error)
         self.set_background("")
         self.set_status(f"{what} failed: {error}")

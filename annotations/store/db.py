@@ -19,8 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .damage import ensure_sound
-from .errors import BUSY_TIMEOUT_S, StoreBusy, StoreError, describe_error, file_size
+from .damage import close_connection, ensure_sound, found_damaged
+from .errors import (
+    BUSY_TIMEOUT_S,
+    StoreBusy,
+    StoreDamaged,
+    StoreError,
+    describe_error,
+    error_for,
+    file_size,
+    is_damage,
+)
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger("parallax")
@@ -102,8 +111,10 @@ def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
     """Open (and if needed create or migrate) a database; raise StoreError on any problem.
 
     Nothing is written to a file that is refused (another app's SQLite file, a
-    newer Parallax's database, a corrupt file): it is checked before WAL mode
-    is switched on. A read-only open of a file in a folder we cannot write to
+    newer Parallax's database, a corrupt file): it is checked, every page of it
+    when it is not in WAL mode yet, before WAL mode is switched on, and its -wal
+    is not copied into it when the refused connection closes (a damaged file
+    raises StoreDamaged). A read-only open of a file in a folder we cannot write to
     (so SQLite cannot make its -shm file) reads it as immutable when no -wal
     file holds newer changes.
     """
@@ -123,7 +134,7 @@ def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
                              check_same_thread=check_same_thread)
             except sqlite3.Error as again:
                 exc = again
-        raise StoreError(describe_error(path, exc, timeout)) from exc
+        raise error_for(path, exc, timeout) from exc
 
 
 def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
@@ -148,6 +159,9 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
             conn.execute("PRAGMA query_only = ON")
         else:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                # Switching writes the header: read every page first. Once per file (it stays in
+                # WAL), so the full check's cost (1.0-1.4 s at 100,000 articles here) is paid once.
+                ensure_sound(db, path)
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             if version < SCHEMA_VERSION:
@@ -155,8 +169,13 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
                     ensure_sound(db, path)  # a migration rewrites tables: never into a damaged file
                 _migrate(db)
         return db
-    except BaseException:
-        conn.close()
+    except BaseException as exc:
+        if isinstance(exc, StoreDamaged) or is_damage(exc):
+            found_damaged(path)
+        if readonly:
+            conn.close()
+        else:  # a refused file's -wal is not copied into it on the way out
+            close_connection(conn, path)
         raise
 
 
@@ -277,7 +296,9 @@ def write_transaction(db: Database, wait: float | None = None) -> Iterator[Datab
             conn.execute("ROLLBACK")
         if (isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError)
                 and any(s in str(exc) for s in _STORE_FAILURES)):
-            raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
+            if is_damage(exc):
+                found_damaged(db_filename(db))
+            raise error_for(db_filename(db), exc, timeout) from exc
         raise
 
 
@@ -298,7 +319,7 @@ def _begin_immediate(db: Database, wait: float, timeout: float) -> None:
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
+                    raise error_for(db_filename(db), exc, timeout) from exc
                 if time.monotonic() >= deadline:
                     raise StoreBusy(describe_error(db_filename(db), exc, wait), wait) from exc
                 time.sleep(LOCK_POLL_S)

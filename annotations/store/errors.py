@@ -27,6 +27,20 @@ class StoreBusy(StoreError):
         self.who = who  # what holds the database up, where known ("the damage check")
 
 
+class StoreDamaged(StoreError):
+    """The file is damaged (a page SQLite cannot read, or findings of its quick_check).
+
+    Nothing was written to it, and its -wal was left as it was (:mod:`.damage`), so that a
+    recovery tool still has everything.
+    """
+
+
+def error_for(path: str, exc: sqlite3.Error, timeout: float | None = None) -> StoreError:
+    """The StoreError for an SQLite error on ``path`` (a StoreDamaged when the file is damaged)."""
+    kind = StoreDamaged if is_damage(exc) else StoreError
+    return kind(describe_error(path, exc, timeout))
+
+
 def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) -> str:
     """A one-line message for an SQLite error on ``path``: the file, the problem, what to do."""
     msg = str(exc)
@@ -38,8 +52,8 @@ def describe_error(path: str, exc: sqlite3.Error, timeout: float | None = None) 
         return (f"{path}: not an SQLite database ({msg}: the file does not start with the SQLite "
                 "header); it may be corrupt or another kind of file. Choose another --db.")
     if "malformed" in msg:
-        return (f"{path}: the database is damaged ({msg}); restore it from a backup "
-                "(or try: sqlite3 FILE .recover).")
+        return (f"{path}: the database is damaged ({msg}); nothing was written to it. Restore it "
+                "from a backup (or try: sqlite3 FILE .recover).")
     if "not a database" in msg or "file is encrypted" in msg:
         return (f"{path}: not a usable database ({msg}); it may be corrupt or not a "
                 "Parallax file. Restore it from a backup or choose another --db.")
@@ -61,6 +75,16 @@ def is_damage(exc: BaseException) -> bool:
     """Whether an SQLite error says the file is damaged (as opposed to busy, read-only, full)."""
     msg = str(exc)
     return "malformed" in msg or "file is not a database" in msg
+
+
+def damage_message(path: str, error: BaseException) -> str | None:
+    """The one-line message when ``error`` says the file at ``path`` is damaged (a StoreDamaged,
+    or an SQLite error met on a damaged page), else None."""
+    if isinstance(error, StoreDamaged):
+        return str(error)
+    if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
+        return describe_error(path, error)
+    return None
 
 
 def file_size(path: str) -> int | None:

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 from ..config import Config, config_path, load_config
 from ..model import Article, Span
 from .bulk import BulkMixin
-from .damage import ensure_sound
+from .damage import close_connection, ensure_sound, found_damaged
 from .db import connect, default_db_path, write_transaction
 from .decisions import DecisionsMixin
 from .entities import EntitiesMixin
-from .errors import StoreError, describe_error
+from .errors import StoreError, error_for, is_damage
+from .files import belongs_to
 from .loading import LoadingMixin
 from .presence import PresenceMixin
 from .review import ReviewMixin
@@ -97,16 +98,34 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
                     if not self.db.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
                         self.set_labels(self.config.labels)
         except sqlite3.DatabaseError as exc:
-            self.db.conn.close()
-            raise StoreError(describe_error(self.path, exc)) from exc
+            if is_damage(exc):
+                found_damaged(self.path)
+            self.close()
+            raise error_for(self.path, exc) from exc
         except BaseException:
-            self.db.conn.close()
+            self.close()
             raise
 
     # -- lifecycle -------------------------------------------------------------
 
     def close(self) -> None:
-        self.db.conn.close()
+        """Close the connection; a file this process has not found sound keeps its -wal as it is
+        (:func:`~.damage.close_connection`)."""
+        if self.readonly:
+            self.db.conn.close()
+        else:
+            close_connection(self.db.conn, self.path)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads that may meet a damaged page: an SQLite error becomes a StoreError naming the file
+        (a StoreDamaged for damage), so a command ends with one line rather than a traceback."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if is_damage(exc):
+                found_damaged(self.path)
+            raise error_for(self.path, exc) from exc
 
     def __enter__(self) -> Store:
         return self
@@ -115,29 +134,10 @@ class Store(ReviewMixin, DecisionsMixin, LoadingMixin, TokensMixin, UndecidedMix
         self.close()
 
     def owns_file(self, path: str | os.PathLike) -> bool:
-        """Whether ``path`` names this database's file, -wal or -shm (by any link or spelling).
-
-        Such a path must never be read as an import or replaced by an export: opening and
-        closing it by hand drops this process's SQLite locks (another process may then
-        delete the -wal this one commits into), and replacing it destroys the database.
-        """
-        if self.path == ":memory:":
-            return False
-        own = [self.path, self.path + "-wal", self.path + "-shm"]
-        real = os.path.realpath(path)
-        if any(real == os.path.realpath(p) for p in own):
-            return True
-        try:
-            st = os.stat(path)
-        except OSError:
-            return False
-        for p in own:
-            try:
-                if os.path.samestat(st, os.stat(p)):
-                    return True
-            except OSError:
-                continue
-        return False
+        """Whether ``path`` names this database's file, -wal, -shm or -journal (by any link or
+        spelling): such a path is never read as an import or replaced by an export
+        (:mod:`.files` says why)."""
+        return belongs_to(self.path, path)
 
     def check(self) -> list[str]:
         """SQLite's quick_check: [] when the file is sound, else its findings (corrupt pages).
