@@ -117,7 +117,8 @@ def _entity(store: Store, annotator: str, entities: dict[int, dict]) -> list[Con
             continue
         counts = {label: n for label, (n, _) in labels.items()}
         common = dict(entity_id=entity_id, entity=entity["name"], entity_label=entity["label"],
-                      labels=counts, mentions=sum(counts.values()), forms=tuple(store.entities.alias_forms(entity_id)))
+                      labels=counts, mentions=sum(counts.values()),
+                          forms=tuple(store.entities.alias_forms(entity_id)))
         if len(labels) > 1:
             out.append(Conflict("entity", f"entity:{entity_id}",
                                 f"{entity['name']}: {_counted(counts)}", **common))

@@ -11,7 +11,6 @@ annotators deciding in the app meanwhile never wait longer than that.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -20,8 +19,7 @@ from .formats import Problem, SourceFile, iter_files, read_file
 from .formats.checks import check_record
 from .formats.problems import excerpt
 from .model import ArticleRecord
-from .store import Store, StoreError, WriteSlices
-from .store.errors import describe_error
+from .store import RecordError, Store, WriteSlices
 from .text import detect_lang
 
 BATCH_RECORDS = 500
@@ -175,10 +173,8 @@ class _Run:
                         self.report.labels_added.append(label)
                 results = self.store.loading.add_articles([r for r, _, _ in batch], annotator=self.annotator)
                 piece.add(chars)
-        except (sqlite3.IntegrityError, ValueError):
+        except (RecordError, ValueError):
             results = self._one_by_one(batch)
-        except sqlite3.Error as exc:
-            raise StoreError(describe_error(self.store.path, exc)) from exc
         self.scheme.update(self.pending_labels)
         self.pending_labels = []
         for (record, path, line), result in zip(batch, results, strict=True):
@@ -213,7 +209,7 @@ class _Run:
                     for label in self.pending_labels:
                         self.store.labels.add(label)
                     results.append(self.store.loading.add_article(record, annotator=self.annotator))
-            except (sqlite3.IntegrityError, ValueError) as exc:
+            except (RecordError, ValueError) as exc:
                 self.report.add(Problem(path, line, f"could not be stored ({exc})"))
                 results.append(None)
         return results

@@ -55,7 +55,8 @@ def store_tokens(store: Store) -> None:
     """Every article's spaCy tokens, stored as the NLP process stores them."""
     from annotations.nlp.tokens import token_offsets, tokenizer_name
 
-    store.tokens.save([(article_id, tokenizer_name(lang), token_offsets(store.articles.get(article_id).text, lang))
+    store.tokens.save([(article_id, tokenizer_name(lang), token_offsets(store.articles.get(article_id).text,
+                                                                        lang))
                        for article_id, lang in store.articles.langs()])
 
 

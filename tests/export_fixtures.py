@@ -55,10 +55,12 @@ def build_corpus(path) -> Corpus:
     with Store(path, annotator="alice") as alice:
         for p in seed_paths():
             text = normalize(p.read_text(encoding="utf-8"))
-            article_id, _ = alice.loading.add_article(ArticleRecord(text=text, source=p.name, lang=detect_lang(text)))
+            article_id, _ = alice.loading.add_article(ArticleRecord(text=text, source=p.name,
+                                                                    lang=detect_lang(text)))
             corpus.ids[p.name[:3]] = article_id
             corpus.texts[article_id] = text
-        article_id, _ = alice.loading.add_article(ArticleRecord(text=EMOJI_TEXT, title="emoji", source="emoji.txt",
+        article_id, _ = alice.loading.add_article(ArticleRecord(text=EMOJI_TEXT, title="emoji",
+                                                                source="emoji.txt",
                                                         lang="en"))
         corpus.ids["emoji"] = article_id
         corpus.texts[article_id] = EMOJI_TEXT

@@ -19,7 +19,8 @@ def make_db(path: Path, n_articles: int = 1) -> int:
     """A closed Parallax database (checkpointed: the .db file holds everything)."""
     with Store(path, annotator="alice") as s:
         for i in range(n_articles):
-            aid = s.loading.add_article(ArticleRecord(text=f"{TEXT} ({i})" + " Paris again." * 40 * (i % 3)))[0]
+            text = f"{TEXT} ({i})" + " Paris again." * 40 * (i % 3)
+            aid = s.loading.add_article(ArticleRecord(text=text))[0]
             s.decisions.create_span(aid, 0, 12, "PERSON")
     assert not Path(f"{path}-wal").exists()
     return 1

@@ -208,7 +208,8 @@ async def test_make_a_span_with_the_token_cursor(seeded_db):
         # a number key makes the selection a span with that label
         await press(pilot, "w", "v", "w", "1")
         with other_store(seeded_db) as check:
-            assert sorted(s.label for s in check.view.spans(1) if s.origin == "human") == ["ORG", "ORG", "PERSON"]
+            assert sorted(s.label for s in check.view.spans(1) if s.origin == "human") == ["ORG", "ORG",
+                                                                                           "PERSON"]
 
 
 async def test_delete_a_span_and_reject_a_suggestion(seeded_db):
@@ -219,7 +220,8 @@ async def test_delete_a_span_and_reject_a_suggestion(seeded_db):
         suggestion = view.selected_span
         await press(pilot, "D")
         with other_store(seeded_db) as check:
-            assert {(s.start, s.end): s.status for s in check.view.spans(1)}[(suggestion.start, suggestion.end)] \
+            assert {(s.start, s.end): s.status for s in check.view.spans(1)}[(suggestion.start,
+                                                                              suggestion.end)] \
                 == "rejected"
         await press(pilot, "w", "w", "v", "w", "1")  # "Hammouchi and": not the rejected span's offsets
         with other_store(seeded_db) as check:

@@ -24,7 +24,8 @@ def make_mixed_db(path) -> list[int]:
     """Two mostly English articles stored as Arabic (as the old detector did), already seen by a
     pipeline (so starting the app pre-annotates nothing), with tokens stored."""
     with Store(path, annotator="alice") as store:
-        added = store.loading.add_articles([ArticleRecord(text=ENGLISH + ARABIC, title="Mixed one", lang="ar"),
+        added = store.loading.add_articles([ArticleRecord(text=ENGLISH + ARABIC, title="Mixed one",
+                                                          lang="ar"),
                                     ArticleRecord(text=ARABIC + ENGLISH, title="Mixed two", lang="ar")])
         ids = [article_id for article_id, _ in added]
         for article_id in ids:

@@ -31,7 +31,8 @@ def suggest_once(path, article_id: int, surface: str, label: str) -> None:
     """A model suggestion at the first mention of ``surface`` in one article only."""
     with other_store(path) as store:
         start = store.articles.get(article_id).text.index(surface)
-        store.loading.add_suggestions(article_id, [SpanRecord(start, start + len(surface), label, origin="model",
+        store.loading.add_suggestions(article_id, [SpanRecord(start, start + len(surface), label,
+                                                              origin="model",
                                                       source="test-model 1.0")])
 
 
@@ -195,7 +196,8 @@ async def test_pre_annotation_after_a_big_import_gets_its_articles_whatever_thei
     and marks nothing; what matters is that it ran and said nothing failed."""
     path = tmp_path / "big.db"
     with other_store(path) as store:
-        store.loading.add_articles([ArticleRecord(f"Article {i} about Rabat.", lang="zz") for i in range(30_000)])
+        store.loading.add_articles([ArticleRecord(f"Article {i} about Rabat.",
+                                                  lang="zz") for i in range(30_000)])
     app = app_on(path, preannotate=True)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

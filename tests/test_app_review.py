@@ -142,7 +142,8 @@ async def test_readonly_app_writes_nothing(tmp_path, table_dump):
         await press(pilot, "enter")
         shown = {(s.start, s.end, s.label) for s in app.screen.active_view.spans if s.is_gold}
         with Store(db, readonly=True) as store:
-            assert shown == {(s.start, s.end, s.label) for s in store.view.spans(article_id, "bob") if s.is_gold}
+            assert shown == {(s.start, s.end, s.label) for s in store.view.spans(article_id,
+                                                                                 "bob") if s.is_gold}
         for key in ("a", "x", "d", "u", "1", "A", "t"):
             await press(pilot, key)
             assert "read-only" in screen_text(app), key

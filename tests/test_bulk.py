@@ -66,7 +66,8 @@ def test_reject_and_link_every_mention(story):
 
 def test_scope_other_annotators_and_decided_mentions(story):
     english = story.articles.ids()[0]
-    first = next(s for s in story.view.spans(english) if story.articles.get(english).text[s.start:s.end] == "Sahel")
+    text = story.articles.get(english).text
+    first = next(s for s in story.view.spans(english) if text[s.start:s.end] == "Sahel")
     story.decisions.relabel(first.key, "GPE")  # decided already: changed by the propagation too
     with Store(story.path, annotator="bob") as bob:
         bob.bulk.decide(SAHEL, BulkDecision("label", label="MISC"))
@@ -130,7 +131,8 @@ def many(tmp_path):
             text = f"Article {n}. " + " ".join(f"Sahel {i}." for i in range(PER_ARTICLE))
             (article_id, _), = store.loading.add_articles([ArticleRecord(text=text, lang="en")])
             starts = [i for i in range(len(text)) if text.startswith("Sahel", i)]
-            store.loading.add_suggestions(article_id, [SpanRecord(s, s + 5, "PERSON", origin="model", source="m")
+            store.loading.add_suggestions(article_id, [SpanRecord(s, s + 5, "PERSON", origin="model",
+                                                                  source="m")
                                                for s in starts])
             for span in store.view.spans(article_id)[::2]:  # decided: updated by the bulk decision
                 store.decisions.reject(span.key)
@@ -221,5 +223,6 @@ def test_sahel_helper_matches_the_real_pipelines_labels(tmp_path):
 
         import_seeds(store)
         add_sahel(store)
-        labels = {(store.articles.get(a).lang, s.label) for a in store.articles.ids() for s in store.view.spans(a)}
+        labels = {(store.articles.get(a).lang,
+                   s.label) for a in store.articles.ids() for s in store.view.spans(a)}
     assert labels == {("en", "PERSON"), ("fr", "LOC")}

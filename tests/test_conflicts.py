@@ -46,7 +46,8 @@ def test_conflicts_follow_decisions(story_db):
         store.decisions.relabel(span.key, "ORG")  # one mention of the entity disagrees
         found = by_key(find_conflicts(store))
         assert found[f"entity:{wray['id']}"].labels == {"PERSON": 1, "ORG": 1}
-        for other in [s for a in store.articles.ids() for s in store.view.spans(a) if s.entity_id == wray["id"]]:
+        linked = [s for a in store.articles.ids() for s in store.view.spans(a) if s.entity_id == wray["id"]]
+        for other in linked:
             store.decisions.relabel(other.key, "ORG")  # all agree, against the entity's own label
         found = by_key(find_conflicts(store))
         assert f"entity:{wray['id']}" not in found
@@ -79,11 +80,13 @@ def test_initials_and_arabic_forms_are_close_names(story_db):
         french = article_with(store, "A. Hammouchi")
         text = store.articles.get(french).text
         start = text.index("A. Hammouchi")
-        store.loading.add_suggestions(french, [SpanRecord(start, start + 12, "PERSON", origin="model", source="m")])
+        store.loading.add_suggestions(french, [SpanRecord(start, start + 12, "PERSON", origin="model",
+                                                          source="m")])
         arabic = article_with(store, WRAY_AR)
         text = store.articles.get(arabic).text
         start = text.index("بالرباط")
-        store.loading.add_suggestions(arabic, [SpanRecord(start, start + 7, "GPE", origin="model", source="m")])
+        store.loading.add_suggestions(arabic, [SpanRecord(start, start + 7, "GPE", origin="model",
+                                                          source="m")])
         found = find_conflicts(store)
     names = {c.forms: c.reason for c in found if c.kind == "names"}
     hammouchi = next(f for f in names if "a. hammouchi" in f)
@@ -143,7 +146,8 @@ def test_a_merge_keeps_folded_forms_and_dismissals(story_db, tmp_path):
         store.decisions.dismiss_conflict("entity", f"entity:{wray}")
     with Store(tmp_path / "other.db", annotator="bob") as other:
         other.loading.add_article(ArticleRecord(text="An unrelated article about Brussels.", lang="en"))
-        other.decisions.link(other.decisions.create_span(1, 27, 35, "GPE").key, "Brussels")  # takes entity id 1 there
+        other.decisions.link(other.decisions.create_span(1, 27, 35, "GPE").key,
+                             "Brussels")  # takes entity id 1 there
     out = tmp_path / "merged.db"
     done = subprocess.run([str(PARALLAX), "merge", str(tmp_path / "other.db"), str(story_db), "--output",
                            str(out)], capture_output=True, text=True)

@@ -7,42 +7,14 @@ the app does it in a worker, holding decisions until it is done.
 
 from __future__ import annotations
 
-import random
-import sqlite3
 import subprocess
-from contextlib import closing
-from pathlib import Path
 
 import pytest
+from damage_helpers import damaged_db, one_line_error
 from store_helpers import fingerprint, make_db
 from tmux_helpers import PARALLAX
 
 from annotations.store import Store, StoreError
-
-
-def damaged_db(tmp_path: Path) -> Path:
-    """A closed database of 60 articles with 8 KB of random bytes written over pages of article
-    text (found with SQLite's dbstat table): pages that opening a database never reads, so the
-    damage stays hidden until every page is read, wherever a schema change moves the tables."""
-    whole = tmp_path / "whole.db"
-    make_db(whole, n_articles=60)
-    with closing(sqlite3.connect(whole)) as conn:
-        size = conn.execute("PRAGMA page_size").fetchone()[0]
-        pages = [r[0] for r in conn.execute(
-            "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'leaf' ORDER BY pageno")]
-    assert len(pages) >= 3
-    raw = bytearray(whole.read_bytes())
-    middle = (pages[len(pages) // 2] - 1) * size + 1000  # not on a page boundary: parts of three pages
-    raw[middle:middle + 8192] = random.Random(8).randbytes(8192)
-    path = tmp_path / "damaged.db"  # a file of its own: this process checked whole.db already
-    path.write_bytes(bytes(raw))
-    with closing(sqlite3.connect(path)) as conn:  # the damage is real: SQLite's own check finds it
-        try:  # (as a finding, or as an error: which depends on the pages the noise hits)
-            found = conn.execute("PRAGMA quick_check").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            found = str(exc)
-        assert found != "ok"
-    return path
 
 
 def test_a_store_opens_a_damaged_file_but_refuses_to_write_into_it(tmp_path):
@@ -100,3 +72,38 @@ def test_the_app_refuses_a_damaged_file_and_exits_non_zero(tmp_path, tmux):
     assert f"parallax: error: {path}: the database is damaged" in err
     assert "Traceback" not in err
     assert fingerprint(path)[0] == before[0]
+
+
+@pytest.mark.parametrize("command", [
+    ["stats"], ["stats", "--json"],
+    ["export", "--format", "jsonl", "-o", "{out}"],
+    ["export", "--all", "--format", "jsonl", "-o", "{out}"],
+    ["export", "--all", "--format", "spacy", "-o", "{out}"],
+], ids=["stats", "stats-json", "export-gold", "export-all", "export-spacy"])
+def test_reading_commands_refuse_a_damaged_file_with_one_line_and_write_nothing(tmp_path, command):
+    """Damage anywhere (here it is in pages stats and the gold export do not read): refused, not
+    a traceback, not numbers or training data read around the damage."""
+    path = damaged_db(tmp_path)
+    out = tmp_path / "out"
+    before = fingerprint(path)[0]
+    args = [a.format(out=out) for a in command]
+    result = subprocess.run([str(PARALLAX), *args, "--db", str(path)], capture_output=True, text=True,
+                            timeout=300)
+    one_line_error(result, path)
+    assert result.stdout == ""
+    assert not out.exists()
+    assert fingerprint(path)[0] == before
+
+
+def test_the_read_only_app_ends_on_a_damaged_file_with_one_line(tmp_path, tmux):
+    """Not an empty library and "library search failed": the damage check runs read-only too,
+    and a damaged page met by any worker ends the app."""
+    path = damaged_db(tmp_path)
+    before = fingerprint(path)[0]
+    app = tmux("damaged-ro")
+    app.start(f"{PARALLAX} --readonly --db {path} --annotator alice 2> {tmp_path}/err", {"TERM": "xterm"})
+    assert app.exit_status() == 1
+    err = (tmp_path / "err").read_text()
+    assert f"parallax: error: {path}: the database is damaged" in err
+    assert "Traceback" not in err and "search failed" not in err
+    assert fingerprint(path)[0] == before

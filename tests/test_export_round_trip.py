@@ -41,7 +41,8 @@ def build(path) -> list[int]:
     with Store(path, annotator="alice") as store:
         for text, spans in HOSTILE:
             records = [SpanRecord(text.index(s), text.index(s) + len(s), label) for s, label in spans]
-            aid, _ = store.loading.add_article(ArticleRecord(text=text, lang="en", spans=records, answer="accept"),
+            aid, _ = store.loading.add_article(ArticleRecord(text=text, lang="en", spans=records,
+                                                             answer="accept"),
                                        annotator="alice")
             ids.append(aid)
     return ids
@@ -136,7 +137,8 @@ def test_any_conll_export_imports_back_to_the_same_tokens_and_tags(tmp_path_fact
             spans.append(SpanRecord(t.idx, t.idx + len(t.text), "MISC"))
     folder = tmp_path_factory.mktemp("prop")
     with Store(folder / "src.db", annotator="alice") as src:
-        src.loading.add_article(ArticleRecord(text=text, lang="en", spans=spans, answer="accept"), annotator="alice")
+        src.loading.add_article(ArticleRecord(text=text, lang="en", spans=spans, answer="accept"),
+                                annotator="alice")
         export(src, "conll", folder / "out.conll")
         expected = tokens_and_tags(src)
     with Store(folder / "fresh.db", annotator="carol") as new:

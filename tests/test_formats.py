@@ -298,7 +298,8 @@ def test_export_then_import_gives_the_same_articles(store, tmp_path, fmt):
             if fmt != "conll":  # CoNLL keeps tokens, not the spacing between them
                 assert again.articles.get(new).text == store.articles.get(old).text
         if fmt == "jsonl":
-            assert [again.articles.get(n).title for _, n in pairs] == [store.articles.get(o).title for o, _ in pairs]
+            assert [again.articles.get(n).title for _, n in pairs] == [store.articles.get(o).title for o,
+                                                                       _ in pairs]
             assert [again.articles.get(n).lang for _, n in pairs] == ["fr", "ar"]
 
 

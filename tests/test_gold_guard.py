@@ -84,10 +84,10 @@ def at(text: str, surface: str) -> tuple[int, int]:
 
 
 def _two_articles(store: Store) -> tuple[int, int]:
-    first, _ = store.loading.add_article(ArticleRecord("Sahel and Rabat were named. The American kingdom too.",
-                                               title="one", lang="en"))
-    second, _ = store.loading.add_article(ArticleRecord("In the Sahel, Rabat spoke. An American kingdom.",
-                                                title="two", lang="en"))
+    first, _ = store.loading.add_article(
+        ArticleRecord("Sahel and Rabat were named. The American kingdom too.", title="one", lang="en"))
+    second, _ = store.loading.add_article(
+        ArticleRecord("In the Sahel, Rabat spoke. An American kingdom.", title="two", lang="en"))
     return first, second
 
 

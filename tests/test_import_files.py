@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from damage_helpers import bound_by_permissions
 
 from annotations.config import ConfigError, load_config, parse_size
 
@@ -40,6 +41,37 @@ def test_a_fifo_and_a_link_to_dev_zero_are_refused_and_the_rest_is_imported(tmp_
            "import regular files only (skipped)" in lines
     assert any(line.startswith(os.path.join("folder", "inner.jsonl") + ": is a named pipe") for line in lines)
     assert result.stdout.startswith("2 articles imported")
+
+
+def test_an_unreadable_file_named_or_in_a_folder_is_one_line_and_the_rest_is_imported(tmp_path):
+    """Named on the command line, it was a usage error and nothing was imported; in a folder, one
+    line. Now both are one line. An unreadable folder is one line too (its files were skipped in
+    silence). The CLI runs bound by file permissions, even as root."""
+    (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "noperm.txt").write_text("A secret article about Sahel.\n", encoding="utf-8")
+    folder = tmp_path / "folder"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "other.txt").write_text("Another article about Sahel.\n", encoding="utf-8")
+    (folder / "noperm.txt").write_text("A second secret article.\n", encoding="utf-8")
+    (folder / "locked" / "inside.txt").write_text("An article nobody can reach.\n", encoding="utf-8")
+    for path in (tmp_path / "noperm.txt", folder / "noperm.txt", folder / "locked"):
+        path.chmod(0)
+    try:
+        result = subprocess.run([sys.executable, "-m", "annotations", "import", "good.txt", "noperm.txt",
+                                 "folder", "--db", "p.db"], capture_output=True, text=True, timeout=120,
+                                cwd=tmp_path, preexec_fn=bound_by_permissions)
+    finally:
+        for path in (tmp_path / "noperm.txt", folder / "noperm.txt", folder / "locked"):
+            path.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines == [
+        "noperm.txt: cannot read the file (Permission denied); check that it exists and is readable",
+        f"{os.path.join('folder', 'locked')}: cannot read the folder (Permission denied); its files were "
+        "skipped",
+        f"{os.path.join('folder', 'noperm.txt')}: cannot read the file (Permission denied); check that it "
+        "exists and is readable"], result.stderr
+    assert result.stdout.startswith("2 articles imported")  # good.txt and folder/other.txt
 
 
 def test_a_file_over_the_size_limit_is_refused_with_how_to_raise_it(tmp_path):

@@ -26,7 +26,8 @@ def linked_db(tmp_path_factory):
         aid, _ = alice.loading.add_article(ArticleRecord(text=TEXT, lang="en"))
         keys = suggest(alice, aid, TEXT, [("Abdellatif Hammouchi", "PERSON", "model"),
                                           ("FBI", "ORG", "model"), ("Christopher Wray", "PERSON", "model")])
-        alice.decisions.link(keys[("Abdellatif Hammouchi", "PERSON")], "Abdellatif Hammouchi", kb_id="Q4665540")
+        alice.decisions.link(keys[("Abdellatif Hammouchi", "PERSON")], "Abdellatif Hammouchi",
+                             kb_id="Q4665540")
         second = alice.decisions.create_span(aid, *at(TEXT, "Hammouchi", 1), "PERSON")
         alice.decisions.link(second.key, "Abdellatif Hammouchi")
         alice.decisions.link(keys[("FBI", "ORG")], "Federal Bureau of Investigation")
@@ -85,8 +86,10 @@ def test_a_known_kb_id_links_to_the_entity_already_there(tmp_path):
     with Store(tmp_path / "k.db", annotator="carol") as store:
         assert import_paths(store, [path]).imported == 2
         [entity] = store.entities.all()
-        assert (entity["name"], entity["kb_id"], entity["label"]) == ("Hammouchi", "Q4665540", "PERSON")
-        linked = [s for aid in store.articles.ids() for s in store.view.spans(aid) if s.entity_id == entity["id"]]
+        found = (entity["name"], entity["kb_id"], entity["label"])
+        assert found == ("Hammouchi", "Q4665540", "PERSON")
+        linked = [s for aid in store.articles.ids() for s in store.view.spans(aid)
+                  if s.entity_id == entity["id"]]
         assert len(linked) == 2
 
 

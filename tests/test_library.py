@@ -240,7 +240,8 @@ async def test_five_digit_counts_show_whole_under_their_heading(tmp_path, size):
             ArticleRecord(text="Rabat and Paris.", title="Short article", lang="en")])
         store.loading.add_suggestions(big, [SpanRecord(6 * i, 6 * i + 5, "GPE", origin="model", source="t")
                                     for i in range(19_762)], pipeline="t")
-        store.loading.add_suggestions(small, [SpanRecord(0, 5, "GPE", origin="model", source="t")], pipeline="t")
+        store.loading.add_suggestions(small, [SpanRecord(0, 5, "GPE", origin="model", source="t")],
+                                      pipeline="t")
         store.decisions.accept(store.view.spans(small)[0].key)
     app = make_app(path, annotator="alice", preannotate=False)
     async with app.run_test(size=size) as pilot:

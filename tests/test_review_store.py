@@ -86,7 +86,8 @@ def test_decide_anew_and_no_entity(tmp_path):
         # the model's version: its suggestions in the range
         start, end = offsets(text, "FBI")
         store.review.take(article_id, start, end, MODEL_LAYER)
-        assert [(text[s.start:s.end], s.label) for s in store.review.layer_entities(article_id, "review:lead")] == [
+        assert [(text[s.start:s.end], s.label) for s in store.review.layer_entities(article_id,
+                                                                                    "review:lead")] == [
             ("FBI", "ORG")]
 
 
@@ -126,4 +127,5 @@ def test_taking_every_agreement_settles_what_all_rejected(tmp_path):
         assert [(text[s.start:s.end], s.label) for s in store.review.layer_entities(article_id, layer)] == [
             ("FBI", "ORG")]
         store.review.undo()  # one step
-        assert store.review.layer_entities(article_id, layer) == [] and store.view.undecided(article_id, layer)
+        assert store.review.layer_entities(article_id, layer) == [] and store.view.undecided(article_id,
+                                                                                             layer)

@@ -46,7 +46,8 @@ def schema_of(conn: sqlite3.Connection) -> dict:
     out: dict = {"version": conn.execute("PRAGMA user_version").fetchone()[0]}
     shadow = re.compile(r"^articles_fts_(data|idx|docsize|config|content)$")
     for kind, name, sql in conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").fetchall():
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+            "ORDER BY name").fetchall():
         if kind == "table" and not shadow.match(name):
             if sql.upper().startswith("CREATE VIRTUAL TABLE"):
                 out[f"virtual {name}"] = _norm(sql)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from annotations.model import ArticleRecord, SpanRecord
-from annotations.store import DecisionError, Store
+from annotations.store import DecisionError, RecordError, Store
 from annotations.store.db import _split_sql
 from annotations.store.migrations import _REBUILT
 from annotations.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -35,7 +35,8 @@ def add_article(store: Store, text: str = TEXT) -> int:
 
 def suggest(store: Store, article_id: int, items: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
     """Add suggestions (surface, label, origin) and return their keys in the same order."""
-    store.loading.add_suggestions(article_id, [SpanRecord(*at(s), label, origin=origin, source=f"test-{origin}")
+    store.loading.add_suggestions(article_id, [SpanRecord(*at(s), label, origin=origin,
+                                                          source=f"test-{origin}")
                                        for s, label, origin in items])
     keys = []
     for surface, label, origin in items:
@@ -98,7 +99,8 @@ def test_every_connection_gets_wal_foreign_keys_timeout_and_version(db_path):
 
 
 def test_foreign_keys_are_enforced(store):
-    with pytest.raises(sqlite3.IntegrityError), store.write():
+    """A row pointing at no article is refused (as a RecordError: no SQLite error leaves the store)."""
+    with pytest.raises(RecordError, match="FOREIGN KEY"), store.write():
         store.db.conn.execute("INSERT INTO spans(article_id, annotator, start, end, label, status, origin, "
                               "created_at, updated_at) VALUES (999, 'a', 0, 1, 'ORG', 'accepted', 'human', "
                               "'t', 't')")

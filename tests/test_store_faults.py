@@ -137,7 +137,8 @@ def test_a_lock_held_longer_than_the_timeout_gives_a_clear_error_and_no_partial_
     with Store(db_path, annotator="bob", timeout=0.3) as bob, LockHolder(db_path) as holder:
         events = bob.query("SELECT count(*) AS n FROM events")
         assert [s.label for s in bob.view.spans(1, "alice")] == ["PERSON"]  # reading is not blocked
-        for decide in (lambda: bob.decisions.create_span(1, 17, 26, "PERSON"), lambda: bob.tags.tag_article(1, "x"),
+        for decide in (lambda: bob.decisions.create_span(1, 17, 26, "PERSON"),
+                       lambda: bob.tags.tag_article(1, "x"),
                        lambda: bob.history.undo(), lambda: bob.labels.add("NEW")):
             with pytest.raises(StoreError) as info:
                 decide()
@@ -172,13 +173,18 @@ def test_a_read_only_open_reads_but_refuses_every_write(db_path):
         assert [x.label for x in s.view.spans(1)] == ["PERSON"]
         assert s.labels.names() and s.view.status(1) == "in_progress"
         span = s.view.spans(1)[0]
-        writes = [lambda: s.decisions.accept(span.key), lambda: s.decisions.reject(span.key), lambda: s.decisions.relabel(span.key, "ORG"),
-                  lambda: s.decisions.resize(span.key, 0, 5), lambda: s.decisions.create_span(1, 17, 26, "PERSON"),
+        writes = [lambda: s.decisions.accept(span.key), lambda: s.decisions.reject(span.key),
+                  lambda: s.decisions.relabel(span.key, "ORG"),
+                  lambda: s.decisions.resize(span.key, 0, 5), lambda: s.decisions.create_span(1, 17, 26,
+                                                                                              "PERSON"),
                   lambda: s.decisions.delete_span(span.key), lambda: s.tags.tag(span.key, "t"),
                   lambda: s.tags.tag_article(1, "t"),
-                  lambda: s.decisions.link(span.key, "Alice"), lambda: s.decisions.set_article_status(1, "done"),
-                  lambda: s.decisions.accept_all(1), lambda: s.history.undo(), lambda: s.history.redo(), lambda: s.labels.add("X"),
-                  lambda: s.loading.add_article(ArticleRecord(text="new")), lambda: s.presence.save_session({})]
+                  lambda: s.decisions.link(span.key, "Alice"), lambda: s.decisions.set_article_status(1,
+                                                                                                      "done"),
+                  lambda: s.decisions.accept_all(1), lambda: s.history.undo(), lambda: s.history.redo(),
+                      lambda: s.labels.add("X"),
+                  lambda: s.loading.add_article(ArticleRecord(text="new")),
+                      lambda: s.presence.save_session({})]
         for write in writes:
             with pytest.raises(StoreError) as info:
                 write()

@@ -39,7 +39,8 @@ def test_bursts_of_keys_act_on_the_pane_and_span_shown(tmp_path, tmux):
     assert app.exit_status() == 0
     with Store(db, annotator="tester") as store:
         texts = {i: store.articles.get(i).text for i in (1, 2, 3)}
-        decided = {i: [(texts[i][s.start:s.end], s.status) for s in store.view.spans(i) if not s.is_suggestion]
+        decided = {i: [(texts[i][s.start:s.end],
+                        s.status) for s in store.view.spans(i) if not s.is_suggestion]
                    for i in (1, 2, 3)}
         assert (store.view.status(1), store.view.status(2)) == ("done", "todo")
         assert store.view.undecided(1) == []

@@ -84,7 +84,8 @@ def test_review_in_tmux_takes_bobs_sahel(tmp_path, tmux):
     assert app.exit_status() == 0
     with Store(db, annotator="lead", readonly=True) as store:
         text = store.articles.get(article_id).text
-        assert [(text[s.start:s.end], s.label) for s in store.review.layer_entities(article_id, "review:lead")] == [
+        assert [(text[s.start:s.end], s.label) for s in store.review.layer_entities(article_id,
+                                                                                    "review:lead")] == [
             ("Sahel", "LOC")]
 
 

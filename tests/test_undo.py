@@ -82,11 +82,14 @@ DECISIONS: dict[str, tuple[Step, Step]] = {
     "reject a decided span": (_accepted_paris, lambda s, a: s.decisions.reject(key_of(s, a, "Paris"))),
     "relabel": (_nothing, lambda s, a: s.decisions.relabel(key_of(s, a, "Bob Stone"), "PERSON")),
     "resize": (_nothing, lambda s, a: s.decisions.resize(key_of(s, a, "Alice Martin"), 0, 5)),
-    "resize a decided span": (_accepted_paris, lambda s, a: s.decisions.resize(key_of(s, a, "Paris"), *at("in Paris"))),
+    "resize a decided span": (_accepted_paris, lambda s, a: s.decisions.resize(key_of(s, a, "Paris"),
+                                                                               *at("in Paris"))),
     "create": (_nothing, lambda s, a: s.decisions.create_span(a, *at("calm"), "MISC")),
     "delete a hand-made span with its tags": (_human_span,
-                                              lambda s, a: s.decisions.delete_span(key_of(s, a, "Paris was"))),
-    "delete a decided suggestion": (_tagged_paris, lambda s, a: s.decisions.delete_span(key_of(s, a, "Paris"))),
+                                              lambda s, a: s.decisions.delete_span(key_of(s, a,
+                                                                                          "Paris was"))),
+    "delete a decided suggestion": (_tagged_paris, lambda s, a: s.decisions.delete_span(key_of(s, a,
+                                                                                               "Paris"))),
     "delete an undecided suggestion": (_nothing, lambda s, a: s.decisions.delete_span(key_of(s, a, "FBI"))),
     "tag a suggestion": (_nothing, lambda s, a: s.tags.tag(key_of(s, a, "FBI"), "agency")),
     "tag a span": (_accepted_paris, lambda s, a: s.tags.tag(key_of(s, a, "Paris"), "capital")),
@@ -95,10 +98,13 @@ DECISIONS: dict[str, tuple[Step, Step]] = {
     "untag the article": (lambda s, a: s.tags.tag_article(a, "politics"),
                           lambda s, a: s.tags.untag_article(a, "politics")),
     "link to a new entity": (_nothing,
-                             lambda s, a: s.decisions.link(key_of(s, a, "Paris"), "Paris, France", kb_id="Q90")),
+                             lambda s, a: s.decisions.link(key_of(s, a, "Paris"), "Paris, France",
+                                                           kb_id="Q90")),
     "link to an existing entity": (_linked_paris,
-                                   lambda s, a: s.decisions.link(key_of(s, a, "Alice Martin"), "Paris, France")),
-    "link by entity id": (_linked_paris, lambda s, a: s.decisions.link(key_of(s, a, "FBI"), s.entities.all()[0]["id"])),
+                                   lambda s, a: s.decisions.link(key_of(s, a, "Alice Martin"),
+                                                                 "Paris, France")),
+    "link by entity id": (_linked_paris, lambda s, a: s.decisions.link(key_of(s, a, "FBI"),
+                                                                       s.entities.all()[0]["id"])),
     "unlink": (_linked_paris, lambda s, a: s.decisions.unlink(key_of(s, a, "Paris"))),
     "mark done": (_accepted_paris, lambda s, a: s.decisions.set_article_status(a, "done")),
     "mark done before any decision": (_nothing, lambda s, a: s.decisions.set_article_status(a, "done")),
@@ -107,9 +113,11 @@ DECISIONS: dict[str, tuple[Step, Step]] = {
     "accept all": (_accepted_paris, lambda s, a: s.decisions.accept_all(a)),
     "reject all": (_accepted_paris, lambda s, a: s.decisions.reject_all(a)),
     "mark done accepting the undecided": (_accepted_paris,
-                                          lambda s, a: s.decisions.set_article_status(a, "done", undecided="accept")),
+                                          lambda s, a: s.decisions.set_article_status(a, "done",
+                                                                                      undecided="accept")),
     "mark done rejecting the undecided": (_nothing,
-                                          lambda s, a: s.decisions.set_article_status(a, "done", undecided="reject")),
+                                          lambda s, a: s.decisions.set_article_status(a, "done",
+                                                                                      undecided="reject")),
     "relabel to a new label": (_nothing, lambda s, a: s.decisions.relabel(key_of(s, a, "FBI"), "AGENCY")),
     "create with a new label": (_nothing, lambda s, a: s.decisions.create_span(a, *at("calm"), "MOOD")),
 }
@@ -354,7 +362,8 @@ def test_undoing_a_link_keeps_an_entity_another_annotator_uses(db_path):
         assert alice.entities.all() == entities and alice.query("SELECT * FROM aliases") == aliases
         assert bob_span in bob.view.spans(aid) and bob_span.entity_id == entities[0]["id"]
         alice.history.redo()
-        assert next(s for s in alice.view.spans(aid) if s.start == at("Paris")[0]).entity_id == entities[0]["id"]
+        paris = next(s for s in alice.view.spans(aid) if s.start == at("Paris")[0])
+        assert paris.entity_id == entities[0]["id"]
         # Without another user, undoing the link that created the entity removes it.
         bob.history.undo()
         alice.history.undo()
@@ -380,7 +389,8 @@ def _apply(store: Store, aid: int, data: st.DataObject, op: str) -> None:
         getattr(store.decisions, op)(aid)
         return
     if op == "done_and_decide":
-        store.decisions.set_article_status(aid, "done", undecided=data.draw(st.sampled_from(["accept", "reject"])))
+        store.decisions.set_article_status(aid, "done", undecided=data.draw(st.sampled_from(["accept",
+                                                                                             "reject"])))
         return
     if op == "create":
         start = data.draw(st.integers(0, len(TEXT) - 1))

@@ -14,7 +14,6 @@ import dataclasses
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -25,8 +24,7 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 
-from annotations.store import Store, StoreBusy, StoreError
-from annotations.store.errors import describe_error, is_damage
+from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner
@@ -102,8 +100,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         if self.keymap_problems:
             self.set_status(self.keymap_problems[0])
         self._install_signal_handlers()
-        if not self.store.readonly:
-            self.check_database()
+        self.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
         self.push_screen(LibraryScreen(session.get("library") or {}))
         if self.store.readonly:
@@ -174,13 +171,15 @@ class ParallaxApp(WorkersMixin, App[None]):
         (also exit status 1). Textual has no public hook for this; tests/test_damage.py checks it."""
         if self.fatal_error is not None:
             return  # already ending on a damaged file: what breaks while screens close is its echo
-        if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
-            self.stop_on_damage(describe_error(self.db_path, error))
+        if isinstance(error, StoreDamaged):
+            self.stop_on_damage(str(error))
             return
         super()._handle_exception(error)
 
     def stop_on_damage(self, message: str) -> None:
-        """The database is damaged: end the app (exit status 1) before anything is written."""
+        """The database is damaged: end the app (exit status 1) before anything is written; its
+        connection then closes without folding the -wal into the file (a recovery tool needs it:
+        the store no longer takes the file for sound once a read said it is damaged)."""
         if self.fatal_error is None:
             self.fatal_error = message
             self.exit(return_code=1)

@@ -21,7 +21,7 @@ from .app import make_app, run_app
 
 
 @click.command("open")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, readable=False))
 @db_option
 @annotator_option
 @click.option("--bidi", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,

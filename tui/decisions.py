@@ -11,7 +11,6 @@ with a message, never queued behind it and never dropped in silence.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from annotations.store import DecisionError, Store, StoreBusy, StoreError
 LOCK_WAIT_S = 0.05  # the app's own writes: the status bar must speak within 100 ms of a key
 LATE_WAIT_S = 30.0  # a decision the database kept waiting is refused after this
 PROGRESS_EVERY_S = 0.1  # a background decision's progress is shown this often at most
-FAILURES = (DecisionError, StoreError, KeyError, ValueError, sqlite3.DatabaseError)
+FAILURES = (DecisionError, StoreError, KeyError, ValueError)
 
 Write = Callable[[Store], Any]
 Saved = Callable[[Any, bool], None]  # (what the store returned, late: True when written in the background)
@@ -111,7 +110,7 @@ class DecisionRunner:
         """Who holds the write lock, where a long writer said so (``store``: one of this thread's)."""
         try:
             writers = (store or self.store).presence.long_writers()
-        except (StoreError, sqlite3.Error):
+        except StoreError:
             writers = []
         return ", ".join(writers) if writers else "another process"
 

@@ -30,7 +30,7 @@ from annotations.nlp.messages import (
     decode,
 )
 from annotations.nlp.tokens import tokenizer_name
-from annotations.store import FIRST_PAGE, LibraryFilter, Store, StoreError
+from annotations.store import FIRST_PAGE, LibraryFilter, Store, StoreDamaged, StoreError
 
 from .messages import (
     ImportFinished,
@@ -131,7 +131,8 @@ class WorkersMixin:
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check_database(self) -> None:
         """Read every page once before the first write (decisions wait meanwhile); a damaged
-        file ends the app with the store's message, before anything is written to it."""
+        file ends the app with the store's message, before anything is written to it. Read-only
+        too, in the background: a damaged file is said to be damaged rather than shown in part."""
         try:
             with self._worker_store(readonly=True) as store:
                 store.ensure_sound()
@@ -260,6 +261,9 @@ class WorkersMixin:
             return
         what = GROUP_NAMES.get(event.worker.group, event.worker.name)
         error = event.worker.error
+        if isinstance(error, StoreDamaged):  # met in a worker (the library's search, an import): the app
+            self.stop_on_damage(str(error))  # ends with one line, as on the main thread
+            return
         self.log.error(f"{what} failed", error)
         self.set_background("")
         self.set_status(f"{what} failed: {error}")

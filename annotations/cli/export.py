@@ -86,8 +86,9 @@ def export_cmd(fmt: str, vectors: str | None, output: str, lang: str | None, spl
 
         vectors = resolve_pipelines(["en"], store.config.models).get("en")
     try:
-        result = export(store, fmt, output, split=split, seed=seed, annotator=annotator,
-                        everything=everything, lang=lang, vectors=vectors)
+        with store.reading():  # a damaged page: one line naming the file, and no file written
+            result = export(store, fmt, output, split=split, seed=seed, annotator=annotator,
+                            everything=everything, lang=lang, vectors=vectors)
     except (ExportError, StoreError) as exc:
         fail(str(exc))
     finally:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from ..config import ConfigError
@@ -33,35 +31,25 @@ def merge_cmd(sources: tuple[str, ...], output: str) -> None:
     annotators can keep working in them while the merge runs; a source is
     never copied or changed. The output is locked while each source is merged.
     """
-    from ..store import merge_source
+    from ..store import check_merge, merge_output, merge_source
 
-    for source in sources:
-        if not os.path.isfile(source):
-            fail(f"{source}: no such database file; check the path")
-    try:
-        out = Store(output, annotator="merge")
-    except (StoreError, ConfigError) as exc:
-        fail(str(exc))
     conflicts = 0
     try:
-        for source in sources:
-            if out.owns_file(source):
-                fail(f"{source}: is the output database itself; name another --output")
-            try:
+        check_merge(sources, output)  # every source and the output, before anything is written
+        with merge_output(output, lambda path: Store(path, annotator="merge")) as out:
+            for source in sources:
                 with out.presence.announce("merge"):
                     counts = merge_source(out, source)
-            except StoreError as exc:
-                fail(str(exc))
-            click.echo(safe_line(_summary(counts)))
-            for c in counts.conflicts:
-                conflicts += 1
-                click.echo(safe_line(
-                    f"{source}: conflict: {c.annotator}'s decisions on article {c.article_id} "
-                    f"('{c.title[:60]}', hash {c.hash[:12]}) differ: {c.detail}; kept the output's. "
-                    "Keep both by importing one under another annotator name, or settle it in the app."),
-                    err=True)
-    finally:
-        out.close()
+                click.echo(safe_line(_summary(counts)))
+                for c in counts.conflicts:
+                    conflicts += 1
+                    click.echo(safe_line(
+                        f"{source}: conflict: {c.annotator}'s decisions on article {c.article_id} "
+                        f"('{c.title[:60]}', hash {c.hash[:12]}) differ: {c.detail}; kept the output's. "
+                        "Keep both by importing one under another annotator name, or settle it in the "
+                        "app."), err=True)
+    except (StoreError, ConfigError) as exc:
+        fail(str(exc))
     if conflicts:
         click.echo(safe_line(f"{conflicts} conflict(s) reported; {output} holds everything else"), err=True)
         raise SystemExit(1)

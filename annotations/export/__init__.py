@@ -64,7 +64,8 @@ def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, se
     ``output`` is a folder for spacy and hf, which write one corpus per language
     in ``output/LANG/``; a file for jsonl and conll ("-" is standard output).
     See :mod:`.gold` for the gold and merge rules. Files are written all or
-    nothing (:mod:`.files`); an error names the user's path.
+    nothing (:mod:`.files`); an error names the user's path. A damaged database
+    raises StoreDamaged before anything is written.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -72,6 +73,9 @@ def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, se
         raise ExportError(f"--split must be a fraction in (0, 1], not {split}")
     output = str(output)
     _check_output(fmt, output)
+    # Training data from a damaged file could silently lack what a damaged page held: read
+    # every page first (once per process; about 1.5 s at 100,000 articles, BENCHMARKS.md).
+    store.ensure_sound()
     if fmt == "kb":  # the entities, not the articles (kb.py); ``vectors``: a pipeline with word vectors
         return _write_kb(store, output, vectors)
     articles = select_articles(store, annotator=annotator, everything=everything,

@@ -66,12 +66,12 @@ def iter_files(path, fmt: str = "auto") -> Iterator[SourceFile | Problem]:
     root = Path(path)
     shown = os.fspath(path)
     if root.is_dir():
-        found = False
-        for rel in _walk(root):
-            found = True
+        found, unreadable = _walk(root)
+        yield from unreadable
+        for rel in found:
             yield from _one_file(root / rel, os.path.join(shown, rel), Path(rel).as_posix(), fmt,
                                  named=False)
-        if not found:
+        if not found and not unreadable:
             yield Problem(shown, None, f"no files in this folder ({KNOWN} expected)")
     elif root.exists():
         yield from _one_file(root, shown, root.name, fmt, named=True)
@@ -89,14 +89,22 @@ def _one_file(file, shown: str, name: str, fmt: str, *, named: bool) -> Iterator
         yield SourceFile(file, chosen, shown, name)
 
 
-def _walk(root: Path) -> list[str]:
-    """Relative paths of the non-hidden files under ``root``, sorted, without following links."""
-    found = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
+def _walk(root: Path) -> tuple[list[str], list[Problem]]:
+    """Relative paths of the non-hidden files under ``root``, sorted, without following links;
+    and a problem for each folder that could not be read (its files are skipped, not lost in
+    silence: os.walk ignores such folders unless told)."""
+    found: list[str] = []
+    unreadable: list[Problem] = []
+
+    def skipped(exc: OSError) -> None:
+        unreadable.append(Problem(os.fspath(exc.filename or root), None, f"cannot read the folder "
+                                  f"({exc.strerror or exc}); its files were skipped"))
+
+    for folder, dirs, files in os.walk(root, followlinks=False, onerror=skipped):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
         base = os.path.relpath(folder, root)
         found += [os.path.normpath(os.path.join(base, f)) for f in files if not f.startswith(".")]
-    return sorted(found, key=lambda rel: Path(rel).parts)
+    return sorted(found, key=lambda rel: Path(rel).parts), unreadable
 
 
 def read_file(source: SourceFile, max_bytes: int = 0) -> Iterator[ArticleRecord | Problem]:

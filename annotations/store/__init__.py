@@ -5,18 +5,19 @@ parts, their value types and the errors. Nothing outside the store imports its m
 ``sqlite3`` or ``sqlite_utils`` (import-linter contracts in pyproject.toml).
 """
 
-from ..errors import DecisionError, StoreBusy, StoreDamaged, StoreError
+from ..errors import ParallaxError
 from .bulk import BulkDecision, BulkPreview, BulkResult, BulkTarget
 from .corpus import DecisionRow
 from .db import default_db_path
 from .decisions import SpanKey
 from .entities import EntitySummary, FormCount, Mention
-from .errors import BUSY_TIMEOUT_S
+from .errors import BUSY_TIMEOUT_S, DecisionError, RecordError, StoreBusy, StoreDamaged, StoreError
 from .history import ChangedSpan, UndoResult
 from .layer import Layer
 from .library import FIRST_PAGE, LibraryFilter, LibraryRow, Progress, fts_query
 from .loading import LOCAL_KB_PREFIX
 from .merge import Conflict, MergeCounts, merge_source
+from .merge_files import check_merge, merge_output
 from .review import MODEL_LAYER, REVIEW_STATES, LayerSpan, is_review_layer, review_layer
 from .slices import SLICE_S, WriteSlices
 from .store import Store, default_annotator
@@ -26,8 +27,10 @@ from .undecided import EVERYONE, Suggestion, shown_to, undecided_among
 __all__ = [
     "BUSY_TIMEOUT_S", "EVERYONE", "FIRST_PAGE", "LOCAL_KB_PREFIX", "MODEL_LAYER", "REVIEW_STATES", "SLICE_S",
     "BulkDecision", "BulkPreview", "BulkResult", "BulkTarget", "ChangedSpan", "Conflict", "DecisionError",
+    "ParallaxError", "RecordError",
     "DecisionRow", "EntitySummary", "FormCount", "Layer", "LayerSpan", "LibraryFilter", "LibraryRow",
     "MergeCounts", "Mention", "Progress", "SpanKey", "Store", "StoreBusy", "StoreDamaged", "StoreError",
     "Suggestion", "Token", "UndoResult", "WriteSlices", "default_annotator", "default_db_path",
-    "fts_query", "is_review_layer", "merge_source", "review_layer", "shown_to", "undecided_among",
+    "check_merge", "fts_query", "is_review_layer", "merge_output", "merge_source", "review_layer",
+    "shown_to", "undecided_among",
 ]

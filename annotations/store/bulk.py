@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import DecisionError
 from ..model import GOLD_STATUSES, origin_rank_sql, sql_list
 from .db import now
+from .errors import DecisionError
 from .forms import fill_folded, has_unfolded
 from .labels import Labels
 from .log import EventLog

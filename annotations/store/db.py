@@ -19,8 +19,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from .damage import ensure_sound
-from .errors import BUSY_TIMEOUT_S, StoreBusy, StoreDamaged, StoreError, describe_error, file_size, is_damage
+from .damage import close_connection, ensure_sound, found_damaged
+from .errors import (
+    BUSY_TIMEOUT_S,
+    RecordError,
+    StoreBusy,
+    StoreDamaged,
+    StoreError,
+    describe_error,
+    error_for,
+    file_size,
+    is_damage,
+)
 from .schema import APPLICATION_ID, CURRENT, MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger("parallax")
@@ -102,8 +112,10 @@ def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
     """Open (and if needed create or migrate) a database; raise StoreError on any problem.
 
     Nothing is written to a file that is refused (another app's SQLite file, a
-    newer Parallax's database, a corrupt file): it is checked before WAL mode
-    is switched on. A read-only open of a file in a folder we cannot write to
+    newer Parallax's database, a corrupt file): it is checked, every page of it
+    when it is not in WAL mode yet, before WAL mode is switched on, and its -wal
+    is not copied into it when the refused connection closes (a damaged file
+    raises StoreDamaged). A read-only open of a file in a folder we cannot write to
     (so SQLite cannot make its -shm file) reads it as immutable when no -wal
     file holds newer changes.
     """
@@ -123,9 +135,7 @@ def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
                              check_same_thread=check_same_thread)
             except sqlite3.Error as again:
                 exc = again
-        if isinstance(exc, StoreError):
-            raise exc
-        raise StoreError(describe_error(path, exc, timeout)) from exc
+        raise error_for(path, exc, timeout) from exc
 
 
 class _Cursor(sqlite3.Cursor):
@@ -184,9 +194,12 @@ class ParallaxConnection(sqlite3.Connection):
 
 
 def _reraise(conn: sqlite3.Connection, exc: sqlite3.DatabaseError) -> NoReturn:
-    """Raise ``exc`` as StoreDamaged when it says the file is damaged, else as it is."""
+    """Raise ``exc`` as StoreDamaged when it says the file is damaged (the file is no longer
+    taken for sound: :func:`~.damage.found_damaged`), else as it is."""
     if is_damage(exc) and not isinstance(exc, StoreDamaged):
-        raise StoreDamaged(describe_error(getattr(conn, "path", "") or "the database", exc)) from exc
+        path = getattr(conn, "path", "") or "the database"
+        found_damaged(path)
+        raise StoreDamaged(describe_error(path, exc)) from exc
     raise exc
 
 
@@ -213,6 +226,9 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
             conn.execute("PRAGMA query_only = ON")
         else:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                # Switching writes the header: read every page first. Once per file (it stays in
+                # WAL), so the full check's cost (1.0-1.4 s at 100,000 articles here) is paid once.
+                ensure_sound(db, path)
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             if version < SCHEMA_VERSION:
@@ -220,8 +236,13 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
                     ensure_sound(db, path)  # a migration rewrites tables: never into a damaged file
                 _migrate(db)
         return db
-    except BaseException:
-        conn.close()
+    except BaseException as exc:
+        if isinstance(exc, StoreDamaged) or is_damage(exc):
+            found_damaged(path)
+        if readonly:
+            conn.close()
+        else:  # a refused file's -wal is not copied into it on the way out
+            close_connection(conn, path)
         raise
 
 
@@ -331,8 +352,9 @@ def write_transaction(db: Database, wait: float | None = None) -> Iterator[Datab
 
     The write waits up to ``wait`` seconds (default: the connection's busy timeout) for
     another process's write lock, then raises StoreBusy with nothing done. A read-only or
-    full disk, or a corrupt file, surfaces as StoreError naming the file. Nothing of the
-    write is kept then.
+    full disk, or a corrupt file, surfaces as StoreError naming the file (StoreDamaged for a
+    damaged one); a row the schema refuses as RecordError. Nothing of the write is kept then,
+    and no SQLite error type leaves it.
     """
     conn = db.conn
     if conn.in_transaction:
@@ -348,10 +370,13 @@ def write_transaction(db: Database, wait: float | None = None) -> Iterator[Datab
     except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        if (isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError)
-                and any(s in str(exc) for s in _STORE_FAILURES)):
-            raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
-        raise
+        if isinstance(exc, StoreError) or not isinstance(exc, sqlite3.Error):
+            raise
+        if isinstance(exc, sqlite3.IntegrityError):  # a row the schema refuses: the caller's data
+            raise RecordError(str(exc)) from exc
+        if is_damage(exc):
+            found_damaged(db_filename(db))
+        raise error_for(db_filename(db), exc, timeout) from exc
 
 
 def _begin_immediate(db: Database, wait: float, timeout: float) -> None:
@@ -371,7 +396,7 @@ def _begin_immediate(db: Database, wait: float, timeout: float) -> None:
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise StoreError(describe_error(db_filename(db), exc, timeout)) from exc
+                    raise error_for(db_filename(db), exc, timeout) from exc
                 if time.monotonic() >= deadline:
                     raise StoreBusy(describe_error(db_filename(db), exc, wait), wait) from exc
                 time.sleep(LOCK_POLL_S)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import valid_label
-from ..errors import DecisionError
 from ..model import Span
 from ..text import fold
 from .db import now
+from .errors import DecisionError
 from .forms import folded_at
 from .labels import Labels
 from .log import EventLog

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import DecisionError
+from .errors import DecisionError
 from .log import EventLog, Image
 from .restore import Restorer
 from .view import View

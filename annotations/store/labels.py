@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import valid_label
-from ..errors import DecisionError
+from .errors import DecisionError
 
 if TYPE_CHECKING:
     from .connection import Connection

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .db import connect
 from .errors import StoreError, describe_error
+from .merge_files import check_source
 from .merge_layers import LayerChoice, compare_layers
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _writable_dir(folder: Path) -> bool:
 
 def merge_source(out: Store, source: str) -> MergeCounts:
     """Merge the database at ``source`` into ``out`` in one transaction; raise StoreError."""
-    connect(source, readonly=True).conn.close()  # refuses what Parallax would refuse to open
+    check_source(source)  # refuses what Parallax would refuse to open, and a damaged file, by name
     out.ensure_sound()  # before ATTACH: the damage check would read the source as well
     conn = out.db.conn
     try:

@@ -21,9 +21,11 @@ from ..config import Config, config_path, load_config
 from .articles import Articles
 from .connection import Connection
 from .corpus import Corpus
+from .damage import close_connection, found_damaged
 from .db import connect, default_db_path
 from .entities import Entities
-from .errors import StoreError, describe_error
+from .errors import error_for, is_damage
+from .files import belongs_to
 from .labels import Labels
 from .layer import Layer
 from .library import Library
@@ -91,14 +93,13 @@ class Store:
                 with cx.write() as conn:  # re-checked under the lock: another process may be first
                     if not conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
                         self.labels.set(self.config.labels)
-        except StoreError:
-            cx.close()
-            raise
         except sqlite3.DatabaseError as exc:
-            cx.close()
-            raise StoreError(describe_error(self.path, exc)) from exc
+            if is_damage(exc):
+                found_damaged(self.path)
+            self.close()
+            raise error_for(self.path, exc) from exc
         except BaseException:
-            cx.close()
+            self.close()
             raise
 
     def layer(self, name: str) -> Layer:
@@ -111,7 +112,23 @@ class Store:
     # -- the connection ----------------------------------------------------------------
 
     def close(self) -> None:
-        self.cx.close()
+        """Close the connection; a file this process has not found sound keeps its -wal as it is
+        (:func:`~.damage.close_connection`)."""
+        if self.readonly:
+            self.cx.close()
+        else:
+            close_connection(self.cx.conn, self.path)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads that may meet a damaged page: an SQLite error becomes a StoreError naming the file
+        (a StoreDamaged for damage), so a command ends with one line rather than a traceback."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if is_damage(exc):
+                found_damaged(self.path)
+            raise error_for(self.path, exc) from exc
 
     def __enter__(self) -> Store:
         return self
@@ -135,29 +152,10 @@ class Store:
         return self.cx.query(sql, params)
 
     def owns_file(self, path: str | os.PathLike) -> bool:
-        """Whether ``path`` names this database's file, -wal or -shm (by any link or spelling).
-
-        Such a path must never be read as an import or replaced by an export: opening and
-        closing it by hand drops this process's SQLite locks (another process may then
-        delete the -wal this one commits into), and replacing it destroys the database.
-        """
-        if self.path == ":memory:":
-            return False
-        own = [self.path, self.path + "-wal", self.path + "-shm"]
-        real = os.path.realpath(path)
-        if any(real == os.path.realpath(p) for p in own):
-            return True
-        try:
-            st = os.stat(path)
-        except OSError:
-            return False
-        for p in own:
-            try:
-                if os.path.samestat(st, os.stat(p)):
-                    return True
-            except OSError:
-                continue
-        return False
+        """Whether ``path`` names this database's file, -wal, -shm or -journal (by any link or
+        spelling): such a path is never read as an import or replaced by an export
+        (:mod:`.files` says why)."""
+        return belongs_to(self.path, path)
 
     def check(self) -> list[str]:
         """SQLite's quick_check: [] when the file is sound, else its findings (corrupt pages).

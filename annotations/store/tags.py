@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import DecisionError
 from .db import now
 from .decisions import Decisions, SpanKey
+from .errors import DecisionError
 from .log import EventLog
 
 if TYPE_CHECKING:

@@ -224,7 +224,8 @@ class ConflictsScreen(Screen):
             self.app.set_status(f"saved: {display_safe(what)} (u undoes)")
             self.reload()
 
-        self.app.decisions.run(what, lambda store: store.decisions.dismiss_conflict(conflict.kind, conflict.key), saved)
+        self.app.decisions.run(what, lambda store: store.decisions.dismiss_conflict(conflict.kind,
+                                                                                    conflict.key), saved)
 
     def action_undo(self) -> None:
         self._step("undo")

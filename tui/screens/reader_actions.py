@@ -143,7 +143,8 @@ class ReaderActions:
                 self.app.set_status(f"saved: accepted all {count} remaining suggestion(s) (u undoes)")
                 self.refresh_articles([article_id])
 
-            self._save(f"accept all {pending} suggestion(s)", lambda store: store.decisions.accept_all(article_id),
+            self._save(f"accept all {pending} suggestion(s)",
+                       lambda store: store.decisions.accept_all(article_id),
                        saved, background=pending > BULK)
 
         self.app.push_screen(ConfirmDialog(f"Accept all {pending} remaining suggestion(s) in this article?"),
@@ -173,7 +174,8 @@ class ReaderActions:
             self._saved("label", new)
             self._after(new, before=span)
 
-        self._save(self._describe("label", span, label), lambda store: store.decisions.relabel(span.key, label), saved)
+        self._save(self._describe("label", span, label), lambda store: store.decisions.relabel(span.key,
+                                                                                               label), saved)
 
     def action_pick_label(self) -> None:
         view = self.active_view
@@ -269,7 +271,8 @@ class ReaderActions:
             self.refresh_articles([article_id])
 
         what = "mark the article done" if status == "done" else "put the article back in progress"
-        self._save(what, lambda store: store.decisions.set_article_status(article_id, status, undecided=undecided),
+        self._save(what, lambda store: store.decisions.set_article_status(article_id, status,
+                                                                          undecided=undecided),
                    saved, background=undecided is not None)
 
     # -- tags and entities ---------------------------------------------------------------------------
@@ -340,7 +343,8 @@ class ReaderActions:
                 self._saved(f"link to '{name}':", new)
                 self._after(new, before=span)
 
-            self._save(self._describe(f"link to '{name}':", span), lambda store: store.decisions.link(span.key, name),
+            self._save(self._describe(f"link to '{name}':", span),
+                       lambda store: store.decisions.link(span.key, name),
                        saved)
 
         self.app.push_screen(PickerDialog("Link to entity (existing names first; a new name creates one)",

@@ -94,7 +94,8 @@ class SpanActions(ReaderActions):
             self._saved("resize", new)
             self._after(new, before=span)
 
-        self._save(self._describe("resize", span), lambda store: store.decisions.resize(span.key, *bounds), saved)
+        self._save(self._describe("resize", span), lambda store: store.decisions.resize(span.key, *bounds),
+                   saved)
 
     def action_delete_span(self) -> None:
         if (found := self._selected()) is None:
