@@ -135,9 +135,9 @@ def _names(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conf
     aliases of one entity."""
     labels: dict[str, dict[str, int]] = defaultdict(dict)
     articles: dict[str, int] = defaultdict(int)
-    for form in store.entities.view_forms(annotator):
-        labels[form.folded][form.label] = form.mentions
-        articles[form.folded] += form.articles
+    for count in store.entities.view_forms(annotator):
+        labels[count.folded][count.label] = count.mentions
+        articles[count.folded] += count.articles
     owner: dict[str, set[int]] = defaultdict(set)
     for entity_id in entities:
         for folded in store.entities.alias_forms(entity_id):
@@ -184,7 +184,7 @@ def _names(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conf
 def _places(store: Store, annotator: str, conflict: Conflict, limit: int) -> list[Place]:
     if limit <= 0:
         return []
-    if conflict.kind in ("entity", "decision"):
+    if conflict.kind in ("entity", "decision") and conflict.entity_id is not None:
         found: list[Mention] = store.entities.mentions_linked(conflict.entity_id, annotator, limit=limit)
     else:
         found = store.entities.mentions_of_forms(conflict.forms, annotator, limit=max(limit, 50))

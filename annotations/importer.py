@@ -171,7 +171,8 @@ class _Run:
                 for label in self.pending_labels:
                     if self.store.labels.add(label):
                         self.report.labels_added.append(label)
-                results = self.store.loading.add_articles([r for r, _, _ in batch], annotator=self.annotator)
+                results: list[tuple[int, bool] | None] = list(self.store.loading.add_articles(
+                    [r for r, _, _ in batch], annotator=self.annotator))
                 piece.add(chars)
         except (RecordError, ValueError):
             results = self._one_by_one(batch)

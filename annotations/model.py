@@ -85,8 +85,8 @@ class Span(NamedTuple):
     start: int
     end: int
     label: str
-    status: Status
-    origin: Origin
+    status: str  # a Status
+    origin: str  # an Origin
     source: str | None = None
     span_id: int | None = None
     suggestion_id: int | None = None
@@ -119,7 +119,7 @@ class SpanRecord:
     end: int
     label: str
     text: str | None = None  # the surface form the source claims, checked on import
-    origin: Origin = "import"
+    origin: str = Origin.IMPORT
     source: str | None = None
     kb_id: str | None = None  # a knowledge-base id (or Parallax's "parallax:N"): imported as a link
     entity: str | None = None  # the linked entity's name, where the file gives it

@@ -77,7 +77,7 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
     gold_in_scope = {k for k in gold if k[0] in scope}
     for origin in predicted:
         predicted[origin] -= unknown
-    result = {"definition": QUALITY_DEFINITION, "articles": len(evaluated),
+    result: dict = {"definition": QUALITY_DEFINITION, "articles": len(evaluated),
               "undecided": sum(1 for k in unknown if k[0] in scope), "overall": None, "by_origin": {}}
     everything = {k for keys in predicted.values() for k in keys if k[0] in scope}
     result["overall"] = _score(everything, gold_in_scope)

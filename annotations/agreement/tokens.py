@@ -62,7 +62,8 @@ def krippendorff_alpha(units: Sequence[Sequence[str | None]]) -> dict:
 
     rows = [u for u in units if sum(v is not None for v in u) >= 2]
     values = sorted({v for u in rows for v in u if v is not None})
-    out = {"alpha": None, "tokens": len(rows), "values": sum(v is not None for u in rows for v in u)}
+    out: dict[str, float | int | None] = {"alpha": None, "tokens": len(rows),
+                                          "values": sum(v is not None for u in rows for v in u)}
     if len(values) < 2:
         return out
     code = {v: float(i) for i, v in enumerate(values)}

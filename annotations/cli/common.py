@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -43,7 +44,7 @@ def safe_line(text: str) -> str:
     return display_safe(text).replace("\n", "\u240a").replace("\t", "\u2409")
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``parallax: error: MESSAGE`` on stderr and exit; paths in it come out display-safe."""
     click.echo(f"parallax: error: {safe_line(message)}", err=True)
     sys.exit(code)

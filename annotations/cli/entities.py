@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -32,7 +33,7 @@ def entities_cmd(as_json: bool, annotator: str | None, db_path: str | None) -> N
         fail(str(exc))
     finally:
         store.close()
-    rows = [{"id": e.id, "name": e.name, "label": e.label, "kb_id": e.kb_id,
+    rows: list[dict[str, Any]] = [{"id": e.id, "name": e.name, "label": e.label, "kb_id": e.kb_id,
              "export_id": e.kb_id or f"{LOCAL_KB_PREFIX}{e.id}", "aliases": list(e.aliases),
              "mentions": e.mentions,
              "articles": [{"article_id": a, "title": t, "lang": lang, "mentions": n}

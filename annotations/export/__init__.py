@@ -9,6 +9,7 @@ files are written all or nothing, in :mod:`.files`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,8 +103,11 @@ def export(store: Store, fmt: str, output: str | Path, *, split: float = 0.8, se
 def _write_folders(store: Store, fmt: str, articles: list[ExportArticle], root: Path, outputs: Outputs, *,
                    split: float, seed: int) -> dict:
     """One corpus per language, ``root/LANG/``: an English pipeline never trains on French text."""
+    writer: Callable[..., dict]
     if fmt == "spacy":
-        from .docbin import write_spacy as writer
+        from .docbin import write_spacy
+
+        writer = write_spacy
     else:
         from .hf import write_hf
 

@@ -12,11 +12,16 @@ like :func:`spacy.util.filter_spans`: the longest span wins, then the earliest.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..nlp.tokens import blank_nlp
 from ..text import display_safe
 from .gold import ExportArticle, ExportSpan
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,8 @@ class Placed:
     """An export span with its token span: exact (``span``) or snapped outwards (``snapped``)."""
 
     source: ExportSpan
-    span: object | None  # spacy.tokens.Span aligned exactly
-    snapped: object | None  # spacy.tokens.Span expanded to whole tokens, when not exact
+    span: SpacySpan | None  # aligned exactly
+    snapped: SpacySpan | None  # expanded to whole tokens, when not exact
     reason: str = ""
 
 
@@ -125,7 +130,7 @@ def sentences(doc) -> list[list]:
 UNKNOWN_TAG = "-"  # spaCy's "missing" tag: neither an entity nor "O"
 
 
-def iob_tags(doc, entities: list, unknown: set[int] = frozenset()) -> list[str]:
+def iob_tags(doc, entities: list, unknown: Set[int] = frozenset()) -> list[str]:
     """IOB2 tags for every token of the doc from non-overlapping entities; ``unknown`` tokens get "-".
 
     spaCy encodes them: the entities become ``doc.ents`` and each token's ``ent_iob_`` is its

@@ -105,7 +105,7 @@ class DocBinWriter:
 
     def _finished(self):
         self.docbin.store_user_data = True
-        self.docbin.user_data = self._user_data
+        self.docbin.user_data = list[bytes | None](self._user_data)
         return self.docbin
 
     def _span_groups(self, doc, groups: dict[str, list]) -> bytes:

@@ -141,8 +141,8 @@ class _Chunk:
         unfinished = [i for i in ids if i not in done]
         suggested = ids if every_layer else unfinished
         if suggested:
-            for r in store.corpus.suggestion_rows(suggested):
-                self._suggestions.setdefault(r.article_id, []).append(r)
+            for suggestion in store.corpus.suggestion_rows(suggested):
+                self._suggestions.setdefault(suggestion.article_id, []).append(suggestion)
         if every_layer:  # a done article: what its gold layer was shown, nothing added since
             self._held = store.undecided.held((i, done[i]) for i in ids if i in done)
         if not unfinished:
@@ -178,7 +178,7 @@ def _kb_ids(store: Store) -> dict[int, tuple[str, str]]:
 
 
 def _span(row: DecisionRow, kb_ids: dict[int, tuple[str, str]]) -> ExportSpan:
-    kb_id, name = kb_ids.get(row.entity_id, (None, None))
+    kb_id, name = kb_ids[row.entity_id] if row.entity_id in kb_ids else (None, None)
     return ExportSpan(row.start, row.end, row.label, row.status, row.origin, row.annotator, kb_id, name)
 
 

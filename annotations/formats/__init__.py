@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.abc import Traversable
 from pathlib import Path
 
 from ..model import ArticleRecord
@@ -41,7 +42,7 @@ KNOWN = ".txt, .jsonl, .conll or .spacy"
 class SourceFile:
     """One file to read: ``file`` is a Path or an importlib Traversable (the seeds)."""
 
-    file: object
+    file: Path | Traversable
     fmt: str
     path: str  # as shown in messages
     name: str  # kept as the article's source
@@ -171,6 +172,7 @@ def _open_regular(source: SourceFile, max_bytes: int) -> _OpenedFile | Problem:
     descriptor (the path may have been swapped in between).
     """
     path = source.file
+    assert isinstance(path, Path)  # the seeds (Traversable) are read through importlib
     problem = _not_regular(os.stat(path).st_mode, source.path, path)
     if problem:
         return problem

@@ -107,14 +107,16 @@ def _offset_hint(raw: str, start: int, end: int, claimed: str) -> str:
 
 def _overlaps(spans: list[SpanRecord]) -> tuple[int, tuple[SpanRecord, SpanRecord]] | None:
     """How many start-sorted spans overlap an earlier one, and the first such pair."""
-    count, first, reach = 0, None, None
+    count = 0
+    first: tuple[SpanRecord, SpanRecord] | None = None
+    reach: SpanRecord | None = None
     for span in spans:
         if reach is not None and span.start < reach.end:
             count += 1
             first = first or (reach, span)
         if reach is None or span.end > reach.end:
             reach = span
-    return (count, first) if count else None
+    return (count, first) if count and first is not None else None
 
 
 def _unencodable(record: ArticleRecord) -> str | None:

@@ -81,8 +81,7 @@ class _Document:
         if label is None:
             self.close()
             return
-        continues = (self.open is not None and self.open[2] == label and prefix in ("I", "E", "L"))
-        if continues:
+        if self.open is not None and self.open[2] == label and prefix in ("I", "E", "L"):
             self.open[1] = self.length
         else:
             self.close()

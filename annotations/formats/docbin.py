@@ -52,7 +52,8 @@ def read_docbin(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]
         if SPAN_KEY in doc.spans:
             spans += [record(s) for s in doc.spans[SPAN_KEY]]
         unknown = sum(1 for t in doc if t.ent_iob == 0 and not t.is_space)
-        meta = info.get("meta") if isinstance(info.get("meta"), dict) else {}
+        given = info.get("meta")
+        meta: dict = given if isinstance(given, dict) else {}
         title = info.get("title", info.get("parallax_title"))  # the latter from parallax export
         source, lang = info.get("source"), info.get("lang")
         yield ArticleRecord(

@@ -69,7 +69,8 @@ def parse_record(obj: object, path: str, line: int, source: str) -> Iterator[Art
     if not text.strip():
         yield Problem(path, line, "empty text (nothing to import)")
         return
-    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+    given = obj.get("meta")
+    meta: dict = given if isinstance(given, dict) else {}
     problems: list[Problem] = []
     suggestions: list[SpanRecord] = []
     if "spans" in obj or UNDECIDED_KEY in obj:
@@ -196,6 +197,7 @@ def _span(item: object, what: str, path: str, line: int, problems: list[Problem]
         problems.append(_bad_label(label, what, path, line))
         return None
     claimed, kb_id, entity, origin = (item.get(k) for k in ("text", "kb_id", "entity", "origin"))
+    assert isinstance(start, int) and isinstance(end, int)  # _is_offset checked them
     return SpanRecord(start, end, label, text=claimed if isinstance(claimed, str) else None,
                       origin=origin if origin in ("model", "rules", "memory") else "import",
                       kb_id=kb_id if isinstance(kb_id, str) and kb_id.strip() else None,

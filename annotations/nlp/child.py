@@ -41,8 +41,10 @@ def _orphaned(parent: int) -> Callable[[], bool]:
 def run_preannotate(db: str, annotator: str, ids: list[int] | None, stop: Callable[[], bool]) -> None:
     from .preannotate import preannotate
 
-    report = preannotate(db, annotator=annotator, article_ids=ids, should_stop=stop,
-                         on_progress=lambda done, total, message="": say(Progress(done, total, message)))
+    def progress(done: int, total: int, message: str = "") -> None:
+        say(Progress(done, total, message))
+
+    report = preannotate(db, annotator=annotator, article_ids=ids, should_stop=stop, on_progress=progress)
     say(Finished(report.articles, report.stopped, tuple(report.warnings)))
 
 

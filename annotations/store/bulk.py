@@ -143,7 +143,7 @@ class Bulk:
             if not articles and not relabel_entity:
                 return BulkResult(0, (), decision.entity_id)
             self.log.discard_redo()  # a decision that changes something ends the redo branch
-            if decision.action == "label":
+            if decision.label is not None and decision.action == "label":  # BulkDecision checked it is set
                 self.labels.check(decision.label, self.log, grp, action)
             entity_id = self._bulk_entity(decision, grp, action) if decision.action == "link" else None
             params["entity"] = entity_id
@@ -159,7 +159,7 @@ class Bulk:
                 if progress is not None:
                     progress(done, total)
             self._start_articles(params)
-            if relabel_entity:
+            if relabel_entity and target.entity_id is not None:
                 self.log.update(grp, action, None, "entities", target.entity_id, {"label": decision.label})
             if entity_id is not None:
                 self._bulk_aliases(entity_id, target, grp, action)
@@ -294,7 +294,7 @@ class Bulk:
             if not self.log.snapshot("entities", decision.entity_id):
                 raise DecisionError(f"no entity with id {decision.entity_id}")
             return decision.entity_id
-        name = " ".join(decision.entity_name.split())
+        name = " ".join((decision.entity_name or "").split())
         found = conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id", (name,)).fetchone()
         if found:
             return found[0]
@@ -316,7 +316,7 @@ class Bulk:
             if row is not None:
                 self.log.insert(grp, action, row[0], "aliases", {"entity_id": entity_id, "alias": row[1],
                                                                "folded": folded})
-        if self.log.snapshot("entities", entity_id)["label"] is None:
+        if (self.log.snapshot("entities", entity_id) or {}).get("label") is None:
             top = conn.execute("SELECT label FROM spans WHERE entity_id = ? AND annotator = ? AND status != "
                                "'rejected' GROUP BY label ORDER BY count(*) DESC, label LIMIT 1",
                                (entity_id, self.layer)).fetchone()

@@ -97,7 +97,7 @@ def _sqlite_utils():
         return sys.modules["sqlite_utils"]
     blocked = [name for name in ("numpy", "pandas") if name not in sys.modules]
     for name in blocked:
-        sys.modules[name] = None  # makes "import numpy" fail with ImportError, which it expects
+        sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails with ImportError
     try:
         import sqlite_utils
     finally:
@@ -142,13 +142,13 @@ class _Cursor(sqlite3.Cursor):
     """A cursor of a :class:`ParallaxConnection`: a damaged page met by a statement or a fetch
     becomes StoreDamaged (iterate with ``fetchall``, not ``for row in cursor``, to have it too)."""
 
-    def execute(self, sql: str, parameters=(), /) -> _Cursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters=(), /) -> _Cursor:
         try:
             return super().execute(sql, parameters)
         except sqlite3.DatabaseError as exc:
             _reraise(self.connection, exc)
 
-    def executemany(self, sql: str, parameters, /) -> _Cursor:  # type: ignore[override]
+    def executemany(self, sql: str, parameters, /) -> _Cursor:
         try:
             return super().executemany(sql, parameters)
         except sqlite3.DatabaseError as exc:
@@ -183,13 +183,13 @@ class ParallaxConnection(sqlite3.Connection):
 
     path = ""  # the database file, for the message
 
-    def cursor(self, factory=_Cursor):  # type: ignore[override]
+    def cursor(self, factory=_Cursor):
         return super().cursor(factory)
 
-    def execute(self, sql: str, parameters=(), /) -> _Cursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters=(), /) -> _Cursor:
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql: str, parameters, /) -> _Cursor:  # type: ignore[override]
+    def executemany(self, sql: str, parameters, /) -> _Cursor:
         return self.cursor().executemany(sql, parameters)
 
 

@@ -19,6 +19,7 @@ from .errors import DecisionError
 from .forms import folded_at
 from .labels import Labels
 from .log import EventLog
+from .undecided import Suggestion
 from .view import View
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ class Decisions:
         new = dict(base)
         grp = grp or self.log.new_group()
         if start is not None:
+            assert end is not None  # boundaries come in pairs
             new["start"], new["end"] = start, end
             self.check_offsets(article_id, start, end)
             new["folded"] = folded_at(self.cx.conn, article_id, start, end)
@@ -182,6 +184,7 @@ class Decisions:
                 self.decide("reject", key, status="rejected")
                 return
             row = self.own_span_row(key)
+            assert row is not None  # a span key, or a suggestion decided on (checked above)
             grp = self.log.new_group()
             tag_ids = self.cx.conn.execute("SELECT id FROM tags WHERE span_id=? ORDER BY id",
                                            (row["id"],)).fetchall()
@@ -219,7 +222,7 @@ class Decisions:
         if how not in BULK_DECISIONS:
             raise DecisionError(f"undecided suggestions are accepted or rejected, not {how!r}")
         self.article_length(article_id)
-        taken: dict[tuple[int, int], object] = {}
+        taken: dict[tuple[int, int], Suggestion] = {}
         undecided = self.view.rule.by_article({article_id: self.layer}, as_if_open=as_if_open)
         for sugg in undecided.get(article_id, ()):  # the rule's order: memory, rules, model
             taken.setdefault((sugg.start, sugg.end), sugg)
@@ -267,7 +270,8 @@ class Decisions:
                                              {"name": name, "label": None, "kb_id": kb_id,
                                               "created_at": now()})
             span = self.decide("link", key, entity_id=entity_id, grp=grp)
-            if self.log.snapshot("entities", entity_id)["label"] is None:
+            assert span.span_id is not None  # a decision makes the layer's own span
+            if (self.log.snapshot("entities", entity_id) or {}).get("label") is None:
                 self.log.update(grp, "link", span.article_id, "entities", entity_id, {"label": span.label})
             surface = self.cx.conn.execute(
                 "SELECT substr(text, ?, ?) FROM articles WHERE id=?",

@@ -138,6 +138,7 @@ class History:
         places: dict[tuple[int, int, int], tuple[str, tuple[str, int] | None]] = {}
         for table, rowid, before, after in images:
             image = after or before
+            assert image is not None  # an event holds at least one image
             if table == "tags" and image.get("span_id") is not None:
                 table, rowid, image = "spans", image["span_id"], None
             elif table == "tags" and image.get("suggestion_id") is not None:

@@ -140,7 +140,7 @@ class Loading:
         conn = self.cx.conn
         surface = text[span.start:span.end]
         name = " ".join((span.entity or surface).split()) or surface
-        local = span.kb_id.startswith(LOCAL_KB_PREFIX)
+        local = (span.kb_id or "").startswith(LOCAL_KB_PREFIX)
         if local:
             row = conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id", (name,)).fetchone()
         else:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def _enable_fts(db: Database) -> None:
     """Full-text search over titles and text, kept current by triggers."""
-    db["articles"].enable_fts(
+    db.table("articles").enable_fts(
         ["title", "text"],
         fts_version="FTS5",
         tokenize="unicode61 remove_diacritics 2",

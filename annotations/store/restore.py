@@ -114,6 +114,7 @@ class Restorer:
         decision that added one removes it by name, redo adds it back where it is missing."""
         conn = self.cx.conn
         if image is None:
+            assert expected is not None  # an event holds at least one image
             conn.execute("DELETE FROM labels WHERE name=?", (expected["name"],))
             return
         if conn.execute("SELECT 1 FROM labels WHERE name=?", (image["name"],)).fetchone():

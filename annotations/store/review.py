@@ -62,7 +62,7 @@ def review_layer(reviewer: str) -> str:
 
 
 def is_review_layer(name: str | None) -> bool:
-    return bool(name) and name.startswith(REVIEW_PREFIX)
+    return name is not None and name.startswith(REVIEW_PREFIX)
 
 
 class LayerSpan(NamedTuple):
@@ -231,7 +231,7 @@ class Review:
         for rowid, s, e, label, status, suggestion_id, entity_id in rows:
             keep = wanted.pop((s, e, label), None)
             if keep is not None:
-                changes = {}
+                changes: dict[str, object] = {}
                 if status not in GOLD_STATUSES:
                     origin = Origin.HUMAN if suggestion_id is None else Origin.MODEL
                     changes["status"] = self.decisions.status_for(origin,

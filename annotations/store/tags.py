@@ -41,6 +41,7 @@ class Tags:
         with self.cx.write():
             if kind == "span":
                 row = self.decisions.own_span_row(key)
+                assert row is not None  # own_span_row raises for a span key that is not the layer's
                 article_id, column = row["article_id"], "span_id"
             else:
                 article_id, column = self.decisions.suggestion(ident)["article_id"], "suggestion_id"

@@ -17,9 +17,14 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 
-def _shared(value: str | None) -> str | None:
-    """One string object for the label, origin and source every span of an article repeats
-    (SQLite hands out a new one per row): ~3 MB of a 1 MB article's 25,000 spans."""
+def _shared(value: str) -> str:
+    """One string object for the label and origin every span of an article repeats (SQLite
+    hands out a new one per row): ~3 MB of a 1 MB article's 25,000 spans."""
+    return sys.intern(value)
+
+
+def _shared_or_none(value: str | None) -> str | None:
+    """:func:`_shared` for a column that may be NULL (a span's source)."""
     return sys.intern(value) if value is not None else None
 
 
@@ -70,7 +75,8 @@ class View:
         """
         annotator = annotator or self.layer
         conn = self.cx.conn
-        where, window = "", ()
+        where: str = ""
+        window: tuple[int, ...] = ()
         if within is not None:
             where, window = " AND start < ? AND end > ?", (within[1], within[0])
         tags: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -91,7 +97,8 @@ class View:
             decided_offsets.add((row[1], row[2]))
             if row[4] == Status.REJECTED and not include_rejected:
                 continue
-            out.append(Span(article_id, row[1], row[2], _shared(row[3]), row[4], row[5], _shared(row[6]),
+            out.append(Span(article_id, row[1], row[2], _shared(row[3]), row[4], row[5],
+                            _shared_or_none(row[6]),
                             span_id=row[0], suggestion_id=row[7], annotator=annotator,
                             entity_id=row[8], tags=tuple(tags.get(("span", row[0]), ()))))
         if within is not None:  # a decision resized away from its suggestion still hides it
@@ -105,7 +112,7 @@ class View:
         held = self.rule.held([(article_id, annotator)]).get((article_id, annotator))
         for s in undecided_among(shown_to(suggestions, annotator, held), decided_ids, decided_offsets):
             out.append(Span(article_id, s.start, s.end, _shared(s.label), Status.SUGGESTED, _shared(s.origin),
-                            _shared(s.source), suggestion_id=s.id,
+                            _shared_or_none(s.source), suggestion_id=s.id,
                             tags=tuple(tags.get(("suggestion", s.id), ()))))
         out.sort(key=lambda s: (s.start, -s.end, s.label))
         return out
