@@ -223,9 +223,8 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     @property
     def waiting_text(self) -> str:
-        """The start of the status bar while decisions wait for the database: how many."""
-        waiting = len(self.decisions.waiting)
-        return f"{count(waiting)} waiting" if waiting else ""
+        """The start of the status bar: how many decisions wait for the database, if any."""
+        return f"{count(len(self.decisions.waiting))} waiting" if self.decisions.waiting else ""
 
     def _update_status_bars(self) -> None:
         for bar in list(StatusBar.mounted):
@@ -236,11 +235,8 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     def open_articles(self, article_ids: Iterable[int], *, state: dict | None = None,
                       announce: bool = True) -> AwaitMount | None:
-        """Open up to three articles side by side in the reader (replacing one already open).
-
-        Returns what to await for the reader to be mounted (its panes, cursors and keys in
-        place), or None when there was nothing to open.
-        """
+        """Open up to three articles side by side in the reader (replacing one already open);
+        returns what to await for it to be mounted and take keys (None: nothing to open)."""
 
         ids = list(dict.fromkeys(article_ids))
         if not ids:
