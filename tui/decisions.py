@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from annotations.store import DecisionError, Store, StoreBusy, StoreError
@@ -65,7 +65,6 @@ class Decision:
     dropped: Callable[[], None] | None = None  # run if it is the first of those dropped (cursor back)
     step: str | None = None  # "undo" or "redo": it takes back (or brings back) the decision before it
     committed: bool = False  # set by the writing thread the moment its write has committed
-    since: float = field(default_factory=time.monotonic)
 
 
 class Host(Protocol):
@@ -92,7 +91,7 @@ class DecisionRunner:
     """Runs each decision's write and reports it: "saved: ..." only after it committed.
 
     ``waiting`` (read and changed on the main thread only) holds the decisions not yet
-    committed, in the order typed; the first is the one being written.
+    reported saved, in the order typed; the first is the one being written.
     """
 
     def __init__(self, store: Store, host: Host, *, late_wait: float = LATE_WAIT_S) -> None:
