@@ -132,7 +132,6 @@ async def test_decisions_typed_while_one_waits_are_kept_shown_and_saved_in_order
 
 async def test_a_decision_the_database_keeps_waiting_too_long_is_refused_with_the_reason(seeded_db):
     app = app_on(seeded_db)
-    app.decisions.late_wait = 0.5
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_first(pilot)
         span = screen.active_view.selected_span
@@ -140,6 +139,7 @@ async def test_a_decision_the_database_keeps_waiting_too_long_is_refused_with_th
         try:
             await key(pilot, "a")
             assert app.status.startswith("busy: import")
+            app.decisions.late_wait = 0.5
             await wait_until(pilot, lambda: app.status.startswith("not saved"))
             holder = f"import (pid {importer.proc.pid})"
             assert app.status.startswith(f"not saved, database busy for 0.5 s ({holder}): accept PERSON")
@@ -159,7 +159,6 @@ async def test_a_decision_the_database_keeps_waiting_too_long_is_refused_with_th
 
 async def test_when_the_wait_fails_every_waiting_decision_is_dropped_together_and_said(seeded_db):
     app = app_on(seeded_db)
-    app.decisions.late_wait = 0.5
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_first(pilot)
         view = screen.active_view
@@ -167,6 +166,8 @@ async def test_when_the_wait_fails_every_waiting_decision_is_dropped_together_an
         importer = Importer(seeded_db)
         try:
             await pilot.press("a", "x", "a")
+            assert len(app.decisions.waiting) == 3
+            app.decisions.late_wait = 0.5  # now that all three wait
             await wait_until(pilot, lambda: not app.decisions.waiting)
             assert app.status == (f"3 decisions not saved, database busy for 0.5 s (import (pid "
                                   f"{importer.proc.pid})): accept PERSON 'Abdellatif Hammouchi' and the "

@@ -115,7 +115,9 @@ def test_a_burst_of_decisions_while_another_process_holds_the_database(tmp_path,
         screen = app.wait_for(" 5 decisions waiting ")
         status = screen.splitlines()[-2]
         assert status.startswith(" 5 decisions waiting ") and "saved:" not in status
-        assert "GPE · suggested · 'Rabat'" in screen  # the cursor moved on as each a was typed
+        # the cursor moved on as each a was typed: on the sixth entity, the second Hammouchi
+        assert "▶ Abdellatif Hammouchi, had received" in screen
+        assert "PERSON · suggested · 'Abdellatif Hammouchi'" in screen
         burst(app, "q")
         screen = app.wait_for("q again quits without saving 5 waiting decisions;")
         with Store(db, annotator="tester") as store:

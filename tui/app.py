@@ -85,6 +85,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.import_problems: list[str] = []  # printed by the CLI when the app exits
         self.decisions = DecisionRunner(store, self)
         self._quit_asked = 0.0
+        self._quit_asked_about: list = []  # the decisions waiting when q last asked
         self.unsaved: list[str] = []  # decisions still waiting when the app was quit (the CLI prints them)
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
         self.nlp_processes: set[subprocess.Popen] = set()  # NLP processes (spaCy never runs in the app)
@@ -158,14 +159,14 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     async def action_quit(self) -> None:
         """Quit; decisions are committed already, the session is saved once more if it can be.
-
-        Decisions still waiting for the database are not dropped in silence: the first ``q``
-        says so, instruction first (it must fit 80 columns), a second one within a few
-        seconds quits without them (the CLI names them once the app has ended).
-        """
+        With decisions waiting for the database, ``q`` asks first (the instruction first, to fit
+        80 columns); ``q`` again soon after, none typed since, quits without them (the CLI names
+        them)."""
         waiting = self.decisions.waiting
-        if waiting and time.monotonic() - self._quit_asked > QUIT_AGAIN_S:
-            self._quit_asked = time.monotonic()
+        asked_about = self._quit_asked_about  # a decision typed since is not quit without asking again
+        if waiting and (time.monotonic() - self._quit_asked > QUIT_AGAIN_S
+                        or not all(d in asked_about for d in waiting)):
+            self._quit_asked, self._quit_asked_about = time.monotonic(), list(waiting)
             self.set_status(f"q again quits without saving {count(len(waiting), 'waiting decision')}; "
                             f"or wait: they are saved once the database is free ({waiting[0].what} first)")
             return

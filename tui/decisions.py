@@ -279,7 +279,7 @@ class DecisionRunner:
     def _write_one(self, decision: Decision, late: Store) -> Any:
         """Try the write for up to ``late_wait`` (StoreBusy after), a slice at a time, so that
         quitting (:meth:`stop`) never waits for a whole wait and nothing is written after it."""
-        deadline = time.monotonic() + self.late_wait
+        started = time.monotonic()
         while True:
             with self._attempt:
                 if self._stopped:
@@ -287,7 +287,7 @@ class DecisionRunner:
                 try:
                     result = decision.write(late)
                 except StoreBusy:
-                    if time.monotonic() >= deadline:
+                    if time.monotonic() - started >= self.late_wait:
                         raise
                 else:
                     decision.committed = True
