@@ -57,8 +57,8 @@ CRASHING_WRITER = textwrap.dedent("""
     store = Store(sys.argv[1], annotator="alice")
     store.db.conn.execute("PRAGMA wal_autocheckpoint = 0")  # what it decides stays in the -wal
     for i in range(40):
-        article_id = store.add_article(ArticleRecord(text=f"Article {i} about Rabat. " * 200))[0]
-        store.create_span(article_id, 0, 7, "PERSON")
+        article_id = store.loading.add_article(ArticleRecord(text=f"Article {i} about Rabat. " * 200))[0]
+        store.decisions.create_span(article_id, 0, 7, "PERSON")
     print("written", flush=True)
     sys.stdin.read()  # killed here, its connection still open
 """)

@@ -239,7 +239,9 @@ async def test_enter_in_the_conflicts_view_goes_to_each_place(story_db):
         assert (app.screen.active_view.article.id, span.start) == (places[1].article_id, places[1].start)
 
 
-async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_others(story_db):
+async def test_a_bulk_decision_in_the_background_shows_progress_and_keeps_later_ones_in_order(story_db):
+    """A decision typed while a bulk one is written waits its turn: it is written after it (the
+    Sahel rejected, not relabelled; the last undo step the reject, the one before it the bulk)."""
     app = app_on(story_db)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_article(pilot)
@@ -258,13 +260,26 @@ async def test_a_bulk_decision_in_the_background_shows_progress_and_refuses_othe
                 break
         assert app.status == "saving every Sahel: 6 of 12 mention(s)…"
         await pilot.press("j", "k")  # the screen answers meanwhile
-        await pilot.press("a")
-        assert app.status == "not saved, still waiting for the database to save every Sahel: accept " \
-                             f"{selected.label} '{selected_text(app)}'"
-        gate.set()
-        await settle(pilot)
-        assert done and done[0].changed == 12
+        assert selected_text(app) == "Sahel"
+        await pilot.press("x")
+        assert app.status == f"reject {selected.label} 'Sahel' will be saved after the 1 decision typed " \
+                             "before it"
+
+        def status_there(check):
+            return [s.status for s in check.view.spans(selected.article_id)
+                    if (s.start, s.end) == (selected.start, selected.end)]
+
         with other_store(story_db) as check:
-            assert {label for label, _ in sahel_view(check).values()} == {"LOC"}
-            assert [s.status for s in check.view.spans(selected.article_id)
-                    if (s.start, s.end) == (selected.start, selected.end)] == ["corrected"]
+            assert status_there(check) == ["suggested"]
+        gate.set()
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if not app.decisions.waiting:
+                break
+        await settle(pilot)
+        assert done and done[0].changed == 12  # the Sahel was not rejected yet when it was written
+        assert app.status.startswith("saved: reject LOC 'Sahel'")
+        with other_store(story_db) as check:
+            assert status_there(check) == ["rejected"]
+            assert check.history.undo().action == "reject"
+            assert check.history.undo().action == "relabel every"

@@ -13,6 +13,7 @@ from app_helpers import (
     span_at,
     type_text,
 )
+from textual import events
 
 from annotations.text import fold
 from tui.screens.dialogs import HelpScreen
@@ -228,3 +229,21 @@ async def test_command_palette_searches_article_text_safely(seeded_db):
         await press(pilot, "enter")
         await settle(pilot)
         assert [v.article.id for v in app.screen.query(ArticleView)] == [3]
+
+
+async def test_keys_typed_with_the_enter_that_opens_an_article_act_in_its_reader(seeded_db):
+    """Enter and the keys after it arrive together (typed ahead, as a terminal delivers them):
+    the keys after enter belong to the reader it opens; the library's cursor stays put."""
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        library = app.screen
+        for name, character in (("enter", "\r"), ("j", "j"), ("j", "j"), ("w", "w")):
+            app.post_message(events.Key(name, character))  # in one go, before any is handled
+        await settle(pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        view = reader.active_view
+        assert view.selected_span.key == view.spans[2].key  # j j moved the reader's entity cursor
+        assert view.token_mode  # and w took out its token cursor
+        assert library.query_one(ArticleList).cursor == 0

@@ -39,7 +39,7 @@ def test_a_store_that_finds_the_damage_closes_without_copying_the_wal_in(tmp_pat
     before = file_and_wal(path)
     with pytest.raises(StoreError, match="the database is damaged") as info:  # at open or first write
         with Store(path, annotator="alice") as store:
-            store.tag_article(1, "x")
+            store.tags.tag_article(1, "x")
     assert str(info.value).startswith(f"{path}: the database is damaged")
     assert file_and_wal(path) == before
 
@@ -50,11 +50,11 @@ def test_a_sound_file_still_gets_its_wal_copied_in_when_the_last_writer_closes(t
     make_db(path)
     with Store(path, annotator="alice") as store:
         store.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
-        store.add_article(ArticleRecord(text="Bob Stone flew to Rabat. " * 100))
+        store.loading.add_article(ArticleRecord(text="Bob Stone flew to Rabat. " * 100))
         assert Path(f"{path}-wal").stat().st_size > 0
     assert not Path(f"{path}-wal").exists()
     with Store(path, readonly=True) as store:
-        assert store.count_articles() == 2
+        assert store.articles.count() == 2
 
 
 def test_the_app_leaves_a_damaged_file_and_its_wal_as_they_were(tmp_path, tmux):
@@ -87,5 +87,5 @@ def test_a_sound_file_in_rollback_journal_mode_is_switched_to_wal(tmp_path):
     path = damaged_db(tmp_path, journal="delete").with_name("whole-damaged.db")  # the sound original
     assert path.read_bytes()[18:20] == b"\x01\x01"
     with Store(path, annotator="alice") as store:
-        store.tag_article(1, "checked")
+        store.tags.tag_article(1, "checked")
     assert path.read_bytes()[18:20] == b"\x02\x02"

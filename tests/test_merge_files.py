@@ -41,10 +41,10 @@ LIVE = textwrap.dedent("""
     import sys
     from annotations.store import Store
     store = Store(sys.argv[1], annotator="alice")
-    store.article_ids()
+    store.articles.ids()
     print("open", flush=True)
     for line in sys.stdin:
-        store.tag_article(1, line.strip())
+        store.tags.tag_article(1, line.strip())
         print("decided", flush=True)
 """)
 
@@ -104,9 +104,9 @@ def test_a_damaged_output_and_its_wal_are_left_as_they_were(tmp_path):
 def big_source(path: Path, n: int = 10_000) -> None:
     """A source whose merge takes a while (10,000 articles, each with bob's decision)."""
     with Store(path, annotator="bob") as store:
-        store.add_articles([ArticleRecord(text=f"Article {i}: Bob Stone met Alice Martin in Rabat. " * 5,
-                                          answer="accept", spans=[SpanRecord(0, 7, "MISC")])
-                            for i in range(n)])
+        store.loading.add_articles([
+            ArticleRecord(text=f"Article {i}: Bob Stone met Alice Martin in Rabat. " * 5, answer="accept",
+                          spans=[SpanRecord(0, 7, "MISC")]) for i in range(n)])
 
 
 def test_a_new_output_appears_only_when_the_merge_is_whole(tmp_path):
@@ -131,4 +131,4 @@ def test_a_new_output_appears_only_when_the_merge_is_whole(tmp_path):
     assert done.returncode == 0, done.stderr
     assert outputs_named(tmp_path, "new.db") == ["new.db"]  # the killed merge's hidden file is gone
     with Store(tmp_path / "new.db", readonly=True) as store:
-        assert store.count_articles() == 10_003 and store.check() == []
+        assert store.articles.count() == 10_003 and store.check() == []

@@ -3,6 +3,10 @@ ahead or pasted): each acts where the screen points, checked in the database."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 from app_helpers import make_seeded_db
 from tmux_helpers import PARALLAX, Tmux
 
@@ -47,3 +51,93 @@ def test_bursts_of_keys_act_on_the_pane_and_span_shown(tmp_path, tmux):
     assert decided[2] == []
     assert decided[3] == [("Morocco", "accepted")]
     assert len(decided[1]) == 11 and {status for _, status in decided[1]} == {"rejected"}
+
+
+def test_keys_typed_with_the_enter_that_opens_an_article_act_in_the_reader(tmp_path, tmux):
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db)
+    app = tmux("enter")
+    app.start(f"{PARALLAX} --db {db} --annotator tester", {"TERM": "xterm"})
+    app.wait_for("HomePoliticsSecurity")
+    burst(app, "Enter", "j", "j")  # the j j belong to the reader enter opens
+    app.wait_for("PERSON · suggested · 'Christopher Wray'")
+    burst(app, "Escape")
+    screen = app.wait_for("space Mark")
+    assert screen.splitlines()[3].startswith("▶ HomePoliticsSecurity")  # the library's cursor stayed
+    burst(app, "Enter", "w")  # w: the reader's token cursor, not lost in the library
+    app.wait_for("w Token b Back v Select m Make span")
+    app.keys("Escape")  # one at a time: escape then q in one read is alt+q to the terminal's parser
+    app.wait_for("selection cleared")
+    app.keys("Escape")
+    app.wait_for("space Mark")
+    app.keys("q")
+    assert app.exit_status() == 0
+
+
+class LockHolder:
+    """Another process holding the database's write lock until told to let go."""
+
+    def __init__(self, path) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("go\n")
+            self.proc.stdin.flush()
+            assert self.proc.wait(timeout=30) == 0
+
+
+HOLD = textwrap.dedent("""
+    import sqlite3, sys
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    print("locked", flush=True)
+    sys.stdin.readline()
+    conn.execute("ROLLBACK")
+""")
+
+
+def test_a_burst_of_decisions_while_another_process_holds_the_database(tmp_path, tmux):
+    """Five a typed in one burst while another process holds the write lock: the screen says
+    they wait (never "saved"), q says first how to quit without them; once the lock is let go,
+    all five are saved in the order typed. Then three x, q, q: quit without them, none saved."""
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db)
+    app = tmux("burst")
+    app.start(f"{PARALLAX} --db {db} --annotator tester", {"TERM": "xterm"})
+    app.wait_for("HomePoliticsSecurity")
+    burst(app, "Enter")
+    app.wait_for("PERSON · suggested · 'Abdellatif Hammouchi'")
+    holder = LockHolder(db)
+    try:
+        burst(app, "a", "a", "a", "a", "a")
+        screen = app.wait_for(" 5 decisions waiting ")
+        status = screen.splitlines()[-2]
+        assert status.startswith(" 5 decisions waiting ") and "saved:" not in status
+        # the cursor moved on as each a was typed: on the sixth entity, the second Hammouchi
+        assert "▶ Abdellatif Hammouchi, had received" in screen
+        assert "PERSON · suggested · 'Abdellatif Hammouchi'" in screen
+        burst(app, "q")
+        screen = app.wait_for("q again quits without saving 5 waiting decisions;")
+        with Store(db, annotator="tester") as store:
+            assert [s for s in store.view.spans(1) if not s.is_suggestion] == []
+    finally:
+        holder.release()
+    screen = app.wait_for("saved: accept GPE 'the United States'")
+    assert "decisions waiting" not in screen
+    with Store(db, annotator="tester") as store:
+        text = store.articles.get(1).text
+        accepted = [text[s.start:s.end] for s in store.view.spans(1) if s.status == "accepted"]
+    assert accepted == ["Abdellatif Hammouchi", "FBI", "Christopher Wray", "Morocco", "the United States"]
+    holder = LockHolder(db)
+    try:
+        burst(app, "x", "x", "x", "q")
+        app.wait_for("q again quits without saving 3 waiting decisions;")
+        burst(app, "q")
+        assert app.exit_status() == 0
+    finally:
+        holder.release()
+    with Store(db, annotator="tester") as store:
+        assert [s.status for s in store.view.spans(1) if s.status == "rejected"] == []

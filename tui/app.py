@@ -23,11 +23,12 @@ from pathlib import Path
 from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.widget import AwaitMount
 
 from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
 from .commands import ParallaxCommands
-from .decisions import LOCK_WAIT_S, DecisionRunner
+from .decisions import LOCK_WAIT_S, DecisionRunner, count
 from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
 from .messages import (
     ArticlesChanged,
@@ -82,6 +83,8 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.import_problems: list[str] = []  # printed by the CLI when the app exits
         self.decisions = DecisionRunner(store, self)
         self._quit_asked = 0.0
+        self._quit_asked_about: list = []  # the decisions waiting when q last asked
+        self.unsaved: list[str] = []  # decisions still waiting when the app was quit (the CLI prints them)
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
         self.nlp_processes: set[subprocess.Popen] = set()  # NLP processes (spaCy never runs in the app)
         self.opened_pending: dict[int, None] = {}  # opened articles waiting for the NLP child (ordered)
@@ -153,15 +156,18 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     async def action_quit(self) -> None:
         """Quit; decisions are committed already, the session is saved once more if it can be.
-
-        A decision still waiting for the database is not dropped in silence: the first
-        ``q`` says so, a second one within a few seconds quits without it.
-        """
-        pending = self.decisions.pending
-        if pending is not None and time.monotonic() - self._quit_asked > QUIT_AGAIN_S:
-            self._quit_asked = time.monotonic()
-            self.set_status(f"{pending.what} still waits for the database: q again quits without it")
+        With decisions waiting for the database, ``q`` asks first (the instruction first, to fit
+        80 columns); ``q`` again soon after, none typed since, quits without them (the CLI names
+        them)."""
+        waiting = self.decisions.waiting
+        asked_about = self._quit_asked_about  # a decision typed since is not quit without asking again
+        if waiting and (time.monotonic() - self._quit_asked > QUIT_AGAIN_S
+                        or not all(d in asked_about for d in waiting)):
+            self._quit_asked, self._quit_asked_about = time.monotonic(), list(waiting)
+            self.set_status(f"q again quits without saving {count(len(waiting), 'waiting decision')}; "
+                            f"or wait: they are saved once the database is free ({waiting[0].what} first)")
             return
+        self.unsaved = self.decisions.stop() if waiting else []
         self.save_session()
         self.exit()
 
@@ -185,8 +191,15 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.exit(return_code=1)
 
     def run_in_thread(self, work: Callable[[], None]) -> None:
-        """Run ``work`` in a thread worker (a decision waiting for the database)."""
+        """Run ``work`` in a thread worker (the decisions waiting for the database)."""
         self.run_worker(work, thread=True, group="decision", exit_on_error=False)
+
+    def decisions_waiting(self) -> None:
+        """The waiting decisions changed: their count in every status bar, their spans in the reader."""
+        self._update_status_bars()
+        for screen in self.screen_stack:
+            if isinstance(screen, ReaderScreen):
+                screen.show_waiting()
 
     def on_unmount(self) -> None:
         for child in list(self.nlp_processes):  # an NLP job stops where it is: each batch is committed
@@ -208,20 +221,26 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.background = text
         self._update_status_bars()
 
+    @property
+    def waiting_text(self) -> str:
+        """The start of the status bar: how many decisions wait for the database, if any."""
+        return f"{count(len(self.decisions.waiting))} waiting" if self.decisions.waiting else ""
+
     def _update_status_bars(self) -> None:
         for bar in list(StatusBar.mounted):
             if bar.owner is self:
-                bar.show(self.status, self.background)
+                bar.show(self.status, self.background, self.waiting_text)
 
     # -- navigation ----------------------------------------------------------------------
 
     def open_articles(self, article_ids: Iterable[int], *, state: dict | None = None,
-                      announce: bool = True) -> None:
-        """Open up to three articles side by side in the reader (replacing one already open)."""
+                      announce: bool = True) -> AwaitMount | None:
+        """Open up to three articles side by side in the reader (replacing one already open);
+        returns what to await for it to be mounted and take keys (None: nothing to open)."""
 
         ids = list(dict.fromkeys(article_ids))
         if not ids:
-            return
+            return None
         if len(ids) > MAX_PANES and announce:
             self.set_status(f"{len(ids)} articles marked: opening the first {MAX_PANES} "
                             f"(the reader shows at most {MAX_PANES} side by side)")
@@ -229,8 +248,9 @@ class ParallaxApp(WorkersMixin, App[None]):
         for screen in list(self.screen_stack):
             if isinstance(screen, ReaderScreen):
                 self.pop_screen()
-        self.push_screen(ReaderScreen(ids, state=state or {}))
+        mounted = self.push_screen(ReaderScreen(ids, state=state or {}))
         self.save_session()
+        return mounted
 
     def library_order(self) -> list[int] | None:
         """The ids in the library's current order (its search and filters), if it has loaded."""

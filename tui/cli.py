@@ -52,6 +52,9 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
         click.echo(f"parallax: config: {display_safe(problem)}", err=True)
     for problem in app.import_problems:
         click.echo(f"parallax: import: {problem}", err=True)
+    if app.unsaved:  # quit with q twice while they waited for the database
+        click.echo(f"parallax: not saved ({len(app.unsaved)} decision(s) still waited for the database when "
+                   f"the app was quit): {display_safe('; '.join(app.unsaved))}", err=True)
     if app.fatal_error:
         click.echo(f"parallax: error: {app.fatal_error}", err=True)
     elif code:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.segment import Segment
 from rich.style import Style
@@ -31,6 +31,7 @@ class LineMarks:
     highlights: list[Range]  # same-surface mentions overlapping the line
     cursor: Range | None  # the token cursor
     selection: Range | None  # the marked token range
+    waiting: list[Range] = field(default_factory=list)  # decided, but waiting for the database
 
 
 def top_span(offset: int, marks: LineMarks) -> Span | None:
@@ -54,6 +55,8 @@ def style_at(offset: int, marks: LineMarks) -> Style:
         style = styles.span_style(top.label, key, top is marks.selected, highlighted)
     else:
         style = styles.HIGHLIGHT_STYLE if highlighted else Style()
+    if any(s <= offset < e for s, e in marks.waiting):
+        style += styles.WAITING_STYLE  # over the span as it is stored: the decision is not yet
     if marks.selection is not None and marks.selection[0] <= offset < marks.selection[1]:
         style += styles.TOKEN_SELECTION_STYLE
     elif marks.cursor is not None and marks.cursor[0] <= offset < marks.cursor[1]:
@@ -75,6 +78,7 @@ def _edges(marks: LineMarks) -> list[int]:
     """Offsets where the marks can change: the style is the same between two edges."""
     edges = {offset for span in marks.spans for offset in (span.start, span.end)}
     edges.update(offset for range_ in marks.highlights for offset in range_)
+    edges.update(offset for range_ in marks.waiting for offset in range_)
     for range_ in (marks.selection, marks.cursor):
         if range_ is not None:
             edges.update(range_)

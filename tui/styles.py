@@ -89,6 +89,8 @@ def span_style(label: str, key: str, selected: bool = False, highlighted: bool =
 
 SELECTED_STYLE = Style(reverse=True, bold=True)
 HIGHLIGHT_STYLE = Style(color=CHIP_TEXT, bgcolor=HIGHLIGHT_COLOR)
+# A span whose decision waits for the database: grey, never the label's colour (that means saved).
+WAITING_STYLE = Style(color=CHIP_TEXT, bgcolor="#9e9e9e", italic=True)
 TOKEN_CURSOR_STYLE = Style(reverse=True, bold=True)
 TOKEN_SELECTION_STYLE = Style(reverse=True, underline=True)
 GUTTER_STYLE = Style(bold=True)

@@ -68,7 +68,7 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
             timer = app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))
             t0 = time.perf_counter()
             await pilot.press("c")
-            await _until(lambda: app.decisions.pending is None
+            await _until(lambda: not app.decisions.waiting
                          and app.status.startswith(("saved", "nothing")))
             out["seconds"] = time.perf_counter() - t0
             await asyncio.sleep(0.5)  # the screens refresh after the save: watched too
@@ -83,7 +83,7 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
             timer = app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))
             t1 = time.perf_counter()
             await pilot.press("u")
-            await _until(lambda: app.decisions.pending is None and "undo" in app.status)
+            await _until(lambda: not app.decisions.waiting and "undo" in app.status)
             out["undo_seconds"] = time.perf_counter() - t1
             await asyncio.sleep(0.5)
             timer.stop()

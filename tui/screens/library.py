@@ -70,7 +70,7 @@ class LibraryScreen(Screen):
             yield Select(REVIEW_OPTIONS, prompt="review", id="review", compact=True,
                          value=_pick(state.get("review"), [v for _, v in REVIEW_OPTIONS]))
         yield Static(id="list-header", markup=False)
-        yield ArticleList(self._fetch_rows, id="articles")
+        yield ArticleList(self._fetch_rows, self._open, id="articles")
         with Horizontal(id="progress-row"):
             yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
             yield Static(id="progress-text", markup=False)
@@ -199,11 +199,12 @@ class LibraryScreen(Screen):
     def _search_submitted(self) -> None:
         self.query_one(ArticleList).focus()
 
-    @on(ArticleList.Opened)
-    def _open(self, message: ArticleList.Opened) -> None:
-        message.stop()
-        self.app.open_articles(message.article_ids)
-        message.article_list.clear_marks()
+    async def _open(self, article_ids: list[int]) -> None:
+        """Open the articles in the reader; returns once it is mounted and takes keys."""
+        opened = self.app.open_articles(article_ids)
+        self.query_one(ArticleList).clear_marks()
+        if opened is not None:
+            await opened
 
     @on(ArticleList.Highlighted)
     def _highlighted(self, message: ArticleList.Highlighted) -> None:

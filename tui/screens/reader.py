@@ -1,7 +1,8 @@
 """The reader: one to three articles side by side, with a legend and a details bar.
 
 Navigation, panes, highlights and the session live here; the decisions (accept,
-label, boundaries, tags, links...) are in :mod:`tui.screens.reader_actions`.
+label, boundaries, tags, links...) are in :mod:`tui.screens.reader_actions` and the
+modules beside it.
 Selecting an entity lights up every mention of the same folded surface form in
 all open panes, and the other panes scroll to their first mention.
 """
@@ -22,6 +23,7 @@ from annotations.model import Span
 from annotations.nlp.tokens import tokenizer_name
 from annotations.text import display_safe
 
+from ..decisions import span_ident
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
 from ..messages import ArticlesChanged, TokensReady
 from ..surface import surface
@@ -34,6 +36,7 @@ from ..widgets.status_bar import StatusBar
 from .reader_entities import EntityActions
 from .reader_layers import LayerSwitch
 from .reader_spans import SpanActions
+from .reader_tags import TagActions
 
 MAX_PANES = 3  # articles side by side
 
@@ -51,7 +54,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
+class ReaderScreen(EntityActions, LayerSwitch, SpanActions, TagActions, Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
     max_panes = MAX_PANES
@@ -98,8 +101,16 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
         name = tokenizer_name(article.lang)
-        return Pane(article, spans, bidi=self.app.bidi, select=select,
+        pane = Pane(article, spans, bidi=self.app.bidi, select=select,
                     load_tokens=lambda: store.tokens.get(article_id, name))
+        pane.view.set_waiting([(m.start, m.end) for m in self.app.decisions.marks(article_id)])
+        return pane
+
+    def show_waiting(self) -> None:
+        """Draw the spans whose decisions wait for the database (the app calls this when they change)."""
+        for pane in self.panes:
+            pane.view.set_waiting([(m.start, m.end) for m in self.app.decisions.marks(pane.article.id)])
+        self._show_selection()
 
     def on_mount(self) -> None:
         for pane in self.panes:
@@ -268,6 +279,8 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, Screen):
             entity = f" · entity: {found['name']}" if found else ""
         tags = f" · tags: {', '.join(span.tags)}" if span.tags else ""
         first = f"{span.label} · {span.status} · '{surface(view.article, span.start, span.end)}'{entity}"
+        if any(m.ident == span_ident(span) for m in self.app.decisions.marks(span.article_id)):
+            first = f"decision waiting for the database · {first}"  # first: a long entity name is cut
         second = f"origin: {origin}{tags}"
         return Content(display_safe(first) + "\n" + display_safe(second))
 

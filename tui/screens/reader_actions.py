@@ -2,10 +2,12 @@
 
 Mixed into :class:`tui.screens.reader.ReaderScreen`. Every write goes through the
 app's :class:`tui.decisions.DecisionRunner`: at once when the database is free,
-in the background when another process holds it (the status bar says so within
-100 ms), refused with the reason when it cannot be made. The ``saved`` callback
-of each action runs only after the commit; a late one leaves the cursor where
-the annotator has moved it since.
+queued in the order typed when another process holds it (the status bar says so
+within 100 ms), refused with the reason when it cannot be made. While a decision
+waits, its span is drawn as waiting and the cursor moves on as it would once
+saved, so the next key acts on the span the screen points at. The ``saved``
+callback of each action runs only after the commit; a late one leaves the cursor
+where the annotator has moved it since.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from annotations.config import valid_label
 from annotations.model import Span
 from annotations.store import Store, UndoResult
 
-from ..clipboard import copy_text, sentence_bounds
+from ..decisions import Mark, Outcome, span_ident
 from ..surface import surface
 from .dialogs import ConfirmDialog, PickerDialog, UndecidedDialog
 
@@ -61,10 +63,46 @@ class ReaderActions:
         return view, span
 
     def _save(self, what: str, write: Callable[[Store], Any], saved: Callable[[Any, bool], None], *,
-              background: bool = False) -> None:
+              background: bool = False, marks: tuple[Mark, ...] = (),
+              article_status: tuple[int, str] | None = None,
+              dropped: Callable[[], None] | None = None, step: str | None = None) -> Outcome:
         """Write through the app's decision runner; ``saved(result, late)`` runs once committed
-        (``background``: a bulk write, done off the UI thread from the start)."""
-        self.app.decisions.run(what, write, saved, background=background)
+        (``background``: a bulk write, done off the UI thread from the start; ``marks``: what
+        is drawn as waiting if it has to wait; ``dropped``: if it waited and was not saved)."""
+        return self.app.decisions.run(what, write, saved, background=background, marks=marks,
+                                      article_status=article_status, dropped=dropped, step=step)
+
+    def _decide(self, action: str, span: Span, write: Callable[[Store], Any],
+                saved: Callable[[Any, bool], None], *, label: str | None = None,
+                bounds: tuple[int, int] | None = None, advance: bool = False) -> None:
+        """A decision about one span. If it has to wait for the database, the span (at its new
+        ``bounds``, for a resize) is drawn as waiting, and a decision that moves on once saved
+        (``advance``: a, x) moves the cursor on now: the next key acts on the next span."""
+        start, end = bounds or (span.start, span.end)
+        mark = Mark(span.article_id, start, end, span_ident(span))
+        if self._save(self._describe(action, span, label), write, saved, marks=(mark,),
+                      dropped=lambda: self._back_to(span)) == "waiting":
+            self._waiting_on(action, span, label, advance)
+
+    def _back_to(self, span: Span) -> None:
+        """Decisions typed ahead were dropped, this one first: the cursor goes back to its span,
+        ready to type them again."""
+        if self in self.app.screen_stack:
+            self.go_to_span(span.article_id, span.key, span.start)
+
+    def _waiting_on(self, action: str, span: Span, label: str | None, advance: bool) -> None:
+        """A decision about ``span`` was queued: move on as its save would have."""
+        pane = self._pane_of(span.article_id)
+        current = pane.view.selected_span if pane is not None else None
+        if advance and current is not None and current.key == span.key:
+            pane.view.select_next()
+        self._show_selection()
+
+    def _waiting_bounds(self, span: Span) -> Span:
+        """The span as the last decision waiting for it leaves it (a resize typed ahead)."""
+        ident = span_ident(span)
+        marks = [m for m in self.app.decisions.marks(span.article_id) if m.ident == ident]
+        return span._replace(start=marks[-1].start, end=marks[-1].end) if marks else span
 
     def _describe(self, action: str, span: Span, label: str | None = None) -> str:
         """"accept PERSON 'Sahel'": what a status line says a decision is about."""
@@ -72,19 +110,21 @@ class ReaderActions:
         text = surface(pane.article, span.start, span.end) if pane is not None else ""
         return f"{action} {label or span.label} '{text}'"
 
-    def _saved(self, action: str, span: Span) -> None:
+    def _saved(self, action: str, span: Span, late: bool = False) -> None:
         self.app.set_status(f"saved: {self._describe(action, span)}")
 
     def _pane_of(self, article_id: int):
         return next((p for p in self.panes if p.article.id == article_id), None)
 
-    def _after(self, span: Span | None, *, before: Span | None = None, advance: bool = False) -> None:
+    def _after(self, span: Span | None, *, before: Span | None = None, advance: bool = False,
+               select: bool = True) -> None:
         """Show the new state of the decided article with ``span`` selected (then the next one).
 
         A decision changes only the spans at the old and new offsets (``before``, ``span``), so
         only that neighbourhood is read again: a decision costs the same in a 1 MB article.
         The cursor follows only if it is still where the decision was made: a decision saved
-        late (the database was busy) does not pull it back from where the annotator went.
+        late (the database was busy) does not pull it back from where the annotator went
+        (nor, with ``select`` False, onto a span it made).
         """
         touched = [s for s in (before, span) if s is not None]
         pane = self._pane_of(touched[0].article_id)
@@ -92,7 +132,7 @@ class ReaderActions:
             return
         view = pane.view
         current = view.selected_span
-        follow = before is None or (current is not None and current.key == before.key)
+        follow = select and (before is None or (current is not None and current.key == before.key))
         start, end = min(s.start for s in touched), max(s.end for s in touched)
         view.update_spans(start, end, self.app.store.view.spans(view.article.id, within=(start, end)),
                           select=span.key if span is not None and follow else None)
@@ -109,10 +149,10 @@ class ReaderActions:
         _, span = found
 
         def saved(new: Span, late: bool) -> None:
-            self._saved("accept", new)
+            self._saved("accept", new, late)
             self._after(new, before=span, advance=True)
 
-        self._save(self._describe("accept", span), lambda store: store.decisions.accept(span.key), saved)
+        self._decide("accept", span, lambda store: store.decisions.accept(span.key), saved, advance=True)
 
     def action_reject(self) -> None:
         if (found := self._selected()) is None:
@@ -120,16 +160,17 @@ class ReaderActions:
         _, span = found
 
         def saved(new: Span, late: bool) -> None:
-            self._saved("reject", new)
+            self._saved("reject", new, late)
             self._after(new, before=span, advance=True)
 
-        self._save(self._describe("reject", span), lambda store: store.decisions.reject(span.key), saved)
+        self._decide("reject", span, lambda store: store.decisions.reject(span.key), saved, advance=True)
 
     def action_accept_all(self) -> None:
         view = self.active_view
         if view is None:
             return
-        pending = sum(1 for s in view.spans if s.is_suggestion)
+        waiting = self._waiting_places(view.article.id)
+        pending = sum(1 for s in view.spans if s.is_suggestion and (s.start, s.end) not in waiting)
         if not pending:
             self.app.set_status("no suggestions left to accept in this article")
             return
@@ -171,11 +212,11 @@ class ReaderActions:
 
         def saved(new: Span, late: bool) -> None:
             self.app.last_label = label
-            self._saved("label", new)
+            self._saved("label", new, late)
             self._after(new, before=span)
 
-        self._save(self._describe("label", span, label), lambda store: store.decisions.relabel(span.key,
-                                                                                               label), saved)
+        self._decide("label", span, lambda store: store.decisions.relabel(span.key, label), saved,
+                     label=label)
 
     def action_pick_label(self) -> None:
         view = self.active_view
@@ -205,19 +246,41 @@ class ReaderActions:
         self._step("redo", lambda store: store.history.redo())
 
     def _step(self, what: str, write: Callable[[Store], UndoResult | None]) -> None:
+        """Undo or redo. Typed while decisions wait, it waits its turn too; when it takes back
+        (or brings back) one of them, the cursor goes to that decision's span now, as it
+        would once saved, and the span is no longer drawn as waiting."""
+        runner = self.app.decisions
+        before = runner.standing()
         big = self.app.store.history.step_size(what) > BULK
         def saved(result: UndoResult | None, late: bool) -> None:
             if result is None:
                 self.app.set_status(f"nothing to {what}")
                 return
             self.refresh_articles(result.article_ids)
-            self._show_step(what, result)
+            self._show_step(what, result, late)
 
-        self._save(what, write, saved, background=big)
+        if self._save(what, write, saved, background=big, step=what) != "waiting":
+            return
+        after = runner.standing()
+        changed = [d for d in before if d not in after] + [d for d in after if d not in before]
+        if changed:
+            if changed[0].marks:
+                self._go_to_mark(changed[0].marks[0])
+            taken = "takes back" if what == "undo" else "brings back"
+            self.app.set_status(f"{what} waits for the database: it {taken} {changed[0].what}")
 
-    def _show_step(self, what: str, result: UndoResult) -> None:
+    def _go_to_mark(self, mark: Mark) -> None:
+        """The cursor on the span a waiting decision is about (where it is now, if it moved)."""
+        pane = self._pane_of(mark.article_id)
+        if pane is None:
+            return
+        key = next((s.key for s in pane.view.spans if span_ident(s) == mark.ident), None)
+        self.go_to_span(mark.article_id, key, mark.start)
+
+    def _show_step(self, what: str, result: UndoResult, late: bool = False) -> None:
         """Put the cursor on the span an undo or redo changed, in its pane (made active), and
-        name it in the status; an article that is not open is named instead."""
+        name it in the status; an article that is not open is named instead. One saved late
+        (typed while the database was busy) leaves the cursor where the annotator is now."""
         open_ids = {p.article.id for p in self.panes}
         elsewhere = [i for i in result.article_ids if i not in open_ids]
         note = f" (in article {', '.join(map(str, elsewhere))}, not open)" if elsewhere else ""
@@ -227,7 +290,8 @@ class ReaderActions:
         named = ""
         if shown:
             first = shown[0]
-            pane = self.go_to_span(first.article_id, first.key, first.start)
+            pane = self._pane_of(first.article_id) if late else self.go_to_span(
+                first.article_id, first.key, first.start)
             named = f" {first.label} '{surface(pane.article, first.start, first.end)}'"
             named += " (no span there now)" if first.key is None else ""
             named += f" and {len(shown) - 1} more" if len(shown) > 1 else ""
@@ -240,10 +304,13 @@ class ReaderActions:
         if view is None:
             return
         article_id = view.article.id
-        if self.app.store.view.status(article_id) == "done":
+        # As the annotator sees it: with the decisions typed before d, even if they still wait.
+        status = self.app.decisions.waiting_status(article_id) or self.app.store.view.status(article_id)
+        if status == "done":
             self._mark(article_id, "in_progress")
             return
-        pending = len(self.app.store.view.undecided(article_id))
+        waiting = self._waiting_places(article_id)
+        pending = sum(1 for s in self.app.store.view.undecided(article_id) if (s.start, s.end) not in waiting)
         if not pending:
             self._mark(article_id, "done")
             return
@@ -273,101 +340,8 @@ class ReaderActions:
         what = "mark the article done" if status == "done" else "put the article back in progress"
         self._save(what, lambda store: store.decisions.set_article_status(article_id, status,
                                                                           undecided=undecided),
-                   saved, background=undecided is not None)
+                   saved, background=undecided is not None, article_status=(article_id, status))
 
-    # -- tags and entities ---------------------------------------------------------------------------
-
-    def action_tag_span(self) -> None:
-        if (found := self._selected()) is None:
-            return
-        view, span = found
-
-        def picked(tag: str | None) -> None:
-            if not tag:
-                return
-            remove = tag.startswith("-") and len(tag) > 1
-            name = tag[1:].strip() if remove else tag
-            what = f"{'untag' if remove else 'tag'} '{name}' on {span.label}"
-
-            def saved(_: object, late: bool) -> None:
-                self.app.set_status(f"saved: {what}")
-                self._after(span, before=span)
-
-            self._save(what, (lambda store: store.tags.untag(span.key, name)) if remove
-                       else (lambda store: store.tags.tag(span.key, name)), saved)
-
-        current = ", ".join(span.tags) or "none"
-        self.app.push_screen(PickerDialog(f"Tag this entity (tags now: {current})",
-                                          self.app.store.tags.known(), removable=span.tags,
-                                          hint="a new tag is added as typed · -tag removes a tag"),
-                             picked)
-
-    def action_tag_article(self) -> None:
-        view = self.active_view
-        if view is None:
-            return
-        article_id = view.article.id
-
-        def picked(tag: str | None) -> None:
-            if not tag:
-                return
-            remove = tag.startswith("-") and len(tag) > 1
-            name = tag[1:].strip() if remove else tag
-            what = f"{'untag' if remove else 'tag'} article '{name}'"
-
-            def saved(_: object, late: bool) -> None:
-                self.app.set_status(f"saved: {what}")
-                self.refresh_articles([article_id])
-
-            self._save(what, (lambda store: store.tags.untag_article(article_id, name)) if remove
-                       else (lambda store: store.tags.tag_article(article_id, name)), saved)
-
-        tags = self.app.store.tags.of_article(article_id)
-        current = ", ".join(tags) or "none"
-        self.app.push_screen(PickerDialog(f"Tag this article (tags now: {current})",
-                                          self.app.store.tags.known(), removable=tags,
-                                          hint="a new tag is added as typed · -tag removes a tag"),
-                             picked)
-
-    def action_link_entity(self) -> None:
-        if (found := self._selected()) is None:
-            return
-        view, span = found
-        text = " ".join(view.article.text[span.start:span.end].split())
-        names = [e["name"] for e in self.app.store.entities.all()]
-
-        def picked(name: str | None) -> None:
-            if not name:
-                return
-            def saved(new: Span, late: bool) -> None:
-                self._saved(f"link to '{name}':", new)
-                self._after(new, before=span)
-
-            self._save(self._describe(f"link to '{name}':", span),
-                       lambda store: store.decisions.link(span.key, name),
-                       saved)
-
-        self.app.push_screen(PickerDialog("Link to entity (existing names first; a new name creates one)",
-                                          names, value=text,
-                                          hint="Avril Haine, Avril Hainse... can all link to Avril Haines"),
-                             picked)
-
-    # -- clipboard ---------------------------------------------------------------------------------
-
-    def action_copy(self, what: str) -> None:
-        view = self.active_view
-        if view is None:
-            return
-        text = view.article.text
-        if what == "article":
-            chunk = text
-        else:
-            if (found := self._selected()) is None:
-                return
-            _, span = found
-            if what == "entity":
-                start, end = span.start, span.end
-            else:
-                start, end = sentence_bounds(text, span.start, span.end)
-            chunk = text[start:end]
-        self.app.set_status(f"{what}: {copy_text(self.app, chunk)}")
+    def _waiting_places(self, article_id: int) -> set[tuple[int, int]]:
+        """Where decisions typed in the article wait for the database: (start, end) of each."""
+        return {(m.start, m.end) for m in self.app.decisions.marks(article_id)}

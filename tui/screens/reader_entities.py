@@ -16,6 +16,7 @@ from annotations.model import Span
 from annotations.store import BulkDecision, BulkTarget, Store
 from annotations.text import display_safe, fold
 
+from ..decisions import Mark
 from ..messages import ArticlesChanged
 from ..surface import surface
 from ..widgets.entity_panel import EntityPanel
@@ -215,7 +216,8 @@ class EntityActions:
             self.choose_entity(entity_id)
             self.app.set_status(f"saved: {what} · * does it to all alike")
 
-        self.app.decisions.run(what, lambda store: store.decisions.link(mention.key, entity_id), saved)
+        self.app.decisions.run(what, lambda store: store.decisions.link(mention.key, entity_id), saved,
+                               marks=(Mark(mention.article_id, mention.start, mention.end, mention.key),))
 
     # -- f: jump to a word by its first letters --------------------------------------------------
 
@@ -249,18 +251,30 @@ class EntityActions:
 
     # -- *: the last decision for every identical mention -------------------------------------------
 
-    def _saved(self, action: str, span: Span) -> None:
-        """After a decision on one mention (ReaderActions): remember it for ``*`` and say so."""
-        super()._saved(action, span)
+    def _saved(self, action: str, span: Span, late: bool = False) -> None:
+        """After a decision on one mention (ReaderActions): remember it for ``*`` and say so. One
+        saved late was remembered when it was typed (a later one may have been typed since)."""
+        super()._saved(action, span, late)
+        if not late and self._remember(action, span):
+            self.app.set_status(self.app.status + " · * does it to all alike")
+
+    def _waiting_on(self, action: str, span: Span, label: str | None, advance: bool) -> None:
+        """A decision on one mention waits for the database (ReaderActions): ``*`` typed after it
+        repeats it. A link is remembered once saved (its entity may not exist yet)."""
+        super()._waiting_on(action, span, label, advance)
+        if action in DECIDED:
+            self._remember(action, span._replace(label=label or span.label, entity_id=None))
+
+    def _remember(self, action: str, span: Span) -> bool:
         pane = next((p for p in self.panes if p.article.id == span.article_id), None)
         kind = "link" if action.startswith("link") else DECIDED.get(action)
         if pane is None or kind is None:
-            return
+            return False
         text = pane.article.text[span.start:span.end]
         entity = self.app.store.entities.get(span.entity_id) if span.entity_id is not None else None
         self.last_decision = LastDecision.of(span, kind, text, span.entity_id,
                                              entity["name"] if entity else None)
-        self.app.set_status(self.app.status + " · * does it to all alike")
+        return True
 
     def action_propagate(self) -> None:
         if self._refused("every identical mention"):
@@ -299,10 +313,10 @@ class EntityActions:
 
         self.app.decisions.run_background(what, write, saved)
 
-    def _show_step(self, what: str, result) -> None:
+    def _show_step(self, what: str, result, late: bool = False) -> None:
         """An undo or redo (ReaderActions): a big one (every mention at once) is reported by count."""
         if len(result.article_ids) > BIG_STEP:
             self.app.post_message_to_screens(ArticlesChanged(result.article_ids))
             self.app.set_status(f"saved: {what} {result.action} ({len(result.article_ids):,} articles)")
             return
-        super()._show_step(what, result)
+        super()._show_step(what, result, late)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from annotations.model import Span
 
+from ..decisions import Mark
 from ..surface import surface
 from .dialogs import PickerDialog
 from .reader_actions import ReaderActions, label_problem
@@ -74,11 +75,16 @@ class SpanActions(ReaderActions):
             self.app.last_label = label
             if not late:
                 view.token_mode = False
-            self._saved("new span", new)
-            self._after(new)
+            self._saved("new span", new, late)
+            self._after(new, select=not late)
 
-        self._save(f"new span {label} '{surface(view.article, start, end)}'",
-                   lambda store: store.decisions.create_span(article_id, start, end, label), saved)
+        outcome = self._save(f"new span {label} '{surface(view.article, start, end)}'",
+                             lambda store: store.decisions.create_span(article_id, start, end, label), saved,
+                             marks=(Mark(article_id, start, end),))
+        if outcome == "waiting":  # as once saved: the selection is made, the token cursor goes
+            view.token_mode = False
+            self._waiting_on("new span", Span(article_id, start, end, label, "accepted", "human"), label,
+                             advance=False)
 
     def action_grow(self, side: str, delta: int) -> None:
         if (found := self._selected()) is None:
@@ -86,16 +92,17 @@ class SpanActions(ReaderActions):
         view, span = found
         if not self._ensure_tokens(view):
             return
-        bounds = view.grow(span, side, delta)
+        # From where a resize typed before this one (still waiting for the database) leaves it.
+        bounds = view.grow(self._waiting_bounds(span), side, delta)
         if bounds is None:
             self.app.set_status(f"the span's {side} cannot move further that way")
             return
         def saved(new: Span, late: bool) -> None:
-            self._saved("resize", new)
+            self._saved("resize", new, late)
             self._after(new, before=span)
 
-        self._save(self._describe("resize", span), lambda store: store.decisions.resize(span.key, *bounds),
-                   saved)
+        self._decide("resize", span, lambda store: store.decisions.resize(span.key, *bounds), saved,
+                     bounds=bounds)
 
     def action_delete_span(self) -> None:
         if (found := self._selected()) is None:
@@ -107,4 +114,4 @@ class SpanActions(ReaderActions):
             self.app.set_status(f"saved: {what}")
             self._after(None, before=span)
 
-        self._save(what, lambda store: store.decisions.delete_span(span.key), saved)
+        self._decide("delete", span, lambda store: store.decisions.delete_span(span.key), saved)

@@ -35,7 +35,7 @@ class ArticleLinesMixin:
 
     What the widget supplies, declared here so this file says what it may touch:
     ``article``, ``_safe`` (its display-safe text), ``_rtl_article``, ``_reorder``,
-    ``_highlights`` and ``_longest_highlight``, ``selected_span``, ``selection``,
+    ``_highlights`` and ``_longest_highlight``, ``_waiting``, ``selected_span``, ``selection``,
     ``_cursor`` and ``_token_mode`` (the marks drawn over lines), ``_spans_between()``,
     and the ScrollView's own ``scroll_offset``, ``scroll_to``, ``refresh`` and
     ``refresh_lines``, ``scrollable_content_region``, ``rich_style``.
@@ -48,6 +48,7 @@ class ArticleLinesMixin:
     _reorder: bool
     _highlights: list[Range]
     _longest_highlight: int
+    _waiting: list[Range]
     _cursor: Token | None
     _token_mode: bool
     selected_span: Span | None
@@ -190,7 +191,7 @@ class ArticleLinesMixin:
             return Strip.blank(width, base)
         marks = self._line_marks(self._lines[index])
         key = (index, self._reorder, base, tuple(marks.spans), marks.selected, tuple(marks.highlights),
-               marks.cursor, marks.selection)
+               marks.cursor, marks.selection, tuple(marks.waiting))
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_strip(self._layout(index), marks, base)
@@ -216,4 +217,5 @@ class ArticleLinesMixin:
             highlights=[h for h in self._highlights[lo:hi] if h[1] > start],
             cursor=_overlaps(self._cursor, start, end),
             selection=_overlaps(self.selection, start, end),
+            waiting=[w for w in self._waiting if w[0] < end and w[1] > start],
         )

@@ -9,7 +9,7 @@ cached until :meth:`ArticleList.invalidate`. 100,000 articles cost one array of 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -113,7 +113,9 @@ class ArticleList(ScrollView, can_focus=True):
     ArticleList > .article-list--dim { color: $text-muted; }
     """
 
-    BINDINGS = [Binding(keys, action, description, show=show, id=binding_id)
+    # Priority bindings, as in the reader: Textual runs them as each key arrives, in the order
+    # typed, so keys typed after enter reach the reader it opens (see action_open).
+    BINDINGS = [Binding(keys, action, description, show=show, id=binding_id, priority=True)
                 for binding_id, keys, description, action, show in LIBRARY_LIST_BINDINGS]
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -124,13 +126,6 @@ class ArticleList(ScrollView, can_focus=True):
 
         article_list: ArticleList
         article_id: int | None
-
-    @dataclass
-    class Opened(Message):
-        """The annotator asked to open these articles (marked ones, or the highlighted one)."""
-
-        article_list: ArticleList
-        article_ids: list[int]
 
     @dataclass
     class ColumnsChanged(Message):
@@ -147,10 +142,12 @@ class ArticleList(ScrollView, can_focus=True):
         marked: list[int]
         refused: int | None = None
 
-    def __init__(self, fetch: Callable[[list[int]], list[LibraryRow]], *, id: str | None = None,
+    def __init__(self, fetch: Callable[[list[int]], list[LibraryRow]],
+                 open_articles: Callable[[list[int]], Awaitable[None]], *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._fetch = fetch
+        self._open = open_articles  # returns once the reader showing them is ready for keys
         self.ids: array = array("q")
         self.complete = True  # False while ids is only the first page of the result
         self._to_end = False  # "end" pressed before every id was known: go there when they are
@@ -248,23 +245,29 @@ class ArticleList(ScrollView, can_focus=True):
         self.post_message(self.MarksChanged(self, list(self.marked)))
         self.cursor += 1
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
+        """Open the marked articles (or the highlighted one) and wait until their reader is ready.
+
+        Awaited in the key's own binding, so Textual takes the next key only then: keys typed
+        together with enter act in the reader, not in the library (a message to the screen
+        would arrive after them).
+        """
         ids = list(self.marked) or ([self.highlighted] if self.highlighted is not None else [])
         if ids:
-            self.post_message(self.Opened(self, ids))
+            await self._open(ids)
 
     def clear_marks(self) -> None:
         self.marked.clear()
         self.post_message(self.MarksChanged(self, []))
         self.refresh()
 
-    def on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         index = event.y + round(self.scroll_offset.y)
         if 0 <= index < len(self.ids):
             self._to_end = False
             self.cursor = index
             if event.chain >= 2:
-                self.post_message(self.Opened(self, [self.ids[index]]))
+                await self._open([self.ids[index]])
 
     # -- rendering ---------------------------------------------------------------
 

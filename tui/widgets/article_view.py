@@ -93,6 +93,7 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
         self._starts: list[int] = []
         self._max_span = 0
         self._selected: int | None = None
+        self._waiting: list[tuple[int, int]] = []  # decided here, not yet saved (the database is busy)
         self._init_lines()
         self._spans_version = 0  # bumped on every change of the spans
         self._init_highlights()
@@ -267,6 +268,20 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
         """The spans that may overlap ``[start, end)``, in reading order."""
         found = self._span_range(start, end)
         return self._spans[found.start:found.stop]
+
+    # --- decisions waiting for the database ------------------------------------------------
+
+    def set_waiting(self, ranges: list[tuple[int, int]]) -> None:
+        """Show these ranges as decided but not saved yet (none: every decision is saved)."""
+        waiting = sorted(set(ranges))
+        if waiting != self._waiting:
+            self._waiting = waiting
+            self._repaint()
+
+    @property
+    def waiting(self) -> list[tuple[int, int]]:
+        """The ranges shown as waiting for the database, in text order."""
+        return list(self._waiting)
 
     # --- lit mentions (tui.widgets.highlights) ----------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The one-line status bar: the last thing saved or said on the left, background work on the right."""
+"""The one-line status bar: how many decisions wait for the database (if any), the last thing saved
+or said, and background work on the right."""
 
 from __future__ import annotations
 
@@ -13,21 +14,26 @@ from annotations.text import display_safe
 
 
 class StatusBar(Horizontal):
-    """Shows app.status and app.background; the app pushes updates into every StatusBar."""
+    """Shows app.waiting_text, app.status and app.background; the app pushes updates into every
+    StatusBar."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; }
+    StatusBar > #status-waiting { width: auto; height: 1; text-wrap: nowrap; display: none;
+                                    background: $warning; color: $text; text-style: bold; }
+    StatusBar > #status-waiting.-shown { display: block; }
     StatusBar > #status-message { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusBar > #status-background { width: auto; max-width: 50%; height: 1; text-wrap: nowrap;
                                        text-overflow: ellipsis; color: $text-muted; }
     """
 
-    _shown: tuple[str, str] | None = None
+    _shown: tuple[str, str, str] | None = None
     # Every bar on a screen now: the app updates them on each status without a DOM query
     # (querying every screen for its bar cost ~1 ms of each key).
     mounted: WeakSet[StatusBar] = WeakSet()
 
     def compose(self) -> ComposeResult:
+        yield Static(id="status-waiting", markup=False)
         yield Static(id="status-message", markup=False)
         yield Static(id="status-background", markup=False)
 
@@ -37,18 +43,24 @@ class StatusBar(Horizontal):
     def on_mount(self) -> None:
         StatusBar.mounted.add(self)
         app = self.owner = self.app
-        self.show(getattr(app, "status", ""), getattr(app, "background", ""))
+        self.show(getattr(app, "status", ""), getattr(app, "background", ""),
+                  getattr(app, "waiting_text", ""))
 
-    def show(self, message: str, background: str) -> None:
-        """Both texts may contain article text: shown as plain, display-safe Content.
+    def show(self, message: str, background: str, waiting: str = "") -> None:
+        """The texts may contain article text: shown as plain, display-safe Content.
 
         The message's size is fixed (one line, the free width), so changing it only repaints
-        the bar; the background text sizes itself, so it gets a layout pass when it changes.
+        the bar; the background and waiting texts size themselves, so they get a layout pass
+        when they change. ``waiting`` comes first, so it is never cut off.
         """
-        shown = (message, background)
+        shown = (message, background, waiting)
         if shown == self._shown:
             return
         before, self._shown = self._shown, shown
+        if before is None or before[2] != waiting:
+            chip = self.query_one("#status-waiting", Static)
+            chip.update(Content(f" {waiting} " if waiting else ""))
+            chip.set_class(bool(waiting), "-shown")
         self.query_one("#status-message", Static).update(
             Content(display_safe(" ".join(message.split()))), layout=False)
         if before is None or before[1] != background:
