@@ -104,6 +104,47 @@ def test_undo_works_on_merged_decisions(tmp_path):
     assert layer(out, "bob", article_hash)[0] == "done"
 
 
+def tagged_layer(path, annotator, article_hash) -> list[tuple]:
+    """An annotator's spans in the article with this hash, each with its tags, independent of ids."""
+    with Store(path, readonly=True) as store:
+        (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?",
+                                                     (article_hash,))]
+        return sorted((s.start, s.end, s.label, s.status, s.tags) for s in store.spans(article_id, annotator)
+                      if s.span_id is not None)
+
+
+def test_undo_and_redo_of_merged_tags_put_them_back_on_the_merged_spans(tmp_path):
+    """A tag's undo images name its span by id; the merge moves span ids past the output's, so
+    the images must move too, or a redo in the merged database puts bob's tag on whatever span
+    holds his old id there (alice's, merged first) and his own span loses it."""
+    a, b, article_hash = two_machines(tmp_path)
+    with Store(b, annotator="bob") as bob:
+        first = bob.article_ids()[0]
+        mine = [s for s in bob.spans(first) if s.span_id is not None and s.status != "rejected"]
+        bob.tag(mine[0].key, "check")
+        bob.delete_span(mine[1].key)
+    out = tmp_path / "team.db"
+    with Store(out, annotator="merge") as store:
+        merge_source(store, str(a))
+        merge_source(store, str(b))
+    expected = tagged_layer(b, "bob", article_hash)
+    assert ("check",) in [s[4] for s in expected]
+    assert tagged_layer(out, "bob", article_hash) == expected
+    with Store(out, annotator="bob") as merged:
+        assert merged.undo().action == "delete"
+        assert merged.undo().action == "tag"
+        assert merged.redo().action == "tag"
+        assert merged.redo().action == "delete"
+        assert merged.undo().action == "delete"  # the span back, as bob's own database would have it
+    with Store(b, annotator="bob") as original:
+        original.undo()
+    assert tagged_layer(out, "bob", article_hash) == tagged_layer(b, "bob", article_hash)
+    assert tagged_layer(out, "alice", article_hash) == tagged_layer(a, "alice", article_hash)
+    with Store(out, readonly=True) as store:  # no tag of one annotator on another's span
+        assert store.query("SELECT count(*) AS n FROM tags t JOIN spans s ON s.id = t.span_id "
+                           "WHERE s.annotator != t.annotator OR s.article_id != t.article_id") == [{"n": 0}]
+
+
 def test_conflicts_are_reported_not_resolved(tmp_path):
     a, _, article_hash = two_machines(tmp_path)
     other = tmp_path / "alice-laptop.db"
