@@ -8,11 +8,13 @@ import subprocess
 import sys
 import textwrap
 
-from app_helpers import make_seeded_db
+from app_helpers import add_test_suggestions, make_seeded_db
 from team_helpers import SEED_LAYERS, annotate
 
+from annotations.importer import import_paths
 from annotations.store import Store
 from annotations.store.merge import MERGED_TABLES, merge_source
+from seeds import seed_paths
 
 
 def run_merge(*args, cwd=None):
@@ -143,6 +145,44 @@ def test_undo_and_redo_of_merged_tags_put_them_back_on_the_merged_spans(tmp_path
     with Store(out, readonly=True) as store:  # no tag of one annotator on another's span
         assert store.query("SELECT count(*) AS n FROM tags t JOIN spans s ON s.id = t.span_id "
                            "WHERE s.annotator != t.annotator OR s.article_id != t.article_id") == [{"n": 0}]
+
+
+def suggestions_by_hash(path) -> list[tuple]:
+    """Every suggestion as (article hash, start, end, label), independent of ids."""
+    with Store(path, readonly=True) as store:
+        return sorted(tuple(r.values()) for r in store.query(
+            "SELECT a.hash, g.start, g.end, g.label FROM suggestions g "
+            "JOIN articles a ON a.id = g.article_id"))
+
+
+def test_articles_are_matched_by_content_not_by_id(tmp_path):
+    """Two machines that imported the same articles in another order give them other ids: the
+    merge matches them by content hash, so bob's work lands on the article he read, not on the
+    one that has his article's id in the output."""
+    a, b = tmp_path / "alice.db", tmp_path / "bob.db"
+    make_seeded_db(a)
+    with Store(b, annotator="bob") as store:
+        assert import_paths(store, list(reversed(seed_paths()))).imported == 5
+        add_test_suggestions(store)
+    with Store(a, readonly=True) as one, Store(b, readonly=True) as two:
+        first = one.article_ids()[0]
+        article_hash = one.article(first).hash
+        (bobs,) = [i for i in two.article_ids() if two.article(i).hash == article_hash]
+        assert bobs != first  # the same article under another id
+    annotate(a, first, {"alice": SEED_LAYERS["alice"]})
+    annotate(b, bobs, {"bob": SEED_LAYERS["bob"]})
+    out = tmp_path / "team.db"
+    with Store(out, annotator="merge") as store:
+        merge_source(store, str(a))
+        counts = merge_source(store, str(b))
+        assert (counts.articles_added, counts.articles_matched) == (0, 5)
+        assert store.count_articles() == 5
+    assert suggestions_by_hash(out) == suggestions_by_hash(a) == suggestions_by_hash(b)
+    assert layer(out, "bob", article_hash) == layer(b, "bob", article_hash)
+    assert layer(out, "alice", article_hash) == layer(a, "alice", article_hash)
+    with Store(out, readonly=True) as store:
+        assert store.query("SELECT DISTINCT a.hash FROM spans s JOIN articles a ON a.id = s.article_id") == [
+            {"hash": article_hash}]
 
 
 def test_conflicts_are_reported_not_resolved(tmp_path):
