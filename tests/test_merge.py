@@ -200,6 +200,29 @@ def test_conflicts_are_reported_not_resolved(tmp_path):
     assert layer(out, "alice", article_hash) == layer(a, "alice", article_hash)  # the first one stays
 
 
+def test_the_same_history_undone_differently_is_a_conflict(tmp_path):
+    """Undo changes no history (it marks the log), so after alice undoes on her machine the two
+    layers have the same history and different decisions: that is reported as a conflict and
+    the output's layer is kept, never taken as "the same" and passed over in silence."""
+    a, _, article_hash = two_machines(tmp_path)
+    out = tmp_path / "team.db"
+    with Store(out, annotator="merge") as store:
+        assert merge_source(store, str(a)).layers_copied == 1
+    merged = layer(out, "alice", article_hash)
+    with Store(a, annotator="alice") as alice:
+        assert alice.undo().action == "done"
+    assert layer(a, "alice", article_hash) != merged
+    with Store(out, annotator="merge") as store:
+        counts = merge_source(store, str(a))
+    assert counts.layers_same == 0
+    [conflict] = counts.conflicts
+    assert conflict.annotator == "alice" and conflict.hash == article_hash
+    assert "undone or redone differently" in conflict.detail
+    assert layer(out, "alice", article_hash) == merged  # the output's kept
+    result = run_merge(a, "--output", out)
+    assert result.returncode == 1 and "conflict: alice's decisions on article" in result.stderr
+
+
 def test_work_done_since_the_last_merge_comes_in(tmp_path):
     a, _, article_hash = two_machines(tmp_path)
     out = tmp_path / "team.db"
