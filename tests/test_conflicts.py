@@ -63,6 +63,22 @@ def test_conflicts_follow_decisions(story_db):
         assert "surface:sahel" in by_key(find_conflicts(store))
 
 
+def test_a_dismissal_is_the_annotators_own(story_db):
+    """alice dismissing the Sahel conflict hides it from alice only: bob, whose view has the same
+    conflict, still sees it, whether he asks himself or someone asks in his name."""
+    with Store(story_db, annotator="alice") as alice:
+        assert alice.dismiss_conflict("surface", "surface:sahel")
+        assert "surface:sahel" not in by_key(find_conflicts(alice))
+        assert "surface:sahel" in by_key(find_conflicts(alice, "bob"))
+    with Store(story_db, annotator="bob", readonly=True) as bob:
+        assert bob.dismissed_conflicts() == set()
+        assert "surface:sahel" in by_key(find_conflicts(bob))
+        assert "surface:sahel" not in by_key(find_conflicts(bob, "alice"))
+    out = subprocess.run([str(PARALLAX), "conflicts", "--json", "--db", str(story_db), "--annotator", "bob"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "surface:sahel" in {c["key"] for c in json.loads(out)["conflicts"]}
+
+
 def test_linked_forms_are_not_reported_as_close_names(story_db):
     with Store(story_db, annotator="alice") as store:
         for article_id in store.article_ids():
