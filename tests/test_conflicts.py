@@ -79,6 +79,22 @@ def test_a_dismissal_is_the_annotators_own(story_db):
     assert "surface:sahel" in {c["key"] for c in json.loads(out)["conflicts"]}
 
 
+def test_a_rejected_linked_mention_counts_for_no_label(story_db):
+    """A span the annotator rejected keeps its link in the database but is not an entity: it
+    must not make its entity's mentions disagree (entity) nor contradict its label (decision)."""
+    with Store(story_db, annotator="alice") as store:
+        wray = store.entities()[0]["id"]
+        arabic = article_with(store, WRAY_AR)
+        span = next(s for s in store.spans(arabic) if s.entity_id == wray)
+        relabelled = store.relabel(span.key, "ORG")
+        assert by_key(find_conflicts(store))[f"entity:{wray}"].labels == {"PERSON": 1, "ORG": 1}
+        store.reject(relabelled.key)
+        assert store.query("SELECT entity_id, status FROM spans WHERE id=?", (relabelled.span_id,)) == [
+            {"entity_id": wray, "status": "rejected"}]  # still linked: only its status says no
+        keys = by_key(find_conflicts(store))
+        assert f"entity:{wray}" not in keys and f"decision:{wray}" not in keys
+
+
 def test_linked_forms_are_not_reported_as_close_names(story_db):
     with Store(story_db, annotator="alice") as store:
         for article_id in store.article_ids():
