@@ -157,6 +157,40 @@ def test_a_big_group_is_undone_and_redone_setwise(many, table_dump, monkeypatch)
     assert calls == [True, False] and table_dump(store) == after
 
 
+@pytest.mark.parametrize("setwise", [True, False])
+def test_undo_of_a_big_group_keeps_a_link_imported_since(many, monkeypatch, setwise):
+    """Undo puts a column back only where it still holds what the decision wrote: a link an
+    entity-linking import made since on one of the relabelled spans (not an undoable decision)
+    stays through undo and redo, on the set-wise path of a big group as on the row-by-row one."""
+    from annotations.store import log
+
+    store = many
+    if not setwise:
+        monkeypatch.setattr(log, "BULK_RESTORE", 10**9)
+    calls = []
+    real = type(store)._restore_setwise
+    monkeypatch.setattr(type(store), "_restore_setwise",
+                        lambda self, grp, reverse: calls.append(reverse) or real(self, grp, reverse))
+    store.bulk_decide(SAHEL, BulkDecision("label", label="LOC"))
+    [row] = store.query("SELECT e.article_id, s.id, s.start, s.end FROM events e "
+                        "JOIN spans s ON s.id = e.row_id WHERE e.action = 'relabel every' "
+                        "AND e.before IS NOT NULL ORDER BY e.id LIMIT 1")
+    assert store.add_links(row["article_id"], [SpanRecord(row["start"], row["end"], "LOC", kb_id="Q1234",
+                                                          entity="Sahel")]) == 1
+    (entity,) = store.entities()
+
+    def span() -> tuple:
+        [now] = store.query("SELECT label, status, entity_id FROM spans WHERE id=?", (row["id"],))
+        return now["label"], now["status"], now["entity_id"]
+
+    assert span() == ("LOC", "corrected", entity["id"])
+    store.undo()
+    assert span() == ("PERSON", "rejected", entity["id"])  # the decision's columns back, the link kept
+    store.redo()
+    assert span() == ("LOC", "corrected", entity["id"])
+    assert calls == ([True, False] if setwise else [])
+
+
 def test_the_log_images_are_the_rows_themselves(story):
     """The set-wise log writes the images a single decision would (json_object of every column)."""
     story.bulk_decide(SAHEL, BulkDecision("label", label="LOC"))
