@@ -191,6 +191,29 @@ def test_undo_of_a_big_group_keeps_a_link_imported_since(many, monkeypatch, setw
     assert calls == ([True, False] if setwise else [])
 
 
+def test_undo_of_a_big_group_keeps_a_new_label_someone_else_uses(many, monkeypatch):
+    """bob relabels every Sahel with a label of his own: one group holding the new label and a
+    status row in each article, restored set-wise (the threshold lowered below its 31 rows);
+    alice then uses that label. bob's undo takes his decisions back but leaves the label in the
+    scheme, as the row-by-row path does."""
+    from annotations.store import log
+
+    monkeypatch.setattr(log, "BULK_RESTORE", ARTICLES - 10)
+    calls = []
+    real = type(many)._restore_set_wise
+    monkeypatch.setattr(type(many), "_restore_set_wise",
+                        lambda self, images, *rest: calls.append(len(images)) or real(self, images, *rest))
+    with Store(many.path, annotator="bob") as bob:
+        bob.bulk_decide(SAHEL, BulkDecision("label", label="REGION"))
+        first = many.article_ids()[0]
+        mine = many.relabel(many.spans(first)[0].key, "REGION")
+        assert bob.undo().action == "relabel every"
+        assert calls == [ARTICLES + 1]  # the set-wise path, for the label and status rows
+        assert "REGION" in many.labels()
+        assert {s.label for a in many.article_ids() for s in bob.spans(a)} == {"PERSON"}
+        assert [s.label for s in many.spans(first) if s.key == mine.key] == ["REGION"]
+
+
 def test_the_log_images_are_the_rows_themselves(story):
     """The set-wise log writes the images a single decision would (json_object of every column)."""
     story.bulk_decide(SAHEL, BulkDecision("label", label="LOC"))
