@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -32,22 +33,42 @@ def fingerprint(path: Path) -> tuple[str, list[str]]:
 
 
 HOLDER = textwrap.dedent("""
-    import sqlite3, sys
+    import select, sqlite3, sys
     conn = sqlite3.connect(sys.argv[1], isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
     print("locked", flush=True)
-    sys.stdin.read()
+    if len(sys.argv) > 2:  # at most this long: stdin closing (release) ends the wait sooner
+        select.select([sys.stdin], [], [], float(sys.argv[2]))
+    else:
+        sys.stdin.read()
     conn.execute("ROLLBACK")
 """)
 
 
 class LockHolder:
-    """Another process holding the write lock (BEGIN IMMEDIATE) until released."""
+    """Another process holding the write lock (BEGIN IMMEDIATE) until released, or with
+    ``at_most`` until that many seconds have passed, whichever comes first."""
 
-    def __init__(self, path: Path):
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+    def __init__(self, path: Path, at_most: float | None = None):
+        self.path = path
+        extra = [] if at_most is None else [str(at_most)]
+        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), *extra], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout.readline().strip() == "locked"
+
+    def holds_the_lock(self) -> bool:
+        """Whether the write lock is still taken (a write that does not wait is refused)."""
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return True
+            raise
+        finally:
+            conn.close()
 
     def release(self) -> None:
         self.proc.stdin.close()

@@ -18,7 +18,7 @@ import pytest
 from team_helpers import SEED_LAYERS, make_team_db, make_tiny_db
 
 from annotations.agreement import AgreementError, compute_agreement
-from annotations.agreement.spans import Entity, overlap_matches
+from annotations.agreement.spans import Entity, overlap_matches, span_agreement
 from annotations.agreement.tokens import cohen_kappa, krippendorff_alpha
 from annotations.export.align import make_doc
 from annotations.export.gold import select_articles
@@ -95,6 +95,16 @@ def test_overlap_pairs_one_to_one():
     a = [Entity(0, 10, "X"), Entity(3, 4, "X")]
     b = [Entity(2, 5, "X"), Entity(8, 9, "X")]
     assert overlap_matches(a, b) == 2
+
+
+def test_spans_that_only_touch_do_not_overlap():
+    """Overlap needs a character in common: "New" (0-3) and "York" (3-7) written without a
+    space between them share only a boundary, so they are not an overlap match."""
+    assert overlap_matches([Entity(0, 3, "GPE")], [Entity(3, 7, "GPE")]) == 0
+    assert overlap_matches([Entity(3, 7, "GPE")], [Entity(0, 3, "GPE")]) == 0
+    assert overlap_matches([Entity(0, 4, "GPE")], [Entity(3, 7, "GPE")]) == 1  # one character: "Y"
+    report = span_agreement({1: [Entity(0, 3, "GPE")]}, {1: [Entity(3, 7, "GPE")]}, "overlap")
+    assert report["overall"]["matched"] == 0 and report["overall"]["f1"] == 0
 
 
 def test_kappa_leaves_unknown_tokens_out():

@@ -160,6 +160,64 @@ def test_a_big_group_is_undone_and_redone_setwise(many, table_dump, monkeypatch)
     assert calls == [True, False] and table_dump(store) == after
 
 
+@pytest.mark.parametrize("setwise", [True, False])
+def test_undo_of_a_big_group_keeps_a_link_imported_since(many, monkeypatch, setwise):
+    """Undo puts a column back only where it still holds what the decision wrote: a link an
+    entity-linking import made since on one of the relabelled spans (not an undoable decision)
+    stays through undo and redo, on the set-wise path of a big group as on the row-by-row one."""
+    from annotations.store import history
+
+    store = many
+    if not setwise:
+        monkeypatch.setattr(history, "BULK_RESTORE", 10**9)
+    calls = []
+    real = Restorer.restore_spans_setwise
+    monkeypatch.setattr(Restorer, "restore_spans_setwise",
+                        lambda self, grp, reverse: calls.append(reverse) or real(self, grp, reverse))
+    store.bulk.decide(SAHEL, BulkDecision("label", label="LOC"))
+    [row] = store.query("SELECT e.article_id, s.id, s.start, s.end FROM events e "
+                        "JOIN spans s ON s.id = e.row_id WHERE e.action = 'relabel every' "
+                        "AND e.before IS NOT NULL ORDER BY e.id LIMIT 1")
+    assert store.loading.add_links(row["article_id"], [SpanRecord(row["start"], row["end"], "LOC",
+                                                                  kb_id="Q1234",
+                                                          entity="Sahel")]) == 1
+    (entity,) = store.entities.all()
+
+    def span() -> tuple:
+        [now] = store.query("SELECT label, status, entity_id FROM spans WHERE id=?", (row["id"],))
+        return now["label"], now["status"], now["entity_id"]
+
+    assert span() == ("LOC", "corrected", entity["id"])
+    store.history.undo()
+    assert span() == ("PERSON", "rejected", entity["id"])  # the decision's columns back, the link kept
+    store.history.redo()
+    assert span() == ("LOC", "corrected", entity["id"])
+    assert calls == ([True, False] if setwise else [])
+
+
+def test_undo_of_a_big_group_keeps_a_new_label_someone_else_uses(many, monkeypatch):
+    """bob relabels every Sahel with a label of his own: one group holding the new label and a
+    status row in each article, restored set-wise (the threshold lowered below its 31 rows);
+    alice then uses that label. bob's undo takes his decisions back but leaves the label in the
+    scheme, as the row-by-row path does."""
+    from annotations.store import history
+
+    monkeypatch.setattr(history, "BULK_RESTORE", ARTICLES - 10)
+    calls = []
+    real = Restorer.restore_set_wise
+    monkeypatch.setattr(Restorer, "restore_set_wise",
+                        lambda self, images, *rest: calls.append(len(images)) or real(self, images, *rest))
+    with Store(many.path, annotator="bob") as bob:
+        bob.bulk.decide(SAHEL, BulkDecision("label", label="REGION"))
+        first = many.articles.ids()[0]
+        mine = many.decisions.relabel(many.view.spans(first)[0].key, "REGION")
+        assert bob.history.undo().action == "relabel every"
+        assert calls == [ARTICLES + 1]  # the set-wise path, for the label and status rows
+        assert "REGION" in many.labels.names()
+        assert {s.label for a in many.articles.ids() for s in bob.view.spans(a)} == {"PERSON"}
+        assert [s.label for s in many.view.spans(first) if s.key == mine.key] == ["REGION"]
+
+
 def test_the_log_images_are_the_rows_themselves(story):
     """The set-wise log writes the images a single decision would (json_object of every column)."""
     story.bulk.decide(SAHEL, BulkDecision("label", label="LOC"))

@@ -17,18 +17,30 @@ from annotations import importer
 from annotations.store import Store, StoreBusy, StoreError, slices
 from annotations.store.loading import Loading
 
+LOCK_WAIT = 0.05
+HELD_AT_MOST = 200 * LOCK_WAIT  # 10 s: far longer than the write may wait, a third of the 30 s default
+
 
 def test_a_short_lock_wait_gives_up_quickly_with_nothing_written(db_path):
+    """A write allowed to wait LOCK_WAIT gives up on its own while another process still holds
+    the lock. The holder lets go by itself after HELD_AT_MOST: a write that waited for the
+    connection's 30 s busy timeout instead would then go through and raise nothing, so the
+    outcome shows how long it waited, with no clock in the test."""
     make_db(db_path)
-    with Store(db_path, annotator="bob", lock_wait=0.05) as bob, LockHolder(db_path):
+    with Store(db_path, annotator="bob", lock_wait=LOCK_WAIT) as bob, \
+            LockHolder(db_path, at_most=HELD_AT_MOST) as holder:
         before = bob.query("SELECT count(*) AS n FROM events")
         with pytest.raises(StoreBusy) as info:
             bob.tags.tag_article(1, "x")
-        assert info.value.waited == 0.05
+        assert holder.holds_the_lock()  # it gave up while the lock was still taken
+        assert info.value.waited == LOCK_WAIT
         assert str(info.value).startswith(f"{db_path}:") and "locked by another process" in str(info.value)
         assert not bob.db.conn.in_transaction
         assert bob.query("SELECT count(*) AS n FROM events") == before
         bob.view.spans(1)  # reads go on while another process writes
+        holder.release()
+        bob.tags.tag_article(1, "x")  # and the same write goes through once the lock is free
+        assert bob.tags.of_article(1) == ["x"]
 
 
 def test_a_write_waits_for_a_short_lock_and_then_goes_through(db_path):

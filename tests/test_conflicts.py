@@ -64,6 +64,38 @@ def test_conflicts_follow_decisions(story_db):
         assert "surface:sahel" in by_key(find_conflicts(store))
 
 
+def test_a_dismissal_is_the_annotators_own(story_db):
+    """alice dismissing the Sahel conflict hides it from alice only: bob, whose view has the same
+    conflict, still sees it, whether he asks himself or someone asks in his name."""
+    with Store(story_db, annotator="alice") as alice:
+        assert alice.decisions.dismiss_conflict("surface", "surface:sahel")
+        assert "surface:sahel" not in by_key(find_conflicts(alice))
+        assert "surface:sahel" in by_key(find_conflicts(alice, "bob"))
+    with Store(story_db, annotator="bob", readonly=True) as bob:
+        assert bob.entities.dismissed_conflicts() == set()
+        assert "surface:sahel" in by_key(find_conflicts(bob))
+        assert "surface:sahel" not in by_key(find_conflicts(bob, "alice"))
+    out = subprocess.run([str(PARALLAX), "conflicts", "--json", "--db", str(story_db), "--annotator", "bob"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "surface:sahel" in {c["key"] for c in json.loads(out)["conflicts"]}
+
+
+def test_a_rejected_linked_mention_counts_for_no_label(story_db):
+    """A span the annotator rejected keeps its link in the database but is not an entity: it
+    must not make its entity's mentions disagree (entity) nor contradict its label (decision)."""
+    with Store(story_db, annotator="alice") as store:
+        wray = store.entities.all()[0]["id"]
+        arabic = article_with(store, WRAY_AR)
+        span = next(s for s in store.view.spans(arabic) if s.entity_id == wray)
+        relabelled = store.decisions.relabel(span.key, "ORG")
+        assert by_key(find_conflicts(store))[f"entity:{wray}"].labels == {"PERSON": 1, "ORG": 1}
+        store.decisions.reject(relabelled.key)
+        assert store.query("SELECT entity_id, status FROM spans WHERE id=?", (relabelled.span_id,)) == [
+            {"entity_id": wray, "status": "rejected"}]  # still linked: only its status says no
+        keys = by_key(find_conflicts(store))
+        assert f"entity:{wray}" not in keys and f"decision:{wray}" not in keys
+
+
 def test_linked_forms_are_not_reported_as_close_names(story_db):
     with Store(story_db, annotator="alice") as store:
         for article_id in store.articles.ids():

@@ -20,10 +20,12 @@ import textwrap
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from app_helpers import make_seeded_db
+from store_helpers import LockHolder
 from tmux_helpers import PARALLAX
 
-from annotations.store import Store
+from annotations.store import Store, StoreBusy
 
 # An app-like writer: the main connection makes decisions; before each, a worker thread opens
 # and closes a Store of its own (as the app's library, import and pre-annotation workers do).
@@ -119,6 +121,27 @@ def test_store_decisions_survive_short_lived_processes_and_kill_9(tmp_path):
     assert fresh_tags(db, "dana") == {f"decision-{i}" for i in range(8)}
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_saving_the_session_leaves_decisions_committed_with_synchronous_full(tmp_path):
+    """The session (cursor, open articles) is saved with synchronous=NORMAL, for that one
+    transaction only: the decisions made after it on the same connection must be committed with
+    FULL again, also when the session write gave up because another process held the lock."""
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db)
+    with Store(db, annotator="dana") as store:
+
+        def synchronous() -> int:
+            return store.db.conn.execute("PRAGMA synchronous").fetchone()[0]
+
+        assert synchronous() == 2  # FULL
+        store.presence.save_session({"library": {"cursor": 1}})
+        assert store.presence.load_session() == {"library": {"cursor": 1}}
+        assert synchronous() == 2
+        with LockHolder(db), pytest.raises(StoreBusy):
+            store.presence.save_session({"library": {"cursor": 2}}, wait=0)
+        assert synchronous() == 2
+        assert store.presence.load_session() == {"library": {"cursor": 1}}
 
 
 def test_the_app_in_tmux_keeps_every_saved_decision_while_others_come_and_go(tmp_path, tmux):

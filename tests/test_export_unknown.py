@@ -133,6 +133,32 @@ def test_a_suggestion_overlapping_an_entity_leaves_only_its_own_tokens_unknown(t
     assert [(t.text, t.ent_iob_) for t in doc][3:6] == [("Rabat", "B"), ("Morocco", ""), ("on", "O")]
 
 
+def test_an_undecided_suggestion_cutting_a_token_leaves_the_whole_token_unknown(tmp_path):
+    """A suggestion whose ends fall inside a token (the model saw "Rabat" in "Rabatville") and
+    that nobody decided is unknown in every format: the whole token is missing in a DocBin,
+    "-" in CoNLL and -100 in HF files; it must not go out as "O" because it does not align."""
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    text = "Officials met in Rabatville on Tuesday."
+    with Store(tmp_path / "cut.db", annotator="alice") as alice:
+        aid, _ = alice.loading.add_article(ArticleRecord(text=text, lang="en"))
+        keys = suggest(alice, aid, text, [("Rabat", "GPE", "model"), ("Tuesday", "DATE", "model")])
+        alice.decisions.accept(keys[("Tuesday", "DATE")])
+        alice.decisions.set_article_status(aid, "done")
+        export(alice, "spacy", tmp_path / "c", split=1.0)
+        export(alice, "conll", tmp_path / "gold.conll")
+        export(alice, "hf", tmp_path / "hf", split=1.0)
+    [doc] = DocBin().from_disk(tmp_path / "c" / "en" / "train.spacy").get_docs(Vocab())
+    assert [(t.text, t.ent_iob_) for t in doc] == [
+        ("Officials", "O"), ("met", "O"), ("in", "O"), ("Rabatville", ""), ("on", "O"), ("Tuesday", "B"),
+        (".", "O")]
+    [conll] = read_conll((tmp_path / "gold.conll").read_text(encoding="utf-8").splitlines())
+    assert [pair for sent in conll for pair in sent][3] == ("Rabatville", "-")
+    [row] = [json.loads(x) for x in (tmp_path / "hf" / "en" / "train.jsonl").read_text().splitlines()]
+    assert (row["tokens"][3], row["ner_tags"][3]) == ("Rabatville", -100)
+
+
 def test_stats_counts_undecided_suggestions_in_done_articles(done_db):
     path, _, _ = done_db
     with Store(path, annotator="reader") as store:

@@ -58,6 +58,20 @@ def test_entity_linking_tasks_import_as_links(tmp_path):
         assert len(store.entities.all()) == 2
 
 
+def test_an_ignored_entity_linking_task_links_nothing(tmp_path):
+    """Prodigy's "ignore" (skip this one) decides nothing, like "reject": the option in its
+    "accept" list must not become a link, nor its mention a span."""
+    path = write(tmp_path / "el.jsonl", [
+        task(0, 11, "PERSON", [{"id": "KB-haines", "text": "Avril Haines"}], ["KB-haines"]),
+        task(40, 45, "GPE", [{"id": "KB-rabat", "text": "Rabat"}], ["KB-rabat"], answer="ignore"),
+    ])
+    with Store(tmp_path / "p.db", annotator="alice") as store:
+        report = import_paths(store, [path])
+        assert report.ok and report.imported == 1, [str(p) for p in report.problems]
+        assert links(store) == {"Avril Haine": ("Avril Haines", "KB-haines")}
+        assert [e["kb_id"] for e in store.entities.all()] == ["KB-haines"]
+
+
 def test_bad_entity_linking_tasks_name_the_line(tmp_path):
     path = write(tmp_path / "bad.jsonl", [
         task(0, 11, "PERSON", [{"id": "A"}, {"id": "B"}], ["A", "B"]),

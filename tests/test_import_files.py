@@ -96,6 +96,15 @@ def test_the_limit_comes_from_parallax_toml_and_the_option_beats_it(tmp_path):
     assert taken.returncode == 0, taken.stderr
 
 
+def test_max_file_size_0_lifts_a_limit_set_in_parallax_toml(tmp_path):
+    """0 means "no limit" on the command line too: it must beat the config's limit, not fall
+    back to it as if no option were given (0 is falsy; None is what "not given" is)."""
+    (tmp_path / "parallax.toml").write_text('[import]\nmax_file_size = "1K"\n', encoding="utf-8")
+    (tmp_path / "big.txt").write_text("Rabat " * 400, encoding="utf-8")  # 2,400 bytes
+    taken = cli("import", "big.txt", "--db", "p.db", "--max-file-size", "0", cwd=tmp_path)
+    assert taken.returncode == 0 and taken.stdout.startswith("1 article imported"), taken.stderr
+
+
 @pytest.mark.parametrize("value,size", [(0, 0), (1048576, 1 << 20), ("500M", 500 << 20), ("2G", 2 << 30),
                                         ("1GiB", 1 << 30), ("64k", 64 << 10), ("12", 12)])
 def test_sizes(value, size):

@@ -16,6 +16,7 @@ from tmux_helpers import PARALLAX
 
 from annotations.export import ExportError, export
 from annotations.export.kb import HASHED_LENGTH, hashed_vector
+from annotations.model import ArticleRecord
 from annotations.store import Store
 
 KB_ID = "KB:avril-haines"
@@ -86,6 +87,30 @@ def test_the_kb_loads_in_spacy_with_priors_from_mention_counts(linked_db, tmp_pa
     assert next(a for a in aliases if a["alias"] == "Sahel")["mentions"] == [3, 1]
     meta = json.loads((tmp_path / "kb_out/meta.json").read_text())
     assert meta["hashed_vectors"] == 4 and meta["entity_vector_length"] == HASHED_LENGTH
+
+
+def test_an_aliass_candidates_are_the_most_mentioned_first_with_their_own_priors(tmp_path):
+    """The namesake is linked first (so its entity is older) but mentioned once, the region three
+    times: each candidate of "Sahel" gets its own share of the mentions, and the most mentioned
+    comes first, whatever order the entities were made in."""
+    text = "Sahel one. Sahel two. Sahel three. Sahel four."
+    starts = [i for i in range(len(text)) if text.startswith("Sahel", i)]
+    with Store(tmp_path / "p.db", annotator="alice") as store:
+        article_id, _ = store.loading.add_article(ArticleRecord(text=text, lang="en"))
+        for n, start in enumerate(starts):
+            span = store.decisions.create_span(article_id, start, start + 5, "LOC")
+            store.decisions.link(span.key, "Sahel (namesake)" if n == 0 else "Sahel (region)")
+        ids = {e["name"]: e["id"] for e in store.entities.all()}
+        assert ids["Sahel (namesake)"] < ids["Sahel (region)"]
+        export(store, "kb", tmp_path / "kb_out")
+    region, namesake = (f"parallax:{ids[name]}" for name in ("Sahel (region)", "Sahel (namesake)"))
+    kb = load_kb(tmp_path / "kb_out" / "kb")(spacy.blank("en").vocab)
+    candidates = [(c.entity_, c.prior_prob) for c in kb.get_alias_candidates("Sahel")]
+    assert candidates == [(region, pytest.approx(0.75)), (namesake, pytest.approx(0.25))]
+    aliases = [json.loads(line) for line in (tmp_path / "kb_out/aliases.jsonl").read_text().splitlines()]
+    sahel = next(a for a in aliases if a["alias"] == "Sahel")
+    assert (sahel["entities"], sahel["mentions"]) == ([region, namesake], [3, 1])
+    assert sahel["probabilities"] == pytest.approx([0.75, 0.25])
 
 
 def test_spacys_entity_linker_trains_and_links_with_the_kb(linked_db, tmp_path):

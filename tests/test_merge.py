@@ -8,11 +8,13 @@ import subprocess
 import sys
 import textwrap
 
-from app_helpers import make_seeded_db
+from app_helpers import add_test_suggestions, make_seeded_db
 from team_helpers import SEED_LAYERS, annotate
 
+from annotations.importer import import_paths
 from annotations.store import Store
 from annotations.store.merge import MERGED_TABLES, merge_source
+from seeds import seed_paths
 
 
 def run_merge(*args, cwd=None):
@@ -104,6 +106,86 @@ def test_undo_works_on_merged_decisions(tmp_path):
     assert layer(out, "bob", article_hash)[0] == "done"
 
 
+def tagged_layer(path, annotator, article_hash) -> list[tuple]:
+    """An annotator's spans in the article with this hash, each with its tags, independent of ids."""
+    with Store(path, readonly=True) as store:
+        (article_id,) = [r["id"] for r in store.query("SELECT id FROM articles WHERE hash=?",
+                                                     (article_hash,))]
+        return sorted((s.start, s.end, s.label, s.status, s.tags) for s in store.view.spans(article_id,
+                                                                                            annotator)
+                      if s.span_id is not None)
+
+
+def test_undo_and_redo_of_merged_tags_put_them_back_on_the_merged_spans(tmp_path):
+    """A tag's undo images name its span by id; the merge moves span ids past the output's, so
+    the images must move too, or a redo in the merged database puts bob's tag on whatever span
+    holds his old id there (alice's, merged first) and his own span loses it."""
+    a, b, article_hash = two_machines(tmp_path)
+    with Store(b, annotator="bob") as bob:
+        first = bob.articles.ids()[0]
+        mine = [s for s in bob.view.spans(first) if s.span_id is not None and s.status != "rejected"]
+        bob.tags.tag(mine[0].key, "check")
+        bob.decisions.delete_span(mine[1].key)
+    out = tmp_path / "team.db"
+    with Store(out, annotator="merge") as store:
+        merge_source(store, str(a))
+        merge_source(store, str(b))
+    expected = tagged_layer(b, "bob", article_hash)
+    assert ("check",) in [s[4] for s in expected]
+    assert tagged_layer(out, "bob", article_hash) == expected
+    with Store(out, annotator="bob") as merged:
+        assert merged.history.undo().action == "delete"
+        assert merged.history.undo().action == "tag"
+        assert merged.history.redo().action == "tag"
+        assert merged.history.redo().action == "delete"
+        assert merged.history.undo().action == "delete"  # the span back, as bob's own database would have it
+    with Store(b, annotator="bob") as original:
+        original.history.undo()
+    assert tagged_layer(out, "bob", article_hash) == tagged_layer(b, "bob", article_hash)
+    assert tagged_layer(out, "alice", article_hash) == tagged_layer(a, "alice", article_hash)
+    with Store(out, readonly=True) as store:  # no tag of one annotator on another's span
+        assert store.query("SELECT count(*) AS n FROM tags t JOIN spans s ON s.id = t.span_id "
+                           "WHERE s.annotator != t.annotator OR s.article_id != t.article_id") == [{"n": 0}]
+
+
+def suggestions_by_hash(path) -> list[tuple]:
+    """Every suggestion as (article hash, start, end, label), independent of ids."""
+    with Store(path, readonly=True) as store:
+        return sorted(tuple(r.values()) for r in store.query(
+            "SELECT a.hash, g.start, g.end, g.label FROM suggestions g "
+            "JOIN articles a ON a.id = g.article_id"))
+
+
+def test_articles_are_matched_by_content_not_by_id(tmp_path):
+    """Two machines that imported the same articles in another order give them other ids: the
+    merge matches them by content hash, so bob's work lands on the article he read, not on the
+    one that has his article's id in the output."""
+    a, b = tmp_path / "alice.db", tmp_path / "bob.db"
+    make_seeded_db(a)
+    with Store(b, annotator="bob") as store:
+        assert import_paths(store, list(reversed(seed_paths()))).imported == 5
+        add_test_suggestions(store)
+    with Store(a, readonly=True) as one, Store(b, readonly=True) as two:
+        first = one.articles.ids()[0]
+        article_hash = one.articles.get(first).hash
+        (bobs,) = [i for i in two.articles.ids() if two.articles.get(i).hash == article_hash]
+        assert bobs != first  # the same article under another id
+    annotate(a, first, {"alice": SEED_LAYERS["alice"]})
+    annotate(b, bobs, {"bob": SEED_LAYERS["bob"]})
+    out = tmp_path / "team.db"
+    with Store(out, annotator="merge") as store:
+        merge_source(store, str(a))
+        counts = merge_source(store, str(b))
+        assert (counts.articles_added, counts.articles_matched) == (0, 5)
+        assert store.articles.count() == 5
+    assert suggestions_by_hash(out) == suggestions_by_hash(a) == suggestions_by_hash(b)
+    assert layer(out, "bob", article_hash) == layer(b, "bob", article_hash)
+    assert layer(out, "alice", article_hash) == layer(a, "alice", article_hash)
+    with Store(out, readonly=True) as store:
+        assert store.query("SELECT DISTINCT a.hash FROM spans s JOIN articles a ON a.id = s.article_id") == [
+            {"hash": article_hash}]
+
+
 def test_conflicts_are_reported_not_resolved(tmp_path):
     a, _, article_hash = two_machines(tmp_path)
     other = tmp_path / "alice-laptop.db"
@@ -117,6 +199,29 @@ def test_conflicts_are_reported_not_resolved(tmp_path):
     assert "conflict: alice's decisions on article" in result.stderr
     assert "kept the output's" in result.stderr
     assert layer(out, "alice", article_hash) == layer(a, "alice", article_hash)  # the first one stays
+
+
+def test_the_same_history_undone_differently_is_a_conflict(tmp_path):
+    """Undo changes no history (it marks the log), so after alice undoes on her machine the two
+    layers have the same history and different decisions: that is reported as a conflict and
+    the output's layer is kept, never taken as "the same" and passed over in silence."""
+    a, _, article_hash = two_machines(tmp_path)
+    out = tmp_path / "team.db"
+    with Store(out, annotator="merge") as store:
+        assert merge_source(store, str(a)).layers_copied == 1
+    merged = layer(out, "alice", article_hash)
+    with Store(a, annotator="alice") as alice:
+        assert alice.history.undo().action == "done"
+    assert layer(a, "alice", article_hash) != merged
+    with Store(out, annotator="merge") as store:
+        counts = merge_source(store, str(a))
+    assert counts.layers_same == 0
+    [conflict] = counts.conflicts
+    assert conflict.annotator == "alice" and conflict.hash == article_hash
+    assert "undone or redone differently" in conflict.detail
+    assert layer(out, "alice", article_hash) == merged  # the output's kept
+    result = run_merge(a, "--output", out)
+    assert result.returncode == 1 and "conflict: alice's decisions on article" in result.stderr
 
 
 def test_work_done_since_the_last_merge_comes_in(tmp_path):
