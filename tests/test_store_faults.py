@@ -294,3 +294,30 @@ def test_a_checkpoint_cut_short_is_recovered_not_refused(tmp_path):
     assert int.from_bytes(db[28:32], "big") * page > len(db)
     with Store(crashed / "p.db", annotator="alice") as s:
         assert s.articles.count() == 51 and s.check() == []
+
+
+def test_the_database_file_is_read_by_hand_only_while_no_connection_of_this_process_has_it(
+        tmp_path, monkeypatch):
+    """The header is read by hand to name a file cut short before SQLite meets its missing pages;
+    but never while this process holds a connection to it (closing a descriptor would drop that
+    connection's locks: FACTS.md), as when a worker opens its own Store beside the app's."""
+    import builtins
+
+    path = tmp_path / "p.db"
+    make_db(path)
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spying(file, *args, **kwargs):
+        if os.fspath(file) == os.fspath(path):
+            opened.append("by hand")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spying)
+    with Store(path, annotator="alice"):
+        assert opened == ["by hand"]  # no connection yet: the header was read
+        with Store(path, annotator="bob"):  # the first one is open: not touched by hand
+            pass
+        assert opened == ["by hand"]
+    with Store(path, annotator="alice"):  # all closed again: read again
+        assert opened == ["by hand", "by hand"]

@@ -12,7 +12,9 @@ import logging
 import os
 import sqlite3
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,11 +59,12 @@ def default_db_path() -> str:
 def _precheck(path: str, *, readonly: bool, create: bool) -> None:
     """Problems seen from the file's metadata, before SQLite touches it.
 
-    The file itself is never opened here: on POSIX, closing any descriptor of
-    the database file drops every SQLite lock this process holds on it, and a
-    worker opening its own Store while the app's connection is open would let
-    another process delete the -wal the app is committing into (FACTS.md).
-    What the file holds is checked through SQLite, in :func:`_check`.
+    The file itself is opened here only while this process has no SQLite connection
+    to it (:func:`_check_header_length`): on POSIX, closing any descriptor of the
+    database file drops every SQLite lock this process holds on it, and a worker
+    opening its own Store while the app's connection is open would let another
+    process delete the -wal the app is committing into (FACTS.md). What the file
+    holds is otherwise checked through SQLite, in :func:`_check`.
     """
     file = Path(path)
     if file.is_dir():
@@ -83,6 +86,49 @@ def _precheck(path: str, *, readonly: bool, create: bool) -> None:
     if not readonly and not os.access(file, os.W_OK):
         raise StoreError(f"{path}: the file is read-only (its permissions); make it writable "
                          f"(chmod u+w {path}) to annotate, or open it read-only to look at it")
+    _check_header_length(path)
+
+
+def _check_header_length(path: str) -> None:
+    """Refuse a file cut short (its header counts more pages than it holds) before SQLite reads it.
+
+    SQLite's first statement reads the schema, and in a file cut short the schema's pages may be
+    the missing ones: then it says "malformed" rather than "truncated", and in WAL mode it leaves a
+    -wal and -shm beside the file it could not read (seen with a database cut to half). So the
+    header's 100 bytes are read here, by hand, but only while this process has no SQLite
+    connection to the file: closing a descriptor drops the process's locks on it (FACTS.md),
+    and with no connection there are none to drop. Otherwise :func:`_check_length` checks it
+    through SQLite, after the schema was read.
+    """
+    key = _file_id(path)
+    if key is None or _open_files[key] or not (file_size(path) or 0):
+        return
+    with open(path, "rb") as f:
+        header = f.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return  # not SQLite's: said so, through SQLite, when it is opened
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if header[24:28] != header[92:96]:
+        return  # the header's page count is not valid (written by an old SQLite): the file's size rules
+    size = file_size(path) or 0
+    if pages * page_size > size and not (file_size(path + "-wal") or 0):
+        raise StoreError(f"{path}: truncated database (the header says {pages * page_size} bytes, the file "
+                         f"has {size}); it was cut short while copying? Restore it from a backup.")
+
+
+# (device, inode) -> connections this process has open to that file (ParallaxConnection keeps it)
+_open_files: Counter[tuple[int, int]] = Counter()
+_open_files_lock = threading.Lock()
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _sqlite_utils():
@@ -182,6 +228,26 @@ class ParallaxConnection(sqlite3.Connection):
     """
 
     path = ""  # the database file, for the message
+    _file: tuple[int, int] | None = None  # counted in _open_files while open
+
+    def track(self, path: str) -> None:
+        """Name the file (for messages) and count this connection as open on it."""
+        self.path = path
+        self._file = _file_id(path) if path != ":memory:" else None
+        if self._file is not None:
+            with _open_files_lock:
+                _open_files[self._file] += 1
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._file is not None:
+                with _open_files_lock:
+                    _open_files[self._file] -= 1
+                    if _open_files[self._file] <= 0:
+                        del _open_files[self._file]
+                self._file = None
 
     def cursor(self, factory=_Cursor):
         return super().cursor(factory)
@@ -214,7 +280,7 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
     else:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
                                check_same_thread=check_same_thread, factory=ParallaxConnection)
-    conn.path = path
+    conn.track(path)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
