@@ -56,6 +56,12 @@
     const t = window.__parallaxTiming;
     return t && t.changed !== null ? t.changed - t.key : null;
   };
+  // What the page wrote to the clipboard (xterm.js's OSC 52 handler calls writeText).
+  window.__parallaxCopied = [];
+  if (navigator.clipboard) {
+    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+    navigator.clipboard.writeText = (text) => { window.__parallaxCopied.push(text); return write(text).catch(() => {}); };
+  }
   window.addEventListener("keydown", () => {
     const timing = window.__parallaxTiming;
     if (timing && timing.key === null) timing.key = performance.now();

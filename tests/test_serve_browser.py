@@ -39,7 +39,10 @@ def test_a_user_signs_in_and_annotates_in_the_browser(tmp_path, served, browser)
     (cookie,) = alice.driver.get_cookies()
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     alice.keys("Enter")
-    alice.wait_for("origin: model (test-model 1.0)")
+    alice.wait_for("origin: model (test-model 1.0)")  # the first entity: Abdellatif Hammouchi
+    alice.keys("c")
+    alice.wait_for("copied 20 characters (to the browser's clipboard, where it allows)")
+    assert alice.driver.execute_script("return window.__parallaxCopied") == ["Abdellatif Hammouchi"]
     alice.keys("a")
     alice.wait_for("saved: accept")
     assert accepted(db, "alice") == 1  # the annotator is the one the token names

@@ -15,6 +15,8 @@ import sys
 import threading
 import time
 
+from tui.cli import main as parallax
+
 WATCH_S = 0.5
 
 
@@ -26,8 +28,6 @@ def _watch(parent: int) -> None:
 
 def main(args: list[str]) -> None:
     threading.Thread(target=_watch, args=(os.getppid(),), daemon=True, name="watch-server").start()
-    from tui.cli import main as parallax
-
     parallax(args=["open", *args], prog_name="parallax")
 
 

@@ -17,6 +17,8 @@ from annotations.cli.common import db_option, fail, safe_line
 from annotations.config import ConfigError
 from annotations.store import Store, StoreError, default_annotator, default_db_path
 
+from .access import AccessError, TokenFile, User, issue_tokens, make_users
+
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -73,8 +75,7 @@ def serve_cmd(db_path: str | None, host: str, port: int, writers: tuple[str, ...
 
     Example: parallax serve --db team.db --user alice --user bob
     """
-    from .access import AccessError, TokenFile, User, issue_tokens, make_users
-    from .server import ParallaxServer, Settings
+    from .server import ParallaxServer, Settings  # aiohttp and textual-serve: only when serving
 
     db = os.path.abspath(db_path or default_db_path())
     if keyfile and not certfile:
