@@ -57,14 +57,14 @@ def need_browser() -> None:
 class Served:
     """``parallax serve --port 0`` on a database; its users' addresses, its log, its app processes."""
 
-    def __init__(self, folder: Path, db: Path, *args: str, command: tuple[str, ...] = ()) -> None:
+    def __init__(self, folder: Path, db: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.db = db
         self.out = folder / f"serve-{next(_profiles)}.log"
         with open(self.out, "w") as log:
-            self.proc = subprocess.Popen([*(command or (str(PARALLAX),)), "serve", "--db", str(db),
-                                          "--port", "0", *args],
-                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen([str(PARALLAX), "serve", "--db", str(db), "--port", "0", *args],
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         env={**os.environ, **(env or {})})
         self.urls: dict[str, str] = {}
         deadline = time.monotonic() + WAIT_S
         while "Ctrl+C stops the server" not in self.log():
@@ -141,8 +141,8 @@ def wait_gone(pid: int) -> None:
 def served(tmp_path):
     servers: list[Served] = []
 
-    def make(db: Path, *args: str) -> Served:
-        server = Served(tmp_path, db, *args)
+    def make(db: Path, *args: str, env: dict[str, str] | None = None) -> Served:
+        server = Served(tmp_path, db, *args, env=env)
         servers.append(server)
         return server
 

@@ -9,6 +9,7 @@ import os
 import signal
 import stat
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -263,6 +264,14 @@ async def test_tls_serves_https_with_a_secure_cookie(db, tmp_path, served):
         async with session.get(server.url("alice"), ssl=False) as response:  # self-signed
             assert response.status == 200
             assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_the_app_alone_never_loads_the_web_server():
+    """aiohttp and textual-serve cost ~300 ms: the terminal app (every launch) must not pay it."""
+    code = ("import sys, tui.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith(('aiohttp', 'textual_serve'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_the_textual_serve_internals_used_are_still_there():

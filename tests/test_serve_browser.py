@@ -14,7 +14,7 @@ from functools import partial
 
 from app_helpers import make_seeded_db
 from serve_helpers import wait_gone
-from tmux_helpers import PARALLAX, WAIT_S
+from tmux_helpers import FAKE_XCLIP, PARALLAX, WAIT_S
 
 from annotations.store import Store
 
@@ -28,7 +28,15 @@ def accepted(db, annotator: str) -> int:
 def test_a_user_signs_in_and_annotates_in_the_browser(tmp_path, served, browser):
     db = tmp_path / "team.db"
     make_seeded_db(db)
-    server = served(db, "--user", "alice", "--readonly-user", "bob")
+    # A desktop clipboard on the server (a stand-in xclip), which the browser's user must not get.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "xclip").write_text(FAKE_XCLIP)
+    (bin_dir / "xclip").chmod(0o755)
+    server_clipboard = tmp_path / "clipboard.txt"
+    server = served(db, "--user", "alice", "--readonly-user", "bob",
+                    env={"DISPLAY": ":0", "PATH": f"{bin_dir}:{os.environ['PATH']}",
+                         "CLIPBOARD_FILE": str(server_clipboard)})
     token = server.url("alice").rsplit("=", 1)[1]
     alice = browser()
     alice.open(server.url("alice"))
@@ -43,6 +51,7 @@ def test_a_user_signs_in_and_annotates_in_the_browser(tmp_path, served, browser)
     alice.keys("c")
     alice.wait_for("copied 20 characters (to the browser's clipboard, where it allows)")
     assert alice.driver.execute_script("return window.__parallaxCopied") == ["Abdellatif Hammouchi"]
+    assert not server_clipboard.exists()
     alice.keys("a")
     alice.wait_for("saved: accept")
     assert accepted(db, "alice") == 1  # the annotator is the one the token names
