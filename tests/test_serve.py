@@ -182,12 +182,14 @@ async def test_websockets_need_this_origin_and_respect_the_limits(db, served):
     assert server.stop() == 0
 
 
-async def test_the_apps_end_when_the_server_is_killed(db, served):
+@pytest.mark.parametrize("when", ["idle", "starting"])
+async def test_the_apps_end_when_the_server_is_killed(db, served, when):
     server = served(db, "--user", "alice")
     async with client() as session:
         await sign_in(session, server.url("alice"))
         websocket = await session.ws_connect(server.base + "ws", origin=origin(server))
-        await screen_shows(websocket, b"HomePoliticsSecurity")  # the app is up, idle, in the library
+        if when == "idle":
+            await screen_shows(websocket, b"HomePoliticsSecurity")  # the app is up, in the library
         (app,) = server.wait_apps(1)
         os.kill(server.proc.pid, signal.SIGKILL)  # the server alone: nobody tells the app
         server.proc.wait()
