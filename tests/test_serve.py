@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -254,6 +255,18 @@ def test_bad_options_are_refused_with_what_to_do(db, tmp_path):
     missing = tmp_path / "none" / "x.db"
     result = run_serve("--readonly-user", "bob", db=missing)
     assert result.returncode == 1 and str(missing) in result.stderr
+    tokens = tmp_path / "team.db.serve-tokens"
+    tokens.write_text('{"users": {}}')
+    tokens.chmod(0o644)
+    result = run_serve("--port", "0", db=db)
+    assert result.returncode == 1 and f"run `chmod 600 {tokens}`" in result.stderr
+    tokens.unlink()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_serve("--port", str(taken.getsockname()[1]), db=db)
+    assert result.returncode == 1 and "choose another --port" in result.stderr
+    assert not tokens.exists()  # no token issued (and lost) by a server that never listened
 
 
 async def test_tls_serves_https_with_a_secure_cookie(db, tmp_path, served):

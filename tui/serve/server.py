@@ -68,8 +68,9 @@ class Settings:
 
 def app_command(db_path: str, user: User) -> str:
     """The shell command that runs one user's app (textual-serve starts it with a shell):
-    ``parallax open``, ended by :mod:`tui.serve.child` if the server dies first."""
-    argv = [sys.executable, "-m", "tui.serve.child", "--db", db_path, "--annotator", user.name]
+    ``parallax open``, ended by :mod:`tui.serve.child` if the server dies first. ``-P``: the
+    installed Parallax runs, never a ``tui`` folder that the current folder happens to hold."""
+    argv = [sys.executable, "-P", "-m", "tui.serve.child", "--db", db_path, "--annotator", user.name]
     if user.readonly:
         argv.append("--readonly")
     return "exec " + shlex.join(argv)
