@@ -208,6 +208,9 @@ def _figure(title: str, keys: dict, sweep: list[dict], presses: int, seconds: fl
     within = [s for s in sweep if s["p95"] <= P95_LIMIT_MS]
     capacity = max((s["users"] for s in within), default=0)
     single, most = sweep[0], sweep[-1]
+    # The contention rows show the most users that kept the limit (a full sweep ends one step past
+    # it), or the quick run's last step.
+    shown = within[-1] if within and not quick else most
     against_one = f"{single['users']} user"
     rows_out = [
         Row(f"key in the browser to the screen's change (j, reader, {cols}x{rows}), p50", median(browser),
@@ -217,15 +220,11 @@ def _figure(title: str, keys: dict, sweep: list[dict], presses: int, seconds: fl
         Row("memory per connected user (PSS: the app process and its share of the server)",
             most["mib_per_user"], keys["tmux_app"], "MiB", [Target("ratio", "<=", 1.5)], kind="served",
             against="the same app in tmux"),
-        Row(f"decision (j a) to its repaint at the client, p50, {most['users']} users at once",
-            most["p50"], single["p50"], "ms", [Target("ratio", "<=", 2)], kind="contention",
+        Row(f"decision (j a) to its repaint at the client, p50, {shown['users']} users at once",
+            shown["p50"], single["p50"], "ms", [Target("ratio", "<=", 2)], kind="contention",
             against=against_one),
-        Row(f"same, p95, {most['users']} users at once", most["p95"], single["p95"], "ms",
-            [Target("value", "<=", P95_LIMIT_MS, "ms")] if quick else [], kind="contention",
-            against=against_one),
-        Row(f"CPU per decision (j a, both repaints), {most['users']} users: apps + server",
-            most["apps_cpu_ms"] + most["server_cpu_ms"], single["apps_cpu_ms"] + single["server_cpu_ms"],
-            "ms", kind="contention", against=against_one),
+        Row(f"same, p95, {shown['users']} users at once", shown["p95"], single["p95"], "ms",
+            [Target("value", "<=", P95_LIMIT_MS, "ms")], kind="contention", against=against_one),
     ]
     if not quick:
         rows_out.append(Row(f"users at once keeping a decision's p95 ≤ {P95_LIMIT_MS:g} ms (steps "
@@ -237,7 +236,8 @@ def _figure(title: str, keys: dict, sweep: list[dict], presses: int, seconds: fl
         + "; ".join(f"{s['users']}: p50 {fmt(s['p50'])} ms, p95 {fmt(s['p95'])} ms over {s['decisions']} "
                     f"decisions, {fmt(s['mib_per_user'])} MiB per user, CPU per decision "
                     f"{fmt(s['apps_cpu_ms'])} ms in the apps and {fmt(s['server_cpu_ms'])} ms in the server"
-                    for s in sweep) + ".",
+                    for s in sweep) + ". The CPU is all the step used (both keys, their repaints, any "
+        "background work) over its decisions; the server's part is the relay between sockets and pipes.",
         f"A served app process on its own: {fmt(keys['served_app'])} MiB PSS; the same app in tmux "
         f"{fmt(keys['tmux_app'])} MiB.",
         f"tmux's screen was captured every {fmt(median(keys['polls']) * 1000)} ms (median), so its times "
