@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -24,49 +23,55 @@ class ClientError(RuntimeError):
     pass
 
 
-@dataclass
 class Annotator:
-    """One signed-in user with one tab (websocket) open on the reader."""
+    """One signed-in user with one tab (websocket) open; a task reads the socket all along, as a
+    page does (an unread socket would back the app up and leave the server's pings unanswered)."""
 
-    name: str
-    session: aiohttp.ClientSession
-    websocket: aiohttp.ClientWebSocketResponse
-    decided: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
-    _seen: bytes = b""
+    KEEP = 1 << 16  # bytes of output kept for looking into
+
+    def __init__(self, name: str, session: aiohttp.ClientSession,
+                 websocket: aiohttp.ClientWebSocketResponse) -> None:
+        self.name = name
+        self.session = session
+        self.websocket = websocket
+        self.decided = 0
+        self.latencies_ms: list[float] = []
+        self._output = bytearray()
+        self._arrived = asyncio.Event()
+        self._ended: str | None = None
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for message in self.websocket:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self._output += message.data
+                if len(self._output) > 4 * self.KEEP:
+                    del self._output[:-self.KEEP]
+                self._arrived.set()
+        self._ended = f"the socket closed ({self.websocket.close_code})"
+        self._arrived.set()
 
     async def until(self, text: bytes, timeout: float = WAIT_S) -> None:
-        """Read what the app sends until ``text`` went by (since the last call)."""
+        """Wait until ``text`` has come since the last key (or the last call)."""
         deadline = time.monotonic() + timeout
-        while text not in self._seen:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ClientError(f"{self.name}: {text!r} never came")
-            message = await self.websocket.receive(timeout=left)
-            if message.type != aiohttp.WSMsgType.BINARY:
-                raise ClientError(f"{self.name}: the socket said {message.type.name} {message.data!r}")
-            self._seen = self._seen[-len(text):] + message.data
-        self._seen = b""
+        while text not in self._output:
+            if self._ended:
+                raise ClientError(f"{self.name}: {self._ended} before {text!r} came")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                raise ClientError(f"{self.name}: {text!r} never came") from None
+        self._output.clear()
 
     async def key(self, data: str) -> None:
-        self._seen = b""
+        self._output.clear()
         await self.websocket.send_json(["stdin", data])
-
-    async def drain(self, seconds: float) -> None:
-        """Read (and drop) what comes for ``seconds``: the socket must never back up."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = await self.websocket.receive(timeout=left)
-            except TimeoutError:
-                return
-            if message.type != aiohttp.WSMsgType.BINARY:
-                raise ClientError(f"{self.name}: the socket said {message.type.name} {message.data!r}")
 
     async def decide(self) -> float:
         """``j`` then ``a``: the next entity accepted; milliseconds from ``a`` to its repaint."""
         await self.key("j")
-        await self.drain(0.15)
+        await asyncio.sleep(0.15)
         self.decided += 1
         t0 = time.perf_counter()
         await self.key("a")
@@ -75,6 +80,7 @@ class Annotator:
 
     async def close(self) -> None:
         await self.websocket.close()
+        await self._reader
         await self.session.close()
 
 
@@ -99,7 +105,7 @@ async def connect(name: str, url: str, base: str, opened: bytes,
     await user.until(b"to do")  # the library's first row
     await user.key("\r")
     await user.until(opened)
-    await user.drain(0.5)
+    await asyncio.sleep(0.5)
     return user
 
 
@@ -111,11 +117,11 @@ async def work(users: list[Annotator], seconds: float, think: tuple[float, float
 
     async def one(user: Annotator) -> None:
         end = time.monotonic() + seconds
-        await user.drain(rng.uniform(0, think[1]))  # users do not start in step
+        await asyncio.sleep(rng.uniform(0, think[1]))  # users do not start in step
         for pause in pauses[user.name]:
             if time.monotonic() >= end:
                 return
             user.latencies_ms.append(await user.decide())
-            await user.drain(pause)
+            await asyncio.sleep(pause)
 
     await asyncio.gather(*(one(u) for u in users))
