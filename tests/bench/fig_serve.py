@@ -187,10 +187,10 @@ def measure(ctx) -> Figure:
     folder = ctx.workdir / "serve"
     folder.mkdir(parents=True, exist_ok=True)
     db, marker, _ = _database(folder)
-    presses = 20 if ctx.quick else 60
+    presses = 16 if ctx.quick else 60
     keys = _keys(folder, db, marker, presses)
     steps = [1, 4] if ctx.quick else [1, 2, 4, 8, 16, 24, 32, 40, 48, 56, 64, 80]
-    seconds = 8.0 if ctx.quick else 15.0
+    seconds = 6.0 if ctx.quick else 15.0
     users_db = _copy(db, "users.db")
     names = [a for i in range(max(steps)) for a in ("--user", f"u{i + 1}")]
     server = Served(folder, users_db, *names, "--max-sessions", str(max(steps)),
