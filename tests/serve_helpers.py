@@ -182,6 +182,10 @@ class Browser:
         """What the terminal in the page shows, as lines of text ('' before it has started)."""
         return self.driver.execute_script("return window.__parallaxScreen && window.__parallaxScreen()") or ""
 
+    def size(self) -> tuple[int, int]:
+        """The terminal's columns and rows, as xterm.js fitted them to the window."""
+        return tuple(self.driver.execute_script("return window.__parallaxSize()"))
+
     def wait_for(self, text: str) -> str:
         deadline = time.monotonic() + WAIT_S
         while text not in (screen := self.screen()):

@@ -25,6 +25,12 @@ def accepted(db, annotator: str) -> int:
                    if s.status == "accepted")
 
 
+def footer_fits(screen: str, cols: int) -> bool:
+    """The footer's last key ends at the terminal's right edge (the app knows its width)."""
+    footer = next((line for line in screen.splitlines() if "^p palette" in line), "")
+    return cols - 2 <= len(footer.rstrip()) <= cols
+
+
 def test_a_user_signs_in_and_annotates_in_the_browser(tmp_path, served, browser):
     db = tmp_path / "team.db"
     make_seeded_db(db)
@@ -46,6 +52,12 @@ def test_a_user_signs_in_and_annotates_in_the_browser(tmp_path, served, browser)
     assert alice.driver.execute_script("return document.cookie") == ""  # HttpOnly: no script reads it
     (cookie,) = alice.driver.get_cookies()
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    cols, rows = alice.size()
+    alice.driver.set_window_size(700, 500)  # a resize reaches the app: it lays the screen out again
+    deadline = time.monotonic() + WAIT_S
+    while not (alice.size()[0] < cols - 10 and footer_fits(alice.screen(), alice.size()[0])):
+        assert time.monotonic() < deadline, alice.screen()
+        time.sleep(0.1)
     alice.keys("Enter")
     alice.wait_for("origin: model (test-model 1.0)")  # the first entity: Abdellatif Hammouchi
     alice.keys("c")
