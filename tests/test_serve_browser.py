@@ -78,10 +78,13 @@ def test_a_user_signs_in_and_annotates_in_the_browser(tmp_path, served, browser)
     bob.wait_for("read-only")
     assert accepted(db, "bob") == 0
 
+    bobs_app = next(pid for pid in server.apps() if pid != app)
     alice.open("about:blank")  # closing the tab ends its app
     wait_gone(app)
     server.wait_log("alice: app ended")
-    assert server.stop() == 0
+    assert server.stop() == 0  # Ctrl+C: bob's tab is still open, and its app ends with the server
+    wait_gone(bobs_app)
+    assert "bob: app ended" in server.log()
     assert server.log().count(token) == 1  # printed once at start, never logged after
 
 
