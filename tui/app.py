@@ -27,6 +27,7 @@ from textual.widget import AwaitMount
 
 from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
+from .bidi import BIDI_MODES
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
 from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
@@ -47,7 +48,6 @@ from .screens.reader import MAX_PANES, ReaderScreen
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
 
-BIDI_MODES = ("auto", "on", "off")
 QUIT_AGAIN_S = 5.0
 
 

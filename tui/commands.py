@@ -52,6 +52,8 @@ class ParallaxCommands(Provider):
         return out
 
     def _run(self, action: str, node) -> None:
+        if isinstance(node, ReaderScreen) and node.refused(action):
+            return  # read-only: the status bar says why, as the action's key would
         self.app.call_later(self.app.run_action, action, node)
 
     def _labels(self) -> list[str]:

@@ -30,6 +30,7 @@ from ..messages import ArticlesChanged
 from ..widgets.article_list import visual_title
 from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
+from ..writes import Call
 from .dialogs import PickerDialog
 from .propagate import bulk_status
 from .reader import ReaderScreen
@@ -224,8 +225,8 @@ class ConflictsScreen(Screen):
             self.app.set_status(f"saved: {display_safe(what)} (u undoes)")
             self.reload()
 
-        self.app.decisions.run(what, lambda store: store.decisions.dismiss_conflict(conflict.kind,
-                                                                                    conflict.key), saved)
+        dismiss = Call(lambda store: store.decisions.dismiss_conflict(conflict.kind, conflict.key))
+        self.app.decisions.run(what, dismiss, saved)
 
     def action_undo(self) -> None:
         self._step("undo")

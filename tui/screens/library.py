@@ -26,6 +26,7 @@ from ..messages import ArticlesChanged, LibraryLoaded
 from ..widgets.article_list import ArticleList, header_text, safe_title
 from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
+from ..writes import Call
 from .dialogs import PickerDialog
 from .reader import MAX_PANES
 from .review import ReviewScreen
@@ -274,7 +275,7 @@ class LibraryScreen(Screen):
                 self.app.preannotate_articles([article_id])
 
         self.app.decisions.run(f"language {lang} for '{title}'",
-                               lambda store: store.articles.set_lang(article_id, lang), saved)
+                               Call(lambda store: store.articles.set_lang(article_id, lang)), saved)
 
     def action_clear_filters(self) -> None:
         with self.prevent(Input.Changed, Select.Changed):

@@ -9,14 +9,14 @@ as the reader does).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from annotations.config import valid_label
 from annotations.review import Cluster, disagreements
-from annotations.store import LayerSpan, Store
+from annotations.store import LayerSpan, UndoResult
 
 from ..surface import surface
+from ..writes import Call, Write
 from .dialogs import PickerDialog, UndecidedDialog
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class ReviewActions:
             return False
         return True
 
-    def _save(self, what: str, write: Callable[[Store], Any], *, advance: bool = False) -> None:
+    def _save(self, what: str, write: Write[Any], *, advance: bool = False) -> None:
         def saved(result: Any, late: bool) -> None:
             self.app.set_status(f"saved: {what}")
             self.refresh_reviewed()
@@ -77,7 +77,7 @@ class ReviewActions:
         layer = self.compared[number - 1]
         article_id, start, end = self.article_id, cluster.start, cluster.end
         what = f"take {layer}'s version of '{self._text(start, end)}'"
-        self._save(what, lambda store: store.review.take(article_id, start, end, layer), advance=True)
+        self._save(what, Call(lambda store: store.review.take(article_id, start, end, layer)), advance=True)
 
     def action_take_agreed(self) -> None:
         if not self._writable("taking a version") or (cluster := self._current()) is None:
@@ -97,14 +97,14 @@ class ReviewActions:
         left = sum(1 for i in disagreements(self.clusters) if not self.reviewed_in(self.clusters[i]))
         what = (f"take the {len(agreed)} agreed cluster(s) and the suggestions every layer rejected; "
                 f"{left} disagreement(s) still to settle")
-        self._save(what, lambda store: store.review.take_all(article_id, agreed, compared[0], compared))
+        self._save(what, Call(lambda store: store.review.take_all(article_id, agreed, compared[0], compared)))
 
     def action_no_entity(self) -> None:
         if not self._writable("deciding") or (cluster := self._current()) is None:
             return
         article_id, start, end = self.article_id, cluster.start, cluster.end
         self._save(f"no entity in '{self._text(start, end)}'",
-                   lambda store: store.review.replace(article_id, start, end, []), advance=True)
+                   Call(lambda store: store.review.replace(article_id, start, end, [])), advance=True)
 
     # -- deciding anew ----------------------------------------------------------------------------
 
@@ -161,9 +161,8 @@ class ReviewActions:
             view.clear_selection()
             view.token_mode = False
             entity = [LayerSpan(start, end, label)]
-            self._save(f"reviewed entity {label} '{self._text(start, end)}'",
-                       lambda store: store.review.replace(article_id, low, high, entity, action="decide"),
-                       advance=on_cluster)
+            replace = Call(lambda store: store.review.replace(article_id, low, high, entity, action="decide"))
+            self._save(f"reviewed entity {label} '{self._text(start, end)}'", replace, advance=on_cluster)
 
         self.app.push_screen(PickerDialog(f"Label for '{self._text(start, end)}' in the reviewed layer",
                                           labels, default=self.app.last_label or labels[0],
@@ -175,14 +174,14 @@ class ReviewActions:
 
     def action_undo(self) -> None:
         if self._writable("undo"):
-            self._step("undo", lambda store: store.review.undo())
+            self._step("undo", Call(lambda store: store.review.undo()))
 
     def action_redo(self) -> None:
         if self._writable("redo"):
-            self._step("redo", lambda store: store.review.redo())
+            self._step("redo", Call(lambda store: store.review.redo()))
 
-    def _step(self, what: str, write) -> None:
-        def saved(result, late: bool) -> None:
+    def _step(self, what: str, write: Write[UndoResult | None]) -> None:
+        def saved(result: UndoResult | None, late: bool) -> None:
             if result is None:
                 self.app.set_status(f"nothing to {what} in the reviewed layer")
                 return
@@ -215,4 +214,4 @@ class ReviewActions:
     def _mark(self, status: str, undecided: str | None = None) -> None:
         article_id = self.article_id
         what = "mark the review done" if status == "done" else "put the review back in progress"
-        self._save(what, lambda store: store.review.set_status(article_id, status, undecided=undecided))
+        self._save(what, Call(lambda store: store.review.set_status(article_id, status, undecided=undecided)))
