@@ -12,24 +12,16 @@ all open panes, and the other panes scroll to their first mention.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
-from textual.containers import Horizontal
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
 
-from annotations.model import Span
-from annotations.nlp.tokens import tokenizer_name
 from annotations.store import SpanKey
-from annotations.text import display_safe
 
-from ..decisions import span_ident
 from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER, WRITE_ACTIONS
 from ..messages import ArticlesChanged, TokensReady
 from ..surface import surface
@@ -38,13 +30,15 @@ from ..widgets.article_view import ArticleView
 from ..widgets.entity_panel import EntityPanel
 from ..widgets.footer import ParallaxFooter
 from ..widgets.pane import Pane
+from ..widgets.pane_row import PaneRow
 from ..widgets.status_bar import StatusBar
 from .reader_actions import Verdicts
+from .reader_bars import Bars
 from .reader_decide import Decider
 from .reader_entities import Entities
 from .reader_host import MAX_PANES
 from .reader_layers import LayerSwitch
-from .reader_navigation import Navigation
+from .reader_navigation import Navigation, settle_memory
 from .reader_spans import SpanEditing
 from .reader_tags import Tagging
 
@@ -54,19 +48,6 @@ if TYPE_CHECKING:
     from ..app import ParallaxApp
 
 __all__ = ["MAX_PANES", "ReaderScreen"]
-
-
-def settle_memory() -> None:
-    """Collect once, then freeze what is left, after articles open (their spans, lines, caches).
-
-    With a 1 MB article open (12,700 spans) Python's full garbage collections walk the whole
-    heap: about one key press in twenty waited ~100 ms for one (the reader benchmark). Frozen
-    objects are left out of later collections; what is unfrozen first is whatever the last
-    freeze kept of articles closed since, so it can be collected now.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 class ReaderScreen(Screen):
@@ -80,21 +61,20 @@ class ReaderScreen(Screen):
 
     def __init__(self, article_ids: list[int], *, state: dict | None = None) -> None:
         super().__init__()
-        self.article_ids = list(article_ids)
+        self._opening = list(article_ids)  # the articles compose lays out (then: the panes)
         self._state = state or {}
         active = self._state.get("active", 0)
         self._restore_active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
-        self._active: Pane | None = None  # the pane keys act on; see activate()
-        self._shown: dict[str, Content] = {}
         self._footer_is_token = False  # which set of keys the footer shows
-        self._box: Horizontal | None = None  # the panes' container (see compose)
+        self._row = PaneRow()  # the panes; the one keys act on (see activate())
         # The parts, each given what it uses.
+        self.bars = Bars(self)
         self.layer_switch = LayerSwitch(self)
         self.decider = Decider(self)
         self.spans = SpanEditing(self, self.decider)
         self.verdicts = Verdicts(self, self.decider, self.spans)
         self.tagging = Tagging(self, self.decider)
-        self.navigation = Navigation(self)
+        self.navigation = Navigation(self, self._row)
         self.entities = Entities(self, self.decider, self.spans, self.layer_switch)
 
     # -- layout ------------------------------------------------------------------------
@@ -104,32 +84,17 @@ class ReaderScreen(Screen):
         key typed while the reader opens acts where the screen will point."""
         saved = {p.get("article"): p.get("span") for p in self._state.get("panes", [])
                  if isinstance(p, dict)}
-        with Horizontal(id="panes") as self._box:
-            for index, article_id in enumerate(self.article_ids):
-                pane = self._make_pane(article_id, saved.get(article_id))
+        with self._row:
+            for index, article_id in enumerate(self._opening):
+                pane = self.navigation.make_pane(article_id, saved.get(article_id))
                 if index == self._restore_active:
-                    self._active = pane
-                    pane.add_class("-active")
+                    self._row.set_active(pane)
                 yield pane
             yield self.entities.panel
-        yield Static(id="legend", markup=False)
-        yield Static(id="details", markup=False)
+        yield self.bars.legend
+        yield self.bars.details
         yield StatusBar()
         yield ParallaxFooter(compact=True)
-
-    def _make_pane(self, article_id: int, where: object = None) -> Pane:
-        """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
-        store = self.app.store
-        article = store.articles.get(article_id)
-        spans = store.view.spans(article_id, self.shown_layer)
-        select = None
-        if isinstance(where, list) and len(where) == 2:
-            select = next((s.key for s in spans if [s.start, s.end] == where), None)
-        name = tokenizer_name(article.lang)
-        pane = Pane(article, spans, bidi=self.app.bidi, select=select,
-                    load_tokens=lambda: store.tokens.get(article_id, name))
-        pane.view.set_waiting([(m.start, m.end) for m in self.app.decisions.marks(article_id)])
-        return pane
 
     def show_waiting(self) -> None:
         """Draw the spans whose decisions wait for the database (the app calls this when they change)."""
@@ -140,10 +105,10 @@ class ReaderScreen(Screen):
     def on_mount(self) -> None:
         for pane in self.panes:
             self.refresh_title(pane)
-        if self._active is not None:
-            self.activate(self._active)
+        if (active := self._row.active) is not None:
+            self.activate(active)
         self.show_selection()
-        self.app.articles_opened(tuple(self.article_ids))  # tokens and annotation memory
+        self.app.articles_opened(tuple(self._opening))  # tokens and annotation memory
         self.call_after_refresh(settle_memory)
 
     # -- what keys may do -------------------------------------------------------------------
@@ -196,24 +161,13 @@ class ReaderScreen(Screen):
 
     @property
     def panes(self) -> list[Pane]:
-        """The open panes, left to right. Read from the container's children, not with a DOM
-        query: every key reads this several times, and the query was a third of a decision's
-        CPU time (matching every node of the screen against a selector)."""
-        if self._box is None:
-            return []
-        return [pane for pane in self._box.children if isinstance(pane, Pane) and not pane.closing]
+        """The open panes, left to right."""
+        return self._row.panes
 
     @property
     def active_pane(self) -> Pane | None:
-        """The pane keys act on, and the one shown as active: one value, set by :meth:`activate`.
-
-        Not derived from focus: Textual moves focus later (``focus()`` is queued), so two tabs
-        sent together would both read the old focus and move one pane only.
-        """
-        panes = self.panes
-        if self._active is not None and self._active in panes:
-            return self._active
-        return panes[0] if panes else None
+        """The pane keys act on, and the one shown as active: one value, set by :meth:`activate`."""
+        return self._row.active
 
     @property
     def active_view(self) -> ArticleView | None:
@@ -238,10 +192,7 @@ class ReaderScreen(Screen):
     def activate(self, pane: Pane) -> None:
         """Make ``pane`` the active one now: keys act on it from the next key on, its title is
         highlighted, and focus (for the scroll keys and the mouse) follows at once."""
-        changed = pane is not self._active
-        self._active = pane
-        for other in self.panes:
-            other.set_class(other is pane, "-active")
+        changed = self._row.set_active(pane)
         if self.focused is not pane.view:
             self.set_focus(pane.view)  # the screen's set_focus is synchronous, widget.focus() is not
         if changed:
@@ -283,29 +234,7 @@ class ReaderScreen(Screen):
 
     async def place_pane(self, article_id: int, *, instead_of: Pane | None = None) -> Pane:
         """Open an article in a new pane (at the end), or in place of ``instead_of``; it becomes active."""
-        box = self._box
-        assert box is not None, "the reader places panes once composed"
-        new = self._make_pane(article_id)
-        if instead_of is None:
-            await box.mount(new, before=self.entities.panel)
-            self.article_ids.append(article_id)
-            self.activate(new)
-        else:
-            self.article_ids[self.panes.index(instead_of)] = article_id
-            instead_of.closing = True
-            # One layout for the swap: in between, the panes would be laid out (and their
-            # articles wrapped) at a width for one pane more, painted as an extra column and
-            # words cut short.
-            with self.app.batch_update():
-                await box.mount(new, before=instead_of)
-                new.view.wrap_like(instead_of.view)
-                self.activate(new)
-                await instead_of.remove()
-        self.app.articles_opened((article_id,))
-        self.call_after_refresh(settle_memory)
-        self.refresh_title(new)
-        self.app.save_session()
-        return new
+        return await self.navigation.place(article_id, instead_of=instead_of)
 
     # -- selection and highlights ----------------------------------------------------------
 
@@ -316,7 +245,7 @@ class ReaderScreen(Screen):
         focused = self.focused
         for pane in self.panes:
             if focused is not None and (focused is pane or pane in focused.ancestors):
-                if pane is not self._active:
+                if pane is not self.active_pane:
                     self.activate(pane)
                 return
 
@@ -348,35 +277,8 @@ class ReaderScreen(Screen):
         """Details bar and legend for the active pane; same-surface highlights in every pane."""
         view = self.active_view
         span = view.selected_span if view is not None else None
-        self._update_static("#details", self._details(view, span))
-        if view is not None:
-            self._update_static("#legend", view.legend_content())
+        self.bars.show(view, span)
         self.entities.light_up(view, span)  # the surface's mentions, or the chosen entity's
-
-    def _update_static(self, selector: str, content: Content) -> None:
-        """Update a bar only when its content changed; the details bar has a fixed size, so it
-        is repainted without a layout pass (the legend's height follows its content)."""
-        if self._shown.get(selector) != content:
-            self._shown[selector] = content
-            self.query_one(selector, Static).update(content, layout=selector != "#details")
-
-    def _details(self, view: ArticleView | None, span: Span | None) -> Content:
-        if view is None:
-            return Content("")
-        if span is None:
-            return Content("no entity selected · w/b token cursor, v select, m make a span · ? help")
-        store = self.app.store
-        origin = span.origin + (f" ({span.source})" if span.source else "")
-        entity = ""
-        if span.entity_id is not None:
-            found = store.entities.get(span.entity_id)
-            entity = f" · entity: {found['name']}" if found else ""
-        tags = f" · tags: {', '.join(span.tags)}" if span.tags else ""
-        first = f"{span.label} · {span.status} · '{surface(view.article, span.start, span.end)}'{entity}"
-        if any(m.ident == span_ident(span) for m in self.app.decisions.marks(span.article_id)):
-            first = f"decision waiting for the database · {first}"  # first: a long entity name is cut
-        second = f"origin: {origin}{tags}"
-        return Content(display_safe(first) + "\n" + display_safe(second))
 
     # -- the entity panel's messages ---------------------------------------------------------
 
