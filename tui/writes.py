@@ -8,12 +8,12 @@ written in one place, and a reader of the runner sees which calls it may make.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from annotations.model import Span
-from annotations.store import BulkDecision, BulkResult, BulkTarget, SpanKey, Store, UndoResult
+from annotations.store import BulkDecision, BulkResult, BulkTarget, LayerSpan, SpanKey, Store, UndoResult
 
 T_co = TypeVar("T_co", covariant=True)
 Report = Callable[[str], None]  # how far a long write is, for the status bar
@@ -23,16 +23,6 @@ class Write(Protocol[T_co]):
     """A decision to write: one call on the Store it is given (the app's, or the queue's)."""
 
     def apply(self, store: Store) -> T_co: ...
-
-
-@dataclass(frozen=True)
-class Call:
-    """A write given as a function of the Store (the review, conflicts and library screens')."""
-
-    function: Callable[[Store], Any]
-
-    def apply(self, store: Store) -> Any:
-        return self.function(store)
 
 
 # -- one span -------------------------------------------------------------------------------
@@ -152,6 +142,15 @@ class SetArticleStatus:
         return store.decisions.set_article_status(self.article_id, self.status, undecided=self.undecided)
 
 
+@dataclass(frozen=True)
+class SetLanguage:
+    article_id: int
+    lang: str
+
+    def apply(self, store: Store) -> bool:
+        return store.articles.set_lang(self.article_id, self.lang)
+
+
 # -- the layer's history, and many articles at once ---------------------------------------------
 
 
@@ -165,6 +164,17 @@ class Undo:
 class Redo:
     def apply(self, store: Store) -> UndoResult | None:
         return store.history.redo()
+
+
+@dataclass(frozen=True)
+class DismissConflict:
+    """Not a conflict (the conflicts view's ``i``): undoable like any decision."""
+
+    kind: str
+    key: str
+
+    def apply(self, store: Store) -> bool:
+        return store.decisions.dismiss_conflict(self.kind, self.key)
 
 
 @dataclass(frozen=True)
@@ -191,3 +201,66 @@ class Reporting:
 
     def apply(self, store: Store) -> Any:
         return self.function(store, self.report)
+
+
+# -- the reviewer's layer (review:NAME) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Take:
+    """Take ``layer``'s version of ``[start, end)`` into the reviewed layer."""
+
+    article_id: int
+    start: int
+    end: int
+    layer: str
+
+    def apply(self, store: Store) -> int:
+        return store.review.take(self.article_id, self.start, self.end, self.layer)
+
+
+@dataclass(frozen=True)
+class TakeAllAgreed:
+    """Take ``layer``'s version of every agreed range, and reject what every compared layer rejected."""
+
+    article_id: int
+    ranges: Sequence[tuple[int, int]]
+    layer: str
+    compared: Sequence[str]
+
+    def apply(self, store: Store) -> int:
+        return store.review.take_all(self.article_id, self.ranges, self.layer, self.compared)
+
+
+@dataclass(frozen=True)
+class ReviewReplace:
+    """The reviewed layer's entities over ``[start, end)`` become exactly ``entities``."""
+
+    article_id: int
+    start: int
+    end: int
+    entities: Sequence[LayerSpan]
+    action: str = "review"
+
+    def apply(self, store: Store) -> int:
+        return store.review.replace(self.article_id, self.start, self.end, self.entities, action=self.action)
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    """Undo (or redo) the reviewer's last review decision."""
+
+    redo: bool = False
+
+    def apply(self, store: Store) -> UndoResult | None:
+        return store.review.redo() if self.redo else store.review.undo()
+
+
+@dataclass(frozen=True)
+class SetReviewStatus:
+    article_id: int
+    status: str
+    undecided: str | None = None
+
+    def apply(self, store: Store) -> int:
+        return store.review.set_status(self.article_id, self.status, undecided=self.undecided)
