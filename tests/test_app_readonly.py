@@ -26,7 +26,8 @@ DECISION_TABLES = ("spans", "article_status", "tags", "entities", "aliases", "ev
 def decisions(path) -> dict[str, list[tuple]]:
     with Store(path, readonly=True) as store:
         conn = store.cx.conn
-        return {t: conn.execute(f"SELECT rowid, * FROM {t} ORDER BY rowid").fetchall() for t in DECISION_TABLES}
+        return {table: conn.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid").fetchall()
+                for table in DECISION_TABLES}
 
 
 def bob_decides_in_the_first_article(path) -> None:
