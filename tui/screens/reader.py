@@ -71,11 +71,11 @@ class ReaderScreen(Screen):
         self.bars = Bars(self)
         self.layer_switch = LayerSwitch(self)
         self.decider = Decider(self)
-        self.spans = SpanEditing(self, self.decider)
-        self.verdicts = Verdicts(self, self.decider, self.spans)
+        self.span_editing = SpanEditing(self, self.decider)
+        self.verdicts = Verdicts(self, self.decider, self.span_editing)
         self.tagging = Tagging(self, self.decider)
         self.navigation = Navigation(self, self._row)
-        self.entities = Entities(self, self.decider, self.spans, self.layer_switch)
+        self.entities = Entities(self, self.decider, self.span_editing, self.layer_switch)
 
     # -- layout ------------------------------------------------------------------------
 
@@ -348,19 +348,19 @@ class ReaderScreen(Screen):
         self.verdicts.toggle_done()
 
     def action_token(self, step: int) -> None:
-        self.spans.token(step)
+        self.span_editing.token(step)
 
     def action_mark(self) -> None:
-        self.spans.mark()
+        self.span_editing.mark()
 
     def action_make_span(self) -> None:
-        self.spans.make_span()
+        self.span_editing.make_span()
 
     def action_grow(self, side: str, delta: int) -> None:
-        self.spans.grow(side, delta)
+        self.span_editing.grow(side, delta)
 
     def action_delete_span(self) -> None:
-        self.spans.delete()
+        self.span_editing.delete()
 
     def action_tag_span(self) -> None:
         self.tagging.tag_span()

@@ -24,10 +24,10 @@ BIG_STEP = 20  # an undo or redo that changed more articles than this is reporte
 class Verdicts:
     """a, x, A, 1-9, l, u, U and d of the reader."""
 
-    def __init__(self, reader: ReaderHost, decider: Decider, spans: SpanEditing) -> None:
+    def __init__(self, reader: ReaderHost, decider: Decider, span_editing: SpanEditing) -> None:
         self.reader = reader
         self.decider = decider
-        self.spans = spans
+        self.span_editing = span_editing
 
     # -- accept, reject, labels -----------------------------------------------------------------
 
@@ -93,7 +93,7 @@ class Verdicts:
         if view is None:
             return
         if view.selection is not None:
-            self.spans.create(label)
+            self.span_editing.create(label)
             return
         if (found := self.decider.selected()) is None:
             return

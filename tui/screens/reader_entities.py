@@ -41,11 +41,11 @@ Lit = tuple[tuple[str, ...], dict[int, tuple[tuple[int, int], ...]]]  # (forms, 
 class Entities:
     """Entity panel, mentions across articles, word jump and decisions for every mention."""
 
-    def __init__(self, reader: ReaderHost, decider: Decider, spans: SpanEditing,
+    def __init__(self, reader: ReaderHost, decider: Decider, span_editing: SpanEditing,
                  layer_switch: LayerSwitch) -> None:
         self.reader = reader
         self.decider = decider
-        self.spans = spans
+        self.span_editing = span_editing
         self.layer_switch = layer_switch
         self.panel = EntityPanel()  # the screen lays it out beside the panes
         self.chosen: int | None = None
@@ -203,7 +203,7 @@ class Entities:
     def jump_word(self) -> None:
         app = self.reader.app
         view = self.reader.active_view
-        if view is None or not self.spans.tokens_ready(view):
+        if view is None or not self.span_editing.tokens_ready(view):
             return
         text = view.article.text
 
