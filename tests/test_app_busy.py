@@ -12,6 +12,7 @@ from app_helpers import app_on, open_first, other_store, press, screen_text, sel
 from annotations.store import StoreError
 from tui.screens.propagate import PropagateDialog
 from tui.screens.reader import ReaderScreen
+from tui.writes import Accept, Relabel
 
 pytest_plugins = ["app_fixtures"]  # seeded_db
 
@@ -191,10 +192,9 @@ async def test_a_decision_refused_by_the_store_drops_the_ones_typed_after_it(see
         importer = Importer(seeded_db)
         try:
             await key(pilot, "a")  # waits for the import
-            app.decisions.run("relabel as 'not a label!'",
-                              lambda store: store.decisions.relabel(second.key, "not a label!"),
+            app.decisions.run("relabel as 'not a label!'", Relabel(second.key, "not a label!"),
                               lambda result, late: saved.append(result))
-            app.decisions.run("accept the second", lambda store: store.decisions.accept(second.key),
+            app.decisions.run("accept the second", Accept(second.key),
                               lambda result, late: saved.append(result))
             assert len(app.decisions.waiting) == 3
         finally:

@@ -19,14 +19,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widget import AwaitMount
 
 from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
+from .bidi import BIDI_MODES
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
 from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
@@ -47,7 +49,6 @@ from .screens.reader import MAX_PANES, ReaderScreen
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
 
-BIDI_MODES = ("auto", "on", "off")
 QUIT_AGAIN_S = 5.0
 
 
@@ -59,7 +60,7 @@ class ParallaxApp(WorkersMixin, App[None]):
 
     CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss"]
     TITLE = "Parallax"
-    BINDINGS: list[Binding] = list(APP_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
     ENABLE_COMMAND_PALETTE = True
 
@@ -80,6 +81,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self._saved_session: str | None = None
         self._hangup_timer: threading.Timer | None = None
         self.keymap_problems: list[str] = []
+        self.remapped_keys: dict[str, str] = {}  # binding id -> keys, from the config's [keys]
         self.import_problems: list[str] = []  # printed by the CLI when the app exits
         self.decisions = DecisionRunner(store, self)
         self._quit_asked = 0.0
@@ -97,9 +99,9 @@ class ParallaxApp(WorkersMixin, App[None]):
     def on_mount(self) -> None:
 
         source = str(self.store.config.path) if self.store.config.path else "config"
-        keymap, self.keymap_problems = keymap_from_config(self.store.config.keys, source)
-        if keymap:
-            self.set_keymap(keymap)
+        self.remapped_keys, self.keymap_problems = keymap_from_config(self.store.config.keys, source)
+        if self.remapped_keys:
+            self.set_keymap(self.remapped_keys)
         if self.keymap_problems:
             self.set_status(self.keymap_problems[0])
         self._install_signal_handlers()
@@ -358,7 +360,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         """The first key of a binding as configured ("j" for "j,down"), not whichever the
         footer happened to meet first; remapped keys (``[keys]``) are shown as remapped."""
         if binding.id and not binding.key_display:
-            keys = self._keymap.get(binding.id) or DEFAULT_KEYS.get(binding.id, "")
+            keys = self.remapped_keys.get(binding.id) or DEFAULT_KEYS.get(binding.id, "")
             first = keys.split(",")[0].strip()
             if first and first != binding.key:
                 return super().get_key_display(dataclasses.replace(binding, key=first))

@@ -23,7 +23,7 @@ def copy_text(app: App, text: str) -> str:
     routes: list[str] = []
     try:
         app.copy_to_clipboard(text)  # headless (tests): only remembered inside the app
-        if app._driver is not None and not app.is_headless:
+        if app.is_running and not app.is_headless:
             routes.append("to the browser's clipboard, where it allows" if app.is_web
                           else "via terminal OSC 52")
     except Exception:  # a dead terminal must not take the app down
@@ -48,8 +48,8 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     left = 0
     for match in _SENTENCE_END.finditer(text, 0, start):
         left = match.end()
-    match = _SENTENCE_END.search(text, end)
-    right = match.end() if match else len(text)
+    following = _SENTENCE_END.search(text, end)
+    right = following.end() if following else len(text)
     while left < right and text[left].isspace():
         left += 1
     while right > left and text[right - 1].isspace():

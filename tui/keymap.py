@@ -98,6 +98,27 @@ _READER_KEYS = [
 # view's scrolling and to focus_next).
 READER_BINDINGS = [dataclasses.replace(binding, priority=True) for binding in _READER_KEYS]
 
+# The reader's actions that write a decision, each with what the status bar calls it when it
+# cannot be done. The reader's check_action greys these out in the footer while nothing may be
+# written (--readonly, or another annotator's layer shown), and their keys say why.
+WRITE_ACTIONS = {
+    "accept": "accept",
+    "reject": "reject",
+    "accept_all": "accept all",
+    "label_number": "relabel",
+    "pick_label": "relabel",
+    "make_span": "making a span",
+    "grow": "moving a boundary",
+    "delete_span": "delete",
+    "undo": "undo",
+    "redo": "redo",
+    "toggle_done": "marking done",
+    "tag_span": "tagging",
+    "tag_article": "tagging",
+    "link_entity": "linking",
+    "propagate": "every identical mention",
+}
+
 # The entity panel's own keys, while it has the focus (tui.widgets.entity_panel).
 ENTITY_PANEL_BINDINGS = [
     Binding("j", "move(1)", "Down", show=False, id="entities.down"),

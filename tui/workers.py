@@ -48,11 +48,21 @@ GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "
                "opened": "tokens and annotation memory"}
 
 
+if TYPE_CHECKING:
+    # Only ever mixed into ParallaxApp, an App: the type checker checks the App members used
+    # here (post_message, workers, call_from_thread, log).
+    from textual.app import App
+
+    _AppPart = App[None]
+else:
+    _AppPart = object
+
+
 class ImportCancelled(Exception):
     """Raised from the import's progress callback when the app is quitting."""
 
 
-class WorkersMixin:
+class WorkersMixin(_AppPart):
     """The app's background work (a part of :class:`tui.app.ParallaxApp`, which is a Textual App:
     ``@work`` needs a message pump). What it uses of the app is declared here."""
 
@@ -207,14 +217,16 @@ class WorkersMixin:
             child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=errors, text=True, encoding="utf-8")
             self.nlp_processes.add(child)
+            stdin, stdout = child.stdin, child.stdout
+            assert stdin is not None and stdout is not None  # both are pipes
             try:
-                child.stdin.write(json.dumps(article_ids) if article_ids is not None else "")
-                child.stdin.close()
+                stdin.write(json.dumps(article_ids) if article_ids is not None else "")
+                stdin.close()
             except OSError:  # the child is gone already: its exit status tells why
                 pass
             reported = False  # the child said what went wrong itself
             try:
-                for line in child.stdout:
+                for line in stdout:
                     if worker.is_cancelled:
                         break
                     message = decode(line)
@@ -247,9 +259,9 @@ class WorkersMixin:
                 ids = store.library.first_ids(flt, FIRST_PAGE)
                 target.post_message(LibraryLoaded(token, flt, ids, complete=len(ids) < FIRST_PAGE))
                 return
-            ids = store.library.matching_ids(flt, should_stop=lambda: worker.is_cancelled)
-        if ids is not None:
-            target.post_message(LibraryLoaded(token, flt, ids))
+            every = store.library.matching_ids(flt, should_stop=lambda: worker.is_cancelled)
+        if every is not None:
+            target.post_message(LibraryLoaded(token, flt, every))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker is reported (the app keeps running).

@@ -25,12 +25,19 @@ from tui.token_cursor import Token
 
 Range = tuple[int, int]
 
+if TYPE_CHECKING:
+    # Only ever mixed into ArticleView, before its ScrollView: the type checker checks the
+    # ScrollView members used here (scroll_offset, scroll_to, refresh_lines, render_lines...).
+    from textual.scroll_view import ScrollView as _ScrollViewPart
+else:
+    _ScrollViewPart = object
+
 
 def _overlaps(range_: Range | None, start: int, end: int) -> Range | None:
     return range_ if range_ is not None and range_[0] < end and range_[1] > start else None
 
 
-class ArticleLinesMixin:
+class ArticleLinesMixin(_ScrollViewPart):
     """Wrapping, scrolling geometry and line rendering; the widget supplies spans and marks.
 
     What the widget supplies, declared here so this file says what it may touch:
@@ -51,10 +58,11 @@ class ArticleLinesMixin:
     _waiting: list[Range]
     _cursor: Token | None
     _token_mode: bool
-    selected_span: Span | None
     selection: Range | None
 
     if TYPE_CHECKING:
+        @property
+        def selected_span(self) -> Span | None: ...
         def _spans_between(self, start: int, end: int) -> list[Span]: ...
 
     # this part's own state
