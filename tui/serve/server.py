@@ -142,7 +142,7 @@ class ParallaxServer(Server):
         return aiohttp_jinja2.render_template("app_index.html", request,
                                               {"font_size": font_size, "user": request[USER].name})
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         user = request[USER]
         origin = request.headers.get("Origin", "")
         if origin.lower() != f"{request.scheme}://{request.host}".lower():
@@ -159,8 +159,11 @@ class ParallaxServer(Server):
         await websocket.prepare(request)
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
+        async def close() -> None:
+            await websocket.close()
+
         service = AppService(app_command(self.settings.db_path, user), write_bytes=websocket.send_bytes,
-                             write_str=websocket.send_str, close=websocket.close,
+                             write_str=websocket.send_str, close=close,
                              download_manager=self.download_manager)
         self._open_sockets.add(websocket)
         log.info("%s: app started (%d running)", user.name, self.sessions.running)
