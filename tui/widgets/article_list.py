@@ -156,6 +156,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._rows: dict[int, LibraryRow] = {}
         self.reorder = False  # put right-to-left titles in visual order (the app's bidi mode)
         self.widths: CountWidths = MIN_COUNT_WIDTHS  # of the counts column, from the rows on screen
+        self._painted_width = 0  # the row width last painted (content_width)
 
     # -- data ------------------------------------------------------------------
 
@@ -274,10 +275,19 @@ class ArticleList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.ids))
 
+    @property
+    def content_width(self) -> int:
+        """The cells a row has: the widget's width less the scrollbar when the list scrolls (the
+        last column was drawn under it)."""
+        return self.scrollable_content_region.width or self.size.width
+
     def render_line(self, y: int) -> Strip:
         top = round(self.scroll_offset.y)
         index = top + y
-        width = self.size.width
+        width = self.content_width
+        if width != self._painted_width:  # a scrollbar came or went: the heading follows
+            self._painted_width = width
+            self.post_message(self.ColumnsChanged(self, self.widths))
         base = self.rich_style
         if index >= len(self.ids):
             return Strip.blank(width, base)
