@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from app_helpers import app_on, press, screen_text, settle
 
+pytest_plugins = ["app_fixtures"]  # seeded_db
+
 from annotations.model import ArticleRecord
 from annotations.store import Store
 
@@ -37,3 +39,44 @@ async def test_the_review_column_is_not_under_the_scrollbar(tmp_path):
             assert first[column] == "…", (size, first)  # awaiting review
             assert heading.rstrip().endswith("rv"), size
             await press(pilot, "q")
+
+
+ARABIC_TITLE = "المغرب والولايات المتحدة.. تنسيق أمني لمواجهة التحديات المشتركة"
+
+
+def test_a_pane_title_names_the_article_first_and_keeps_the_beginning_of_an_arabic_one():
+    """The title comes before the counts, cut to the pane's width on its logical text and then
+    reordered: an Arabic title keeps its first words (shown at its right end, just before the
+    counts), where the whole reordered title cut on the right showed only its last words."""
+    from tui.layout import visual_order_of
+    from tui.widgets.pane import title_line
+
+    from annotations.model import Article
+
+    article = Article(id=1, title=ARABIC_TITLE, text=ARABIC_TITLE, lang="ar", source=None, hash="h")
+    line = title_line(article, "in_progress", (3, 1, 7), 25, reorder=True)
+    assert len(line) <= 25 and line.endswith(" ✓3 ✗1 ?7")
+    first_word = visual_order_of("المغرب", rtl=True)
+    assert line[:-len(" ✓3 ✗1 ?7")].endswith(first_word)  # the beginning, at the right of the title
+    wide = title_line(article, "in_progress", (3, 1, 7), 120, reorder=False)
+    assert wide == f"{ARABIC_TITLE} · in progress ✓3 ✗1 ?7 ar"  # room for all: title, status, language
+    narrow = title_line(article, "done", (3, 1, 0), 25, reorder=False)
+    assert narrow.startswith("المغرب") and narrow.endswith(" done ✓3 ✗1 ?0")
+
+
+async def test_arabic_in_the_status_bar_reads_right_to_left_when_the_app_reorders(seeded_db):
+    """A status naming an Arabic article ("opened <its title>", as n says): with the app reordering
+    right-to-left text (bidi on), the title in that message is in visual order, as in the panes."""
+    from tui.layout import visual_order_of
+
+    app = app_on(seeded_db, bidi="on")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, *["j"] * 3, "enter")  # the Arabic article, fourth in the library
+        await settle(pilot)
+        app.set_status(f"opened {ARABIC_TITLE} {ARABIC_TITLE}")  # wider than the bar
+        await settle(pilot)
+        shown = screen_text(app).splitlines()[-2]
+        assert shown.startswith("opened ")
+        assert visual_order_of("المغرب", rtl=True) in shown  # its beginning is kept, read right to left
+        assert "المغرب" not in shown  # not left in logical order

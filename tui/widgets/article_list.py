@@ -26,9 +26,9 @@ from textual.strip import Strip
 from annotations.store import LibraryRow
 from annotations.text import display_safe
 
-from ..bidi import embedding_levels, first_strong_is_rtl, has_rtl, mirror, visual_order
+from ..bidi import first_strong_is_rtl
 from ..keymap import LIBRARY_LIST_BINDINGS
-from ..layout import clusters_of
+from ..layout import visual_order_of
 
 STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done",
                 "rejected": "rejected", "ignored": "ignored"}
@@ -84,17 +84,7 @@ def visual_title(title: str, width: int | None = None, *, reorder: bool = False)
     text = safe_title(title)
     if width is not None:
         text = Content(text).truncate(width, ellipsis=True).plain
-    if not reorder or not has_rtl(text):
-        return text
-    clusters = clusters_of(text, 0, len(text))
-    levels = embedding_levels(text, first_strong_is_rtl(text))
-    cluster_levels = [levels[start] for start, _, _ in clusters]
-    parts = []
-    for index in visual_order(cluster_levels):
-        start, end, _ = clusters[index]
-        chunk = text[start:end]
-        parts.append(mirror(chunk[0]) + chunk[1:] if cluster_levels[index] % 2 else chunk)
-    return "".join(parts)
+    return visual_order_of(text, rtl=first_strong_is_rtl(text)) if reorder else text
 
 
 class ArticleList(ScrollView, can_focus=True):
