@@ -48,10 +48,9 @@ def test_a_pane_title_names_the_article_first_and_keeps_the_beginning_of_an_arab
     """The title comes before the counts, cut to the pane's width on its logical text and then
     reordered: an Arabic title keeps its first words (shown at its right end, just before the
     counts), where the whole reordered title cut on the right showed only its last words."""
+    from annotations.model import Article
     from tui.layout import visual_order_of
     from tui.widgets.pane import title_line
-
-    from annotations.model import Article
 
     article = Article(id=1, title=ARABIC_TITLE, text=ARABIC_TITLE, lang="ar", source=None, hash="h")
     line = title_line(article, "in_progress", (3, 1, 7), 25, reorder=True)
