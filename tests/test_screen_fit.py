@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from app_helpers import app_on, press, screen_text, settle
 
-pytest_plugins = ["app_fixtures"]  # seeded_db
-
 from annotations.model import ArticleRecord
 from annotations.store import Store
+
+pytest_plugins = ["app_fixtures"]  # seeded_db
 
 SMALL = (80, 24)
 
