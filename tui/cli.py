@@ -18,6 +18,7 @@ from annotations.store import StoreError, default_db_path
 from annotations.text import display_safe
 
 from .app import make_app, run_app
+from .serve.cli import serve_cmd
 
 
 @click.command("open")
@@ -67,4 +68,4 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     os._exit(code)
 
 
-main = build_cli(open_cmd)
+main = build_cli(open_cmd, serve_cmd)

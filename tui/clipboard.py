@@ -1,9 +1,11 @@
 """Copying to the clipboard from a terminal app, locally or over SSH, without ever crashing.
 
 OSC 52 (``App.copy_to_clipboard``) reaches the annotator's own terminal even over
-SSH but gives no success signal; pyperclip reaches the local desktop clipboard
-when there is one (and would target the remote machine over SSH, so it is not
-used there). The returned sentence says honestly which route was taken.
+SSH, and under ``parallax serve`` the browser's clipboard (xterm.js writes it where the
+page is a secure context: https, or this machine), but gives no success signal;
+pyperclip reaches the local desktop clipboard when there is one (and would target the
+remote machine over SSH or the server under ``parallax serve``, so it is not used
+there). The returned sentence says honestly which route was taken.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ def copy_text(app: App, text: str) -> str:
     try:
         app.copy_to_clipboard(text)  # headless (tests): only remembered inside the app
         if app._driver is not None and not app.is_headless:
-            routes.append("via terminal OSC 52")
+            routes.append("to the browser's clipboard, where it allows" if app.is_web
+                          else "via terminal OSC 52")
     except Exception:  # a dead terminal must not take the app down
         pass
-    if not os.environ.get("SSH_CONNECTION") and not os.environ.get("SSH_TTY"):
+    # In a browser (parallax serve) the system clipboard is the server's: not the annotator's.
+    if not os.environ.get("SSH_CONNECTION") and not os.environ.get("SSH_TTY") and not app.is_web:
         try:
             import pyperclip
 

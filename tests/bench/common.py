@@ -22,6 +22,8 @@ KINDS = {
     "contention": "Parallax while another process writes ÷ Parallax with nothing else running",
     "outside": "Parallax ÷ another program doing the same task (SLATE, a terminal annotator), measured "
                "side by side in the same run",
+    "served": "Parallax in a browser (`parallax serve`) ÷ the same app in a terminal (tmux), measured "
+              "side by side in the same run",
 }
 GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
 
