@@ -21,7 +21,7 @@ from annotations.store import Store
 
 def accepted(db, annotator: str) -> int:
     with Store(db, annotator=annotator, readonly=True) as store:
-        return sum(1 for aid in store.article_ids() for s in store.spans(aid, annotator)
+        return sum(1 for aid in store.articles.ids() for s in store.view.spans(aid, annotator)
                    if s.status == "accepted")
 
 

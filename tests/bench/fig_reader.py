@@ -81,7 +81,8 @@ def measure(ctx) -> Figure:
             percentile(big, 50), percentile(bare, 50), "ms", against=bare_app),
         Row(f"key press → committed and repainted, p95, {n_big}, against a bare Textual app",
             percentile(big, 95), percentile(bare, 95), "ms", against=bare_app),
-        Row("context: the decision's write alone (`store.decisions.accept`, inside the above), p50, against a bare "
+        Row("context: the decision's write alone (`store.decisions.accept`, inside the above), p50, "
+            "against a bare "
             "insert + commit", percentile(pooled("big", "commit_ms"), 50),
             percentile(pooled("bare", "commit_ms"), 50), "ms", against="bare sqlite3"),
         Row("context: opening the article in the reader (first paint), 1 MB vs 5 KB", opened("big"),

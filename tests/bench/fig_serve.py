@@ -43,11 +43,11 @@ def _database(folder: Path) -> tuple[Path, str, str]:
     for stale in folder.glob("serve.db*"):
         stale.unlink()
     with Store(db, annotator="bench") as store:
-        (aid, _), = store.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
-        store.add_suggestions(aid, [SpanRecord(s, e, label, origin="model", source="bench")
+        (aid, _), = store.loading.add_articles([ArticleRecord(text=art.text, title=art.title, lang="en")])
+        store.loading.add_suggestions(aid, [SpanRecord(s, e, label, origin="model", source="bench")
                                     for s, e, label in art.entities], pipeline="bench")
-        store.save_tokens([(aid, tokenizer_name("en"), token_offsets(art.text, "en"))])
-        store.save_session({"library": {"cursor": aid},
+        store.tokens.save([(aid, tokenizer_name("en"), token_offsets(art.text, "en"))])
+        store.presence.save_session({"library": {"cursor": aid},
                             "reader": {"articles": [aid], "panes": [{"article": aid, "span": None}],
                                        "active": 0}})
         store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
