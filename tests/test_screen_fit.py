@@ -79,3 +79,45 @@ async def test_arabic_in_the_status_bar_reads_right_to_left_when_the_app_reorder
         assert shown.startswith("opened ")
         assert visual_order_of("المغرب", rtl=True) in shown  # its beginning is kept, read right to left
         assert "المغرب" not in shown  # not left in logical order
+
+
+async def test_at_80_columns_the_pane_keys_act_on_is_twice_as_wide(seeded_db, monkeypatch):
+    """Three articles at 80 columns: the active pane ~40 columns (readable), the others ~20 (each
+    still shows which article it is: its title comes first); the wide one follows tab. A pane going
+    back to a width it had keeps its wrapping (no second wrap of the text); at 160 columns all
+    three are equal."""
+    from tui.widgets import article_lines
+
+    wraps: list[int] = []
+    real_wrap = article_lines.wrap_article
+
+    def counting(text, width, rtl):
+        wraps.append(width)
+        return real_wrap(text, width, rtl)
+
+    monkeypatch.setattr(article_lines, "wrap_article", counting)
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.open_articles([1, 2, 3])
+        await settle(pilot)
+        widths = [pane.size.width for pane in app.screen.panes]
+        assert widths[0] >= 2 * widths[1] - 2 and widths[1] == widths[2], widths
+        assert all(pane.query_one(".pane-title").render().plain.startswith(pane.article.title[:5])
+                   for pane in app.screen.panes)
+        await press(pilot, "tab")
+        await settle(pilot)
+        after = [pane.size.width for pane in app.screen.panes]
+        assert after[1] == max(after) >= 2 * min(after) - 2, after  # the wide one followed tab
+        before = len(wraps)
+        await press(pilot, "shift+tab")
+        await settle(pilot)
+        assert [pane.size.width for pane in app.screen.panes] == widths
+        assert len(wraps) == before  # both panes went back to widths they had: no new wrap
+    app = app_on(seeded_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.open_articles([1, 2, 3])
+        await settle(pilot)
+        widths = [pane.size.width for pane in app.screen.panes]
+        assert max(widths) - min(widths) <= 1, widths

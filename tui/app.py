@@ -62,6 +62,9 @@ class ParallaxApp(WorkersMixin, App[None]):
     BINDINGS: list[Binding] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
     ENABLE_COMMAND_PALETTE = True
+    # Classes the app takes from the terminal's width: below 120 columns the reader widens the
+    # active pane (reader.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self, store: Store, *, bidi: str = "auto", paths: Sequence[str] = (),
                  preannotate: bool = True, owns_store: bool = False) -> None:
