@@ -121,3 +121,19 @@ async def test_at_80_columns_the_pane_keys_act_on_is_twice_as_wide(seeded_db, mo
         await settle(pilot)
         widths = [pane.size.width for pane in app.screen.panes]
         assert max(widths) - min(widths) <= 1, widths
+
+
+async def test_a_misnamed_key_in_parallax_toml_shows_its_fix_within_80_columns(seeded_db, tmp_path,
+                                                                                monkeypatch):
+    """`"accept" = "z"` under [keys]: the status bar starts with the fix ("write 'reader.accept'"),
+    the file and line after it; before, a long path came first and 80 columns cut the fix off."""
+    deep = tmp_path / "a" / "rather" / "long" / "path" / "to" / "the" / "project"
+    deep.mkdir(parents=True)
+    config = deep / "parallax.toml"
+    config.write_text('[keys]\n"accept" = "z"\n', encoding="utf-8")
+    monkeypatch.setenv("PARALLAX_CONFIG", str(config))
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        status_line = screen_text(app).splitlines()[-2]
+        assert status_line.startswith("[keys] 'accept': write 'reader.accept'"), status_line

@@ -29,7 +29,7 @@ from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
-from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
+from .keymap import ALL_BINDINGS, APP_BINDINGS, KeyProblem, keymap_from_config
 from .messages import (
     ArticlesChanged,
     ImportFinished,
@@ -82,7 +82,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.last_label: str | None = None
         self._saved_session: str | None = None
         self._hangup_timer: threading.Timer | None = None
-        self.keymap_problems: list[str] = []
+        self.keymap_problems: list[KeyProblem] = []
         self.import_problems: list[str] = []  # printed by the CLI when the app exits
         self.decisions = DecisionRunner(store, self)
         self._quit_asked = 0.0
@@ -104,7 +104,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         if keymap:
             self.set_keymap(keymap)
         if self.keymap_problems:
-            self.set_status(self.keymap_problems[0])
+            self.set_status(self.keymap_problems[0].status)
         self._install_signal_handlers()
         self.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
