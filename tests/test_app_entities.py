@@ -117,8 +117,8 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
         assert set(after) == set(before) and {label for label, _ in after.values()} == {"LOC"}
         assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mention(s)")
         counts = screen.active_view.status_counts()
-        assert screen.panes[0].query_one(".pane-title").render().plain.startswith(
-            f"in progress ✓{counts['accepted'] + counts.get('corrected', 0)} ")
+        title = screen.panes[0].query_one(".pane-title").render().plain
+        assert f" · in progress ✓{counts['accepted'] + counts.get('corrected', 0)} " in title
         await press(pilot, "u")
         with other_store(story_db) as check:
             undone = sahel_view(check)

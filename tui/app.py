@@ -31,7 +31,7 @@ from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 from .bidi import BIDI_MODES
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
-from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
+from .keymap import ALL_BINDINGS, APP_BINDINGS, KeyProblem, keymap_from_config
 from .messages import (
     ArticlesChanged,
     ImportFinished,
@@ -63,6 +63,9 @@ class ParallaxApp(WorkersMixin, App[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
     ENABLE_COMMAND_PALETTE = True
+    # Classes the app takes from the terminal's width: below 120 columns the reader widens the
+    # active pane (reader.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self, store: Store, *, bidi: str = "auto", paths: Sequence[str] = (),
                  preannotate: bool = True, owns_store: bool = False) -> None:
@@ -80,7 +83,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.last_label: str | None = None
         self._saved_session: str | None = None
         self._hangup_timer: threading.Timer | None = None
-        self.keymap_problems: list[str] = []
+        self.keymap_problems: list[KeyProblem] = []
         self.remapped_keys: dict[str, str] = {}  # binding id -> keys, from the config's [keys]
         self.import_problems: list[str] = []  # printed by the CLI when the app exits
         self.decisions = DecisionRunner(store, self)
@@ -103,7 +106,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         if self.remapped_keys:
             self.set_keymap(self.remapped_keys)
         if self.keymap_problems:
-            self.set_status(self.keymap_problems[0])
+            self.set_status(self.keymap_problems[0].status)
         self._install_signal_handlers()
         self.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()

@@ -49,8 +49,8 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     except (StoreError, ConfigError) as exc:
         fail(str(exc))
     code = run_app(app)
-    for problem in app.keymap_problems:
-        click.echo(f"parallax: config: {display_safe(problem)}", err=True)
+    for key_problem in app.keymap_problems:
+        click.echo(f"parallax: config: {display_safe(key_problem)}", err=True)
     for problem in app.import_problems:
         click.echo(f"parallax: import: {problem}", err=True)
     if app.unsaved:  # quit with q twice while they waited for the database

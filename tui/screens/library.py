@@ -101,7 +101,7 @@ class LibraryScreen(Screen):
     def _show_header(self) -> None:
         articles = self.query_one(ArticleList)
         self.query_one("#list-header", Static).update(
-            Content(header_text(articles.size.width or self.size.width, articles.widths)))
+            Content(header_text(articles.content_width or self.size.width, articles.widths)))
 
     # -- data --------------------------------------------------------------------------
 
