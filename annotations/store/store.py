@@ -31,6 +31,7 @@ from .layer import Layer
 from .library import Library
 from .loading import Loading
 from .memory import Memory
+from .models import Models
 from .presence import Presence
 from .review import Review, review_layer
 from .tokens import Tokens
@@ -81,6 +82,7 @@ class Store:
         self.presence = Presence(cx, self.annotator)
         self.entities = Entities(cx, self.annotator)
         self.memory = Memory(cx, self.annotator, shared=self.config.memory_shared)
+        self.models = Models(cx, self.path)
         self._layers: dict[str, Layer] = {}
         own = self.layer(self.annotator)
         self.log, self.view, self.decisions = own.log, own.view, own.decisions
