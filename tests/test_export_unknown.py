@@ -267,7 +267,8 @@ def test_the_two_rules_agree_on_superseded_suggestions(tmp_path):
         # A done layer keeps what it held, superseded or not; the others do not see it.
         alice.decisions.set_article_status(aid, "done")
         with alice.write() as conn:  # as if a newer model had superseded FBI after alice was done
-            conn.execute("UPDATE suggestions SET superseded_at='x' WHERE article_id=? AND label='ORG'", (aid,))
+            conn.execute("UPDATE suggestions SET superseded_at='x' WHERE article_id=? AND label='ORG'",
+                         (aid,))
         for who, expected in (("alice", {"FBI", "Sahel", "Tuesday"}), ("bob", {"Sahel", "Tuesday"})):
             found = {text[s.start:s.end] for s in alice.view.undecided(aid, who)}
             assert found == expected, who
@@ -278,5 +279,6 @@ def test_the_two_rules_agree_on_superseded_suggestions(tmp_path):
 
 def _id(store: Store, aid: int, text: str, surface: str) -> int:
     start, end = at(text, surface)
-    [row] = store.query("SELECT id FROM suggestions WHERE article_id=? AND start=? AND end=?", (aid, start, end))
+    [row] = store.query("SELECT id FROM suggestions WHERE article_id=? AND start=? AND end=?",
+                        (aid, start, end))
     return row["id"]

@@ -98,8 +98,9 @@ def _label_warnings(store: Store, train: list[ExportArticle]) -> list[str]:
     missing = [label for label in store.labels.names() if label not in seen]
     if not missing:
         return []
-    return [f"label {label} has no example in the {len(train)} training article(s): the model cannot "
-            f"learn it (mark it in more articles)" for label in missing]
+    some = "label " + missing[0] + " has" if len(missing) == 1 else "labels " + ", ".join(missing) + " have"
+    return [f"{some} no example in the {len(train)} training article(s): the model cannot learn "
+            f"{'it' if len(missing) == 1 else 'them'} (mark them in more articles)"]
 
 
 def in_use(store: Store, lang: str) -> str | None:
