@@ -70,10 +70,15 @@ class Config:
     # annotator is offered what anyone accepted.
     memory_shared: bool = False
     path: Path | None = None
+    mapped_by_user: set[str] = field(default_factory=set)  # [label_map] keys written in the file
 
     def map_label(self, label: str, scheme: list[str] | None = None) -> str | None:
-        """The project label for a pipeline label, or None when it is not in the scheme."""
+        """The project label for an outside label (a pipeline's, an imported file's), or None when
+        it is not in the scheme. A label of the scheme stays itself unless parallax.toml maps it:
+        the built-in map (PER to PERSON, ...) is for schemes without it."""
         scheme = scheme if scheme is not None else self.labels
+        if label in scheme and label not in self.mapped_by_user:
+            return label
         if label in self.label_map:
             mapped = self.label_map[label]
             return mapped if mapped and mapped in scheme else None
@@ -175,6 +180,7 @@ class _Checker:
         if "labels" in data:
             cfg.labels = self.labels(data["labels"])
         cfg.label_map.update(self.label_map(data.get("label_map", {}), cfg.labels))
+        cfg.mapped_by_user = set(data.get("label_map", {}))
         cfg.models.update(self.strings("models", data.get("models", {}), self.model))
         cfg.keys.update(self.strings("keys", data.get("keys", {}), self.key))
         section = data.get("import", {})
