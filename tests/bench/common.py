@@ -22,6 +22,9 @@ KINDS = {
     "contention": "Parallax while another process writes ÷ Parallax with nothing else running",
     "outside": "Parallax ÷ another program doing the same task (SLATE, a terminal annotator), measured "
                "side by side in the same run",
+    "learning": "Parallax's suggestions after some articles are done ÷ the stock pipeline's, on the same "
+                "held-out articles",
+    "order": "Parallax with one order of the library ÷ Parallax with another, the same simulation otherwise",
 }
 GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
 

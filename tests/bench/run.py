@@ -47,6 +47,7 @@ FIGURES = {
     "merge": ("fig_merge", "Merging two databases"),
     "bulk": ("fig_bulk", "Every identical mention at once"),
     "slate": ("fig_slate", "Parallax vs SLATE"),
+    "train": ("fig_train", "Learning from the gold: corrections per article"),
 }
 
 
