@@ -93,10 +93,10 @@ def error(tmp_path, text: str | bytes) -> str:
      ":2: [import] max_file_size: 'big' is not a size (e.g. 500M, 2G, or a number of bytes; 0 for no limit)"),
     ('[train]\nevry = 3\n', ":2: [train] unknown setting 'evry' (did you mean 'every'?); [train] holds every "
                             "and max_steps"),
-    ('[train]\nevery = "ten"\n', ":2: [train] every: must be a whole number, 0 (never) or more, without quotes; "
-                                 "not 'ten'"),
-    ('\n[train]\nevery = -1\n', ":3: [train] every: must be a whole number, 0 (never) or more, without quotes; "
-                                  "not -1"),
+    ('[train]\nevery = "ten"\n', ":2: [train] every: must be a whole number, 0 (never) or more, without "
+                                 "quotes; not 'ten'"),
+    ('\n[train]\nevery = -1\n', ":3: [train] every: must be a whole number, 0 (never) or more, without "
+                                  "quotes; not -1"),
     ('[train]\nmax_steps = 0\n', ":2: [train] max_steps: must be a whole number, 1 or more, without quotes; "
                                  "not 0"),
 ])

@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ids = read_ids(args.ids)
     stop = _orphaned(os.getppid())
-    signal.signal(signal.SIGTERM, _stopped)  # the app quitting or cancelling: end in order
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # the app quitting, its terminal closed: end in order
+        signal.signal(sig, _stopped)
     try:
         if args.job == "preannotate":
             run_preannotate(args.db, args.annotator, ids, stop)
@@ -206,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stopped(signum: int, frame: object) -> None:
+    """Stop once: a second signal (the app's SIGTERM, then its terminal's SIGHUP) must not
+    interrupt the clean-up the first one started."""
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
     raise Stopped
 
 

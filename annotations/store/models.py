@@ -99,6 +99,22 @@ class Models:
                 out[lang] = str(self.folder.parent / record.path)
         return out
 
+    def done_by_lang(self) -> dict[str, int]:
+        """Language (as stored, e.g. ``en-US``) -> articles some layer has marked done."""
+        return dict(self.cx.conn.execute(
+            "SELECT a.lang, count(DISTINCT s.article_id) FROM article_status s JOIN articles a "
+            "ON a.id = s.article_id WHERE s.status = 'done' GROUP BY a.lang").fetchall())
+
+    def trained_on(self) -> dict[str, int]:
+        """Language -> the done articles (train and dev) its latest model was trained on."""
+        out = {}
+        for lang, report in self.cx.conn.execute(
+                "SELECT lang, report FROM models m WHERE version = (SELECT max(version) FROM models "
+                "WHERE lang = m.lang)").fetchall():
+            data = json.loads(report or "{}")
+            out[lang] = int(data.get("train_articles", 0)) + int(data.get("dev_articles", 0))
+        return out
+
     def path_of(self, record: ModelRecord) -> Path:
         return self.folder.parent / record.path
 
