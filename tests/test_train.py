@@ -174,3 +174,24 @@ def test_article_fixture_spans_are_the_names():
     assert {text[s["start"]:s["end"]] for s in spans if s["label"] == "LOC"} <= {
         "Kenya", "Peru", "Athens", "Lisbon", "Canada", "Nairobi", "Poland", "Tokyo", "Brazil", "Egypt",
         "Oslo", "Ghana", "Paris", "Morocco", "Berlin", "Norway", "Cairo", "Chile", "Madrid", "Vietnam"}
+
+
+def test_stats_score_each_model_version_on_gold_in_one_scheme(trained):
+    """Last (it marks an article done): the re-suggested article, once done, scores the trained
+    model; the stock pipeline's superseded suggestions there count for the stock pipeline only."""
+    from annotations.stats import suggestion_quality
+
+    article_id = trained["ids"][15]
+    with Store(trained["db"], annotator="alice") as store:
+        before = suggestion_quality(store)
+        store.decisions.accept_all(article_id)
+        store.decisions.set_article_status(article_id, "done")
+        after = suggestion_quality(store)
+    sources = after["by_source"]
+    assert sources["parallax en-1"]["articles"] == 1 and sources["parallax en-1"]["f1"] == 1.0
+    stock = next(s for s in sources if s.startswith("en_core_web_sm"))
+    assert sources[stock]["articles"] == before["by_source"][stock]["articles"] + 1
+    assert sources[stock]["f1"] < 1.0  # it called the places GPE
+    assert after["by_origin"]["model"]["fp"] == before["by_origin"]["model"]["fp"]  # superseded: not shown
+    result = parallax("stats", "--db", str(trained["db"]))
+    assert "parallax en-1" in result.stdout and "by source" in result.stdout

@@ -104,7 +104,8 @@ def curve_cmd(db_path: str | None, lang: str | None, base: str | None, dev: floa
     kept. A curve still rising at 100% says more annotation still helps.
     """
     path = _database(db_path)
-    points, failed = [], 0
+    points: list[dict] = []
+    failed = 0
     for one in _languages(path, lang):
         extra = ["--lang", one, "--dev", str(dev), "--seed", str(seed), "--curve"]
         if base is not None:

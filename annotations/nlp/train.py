@@ -18,6 +18,7 @@ model registered. Anything that fails leaves the model in use as it was.
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import shutil
@@ -228,7 +229,8 @@ def _train_in(partial: Path, lang: str, base: str | None, train_items: list[Expo
     on_step(step)
     (partial / "output").mkdir()
     try:
-        spacy_train(nlp, partial / "output", stdout=_Quiet(), stderr=_Quiet())
+        quiet = io.StringIO()  # spaCy's console lines: the child's stdout carries its messages
+        spacy_train(nlp, partial / "output", stdout=quiet, stderr=quiet)
     finally:
         on_step(None)
     return {"lang": lang, "base": pipeline_source(lang, base) if base else f"blank {lang}",
@@ -311,11 +313,3 @@ def _f(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-class _Quiet:
-    """Where spaCy's console output goes: nowhere (the child's stdout carries its messages)."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from .pieces import split_text
 from .pipelines import load_pipeline
@@ -28,7 +29,7 @@ def uncertainty(lang: str, name: str | None, texts: dict[int, str],
     ner_names = [n for n in nlp.pipe_names if nlp.get_pipe_meta(n).factory == "ner"]
     if not ner_names:
         return out
-    ner = nlp.get_pipe(ner_names[0])
+    ner: Any = nlp.get_pipe(ner_names[0])  # an EntityRecognizer: beam_parse, moves
     before = [n for n in nlp.pipe_names if n != ner_names[0] and n not in loaded.ner_disable]
     pieces = [(piece, article_id) for article_id, text in texts.items()
               for _, piece in split_text(text, PIECE_CHARS)]
