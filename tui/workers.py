@@ -235,7 +235,7 @@ class WorkersMixin:
     def _train_one(self, lang: str) -> None:
         report: dict | None = None
         resuggested: tuple[int, ...] = ()
-        extra = ["--lang", lang, "--max-steps", str(self.store.config.train_max_steps)]
+        extra = ["--lang", lang, "--max-steps", str(self.store.config.train_max_steps), "--background"]
         for message in self._nlp_child("train", None, extra):
             if isinstance(message, TrainProgress):
                 self.post_message(TrainingProgress(f"training {lang}: {message.line()}"))

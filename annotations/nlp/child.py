@@ -181,9 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", type=float, default=0.2, help="train: share of new done articles for dev")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--background", action="store_true",
+                        help="run at a lower priority: the app's keys come first")
     parser.add_argument("--curve", action="store_true", help="train: 25/50/75/100%% of the gold; keep none")
     args = parser.parse_args(argv)
     ids = read_ids(args.ids)
+    if args.background:
+        os.nice(10)
     stop = _orphaned(os.getppid())
     for sig in (signal.SIGTERM, signal.SIGHUP):  # the app quitting, its terminal closed: end in order
         signal.signal(sig, _stopped)
