@@ -14,8 +14,9 @@ suggestions into the corpus's gold through the store (accept, relabel where the 
 reject, make by hand what is missing; a span with wrong offsets is a reject plus one made by hand)
 and marks the article done. Every ``every`` done articles ``parallax train``'s code trains a model
 (it is adopted only when it beats the model in use on its dev articles) and the articles to do
-are re-suggested. At each checkpoint the model in use is run on the corpus's held-out test set
-(the 231 documents of ``test.txt``): corrections per article and exact F1 there.
+are re-suggested. At each checkpoint (after the training on that many done articles) the model in
+use is run on the corpus's held-out test set (the 231 documents of ``test.txt``): corrections per
+article and exact F1 there.
 """
 
 from __future__ import annotations
@@ -197,10 +198,10 @@ class Simulation:
             stream += self.annotate(article_id)
             in_block += 1
             if done % sizes["every"] == 0:
+                self.train(done)  # on every done article so far: "after N done articles"
                 if done in sizes["checkpoints"]:
                     self.held_out(done, stream, in_block)
                 stream, in_block = Counter(), 0
-                self.train(done)
                 self.rank()
         self.store.close()
 
