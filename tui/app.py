@@ -25,7 +25,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widget import AwaitMount
 
-from annotations.nlp.pipelines import base_lang
 from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
 from .commands import ParallaxCommands
@@ -40,26 +39,23 @@ from .messages import (
     PreannotateFinished,
     PreannotateProgress,
     TokensReady,
-    TrainingFinished,
-    TrainingProgress,
 )
 from .screens.conflicts import ConflictsScreen
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
-from .screens.models import ModelsScreen, training_outcome
 from .screens.reader import MAX_PANES, ReaderScreen
+from .training import TRAIN_CHECK_S, TrainingMixin
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
 
 BIDI_MODES = ("auto", "on", "off")
 QUIT_AGAIN_S = 5.0
-TRAIN_CHECK_S = 10.0  # how often the app looks for newly done articles to train on
 
 
 DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 
 
-class ParallaxApp(WorkersMixin, App[None]):
+class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
     CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss",
@@ -124,7 +120,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         else:
             self._preannotate_pending()
         if not self.store.readonly and self.store.config.train_every:
-            self.set_interval(TRAIN_CHECK_S, self.check_training)
+            self.set_interval(TRAIN_CHECK_S, self.check_training)  # tui/training.py
         reader = session.get("reader")
         if reader and reader.get("articles"):
             # At once, not after a refresh: the library under it is then never painted before the
@@ -348,40 +344,6 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.set_status(f"{message.job} failed: {message.error}")
         if message.job == "pre-annotation":
             self.preannotate_queued()
-
-    @on(TrainingProgress)
-    def _training_progress(self, message: TrainingProgress) -> None:
-        self.set_background(message.text)
-
-    @on(TrainingFinished)
-    def _training_finished(self, message: TrainingFinished) -> None:
-        self.set_background("")
-        self.set_status(training_outcome(message))
-        if message.resuggested:
-            self.post_message_to_screens(ArticlesChanged(message.resuggested))
-        for screen in self.screen_stack:
-            if isinstance(screen, ModelsScreen):
-                screen.reload()
-
-    def action_train(self) -> None:
-        """Train now (the command palette): every language with done articles, in the background."""
-        if self.store.readonly:
-            self.set_status("read-only: looking only, no model is trained")
-            return
-        if self.training_running:
-            self.set_status("a training is under way already (see the right of the status bar)")
-            return
-        langs = sorted({base_lang(lang) for lang in self.store.models.done_by_lang()})
-        if not langs:
-            self.set_status("no articles marked done yet: a model learns from done articles")
-            return
-        self.set_background(f"training {', '.join(langs)}…")
-        self.run_training(langs)
-
-    def action_models(self) -> None:
-        """The models: stock vs new F1 per label, as bars."""
-        if not isinstance(self.screen, ModelsScreen):
-            self.push_screen(ModelsScreen())
 
     @on(MemorySuggested)
     def _memory_suggested(self, message: MemorySuggested) -> None:

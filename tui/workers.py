@@ -26,13 +26,9 @@ from annotations.nlp.messages import (
     Finished,
     MemoryAdded,
     Progress,
-    Resuggested,
     TokensStored,
-    Trained,
-    TrainProgress,
     decode,
 )
-from annotations.nlp.pipelines import base_lang
 from annotations.nlp.tokens import tokenizer_name
 from annotations.store import FIRST_PAGE, LibraryFilter, Store, StoreDamaged, StoreError
 
@@ -45,8 +41,6 @@ from .messages import (
     PreannotateFinished,
     PreannotateProgress,
     TokensReady,
-    TrainingFinished,
-    TrainingProgress,
 )
 
 GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
@@ -71,8 +65,6 @@ class WorkersMixin:
         opened_running: bool
         preannotate_queue: set[int]  # articles to pre-annotate once the run under way ends
         preannotate_enabled: bool
-        training_running: bool  # a background training is under way
-        train_attempted: dict[str, int]  # language -> done articles when a training last started
 
         def set_status(self, message: str) -> None: ...
         def set_background(self, text: str) -> None: ...
@@ -198,61 +190,6 @@ class WorkersMixin:
                 self.post_message(MemorySuggested(message.article_ids))
             elif isinstance(message, Failed):
                 self.post_message(NlpJobFailed("tokens and memory", message.error))
-
-    @work(thread=True, exclusive=True, group="train-check", exit_on_error=False)
-    def check_training(self) -> None:
-        """Start a background training for each language with ``[train] every`` articles newly
-        done since its latest model (none while one runs, here or in another app: the child
-        checks the presence table too)."""
-        every = self.store.config.train_every
-        if not every or self.store.readonly or self.training_running:
-            return
-        with self._worker_store(readonly=True) as store:
-            done: dict[str, int] = {}
-            for lang, n in store.models.done_by_lang().items():
-                done[base_lang(lang)] = done.get(base_lang(lang), 0) + n
-            trained = store.models.trained_on()
-            busy = " ".join(store.presence.long_writers())
-        due = [lang for lang, n in sorted(done.items())
-               if n - max(trained.get(lang, 0), self.train_attempted.get(lang, 0)) >= every
-               and f"training {lang}" not in busy]
-        for lang in due:
-            self.train_attempted[lang] = done[lang]
-        if due:
-            self.call_from_thread(self.run_training, due)
-
-    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
-    def run_training(self, langs: list[str]) -> None:
-        """Train these languages' models one after another in the NLP child (spaCy never runs in
-        the app); an adopted model re-suggests the articles nobody has marked done."""
-        self.training_running = True
-        try:
-            for lang in langs:
-                self._train_one(lang)
-        finally:
-            self.training_running = False
-
-    def _train_one(self, lang: str) -> None:
-        report: dict | None = None
-        resuggested: tuple[int, ...] = ()
-        extra = ["--lang", lang, "--max-steps", str(self.store.config.train_max_steps), "--background"]
-        for message in self._nlp_child("train", None, extra):
-            if isinstance(message, TrainProgress):
-                self.post_message(TrainingProgress(f"training {lang}: {message.line()}"))
-            elif isinstance(message, Progress):
-                self.post_message(TrainingProgress(f"{message.detail} {message.done}/{message.total}"))
-            elif isinstance(message, Trained):
-                report = message.report
-            elif isinstance(message, Resuggested):
-                resuggested = message.article_ids
-            elif isinstance(message, Failed):
-                self.post_message(TrainingFinished(lang, None, message.error))
-                return
-            elif isinstance(message, Finished) and message.stopped:
-                self.post_message(TrainingFinished(lang, None, "stopped"))
-                return
-        self.post_message(TrainingFinished(lang, report, "" if report else "no model came out",
-                                           resuggested))
 
     def _nlp_child(self, job: str, article_ids: list[int] | None,
                    extra: list[str] | tuple[str, ...] = ()) -> Iterator[ChildMessage]:
