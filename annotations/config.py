@@ -20,6 +20,9 @@ Read from a TOML file (``parallax.toml`` next to the database, or the file in
     [memory]
     shared = false        # true: every annotator is offered what any annotator accepted
 
+    [library]
+    order = "useful"      # once a model is adopted, the articles it is least sure about first; "import"
+
     [train]
     every = 10            # the app trains a language's model every 10 newly done articles; 0: never
     max_steps = 600       # the most training steps of a background training
@@ -58,7 +61,8 @@ LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 LABEL_RULE = "a letter, then up to 49 letters, digits, _ or -"
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # bytes: what one imported file may hold (1 GiB)
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
-SECTIONS = ("labels", "label_map", "models", "keys", "import", "memory", "train")
+SECTIONS = ("labels", "label_map", "models", "keys", "import", "memory", "train", "library")
+LIBRARY_ORDERS = ("useful", "import")
 IMPORT_KEYS = ("max_file_size",)
 MEMORY_KEYS = ("shared",)
 TRAIN_KEYS = ("every", "max_steps")
@@ -78,6 +82,8 @@ class Config:
     memory_shared: bool = False
     train_every: int = DEFAULT_TRAIN_EVERY  # newly done articles between background trainings; 0: off
     train_max_steps: int = DEFAULT_TRAIN_STEPS
+    # "useful": once a model is adopted, the articles it is least sure about come first; "import"
+    library_order: str = "useful"
     path: Path | None = None
     mapped_by_user: set[str] = field(default_factory=set)  # [label_map] keys written in the file
 
@@ -183,7 +189,7 @@ class _Checker:
         for name, value in data.items():
             if name not in SECTIONS:
                 self.unknown("", name, SECTIONS, "the settings are labels, [label_map], [models], [keys], "
-                                                 "[import], [memory] and [train]")
+                                                 "[import], [memory], [train] and [library]")
             if name != "labels" and not isinstance(value, dict):
                 self.fail(name, None, f"must be a table: a line [{name}] with KEY = \"VALUE\" lines under it")
         if "labels" in data:
@@ -218,6 +224,13 @@ class _Checker:
                 cfg.train_every = value
             else:
                 cfg.train_max_steps = value
+        for key, value in data.get("library", {}).items():
+            if key != "order":
+                self.unknown("library", key, ("order",), "[library] holds order only")
+            if value not in LIBRARY_ORDERS:
+                self.fail("library", key, f'must be "useful" (the articles the model is least sure about '
+                                          f'first) or "import", not {_shown(value)}')
+            cfg.library_order = value
         return cfg
 
     def unknown(self, section: str, key: str, known, known_text: str) -> None:

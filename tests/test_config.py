@@ -18,7 +18,7 @@ from annotations.store import Store
 from tui.keymap import binding_ids, keymap_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = "the settings are labels, [label_map], [models], [keys], [import], [memory] and [train]"
+SETTINGS = "the settings are labels, [label_map], [models], [keys], [import], [memory], [train] and [library]"
 LABEL_RULE = "(a letter, then up to 49 letters, digits, _ or -)"
 A_LIST = 'must be a non-empty list of label names, e.g. labels = ["PERSON", "ORG"]'
 NOT_IN = "is not in labels (PERSON, ORG, GPE, LOC, NORP, EVENT, DATE, MISC) (did you mean 'PERSON'?)"
@@ -97,6 +97,8 @@ def error(tmp_path, text: str | bytes) -> str:
                                  "quotes; not 'ten'"),
     ('\n[train]\nevery = -1\n', ":3: [train] every: must be a whole number, 0 (never) or more, without "
                                   "quotes; not -1"),
+    ('[library]\norder = "random"\n', ":2: [library] order: must be \"useful\" (the articles the model is "
+                                     "least sure about first) or \"import\", not 'random'"),
     ('[train]\nmax_steps = 0\n', ":2: [train] max_steps: must be a whole number, 1 or more, without quotes; "
                                  "not 0"),
 ])

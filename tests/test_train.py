@@ -176,6 +176,17 @@ def test_article_fixture_spans_are_the_names():
         "Oslo", "Ghana", "Paris", "Morocco", "Berlin", "Norway", "Cairo", "Chile", "Madrid", "Vietnam"}
 
 
+def test_the_adopted_model_puts_the_articles_it_is_least_sure_about_first(trained):
+    ids = trained["ids"]
+    todo = {ids[12], ids[14], ids[15]}  # nobody has marked them done
+    with Store(trained["db"], annotator="alice") as store:
+        scored = store.query("SELECT article_id, model FROM usefulness")
+        assert {r["article_id"] for r in scored} == todo and {r["model"] for r in scored} == {"en-1"}
+        from annotations.store import LibraryFilter
+
+        assert set(store.library.first_ids(LibraryFilter())[:3]) == todo
+
+
 def test_stats_score_each_model_version_on_gold_in_one_scheme(trained):
     """Last (it marks an article done): the re-suggested article, once done, scores the trained
     model; the stock pipeline's superseded suggestions there count for the stock pipeline only."""

@@ -152,9 +152,29 @@ def resuggest(db: str, annotator: str, result: dict, stop: Callable[[], bool]) -
     def progress(done_: int, total: int, message: str = "") -> None:
         say(Progress(done_, total, f"re-suggesting with {name}"))
 
-    pre = preannotate(db, annotator=annotator, models={lang: str(models_dir(db) / name)}, article_ids=ids,
+    path = str(models_dir(db) / name)
+    pre = preannotate(db, annotator=annotator, models={lang: path}, article_ids=ids,
                       memory=False, should_stop=stop, on_progress=progress)
     say(Resuggested(tuple(pre.resuggested)))
+    say(TrainProgress(detail=f"scoring {len(ids)} article(s) for the library's most useful next order"))
+    score_for_library(db, lang, name, path, stop)
+
+
+def score_for_library(db: str, lang: str, name: str, path: str, stop: Callable[[], bool]) -> None:
+    """How unsure the adopted model is about each article of its language nobody has marked done
+    (:mod:`.uncertainty`): the library's "most useful next" order. Written once all are scored."""
+    from ..store import Store
+    from .pipelines import base_lang
+    from .uncertainty import uncertainty
+
+    with Store(db) as store:
+        done = store.corpus.done_layers()
+        mine = [i for i, article_lang in store.articles.langs() if base_lang(article_lang) == lang]
+        texts = store.articles.texts([i for i in mine if i not in done])
+        scheme = store.labels.names()
+        scores = uncertainty(lang, path, texts, lambda label: store.config.map_label(label, scheme))
+        if not stop():
+            store.models.score_articles(name, scores, mine)
 
 
 def read_ids(given: str | None) -> list[int] | None:

@@ -49,6 +49,7 @@ MERGED_TABLES = {
     "writers": "not merged (who is writing now, in the source's own process)",
     "tokens": "not merged (token boundaries are computed again when an article is opened)",
     "dismissed_conflicts": "added where missing (an entity's conflicts follow its matched entity)",
+    "usefulness": "not merged (the next model adopted scores the articles again)",
     "models": "not merged (a model is a folder beside its own database; train again on the merged gold)",
 }
 _OFFSET_TABLES = ("spans", "tags", "article_status", "undecided_at_done", "entities", "aliases")

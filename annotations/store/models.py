@@ -115,6 +115,15 @@ class Models:
             out[lang] = int(data.get("train_articles", 0)) + int(data.get("dev_articles", 0))
         return out
 
+    def score_articles(self, model: str, scores: dict[int, float], replacing: list[int]) -> None:
+        """How unsure ``model`` is about these articles (the library's "most useful next" order), in
+        place of the scores of the articles ``replacing`` (its language's), in one transaction."""
+        with self.cx.write() as conn:
+            conn.execute("DELETE FROM usefulness WHERE article_id IN (SELECT value FROM json_each(?))",
+                         (json.dumps(replacing),))
+            conn.executemany("INSERT OR REPLACE INTO usefulness(article_id, model, score) VALUES (?, ?, ?)",
+                             [(article_id, model, score) for article_id, score in scores.items()])
+
     def path_of(self, record: ModelRecord) -> Path:
         return self.folder.parent / record.path
 

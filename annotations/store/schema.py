@@ -198,6 +198,12 @@ CREATE TABLE models (                   -- trained pipelines: folders beside the
     UNIQUE (lang, version)
 );
 
+CREATE TABLE usefulness (               -- how unsure the model in use is about an article (library order)
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,                -- the model that scored it, e.g. "en-3"
+    score REAL NOT NULL
+);
+
 CREATE TABLE tokens (                   -- spaCy's token boundaries of opened articles (tokens.py)
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     tokenizer TEXT NOT NULL,
@@ -222,7 +228,8 @@ END;
 """Every table, index and trigger of a database at :data:`SCHEMA_VERSION`."""
 
 def _models_and_superseded(db: Database) -> None:
-    """Superseded suggestions (an adopted model re-suggested the article) and trained models.
+    """Superseded suggestions (an adopted model re-suggested the article), trained models, and how
+    unsure the model in use is about each article to do (the library's "most useful next" order).
 
     Idempotent (each step checks what is there), as migrations 7 and 8 are: tests make an "older"
     database by taking parts away from a current one and replaying from there.
@@ -245,6 +252,12 @@ def _models_and_superseded(db: Database) -> None:
         adopted_at TEXT,
         created_at TEXT NOT NULL,
         UNIQUE (lang, version)
+    )""")
+    conn.execute("""
+    CREATE TABLE IF NOT EXISTS usefulness (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        score REAL NOT NULL
     )""")
 
 

@@ -88,7 +88,8 @@ class Store:
         self.log, self.view, self.decisions = own.log, own.view, own.decisions
         self.tags, self.bulk, self.history = own.tags, own.bulk, own.history
         self.review = Review(cx, self.layer(review_layer(self.annotator)))
-        self.library = Library(cx, self.annotator, self.review)
+        self.library = Library(cx, self.annotator, self.review,
+                               useful_first=self.config.library_order == "useful")
         try:
             if not readonly and not cx.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
                 cx.ensure_sound()  # a new database: nothing to read, so this is instant
