@@ -98,6 +98,7 @@ class Simulation:
         self.gold = dict(zip(ids, (g for _, g in pool), strict=True))
         preannotate(self.db, annotator="sim", memory=False)
         self.todo = list(ids)
+        self.effort: Counter = Counter()  # every correction the simulated annotator made
         self.rows: list[dict] = []
         self.trainings: list[dict] = []
 
@@ -195,7 +196,9 @@ class Simulation:
         self.rank()
         for done in range(1, sizes["done"] + 1):
             article_id = self.todo.pop(0)
-            stream += self.annotate(article_id)
+            made = self.annotate(article_id)
+            stream += made
+            self.effort += made
             in_block += 1
             if done % sizes["every"] == 0:
                 self.train(done)  # on every done article so far: "after N done articles"
@@ -257,6 +260,12 @@ def report(sizes: dict, runs: dict, corpus: Path, n_test: int, quick: bool) -> F
             stream = "–" if r["stream"] is None else f"{r['stream']:.1f}"
             notes.append(f"| {r['done']} | {ORDERS[order]} | {r['model']} | {r['f1']:.3f} | {r['fixes']:.1f} "
                          f"| {stream} |")
+    for order, sim in runs.items():
+        effort = sim.effort
+        notes.append(f"- {ORDERS[order]}: annotating the {last} articles took {fixes(effort)} corrections "
+                     f"({effort['relabel']} relabels, {effort['reject']} rejects, {effort['by hand']} made "
+                     f"by hand) and {effort['accept']} accepts; their gold holds "
+                     f"{effort['accept'] + effort['relabel'] + effort['by hand']} entities.")
     notes += ["", "| trained at | order | model | adopted | train + dev articles | dev F1 new / before | "
                   "seconds |", "|---:|---|---|---|---:|---:|---:|"]
     for order, sim in runs.items():
