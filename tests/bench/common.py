@@ -140,9 +140,9 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the figure could not be measured (it failed: the run fails too)
     seconds: float = 0.0
-    # Why an outside comparison could not be set up (SLATE not installable without a network).
-    # Only for a figure about another program: it is reported as not measured, and the run
-    # goes on; anything of Parallax's own that cannot be measured is ``skipped`` and fails.
+    # Why an outside comparison or corpus could not be had (SLATE not installable without a
+    # network, CoNLL-2003 not redistributable): reported as not measured, and the run goes on;
+    # anything of Parallax's own that cannot be measured is ``skipped`` and fails.
     unavailable: str | None = None
 
 
