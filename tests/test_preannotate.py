@@ -293,12 +293,12 @@ def test_suggestions_are_written_in_short_slices_and_a_run_cut_inside_an_article
     transaction holds at most 10 suggestions plus the article's pipeline mark, and an article is
     marked done only with its last ones. A run cut after its third transaction (the first article
     half written) carries on to exactly the reference suggestions, none twice."""
-    import annotations.nlp.preannotate as pre
+    import annotations.nlp.writer as writer
     from annotations.store import slices
     from annotations.store.loading import Loading
 
     monkeypatch.setattr(slices, "CLOCK", lambda: 0.0)
-    monkeypatch.setattr(pre, "FIRST_SLICE_ROWS", 10)
+    monkeypatch.setattr(writer, "FIRST_SLICE_ROWS", 10)
     db = tmp_path / "parallax.db"
     load_seeds(db)
     sizes: list[int] = []

@@ -30,6 +30,16 @@ def check_lang(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+def article_range(ctx: click.Context, param: click.Parameter, value: str | None):
+    """A click callback: ``--articles FROM:TO`` as an :class:`~annotations.model.ArticleRange`."""
+    from ..model import ArticleRange
+
+    try:
+        return None if value is None else ArticleRange.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def open_store(db_path: str | None, annotator: str | None = None, **kwargs) -> Store:
     """Open the store or exit with the store's (or the config file's) one-line message."""
     try:
