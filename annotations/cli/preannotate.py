@@ -74,7 +74,10 @@ def preannotate_cmd(db_path: str | None, models: tuple[str, ...], patterns: tupl
         report = preannotate(path, annotator=annotator, models=overrides, patterns=patterns,
                              n_process=n_process, batch_size=batch_size, cluster=cluster,
                              within=within or EVERY_ARTICLE, on_progress=line.update)
-    except (PatternError, PipelineError, StoreError, ConfigError, ClusterError) as exc:
+    except ClusterError as exc:
+        line.close()
+        fail(exc.message, details=exc.problems)
+    except (PatternError, PipelineError, StoreError, ConfigError) as exc:
         line.close()
         fail(str(exc))
     except KeyboardInterrupt:

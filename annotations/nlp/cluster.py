@@ -23,6 +23,7 @@ import signal
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import metadata
@@ -67,8 +68,10 @@ def connect(spec: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Client
     try:
         if kind == "local":
             assert isinstance(value, int)
-            cluster = LocalCluster(n_workers=value, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            with warnings.catch_warnings():  # its status page takes another port when 8787 is in use
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                cluster = LocalCluster(n_workers=value, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
             client.register_plugin(_LeaveInterruptToClient(), name="parallax-leave-interrupt")
         else:
@@ -224,8 +227,7 @@ class ClusterEngine:
                     problems.append(f"{who}: language '{job.lang}' needs the spaCy pipeline {want}; "
                                     f"the worker {state}: {_install_hint(job.name, want)}")
         if problems:
-            raise ClusterError("the cluster cannot run this pre-annotation; nothing was written:\n"
-                               + "\n".join(problems))
+            raise ClusterError("the cluster cannot run this pre-annotation; nothing was written:", problems)
 
     def pipeline(self, job: PipelineJob) -> PipelineInfo:
         return self.infos[job]
@@ -237,7 +239,7 @@ class ClusterEngine:
         """Each batch's result as it comes back; at most two batches per worker are out at once
         (the client holds nothing more). Closing the generator cancels the batches still out."""
         key = self.keys[job]
-        done = as_completed()
+        done = as_completed(loop=self.client.loop)  # not the default client's: the caller may have one
         out: set = set()
         try:
             for batch in batches:

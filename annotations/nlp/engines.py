@@ -21,7 +21,13 @@ Job = PipelineJob | MemoryJob
 
 
 class ClusterError(ParallaxError):
-    """A cluster that cannot be reached or cannot run the work; the message says what to do."""
+    """A cluster that cannot be reached or cannot run the work; the message says what to do, and
+    ``problems`` lists one line per worker that needs something done."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.message = message
+        self.problems = problems or []
+        super().__init__("\n".join([message, *self.problems]))
 
 
 class PipelineInfo(NamedTuple):
