@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 from ..model import EVERY_ARTICLE, ArticleRange, SpanRecord
@@ -234,9 +234,11 @@ class _Run:
                     yield text, (article_id, langs.pop(article_id))
                 langs.clear()
 
-        with closing(self.engine.results(job, _batches(items(), self.batch_size, BATCH_CHARS))) as results:
+        results = self.engine.results(job, _batches(items(), self.batch_size, BATCH_CHARS))
+        with closing(results), self._flushing():
             for batch in results:
-                self.writer.write(((article_id, records, None) for (article_id, _), records in batch), owner)
+                self.writer.write(((article_id, records, None) for (article_id, _), records in batch), owner,
+                                  flush=False)
                 self.report.memory_articles += len(batch)
                 self.done += len(batch)
                 self._progress("memory")
@@ -255,7 +257,7 @@ class _Run:
         partial: dict[int, dict[int, list[SpanRecord]]] = {}  # article id -> piece offset -> records
         finished: list[tuple[int, list[SpanRecord], str | None]] = []
         results = self.engine.results(plan.job, _batches(pieces, self.batch_size, BATCH_CHARS))
-        with closing(results):
+        with closing(results), self._flushing():
             for batch in results:
                 for (article_id, offset, count), spans in batch:
                     got = partial.setdefault(article_id, {})
@@ -268,8 +270,17 @@ class _Run:
                     finished = []
                     if self._stop():
                         break
-        if finished and not self.report.stopped:
-            self._commit(finished, info.source)
+            if finished:
+                self._commit(finished, info.source)
+
+    @contextmanager
+    def _flushing(self) -> Iterator[None]:
+        """Whatever a pass leaves waiting in the writer is written when it ends, Ctrl-C included:
+        the work is done, and writing it takes one short slice."""
+        try:
+            yield
+        finally:
+            self.writer.flush()
 
     def _pieces(self, ids: Iterable[int], limit: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
         """(piece, (article id, offset, number of pieces)) of each article, in id order."""
@@ -291,7 +302,7 @@ class _Run:
 
     def _commit(self, finished: list[tuple[int, list[SpanRecord], str | None]], source: str) -> None:
         """The suggestions of finished articles, each marked done for its key with its last ones."""
-        self.writer.write(finished, EVERYONE)
+        self.writer.write(finished, EVERYONE, flush=False)
         self.report.articles += len(finished)
         self.done += len(finished)
         self._progress(source)
