@@ -22,6 +22,7 @@ KINDS = {
     "contention": "Parallax while another process writes ÷ Parallax with nothing else running",
     "outside": "Parallax ÷ another program doing the same task (SLATE, a terminal annotator), measured "
                "side by side in the same run",
+    "fault": "Parallax with a fault injected (a cluster worker killed mid-run) ÷ the same run without it",
 }
 GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
 
@@ -135,6 +136,7 @@ class Figure:
     setup: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # markdown shown under the rows (worked figures)
     skipped: str | None = None  # why the figure could not be measured (it failed: the run fails too)
     seconds: float = 0.0
     # Why an outside comparison could not be set up (SLATE not installable without a network).
