@@ -13,6 +13,8 @@ import sys
 import textwrap
 import time
 from collections import Counter
+from contextlib import suppress
+from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
@@ -58,14 +60,27 @@ def cluster():
 
 
 def test_a_cluster_stores_exactly_the_suggestions_of_one_process(tmp_path, reference, cluster):
+    """Every suggestion (pipeline, rules' absence, alice's memory) and every mark is the same as in
+    one process, though long articles come back piece by piece in any order; and no worker ever
+    has the database (or its -wal, -shm) open: only the client touches it."""
     db = tmp_path / "parallax.db"
     make_corpus(db)
-    messages = []
-    report = preannotate(db, cluster=cluster.scheduler_address,
-                         on_progress=lambda done, total, message: messages.append(message), **OPTIONS)
+    messages, opened = [], set()
+    with Client(cluster.scheduler_address) as client:
+        pids = list(client.run(os.getpid).values())
+
+        def watch(done: int, total: int, message: str) -> None:
+            messages.append(message)
+            for pid in pids:
+                for fd in (Path("/proc") / str(pid) / "fd").iterdir():
+                    with suppress(OSError):
+                        opened.add(os.readlink(fd))
+
+        report = preannotate(db, cluster=cluster.scheduler_address, on_progress=watch, **OPTIONS)
     assert report.articles == 16 and report.split > 0 and not report.stopped
     assert stored(db) == reference
-    assert any(message.endswith("· 2 workers") for message in messages)
+    assert len(messages) > 3 and any(message.endswith("· 2 workers") for message in messages)
+    assert opened and not [name for name in opened if db.name in name]
     again = preannotate(db, cluster=cluster.scheduler_address, **OPTIONS)
     assert again.articles == 0 and again.already_done == 16 and again.added["model"] == 0
     assert stored(db) == reference

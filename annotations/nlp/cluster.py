@@ -28,6 +28,7 @@ from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
+from typing import cast
 
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
@@ -138,18 +139,25 @@ class _Jobs(WorkerPlugin):
                 runner = self._runners[key] = self.jobs[key].runner()
             return runner(batch)  # type: ignore[operator]
 
+    def pipeline_info(self, key: str) -> PipelineInfo:
+        """What the run needs to know of a job's pipeline (loading it here, once)."""
+        job = self.jobs[key]
+        assert isinstance(job, PipelineJob)
+        with self._lock:
+            import_spacy()
+            return PipelineInfo.of(load_pipeline(job.lang, job.name))
+
+
+def _jobs(plugin: str) -> _Jobs:
+    return cast(_Jobs, get_worker().plugins[plugin])
+
 
 def _run_batch(plugin: str, key: str, batch: list) -> list:
-    return get_worker().plugins[plugin].run(key, batch)  # type: ignore[attr-defined]
+    return _jobs(plugin).run(key, batch)
 
 
 def _pipeline_info(plugin: str, key: str) -> PipelineInfo:
-    """On one worker: what the run needs to know of a pipeline (loading it there, once)."""
-    worker_plugin = get_worker().plugins[plugin]
-    job = worker_plugin.jobs[key]  # type: ignore[attr-defined]
-    import_spacy()
-    with worker_plugin._lock:  # type: ignore[attr-defined]
-        return PipelineInfo.of(load_pipeline(job.lang, job.name))
+    return _jobs(plugin).pipeline_info(key)
 
 
 def _worker_versions(needs: list[tuple[str, str | None]]) -> dict:

@@ -44,6 +44,8 @@ class PipelineInfo(NamedTuple):
 
 
 class Engine(Protocol):
+    warnings: list[str]  # for the run's report (set by prepare)
+
     def describe(self) -> str:
         """A few words for the progress line ("" here, "8 workers" on a cluster)."""
         ...
@@ -65,6 +67,7 @@ class LocalEngine:
 
     def __init__(self, n_process: int = 1) -> None:
         self.n_process = n_process
+        self.warnings: list[str] = []
 
     def describe(self) -> str:
         return ""

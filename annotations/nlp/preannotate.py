@@ -188,7 +188,7 @@ class _Run:
         self.engine = engine
         jobs: list[Job] = [*memories.values(), *(p.job for p in plans if p.pending)]
         engine.prepare(jobs)
-        self.report.warnings += getattr(engine, "warnings", [])
+        self.report.warnings += engine.warnings
         self._progress("starting")
         for owner, memory in memories.items():
             if not self._stop():
