@@ -68,6 +68,16 @@ def test_a_merge_with_an_article_range_copies_those_articles_and_what_belongs_to
     assert rows(shard, "SELECT count(*) FROM spans") == [(0,)]
     labels = "SELECT name, position FROM labels"
     assert rows(shard, labels) == rows(source, labels)
+    # Into a database that holds every article already: only those in the range get their suggestions.
+    holder = tmp_path / "holder.db"
+    load_corpus(holder, 2)
+    with Store(holder, annotator="merge") as out:
+        counts = merge_source(out, str(source), ArticleRange(ids[1], ids[5]))
+    assert counts.articles_added == 0 and counts.articles_matched == 5
+    assert rows(holder, "SELECT a.hash, count(*) FROM suggestions t JOIN articles a ON a.id = t.article_id "
+                        "GROUP BY a.hash") == rows(
+        source, "SELECT a.hash, count(*) FROM suggestions t JOIN articles a ON a.id = t.article_id "
+                f"WHERE {in_range} GROUP BY a.hash")
     with Store(tmp_path / "first.db", annotator="merge") as out:
         counts = merge_source(out, str(source), ArticleRange(None, ids[0]))
     assert counts.articles_added == 1 and counts.layers_copied == 1
