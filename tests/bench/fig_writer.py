@@ -62,18 +62,21 @@ def _setup(ctx) -> dict:
     records = [[(s, e, config.map_label(label, scheme), origin, source)
                 for s, e, label, origin, source in spans if config.map_label(label, scheme)]
                for _, spans in runner([(text, (i, 0, 1)) for i, text in enumerate(bases)])]
-    info = {"path": str(path), "decisions": decision_ids, "first": ids[0], "articles": n, "records": records,
+    info = {"path": str(path), "file": str(info_file), "decisions": decision_ids, "first": ids[0],
+            "articles": n, "records": records,
             "words": sum(len(bases[i % len(bases)].split()) for i in range(n)) / n,
             "suggestions": sum(len(records[i % len(bases)]) for i in range(n)) / n}
     info_file.write_text(json.dumps(info))
     return info
 
 
-def write_all(path: str, records: list, first: int, articles: int) -> dict:
+def write_all(info_file: str) -> dict:
     """In a child process: the writer stores every article's suggestions, batch by batch."""
     from annotations.model import SpanRecord
     from annotations.nlp.writer import SuggestionWriter
 
+    info = json.loads(Path(info_file).read_text())
+    path, records, first, articles = info["path"], info["records"], info["first"], info["articles"]
     spans = [[SpanRecord(s, e, label, origin=origin, source=source) for s, e, label, origin, source in rs]
              for rs in records]
     with Store(path, annotator="bench") as store:
@@ -88,9 +91,9 @@ def write_all(path: str, records: list, first: int, articles: int) -> dict:
 
 
 def _writer(info: dict) -> subprocess.Popen:
-    kwargs = {k: info[k] for k in ("path", "records", "first", "articles")}
     return subprocess.Popen([sys.executable, str(BENCH_DIR / "worker.py"), "fig_writer.write_all",
-                             json.dumps(kwargs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             json.dumps({"info_file": info["file"]})], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
                             cwd=REPO, env={**os.environ, "PYTHONPATH": f"{BENCH_DIR}{os.pathsep}{REPO}"})
 
 
