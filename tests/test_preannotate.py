@@ -181,7 +181,8 @@ def parallax(*args, cwd=None):
 def test_cli_help_names_every_option():
     result = parallax("preannotate", "--help")
     assert result.returncode == 0
-    for option in ("--db", "--model", "--patterns", "--n-process", "--batch-size", "--annotator"):
+    for option in ("--db", "--model", "--patterns", "--n-process", "--cluster", "--articles", "--batch-size",
+                   "--annotator"):
         assert option in result.stdout
 
 

@@ -128,6 +128,7 @@ class _Jobs(WorkerPlugin):
         self.jobs = jobs
 
     def setup(self, worker) -> None:
+        self.address = worker.address
         self._runners: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -135,17 +136,26 @@ class _Jobs(WorkerPlugin):
         with self._lock:
             runner = self._runners.get(key)
             if runner is None:
-                import_spacy()
-                runner = self._runners[key] = self.jobs[key].runner()
+                with self._naming_the_worker():
+                    import_spacy()
+                    runner = self._runners[key] = self.jobs[key].runner()
             return runner(batch)  # type: ignore[operator]
 
     def pipeline_info(self, key: str) -> PipelineInfo:
         """What the run needs to know of a job's pipeline (loading it here, once)."""
         job = self.jobs[key]
         assert isinstance(job, PipelineJob)
-        with self._lock:
+        with self._lock, self._naming_the_worker():
             import_spacy()
             return PipelineInfo.of(load_pipeline(job.lang, job.name))
+
+    @contextmanager
+    def _naming_the_worker(self) -> Iterator[None]:
+        """A pipeline that is there but does not load (a broken install) is named with the worker."""
+        try:
+            yield
+        except PipelineError as exc:
+            raise PipelineError(f"worker {self.address}: {exc}") from None
 
 
 def _jobs(plugin: str) -> _Jobs:
@@ -231,7 +241,7 @@ class ClusterEngine:
                 f" ({address})" if str(names.get(address, address)) != address else "")
             if isinstance(result, BaseException):
                 problems.append(f"{who}: cannot run Parallax there ({type(result).__name__}: {result}); "
-                                f"install it there: pip install 'parallax-ner[cluster]=={__version__}'")
+                                f"pip install 'parallax-ner[cluster]=={__version__}' there")
                 continue
             if result["parallax"] != __version__:
                 problems.append(f"{who}: has Parallax {result['parallax']}, this machine {__version__}; "
