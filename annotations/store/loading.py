@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
-from ..model import ArticleRecord, SpanRecord
+from ..model import EVERY_ARTICLE, ArticleRange, ArticleRecord, SpanRecord
 from ..text import content_hash, fold
 from .db import now
 from .errors import RecordError
@@ -251,10 +251,20 @@ class Loading:
                          (article_id, pipeline or source, stamp))
         return len(spans), superseded
 
-    def preannotated_ids(self, pipeline: str) -> set[int]:
-        """Articles a pipeline has already been run on (for resuming)."""
+    def preannotated_among(self, pipeline: str, ids: Iterable[int]) -> set[int]:
+        """Those of ``ids`` a pipeline has already been run on (a page at a time, for resuming)."""
         return {r[0] for r in self.cx.conn.execute(
-            "SELECT article_id FROM preannotated WHERE pipeline=?", (pipeline,))}
+            "SELECT article_id FROM preannotated WHERE pipeline = ? "
+            "AND article_id IN (SELECT value FROM json_each(?))",
+            (pipeline, json.dumps([int(i) for i in ids]))).fetchall()}
+
+    def preannotated_count(self, pipeline: str, lang: str, within: ArticleRange = EVERY_ARTICLE) -> int:
+        """How many articles of a language (within a range) a pipeline has already been run on."""
+        first, last = within.bounds()
+        return self.cx.conn.execute(
+            "SELECT count(*) FROM preannotated p JOIN articles a ON a.id = p.article_id "
+            "WHERE p.pipeline = ? AND a.lang = ? AND a.id BETWEEN ? AND ?",
+            (pipeline, lang, first, last)).fetchone()[0]
 
 
 def _title_of(text: str) -> str:

@@ -27,6 +27,7 @@ KINDS = {
     "learning": "Parallax's suggestions after some articles are done ÷ the stock pipeline's, on the same "
                 "held-out articles",
     "order": "Parallax with one order of the library ÷ Parallax with another, the same simulation otherwise",
+    "fault": "Parallax with a fault injected (a cluster worker killed mid-run) ÷ the same run without it",
 }
 GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
 
@@ -140,6 +141,7 @@ class Figure:
     setup: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # markdown shown under the rows (worked figures)
     skipped: str | None = None  # why the figure could not be measured (it failed: the run fails too)
     seconds: float = 0.0
     # Why an outside comparison or corpus could not be had (SLATE not installable without a

@@ -167,6 +167,8 @@ def render(figures: list[Figure], *, quick: bool, started: datetime, seconds: fl
                       "fail for it. Nothing below is a result.", "", fig.setup]
             continue
         lines += [fig.setup, "", *_table(fig, quick)]
+        if fig.tables:
+            lines += ["", *fig.tables]
         notes = fig.notes + [f"Quick-run target of \"{r.measure}\": {t.quick_reason}" for r in fig.rows
                              for t in r.targets if quick and t.quick_limit is not None]
         notes += [f"Target of \"{r.measure}\" reported, not gated: {t.ungated}" for r in fig.rows
