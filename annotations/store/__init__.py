@@ -10,7 +10,7 @@ from .bulk import BulkDecision, BulkPreview, BulkResult, BulkTarget
 from .corpus import DecisionRow
 from .db import default_db_path
 from .decisions import SpanKey
-from .entities import EntitySummary, FormCount, Mention
+from .entities import EntitySummary, Mention
 from .errors import BUSY_TIMEOUT_S, DecisionError, RecordError, StoreBusy, StoreDamaged, StoreError
 from .history import ChangedSpan, UndoResult
 from .layer import Layer
@@ -23,6 +23,7 @@ from .slices import SLICE_S, WriteSlices
 from .store import Store, default_annotator
 from .tokens import Token
 from .undecided import EVERYONE, Suggestion, shown_to, undecided_among
+from .view_forms import FormCount
 
 __all__ = [
     "BUSY_TIMEOUT_S", "EVERYONE", "FIRST_PAGE", "LOCAL_KB_PREFIX", "MODEL_LAYER", "REVIEW_STATES", "SLICE_S",
