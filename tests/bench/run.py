@@ -46,6 +46,7 @@ FIGURES = {
     "search": ("fig_search", "Search in the library"),
     "merge": ("fig_merge", "Merging two databases"),
     "bulk": ("fig_bulk", "Every identical mention at once"),
+    "views": ("fig_views", "stats and the conflicts view on the big corpus"),
     "slate": ("fig_slate", "Parallax vs SLATE"),
 }
 
