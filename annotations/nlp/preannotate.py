@@ -177,6 +177,7 @@ class _Run:
 
     def _pipeline_pass(self, plan: _Plan, rules: list[Pattern]) -> None:
         annotated = needs_annotations(rules)
+        self._progress(f"loading {plan.name or 'spacy.blank:' + plan.lang}")  # seconds for a pipeline
         loaded = load_pipeline(plan.lang, plan.name)
         if plan.name is None and annotated:
             self.report.warnings.append(
