@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from .config import valid_label
@@ -85,6 +86,30 @@ def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str 
                     run.read(item)
         run.flush()
     return run.report
+
+
+def scan(paths: Iterable, *, fmt: str = "auto", max_file_size: int = 0) -> ImportReport | None:
+    """Read ``paths`` only as far as their first article: None if there is one; else the report
+    of why there is none (every problem met), so that ``parallax import`` creates no database
+    when nothing can be imported."""
+    report = ImportReport()
+    for path in [paths] if isinstance(paths, (str, os.PathLike)) else paths:
+        for item in iter_files(path, fmt):
+            if isinstance(item, Problem):
+                report.add(item)
+                continue
+            report.files += 1
+            with closing(read_file(item, max_file_size)) as records:
+                for record in records:
+                    if isinstance(record, Problem):
+                        report.add(record)
+                        continue
+                    checked, found = check_record(record, item.path)
+                    if checked is not None:
+                        return None
+                    for problem in found:
+                        report.add(problem)
+    return report
 
 
 def import_seeds(store: Store, **options) -> ImportReport:
