@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from textual import on
 from textual.app import App
@@ -90,6 +91,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.opened_pending: dict[int, None] = {}  # opened articles waiting for the NLP child (ordered)
         self.opened_lock = threading.Lock()
         self.opened_running = False  # an "opened" worker is at work (one at a time)
+        self.nlp_inbox: TextIO | None = None  # the pre-annotation process, taking "opened" requests
         self.preannotate_queue: set[int] = set()  # to pre-annotate once the run under way ends
 
     # -- start and stop --------------------------------------------------------------

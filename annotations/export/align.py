@@ -12,7 +12,7 @@ like :func:`spacy.util.filter_spans`: the longest span wins, then the earliest.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,7 +102,7 @@ def misaligned_problem(item: ExportArticle, p: Placed, action: str) -> Problem:
     return make_problem(item, p.source.start, p.source.end, p.source.label, p.reason, action)
 
 
-def sentences(doc, entities: list = ()) -> list[list]:
+def sentences(doc, entities: Sequence = ()) -> list[list]:
     """Sentences of non-space tokens: the sentencizer's, also broken at every line break, but
     never inside one of ``entities`` (the sentencizer ends a sentence after "ST." of "ST. LOUIS"
     and "1." of "1. FC Cologne": split there, the entity would read as two in IOB2)."""
