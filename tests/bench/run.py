@@ -43,6 +43,7 @@ FIGURES = {
     "commit": ("fig_commit", "A decision's commit alone"),
     "busy": ("fig_busy", "Deciding while another process imports"),
     "memory": ("fig_memory", "Peak memory with the library open"),
+    "session": ("fig_session", "Memory over a long session"),
     "search": ("fig_search", "Search in the library"),
     "merge": ("fig_merge", "Merging two databases"),
     "bulk": ("fig_bulk", "Every identical mention at once"),
