@@ -97,3 +97,4 @@ async def test_opening_articles_leaves_no_footer_keys_behind(seeded_db):
             await press(pilot, key)
         await settle(pilot)
         assert _footer_keys_alive() == before
+

@@ -45,8 +45,11 @@ from .screens.conflicts import ConflictsScreen
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
+from .textual_patches import apply as apply_textual_patches
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
+
+apply_textual_patches()
 
 BIDI_MODES = ("auto", "on", "off")
 QUIT_AGAIN_S = 5.0
