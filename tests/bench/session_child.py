@@ -7,7 +7,7 @@ with ``n`` in the reader, otherwise back to the library (``escape``) and opening
 it from there. The resident set (``VmRSS``, after a full garbage collection, so
 that it is what the session keeps and not garbage not yet collected) is read
 at start (the library usable), after the first article opened, and after
-``checkpoints`` decisions; each key that changes the store counts as one
+the numbers of decisions the figure names; each key that changes the store counts as one
 decision (an undo too), checked against the store's event log at the end (an undo marks
 an event undone rather than logging one).
 """
