@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from textual import events
+
 from annotations.importer import import_seeds
 from annotations.model import SpanRecord
 from annotations.store import Store
@@ -82,6 +84,17 @@ async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await settle(pilot, 1)
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Send every key at once, as a terminal delivers keys typed ahead or pasted (no pause for
+    the app to handle one before the next arrives), then let the app catch up."""
+    app = pilot.app
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot)
 
 
 async def type_text(pilot, text: str) -> None:

@@ -6,6 +6,7 @@ import os
 import tempfile
 
 import pytest
+from serve_helpers import browser, served  # noqa: F401 (fixtures: parallax serve, headless Chromium)
 from tmux_helpers import tmux  # noqa: F401 (a fixture: the real program in tmux)
 
 from annotations.store import Store

@@ -149,7 +149,7 @@ async def test_done_toggles_and_shows_in_title(seeded_db):
         await press(pilot, "d", "l")  # l: leave the suggestions undecided
         with other_store(seeded_db) as check:
             assert check.view.status(article_id) == "done"
-        assert screen_text(app).splitlines()[0].startswith("done ")
+        assert " · done ✓" in screen_text(app).splitlines()[0]
         await press(pilot, "d")
         with other_store(seeded_db) as check:
             assert check.view.status(article_id) == "in_progress"
@@ -424,7 +424,7 @@ async def test_the_view_after_each_decision_is_what_the_store_says(seeded_db, ke
             title = screen.active_pane.query_one(".pane-title").render().plain
             suggested = sum(1 for s in stored if s.is_suggestion)
             assert f"✓{counts['accepted']} ✗{counts['rejected']} ?{suggested}" in title, (key, title)
-            assert title.startswith(STATUS_WORDS[status])
+            assert f" · {STATUS_WORDS[status]} ✓" in title
             span = view.selected_span
             if span is not None:  # every mention of the selected surface is lit, spans included
                 folded = fold(view.article.text[span.start:span.end])

@@ -50,10 +50,10 @@ async def test_done_accepting_or_rejecting_the_rest_is_one_undo_step(seeded_db, 
         assert "suggested" not in counts
         assert counts.get(status, 0) == pending + (status == "accepted")
         accepted, rejected = counts.get("accepted", 0), counts.get("rejected", 0)
-        assert header(app).startswith(f"done ✓{accepted} ✗{rejected} ?0 ")
+        assert f" · done ✓{accepted} ✗{rejected} ?0 " in header(app)
         await press(pilot, "u")  # one step takes back the choice and the status
         assert stored(seeded_db, article_id) == ("in_progress", {"accepted": 1, "suggested": pending})
-        assert header(app).startswith(f"in progress ✓1 ✗0 ?{pending} ")
+        assert f" · in progress ✓1 ✗0 ?{pending} " in header(app)
         assert app.status.startswith("saved: undo done ")
         await press(pilot, "U")
         assert stored(seeded_db, article_id)[0] == "done"
@@ -67,7 +67,7 @@ async def test_done_leaving_suggestions_undecided_says_so(seeded_db):
         pending = stored(seeded_db, article_id)[1]["suggested"]
         await burst(pilot, "d", "l")  # typed ahead: the dialog takes the second key
         assert stored(seeded_db, article_id) == ("done", {"suggested": pending})
-        assert header(app).startswith(f"done ✓0 ✗0 ?{pending} ")
+        assert f" · done ✓0 ✗0 ?{pending} " in header(app)
         assert app.status == (f"saved: article marked done; {pending} suggestion(s) left undecided "
                               "(unknown in exports)")
         await press(pilot, "d")  # done again: back in progress, nothing to ask

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from app_helpers import app_on, other_store, press, select_surface, selected_text, settle, type_text
+from app_helpers import app_on, burst, other_store, press, select_surface, selected_text, settle, type_text
 from story_helpers import WRAY_AR, article_with, make_story_db, sahel_view
 
 from annotations.store.bulk import BulkDecision, BulkTarget
@@ -117,8 +117,8 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
         assert set(after) == set(before) and {label for label, _ in after.values()} == {"LOC"}
         assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mention(s)")
         counts = screen.active_view.status_counts()
-        assert screen.panes[0].query_one(".pane-title").render().plain.startswith(
-            f"in progress ✓{counts['accepted'] + counts.get('corrected', 0)} ")
+        title = screen.panes[0].query_one(".pane-title").render().plain
+        assert f" · in progress ✓{counts['accepted'] + counts.get('corrected', 0)} " in title
         await press(pilot, "u")
         with other_store(story_db) as check:
             undone = sahel_view(check)
@@ -132,6 +132,47 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
         english = screen.active_view.article.id
         assert {v[0] for k, v in scoped.items() if k[0] == english} == {"LOC"}
         assert {v[1] for k, v in scoped.items() if k[0] != english} == {"suggested"}
+
+
+async def test_undo_of_a_star_typed_in_the_second_pane_leaves_the_cursor_in_that_pane(story_db):
+    """The undo changes Sahel in both open articles: it puts the cursor on the one it changed in
+    the pane where the annotator is (pane 2), not on the first article's."""
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "enter")  # the first two articles side by side
+        screen = app.screen
+        assert isinstance(screen, ReaderScreen) and len(screen.panes) == 2
+        await press(pilot, "tab")
+        second = screen.panes[1]
+        assert screen.active_pane is second
+        await select_surface(pilot, "Sahel")
+        await press(pilot, LOC, "asterisk")
+        await settle(pilot)
+        await press(pilot, "o")
+        await settle(pilot)
+        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the open articles")
+        with other_store(story_db) as check:
+            relabelled = {a for (a, _), (label, status) in sahel_view(check).items() if status == "corrected"}
+        assert relabelled == {p.article.id for p in screen.panes}  # both articles changed
+        await press(pilot, "u")
+        assert app.status.startswith("saved: undo relabel every PERSON 'Sahel'")
+        assert screen.active_pane is second
+        assert selected_text(app) == "Sahel"
+
+
+async def test_star_typed_with_a_decision_in_one_burst_repeats_that_decision(story_db):
+    """* repeats the decision typed just before it, even when both keys arrive together (the
+    decision is remembered as it is typed, not when a message about it is handled later)."""
+    app = app_on(story_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot)
+        await select_surface(pilot, "Sahel")
+        await press(pilot, LOC)
+        assert app.status.endswith("· * does it to all alike")  # accept as LOC: the one remembered
+        await burst(pilot, "x", "asterisk")
+        assert isinstance(app.screen, PropagateDialog)
+        assert app.screen.last.kind == "reject" and app.screen.last.text == "Sahel"
 
 
 async def test_f_jumps_to_a_word_in_any_script_then_m_makes_the_span(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from app_helpers import (
     app_on,
+    burst,
     open_first,
     other_store,
     press,
@@ -14,7 +15,6 @@ from app_helpers import (
     selected_text,
     settle,
 )
-from textual import events
 
 from tui.widgets.article_view import ArticleView
 
@@ -22,17 +22,6 @@ pytest_plugins = ["app_fixtures"]  # seeded_db
 
 SMALL = (80, 24)
 OPEN_1_2_3 = ("space", "space", "space", "enter")  # mark the first three articles, open them
-
-
-async def burst(pilot, *keys: str) -> None:
-    """Send every key at once, as a terminal delivers keys typed ahead or pasted (no pause for
-    the app to handle one before the next arrives), then let the app catch up."""
-    app = pilot.app
-    for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
-    await settle(pilot)
 
 
 def decided(path, article_id: int) -> list[tuple[str, str]]:

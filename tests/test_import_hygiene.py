@@ -110,9 +110,17 @@ def test_nothing_in_the_core_imports_the_front_end_or_textual_even_inside_a_func
     assert offenders == []
 
 
+# The only imports of the front end's own modules made inside a function, each for a reason;
+# they still count as edges below, so no cycle can hide behind them.
+LAZY = {
+    ("tui.serve.cli", "tui.serve.server"): "aiohttp and textual-serve: ~300 ms of every app launch",
+}
+
+
 def test_the_front_end_has_no_import_cycles_and_no_imports_hidden_in_functions():
     """Imports inside functions are how a cycle hides (app <-> library screen, reader <->
-    reader_actions); the front end imports its own modules at the top, and they form no cycle."""
+    reader_actions); the front end imports its own modules at the top (but for LAZY), and they
+    form no cycle."""
     modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
                for p in (ROOT / "tui").rglob("*.py")}
     graph: dict[str, set[str]] = {}
@@ -124,7 +132,7 @@ def test_the_front_end_has_no_import_cycles_and_no_imports_hidden_in_functions()
             if target is None or target == name:
                 continue
             deps.add(target)
-            if not at_top:
+            if not at_top and (name, target) not in LAZY:
                 hidden.append(f"{name} imports {target} inside a function")
         graph[name] = deps
     assert hidden == []

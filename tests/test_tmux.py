@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from app_helpers import make_seeded_db
 from store_helpers import LockHolder
-from tmux_helpers import PARALLAX
+from tmux_helpers import FAKE_XCLIP, PARALLAX
 
 from annotations.store import Store
 
@@ -88,16 +88,6 @@ def test_quit_ends_the_process_at_once_while_background_work_waits_for_the_datab
     again.wait_for("imported 1 article")
     again.keys("q")
     assert again.exit_status() == 0
-
-
-FAKE_XCLIP = """#!/bin/sh
-# Stands in for xclip: there is no X display on this machine. pyperclip runs it as it would
-# run the real one; what it is given lands in $CLIPBOARD_FILE.
-case "$*" in
-  *-o*) cat "$CLIPBOARD_FILE" ;;
-  *) cat > "$CLIPBOARD_FILE" ;;
-esac
-"""
 
 
 def test_copy_reaches_the_system_clipboard_and_the_terminal(tmp_path, tmux):

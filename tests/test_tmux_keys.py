@@ -25,7 +25,8 @@ def test_bursts_of_keys_act_on_the_pane_and_span_shown(tmp_path, tmux):
     app.start(f"{PARALLAX} --db {db} --annotator tester", {"TERM": "xterm"})
     app.wait_for("HomePoliticsSecurity")
     burst(app, "Space", "Space", "Space", "Enter")  # mark articles 1 to 3, open them side by side
-    app.wait_for("to do ✓0 ✗0 ?28 en")
+    # Three panes at 80 columns: the active one twice as wide; each titled first, then its counts.
+    app.wait_for("HomePoliticsSecuri… · to do ✓0 ✗0 ?11 en▏Morocco … ✓0 ✗0 ?28▏")
     burst(app, "Tab", "Tab", "a")  # third pane: accept its first entity
     app.wait_for("saved: accept GPE 'Morocco'")
     burst(app, "Tab", "x")  # round to the first pane: reject its first entity
@@ -38,7 +39,7 @@ def test_bursts_of_keys_act_on_the_pane_and_span_shown(tmp_path, tmux):
     assert "accept them all" in screen and "reject them all" in screen and "leave them undecided" in screen
     app.keys("r")
     screen = app.wait_for("saved: article marked done, rejected 11 suggestion(s)")
-    assert screen.splitlines()[0].startswith("done ✓0 ✗11 ?0 ")
+    assert " · done ✓0 ✗11 ?0" in screen.splitlines()[0]  # the first pane, active again: wide
     app.keys("q")
     assert app.exit_status() == 0
     with Store(db, annotator="tester") as store:

@@ -12,6 +12,14 @@ import pytest
 
 PARALLAX = Path(sys.executable).parent / "parallax"
 WAIT_S = 60  # generous: a deadline for polling the screen, not a timing assertion
+FAKE_XCLIP = """#!/bin/sh
+# Stands in for xclip: there is no X display on this machine. pyperclip runs it as it would
+# run the real one; what it is given lands in $CLIPBOARD_FILE.
+case "$*" in
+  *-o*) cat "$CLIPBOARD_FILE" ;;
+  *) cat > "$CLIPBOARD_FILE" ;;
+esac
+"""
 
 
 class Tmux:

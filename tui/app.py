@@ -19,18 +19,19 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import IO, ClassVar
 
 from textual import on
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widget import AwaitMount
 
 from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
+from .bidi import BIDI_MODES
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
-from .keymap import ALL_BINDINGS, APP_BINDINGS, keymap_from_config
+from .keymap import ALL_BINDINGS, APP_BINDINGS, KeyProblem, keymap_from_config
 from .messages import (
     ArticlesChanged,
     ImportFinished,
@@ -46,26 +47,30 @@ from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
 from .textual_patches import apply as apply_textual_patches
+from .training import TRAIN_CHECK_S, TrainingMixin
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
 
 apply_textual_patches()
 
-BIDI_MODES = ("auto", "on", "off")
 QUIT_AGAIN_S = 5.0
 
 
 DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 
 
-class ParallaxApp(WorkersMixin, App[None]):
+class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
-    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss"]
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss",
+                "screens/models.tcss"]
     TITLE = "Parallax"
-    BINDINGS: list[Binding] = list(APP_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
     ENABLE_COMMAND_PALETTE = True
+    # Classes the app takes from the terminal's width: below 120 columns the reader widens the
+    # active pane (reader.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self, store: Store, *, bidi: str = "auto", paths: Sequence[str] = (),
                  preannotate: bool = True, owns_store: bool = False) -> None:
@@ -83,7 +88,8 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.last_label: str | None = None
         self._saved_session: str | None = None
         self._hangup_timer: threading.Timer | None = None
-        self.keymap_problems: list[str] = []
+        self.keymap_problems: list[KeyProblem] = []
+        self.remapped_keys: dict[str, str] = {}  # binding id -> keys, from the config's [keys]
         self.import_problems: list[str] = []  # printed by the CLI when the app exits
         self.decisions = DecisionRunner(store, self)
         self._quit_asked = 0.0
@@ -94,19 +100,21 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.opened_pending: dict[int, None] = {}  # opened articles waiting for the NLP child (ordered)
         self.opened_lock = threading.Lock()
         self.opened_running = False  # an "opened" worker is at work (one at a time)
-        self.nlp_inbox: TextIO | None = None  # the pre-annotation process, taking "opened" requests
+        self.nlp_inbox: IO[str] | None = None  # the pre-annotation process, taking "opened" requests
         self.preannotate_queue: set[int] = set()  # to pre-annotate once the run under way ends
+        self.training_running = False  # a background training is under way (tui/workers.py)
+        self.train_attempted: dict[str, int] = {}
 
     # -- start and stop --------------------------------------------------------------
 
     def on_mount(self) -> None:
 
         source = str(self.store.config.path) if self.store.config.path else "config"
-        keymap, self.keymap_problems = keymap_from_config(self.store.config.keys, source)
-        if keymap:
-            self.set_keymap(keymap)
+        self.remapped_keys, self.keymap_problems = keymap_from_config(self.store.config.keys, source)
+        if self.remapped_keys:
+            self.set_keymap(self.remapped_keys)
         if self.keymap_problems:
-            self.set_status(self.keymap_problems[0])
+            self.set_status(self.keymap_problems[0].status)
         self._install_signal_handlers()
         self.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
@@ -120,6 +128,8 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.run_import(seeds=True)
         else:
             self._preannotate_pending()
+        if not self.store.readonly and self.store.config.train_every:
+            self.set_interval(TRAIN_CHECK_S, self.check_training)  # tui/training.py
         reader = session.get("reader")
         if reader and reader.get("articles"):
             # At once, not after a refresh: the library under it is then never painted before the
@@ -363,7 +373,7 @@ class ParallaxApp(WorkersMixin, App[None]):
         """The first key of a binding as configured ("j" for "j,down"), not whichever the
         footer happened to meet first; remapped keys (``[keys]``) are shown as remapped."""
         if binding.id and not binding.key_display:
-            keys = self._keymap.get(binding.id) or DEFAULT_KEYS.get(binding.id, "")
+            keys = self.remapped_keys.get(binding.id) or DEFAULT_KEYS.get(binding.id, "")
             first = keys.split(",")[0].strip()
             if first and first != binding.key:
                 return super().get_key_display(dataclasses.replace(binding, key=first))

@@ -18,6 +18,7 @@ from annotations.store import StoreError, default_db_path
 from annotations.text import display_safe
 
 from .app import make_app, run_app
+from .serve.cli import serve_cmd
 
 
 @click.command("open")
@@ -48,8 +49,8 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     except (StoreError, ConfigError) as exc:
         fail(str(exc))
     code = run_app(app)
-    for problem in app.keymap_problems:
-        click.echo(f"parallax: config: {display_safe(problem)}", err=True)
+    for key_problem in app.keymap_problems:
+        click.echo(f"parallax: config: {display_safe(key_problem)}", err=True)
     for problem in app.import_problems:
         click.echo(f"parallax: import: {problem}", err=True)
     if app.unsaved:  # quit with q twice while they waited for the database
@@ -67,4 +68,4 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     os._exit(code)
 
 
-main = build_cli(open_cmd)
+main = build_cli(open_cmd, serve_cmd)

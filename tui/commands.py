@@ -7,7 +7,9 @@ must never go through.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
@@ -17,8 +19,15 @@ from .screens.agreement import open_agreement
 from .screens.reader import ReaderScreen
 from .widgets.article_list import safe_title
 
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from .app import ParallaxApp
+
 ARTICLE_HITS = 20
 AGREEMENT = "Agreement figures between annotators (parallax agreement)"
+TRAIN = "Train a model now on the done articles (parallax train)"
+MODELS = "Models: stock vs new F1 per label (parallax models)"
 
 
 def highlight(matcher: Matcher, text: str) -> Content:
@@ -35,12 +44,17 @@ def highlight(matcher: Matcher, text: str) -> Content:
 class ParallaxCommands(Provider):
     """Actions of the current screen, labels (in the reader) and articles."""
 
-    def _actions(self) -> list[tuple[str, str, str]]:
-        """(text, action, help) for each binding of the screen and the app, with its keys."""
+    @property
+    def parallax(self) -> ParallaxApp:
+        """The app (a Provider's ``app`` is typed as any App)."""
+        return cast("ParallaxApp", self.app)
+
+    def _actions(self) -> list[tuple[str, str, DOMNode]]:
+        """(text, action, node) for each binding of the screen and the app, with its keys."""
         screen = self.screen
-        out = []
+        out: list[tuple[str, str, DOMNode]] = []
         seen = set()
-        keymap = getattr(self.app, "_keymap", {})
+        keymap = self.parallax.remapped_keys
         for node in (screen, self.app):
             for binding in getattr(node, "BINDINGS", []):
                 if not binding.id or binding.id in seen:
@@ -51,28 +65,38 @@ class ParallaxCommands(Provider):
                 out.append((text, binding.action, node))
         return out
 
-    def _run(self, action: str, node) -> None:
+    def _run(self, action: str, node: DOMNode) -> None:
+        if isinstance(node, ReaderScreen) and node.refused(action):
+            return  # read-only: the status bar says why, as the action's key would
         self.app.call_later(self.app.run_action, action, node)
 
     def _labels(self) -> list[str]:
 
         if not isinstance(self.screen, ReaderScreen):
             return []
-        return self.app.store.labels.names()
+        return self.parallax.store.labels.names()
 
     def _set_label(self, label: str) -> None:
-        self.app.call_later(self.screen.set_label, label)
+        if isinstance(self.screen, ReaderScreen):
+            self.app.call_later(self.screen.set_label, label)
 
     def _open(self, article_id: int) -> None:
-        self.app.call_later(self.app.open_articles, [article_id])
+        self.app.call_later(self.parallax.open_articles, [article_id])
 
     def _agreement(self) -> None:
-        self.app.call_later(open_agreement, self.app)
+        self.app.call_later(open_agreement, self.parallax)
+
+    def _fixed(self) -> list[tuple[str, Callable[[], object]]]:
+        """Entries of the app itself: agreement, training, the models view."""
+        app = self.app
+        return [(AGREEMENT, self._agreement), (TRAIN, lambda: app.call_later(app.run_action, "train")),
+                (MODELS, lambda: app.call_later(app.run_action, "models"))]
 
     async def discover(self) -> Hits:
         for text, action, node in self._actions():
             yield DiscoveryHit(Content(text), partial(self._run, action, node), text=text)
-        yield DiscoveryHit(Content(AGREEMENT), self._agreement, text=AGREEMENT)
+        for text, run in self._fixed():
+            yield DiscoveryHit(Content(text), run, text=text)
         for label in self._labels():
             text = f"Label: {label}"
             yield DiscoveryHit(Content(text), partial(self._set_label, label), text=text)
@@ -83,8 +107,9 @@ class ParallaxCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, highlight(matcher, text), partial(self._run, action, node), text=text)
-        if (score := matcher.match(AGREEMENT)) > 0:
-            yield Hit(score, highlight(matcher, AGREEMENT), self._agreement, text=AGREEMENT)
+        for text, run in self._fixed():
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, highlight(matcher, text), run, text=text)
         for label in self._labels():
             text = f"Label: {label}"
             score = matcher.match(text)
@@ -97,4 +122,4 @@ class ParallaxCommands(Provider):
                       help=f"article {article_id}")
 
     def _find_articles(self, query: str) -> list[tuple[int, str]]:
-        return self.app.store.library.find_articles(query, ARTICLE_HITS)
+        return self.parallax.store.library.find_articles(query, ARTICLE_HITS)

@@ -19,9 +19,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from annotations.store import DecisionError, Store, StoreBusy, StoreError
+
+from .writes import Report, Reporting, Write
 
 LOCK_WAIT_S = 0.05  # the app's own writes: the status bar must speak within 100 ms of a key
 LATE_WAIT_S = 30.0  # a decision the database kept waiting is refused after this
@@ -30,8 +32,8 @@ STOP_WAIT_S = 1.0  # quitting waits at most this long for a write under way
 PROGRESS_EVERY_S = 0.1  # a background decision's progress is shown this often at most
 FAILURES = (DecisionError, StoreError, KeyError, ValueError)
 
-Write = Callable[[Store], Any]
-Saved = Callable[[Any, bool], None]  # (what the store returned, late: True when written in the background)
+T = TypeVar("T")
+Saved = Callable[[T, bool], None]  # (what the store returned, late: True when written in the background)
 Outcome = Literal["saved", "waiting", "refused"]
 
 
@@ -57,8 +59,8 @@ class Decision:
     """A decision typed by the annotator, with what the screen shows while it waits."""
 
     what: str
-    write: Write
-    saved: Saved
+    write: Write[Any]
+    saved: Saved[Any]
     marks: tuple[Mark, ...] = ()
     article_status: tuple[int, str] | None = None  # (article, status) it gives, for d typed after it
     dropped: Callable[[], None] | None = None  # run if it is the first of those dropped (cursor back)
@@ -102,12 +104,12 @@ class DecisionRunner:
         self._attempt = threading.Lock()  # held by the thread while it tries a write
         self._stopped = False  # the app is quitting: nothing more is written
 
-    def run(self, what: str, write: Write, saved: Saved, *, background: bool = False,
+    def run(self, what: str, write: Write[T], saved: Saved[T], *, background: bool = False,
             marks: Iterable[Mark] = (), article_status: tuple[int, str] | None = None,
             dropped: Callable[[], None] | None = None, step: str | None = None) -> Outcome:
         """Write now, or queue it if the database is busy or decisions already wait.
 
-        ``write`` gets a Store (the app's, or the queue's: it must use that Store only);
+        ``write`` is applied to a Store (the app's, or the queue's: it must use that Store only);
         ``saved`` runs on the main thread once the write committed. A ``background`` write
         (thousands of rows: accept all on a long article) goes to the queue at once, so
         the screen stays responsive while it works. ``marks`` are the places shown as
@@ -128,7 +130,7 @@ class DecisionRunner:
             self.host.set_status(f"saving: {what}…")
             return "waiting"
         try:
-            result = write(self.store)
+            result = write.apply(self.store)
         except StoreBusy as exc:
             self._queue(decision)
             self.host.set_status(f"busy: {exc.who or self.holder()} holds the database; "
@@ -140,8 +142,7 @@ class DecisionRunner:
         saved(result, False)
         return "saved"
 
-    def run_background(self, what: str, write: Callable[[Store, Callable[[str], None]], Any],
-                       saved: Saved) -> Outcome:
+    def run_background(self, what: str, write: Callable[[Store, Report], T], saved: Saved[T]) -> Outcome:
         """A long decision (every identical mention at once): ``run(..., background=True)``, with
         ``write(store, report)`` saying how far it is with ``report(text)``, shown in the status
         bar (at most every PROGRESS_EVERY_S). It waits its turn behind decisions typed before it."""
@@ -152,7 +153,7 @@ class DecisionRunner:
                 shown[0] = time.monotonic()
                 self.host.call_from_thread(self.host.set_status, text)
 
-        return self.run(what, lambda store: write(store, report), saved, background=True)
+        return self.run(what, Reporting(write, report), saved, background=True)
 
     # -- what the screen shows while decisions wait ------------------------------------------
 
@@ -284,7 +285,7 @@ class DecisionRunner:
                 if self._stopped:
                     return None
                 try:
-                    result = decision.write(late)
+                    result = decision.write.apply(late)
                 except StoreBusy:
                     if time.monotonic() - started >= self.late_wait:
                         raise

@@ -98,6 +98,27 @@ _READER_KEYS = [
 # view's scrolling and to focus_next).
 READER_BINDINGS = [dataclasses.replace(binding, priority=True) for binding in _READER_KEYS]
 
+# The reader's actions that write a decision, each with what the status bar calls it when it
+# cannot be done. The reader's check_action greys these out in the footer while nothing may be
+# written (--readonly, or another annotator's layer shown), and their keys say why.
+WRITE_ACTIONS = {
+    "accept": "accept",
+    "reject": "reject",
+    "accept_all": "accept all",
+    "label_number": "relabel",
+    "pick_label": "relabel",
+    "make_span": "making a span",
+    "grow": "moving a boundary",
+    "delete_span": "delete",
+    "undo": "undo",
+    "redo": "redo",
+    "toggle_done": "marking done",
+    "tag_span": "tagging",
+    "tag_article": "tagging",
+    "link_entity": "linking",
+    "propagate": "every identical mention",
+}
+
 # The entity panel's own keys, while it has the focus (tui.widgets.entity_panel).
 ENTITY_PANEL_BINDINGS = [
     Binding("j", "move(1)", "Down", show=False, id="entities.down"),
@@ -208,8 +229,16 @@ HELP_TEXT = {
 
 HELP_TEXT.update(TEAM_HELP)
 
-ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS, *AGREEMENT_BINDINGS,
-                *ENTITY_PANEL_BINDINGS, *CONFLICTS_BINDINGS, *PROPAGATE_BINDINGS, *JUMP_BINDINGS]
+MODELS_BINDINGS = [
+    Binding("escape", "back", "Back", id="models.back"),
+    Binding("left_square_bracket", "older", "Older", id="models.older"),
+    Binding("right_square_bracket", "newer", "Newer", id="models.newer"),
+    Binding("t", "app.train", "Train now", id="models.train"),
+]
+
+ALL_BINDINGS = [*APP_BINDINGS, *MODELS_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS,
+                *AGREEMENT_BINDINGS, *ENTITY_PANEL_BINDINGS, *CONFLICTS_BINDINGS, *PROPAGATE_BINDINGS,
+                *JUMP_BINDINGS]
 
 
 def binding_ids() -> set[str]:
@@ -217,7 +246,8 @@ def binding_ids() -> set[str]:
     return {b.id for b in ALL_BINDINGS if b.id} | {i for i, _, _ in LIBRARY_LIST_KEYS}
 
 
-def keymap_from_config(keys: Mapping[str, str], source: str = "config") -> tuple[dict[str, str], list[str]]:
+def keymap_from_config(keys: Mapping[str, str], source: str = "config") -> tuple[dict[str, str],
+                                                                                 list[KeyProblem]]:
     """Check a ``[keys]`` table: (the usable keymap, a message per entry that was ignored).
 
     ``source`` is the config file's path: a message names its line and the id meant.
@@ -225,14 +255,31 @@ def keymap_from_config(keys: Mapping[str, str], source: str = "config") -> tuple
     """
     known = binding_ids()
     keymap: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[KeyProblem] = []
     for binding_id, value in keys.items():
         if binding_id not in known:
-            problems.append(f"{_where(source, binding_id)}: [keys] {binding_id!r} is not a binding id"
-                            f"{_did_you_mean(binding_id, known)}; ignored (? lists every id)")
+            problems.append(KeyProblem.unknown(_where(source, binding_id), binding_id, known))
             continue
         keymap[binding_id] = ",".join(p.strip() for p in str(value).split(",") if p.strip())
     return keymap, problems
+
+
+class KeyProblem(str):
+    """An ignored ``[keys]`` entry: as a string, ``FILE:LINE: [keys] 'x' is not a binding id (did
+    you mean ...?); ignored ...`` (what the CLI prints); ``status`` says it for an 80-column status
+    bar, the instruction first and the file's name last, so a cut loses the detail, not the fix."""
+
+    status: str
+
+    @classmethod
+    def unknown(cls, where: str, binding_id: str, known: set[str]) -> KeyProblem:
+        meant = _meant(binding_id, known)
+        hint = f" (did you mean {' or '.join(repr(i) for i in meant)}?)" if meant else ""
+        problem = cls(f"{where}: [keys] {binding_id!r} is not a binding id{hint}; ignored (? lists every id)")
+        place = Path(where.rsplit(":", 1)[0]).name + (f":{where.rsplit(':', 1)[1]}" if ":" in where else "")
+        fix = f"write {' or '.join(repr(i) for i in meant)}" if meant else "? lists every id"
+        problem.status = f"[keys] {binding_id!r}: {fix} ({place}: not a binding id, ignored)"
+        return problem
 
 
 def _where(source: str, binding_id: str) -> str:
@@ -247,15 +294,15 @@ def _where(source: str, binding_id: str) -> str:
     return f"{source}:{line}" if line else source
 
 
-def _did_you_mean(binding_id: str, known: set[str]) -> str:
-    """" (did you mean 'reader.accept'?)": the ids ending in what was written, else the closest one."""
+def _meant(binding_id: str, known: set[str]) -> list[str]:
+    """The ids meant by what was written: those ending in it, else the closest one."""
     from annotations.config import closest
 
     same = sorted(i for i in known if i.split(".", 1)[-1] == binding_id)
     if not same:
         near = closest(binding_id, sorted(known))
         same = [near] if near else []
-    return f" (did you mean {' or '.join(repr(i) for i in same)}?)" if same else ""
+    return same
 
 
 def display_keys(keys: str) -> str:

@@ -202,3 +202,19 @@ def layout_line(text: str, line: DisplayLine, width: int, reorder: bool) -> Line
         clusters.append(Cluster(s, e, x, cells, shown))
         x += cells
     return LineLayout(line, tuple(clusters))
+
+
+def visual_order_of(text: str, *, rtl: bool = False) -> str:
+    """One line (already display-safe) in visual order: right-to-left runs reversed, mirrored
+    characters mirrored; ``rtl`` is its base direction (a status message: left to right)."""
+    if not has_rtl(text):
+        return text
+    clusters = clusters_of(text, 0, len(text))
+    levels = embedding_levels(text, rtl)
+    cluster_levels = [levels[start] for start, _, _ in clusters]
+    parts = []
+    for index in visual_order(cluster_levels):
+        start, end, _ = clusters[index]
+        chunk = text[start:end]
+        parts.append(mirror(chunk[0]) + chunk[1:] if cluster_levels[index] % 2 else chunk)
+    return "".join(parts)

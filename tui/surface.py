@@ -75,7 +75,7 @@ def find_surface(text: str, folded: str, lowered: str | None = None) -> list[tup
     if not folded.strip():
         return []
     plain = lowered is not None and len(lowered) == len(text) and not _ARABIC.search(folded)
-    if plain:
+    if plain and lowered is not None:
         matches = (m.span(1) for m in _plain_pattern(folded).finditer(lowered)
                    if not (m.start() and _WORD_CHAR.match(lowered, m.start() - 1)))
     else:

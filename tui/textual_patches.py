@@ -30,4 +30,4 @@ def _get_inner_outer(self: StylesCache, base_background: Color, background: Colo
 def apply() -> None:
     """Replace the method only while it is still the cached one (a fixed Textual is left alone)."""
     if hasattr(StylesCache.get_inner_outer, "cache_info"):
-        StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign]
+        StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign,assignment]

@@ -30,10 +30,14 @@ class TokenIndex:
     @property
     def ready(self) -> bool:
         """Whether the tokens are known (read from the store on first use, asked again until then)."""
+        return self._loaded() is not None
+
+    def _loaded(self) -> list[Token] | None:
+        """Every token, in order; None while they are not known."""
         if self._all is None:
             self._all = self._load()
             self._first_token = None
-        return self._all is not None
+        return self._all
 
     def reload(self) -> None:
         """The tokens were (re)computed: read them again on next use."""
@@ -67,9 +71,9 @@ class TokenIndex:
 
     def tokens(self, block: int) -> list[Token]:
         """The (start, end) tokens of one block, absolute offsets, in order ([] until ready)."""
-        if not self.ready:
+        tokens = self._loaded()
+        if tokens is None:
             return []
-        tokens = self._all
         if self._first_token is None:
             self._first_token = [bisect_left(tokens, (start, -1)) for start in self._blocks()]
         first = self._first_token
@@ -78,9 +82,9 @@ class TokenIndex:
 
     def token_at(self, offset: int) -> Token | None:
         """The token holding ``offset``, else the next one in the text, else the last one."""
-        if not self.ready:
+        tokens = self._loaded()
+        if tokens is None:
             return None
-        tokens = self._all
         i = bisect_right(tokens, (offset, len(self.text) + 1)) - 1
         if i >= 0 and tokens[i][0] <= offset < tokens[i][1]:
             return tokens[i]
@@ -94,9 +98,9 @@ class TokenIndex:
 
         With ``token`` None, +1 gives the first token and -1 the last.
         """
-        if not self.ready or not self._all:
+        tokens = self._loaded()
+        if not tokens:
             return None
-        tokens = self._all
         if token is None:
             return tokens[0] if delta > 0 else tokens[-1]
         i = bisect_left(tokens, token)

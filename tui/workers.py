@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING
 
 from textual import work
 from textual.message_pump import MessagePump
@@ -45,14 +45,24 @@ from .messages import (
 
 GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
                "check": "the damage check", "decision": "saving a decision",
-               "opened": "tokens and annotation memory"}
+               "opened": "tokens and annotation memory", "train": "training", "train-check": "training"}
+
+
+if TYPE_CHECKING:
+    # Only ever mixed into ParallaxApp, an App: the type checker checks the App members used
+    # here (post_message, workers, call_from_thread, log).
+    from textual.app import App
+
+    _AppPart = App[None]
+else:
+    _AppPart = object
 
 
 class ImportCancelled(Exception):
     """Raised from the import's progress callback when the app is quitting."""
 
 
-class WorkersMixin:
+class WorkersMixin(_AppPart):
     """The app's background work (a part of :class:`tui.app.ParallaxApp`, which is a Textual App:
     ``@work`` needs a message pump). What it uses of the app is declared here."""
 
@@ -63,7 +73,7 @@ class WorkersMixin:
         opened_pending: dict[int, None]  # opened articles waiting for the NLP child, in order
         opened_lock: threading.Lock
         opened_running: bool
-        nlp_inbox: TextIO | None  # the running pre-annotation's stdin, taking "opened" requests
+        nlp_inbox: IO[str] | None  # the running pre-annotation's stdin, taking "opened" requests
         preannotate_queue: set[int]  # articles to pre-annotate once the run under way ends
         preannotate_enabled: bool
 
@@ -224,7 +234,8 @@ class WorkersMixin:
         elif isinstance(message, MemoryAdded):
             self.post_message(MemorySuggested(message.article_ids))
 
-    def _nlp_child(self, job: str, article_ids: list[int] | None) -> Iterator[ChildMessage]:
+    def _nlp_child(self, job: str, article_ids: list[int] | None,
+                   extra: list[str] | tuple[str, ...] = ()) -> Iterator[ChildMessage]:
         """Run an NLP job (:mod:`annotations.nlp.child`) and yield its messages as they come.
 
         spaCy lives in the child, never in the app. The child ends with the job; when the
@@ -233,27 +244,29 @@ class WorkersMixin:
         """
         worker = get_current_worker()
         command = [sys.executable, "-m", "annotations.nlp.child", job, "--db", str(self.db_path),
-                   "--annotator", self.store.annotator]
+                   "--annotator", self.store.annotator, *extra]
         if article_ids is not None or job == "preannotate":
             command += ["--ids", "-"]  # on stdin: 30,000 ids are too long for a command line
         with tempfile.TemporaryFile() as errors:
             child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=errors, text=True, encoding="utf-8")
             self.nlp_processes.add(child)
-            assert child.stdin is not None and child.stdout is not None
+            stdin, stdout = child.stdin, child.stdout
+            assert stdin is not None and stdout is not None  # both are pipes
             try:
-                child.stdin.write(json.dumps(article_ids) + "\n")  # null: every article pending
-                child.stdin.flush()
+                if "--ids" in command:
+                    stdin.write(json.dumps(article_ids) + "\n")  # null: every article pending
+                    stdin.flush()
                 if job == "preannotate":  # it takes "opened" requests until its run ends
                     with self.opened_lock:
-                        self.nlp_inbox = child.stdin
+                        self.nlp_inbox = stdin
                 else:
-                    child.stdin.close()
+                    stdin.close()
             except OSError:  # the child is gone already: its exit status tells why
                 pass
             reported = False  # the child said what went wrong itself
             try:
-                for line in child.stdout:
+                for line in stdout:
                     if worker.is_cancelled:
                         break
                     message = decode(line)
@@ -289,9 +302,9 @@ class WorkersMixin:
                 ids = store.library.first_ids(flt, FIRST_PAGE)
                 target.post_message(LibraryLoaded(token, flt, ids, complete=len(ids) < FIRST_PAGE))
                 return
-            ids = store.library.matching_ids(flt, should_stop=lambda: worker.is_cancelled)
-        if ids is not None:
-            target.post_message(LibraryLoaded(token, flt, ids))
+            every = store.library.matching_ids(flt, should_stop=lambda: worker.is_cancelled)
+        if every is not None:
+            target.post_message(LibraryLoaded(token, flt, every))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker is reported (the app keeps running).

@@ -16,7 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from ..model import SpanRecord
-from ..store import EVERYONE, Store, WriteSlices
+from ..store import EVERYONE, SOURCE_PREFIX, Store, WriteSlices
 from . import import_spacy
 from .memory import MemoryIndex, memory_forms
 from .pieces import split_text
@@ -41,6 +41,8 @@ class PreannotateReport:
     added: dict[str, int] = field(default_factory=lambda: {"model": 0, "rules": 0, "memory": 0})
     pipelines: dict[str, str] = field(default_factory=dict)  # lang -> what served it
     split: int = 0  # articles longer than max_length, processed in pieces
+    resuggested: list[int] = field(default_factory=list)  # an adopted model replaced older suggestions
+    superseded: int = 0
     stopped: bool = False
     warnings: list[str] = field(default_factory=list)
 
@@ -50,6 +52,9 @@ class PreannotateReport:
         lines.append(f"articles pre-annotated: {self.articles} (already done: {self.already_done}"
                      + (f", split into pieces: {self.split}" if self.split else "") + ")")
         lines.append("suggestions added: " + ", ".join(f"{k} {v}" for k, v in self.added.items()))
+        if self.resuggested:
+            lines.append(f"re-suggested by an adopted model: {len(self.resuggested)} article(s), "
+                         f"{self.superseded} older model suggestion(s) superseded")
         if self.stopped:
             lines.append("stopped before the end; run again to carry on")
         return "\n".join(lines)
@@ -67,11 +72,14 @@ def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str]
                 patterns: Iterable = (), n_process: int = 1, batch_size: int = 32,
                 article_ids: Iterable[int] | None = None, on_progress: ProgressFn | None = None,
                 should_stop: Callable[[], bool] | None = None,
-                max_length: int | None = None) -> PreannotateReport:
+                max_length: int | None = None, memory: bool = True) -> PreannotateReport:
     """Suggest entities in the database's articles; see the module docstring.
 
-    ``models`` (language -> pipeline name or path) overrides the config's
-    [models]; ``max_length`` lowers the pipelines' piece length (for tests).
+    ``models`` (language -> pipeline name or path) overrides the config's [models], which
+    overrides the models adopted in the database; ``max_length`` lowers the pipelines' piece
+    length (for tests); ``memory`` False leaves annotation memory out (re-suggesting). An
+    adopted model (source ``parallax en-3``) re-suggests the articles nobody has marked done:
+    the older model suggestions there are superseded (:meth:`Loading.resuggest`).
     A bad pattern file or a pipeline that is not installed raises before anything is written.
     """
     if batch_size < 1 or n_process < 1:
@@ -80,7 +88,7 @@ def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str]
     store = Store(db_path, annotator=annotator)
     try:
         run = _Run(store, n_process=n_process, batch_size=batch_size, on_progress=on_progress,
-                   should_stop=should_stop, max_length=max_length)
+                   should_stop=should_stop, max_length=max_length, memory=memory)
         with store.presence.announce("pre-annotation"):
             return run.run(models or {}, list(patterns), article_ids)
     finally:
@@ -90,8 +98,9 @@ def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str]
 class _Run:
     def __init__(self, store: Store, *, n_process: int, batch_size: int,
                  on_progress: ProgressFn | None, should_stop: Callable[[], bool] | None,
-                 max_length: int | None):
+                 max_length: int | None, memory: bool = True):
         self.store = store
+        self.memory = memory
         self.n_process = n_process
         self.batch_size = batch_size
         self.on_progress = on_progress
@@ -112,7 +121,8 @@ class _Run:
         by_lang: dict[str, list[int]] = defaultdict(list)
         for row in articles:
             by_lang[row["lang"]].append(row["id"])
-        resolved = resolve_pipelines(sorted(by_lang), {**config.models, **models})
+        resolved = resolve_pipelines(sorted(by_lang),
+                                     {**self.store.models.adopted_paths(), **config.models, **models})
         plans = []
         for lang, ids in sorted(by_lang.items()):
             name = resolved[lang]
@@ -126,7 +136,7 @@ class _Run:
             pending = [i for i in ids if i not in done]
             self.report.already_done += len(ids) - len(pending)
             plans.append(_Plan(lang, name, key, pending))
-        memories = self._memories()
+        memories = self._memories() if self.memory else {}
         self.total = len(articles) * len(memories) + sum(len(p.pending) for p in plans)
         self._progress("starting")
         for owner, memory in memories.items():
@@ -234,10 +244,32 @@ class _Run:
 
     def _commit(self, finished: list[tuple[int, list[SpanRecord]]], key: str, source: str) -> None:
         """The suggestions of a batch, each article marked done for ``key`` with its last ones."""
+        if source.startswith(SOURCE_PREFIX):
+            finished = self._resuggest(finished, key, source)
         self._write(((article_id, records, key) for article_id, records in finished), EVERYONE)
         self.report.articles += len(finished)
         self.done += len(finished)
         self._progress(source)
+
+    def _resuggest(self, finished: list[tuple[int, list[SpanRecord]]], key: str,
+                   source: str) -> list[tuple[int, list[SpanRecord]]]:
+        """An adopted model's suggestions in place of older models' in the articles nobody has
+        marked done, one transaction each; returns the other articles, to add to as usual."""
+        done = self.store.corpus.done_layers()
+        rest = []
+        for article_id, records in finished:
+            if article_id in done:
+                rest.append((article_id, records))
+                continue
+            with self.store.write():
+                model = [r for r in records if r.origin == "model"]
+                _, superseded = self.store.loading.resuggest(article_id, model, source, pipeline=key)
+                for origin, group in _by_origin([r for r in records if r.origin != "model"]):
+                    self.report.added[origin] += self.store.loading.add_suggestions(article_id, group)
+            self.report.added["model"] += len(model)
+            self.report.superseded += superseded
+            self.report.resuggested.append(article_id)
+        return rest
 
     def _write(self, work: Iterable[tuple[int, list[SpanRecord], str | None]], owner: str) -> None:
         """Store suggestions in transactions that hold the write lock about SLICE_S each, so that

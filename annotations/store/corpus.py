@@ -146,11 +146,13 @@ class Corpus:
             "AND h.start = g.start AND h.end = g.end AND h.label = g.label AND h.id NOT IN linked)) "
             "SELECT count(*) FROM decided").fetchone()[0]
 
-    def suggestion_keys(self, ids: Sequence[int]) -> list[tuple[int, int, int, str, str]]:
-        """(article id, start, end, label, origin) of the suggestions of these articles."""
+    def suggestion_keys(self, ids: Sequence[int]) -> list[tuple[int, int, int, str, str, str, int]]:
+        """(article id, start, end, label, origin, source, superseded 0/1) of the suggestions of
+        these articles."""
         return self.cx.conn.execute(
-            "SELECT article_id, start, end, label, origin FROM suggestions "
-            "WHERE article_id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)).fetchall()
+            "SELECT article_id, start, end, label, origin, source, superseded_at IS NOT NULL "
+            "FROM suggestions WHERE article_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),)).fetchall()
 
     def status_counts(self) -> list[tuple[str, str, int]]:
         """(annotator, article status, count)."""

@@ -12,14 +12,12 @@ import logging
 import os
 import sqlite3
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from .damage import close_connection, ensure_sound, found_damaged
 from .errors import (
@@ -34,6 +32,7 @@ from .errors import (
     is_damage,
 )
 from .schema import APPLICATION_ID, CURRENT, MIGRATIONS, SCHEMA_VERSION
+from .sqlite_connection import ParallaxConnection, check_header_length
 
 log = logging.getLogger("parallax")
 # An upgrade of a database this big is announced (on stderr when logging is not configured),
@@ -60,7 +59,7 @@ def _precheck(path: str, *, readonly: bool, create: bool) -> None:
     """Problems seen from the file's metadata, before SQLite touches it.
 
     The file itself is opened here only while this process has no SQLite connection
-    to it (:func:`_check_header_length`): on POSIX, closing any descriptor of the
+    to it (:func:`~.sqlite_connection.check_header_length`): on POSIX, closing any descriptor of the
     database file drops every SQLite lock this process holds on it, and a worker
     opening its own Store while the app's connection is open would let another
     process delete the -wal the app is committing into (FACTS.md). What the file
@@ -86,49 +85,7 @@ def _precheck(path: str, *, readonly: bool, create: bool) -> None:
     if not readonly and not os.access(file, os.W_OK):
         raise StoreError(f"{path}: the file is read-only (its permissions); make it writable "
                          f"(chmod u+w {path}) to annotate, or open it read-only to look at it")
-    _check_header_length(path)
-
-
-def _check_header_length(path: str) -> None:
-    """Refuse a file cut short (its header counts more pages than it holds) before SQLite reads it.
-
-    SQLite's first statement reads the schema, and in a file cut short the schema's pages may be
-    the missing ones: then it says "malformed" rather than "truncated", and in WAL mode it leaves a
-    -wal and -shm beside the file it could not read (seen with a database cut to half). So the
-    header's 100 bytes are read here, by hand, but only while this process has no SQLite
-    connection to the file: closing a descriptor drops the process's locks on it (FACTS.md),
-    and with no connection there are none to drop. Otherwise :func:`_check_length` checks it
-    through SQLite, after the schema was read.
-    """
-    key = _file_id(path)
-    if key is None or _open_files[key] or not (file_size(path) or 0):
-        return
-    with open(path, "rb") as f:
-        header = f.read(100)
-    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
-        return  # not SQLite's: said so, through SQLite, when it is opened
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    if header[24:28] != header[92:96]:
-        return  # the header's page count is not valid (written by an old SQLite): the file's size rules
-    size = file_size(path) or 0
-    if pages * page_size > size and not (file_size(path + "-wal") or 0):
-        raise StoreError(f"{path}: truncated database (the header says {pages * page_size} bytes, the file "
-                         f"has {size}); it was cut short while copying? Restore it from a backup.")
-
-
-# (device, inode) -> connections this process has open to that file (ParallaxConnection keeps it)
-_open_files: Counter[tuple[int, int]] = Counter()
-_open_files_lock = threading.Lock()
-
-
-def _file_id(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
+    check_header_length(path)
 
 
 def _sqlite_utils():
@@ -182,91 +139,6 @@ def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
             except sqlite3.Error as again:
                 exc = again
         raise error_for(path, exc, timeout) from exc
-
-
-class _Cursor(sqlite3.Cursor):
-    """A cursor of a :class:`ParallaxConnection`: a damaged page met by a statement or a fetch
-    becomes StoreDamaged (iterate with ``fetchall``, not ``for row in cursor``, to have it too)."""
-
-    def execute(self, sql: str, parameters=(), /) -> _Cursor:
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.DatabaseError as exc:
-            _reraise(self.connection, exc)
-
-    def executemany(self, sql: str, parameters, /) -> _Cursor:
-        try:
-            return super().executemany(sql, parameters)
-        except sqlite3.DatabaseError as exc:
-            _reraise(self.connection, exc)
-
-    def fetchone(self):
-        try:
-            return super().fetchone()
-        except sqlite3.DatabaseError as exc:
-            _reraise(self.connection, exc)
-
-    def fetchmany(self, size: int | None = 1):
-        try:
-            return super().fetchmany(size if size is not None else self.arraysize)
-        except sqlite3.DatabaseError as exc:
-            _reraise(self.connection, exc)
-
-    def fetchall(self):
-        try:
-            return super().fetchall()
-        except sqlite3.DatabaseError as exc:
-            _reraise(self.connection, exc)
-
-
-class ParallaxConnection(sqlite3.Connection):
-    """The connection every Store opens: an SQLite error saying the file is damaged, met by any
-    statement, becomes :class:`~annotations.errors.StoreDamaged` naming the file, so that no
-    SQLite error type leaves the store (the front end catches StoreError only). Other SQLite
-    errors stay what they are; the store turns them into StoreError where it writes
-    (:func:`write_transaction`). Costs one Python call per statement and per fetch.
-    """
-
-    path = ""  # the database file, for the message
-    _file: tuple[int, int] | None = None  # counted in _open_files while open
-
-    def track(self, path: str) -> None:
-        """Name the file (for messages) and count this connection as open on it."""
-        self.path = path
-        self._file = _file_id(path) if path != ":memory:" else None
-        if self._file is not None:
-            with _open_files_lock:
-                _open_files[self._file] += 1
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            if self._file is not None:
-                with _open_files_lock:
-                    _open_files[self._file] -= 1
-                    if _open_files[self._file] <= 0:
-                        del _open_files[self._file]
-                self._file = None
-
-    def cursor(self, factory=_Cursor):
-        return super().cursor(factory)
-
-    def execute(self, sql: str, parameters=(), /) -> _Cursor:
-        return self.cursor().execute(sql, parameters)
-
-    def executemany(self, sql: str, parameters, /) -> _Cursor:
-        return self.cursor().executemany(sql, parameters)
-
-
-def _reraise(conn: sqlite3.Connection, exc: sqlite3.DatabaseError) -> NoReturn:
-    """Raise ``exc`` as StoreDamaged when it says the file is damaged (the file is no longer
-    taken for sound: :func:`~.damage.found_damaged`), else as it is."""
-    if is_damage(exc) and not isinstance(exc, StoreDamaged):
-        path = getattr(conn, "path", "") or "the database"
-        found_damaged(path)
-        raise StoreDamaged(describe_error(path, exc)) from exc
-    raise exc
 
 
 def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,

@@ -35,7 +35,8 @@ MERGED_TABLES = {
     "articles": "matched by content hash, added when missing (the FTS index follows by trigger)",
     "articles_fts": "kept by the articles triggers",
     "labels": "added at the end of the scheme, in the source's order",
-    "suggestions": "matched by article, offsets, label, origin and owner (an annotator's memory)",
+    "suggestions": "matched by article, offsets, label, origin and owner (an annotator's memory); "
+                   "a superseded one stays superseded",
     "preannotated": "added when missing",
     "entities": "matched by knowledge-base id, else name and label",
     "aliases": "matched by entity and folded form",
@@ -48,6 +49,8 @@ MERGED_TABLES = {
     "writers": "not merged (who is writing now, in the source's own process)",
     "tokens": "not merged (token boundaries are computed again when an article is opened)",
     "dismissed_conflicts": "added where missing (an entity's conflicts follow its matched entity)",
+    "usefulness": "not merged (the next model adopted scores the articles again)",
+    "models": "not merged (a model is a folder beside its own database; train again on the merged gold)",
 }
 _OFFSET_TABLES = ("spans", "tags", "article_status", "undecided_at_done", "entities", "aliases")
 
@@ -174,8 +177,9 @@ class _Merge:
     def suggestions(self) -> None:
         self.counts.suggestions_added = self.x(
             "INSERT INTO main.suggestions(article_id, start, end, label, origin, "
-            "source, folded, created_at, annotator) "
-            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.folded, g.created_at, g.annotator "
+            "source, folded, created_at, annotator, superseded_at) "
+            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.folded, g.created_at, g.annotator, "
+            "g.superseded_at "
             "FROM src.suggestions g JOIN m_article m ON m.src = g.article_id WHERE NOT EXISTS (SELECT 1 "
             "FROM main.suggestions d WHERE d.article_id = m.dst AND d.start = g.start AND d.end = g.end "
             "AND d.label = g.label AND d.origin = g.origin AND d.annotator = g.annotator) ORDER BY g.id")

@@ -2,7 +2,7 @@
 
 Run in a fresh interpreter (worker.py), like reader_child.py. The app reads the
 article and its spans with bare ``sqlite3`` (``SPANS_SQL``: the rows
-``Store.spans`` gives, checked in fig_reader), wraps the text at the view's
+``store.view.spans`` gives, checked in fig_reader), wraps the text at the view's
 width (each paragraph cut at the last space that fits), paints each line as a
 Strip with the spans styled and the selected one reversed, and on ``a`` writes
 the decision with a bare ``BEGIN IMMEDIATE; INSERT INTO spans …; COMMIT`` (WAL,

@@ -22,6 +22,11 @@ KINDS = {
     "contention": "Parallax while another process writes ÷ Parallax with nothing else running",
     "outside": "Parallax ÷ another program doing the same task (SLATE, a terminal annotator), measured "
                "side by side in the same run",
+    "served": "Parallax in a browser (`parallax serve`) ÷ the same app in a terminal (tmux), measured "
+              "side by side in the same run",
+    "learning": "Parallax's suggestions after some articles are done ÷ the stock pipeline's, on the same "
+                "held-out articles",
+    "order": "Parallax with one order of the library ÷ Parallax with another, the same simulation otherwise",
 }
 GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
 
@@ -137,9 +142,9 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the figure could not be measured (it failed: the run fails too)
     seconds: float = 0.0
-    # Why an outside comparison could not be set up (SLATE not installable without a network).
-    # Only for a figure about another program: it is reported as not measured, and the run
-    # goes on; anything of Parallax's own that cannot be measured is ``skipped`` and fails.
+    # Why an outside comparison or corpus could not be had (SLATE not installable without a
+    # network, CoNLL-2003 not redistributable): reported as not measured, and the run goes on;
+    # anything of Parallax's own that cannot be measured is ``skipped`` and fails.
     unavailable: str | None = None
 
 

@@ -115,7 +115,7 @@ def measure(ctx) -> Figure:
     ]
     return Figure(
         "bulk", "Every identical mention at once",
-        f"`Store.bulk_decide` relabelling every mention of the form closest to {WANTED:,} mentions in the "
+        f"`store.bulk.decide` relabelling every mention of the form closest to {WANTED:,} mentions in the "
         f"library database ({db.articles:,} articles, {db.suggestions:,} suggestions): '{folded}' "
         f"({count:,} suggestions; {result.changed:,} mentions to change in "
         f"{len(result.article_ids):,} articles, "

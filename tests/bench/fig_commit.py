@@ -1,4 +1,4 @@
-"""A decision's commit alone: ``Store.accept`` against a bare sqlite3 insert + commit.
+"""A decision's commit alone: ``store.decisions.accept`` against a bare sqlite3 insert + commit.
 
 Both write to a WAL database on the same disk with ``synchronous=FULL`` (what
 the store uses, so an acknowledged decision survives a power cut); NORMAL is
@@ -98,7 +98,8 @@ def measure(ctx) -> Figure:
                         against="bare insert + commit"))
     return Figure(
         "commit", "A decision's commit alone",
-        f"`Store.accept((\"suggestion\", id))` on {len(samples['store']):,} distinct suggestions, each its "
+        f"`store.decisions.accept((\"suggestion\", id))` on {len(samples['store']):,} distinct suggestions, "
+        "each its "
         "own transaction (BEGIN IMMEDIATE … COMMIT: the span row, the article's status on the first "
         "decision, the undo log), against a bare sqlite3 `BEGIN IMMEDIATE; INSERT INTO spans …; COMMIT` "
         "into the same table definitions, WAL mode, same synchronous setting. "

@@ -81,14 +81,15 @@ def measure(ctx) -> Figure:
             percentile(big, 50), percentile(bare, 50), "ms", against=bare_app),
         Row(f"key press → committed and repainted, p95, {n_big}, against a bare Textual app",
             percentile(big, 95), percentile(bare, 95), "ms", against=bare_app),
-        Row("context: the decision's write alone (`Store.accept`, inside the above), p50, against a bare "
+        Row("context: the decision's write alone (`store.decisions.accept`, inside the above), p50, "
+            "against a bare "
             "insert + commit", percentile(pooled("big", "commit_ms"), 50),
             percentile(pooled("bare", "commit_ms"), 50), "ms", against="bare sqlite3"),
         Row("context: opening the article in the reader (first paint), 1 MB vs 5 KB", opened("big"),
             opened("small"), "ms", kind="scaling", against=n_small),
         Row(f"context: opening the {n_big} (first paint), against a bare Textual app", opened("big"),
             opened("bare"), "ms", against=bare_app),
-        Row(f"context: reading the {n_big}'s spans (`Store.spans`, in-process, warm)", *spans_ms, "ms",
+        Row(f"context: reading the {n_big}'s spans (`store.view.spans`, in-process, warm)", *spans_ms, "ms",
             against="bare sqlite3, one query"),
         Row(f"context: slowest press, {n_big}", max(big), max(bare), "ms", against=bare_app),
         Row(f"context: presses during which Python ran a full garbage collection, {n_big}", len(gc_big),
@@ -107,7 +108,7 @@ def measure(ctx) -> Figure:
         f"An article of {info['big']['length']:,} characters with {info['big']['suggestions']:,} suggestions "
         f"against one of {info['small']['length']:,} characters with {info['small']['suggestions']}. "
         + __doc__.split("\n\n")[1].replace("\n", " ").strip() + " A sample ends "
-        "when the reader screen's compositor has finished the first refresh after `Store.accept` "
+        "when the reader screen's compositor has finished the first refresh after `store.decisions.accept` "
         f"returned (headless at 120x40: everything but the terminal write). {runs} run(s) × {presses} "
         "presses per article; percentiles over all presses. Two comparisons: the 5 KB article (a scaling "
         "ratio: how a decision's cost grows with the article; the targets are on it) and, on the 1 MB "
@@ -116,7 +117,7 @@ def measure(ctx) -> Figure:
         "(`render_line` → `Strip`, spans styled, the selected one reversed) and on `a` writes the "
         "decision with a bare `BEGIN IMMEDIATE; INSERT; COMMIT` (WAL, synchronous=FULL), selects the "
         "next suggestion and refreshes those two lines, timed the same way. The span read compares "
-        "`Store.spans(article)` with the bare query of the same rows (checked equal), median of 5 warm "
+        "`store.view.spans(article)` with the bare query of the same rows (checked equal), median of 5 warm "
         "reads each. With the 1 MB article loaded, Python's full (generation 2) garbage collections walk "
         "a large heap; a press during which one runs is counted below, as the slowest presses are "
         "those.",
@@ -125,7 +126,7 @@ def measure(ctx) -> Figure:
 
 
 def check_and_time_span_reads(path: str, article_id: int) -> tuple[float, float]:
-    """``Store.spans`` and the bare query read the same rows; their warm median times in ms."""
+    """``store.view.spans`` and the bare query read the same rows; their warm median times in ms."""
     with Store(path, annotator="bench", readonly=True) as store:
         ours = sorted((s.start, s.end, s.label, s.status) for s in store.view.spans(article_id))
         ours_ms = warm_ms(lambda: store.view.spans(article_id))
@@ -135,5 +136,5 @@ def check_and_time_span_reads(path: str, article_id: int) -> tuple[float, float]
         bare_ms = warm_ms(lambda: bare_reader_child.read_spans(conn, article_id, "bench"))
     finally:
         conn.close()
-    assert ours == bare, "Store.spans and the bare span query disagree"
+    assert ours == bare, "store.view.spans and the bare span query disagree"
     return ours_ms, bare_ms

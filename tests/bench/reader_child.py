@@ -53,7 +53,7 @@ def decide(db: str, article_id: int, presses: int, key: str = "a") -> dict:
             return result
         return accept
 
-    app.store.accept = timed_accept(app.store.accept)
+    app.store.decisions.accept = timed_accept(app.store.decisions.accept)
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:

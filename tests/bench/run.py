@@ -49,6 +49,9 @@ FIGURES = {
     "bulk": ("fig_bulk", "Every identical mention at once"),
     "views": ("fig_views", "stats and the conflicts view on the big corpus"),
     "slate": ("fig_slate", "Parallax vs SLATE"),
+    "serve": ("fig_serve", "The app in a browser (parallax serve)"),
+    "train": ("fig_train", "Learning from the gold: corrections per article"),
+    "train_app": ("fig_train_app", "Deciding while a model trains"),
 }
 
 

@@ -7,6 +7,7 @@ shown as plain Content in a scrolling panel, so the app and the command never di
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,9 +26,17 @@ from ..keymap import AGREEMENT_BINDINGS
 from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import ParallaxApp
+
 
 class AgreementScreen(Screen):
     """Every pair's span and token agreement over the articles both finished."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
 
     BINDINGS = list(AGREEMENT_BINDINGS)
     DEFAULT_CSS = """

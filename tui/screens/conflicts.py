@@ -13,6 +13,7 @@ is no conflict. ``enter`` goes to the conflict's places in the reader, one after
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,9 +33,15 @@ from ..messages import ArticlesChanged
 from ..widgets.article_list import visual_title
 from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
+from ..writes import DismissConflict
 from .dialogs import PickerDialog
 from .propagate import bulk_status
 from .reader import ReaderScreen
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import ParallaxApp
 
 PLACES = 8
 TAGS = {"surface": "form", "entity": "entity", "names": "names", "decision": "label"}
@@ -42,6 +49,9 @@ TAGS = {"surface": "form", "entity": "entity", "names": "names", "decision": "la
 
 class ConflictsScreen(Screen):
     """Every conflict in the annotator's view, biggest first, with its places."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
 
     BINDINGS = list(CONFLICTS_BINDINGS)
 
@@ -272,8 +282,7 @@ class ConflictsScreen(Screen):
             self.app.set_status(f"saved: {display_safe(what)} (u undoes)")
             self.reload()
 
-        self.app.decisions.run(what, lambda store: store.decisions.dismiss_conflict(conflict.kind,
-                                                                                    conflict.key), saved)
+        self.app.decisions.run(what, DismissConflict(conflict.kind, conflict.key), saved)
 
     def action_undo(self) -> None:
         self._step("undo")

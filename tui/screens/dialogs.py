@@ -8,6 +8,7 @@ highlighted choice (or the typed text, when new values are allowed).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
 from textual import on
@@ -33,6 +34,11 @@ from ..keymap import (
     REVIEW_BINDINGS,
     display_keys,
 )
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import ParallaxApp
 
 MAX_CHOICES = 50
 MORE_HELP = [("Entity panel (E)", ENTITY_PANEL_BINDINGS), ("Conflicts (C)", CONFLICTS_BINDINGS)]
@@ -237,6 +243,9 @@ class UndecidedDialog(ModalScreen[str | None]):
 class HelpScreen(ModalScreen[None]):
     """Every binding with the keys it answers to now (after [keys] remapping)."""
 
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
+
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
@@ -247,24 +256,24 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(self._table(), markup=False, id="help-table")
 
     def _table(self) -> Content:
-        keymap = getattr(self.app, "_keymap", {})
+        keymap = self.app.remapped_keys
+        def rows(bindings: Sequence[Binding]) -> list[tuple[str, str, str]]:
+            return [(b.id or "", b.key, b.description) for b in bindings]
+
         sections = [
-            ("Everywhere", [(b.id, b.key, b.description) for b in APP_BINDINGS]
+            ("Everywhere", rows(APP_BINDINGS)
              + [("ctrl+p", "ctrl+p", "Command palette: actions, labels, articles")]),
-            ("Library", [(b.id, b.key, b.description) for b in LIBRARY_BINDINGS] + LIBRARY_LIST_KEYS),
-            ("Reader", [(b.id, b.key, b.description) for b in READER_BINDINGS]),
-            ("Review", [(b.id, b.key, b.description) for b in REVIEW_BINDINGS]),
-            *[(title, [(b.id, b.key, b.description) for b in bindings]) for title, bindings in MORE_HELP],
+            ("Library", rows(LIBRARY_BINDINGS) + LIBRARY_LIST_KEYS),
+            ("Reader", rows(READER_BINDINGS)),
+            ("Review", rows(REVIEW_BINDINGS)),
+            *[(title, rows(bindings)) for title, bindings in MORE_HELP],
         ]
         lines: list[Content] = []
-        for title, rows in sections:
+        for title, section in sections:
             lines.append(Content.styled(title, "bold underline"))
-            for binding_id, keys, description in rows:
+            for binding_id, keys, description in section:
                 shown = display_keys(keymap.get(binding_id, keys))
                 text = HELP_TEXT.get(binding_id, description)
                 lines.append(Content.assemble((f"{shown:>14} ", "bold"), text, ("  " + binding_id, "dim")))
             lines.append(Content(""))
         return Content("\n").join(lines)
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

@@ -8,6 +8,7 @@ list widget reads the columns of only the rows on screen.
 from __future__ import annotations
 
 from array import array
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -26,9 +27,15 @@ from ..messages import ArticlesChanged, LibraryLoaded
 from ..widgets.article_list import ArticleList, header_text, safe_title
 from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
+from ..writes import SetLanguage
 from .dialogs import PickerDialog
 from .reader import MAX_PANES
 from .review import ReviewScreen
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import ParallaxApp
 
 COMMON_LANGUAGES = ("en", "fr", "ar", "es", "de", "it", "pt", "nl", "he")  # offered first in the picker
 STATUS_OPTIONS = [("to do", "todo"), ("in progress", "in_progress"), ("done", "done"),
@@ -38,6 +45,9 @@ REVIEW_OPTIONS = [("R reviewed", "reviewed"), ("â‰  disputed", "disputed"), ("â€
 
 class LibraryScreen(Screen):
     """Search, filter, mark and open articles."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
 
     BINDINGS = list(LIBRARY_BINDINGS)
     AUTO_FOCUS = "ArticleList"
@@ -91,7 +101,7 @@ class LibraryScreen(Screen):
     def _show_header(self) -> None:
         articles = self.query_one(ArticleList)
         self.query_one("#list-header", Static).update(
-            Content(header_text(articles.size.width or self.size.width, articles.widths)))
+            Content(header_text(articles.content_width or self.size.width, articles.widths)))
 
     # -- data --------------------------------------------------------------------------
 
@@ -248,8 +258,7 @@ class LibraryScreen(Screen):
         the annotator knows (a mostly English article with an Arabic quote is English)."""
         articles = self.query_one(ArticleList)
         article_id = articles.highlighted
-        row = articles.row(article_id) if article_id is not None else None
-        if row is None:
+        if article_id is None or (row := articles.row(article_id)) is None:
             return
         choices = list(dict.fromkeys([*self.app.store.articles.languages(), *COMMON_LANGUAGES]))
 
@@ -274,7 +283,7 @@ class LibraryScreen(Screen):
                 self.app.preannotate_articles([article_id])
 
         self.app.decisions.run(f"language {lang} for '{title}'",
-                               lambda store: store.articles.set_lang(article_id, lang), saved)
+                               SetLanguage(article_id, lang), saved)
 
     def action_clear_filters(self) -> None:
         with self.prevent(Input.Changed, Select.Changed):

@@ -9,6 +9,7 @@ as one bulk decision (:meth:`annotations.store.Store.bulk_decide`), one undo ste
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,6 +24,11 @@ from annotations.store import BulkDecision, BulkPreview, BulkResult, BulkTarget,
 from annotations.text import display_safe, fold
 
 from ..keymap import PROPAGATE_BINDINGS
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import ParallaxApp
 
 PLACES_SHOWN = 5
 SCOPES = {"open": "in the open articles", "corpus": "in the whole corpus"}
@@ -71,6 +77,9 @@ def bulk_status(what: str, result: BulkResult) -> str:
 class PropagateDialog(ModalScreen[str | None]):
     """How many identical mentions, where; ``o`` the open articles, ``c`` the corpus, escape cancels
     (None); "" when there is nothing to change there."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
 
     BINDINGS = list(PROPAGATE_BINDINGS)
 

@@ -1,76 +1,81 @@
 """The reader: one to three articles side by side, with a legend and a details bar.
 
-Navigation, panes, highlights and the session live here; the decisions (accept,
-label, boundaries, tags, links...) are in :mod:`tui.screens.reader_actions` and the
-modules beside it.
+The screen lays out the panes, knows which one keys act on and shows the selection; the work
+of each key is done by one of its parts, each a plain class in its own module, given the
+screen as a :class:`.reader_host.ReaderHost` and the other parts it uses: each ``action_*``
+method below names the part. While nothing may be written (``--readonly``, or another
+annotator's layer shown), :meth:`ReaderScreen.check_action` greys out the write actions
+(:data:`tui.keymap.WRITE_ACTIONS`) in the footer, and their keys say why in the status bar.
 Selecting an entity lights up every mention of the same folded surface form in
 all open panes, and the other panes scroll to their first mention.
 """
 
 from __future__ import annotations
 
-import gc
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
-from textual.containers import Horizontal
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
 
-from annotations.model import Span
-from annotations.nlp.tokens import tokenizer_name
-from annotations.text import display_safe
+from annotations.store import SpanKey
 
-from ..decisions import span_ident
-from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER
+from ..keymap import ENTITY_FOOTER, READER_BINDINGS, TOKEN_FOOTER, WRITE_ACTIONS
 from ..messages import ArticlesChanged, TokensReady
 from ..surface import surface
-from ..widgets.article_list import STATUS_WORDS, safe_title
+from ..widgets.article_list import STATUS_WORDS
 from ..widgets.article_view import ArticleView
 from ..widgets.entity_panel import EntityPanel
 from ..widgets.footer import ParallaxFooter
 from ..widgets.pane import Pane
+from ..widgets.pane_row import PaneRow
 from ..widgets.status_bar import StatusBar
-from .reader_entities import EntityActions
+from .reader_actions import Verdicts
+from .reader_bars import Bars
+from .reader_decide import Decider
+from .reader_entities import Entities
+from .reader_host import MAX_PANES
 from .reader_layers import LayerSwitch
-from .reader_spans import SpanActions
-from .reader_tags import TagActions
+from .reader_navigation import Navigation, settle_memory
+from .reader_spans import SpanEditing
+from .reader_tags import Tagging
 
-MAX_PANES = 3  # articles side by side
+if TYPE_CHECKING:
+    from textual import getters
 
+    from ..app import ParallaxApp
 
-def settle_memory() -> None:
-    """Collect once, then freeze what is left, after articles open (their spans, lines, caches).
-
-    With a 1 MB article open (12,700 spans) Python's full garbage collections walk the whole
-    heap: about one key press in twenty waited ~100 ms for one (the reader benchmark). Frozen
-    objects are left out of later collections; what is unfrozen first is whatever the last
-    freeze kept of articles closed since, so it can be collected now.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+__all__ = ["MAX_PANES", "ReaderScreen"]
 
 
-class ReaderScreen(EntityActions, LayerSwitch, SpanActions, TagActions, Screen):
+class ReaderScreen(Screen):
     """Annotate the open articles; every decision is committed before it is shown as saved."""
 
-    max_panes = MAX_PANES
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
+
     BINDINGS = list(READER_BINDINGS)
     AUTO_FOCUS = ""  # activate() focuses the active pane; Textual's own first pick would move it
 
     def __init__(self, article_ids: list[int], *, state: dict | None = None) -> None:
         super().__init__()
-        self.article_ids = list(article_ids)
+        self._opening = list(article_ids)  # the articles compose lays out (then: the panes)
         self._state = state or {}
         active = self._state.get("active", 0)
         self._restore_active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
-        self._active: Pane | None = None  # the pane keys act on; see activate()
-        self._shown: dict[str, Content] = {}
         self._footer_is_token = False  # which set of keys the footer shows
-        self._box: Horizontal | None = None  # the panes' container (see compose)
+        self._row = PaneRow()  # the panes; the one keys act on (see activate())
+        # The parts, each given what it uses.
+        self.bars = Bars(self)
+        self.layer_switch = LayerSwitch(self)
+        self.decider = Decider(self)
+        self.span_editing = SpanEditing(self, self.decider)
+        self.verdicts = Verdicts(self, self.decider, self.span_editing)
+        self.tagging = Tagging(self, self.decider)
+        self.navigation = Navigation(self, self._row)
+        self.entities = Entities(self, self.decider, self.span_editing, self.layer_switch)
 
     # -- layout ------------------------------------------------------------------------
 
@@ -79,47 +84,55 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, TagActions, Screen):
         key typed while the reader opens acts where the screen will point."""
         saved = {p.get("article"): p.get("span") for p in self._state.get("panes", [])
                  if isinstance(p, dict)}
-        with Horizontal(id="panes") as self._box:
-            for index, article_id in enumerate(self.article_ids):
-                pane = self._make_pane(article_id, saved.get(article_id))
+        with self._row:
+            for index, article_id in enumerate(self._opening):
+                pane = self.navigation.make_pane(article_id, saved.get(article_id))
                 if index == self._restore_active:
-                    self._active = pane
-                    pane.add_class("-active")
+                    self._row.set_active(pane)
                 yield pane
-            yield EntityPanel()
-        yield Static(id="legend", markup=False)
-        yield Static(id="details", markup=False)
+            yield self.entities.panel
+        yield self.bars.legend
+        yield self.bars.details
         yield StatusBar()
         yield ParallaxFooter(compact=True)
-
-    def _make_pane(self, article_id: int, where: object = None) -> Pane:
-        """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
-        store = self.app.store
-        article = store.articles.get(article_id)
-        spans = store.view.spans(article_id, self.shown_layer)
-        select = None
-        if isinstance(where, list) and len(where) == 2:
-            select = next((s.key for s in spans if [s.start, s.end] == where), None)
-        name = tokenizer_name(article.lang)
-        pane = Pane(article, spans, bidi=self.app.bidi, select=select,
-                    load_tokens=lambda: store.tokens.get(article_id, name))
-        pane.view.set_waiting([(m.start, m.end) for m in self.app.decisions.marks(article_id)])
-        return pane
 
     def show_waiting(self) -> None:
         """Draw the spans whose decisions wait for the database (the app calls this when they change)."""
         for pane in self.panes:
             pane.view.set_waiting([(m.start, m.end) for m in self.app.decisions.marks(pane.article.id)])
-        self._show_selection()
+        self.show_selection()
 
     def on_mount(self) -> None:
         for pane in self.panes:
-            self._refresh_title(pane)
-        if self._active is not None:
-            self.activate(self._active)
-        self._show_selection()
-        self.app.articles_opened(tuple(self.article_ids))  # tokens and annotation memory
+            self.refresh_title(pane)
+        if (active := self._row.active) is not None:
+            self.activate(active)
+        self.show_selection()
+        self.app.articles_opened(tuple(self._opening))  # tokens and annotation memory
         self.call_after_refresh(settle_memory)
+
+    # -- what keys may do -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hidden (False) while the entity panel has the focus: the reader's keys are then its
+        keys. Greyed out (None) while nothing may be written, for the write actions."""
+        if self.entities.takes_key(action):
+            return False
+        if action in WRITE_ACTIONS and self.layer_switch.readonly_reason() is not None:
+            return None
+        return True
+
+    def refused(self, action: str) -> bool:
+        """True (and the status bar says why) when ``action`` writes and nothing may be written now."""
+        name = action.partition("(")[0]
+        return name in WRITE_ACTIONS and self.layer_switch.refused(WRITE_ACTIONS[name])
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose write action is greyed out (read-only) says why it does nothing (Textual
+        passes the key of a disabled binding on, to the focus and up to here)."""
+        active = super().active_bindings.get(event.key)
+        if active is not None and not active.enabled and self.refused(active.binding.action):
+            event.stop()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -144,52 +157,54 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, TagActions, Screen):
         if self._token_cursor_out() != self._footer_is_token:
             self.refresh_bindings()
 
+    # -- the panes (the services its parts use: ReaderHost) -----------------------------------------
+
     @property
     def panes(self) -> list[Pane]:
-        """The open panes, left to right. Read from the container's children, not with a DOM
-        query: every key reads this several times, and the query was a third of a decision's
-        CPU time (matching every node of the screen against a selector)."""
-        if self._box is None:
-            return []
-        return [pane for pane in self._box.children if isinstance(pane, Pane) and not pane.closing]
+        """The open panes, left to right."""
+        return self._row.panes
 
     @property
     def active_pane(self) -> Pane | None:
-        """The pane keys act on, and the one shown as active: one value, set by :meth:`activate`.
-
-        Not derived from focus: Textual moves focus later (``focus()`` is queued), so two tabs
-        sent together would both read the old focus and move one pane only.
-        """
-        panes = self.panes
-        if self._active is not None and self._active in panes:
-            return self._active
-        return panes[0] if panes else None
-
-    def activate(self, pane: Pane) -> None:
-        """Make ``pane`` the active one now: keys act on it from the next key on, its title is
-        highlighted, and focus (for the scroll keys and the mouse) follows at once."""
-        changed = pane is not self._active
-        self._active = pane
-        for other in self.panes:
-            other.set_class(other is pane, "-active")
-        if self.focused is not pane.view:
-            self.set_focus(pane.view)  # the screen's set_focus is synchronous, widget.focus() is not
-        if changed:
-            self._show_selection()
-            self.sync_footer()
-            self.app.save_session()
+        """The pane keys act on, and the one shown as active: one value, set by :meth:`activate`."""
+        return self._row.active
 
     @property
     def active_view(self) -> ArticleView | None:
         pane = self.active_pane
         return pane.view if pane is not None else None
 
-    def _refresh_title(self, pane: Pane) -> None:
+    @property
+    def shown_layer(self) -> str | None:
+        return self.layer_switch.shown
+
+    @property
+    def chosen_entity(self) -> int | None:
+        """The entity whose mentions are lit (E, enter in the entity panel)."""
+        return self.entities.chosen
+
+    def is_open(self) -> bool:
+        return self in self.app.screen_stack
+
+    def pane_of(self, article_id: int) -> Pane | None:
+        return next((p for p in self.panes if p.article.id == article_id), None)
+
+    def activate(self, pane: Pane) -> None:
+        """Make ``pane`` the active one now: keys act on it from the next key on, its title is
+        highlighted, and focus (for the scroll keys and the mouse) follows at once."""
+        changed = self._row.set_active(pane)
+        if self.focused is not pane.view:
+            self.set_focus(pane.view)  # the screen's set_focus is synchronous, widget.focus() is not
+        if changed:
+            self.show_selection()
+            self.sync_footer()
+            self.app.save_session()
+
+    def refresh_title(self, pane: Pane) -> None:
         status = self.app.store.view.status(pane.article.id, self.shown_layer)
         pane.show_title(status if self.shown_layer is None else f"{self.shown_layer}: {STATUS_WORDS[status]}")
 
-    def refresh_articles(self, article_ids: tuple[int, ...] | list[int] | None, *,
-                         select: tuple[str, int] | None = None) -> None:
+    def refresh_articles(self, article_ids: Collection[int] | None, *, select: SpanKey | None = None) -> None:
         """Read the spans of these open articles again (None: all of them) after a change."""
         store = self.app.store
         for pane in self.panes:
@@ -197,21 +212,56 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, TagActions, Screen):
                 pane.view.set_spans(store.view.spans(pane.article.id, self.shown_layer))
                 if select is not None and pane is self.active_pane:
                     pane.view.select_key(select)
-                self._refresh_title(pane)
-        self._show_selection()
+                self.refresh_title(pane)
+        self.show_selection()
 
-    def go_to_span(self, article_id: int, key: tuple[str, int] | None, start: int) -> Pane | None:
+    def go_to_span(self, article_id: int, key: SpanKey | None, start: int) -> Pane | None:
         """Select the span ``key`` (else the one nearest ``start``) in the pane showing the article,
         which becomes the active pane; None when the article is not open."""
-        pane = next((p for p in self.panes if p.article.id == article_id), None)
+        pane = self.pane_of(article_id)
         if pane is None:
             return None
         self.activate(pane)
         pane.view.token_mode = False
         if key is None or not pane.view.select_key(key):
             pane.view.select_nearest(start)
-        self._show_selection()
+        self.show_selection()
         return pane
+
+    async def go_to_mention(self, article_id: int, start: int, end: int) -> None:
+        """The cursor on a mention, its article opened if need be (the conflicts view's enter)."""
+        await self.entities.go_to_mention(article_id, start, end)
+
+    async def place_pane(self, article_id: int, *, instead_of: Pane | None = None) -> Pane:
+        """Open an article in a new pane (at the end), or in place of ``instead_of``; it becomes active."""
+        return await self.navigation.place(article_id, instead_of=instead_of)
+
+    # -- selection and highlights ----------------------------------------------------------
+
+    def on_descendant_focus(self) -> None:
+        """Focus moved without a key of ours (a click, Textual's first focus): the pane now
+        holding it becomes active. A late event for an earlier focus changes nothing, since
+        the screen's focus is read now, not the event's."""
+        focused = self.focused
+        for pane in self.panes:
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                if pane is not self.active_pane:
+                    self.activate(pane)
+                return
+
+    @on(ArticleView.SpanSelected)
+    def _span_selected(self, message: ArticleView.SpanSelected) -> None:
+        if message.view is self.active_view:
+            self.show_selection()
+            self.app.save_session()
+
+    @on(ArticleView.SelectionChanged)
+    def _selection_changed(self, message: ArticleView.SelectionChanged) -> None:
+        if message.view is self.active_view and message.selection is not None:
+            start, end = message.selection
+            article = message.view.article
+            self.app.set_status(f"selection: '{surface(article, start, end)}' "
+                                "(m makes it a span, 1-9 with that label, escape cancels)")
 
     @on(TokensReady)
     def _tokens_arrived(self, message: TokensReady) -> None:
@@ -223,164 +273,120 @@ class ReaderScreen(EntityActions, LayerSwitch, SpanActions, TagActions, Screen):
     def _articles_changed(self, message: ArticlesChanged) -> None:
         self.refresh_articles(message.article_ids)
 
-    # -- selection and highlights ----------------------------------------------------------
-
-    def on_descendant_focus(self) -> None:
-        """Focus moved without a key of ours (a click, Textual's first focus): the pane now
-        holding it becomes active. A late event for an earlier focus changes nothing, since
-        the screen's focus is read now, not the event's."""
-        focused = self.focused
-        for pane in self.panes:
-            if focused is not None and (focused is pane or pane in focused.ancestors):
-                if pane is not self._active:
-                    self.activate(pane)
-                return
-
-    @on(ArticleView.SpanSelected)
-    def _span_selected(self, message: ArticleView.SpanSelected) -> None:
-        if message.view is self.active_view:
-            self._show_selection()
-            self.app.save_session()
-
-    @on(ArticleView.SelectionChanged)
-    def _selection_changed(self, message: ArticleView.SelectionChanged) -> None:
-        if message.view is self.active_view and message.selection is not None:
-            start, end = message.selection
-            article = message.view.article
-            self.app.set_status(f"selection: '{surface(article, start, end)}' "
-                                "(m makes it a span, 1-9 with that label, escape cancels)")
-
-    def _show_selection(self) -> None:
+    def show_selection(self) -> None:
         """Details bar and legend for the active pane; same-surface highlights in every pane."""
         view = self.active_view
         span = view.selected_span if view is not None else None
-        self._update_static("#details", self._details(view, span))
-        if view is not None:
-            self._update_static("#legend", view.legend_content())
-        self.light_up(view, span)  # reader_entities: the surface's mentions, or the chosen entity's
+        self.bars.show(view, span)
+        self.entities.light_up(view, span)  # the surface's mentions, or the chosen entity's
 
-    def _update_static(self, selector: str, content: Content) -> None:
-        """Update a bar only when its content changed; the details bar has a fixed size, so it
-        is repainted without a layout pass (the legend's height follows its content)."""
-        if self._shown.get(selector) != content:
-            self._shown[selector] = content
-            self.query_one(selector, Static).update(content, layout=selector != "#details")
+    # -- the entity panel's messages ---------------------------------------------------------
 
-    def _details(self, view: ArticleView | None, span: Span | None) -> Content:
-        if view is None:
-            return Content("")
-        if span is None:
-            return Content("no entity selected · w/b token cursor, v select, m make a span · ? help")
-        store = self.app.store
-        origin = span.origin + (f" ({span.source})" if span.source else "")
-        entity = ""
-        if span.entity_id is not None:
-            found = store.entities.get(span.entity_id)
-            entity = f" · entity: {found['name']}" if found else ""
-        tags = f" · tags: {', '.join(span.tags)}" if span.tags else ""
-        first = f"{span.label} · {span.status} · '{surface(view.article, span.start, span.end)}'{entity}"
-        if any(m.ident == span_ident(span) for m in self.app.decisions.marks(span.article_id)):
-            first = f"decision waiting for the database · {first}"  # first: a long entity name is cut
-        second = f"origin: {origin}{tags}"
-        return Content(display_safe(first) + "\n" + display_safe(second))
+    @on(EntityPanel.Leave)
+    def _panel_left(self) -> None:
+        self.entities.focus_panes()
 
-    # -- navigation actions ------------------------------------------------------------------
+    @on(EntityPanel.Chosen)
+    def _entity_chosen(self, message: EntityPanel.Chosen) -> None:
+        self.entities.choose(message.entity_id)
+
+    @on(EntityPanel.GoTo)
+    async def _panel_go_to(self, message: EntityPanel.GoTo) -> None:
+        await self.entities.go_to_mention(message.article_id, message.start, message.end)
+
+    @on(EntityPanel.Link)
+    def _panel_link(self, message: EntityPanel.Link) -> None:
+        self.entities.link_lookalike(message)
+
+    # -- the keys: each is done by the part named ------------------------------------------------
 
     def action_select(self, step: int) -> None:
-        view = self.active_view
-        if view is None:
-            return
-        if view.token_mode:
-            view.token_mode = False
-        if not view.spans:
-            self.app.set_status("no entities here: w/b move the token cursor, v starts a selection")
-            return
-        view.select_next() if step > 0 else view.select_prev()
-        # The details bar and the same-text marks in the same repaint as the cursor (the
-        # SpanSelected message that follows finds nothing left to change).
-        self._show_selection()
+        self.navigation.select(step)
 
     def action_pane(self, step: int) -> None:
-        panes = self.panes
-        if len(panes) < 2:
-            return
-        index = panes.index(self.active_pane)
-        self.activate(panes[(index + step) % len(panes)])
+        self.navigation.pane(step)
 
     async def action_article(self, step: int) -> None:
-        """Replace the active pane's article with the next/previous one in library order."""
-        pane = self.active_pane
-        if pane is None:
-            return
-        target = self._neighbour(pane.article.id, step)
-        if target is None:
-            self.app.set_status("no next article" if step > 0 else "no previous article")
-            return
-        new = await self.place_pane(target, instead_of=pane)
-        self.app.set_status(f"opened {safe_title(new.article.title)[:60]}")
-
-    async def place_pane(self, article_id: int, *, instead_of: Pane | None = None) -> Pane:
-        """Open an article in a new pane (at the end), or in place of ``instead_of``; it becomes active."""
-        box = self._box
-        new = self._make_pane(article_id)
-        if instead_of is None:
-            await box.mount(new, before=self.query_one(EntityPanel))
-            self.article_ids.append(article_id)
-            self.activate(new)
-        else:
-            self.article_ids[self.panes.index(instead_of)] = article_id
-            instead_of.closing = True
-            # One layout for the swap: in between, the panes would be laid out (and their
-            # articles wrapped) at a width for one pane more, painted as an extra column and
-            # words cut short.
-            with self.app.batch_update():
-                await box.mount(new, before=instead_of)
-                new.view.wrap_like(instead_of.view)
-                self.activate(new)
-                await instead_of.remove()
-        self.app.articles_opened((article_id,))
-        self.call_after_refresh(settle_memory)
-        self._refresh_title(new)
-        self.app.save_session()
-        return new
-
-    def _neighbour(self, article_id: int, step: int) -> int | None:
-        """The next article in the library's order that is not already open."""
-        order = self.app.library_order()
-        open_ids = {p.article.id for p in self.panes}
-        if order and article_id in order:
-            index = order.index(article_id) + step
-            while 0 <= index < len(order):
-                if order[index] not in open_ids:
-                    return order[index]
-                index += step
-            return None
-        candidate = article_id
-        while (candidate := self.app.store.library.adjacent_id(candidate, step)) is not None:
-            if candidate not in open_ids:
-                return candidate
-        return None
+        await self.navigation.article(step)
 
     def action_back(self) -> None:
-        view = self.active_view
-        if view is not None and (view.selection is not None or view.token_mode):
-            if view.selection is not None:
-                view.clear_selection()
-            else:
-                view.token_mode = False
-            self.app.set_status("selection cleared")
-            return
-        self.app.pop_screen()
-        self.app.save_session()
+        self.navigation.back()
 
     def action_toggle_bidi(self) -> None:
-        modes = ("auto", "on", "off")
-        self.app.bidi = modes[(modes.index(self.app.bidi) + 1) % len(modes)]
-        reorders = [pane.view.set_bidi(self.app.bidi) for pane in self.panes]
-        for pane in self.panes:
-            self._refresh_title(pane)
-        how = "reordered by Parallax" if any(reorders) else "left to the terminal"
-        self.app.set_status(f"bidi: {self.app.bidi} (right-to-left lines {how})")
+        self.navigation.toggle_bidi()
+
+    def action_switch_layer(self) -> None:
+        self.layer_switch.switch()
+
+    def action_accept(self) -> None:
+        self.verdicts.accept()
+
+    def action_reject(self) -> None:
+        self.verdicts.reject()
+
+    def action_accept_all(self) -> None:
+        self.verdicts.accept_all()
+
+    def action_label_number(self, number: int) -> None:
+        self.verdicts.label_number(number)
+
+    def action_pick_label(self) -> None:
+        self.verdicts.pick_label()
+
+    def set_label(self, label: str) -> None:
+        """A label from the command palette: as 1-9 would give it."""
+        if not self.refused("label_number"):
+            self.verdicts.set_label(label)
+
+    def action_undo(self) -> None:
+        self.verdicts.undo()
+
+    def action_redo(self) -> None:
+        self.verdicts.redo()
+
+    def action_toggle_done(self) -> None:
+        self.verdicts.toggle_done()
+
+    def action_token(self, step: int) -> None:
+        self.span_editing.token(step)
+
+    def action_mark(self) -> None:
+        self.span_editing.mark()
+
+    def action_make_span(self) -> None:
+        self.span_editing.make_span()
+
+    def action_grow(self, side: str, delta: int) -> None:
+        self.span_editing.grow(side, delta)
+
+    def action_delete_span(self) -> None:
+        self.span_editing.delete()
+
+    def action_tag_span(self) -> None:
+        self.tagging.tag_span()
+
+    def action_tag_article(self) -> None:
+        self.tagging.tag_article()
+
+    def action_link_entity(self) -> None:
+        self.tagging.link_entity()
+
+    def action_copy(self, what: str) -> None:
+        self.tagging.copy(what)
+
+    def action_toggle_entities(self) -> None:
+        self.entities.toggle_panel()
+
+    async def action_mention(self, step: int) -> None:
+        await self.entities.mention(step)
+
+    def action_jump_word(self) -> None:
+        self.entities.jump_word()
+
+    def action_propagate(self) -> None:
+        self.entities.propagate()
+
+    # -- the session -------------------------------------------------------------------------------
 
     def session_state(self) -> dict:
         panes = []

@@ -1,117 +1,137 @@
 """Making and reshaping spans from the keyboard: the token cursor, boundaries, deletion.
 
-Part of the reader (:class:`tui.screens.reader.ReaderScreen`), on top of its decision
-helpers (:class:`.reader_actions.ReaderActions`). Token boundaries are spaCy's, computed
-by the NLP process when an article is opened and read from the store: until they are
-there (a second or two after opening an article for the first time), the token keys
-say so instead of moving.
+A part of the reader (:class:`tui.screens.reader.ReaderScreen`), writing through its
+:class:`.reader_decide.Decider`. Token boundaries are spaCy's, computed by the NLP process
+when an article is opened and read from the store: until they are there (a second or two
+after opening an article for the first time), the token keys say so instead of moving.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from annotations.config import valid_label
 from annotations.model import Span
 
 from ..decisions import Mark
 from ..surface import surface
+from ..writes import CreateSpan, DeleteSpan, Resize
 from .dialogs import PickerDialog
-from .reader_actions import ReaderActions, label_problem
+from .reader_decide import Decider
+from .reader_host import ReaderHost
+
+if TYPE_CHECKING:
+    from ..widgets.article_view import ArticleView
 
 
-class SpanActions(ReaderActions):
+def label_problem(value: str) -> str | None:
+    """Why a label typed in a picker cannot be one (None: it can)."""
+    return None if valid_label(value) else "a label is a letter, then letters, digits, _ or -"
+
+
+class SpanEditing:
     """Token cursor (w/b, v, m), boundaries ([ ] { }) and deleting a span."""
 
-    def _ensure_tokens(self, view) -> bool:
+    def __init__(self, reader: ReaderHost, decider: Decider) -> None:
+        self.reader = reader
+        self.decider = decider
+
+    def tokens_ready(self, view: ArticleView) -> bool:
+        """The article's token boundaries are there (else the status bar says why not yet)."""
         if view.tokens.ready:
             return True
-        if self.app.store.readonly:
-            self.app.set_status("read-only: this article's token boundaries are not stored yet (they are "
-                                "computed when it is opened to annotate)")
+        if self.reader.app.store.readonly:
+            self.reader.app.set_status("read-only: this article's token boundaries are not stored yet (they "
+                                       "are computed when it is opened to annotate)")
         else:
-            self.app.set_status("token boundaries are still being computed (spaCy works in the "
-                                "background); try again in a moment")
+            self.reader.app.set_status("token boundaries are still being computed (spaCy works in the "
+                                       "background); try again in a moment")
         return False
 
-    def action_token(self, step: int) -> None:
-        view = self.active_view
-        if view is not None and self._ensure_tokens(view):
+    def token(self, step: int) -> None:
+        view = self.reader.active_view
+        if view is not None and self.tokens_ready(view):
             view.move_token(step)
 
-    def action_mark(self) -> None:
-        view = self.active_view
-        if view is None or not self._ensure_tokens(view):
+    def mark(self) -> None:
+        view = self.reader.active_view
+        if view is None or not self.tokens_ready(view):
             return
         if view.mark() is not None:
-            self.app.set_status("selecting: w/b extend, m makes the span, escape cancels")
+            self.reader.app.set_status("selecting: w/b extend, m makes the span, escape cancels")
 
-    def action_make_span(self) -> None:
-        view = self.active_view
+    def make_span(self) -> None:
+        app = self.reader.app
+        view = self.reader.active_view
         if view is None:
             return
         if view.selection is None and not view.token_mode:
-            self.app.set_status("nothing selected: w/b move the token cursor, v starts a selection")
+            app.set_status("nothing selected: w/b move the token cursor, v starts a selection")
             return
 
         def picked(label: str | None) -> None:
             if label:
-                self._create(label)
+                self.create(label)
 
-        labels = self.app.store.labels.names()
-        self.app.push_screen(PickerDialog("Label for the new span", labels,
-                                          default=self.app.last_label or labels[0],
-                                          validate=label_problem,
-                                          hint="enter: the highlighted label (the last one used first)"),
-                             picked)
+        labels = app.store.labels.names()
+        app.push_screen(PickerDialog("Label for the new span", labels,
+                                     default=app.last_label or labels[0],
+                                     validate=label_problem,
+                                     hint="enter: the highlighted label (the last one used first)"),
+                        picked)
 
-    def _create(self, label: str) -> None:
-        view = self.active_view
-        bounds = view.selection or view.token_cursor
-        if bounds is None:
-            self.app.set_status("nothing selected")
+    def create(self, label: str) -> None:
+        """Make the selection (else the token under the cursor) a span with this label."""
+        app = self.reader.app
+        view = self.reader.active_view
+        bounds = None if view is None else view.selection or view.token_cursor
+        if view is None or bounds is None:
+            app.set_status("nothing selected")
             return
         start, end = bounds
         article_id = view.article.id
 
         def saved(new: Span, late: bool) -> None:
-            self.app.last_label = label
+            app.last_label = label
             if not late:
                 view.token_mode = False
-            self._saved("new span", new, late)
-            self._after(new, select=not late)
+            self.decider.saved("new span", new, late)
+            self.decider.after(new, select=not late)
 
-        outcome = self._save(f"new span {label} '{surface(view.article, start, end)}'",
-                             lambda store: store.decisions.create_span(article_id, start, end, label), saved,
-                             marks=(Mark(article_id, start, end),))
+        outcome = self.decider.save(f"new span {label} '{surface(view.article, start, end)}'",
+                                    CreateSpan(article_id, start, end, label), saved,
+                                    marks=(Mark(article_id, start, end),))
         if outcome == "waiting":  # as once saved: the selection is made, the token cursor goes
             view.token_mode = False
-            self._waiting_on("new span", Span(article_id, start, end, label, "accepted", "human"), label,
-                             advance=False)
+            self.decider.waiting_on("new span", Span(article_id, start, end, label, "accepted", "human"),
+                                    label, advance=False)
 
-    def action_grow(self, side: str, delta: int) -> None:
-        if (found := self._selected()) is None:
+    def grow(self, side: str, delta: int) -> None:
+        if (found := self.decider.selected()) is None:
             return
         view, span = found
-        if not self._ensure_tokens(view):
+        if not self.tokens_ready(view):
             return
         # From where a resize typed before this one (still waiting for the database) leaves it.
-        bounds = view.grow(self._waiting_bounds(span), side, delta)
+        bounds = view.grow(self.decider.waiting_bounds(span), side, delta)
         if bounds is None:
-            self.app.set_status(f"the span's {side} cannot move further that way")
+            self.reader.app.set_status(f"the span's {side} cannot move further that way")
             return
+
         def saved(new: Span, late: bool) -> None:
-            self._saved("resize", new, late)
-            self._after(new, before=span)
+            self.decider.saved("resize", new, late)
+            self.decider.after(new, before=span)
 
-        self._decide("resize", span, lambda store: store.decisions.resize(span.key, *bounds), saved,
-                     bounds=bounds)
+        self.decider.decide("resize", span, Resize(span.key, *bounds), saved, bounds=bounds)
 
-    def action_delete_span(self) -> None:
-        if (found := self._selected()) is None:
+    def delete(self) -> None:
+        if (found := self.decider.selected()) is None:
             return
         _, span = found
-        what = self._describe("delete", span)
+        what = self.decider.describe("delete", span)
 
-        def saved(_: object, late: bool) -> None:
-            self.app.set_status(f"saved: {what}")
-            self._after(None, before=span)
+        def saved(_: None, late: bool) -> None:
+            self.reader.app.set_status(f"saved: {what}")
+            self.decider.after(None, before=span)
 
-        self._decide("delete", span, lambda store: store.decisions.delete_span(span.key), saved)
+        self.decider.decide("delete", span, DeleteSpan(span.key), saved)

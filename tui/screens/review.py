@@ -3,10 +3,13 @@
 Each compared layer (an annotator, or the model's suggestions) gets a pane; the last pane is
 the reviewer's own layer, ``review:NAME`` (:mod:`annotations.store.review`). The cursor moves
 over *clusters* (:mod:`annotations.review`): ``j``/``k`` over all of them, ``n``/``N`` over
-the disagreements. Decisions are in :mod:`tui.screens.review_actions`.
+the disagreements. Decisions are made by its part :class:`.review_actions.ReviewDecisions`;
+the ``action_*`` methods below forward to it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -28,7 +31,12 @@ from ..widgets.footer import ParallaxFooter
 from ..widgets.layer_view import AGREE, DISAGREE, LayerView
 from ..widgets.status_bar import StatusBar
 from .agreement import open_agreement
-from .review_actions import ReviewActions
+from .review_actions import ReviewDecisions
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import ParallaxApp
 
 MAX_LAYERS = 3
 
@@ -66,8 +74,11 @@ class LayerPane(Vertical):
         self.query_one(".pane-title", Static).update(Content(display_safe(text)), layout=False)
 
 
-class ReviewScreen(ReviewActions, Screen):
+class ReviewScreen(Screen):
     """Compare layers cluster by cluster and build the reviewed layer."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
 
     BINDINGS = list(REVIEW_BINDINGS)
     AUTO_FOCUS = ""
@@ -80,6 +91,7 @@ class ReviewScreen(ReviewActions, Screen):
         self.compared: list[str] = []
         self.clusters: list[Cluster] = []
         self.index: int | None = None
+        self.deciding = ReviewDecisions(self)
 
     @property
     def article_id(self) -> int:
@@ -144,7 +156,7 @@ class ReviewScreen(ReviewActions, Screen):
             status = STATUS_WORDS.get(store.view.status(self.article_id, pane.shows), "")
             if pane.shows == MODEL_LAYER:
                 status = "model"
-            mine = sum(len(c.version(pane.number - 1)) for c in self.clusters)
+            mine = sum(len(c.version(pane.number - 1)) for c in self.clusters) if pane.number else 0
             pane.show_title(f"{pane.number} {layer_name(pane.shows)} · {status} · {mine} entities")
         settled = sum(1 for c in self.clusters if self.reviewed_in(c))
         status = STATUS_WORDS.get(store.review.status(self.article_id), "")
@@ -182,7 +194,7 @@ class ReviewScreen(ReviewActions, Screen):
         settled = self.reviewed_in(cluster)
         reviewed = "; ".join(f"{s.label} '{surface(article, s.start, s.end)}'" for s in settled if s.is_gold)
         reviewed = reviewed or ("no entity" if settled else "not reviewed yet")
-        first = (f"{self.index + 1}/{len(self.clusters)} {state} · "
+        first = (f"{(self.index or 0) + 1}/{len(self.clusters)} {state} · "
                  f"'{surface(article, cluster.start, cluster.end)}' · reviewed: {reviewed}")
         parts = []
         for n, (layer, version) in enumerate(zip(self.compared, cluster.versions, strict=True), 1):
@@ -243,3 +255,38 @@ class ReviewScreen(ReviewActions, Screen):
             view.show_cluster(cluster.start, cluster.end)
         self.refresh_titles()
         self.show_details()
+
+    # -- decisions: each done by ReviewDecisions -----------------------------------------------------
+
+    def action_take(self, number: int) -> None:
+        self.deciding.take(number)
+
+    def action_take_agreed(self) -> None:
+        self.deciding.take_agreed()
+
+    def action_take_all_agreed(self) -> None:
+        self.deciding.take_all_agreed()
+
+    def action_no_entity(self) -> None:
+        self.deciding.no_entity()
+
+    def action_label(self) -> None:
+        self.deciding.label()
+
+    def action_token(self, step: int) -> None:
+        self.deciding.token(step)
+
+    def action_mark(self) -> None:
+        self.deciding.mark()
+
+    def action_make_span(self) -> None:
+        self.deciding.make_span()
+
+    def action_undo(self) -> None:
+        self.deciding.undo()
+
+    def action_redo(self) -> None:
+        self.deciding.redo()
+
+    def action_toggle_done(self) -> None:
+        self.deciding.toggle_done()

@@ -26,9 +26,9 @@ from textual.strip import Strip
 from annotations.store import LibraryRow
 from annotations.text import display_safe
 
-from ..bidi import embedding_levels, first_strong_is_rtl, has_rtl, mirror, visual_order
+from ..bidi import first_strong_is_rtl
 from ..keymap import LIBRARY_LIST_BINDINGS
-from ..layout import clusters_of
+from ..layout import visual_order_of
 
 STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done",
                 "rejected": "rejected", "ignored": "ignored"}
@@ -84,17 +84,7 @@ def visual_title(title: str, width: int | None = None, *, reorder: bool = False)
     text = safe_title(title)
     if width is not None:
         text = Content(text).truncate(width, ellipsis=True).plain
-    if not reorder or not has_rtl(text):
-        return text
-    clusters = clusters_of(text, 0, len(text))
-    levels = embedding_levels(text, first_strong_is_rtl(text))
-    cluster_levels = [levels[start] for start, _, _ in clusters]
-    parts = []
-    for index in visual_order(cluster_levels):
-        start, end, _ = clusters[index]
-        chunk = text[start:end]
-        parts.append(mirror(chunk[0]) + chunk[1:] if cluster_levels[index] % 2 else chunk)
-    return "".join(parts)
+    return visual_order_of(text, rtl=first_strong_is_rtl(text)) if reorder else text
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -156,6 +146,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._rows: dict[int, LibraryRow] = {}
         self.reorder = False  # put right-to-left titles in visual order (the app's bidi mode)
         self.widths: CountWidths = MIN_COUNT_WIDTHS  # of the counts column, from the rows on screen
+        self._painted_width = 0  # the row width last painted (content_width)
 
     # -- data ------------------------------------------------------------------
 
@@ -274,10 +265,19 @@ class ArticleList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.ids))
 
+    @property
+    def content_width(self) -> int:
+        """The cells a row has: the widget's width less the scrollbar when the list scrolls (the
+        last column was drawn under it)."""
+        return self.scrollable_content_region.width or self.size.width
+
     def render_line(self, y: int) -> Strip:
         top = round(self.scroll_offset.y)
         index = top + y
-        width = self.size.width
+        width = self.content_width
+        if width != self._painted_width:  # a scrollbar came or went: the heading follows
+            self._painted_width = width
+            self.post_message(self.ColumnsChanged(self, self.widths))
         base = self.rich_style
         if index >= len(self.ids):
             return Strip.blank(width, base)

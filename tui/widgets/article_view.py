@@ -175,8 +175,9 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
         index = self._selected
         if not self._spans:
             index = None
-        elif select is not None or (index is not None and found.start <= index < found.stop):
-            wanted = select if select is not None else old.key
+        elif select is not None or (old is not None and index is not None
+                                    and found.start <= index < found.stop):
+            wanted = select if select is not None or old is None else old.key
             keys = [s.key for s in merged]
             if wanted in keys:
                 index = found.start + keys.index(wanted)

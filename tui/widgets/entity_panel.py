@@ -11,6 +11,7 @@ reader, which decides through the app's DecisionRunner).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,6 +28,11 @@ from annotations.text import display_safe, fold
 from ..bidi import resolve_mode
 from ..keymap import ENTITY_PANEL_BINDINGS
 from .article_list import visual_title
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import ParallaxApp
 
 MAX_CANDIDATES = 40
 PERSON_LABELS = {"PERSON", "PER"}
@@ -60,6 +66,9 @@ def load_panel(store: Store, chosen: int | None, forms_cache: dict) -> PanelData
 
 class EntityPanel(Vertical):
     """Entities and their mentions; ``E`` shows, focuses and hides it (the reader's key)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ParallaxApp)
 
     DEFAULT_CSS = """
     EntityPanel {

@@ -5,7 +5,14 @@ at 60 columns the app's own keys, which come last (q Quit, ? Help), were the one
 and the command-palette key, docked over the row, left a character of the key beneath it
 showing through its margin (``^p palettei``). Here the keys are chosen before they are
 laid out: q and ? always stay, then the screen's keys in order while they fit, then the
-palette key if there is room for it.
+palette key if there is room for it. A key whose action the screen's ``check_action``
+disables (None: greyed out, such as the reader's write keys when nothing may be written) is
+drawn dim by Textual's FooterKey (its ``-disabled`` class).
+
+Textual internals used here (pinned in pyproject.toml, checked by tests/test_textual_internals.py):
+``textual.widgets._footer.FooterKey``, the key widget Footer lays out (not exported); and
+``Footer.bindings_changed(screen)``, which Footer subscribes to the screen's bindings signal
+and which this footer extends to know that the screen's bindings are ready.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -26,13 +34,18 @@ class ParallaxFooter(Footer):
     def __init__(self, *, compact: bool = False) -> None:
         super().__init__(compact=compact)
         self._composed_width = 0
+        self._keys_known = False  # the screen's bindings are ready to be shown
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._keys_known = True
+        super().bindings_changed(screen)
 
     def _cells(self, key_display: str, description: str) -> int:
         """Columns a key takes in a row (Footer's CSS: padding, or a margin when compact)."""
         return cell_len(key_display) + cell_len(description) + (2 if self.compact else 3)
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+        if not self._keys_known:
             return
         width = self._composed_width = self.app.size.width
         active = self.screen.active_bindings
@@ -61,12 +74,12 @@ class ParallaxFooter(Footer):
             chosen.append(key)
             room -= key[3]
         for binding, enabled, tooltip, _ in chosen + essential:
-            key = FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
-                            binding.action, disabled=not enabled, tooltip=tooltip)
+            widget = FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
+                               binding.action, disabled=not enabled, tooltip=tooltip)
             # Set, not data_bind(compact=...): a binding is a watcher kept on this footer for
             # good, holding its key widget, so every recompose (each article opened) leaked them.
-            key.compact = self.compact
-            yield key
+            widget.compact = self.compact
+            yield widget
         if palette is not None:
             _, binding, enabled, tooltip = palette
             yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
@@ -74,5 +87,5 @@ class ParallaxFooter(Footer):
                             tooltip=binding.tooltip or binding.description)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._bindings_ready and self.app.size.width != self._composed_width:
+        if self._keys_known and self.app.size.width != self._composed_width:
             self.call_after_refresh(self.recompose)

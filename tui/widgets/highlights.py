@@ -75,8 +75,8 @@ class HighlightsMixin:
 
     def light_up(self, forms: tuple[str, ...] = (), ranges: tuple[Range, ...] = ()) -> int:
         """Light up every mention of these folded forms and these ranges (none: clear); the count."""
-        lit = (tuple(f for f in forms if f), tuple(ranges))
-        lit = lit if lit[0] or lit[1] else None
+        asked = (tuple(f for f in forms if f), tuple(ranges))
+        lit = asked if asked[0] or asked[1] else None
         if (lit, self._spans_version) != self._highlight_key:
             self._lit = lit
             self._highlight_key = (lit, self._spans_version)

@@ -12,6 +12,9 @@ from textual.widgets import Static
 
 from annotations.text import display_safe
 
+from ..bidi import has_rtl, resolve_mode
+from ..layout import visual_order_of
+
 
 class StatusBar(Horizontal):
     """Shows app.waiting_text, app.status and app.background; the app pushes updates into every
@@ -61,8 +64,22 @@ class StatusBar(Horizontal):
             chip = self.query_one("#status-waiting", Static)
             chip.update(Content(f" {waiting} " if waiting else ""))
             chip.set_class(bool(waiting), "-shown")
-        self.query_one("#status-message", Static).update(
-            Content(display_safe(" ".join(message.split()))), layout=False)
+        self._show_message(message)
         if before is None or before[1] != background:
             self.query_one("#status-background", Static).update(
                 Content(display_safe(" ".join(background.split())) + (" " if background else "")))
+            self.call_after_refresh(self._show_message, message)  # its width changed with the text
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self._show_message(self._shown[0])
+
+    def _show_message(self, message: str) -> None:
+        """As the panes do: when the app reorders right-to-left text, Arabic in a message reads
+        right to left; the message is cut to its width first, on its logical text, so what is cut
+        is its end, not the beginning of an Arabic title that visual order puts on the right."""
+        label = self.query_one("#status-message", Static)
+        shown = display_safe(" ".join(message.split()))
+        if has_rtl(shown) and resolve_mode(getattr(self.app, "bidi", "auto")) and label.size.width:
+            shown = visual_order_of(Content(shown).truncate(label.size.width, ellipsis=True).plain)
+        label.update(Content(shown), layout=False)

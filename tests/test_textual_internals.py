@@ -1,0 +1,59 @@
+"""The private parts of Textual that Parallax relies on, each checked on the installed Textual.
+
+Textual's upper bound is pinned in pyproject.toml; before raising it, run this file: a failure
+names the internal that moved, and the module of ours that uses it.
+
+- ``textual.widgets._footer.FooterKey`` (tui/widgets/footer.py): the key widget Footer lays
+  out; not exported. Disabled keys get the ``-disabled`` class, drawn dim.
+- ``Footer.bindings_changed(screen)`` (tui/widgets/footer.py): subscribed by Footer to the
+  screen's bindings signal; our footer extends it to know the bindings are ready.
+- ``App._handle_exception(error)`` (tui/app.py): where every uncaught exception of the app
+  goes; Parallax ends on a damaged database with one line there (tests/test_damage.py).
+- Tests only: ``App._driver.send_message`` (keys sent in one burst, tests/test_app_focus.py)
+  and ``Screen._compositor.render_strips()`` (the screen's text, tests/app_helpers.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from app_helpers import app_on, screen_text, settle
+from textual.app import App
+from textual.screen import Screen
+from textual.widgets import Footer
+
+pytest_plugins = ["app_fixtures"]  # seeded_db
+
+
+def parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_footer_key_is_where_the_footer_expects_it_and_a_disabled_one_is_dim():
+    from textual.widgets._footer import FooterKey
+
+    assert parameters(FooterKey.__init__)[:5] == ["self", "key", "key_display", "description", "action"]
+    assert {"disabled", "tooltip", "classes"} <= set(parameters(FooterKey.__init__))
+    assert FooterKey("a", "a", "Accept", "accept", disabled=True).has_class("-disabled")
+    assert not FooterKey("a", "a", "Accept", "accept").has_class("-disabled")
+    assert "-disabled" in FooterKey.DEFAULT_CSS and "dim" in FooterKey.DEFAULT_CSS
+
+
+def test_footer_tells_of_ready_bindings_through_bindings_changed():
+    assert parameters(Footer.bindings_changed) == ["self", "screen"]
+    assert "bindings_changed" in inspect.getsource(Footer.on_mount)
+
+
+def test_the_apps_exception_handler_is_where_the_app_overrides_it():
+    assert parameters(App._handle_exception) == ["self", "error"]
+    source = inspect.getsource(App)
+    assert "self._handle_exception(" in source  # Textual still sends uncaught errors there
+
+
+async def test_what_the_tests_reach_into_is_there(seeded_db):
+    assert "_compositor" in inspect.getsource(Screen)
+    app = app_on(seeded_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert callable(app._driver.send_message)
+        assert "HomePoliticsSecurity" in screen_text(app)  # the library lists the seeds
