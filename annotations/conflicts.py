@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from .lookalike import near_pairs
-from .store import Mention, Store
+from .store import FormCount, Mention, Store
 from .text import fold
 
 PERSON_LABELS = {"PERSON", "PER"}  # a surname alone names one of these
@@ -67,16 +67,19 @@ class Conflict:
 def find_conflicts(store: Store, annotator: str | None = None, *, places: int = 5,
                    dismissed: bool = False) -> list[Conflict]:
     """Every conflict in ``annotator``'s view (default: the store's), biggest first;
-    ``places`` mentions of each are listed; ``dismissed`` keeps those the annotator dismissed."""
+    ``places`` mentions of each are listed (0: none, see :func:`conflict_places`);
+    ``dismissed`` keeps those the annotator dismissed."""
     annotator = annotator or store.annotator
     entities = {e["id"]: e for e in store.entities.all()}
-    found = (_surface(store, annotator, entities) + _entity(store, annotator, entities)
-             + _names(store, annotator, entities))
+    aliases = store.entities.alias_forms_by_entity()
+    forms = store.entities.view_forms(annotator)
+    found = (_surface(store, annotator, forms, entities) + _entity(store, annotator, entities, aliases)
+             + _names(store, annotator, forms, aliases))
     if not dismissed:
         gone = store.entities.dismissed_conflicts(annotator)
         found = [c for c in found if (c.kind, c.key) not in gone]
     for conflict in found:
-        conflict.places = _places(store, annotator, conflict, places)
+        conflict.places = conflict_places(store, conflict, places, annotator)
     order = list(KINDS)
     return sorted(found, key=lambda c: (order.index(c.kind), -c.mentions, c.key))
 
@@ -85,28 +88,26 @@ def _counted(labels: dict[str, int]) -> str:
     return ", ".join(f"{label} ×{n}" for label, n in sorted(labels.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _surface(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
-    groups: dict[str, list[tuple[str, int | None, int]]] = defaultdict(list)
-    spread: dict[str, int] = {}
-    for folded, label, entity_id, n, articles in store.entities.form_label_counts(annotator):
-        groups[folded].append((label, entity_id, n))
-        spread[folded] = articles
+def _surface(store: Store, annotator: str, forms: list[FormCount],
+             entities: dict[int, dict]) -> list[Conflict]:
+    linked: dict[str, set[int]] = defaultdict(set)
+    for folded, entity_id, _ in store.entities.linked_forms(annotator):
+        linked[folded].add(entity_id)
     out = []
-    for folded, rows in groups.items():
-        labels: dict[str, int] = defaultdict(int)
-        for label, _, n in rows:
-            labels[label] += n
-        linked = sorted({entities[e]["name"] for _, e, _ in rows if e in entities})
-        sample = store.entities.form_sample(folded)
-        summary = f"'{sample}': {_counted(labels)}"
-        if len(linked) > 1:
-            summary += f"; linked to {' and '.join(linked)}"
-        out.append(Conflict("surface", f"surface:{folded}", summary, (folded,), dict(labels),
-                            mentions=sum(n for _, _, n in rows), articles=spread[folded]))
+    for form in forms:
+        if len(form.labels) < 2 and len(linked[form.folded]) < 2:
+            continue
+        names = sorted({entities[e]["name"] for e in linked[form.folded] if e in entities})
+        summary = f"'{store.entities.form_sample(form.folded)}': {_counted(form.labels)}"
+        if len(names) > 1:
+            summary += f"; linked to {' and '.join(names)}"
+        out.append(Conflict("surface", f"surface:{form.folded}", summary, (form.folded,), dict(form.labels),
+                            mentions=form.mentions, articles=form.articles))
     return out
 
 
-def _entity(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
+def _entity(store: Store, annotator: str, entities: dict[int, dict],
+            aliases: dict[int, list[str]]) -> list[Conflict]:
     by_entity: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     for entity_id, label, n, decided in store.entities.linked_label_counts(annotator):
         by_entity[entity_id][label] = (n, decided)
@@ -117,8 +118,7 @@ def _entity(store: Store, annotator: str, entities: dict[int, dict]) -> list[Con
             continue
         counts = {label: n for label, (n, _) in labels.items()}
         common = dict(entity_id=entity_id, entity=entity["name"], entity_label=entity["label"],
-                      labels=counts, mentions=sum(counts.values()),
-                          forms=tuple(store.entities.alias_forms(entity_id)))
+                      labels=counts, mentions=sum(counts.values()), forms=tuple(aliases.get(entity_id, ())))
         if len(labels) > 1:
             out.append(Conflict("entity", f"entity:{entity_id}",
                                 f"{entity['name']}: {_counted(counts)}", **common))
@@ -130,17 +130,14 @@ def _entity(store: Store, annotator: str, entities: dict[int, dict]) -> list[Con
     return out
 
 
-def _names(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conflict]:
+def _names(store: Store, annotator: str, forms: list[FormCount],
+           aliases: dict[int, list[str]]) -> list[Conflict]:
     """Groups of forms that are probably one name (pairs joined into groups), not already
     aliases of one entity."""
-    labels: dict[str, dict[str, int]] = defaultdict(dict)
-    articles: dict[str, int] = defaultdict(int)
-    for count in store.entities.view_forms(annotator):
-        labels[count.folded][count.label] = count.mentions
-        articles[count.folded] += count.articles
+    labels: dict[str, dict[str, int]] = {form.folded: form.labels for form in forms}
     owner: dict[str, set[int]] = defaultdict(set)
-    for entity_id in entities:
-        for folded in store.entities.alias_forms(entity_id):
+    for entity_id, folded_forms in aliases.items():
+        for folded in folded_forms:
             owner[folded].add(entity_id)
             labels.setdefault(folded, {})
     group = {form: form for form in labels}
@@ -167,21 +164,26 @@ def _names(store: Store, annotator: str, entities: dict[int, dict]) -> list[Conf
             if form not in members[root(form)]:
                 members[root(form)].append(form)
     out = []
-    for forms in members.values():
-        forms = sorted(forms, key=lambda f: (-sum(labels[f].values()), f))
-        why = sorted({r.split(" (")[0] for (a, b), r in reasons.items() if a in forms})
+    for names in members.values():
+        names = sorted(names, key=lambda f: (-sum(labels[f].values()), f))
+        why = sorted({r.split(" (")[0] for (a, b), r in reasons.items() if a in names})
         merged: dict[str, int] = defaultdict(int)
-        for form in forms:
+        for form in names:
             for label, n in labels[form].items():
                 merged[label] += n
-        shown = ", ".join(f"'{store.entities.form_sample(f)}'" for f in forms)
-        out.append(Conflict("names", "names:" + "|".join(sorted(forms)), f"{shown} ({', '.join(why)})",
-                            tuple(forms), dict(merged), reason=", ".join(why), mentions=sum(merged.values()),
-                            articles=sum(articles[f] for f in forms)))
+        shown = ", ".join(f"'{store.entities.form_sample(f)}'" for f in names)
+        # An article holding two of the names is one article (not one per name)
+        out.append(Conflict("names", "names:" + "|".join(sorted(names)), f"{shown} ({', '.join(why)})",
+                            tuple(names), dict(merged), reason=", ".join(why), mentions=sum(merged.values()),
+                            articles=store.entities.view_articles(names, annotator)))
     return out
 
 
-def _places(store: Store, annotator: str, conflict: Conflict, limit: int) -> list[Place]:
+def conflict_places(store: Store, conflict: Conflict, limit: int,
+                    annotator: str | None = None) -> list[Place]:
+    """Up to ``limit`` places of the conflict in the annotator's view, one of each label (a
+    surface form) or of each name first, so the first few show what the conflict is."""
+    annotator = annotator or store.annotator
     if limit <= 0:
         return []
     if conflict.kind in ("entity", "decision") and conflict.entity_id is not None:

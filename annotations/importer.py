@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from .config import valid_label
 from .formats import Problem, SourceFile, iter_files, read_file
 from .formats.checks import check_record
 from .formats.problems import excerpt
+from .language import guess_lang
 from .model import ArticleRecord
 from .store import RecordError, Store, WriteSlices
-from .text import detect_lang
 
 BATCH_RECORDS = 500
 BATCH_CHARS = 20_000_000  # flush earlier when articles are long, to bound memory
@@ -40,6 +41,7 @@ class ImportReport:
     article_ids: list[int] = field(default_factory=list)
     labels_added: list[str] = field(default_factory=list)
     files: int = 0
+    uncertain_langs: int = 0  # articles imported with a language guessed from too little text
 
     @property
     def ok(self) -> bool:
@@ -54,7 +56,9 @@ class ImportReport:
 
         return (f"{n(self.imported, 'article')} imported, {self.duplicates} already present, "
                 f"{n(self.spans, 'span')}, {n(len(self.problems), 'problem')}, "
-                f"{n(len(self.notices), 'notice')}")
+                f"{n(len(self.notices), 'notice')}"
+                + (f", {n(self.uncertain_langs, 'language')} uncertain (see the notices; --lang sets it)"
+                   if self.uncertain_langs else ""))
 
 
 def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str | None = None,
@@ -90,6 +94,30 @@ def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str 
                     run.read(item)
         run.flush()
     return run.report
+
+
+def scan(paths: Iterable, *, fmt: str = "auto", max_file_size: int = 0) -> ImportReport | None:
+    """Read ``paths`` only as far as their first article: None if there is one; else the report
+    of why there is none (every problem met), so that ``parallax import`` creates no database
+    when nothing can be imported."""
+    report = ImportReport()
+    for path in [paths] if isinstance(paths, (str, os.PathLike)) else paths:
+        for item in iter_files(path, fmt):
+            if isinstance(item, Problem):
+                report.add(item)
+                continue
+            report.files += 1
+            with closing(read_file(item, max_file_size)) as records:
+                for record in records:
+                    if isinstance(record, Problem):
+                        report.add(record)
+                        continue
+                    checked, found = check_record(record, item.path)
+                    if checked is not None:
+                        return None
+                    for problem in found:
+                        report.add(problem)
+    return report
 
 
 def import_label_map(store: Store, given: dict[str, str] | None) -> dict[str, str]:
@@ -149,6 +177,7 @@ class _Run:
         # Text per batch that holds the write lock about SLICE_S (annotations.store.slices).
         self.slices = WriteSlices(FIRST_SLICE_CHARS, least=LEAST_SLICE_CHARS, most=BATCH_CHARS)
         self.link_files: set[str] = set()  # files of entity-linking tasks, noted once each
+        self.uncertain: dict[int, str] = {}  # id() of a record in the batch -> its uncertain language
 
     def read(self, source: SourceFile) -> None:
         self.report.files += 1
@@ -174,7 +203,12 @@ class _Run:
                                         "links are imported, their articles are not marked done (a link "
                                         "says nothing about the other words)", notice=True))
             if record is not None and self._labels_ok(record, source.path, prefix):
-                record.lang = self.lang or record.lang or detect_lang(record.text)
+                if not (self.lang or record.lang):
+                    guess = guess_lang(record.text)
+                    record.lang = guess.lang
+                    if not guess.sure:
+                        self.uncertain[id(record)] = guess.lang
+                record.lang = self.lang or record.lang
                 self.batch.append((record, source.path, record.line))
                 self.batch_chars += len(record.text)
                 if len(self.batch) >= BATCH_RECORDS or self.batch_chars >= self.slices.size:
@@ -237,6 +271,7 @@ class _Run:
         self.scheme.update(self.pending_labels)
         self.pending_labels = []
         for (record, path, line), result in zip(batch, results, strict=True):
+            guessed = self.uncertain.pop(id(record), None)
             if result is None:
                 continue
             article_id, created = result
@@ -244,6 +279,11 @@ class _Run:
             if created:
                 self.report.imported += 1
                 self.report.spans += len(record.spans)
+                if guessed is not None:
+                    self.report.uncertain_langs += 1
+                    self.report.add(Problem(path, line, f"language uncertain, guessed {guessed} from "
+                                            f"{excerpt(' '.join(record.text.split()))}; give --lang to "
+                                            "set it", notice=True))
             elif record.link_task:  # one entity-linking task per mention: the links add up
                 self.report.duplicates += 1
                 if self.store.view.status(article_id, self.annotator) == "done":

@@ -33,23 +33,26 @@ Key = tuple[int, int, int, str]  # article id, start, end, label
 
 def compute_stats(store: Store) -> dict:
     """Every number ``parallax stats`` shows, as plain JSON-ready data."""
-    unknown = undecided_in_gold(store)
+    layers = store.corpus.done_layers()
+    unknown = undecided_in_gold(store, layers)
+    gold = _gold_keys(store, layers)
     return {
         "articles": _articles(store),
         "spans": _spans(store),
         "suggestions": _suggestions(store),
         "annotators": _annotators(store),
-        "gold": _gold(store, unknown),
-        "quality": suggestion_quality(store, unknown),
+        "gold": _gold(store, layers, gold, unknown),
+        "quality": suggestion_quality(store, unknown, layers=layers, gold=gold),
     }
 
 
-def undecided_in_gold(store: Store) -> set[Key]:
+def undecided_in_gold(store: Store, layers: dict[int, str] | None = None) -> set[Key]:
     """(article, start, end, label) of every suggestion a done article's gold layer left undecided.
 
     These are what the export writes as unknown (DocBin missing, CoNLL "-", HF -100).
+    ``layers``: the gold layers (default: the merge rule's, read now).
     """
-    found = store.undecided.by_article(store.corpus.done_layers())
+    found = store.undecided.by_article(store.corpus.done_layers() if layers is None else layers)
     return {(s.article_id, s.start, s.end, s.label) for rows in found.values() for s in rows}
 
 
@@ -64,23 +67,28 @@ def metrics(tp: int, fp: int, fn: int) -> dict:
     return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
 
 
-def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
+def suggestion_quality(store: Store, unknown: set[Key] | None = None, *, layers: dict[int, str] | None = None,
+                       gold: set[Key] | None = None) -> dict:
     """Precision/recall/F1 of suggestions against human gold, overall and per origin and label.
 
-    ``unknown`` (default: :func:`undecided_in_gold`) is left out of the predictions.
+    ``unknown`` (default: :func:`undecided_in_gold`) is left out of the predictions; ``layers``
+    and ``gold`` are the gold layers and their spans, when the caller has them already.
     """
+    if layers is None:
+        layers = store.corpus.done_layers()
     if unknown is None:
-        unknown = undecided_in_gold(store)
-    gold = _gold_keys(store)
+        unknown = undecided_in_gold(store, layers)
+    if gold is None:
+        gold = _gold_keys(store, layers)
     predicted: dict[str, set[Key]] = defaultdict(set)
     by_source: dict[str, set[Key]] = defaultdict(set)
-    for article_id, start, end, label, origin, source, superseded in store.corpus.suggestion_keys():
+    keys = store.corpus.suggestion_keys(sorted(layers))
+    for article_id, start, end, label, origin, source, superseded in keys:
         if origin == "model":
             by_source[source].add((article_id, start, end, label))
         if not superseded:
             predicted[origin].add((article_id, start, end, label))
-    suggested_articles = {k[0] for keys in predicted.values() for k in keys}
-    evaluated = sorted(set(_gold_layer_ids(store)) & suggested_articles)
+    evaluated = sorted({k[0] for keys in predicted.values() for k in keys})
     scope = set(evaluated)
     gold_in_scope = {k for k in gold if k[0] in scope}
     for origin in predicted:
@@ -125,17 +133,16 @@ def _spans(store: Store) -> dict:
 
 def _suggestions(store: Store) -> dict:
     """Pipeline suggestions; undecided = undecided by every annotator (the store's rule)."""
-    by_origin = store.corpus.suggestion_counts(by="origin")
-    by_label = store.corpus.suggestion_counts(by="label")
-    everyone = store.undecided.by_article(dict.fromkeys(store.articles.ids()))
-    undecided = sum(len(rows) for rows in everyone.values())
+    by_origin, by_label, places = store.corpus.suggestion_counts()
+    undecided = places - store.corpus.decided_suggestion_places()
     return {"total": sum(by_origin.values()), "undecided": undecided,
             "by_origin": {k: by_origin[k] for k in sorted(by_origin, key=_origin_order)},
             "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
 
 
 def _annotators(store: Store) -> list[dict]:
-    """Per annotator: articles done, in progress, rejected, ignored (of all articles) and spans."""
+    """Per annotator: articles done, in progress, rejected, ignored (of all articles), and their
+    gold spans (accepted and corrected, in the articles they marked done)."""
     total = store.articles.count()
     people: dict[str, dict] = defaultdict(lambda: {"done": 0, "in_progress": 0, "rejected": 0,
                                                    "ignored": 0, "spans": 0})
@@ -146,12 +153,11 @@ def _annotators(store: Store) -> list[dict]:
     return [{"annotator": name, **counts, "total": total} for name, counts in sorted(people.items())]
 
 
-def _gold(store: Store, unknown: set[Key]) -> dict:
+def _gold(store: Store, layers: dict[int, str], keys: set[Key], unknown: set[Key]) -> dict:
     """What a default export would contain: articles and spans of the gold layers, and the
     suggestions those layers left undecided (exported as unknown, never "not an entity")."""
-    keys = _gold_keys(store)
     by_label = Counter(k[3] for k in keys)
-    return {"articles": len(_gold_layer_ids(store)), "spans": len(keys),
+    return {"articles": len(layers), "spans": len(keys),
             "undecided": len(unknown), "undecided_articles": len({k[0] for k in unknown}),
             "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
 
@@ -159,25 +165,18 @@ def _gold(store: Store, unknown: set[Key]) -> dict:
 # -- helpers -------------------------------------------------------------------------
 
 
-def _gold_layer_ids(store: Store) -> list[int]:
-    return sorted(store.corpus.done_layers())
-
-
-def _gold_keys(store: Store) -> set[Key]:
-    layers = store.corpus.done_layers()
+def _gold_keys(store: Store, layers: dict[int, str]) -> set[Key]:
     return {(article_id, start, end, label)
             for article_id, annotator, start, end, label in store.corpus.gold_decision_keys()
             if layers.get(article_id) == annotator}
 
 
 def _score(predicted: set[Key], gold: set[Key]) -> dict:
-    labels = sorted({k[3] for k in predicted | gold})
-    out = metrics(len(predicted & gold), len(predicted - gold), len(gold - predicted))
-    out["by_label"] = {}
-    for label in labels:
-        p = {k for k in predicted if k[3] == label}
-        g = {k for k in gold if k[3] == label}
-        out["by_label"][label] = metrics(len(p & g), len(p - g), len(g - p))
+    matched = predicted & gold
+    out = metrics(len(matched), len(predicted) - len(matched), len(gold) - len(matched))
+    tp, n_predicted, n_gold = (Counter(k[3] for k in keys) for keys in (matched, predicted, gold))
+    out["by_label"] = {label: metrics(tp[label], n_predicted[label] - tp[label], n_gold[label] - tp[label])
+                       for label in sorted(n_predicted | n_gold)}
     return out
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
-from itertools import repeat
 
 __all__ = [
     "normalize",
@@ -87,61 +85,13 @@ def fold(text: str) -> str:
     return " ".join(text.split())
 
 
-# --- language ----------------------------------------------------------------
-
-_ARABIC_CHARS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
-# Hebrew or Arabic script, the first thing detect_lang looks for
-_RTL_CHARS = re.compile("[\u0590-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+")
-_LETTERS = re.compile(r"[^\W\d_]+")  # letters of any script
-_SAMPLE_CHARS = 2_000  # enough words for a clear vote; longer texts cost time, not accuracy
-_SAMPLE_WINDOWS = 4  # a long text is sampled at its start and three more places
-_WORD_SEPARATORS = ".,;:!?\"()[]{}<>\u00ab\u00bb\u201c\u201d\u2018'\u2019-\u2013\u2014/"
-
-_STOP = {
-    "en": set("the of and to in is that for on with as was by at from it an be are this which "
-              "has have were said its their but not his her they will would".split()),
-    "fr": set("le la les de des du et en un une est que qui dans pour sur au aux par avec se "
-              "ce cette sont pas plus il elle ont été son sa ses leur".split()),
-    "es": set("el la los las de del y en un una es que por con para se su sus al lo como "
-              "más pero fue este esta".split()),
-    "de": set("der die das und in den von zu mit sich des auf für ist im dem nicht ein eine "
-              "als auch es an werden aus er hat dass".split()),
-}
-_STOP_TUPLES = {lang: tuple(sorted(words)) for lang, words in _STOP.items()}
-
-
-def _sample(text: str) -> str:
-    """At most ``_SAMPLE_CHARS`` of the text, taken from evenly spaced places in it."""
-    if len(text) <= _SAMPLE_CHARS:
-        return text
-    step, width = len(text) // _SAMPLE_WINDOWS, _SAMPLE_CHARS // _SAMPLE_WINDOWS
-    return "\n".join(text[i * step:i * step + width] for i in range(_SAMPLE_WINDOWS))
-
+# --- language (annotations.language; detect_lang is kept here, where it always was) ----------
 
 def detect_lang(text: str, default: str = "en") -> str:
-    """Guess an article's language from the majority of its text.
+    """Guess an article's language (:func:`annotations.language.guess_lang`)."""
+    from .language import guess_lang
 
-    Arabic or Hebrew when that script has most of the letters (three English lines
-    and one Arabic line are English), else a vote of common words (English, French,
-    Spanish, German). Called once per imported article, so it reads a bounded sample
-    spread over the whole text and avoids per-character Python work.
-    """
-    sample = _sample(text)
-    if not sample.isascii():  # O(1) in CPython: pure-ASCII text has no Arabic or Hebrew
-        runs = "".join(_RTL_CHARS.findall(sample))
-        # most of the letters; counted only when most of the characters are not (mixed text)
-        if runs and (2 * len(runs) > len(sample) - sample.count(" ")
-                     or 2 * len(runs) > sum(map(len, _LETTERS.findall(sample)))):
-            arabic = sum(map(len, _ARABIC_CHARS.findall(runs)))
-            return "ar" if arabic >= len(runs) - arabic else "he"
-    sample = sample.lower()
-    for mark in _WORD_SEPARATORS:  # str.replace is C speed; str.translate is not for non-ASCII text
-        if mark in sample:
-            sample = sample.replace(mark, " ")
-    counts = Counter(sample.split())
-    votes = {lang: sum(map(counts.get, words, repeat(0, len(words)))) for lang, words in _STOP_TUPLES.items()}
-    best = max(votes, key=votes.__getitem__)
-    return best if votes[best] > 0 else default
+    return guess_lang(text, default).lang
 
 
 _RTL_LANGS = {"ar", "he", "fa", "ur", "ps", "yi"}

@@ -266,7 +266,7 @@ async def test_enter_in_the_conflicts_view_goes_to_each_place(story_db):
         await settle(pilot)
         await press(pilot, "C")
         await settle(pilot)
-        places = app.screen.current.places
+        places = app.screen.current_places
         await press(pilot, "enter")
         reader = app.screen
         assert isinstance(reader, ReaderScreen)

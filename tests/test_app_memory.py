@@ -206,3 +206,36 @@ async def test_pre_annotation_after_a_big_import_gets_its_articles_whatever_thei
         await settle(pilot)
         assert "failed" not in app.status, app.status
         assert app.background == ""
+
+
+async def test_an_article_opened_during_pre_annotation_gets_its_tokens_from_that_process(tmp_path,
+                                                                                        monkeypatch):
+    """A fresh folder: the seeds are pre-annotated while the annotator opens the first one. Its
+    tokens come from the pre-annotation's process (no second one loading spaCy beside it)."""
+    from annotations.importer import import_paths
+    from seeds import seed_paths
+    from tui.workers import WorkersMixin
+
+    path = tmp_path / "fresh.db"
+    with other_store(path) as store:
+        import_paths(store, seed_paths())
+    of_their_own: list[tuple[int, ...]] = []
+    monkeypatch.setattr(WorkersMixin, "_opened", lambda self, ids: of_their_own.append(ids))
+    app = app_on(path, preannotate=True)
+    async def until(condition, seconds: float = 60) -> None:  # a deadline for polling, not a timing
+        for _ in range(int(seconds * 20)):
+            if condition():
+                return
+            await pilot.pause(0.05)
+        raise AssertionError("never happened")
+
+    async with app.run_test(size=SMALL) as pilot:
+        await until(lambda: app.nlp_inbox is not None)  # the pre-annotation's process has started
+        await press(pilot, "enter")
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        await until(lambda: reader.active_view.tokens.ready)
+        assert of_their_own == []
+        while any(w.group == "preannotate" and not w.is_finished for w in app.workers):
+            await pilot.pause(0.1)
+        assert app.nlp_inbox is None and not app.nlp_processes

@@ -232,8 +232,12 @@ def test_cli_reports_each_problem_imports_the_rest_and_exits_1(tmp_path):
         "junk.bin: unknown file type .bin; name it .txt, .jsonl, .conll or .spacy, or pass --format",
         "missing.txt: no such file or folder",
         "mix.jsonl:3: note: label FASHION_BRAND is not in the project's scheme; added it "
-        "(use --strict-labels to refuse such records)"]
-    assert result.stdout == "2 articles imported, 0 already present, 2 spans, 3 problems, 1 notice\n"
+        "(use --strict-labels to refuse such records)",
+        # texts this short name their language only as a guess (issue 20 §4)
+        "mix.jsonl:1: note: language uncertain, guessed en from 'Wray visited Rabat'; give --lang to set it",
+        "mix.jsonl:3: note: language uncertain, guessed es from 'Dior'; give --lang to set it"]
+    assert result.stdout == ("2 articles imported, 0 already present, 2 spans, 3 problems, 3 notices, "
+                             "2 languages uncertain (see the notices; --lang sets it)\n")
     strict = run_cli("import", "mix.jsonl", "--db", "strict.db", "--strict-labels", cwd=tmp_path)
     assert strict.returncode == 1 and "mix.jsonl:3: label FASHION_BRAND not in the project's scheme" \
         in strict.stderr
@@ -294,7 +298,7 @@ def test_docbin_problems_name_the_doc_they_come_from(store, tmp_path):
     docs[2].ents = [docs[2].char_span(10, 15, label="CITY")]  # not in the scheme, refused when strict
     docs[3].set_ents([], missing=[docs[3][2:3]])  # a missing token: imported, not done (a notice)
     DocBin(docs=docs).to_disk(tmp_path / "d.spacy")
-    report = import_paths(store, [tmp_path / "d.spacy"], strict_labels=True)
+    report = import_paths(store, [tmp_path / "d.spacy"], strict_labels=True, lang="en")  # short texts
     path = tmp_path / "d.spacy"
     assert messages(report) == [
         f"{path}: doc 2: span 0-5 '9X': invalid label '9X'; a label is a letter, then letters, digits, "

@@ -41,8 +41,9 @@ def seeded(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["stats"], ["export", "--format", "jsonl", "--output", "x.jsonl"],
-                                     ["import", "none.txt"], ["preannotate"]])
+                                     ["import", "a.txt"], ["preannotate"]])
 def test_a_hostile_database_path_is_shown_safely(tmp_path, command):
+    (tmp_path / "a.txt").write_text("Wray visited Rabat.\n")  # something to import: the database is needed
     result = cli(*command, "--db", os.path.join(HOSTILE, "p.db"), cwd=tmp_path)  # no such folder
     assert result.returncode == 1
     err = assert_safe(result.stderr)

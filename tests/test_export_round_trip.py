@@ -149,3 +149,29 @@ def test_any_conll_export_imports_back_to_the_same_tokens_and_tags(tmp_path_fact
         assert imported == "\n".join(" ".join(tok for tok, _ in sent) for sent in expected[0])
         spans_back = {(imported[s.start:s.end], s.label) for s in new.view.spans(new.articles.ids()[0])}
         assert spans_back == {(text[s.start:s.end], s.label) for s in spans}
+
+
+def test_a_prodigy_file_keeps_its_meta_and_hashes_through_parallax(tmp_path):
+    """A Prodigy task imported, annotated and exported keeps the ``meta`` keys Parallax does not
+    use and Prodigy's ``_input_hash``/``_task_hash``/``_view_id``, so Prodigy (``db-in``, its
+    dedupe by hash) and whatever read the meta still know it; through a second Parallax too."""
+    task = {"text": "Hammouchi met Wray in Rabat.", "_input_hash": -1480563617, "_task_hash": 1270358921,
+            "_view_id": "ner_manual", "answer": "accept",
+            "meta": {"source": "wire", "url": "https://example.org/a/1", "pub_date": "2024-06-13",
+                     "score": 0.5},
+            "spans": [{"start": 0, "end": 9, "label": "PERSON"}, {"start": 22, "end": 27, "label": "GPE"}]}
+    (tmp_path / "in.jsonl").write_text(json.dumps(task) + "\n", encoding="utf-8")
+    for step in ("one", "two"):
+        source = tmp_path / ("in.jsonl" if step == "one" else "one.jsonl")
+        assert cli("import", str(source), "--db", f"{step}.db", cwd=tmp_path).returncode == 0
+        out = cli("export", "--format", "jsonl", "--output", f"{step}.jsonl", "--db", f"{step}.db",
+                  cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        [written] = [json.loads(line) for line in (tmp_path / f"{step}.jsonl").read_text().splitlines()]
+        assert {k: written[k] for k in ("_input_hash", "_task_hash", "_view_id")} == {
+            "_input_hash": -1480563617, "_task_hash": 1270358921, "_view_id": "ner_manual"}
+        assert written["meta"]["url"] == "https://example.org/a/1" and written["meta"]["score"] == 0.5
+        assert written["meta"]["pub_date"] == "2024-06-13" and written["meta"]["source"] == "wire"
+        assert "_prodigy" not in written["meta"] and written["meta"]["article_id"] == 1
+        assert [(s["start"], s["end"], s["label"]) for s in written["spans"]] == [(0, 9, "PERSON"),
+                                                                                   (22, 27, "GPE")]

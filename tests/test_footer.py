@@ -7,6 +7,8 @@ beneath it show through its margin (``^p palettei``).
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from app_helpers import app_on, press, screen_text, settle
 from textual.widgets._footer import FooterKey
@@ -65,3 +67,34 @@ async def test_the_footer_follows_the_terminal_width(seeded_db):
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         assert _check_footer(app, 80) == wide  # at 80 columns every entity key fits
+
+
+def _footer_keys_alive() -> int:
+    """FooterKey widgets still in memory once garbage is collected (the reader freezes the heap)."""
+    gc.unfreeze()
+    gc.collect()
+    alive = sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
+    gc.freeze()
+    return alive
+
+
+async def test_opening_articles_leaves_no_footer_keys_behind(seeded_db):
+    """Each article opened recomposes the footer: its old keys must go (issue 20 §2).
+
+    A key bound to the footer with ``data_bind`` stayed a watcher of the footer for good,
+    holding the key: the widgets grew by a footer's worth with every article opened.
+    """
+    app = app_on(seeded_db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReaderScreen)
+        for key in "np":
+            await press(pilot, key)
+        await settle(pilot)
+        before = _footer_keys_alive()  # the reader's footer, the library's (and its last, still in
+        for key in "npnpnpnp":          # the library's compositor map until the library is shown)
+            await press(pilot, key)
+        await settle(pilot)
+        assert _footer_keys_alive() == before
+

@@ -321,7 +321,10 @@ def test_cli_imports_and_reports(tmp_path):
     db = tmp_path / "cli.db"
     result = run_cli("import", str(path), str(tmp_path / "t.txt"), "--db", str(db), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "2 articles imported, 0 already present, 1 span, 0 problems, 0 notices"
+    # three words ("Wray in Rabat") tell no language for sure: the summary says so
+    assert result.stdout.strip() == ("2 articles imported, 0 already present, 1 span, 0 problems, 1 notice, "
+                                     "1 language uncertain (see the notices; --lang sets it)")
+    assert "p.jsonl:1: note: language uncertain, guessed en from 'Wray in Rabat'" in result.stderr
     again = run_cli("import", str(tmp_path), "--db", str(db), cwd=tmp_path)
     assert again.returncode == 0 and "0 articles imported, 2 already present" in again.stdout
     with Store(db, readonly=True) as store:

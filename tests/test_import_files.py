@@ -123,3 +123,24 @@ def test_bad_sizes_are_refused(value, tmp_path):
 
 def test_the_default_limit_is_one_gib():
     assert load_config(None).max_file_size == 1 << 30
+
+
+def test_nothing_to_import_creates_no_database(tmp_path):
+    """A missing file, an empty one, a folder of binary files: the import says why each was not
+    read and creates no database (``parallax import missing.txt`` used to leave an empty one)."""
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    result = cli("import", "missing.txt", "empty.txt", "folder", "--db", "new.db", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "missing.txt: no such file or folder"
+    assert lines[1].startswith("empty.txt: ") and lines[2].startswith(os.path.join("folder", "photo.txt"))
+    assert lines[-1] == "parallax: nothing to import, so new.db was not created"
+    assert result.stdout.startswith("0 articles imported")
+    assert sorted(os.listdir(tmp_path)) == ["empty.txt", "folder"]
+    (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
+    made = cli("import", "missing.txt", "good.txt", "--db", "new.db", cwd=tmp_path)
+    assert made.returncode == 1 and made.stdout.startswith("1 article imported")
+    assert made.stderr.splitlines() == ["missing.txt: no such file or folder"]
+    assert (tmp_path / "new.db").exists()

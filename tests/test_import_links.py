@@ -93,6 +93,27 @@ def test_a_known_kb_id_links_to_the_entity_already_there(tmp_path):
         assert len(linked) == 2
 
 
+def test_a_new_kb_id_takes_the_name_a_later_span_gives(tmp_path):
+    """Spans sharing a new kb_id: the entity is named by the span that gives a name (``entity``),
+    not after the text of the earliest span, in the same file or a later one; another entity
+    already named keeps its name."""
+    first = {"text": "Hammouchi met Wray.", "answer": "accept", "spans": [
+        {"start": 0, "end": 9, "label": "PERSON", "kb_id": "Q4665540"},
+        {"start": 14, "end": 18, "label": "PERSON", "kb_id": "Q7183", "entity": "Christopher Wray"}]}
+    second = {"text": "Abdellatif Hammouchi spoke to Christopher A. Wray.", "answer": "accept", "spans": [
+        {"start": 0, "end": 20, "label": "PERSON", "kb_id": "Q4665540", "entity": "Abdellatif Hammouchi"},
+        {"start": 30, "end": 49, "label": "PERSON", "kb_id": "Q7183", "entity": "Chris Wray"}]}
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    one.write_text(json.dumps(first) + "\n", encoding="utf-8")
+    two.write_text(json.dumps(second) + "\n", encoding="utf-8")
+    with Store(tmp_path / "n.db", annotator="carol") as store:
+        assert import_paths(store, [one, two]).imported == 2
+        names = sorted((e["kb_id"], e["name"]) for e in store.entities.all())
+        aliases = sorted(r["alias"] for r in store.query("SELECT alias FROM aliases"))
+    assert names == [("Q4665540", "Abdellatif Hammouchi"), ("Q7183", "Christopher Wray")]
+    assert aliases == ["Abdellatif Hammouchi", "Christopher A. Wray", "Hammouchi", "Wray"]
+
+
 def test_cli_import_of_an_export_keeps_links(linked_db, tmp_path):
     """Through the real commands, as a user moving annotations between databases would."""
     def cli(*args):

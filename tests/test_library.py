@@ -8,6 +8,7 @@ import pytest
 from app_helpers import other_store, press, screen_text, settle, type_text
 from textual.widgets import Select
 
+from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import LibraryFilter, Store, fts_query, library
 from tui.app import make_app
 from tui.screens.library import LibraryScreen
@@ -88,6 +89,24 @@ def test_filters_and_counts_follow_the_annotator(seeded_db):
         assert list(bob.library.matching_ids(LibraryFilter(status="todo"))) == [1, 2, 3, 4, 5]
         assert bob.library.rows([1])[0].accepted == 0
         assert bob.library.progress().done == 0
+
+
+def test_undecided_count_is_what_accept_all_accepts(store):
+    """A model and a memory suggestion at one place, with different labels, are one decision
+    to make: the library counts the place once, as accept-all accepts one there."""
+    text = "Sahel met Hammouchi in Rabat. Sahel left."
+    article_id = store.loading.add_article(ArticleRecord(text=text))[0]
+    sahel, rabat, second = (0, 5), (23, 28), (30, 35)
+    store.loading.add_suggestions(article_id, [
+        SpanRecord(*sahel, "PERSON", origin="model"), SpanRecord(*rabat, "GPE", origin="model"),
+        SpanRecord(*second, "PERSON", origin="model")], pipeline="test")
+    store.loading.add_suggestions(article_id, [
+        SpanRecord(*sahel, "LOC", origin="memory"), SpanRecord(*second, "LOC", origin="memory"),
+        SpanRecord(*rabat, "GPE", origin="memory")], annotator="alice")
+    counted = store.library.rows([article_id])[0].suggested
+    accepted = store.decisions.accept_all(article_id)
+    assert (counted, accepted) == (3, 3)
+    assert store.library.rows([article_id])[0].suggested == 0
 
 
 # -- the screen ------------------------------------------------------------------------------------

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import io
 
+from tmux_helpers import PARALLAX
+
 from annotations.cli.progress import LOG_EVERY_S, ProgressLine
+from annotations.importer import import_paths
+from annotations.store import Store
+from seeds import seed_paths
 
 
 class Clock:
@@ -20,12 +25,12 @@ def test_a_terminal_line_shows_the_rate_the_time_left_and_the_workers():
     out, clock = io.StringIO(), Clock()
     line = ProgressLine(out, tty=True, clock=clock, columns=120)
     line.update(0, 10_000, "starting")
-    assert out.getvalue().strip() == "pre-annotating 0/10,000 (0.0%)  starting"
+    assert out.getvalue().strip() == "pre-annotating [          ] 0/10,000 (0.0%)  starting"
     for done in range(100, 1100, 100):  # 100 articles every 2 s: 50 articles/s
         clock.now += 2
         line.update(done, 10_000, "en_core_web_sm 3.8.0 · 8 workers")
     shown = out.getvalue().split("\r")[-1].strip()
-    assert shown == ("pre-annotating 1,000/10,000 (10.0%)  50.0 articles/s  ETA 3m00s  "
+    assert shown == ("pre-annotating [#         ] 1,000/10,000 (10.0%)  50.0 articles/s  ETA 3m00s  "
                      "en_core_web_sm 3.8.0 · 8 workers")
     line.close()
     assert out.getvalue().endswith("\n")
@@ -33,11 +38,11 @@ def test_a_terminal_line_shows_the_rate_the_time_left_and_the_workers():
 
 def test_a_terminal_line_is_cut_to_the_terminal_and_keeps_the_count_first():
     out, clock = io.StringIO(), Clock()
-    line = ProgressLine(out, tty=True, clock=clock, columns=40)
+    line = ProgressLine(out, tty=True, clock=clock, columns=60)
     line.update(0, 10_000, "en_core_web_sm 3.8.0 · 8 workers")
     drawn = out.getvalue().split("\r")[-1]
-    assert len(drawn) == 39  # never wraps onto a second line, which \r could not redraw
-    assert drawn.startswith("pre-annotating 0/10,000 (0.0%)")
+    assert len(drawn) == 59  # never wraps onto a second line, which \r could not redraw
+    assert drawn.startswith("pre-annotating [          ] 0/10,000 (0.0%)")
 
 
 def test_the_rate_follows_the_last_half_minute():
@@ -77,3 +82,20 @@ def test_hostile_text_in_the_message_is_shown_not_obeyed():
     line = ProgressLine(out, tty=True, clock=Clock())
     line.update(1, 2, "evil\x1b[2J\n")
     assert "\x1b" not in out.getvalue() and "\n" not in out.getvalue()
+
+
+def test_preannotate_shows_its_rate_and_time_left_in_a_terminal(tmux, tmp_path):
+    """The real command in tmux: the bar's last line stays with the rate and the time left."""
+    db = tmp_path / "parallax.db"
+    with Store(db, annotator="alice") as store:
+        import_paths(store, seed_paths())
+    rules = tmp_path / "rules.jsonl"
+    rules.write_text('{"label": "ORG", "pattern": "FBI"}\n', encoding="utf-8")
+    session = tmux("pre")
+    session.start(f"{PARALLAX} preannotate --db {db} --model en=blank --model fr=blank --patterns {rules}"
+                  "; sleep 60", env={})  # the pane stays while the screen is read
+    screen = session.wait_for("articles pre-annotated: ")
+    bar = next(line for line in screen.splitlines() if line.startswith("pre-annotating ["))
+    assert bar.startswith("pre-annotating [##########] 5/5 (100.0%)")
+    assert "articles pre-annotated: " in screen
+

@@ -50,6 +50,22 @@ def test_the_apps_exception_handler_is_where_the_app_overrides_it():
     assert "self._handle_exception(" in source  # Textual still sends uncaught errors there
 
 
+def test_the_styles_cache_patch_still_fits_the_method_it_replaces():
+    """tui/textual_patches.py replaces ``StylesCache.get_inner_outer`` (Textualize/textual#6665)
+    with a function of the two colours: Textual's method must still compute from them alone."""
+    import textual._styles_cache as styles_cache
+
+    import tui.app  # noqa: F401  (applies the patch)
+    from tui import textual_patches
+
+    source = inspect.getsource(styles_cache)
+    method = source[source.index("def get_inner_outer"):]
+    method = method[:method.index("\n    def ", 1)]
+    assert "base_background: Color, background: Color" in " ".join(method.split())
+    assert "self." not in method and "cls." not in method  # reads nothing but the colours
+    assert styles_cache.StylesCache.get_inner_outer is textual_patches._get_inner_outer
+
+
 async def test_what_the_tests_reach_into_is_there(seeded_db):
     assert "_compositor" in inspect.getsource(Screen)
     app = app_on(seeded_db)

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import IO, ClassVar
 
 from textual import on
 from textual.app import App
@@ -46,9 +46,12 @@ from .screens.conflicts import ConflictsScreen
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
+from .textual_patches import apply as apply_textual_patches
 from .training import TRAIN_CHECK_S, TrainingMixin
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
+
+apply_textual_patches()
 
 QUIT_AGAIN_S = 5.0
 
@@ -97,6 +100,7 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
         self.opened_pending: dict[int, None] = {}  # opened articles waiting for the NLP child (ordered)
         self.opened_lock = threading.Lock()
         self.opened_running = False  # an "opened" worker is at work (one at a time)
+        self.nlp_inbox: IO[str] | None = None  # the pre-annotation process, taking "opened" requests
         self.preannotate_queue: set[int] = set()  # to pre-annotate once the run under way ends
         self.training_running = False  # a background training is under way (tui/workers.py)
         self.train_attempted: dict[str, int] = {}

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from textual import work
 from textual.message_pump import MessagePump
@@ -73,6 +73,7 @@ class WorkersMixin(_AppPart):
         opened_pending: dict[int, None]  # opened articles waiting for the NLP child, in order
         opened_lock: threading.Lock
         opened_running: bool
+        nlp_inbox: IO[str] | None  # the running pre-annotation's stdin, taking "opened" requests
         preannotate_queue: set[int]  # articles to pre-annotate once the run under way ends
         preannotate_enabled: bool
 
@@ -111,16 +112,37 @@ class WorkersMixin(_AppPart):
 
     @work(thread=True, exclusive=True, group="preannotate", exit_on_error=False)
     def run_preannotate(self, article_ids: list[int] | None = None) -> None:
-        """Run the spaCy pipelines over these articles, in a child process; the UI stays usable."""
+        """Run the spaCy pipelines over these articles, in a child process; the UI stays usable.
+
+        Articles opened meanwhile go to this same process (:meth:`articles_opened`), which does
+        them first: a second process loading spaCy beside it made the first article's token
+        keys wait about 5 s in a fresh folder.
+        """
         for message in self._nlp_child("preannotate", article_ids):
             if isinstance(message, Progress):
                 self.post_message(PreannotateProgress(message.done, message.total, message.detail))
-            elif isinstance(message, Finished):
+            elif isinstance(message, Finished) and message.job != "opened":
+                self._close_inbox()  # requests from now on start an "opened" process of their own
                 note = ("pre-annotation stopped; it carries on at the next start" if message.stopped
                         else "; ".join(message.warnings))
                 self.post_message(PreannotateFinished(message.articles, note))
             elif isinstance(message, Failed):
-                self.post_message(NlpJobFailed("pre-annotation", message.error))
+                if message.job == "opened":
+                    self.post_message(NlpJobFailed("tokens and memory", message.error))
+                else:
+                    self._close_inbox()
+                    self.post_message(NlpJobFailed("pre-annotation", message.error))
+            else:
+                self._opened_message(message)
+
+    def _close_inbox(self) -> None:
+        with self.opened_lock:
+            inbox, self.nlp_inbox = self.nlp_inbox, None
+        if inbox is not None:
+            try:
+                inbox.close()
+            except OSError:
+                pass
 
     def preannotate_articles(self, article_ids: Iterable[int]) -> None:
         """Pre-annotate these articles in the background, after the run under way if there is one
@@ -161,6 +183,13 @@ class WorkersMixin(_AppPart):
         if self.store.readonly:
             return
         with self.opened_lock:
+            if self.nlp_inbox is not None:  # the pre-annotation process does them first
+                try:
+                    self.nlp_inbox.write(json.dumps({"opened": list(article_ids)}) + "\n")
+                    self.nlp_inbox.flush()
+                    return
+                except OSError:  # it has just ended: a process of their own, then
+                    self.nlp_inbox = None
             self.opened_pending.update(dict.fromkeys(article_ids))
             if self.opened_running:
                 return
@@ -194,12 +223,16 @@ class WorkersMixin(_AppPart):
             if store.tokens.tokenized_ids(names, names) == set(names) and not memory:
                 return  # nothing for spaCy to do: no process started
         for message in self._nlp_child("opened", list(article_ids)):
-            if isinstance(message, TokensStored):
-                self.post_message(TokensReady(message.article_ids))
-            elif isinstance(message, MemoryAdded):
-                self.post_message(MemorySuggested(message.article_ids))
-            elif isinstance(message, Failed):
+            if isinstance(message, Failed):
                 self.post_message(NlpJobFailed("tokens and memory", message.error))
+            else:
+                self._opened_message(message)
+
+    def _opened_message(self, message: ChildMessage) -> None:
+        if isinstance(message, TokensStored):
+            self.post_message(TokensReady(message.article_ids))
+        elif isinstance(message, MemoryAdded):
+            self.post_message(MemorySuggested(message.article_ids))
 
     def _nlp_child(self, job: str, article_ids: list[int] | None,
                    extra: list[str] | tuple[str, ...] = ()) -> Iterator[ChildMessage]:
@@ -212,7 +245,7 @@ class WorkersMixin(_AppPart):
         worker = get_current_worker()
         command = [sys.executable, "-m", "annotations.nlp.child", job, "--db", str(self.db_path),
                    "--annotator", self.store.annotator, *extra]
-        if article_ids is not None:
+        if article_ids is not None or job == "preannotate":
             command += ["--ids", "-"]  # on stdin: 30,000 ids are too long for a command line
         with tempfile.TemporaryFile() as errors:
             child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -221,8 +254,14 @@ class WorkersMixin(_AppPart):
             stdin, stdout = child.stdin, child.stdout
             assert stdin is not None and stdout is not None  # both are pipes
             try:
-                stdin.write(json.dumps(article_ids) if article_ids is not None else "")
-                stdin.close()
+                if "--ids" in command:
+                    stdin.write(json.dumps(article_ids) + "\n")  # null: every article pending
+                    stdin.flush()
+                if job == "preannotate":  # it takes "opened" requests until its run ends
+                    with self.opened_lock:
+                        self.nlp_inbox = stdin
+                else:
+                    stdin.close()
             except OSError:  # the child is gone already: its exit status tells why
                 pass
             reported = False  # the child said what went wrong itself
@@ -236,6 +275,9 @@ class WorkersMixin(_AppPart):
                     reported |= isinstance(message, Failed)
                     yield message
             finally:
+                with self.opened_lock:
+                    if self.nlp_inbox is child.stdin:
+                        self.nlp_inbox = None
                 if child.poll() is None:
                     child.terminate()
                 child.wait()

@@ -9,6 +9,9 @@ so the core never imports the front end.
 
 from __future__ import annotations
 
+import difflib
+import os
+
 import click
 
 from .. import __version__
@@ -16,13 +19,36 @@ from .common import DEFAULT_COMMAND
 
 
 class _DefaultGroup(click.Group):
-    """A group that runs its default command (the app) when the first argument is no subcommand."""
+    """A group that runs its default command (the app) when the first argument is no subcommand,
+    and whose help lists that command's options too (``parallax --readonly`` is the app's)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if DEFAULT_COMMAND in self.commands and (
-                not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"))):
+                not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+                             and not self._mistyped(args[0]))):
             args = [DEFAULT_COMMAND, *args]
         return super().parse_args(ctx, args)
+
+    def _mistyped(self, arg: str) -> bool:
+        """Whether ``arg`` is a command misspelt rather than a file to import: no such file,
+        and close to a command's name (click then says "No such command ... Did you mean")."""
+        if arg.startswith("-") or os.path.lexists(arg):
+            return False
+        return bool(difflib.get_close_matches(arg, list(self.commands)))
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_options(ctx, formatter)
+        app = self.commands.get(DEFAULT_COMMAND)
+        if app is None:
+            return
+        with click.Context(app, info_name=DEFAULT_COMMAND, parent=ctx) as sub:
+            rows = [("[PATHS]...", "Files or folders to import first, in the background.")]
+            rows += [row for param in app.get_params(sub)
+                     if isinstance(param, click.Option) and "--help" not in param.opts
+                     if (row := param.get_help_record(sub)) is not None]
+        with formatter.section(f"Options of the app (parallax [OPTIONS] [PATHS]..., "
+                               f"the same as parallax {DEFAULT_COMMAND})"):
+            formatter.write_dl(rows)
 
 
 HELP = """Parallax: turn news articles into gold named-entity training data.
@@ -52,6 +78,7 @@ def build_cli(*extra: click.Command) -> click.Group:
     with_app = any(cmd.name == DEFAULT_COMMAND for cmd in extra)
     main = _DefaultGroup(name="parallax", help=HELP if with_app else HEADLESS_HELP,
                          no_args_is_help=not with_app,
+                         subcommand_metavar="[PATHS]... | COMMAND [ARGS]..." if with_app else None,
                          context_settings={"help_option_names": ["-h", "--help"]})
     click.version_option(__version__, prog_name="parallax")(main)
     for cmd in (*extra, import_cmd, preannotate_cmd, export_cmd, stats_cmd, agreement_cmd, merge_cmd,

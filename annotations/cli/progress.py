@@ -14,6 +14,7 @@ from typing import TextIO
 
 from .common import safe_line
 
+BAR = 10  # cells of the bar drawn on a terminal
 REDRAW_S = 0.25
 LOG_EVERY_S = 30.0
 RATE_WINDOW_S = 30.0  # articles/s is measured over the last half minute
@@ -42,7 +43,11 @@ class ProgressLine:
 
     def text(self, done: int, total: int, message: str) -> str:
         rate = self.rate()
-        parts = [f"{self.label} {done:,}/{total:,}" + (f" ({100 * done / total:.1f}%)" if total else "")]
+        head = self.label
+        if self.tty and total:
+            filled = min(BAR, BAR * done // total)
+            head += " [" + "#" * filled + " " * (BAR - filled) + "]"
+        parts = [f"{head} {done:,}/{total:,}" + (f" ({100 * done / total:.1f}%)" if total else "")]
         if rate is not None:
             parts.append(f"{rate:,.1f} articles/s")
             if rate > 0 and total > done:

@@ -12,7 +12,7 @@ like :func:`spacy.util.filter_spans`: the longest span wins, then the earliest.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,24 +102,27 @@ def misaligned_problem(item: ExportArticle, p: Placed, action: str) -> Problem:
     return make_problem(item, p.source.start, p.source.end, p.source.label, p.reason, action)
 
 
-def sentences(doc) -> list[list]:
-    """Sentences of non-space tokens: the sentencizer's, also broken at every line break."""
+def sentences(doc, entities: Sequence = ()) -> list[list]:
+    """Sentences of non-space tokens: the sentencizer's, also broken at every line break, but
+    never inside one of ``entities`` (the sentencizer ends a sentence after "ST." of "ST. LOUIS"
+    and "1." of "1. FC Cologne": split there, the entity would read as two in IOB2)."""
     from spacy.pipeline import Sentencizer
 
     Sentencizer()(doc)
+    within = {i for ent in entities for i in range(ent.start + 1, ent.end)}  # an entity goes on here
     out: list[list] = []
     current: list = []
     for token in doc:
-        if token.is_sent_start and current:
+        if token.is_sent_start and current and token.i not in within:
             out.append(current)
             current = []
         if token.is_space:
-            if "\n" in token.text and current:
+            if "\n" in token.text and current and token.i not in within:
                 out.append(current)
                 current = []
             continue
         current.append(token)
-        if "\n" in token.whitespace_ and current:
+        if "\n" in token.whitespace_ and current and token.i + 1 not in within:
             out.append(current)
             current = []
     if current:

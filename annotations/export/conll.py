@@ -1,9 +1,9 @@
 """CoNLL (IOB2): one ``token TAG`` line per token, sentences separated by blank lines.
 
 Each article starts with ``-DOCSTART- -X- O O``. Sentences come from spaCy's
-sentencizer plus every line break. A span whose ends fall inside a token is
-snapped outwards to whole tokens and reported. A token of a suggestion a done
-article left undecided is tagged ``-`` (unknown). Whitespace and control
+sentencizer plus every line break, never inside an entity ("ST. LOUIS" stays one). A span
+whose ends fall inside a token is snapped outwards to whole tokens and reported. A token of a
+suggestion a done article left undecided is tagged ``-`` (unknown). Whitespace and control
 characters inside a token are written ``\\uXXXX`` (see
 :func:`annotations.formats.conll.escape_token`), so the file is plain text and
 ``parallax import`` reads back exactly the tokens written.
@@ -25,7 +25,7 @@ def tagged_sentences(item: ExportArticle) -> tuple[list[list[tuple[str, str]]], 
     doc = make_doc(item)
     entities, problems = snapped_entities(item, doc)
     tags = iob_tags(doc, entities, unknown_tokens(item, doc, entities))
-    return [[(t.text, tags[t.i]) for t in sent] for sent in sentences(doc)], problems
+    return [[(t.text, tags[t.i]) for t in sent] for sent in sentences(doc, entities)], problems
 
 
 def write_conll(articles: list[ExportArticle], out: TextIO) -> dict:

@@ -3,7 +3,10 @@
 Spans keep their exact character offsets (this is the lossless format, and it
 imports back). ``token_start``/``token_end`` (inclusive, as in Prodigy) index
 ``tokens``; a span whose ends fall inside a token has no token indices and is
-reported. Extra span keys: ``status``, ``origin``, ``annotator`` and, for a span
+reported. ``meta`` keeps the keys the article was imported with, and a task imported from
+Prodigy keeps its ``_input_hash``, ``_task_hash`` and other ``_`` keys (else they are
+computed), so the file still works with the tools it came from. Extra span keys: ``status``,
+``origin``, ``annotator`` and, for a span
 linked to an entity, ``kb_id`` and ``entity`` (its name). A done article also has ``undecided``: the
 suggestions its gold layer left undecided (``start``, ``end``, ``label``,
 ``origin`` and token indices), which are neither entities nor "not an entity".
@@ -15,7 +18,7 @@ import hashlib
 import json
 from typing import TextIO
 
-from ..formats.jsonl import UNDECIDED_KEY
+from ..formats.jsonl import PRODIGY_META_KEY, UNDECIDED_KEY
 from .align import Problem, make_doc, misaligned_problem, place_span
 from .gold import ExportArticle
 
@@ -55,14 +58,19 @@ def article_task(item: ExportArticle) -> tuple[dict, list[Problem]]:
                 entry["token_start"], entry["token_end"] = placed.span.start, placed.span.end - 1
             undecided.append(entry)
     input_hash = stable_hash(a.text)
+    kept = dict(a.meta)
+    prodigy = kept.pop(PRODIGY_META_KEY, None)
     task: dict = {
         "text": a.text,
         "tokens": tokens,
         "spans": spans,
         "_input_hash": input_hash,
         "_task_hash": stable_hash(input_hash, [[s["start"], s["end"], s["label"]] for s in spans]),
-        "meta": {"title": a.title, "source": a.source, "lang": a.lang, "article_id": a.id},
+        # the meta the article came with (a url, a date: what other tools read), then Parallax's
+        "meta": {**kept, "title": a.title, "source": a.source, "lang": a.lang, "article_id": a.id},
     }
+    if isinstance(prodigy, dict):  # a Prodigy task's own hashes and keys, as it had them
+        task.update({k: v for k, v in prodigy.items() if isinstance(k, str) and k.startswith("_")})
     if undecided is not None:
         task[UNDECIDED_KEY] = undecided
     if item.answer is not None:

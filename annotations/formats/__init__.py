@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from importlib.abc import Traversable
 from pathlib import Path
@@ -108,7 +108,7 @@ def _walk(root: Path) -> tuple[list[str], list[Problem]]:
     return sorted(found, key=lambda rel: Path(rel).parts), unreadable
 
 
-def read_file(source: SourceFile, max_bytes: int = 0) -> Iterator[ArticleRecord | Problem]:
+def read_file(source: SourceFile, max_bytes: int = 0) -> Generator[ArticleRecord | Problem, None, None]:
     """Read one file in its format; a file that cannot be opened is one problem.
 
     Only regular files are read (a FIFO would block forever, /dev/zero never

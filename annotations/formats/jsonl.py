@@ -5,7 +5,9 @@ holding the chosen one, the mention in ``spans``) import as links; see :func:`_c
 
 Prodigy: ``{"text", "spans": [{"start", "end", "label", "text"?, "kb_id"?}], "meta", "answer"}``;
 ``tokens`` and token indices are ignored (character offsets are what count), and so
-are spans with ``"status": "rejected"`` (written by ``parallax export --all``). A
+are spans with ``"status": "rejected"`` (written by ``parallax export --all``). ``meta`` is
+kept whole, and Prodigy's own keys (``_input_hash``, ``_task_hash``, ...) with it, so that the
+export writes them back. A
 span's ``kb_id`` (with ``entity``, its name) becomes a link. Suggestions nobody
 decided on (``"status": "suggested"`` spans, and the ``undecided`` list of
 ``parallax export``) come back as suggestions. A label must be a JSON string.
@@ -28,6 +30,9 @@ ANSWERS = ("accept", "reject", "ignore")
 _DOCCANO_KEYS = ("label", "labels", "entities")
 _PRODIGY_KEYS = {"text", "spans", "tokens", "meta", "answer", "title", "lang", "source"}
 UNDECIDED_KEY = "undecided"  # parallax export: a done article's suggestions nobody decided on
+# Prodigy's own keys of a task (``_input_hash``, ``_task_hash``, ``_view_id``, ``_session_id``, ...)
+# are kept in the article's meta under this key, and written back where they were by the export.
+PRODIGY_META_KEY = "_prodigy"
 
 
 def read_jsonl(file, path: str, name: str) -> Iterator[ArticleRecord | Problem]:
@@ -97,6 +102,9 @@ def parse_record(obj: object, path: str, line: int, source: str) -> Iterator[Art
     if problems:
         yield from problems
         return
+    own = {k: v for k, v in obj.items() if isinstance(k, str) and k.startswith("_")}
+    if own:
+        meta = {**meta, PRODIGY_META_KEY: own}
     title = meta.get("title", obj.get("title"))
     lang = obj.get("lang", meta.get("lang"))
     src = meta.get("source", obj.get("source"))

@@ -5,8 +5,13 @@
     python -m annotations.nlp.child train --db FILE --annotator NAME --lang L [--base B] [--dev F]
         [--seed N] [--max-steps N] [--curve]
 
-``--ids -`` reads the article ids from standard input, as one JSON list: a big import hands
-pre-annotation 30,000 ids, too many for a command line (``Argument list too long``).
+``--ids -`` reads the article ids from standard input, as one JSON list on its first line: a
+big import hands pre-annotation 30,000 ids, too many for a command line (``Argument list too
+long``). A ``preannotate`` job reads more lines after it, until standard input closes: each
+``{"opened": [ids]}`` asks for what ``opened`` does, and is done first, between two batches
+(before the first pipeline loads, for a request that came early): the first article opened in
+a fresh folder gets its tokens from the process already running, instead of a second one
+loading spaCy beside it.
 
 ``preannotate`` suggests entities in the given (or every pending) article; ``opened``
 does what opening articles in the reader needs: their token boundaries (stored for
@@ -31,8 +36,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import signal
 import sys
+import threading
 from collections.abc import Callable
 
 from ..errors import ParallaxError
@@ -63,14 +70,70 @@ def _orphaned(parent: int) -> Callable[[], bool]:
     return lambda: os.getppid() != parent
 
 
-def run_preannotate(db: str, annotator: str, ids: list[int] | None, stop: Callable[[], bool]) -> None:
+class OpenedRequests:
+    """``{"opened": [ids]}`` lines of standard input, read in a thread as they come; None at its end."""
+
+    def __init__(self, stream) -> None:
+        self.queue: queue.Queue[list[int] | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            try:
+                ids = json.loads(line).get("opened")
+            except (ValueError, AttributeError):
+                continue  # not a request
+            if isinstance(ids, list) and all(isinstance(i, int) for i in ids):
+                self.queue.put(ids)
+        self.queue.put(None)
+
+    def waiting(self) -> list[int] | None:
+        """The ids asked for since the last call (in order, once each), [] for none; None once
+        standard input has closed and every request was taken."""
+        ids: dict[int, None] = {}
+        while True:
+            try:
+                got = self.queue.get_nowait()
+            except queue.Empty:
+                return list(ids)
+            if got is None:
+                self.queue.put(None)  # stays ended
+                return list(ids) or None
+            ids.update(dict.fromkeys(got))
+
+
+def run_preannotate(db: str, annotator: str, ids: list[int] | None, stop: Callable[[], bool],
+                    requests: OpenedRequests | None = None) -> None:
+    """Pre-annotate; articles opened meanwhile (``requests``) are served first, between batches,
+    and after the run until standard input closes."""
     from .preannotate import preannotate
 
     def progress(done: int, total: int, message: str = "") -> None:
         say(Progress(done, total, message))
 
-    report = preannotate(db, annotator=annotator, article_ids=ids, should_stop=stop, on_progress=progress)
-    say(Finished(report.articles, report.stopped, tuple(report.warnings)))
+    def between() -> bool:
+        if requests is not None and (opened := requests.waiting()):
+            serve_opened(db, annotator, opened, stop)
+        return stop()
+
+    report = preannotate(db, annotator=annotator, article_ids=ids, should_stop=between, on_progress=progress)
+    say(Finished(report.articles, report.stopped, tuple(report.warnings), job="preannotate"))
+    while requests is not None and not stop():
+        opened = requests.waiting()
+        if opened is None:
+            return
+        if opened:
+            serve_opened(db, annotator, opened, stop)
+        else:
+            threading.Event().wait(0.02)
+
+
+def serve_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]) -> None:
+    """An "opened" request inside another job: its failure is its own, the job goes on."""
+    try:
+        run_opened(db, annotator, ids, stop)
+    except Exception as exc:
+        say(Failed(f"{type(exc).__name__}: {exc}", job="opened"))
 
 
 def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]) -> None:
@@ -99,7 +162,7 @@ def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]
                 changed.append(article_id)
         if changed:
             say(MemoryAdded(tuple(changed)))
-    say(Finished(len(langs)))
+    say(Finished(len(langs), job="opened"))
 
 
 def run_train(db: str, annotator: str, args: argparse.Namespace, stop: Callable[[], bool]) -> None:
@@ -178,13 +241,15 @@ def score_for_library(db: str, lang: str, name: str, path: str, stop: Callable[[
 
 
 def read_ids(given: str | None) -> list[int] | None:
-    """The ids of ``--ids``: None when not given (every pending article), from stdin with ``-``."""
+    """The ids of ``--ids``: None when not given (every pending article), from the first line of
+    stdin with ``-`` (``null`` there: every pending article too)."""
     if given is None:
         return None
     if given == "-":
-        ids = json.load(sys.stdin)
-        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-            raise SystemExit("--ids -: standard input must hold one JSON list of article ids")
+        ids = json.loads(sys.stdin.readline() or "null")
+        if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
+            raise SystemExit("--ids -: the first line of standard input must be one JSON list of "
+                             "article ids (or null: every article pending)")
         return ids
     return [int(i) for i in given.split(",") if i]
 
@@ -213,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, _stopped)
     try:
         if args.job == "preannotate":
-            run_preannotate(args.db, args.annotator, ids, stop)
+            requests = OpenedRequests(sys.stdin) if args.ids == "-" else None
+            run_preannotate(args.db, args.annotator, ids, stop, requests)
         elif args.job == "train":
             run_train(args.db, args.annotator, args, stop)
         else:
@@ -222,10 +288,10 @@ def main(argv: list[str] | None = None) -> int:
         say(Finished(0, stopped=True))
         return 130
     except ParallaxError as exc:  # a message for the user, as it is
-        say(Failed(str(exc)))
+        say(Failed(str(exc), job=args.job))
         return 1
     except Exception as exc:  # reported to the app's status bar; the app goes on
-        say(Failed(f"{type(exc).__name__}: {exc}"))
+        say(Failed(f"{type(exc).__name__}: {exc}", job=args.job))
         return 1
     return 0
 

@@ -82,18 +82,21 @@ class Warned:
 
 @dataclass(frozen=True)
 class Finished:
-    """The job ran to its end (or stopped when asked: ``stopped``); ``articles`` it processed."""
+    """The job ran to its end (or stopped when asked: ``stopped``); ``articles`` it processed;
+    ``job`` is which ("preannotate" or "opened": one process may do both)."""
 
     articles: int
     stopped: bool = False
     warnings: tuple[str, ...] = ()
+    job: str = ""
 
 
 @dataclass(frozen=True)
 class Failed:
-    """The job could not be done; ``error`` says why, in words for the status bar."""
+    """The job could not be done; ``error`` says why, in words for the status bar; ``job`` which."""
 
     error: str
+    job: str = ""
 
 
 ChildMessage = (Progress | TokensStored | MemoryAdded | TrainProgress | Trained | Resuggested | Warned

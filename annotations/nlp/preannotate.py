@@ -261,6 +261,8 @@ class _Run:
 
     def _pipeline_pass(self, plan: _Plan) -> None:
         assert self.engine is not None
+        # Loading a pipeline takes seconds: say which one (a cluster's workers load it too).
+        self._progress(f"loading {plan.job.name or 'spacy.blank:' + plan.job.lang}")
         info = self.engine.pipeline(plan.job)
         if plan.job.name is not None and not info.has_ner:
             self.report.warnings.append(f"{plan.job.lang}: {info.source} has no 'ner' component")

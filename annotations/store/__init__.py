@@ -10,7 +10,7 @@ from .bulk import BulkDecision, BulkPreview, BulkResult, BulkTarget
 from .corpus import DecisionRow
 from .db import default_db_path
 from .decisions import SpanKey
-from .entities import EntitySummary, FormCount, Mention
+from .entities import EntitySummary, Mention
 from .errors import (
     BUSY_TIMEOUT_S,
     AlreadyRunning,
@@ -32,6 +32,7 @@ from .slices import SLICE_S, WriteSlices
 from .store import Store, default_annotator
 from .tokens import Token
 from .undecided import EVERYONE, Suggestion, shown_to, undecided_among
+from .view_forms import FormCount
 
 __all__ = [
     "MODELS_DIR", "SOURCE_PREFIX", "AlreadyRunning", "ModelRecord", "model_source", "models_dir",

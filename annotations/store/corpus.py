@@ -121,17 +121,38 @@ class Corpus:
         return self.cx.conn.execute("SELECT label, status, origin, count(*) FROM spans "
                                      "GROUP BY label, status, origin").fetchall()
 
-    def suggestion_counts(self, by: str) -> dict[str, int]:
-        """Suggestions counted by ``origin`` or by ``label``."""
-        column = {"origin": "origin", "label": "label"}[by]
-        return dict(self.cx.conn.execute(f"SELECT {column}, count(*) FROM suggestions "
-                                          f"GROUP BY {column}").fetchall())
+    def suggestion_counts(self) -> tuple[dict[str, int], dict[str, int], int]:
+        """Suggestions by origin and by label, and how many places and labels they make (several
+        origins at one place with one label count once, as the rule shows them), from indexes."""
+        conn = self.cx.conn
+        by_label = dict(conn.execute("SELECT label, count(*) FROM suggestions GROUP BY label").fetchall())
+        by_origin = dict(conn.execute("SELECT origin, count(*) FROM suggestions GROUP BY origin").fetchall())
+        places = conn.execute("SELECT count(*) FROM (SELECT 1 FROM suggestions "
+                              "GROUP BY article_id, start, end, label)").fetchone()[0]
+        return by_origin, by_label, places
 
-    def suggestion_keys(self) -> list[tuple[int, int, int, str, str, str, int]]:
-        """(article id, start, end, label, origin, source, superseded 0/1) of every suggestion."""
+    def decided_suggestion_places(self) -> int:
+        """How many places and labels of suggestions someone decided (the rule of
+        :mod:`.undecided` with no layer named: anyone's span at the offsets, or spans made from
+        every suggestion there), found from the spans."""
+        return self.cx.conn.execute(
+            "WITH linked AS MATERIALIZED (SELECT DISTINCT suggestion_id AS id FROM spans "
+            "WHERE suggestion_id IS NOT NULL), "
+            "decided AS (SELECT g.article_id, g.start, g.end, g.label FROM spans p CROSS JOIN suggestions g "
+            "ON g.article_id = p.article_id AND g.start = p.start AND g.end = p.end "
+            # a place whose every suggestion a span was made from (resized away, maybe)
+            "UNION SELECT g.article_id, g.start, g.end, g.label FROM linked l CROSS JOIN suggestions g "
+            "ON g.id = l.id WHERE NOT EXISTS (SELECT 1 FROM suggestions h WHERE h.article_id = g.article_id "
+            "AND h.start = g.start AND h.end = g.end AND h.label = g.label AND h.id NOT IN linked)) "
+            "SELECT count(*) FROM decided").fetchone()[0]
+
+    def suggestion_keys(self, ids: Sequence[int]) -> list[tuple[int, int, int, str, str, str, int]]:
+        """(article id, start, end, label, origin, source, superseded 0/1) of the suggestions of
+        these articles."""
         return self.cx.conn.execute(
             "SELECT article_id, start, end, label, origin, source, superseded_at IS NOT NULL "
-            "FROM suggestions").fetchall()
+            "FROM suggestions WHERE article_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),)).fetchall()
 
     def status_counts(self) -> list[tuple[str, str, int]]:
         """(annotator, article status, count)."""
@@ -139,16 +160,20 @@ class Corpus:
                                      "GROUP BY annotator, status").fetchall()
 
     def gold_decision_counts(self) -> dict[str, int]:
-        """annotator -> how many accepted or corrected spans they have."""
+        """annotator -> how many accepted or corrected spans they have in the articles they
+        marked done (their gold: what ``export --annotator`` writes)."""
         return dict(self.cx.conn.execute(
-            f"SELECT annotator, count(*) FROM spans WHERE status {_among(GOLD_STATUSES)} GROUP BY annotator",
-            GOLD_STATUSES).fetchall())
+            "SELECT p.annotator, count(*) FROM spans p JOIN article_status s ON s.article_id = p.article_id "
+            f"AND s.annotator = p.annotator AND s.status = 'done' WHERE p.status {_among(GOLD_STATUSES)} "
+            "GROUP BY p.annotator", GOLD_STATUSES).fetchall())
 
     def gold_decision_keys(self) -> list[tuple[int, str, int, int, str]]:
-        """(article id, annotator, start, end, label) of every accepted or corrected span."""
+        """(article id, annotator, start, end, label) of every accepted or corrected span in an
+        article its annotator marked done (the spans a gold layer can hold)."""
         return self.cx.conn.execute(
-            "SELECT article_id, annotator, start, end, label FROM spans "
-            f"WHERE status {_among(GOLD_STATUSES)}",
+            "SELECT p.article_id, p.annotator, p.start, p.end, p.label FROM spans p "
+            "JOIN article_status s ON s.article_id = p.article_id AND s.annotator = p.annotator "
+            f"AND s.status = 'done' WHERE p.status {_among(GOLD_STATUSES)}",
             GOLD_STATUSES).fetchall()
 
     # -- helpers -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .forms import folded_expr, forms_in, register_fold
 from .undecided import UNDECIDED_SQL
+from .view_forms import FormCount, view_form_counts
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -49,16 +50,6 @@ class Mention:
     text: str
     title: str
     lang: str
-
-
-@dataclass(frozen=True)
-class FormCount:
-    """A folded surface form in an annotator's view, per label: mentions and articles."""
-
-    folded: str
-    label: str
-    mentions: int
-    articles: int
 
 
 def view_sql(span_where: str = "", suggestion_where: str = "") -> str:
@@ -139,13 +130,21 @@ class Entities:
             "SELECT folded FROM aliases WHERE entity_id=? ORDER BY id", (entity_id,))]
 
     def view_forms(self, annotator: str | None = None) -> list[FormCount]:
-        """Every folded form in the annotator's view, per label, with how often it occurs."""
+        """Every folded form in the annotator's view: mentions per label, and its articles
+        (:mod:`.view_forms`, which reads the rule only where the annotator worked)."""
         self._reads()
-        rows = self.cx.conn.execute(
-            f"SELECT folded, label, count(*), count(DISTINCT article_id) FROM ({view_sql()}) "
-            "WHERE folded IS NOT NULL AND folded != '' GROUP BY folded, label",
-            {"annotator": annotator or self.annotator}).fetchall()
-        return [FormCount(*r) for r in rows]
+        return view_form_counts(self.cx.conn, annotator or self.annotator)
+
+    def view_articles(self, forms: Iterable[str], annotator: str | None = None) -> int:
+        """In how many articles the annotator's view has one of ``forms`` (each counted once)."""
+        self._reads()
+        forms = sorted(set(forms))
+        if not forms:
+            return 0
+        view = view_sql(f"AND {forms_in('p')}", f"AND {forms_in('g')}")
+        return self.cx.conn.execute(
+            f"SELECT count(DISTINCT article_id) FROM ({view})",
+            {"annotator": annotator or self.annotator, "forms": json.dumps(forms)}).fetchone()[0]
 
     def mentions_of_forms(self, forms: Iterable[str], annotator: str | None = None, *,
                           unlinked: bool = False, limit: int = 500) -> list[Mention]:
@@ -191,18 +190,21 @@ class Entities:
 
     # -- the reads behind the conflicts ---------------------------------------------------------
 
-    def form_label_counts(self, annotator: str | None = None) -> list[tuple[str, str, int | None, int, int]]:
-        """(folded, label, entity id, mentions, articles of the form) for every folded form of
-        the view that has more than one label or more than one linked entity."""
+    def linked_forms(self, annotator: str | None = None) -> list[tuple[str, int, int]]:
+        """(folded, entity id, mentions) of the annotator's linked spans that are not rejected."""
         self._reads()
         return self.cx.conn.execute(
-            f"WITH m AS MATERIALIZED ({view_sql()}), "
-            "f AS (SELECT folded, count(DISTINCT article_id) AS articles FROM m WHERE folded IS NOT NULL "
-            "AND folded != '' GROUP BY folded "
-            "HAVING count(DISTINCT label) > 1 OR count(DISTINCT entity_id) > 1) "
-            "SELECT m.folded, m.label, m.entity_id, count(*), f.articles FROM m "
-            "JOIN f ON f.folded = m.folded GROUP BY m.folded, m.label, m.entity_id ORDER BY m.folded",
-            {"annotator": annotator or self.annotator}).fetchall()
+            f"SELECT folded, entity_id, count(*) FROM (SELECT {folded_expr('p')} AS folded, p.entity_id "
+            "FROM spans p WHERE p.annotator = ? AND p.entity_id IS NOT NULL AND p.status != 'rejected') "
+            "WHERE folded IS NOT NULL AND folded != '' GROUP BY folded, entity_id",
+            (annotator or self.annotator,)).fetchall()
+
+    def alias_forms_by_entity(self) -> dict[int, list[str]]:
+        """entity id -> the folded forms of its aliases, for every entity (one read)."""
+        out: dict[int, list[str]] = {}
+        for entity_id, folded in self.cx.conn.execute("SELECT entity_id, folded FROM aliases ORDER BY id"):
+            out.setdefault(entity_id, []).append(folded)
+        return out
 
     def linked_label_counts(self, annotator: str | None = None) -> list[tuple[int, str, int, int]]:
         """(entity id, label, mentions, of them decided) of the annotator's linked spans."""

@@ -208,8 +208,10 @@ class Library:
                 "SELECT article_id, status, count(*) FROM spans WHERE annotator = ? "
                 f"AND article_id IN ({marks}) GROUP BY article_id, status", (annotator, *ids)).fetchall():
             decided.setdefault(article_id, {})[status] = n
+        # One per offsets, whatever the labels suggested there: what accept-all takes
+        # (Decisions.decide_undecided), as one decision at a place hides the others.
         open_ = dict(conn.execute(
-            f"SELECT article_id, count(*) FROM (SELECT DISTINCT g.article_id, g.start, g.end, g.label "
+            f"SELECT article_id, count(*) FROM (SELECT DISTINCT g.article_id, g.start, g.end "
             f"FROM suggestions g WHERE g.article_id IN (SELECT value FROM json_each(:ids)) AND "
             f"{_UNDECIDED}) GROUP BY article_id",
             {"ids": json.dumps(ids), "annotator": annotator}).fetchall())

@@ -38,6 +38,11 @@ class Loading:
     def __init__(self, cx: Connection, annotator: str) -> None:
         self.cx = cx
         self.annotator = annotator
+        # Entities an import created, by the knowledge-base id that made them (not Parallax's own
+        # ids, matched by name), and those of them named after a mention's text for want of a
+        # name (a later span's ``entity`` names them).
+        self._made: dict[str, int] = {}
+        self._unnamed: dict[int, str] = {}
 
     @contextmanager
     def bulk_loading(self) -> Iterator[None]:
@@ -137,22 +142,36 @@ class Loading:
 
         A knowledge-base id finds the entity holding it (else a new one gets it). Parallax's
         own ``parallax:N`` ids name an entity of the exporting database, so they are matched
-        by the entity's name (the file's, else the span's text) and never stored as kb_id.
+        by the entity's name (the file's, else the span's text) and never stored as kb_id. A
+        new entity is named by the first span that gives its name (``entity``), whichever
+        span comes first: one made from a mention's text takes the name when a span gives it.
         """
         conn = self.cx.conn
         surface = text[span.start:span.end]
-        name = " ".join((span.entity or surface).split()) or surface
-        local = (span.kb_id or "").startswith(LOCAL_KB_PREFIX)
-        if local:
-            row = conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id", (name,)).fetchone()
+        given = " ".join((span.entity or "").split())
+        name = given or " ".join(surface.split()) or surface
+        kb_id = span.kb_id or ""
+        local = kb_id.startswith(LOCAL_KB_PREFIX)
+        if not local and kb_id in self._made:
+            entity_id = self._made[kb_id]
         else:
-            row = conn.execute("SELECT id FROM entities WHERE kb_id=?", (span.kb_id,)).fetchone()
-        if row:
-            entity_id = row[0]
-        else:
-            entity_id = conn.execute(
-                "INSERT INTO entities(name, label, kb_id, created_at) VALUES (?, ?, ?, ?)",
-                (name, span.label, None if local else span.kb_id, stamp)).lastrowid
+            if local:
+                row = conn.execute("SELECT id FROM entities WHERE name=? ORDER BY id", (name,)).fetchone()
+            else:
+                row = conn.execute("SELECT id FROM entities WHERE kb_id=?", (kb_id,)).fetchone()
+            if row:
+                entity_id = row[0]
+            else:
+                entity_id = conn.execute(
+                    "INSERT INTO entities(name, label, kb_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                    (name, span.label, None if local else kb_id, stamp)).fetchone()[0]
+                if not local:
+                    self._made[kb_id] = entity_id
+                    if not given:
+                        self._unnamed[entity_id] = name
+        if given and entity_id in self._unnamed:
+            conn.execute("UPDATE entities SET name=? WHERE id=? AND name=?",
+                         (given, entity_id, self._unnamed.pop(entity_id)))
         conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, folded) VALUES (?, ?, ?)",
                      (entity_id, surface, fold(surface)))
         return entity_id

@@ -108,7 +108,7 @@ CREATE TABLE suggestions (              -- what pipelines, rules and memory prop
     UNIQUE (article_id, start, end, label, origin, annotator)
 );
 CREATE INDEX suggestions_label ON suggestions(label, article_id);
-CREATE INDEX suggestions_folded ON suggestions(folded, article_id);
+CREATE INDEX suggestions_folded ON suggestions(folded, article_id, start, end, label, annotator);
 
 CREATE TABLE spans (                    -- each layer's decisions
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -264,6 +264,12 @@ def _models_and_superseded(db: Database) -> None:
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     *HISTORY,  # 1-8, as shipped
     _models_and_superseded,  # 9
+    # 10 (issue 20): the folded index covers what a count of the view by form reads (view_forms.py),
+    # so the conflicts and the entity panel count a corpus's forms from the index alone
+    """
+    DROP INDEX suggestions_folded;
+    CREATE INDEX suggestions_folded ON suggestions(folded, article_id, start, end, label, annotator);
+    """,
     # append the next migration here (and change CURRENT to match)
 ]
 

@@ -57,8 +57,8 @@ UNDECIDED_SQL = f"{shown_sql()} AND {open_sql()}"
 """The rule as an SQL condition on a ``suggestions`` row aliased ``g``, for ``:annotator``.
 
 For queries that must stay in SQL at corpus scale (the library's counts and label
-filter); select ``DISTINCT start, end, label`` to count duplicates once, as the rule does.
-"""
+filter); select ``DISTINCT start, end`` to count what accept-all takes (one per offsets,
+:meth:`.decisions.Decisions.decide_undecided`)."""
 
 SUGGESTION_COLUMNS = ("id, article_id, start, end, label, origin, source, annotator, "
                       "superseded_at IS NOT NULL")

@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import time
 
-from app_child import SIZE, _maxrss_mb
+from app_child import SIZE, _maxrss_mb, _status_mb
 
 FIRST_PAGE = 200  # as annotations.store.library.FIRST_PAGE (the figure checks they agree)
 
@@ -84,6 +84,7 @@ def open_list(db: str, annotator: str = "bench", wall_start: float = 0.0) -> dic
             out["start_s"] = time.perf_counter() - t_make
             out["wall_s"] = time.time() - wall_start if wall_start else None
             out["rss_usable_mb"] = _maxrss_mb()
+            out["rss_now_mb"] = _status_mb("VmRSS")
             out["rows"] = app.query_one(Rows).option_count
 
     asyncio.run(scenario())

@@ -1,7 +1,9 @@
 """The conflicts view (C): inconsistencies across the corpus, walked and resolved from the keyboard.
 
 The list is :func:`annotations.conflicts.find_conflicts` for the annotator, read in a
-thread. Each resolution is an ordinary decision written through the app's DecisionRunner
+thread; the places of the highlighted conflict are read when it is first highlighted (a
+corpus can have hundreds of conflicts, each with thousands of mentions). Each resolution is
+an ordinary decision written through the app's DecisionRunner
 (one bulk decision: one undo step, in the background with its progress shown), and ``u``
 takes it back: 1-9 give every mention of the conflict that label (an entity takes it too),
 ``x`` rejects them all, ``e`` links every mention of close names to one entity, ``i`` says it
@@ -21,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotations.conflicts import Conflict, find_conflicts
+from annotations.conflicts import Conflict, Place, conflict_places, find_conflicts
 from annotations.store import BulkDecision, BulkTarget, Store, UndoResult
 from annotations.text import display_safe
 
@@ -58,11 +60,19 @@ class ConflictsScreen(Screen):
         conflicts: list[Conflict]
         token: int
 
+    @dataclass
+    class PlacesFound(Message):
+        key: str
+        places: list[Place]
+        token: int
+
     def __init__(self) -> None:
         super().__init__()
         self.conflicts: list[Conflict] = []
         self._token = 0
         self._visits: dict[str, int] = {}  # conflict key -> the place enter goes to next
+        self._places: dict[str, list[Place]] = {}  # conflict key -> its places, read on first highlight
+        self._go_when_found: str | None = None  # enter came before the conflict's places
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Conflicts: finding them…"), id="conflicts-title", markup=False)
@@ -87,8 +97,27 @@ class ConflictsScreen(Screen):
         app = self.app
         with Store(app.db_path, annotator=app.store.annotator, config=app.store.config,
                    readonly=True) as store:
-            found = find_conflicts(store, places=PLACES)
+            found = find_conflicts(store, places=0)
         self.post_message(self.Found(found, token))
+
+    @work(thread=True, exclusive=True, group="conflict-places", exit_on_error=False)
+    def _find_places(self, conflict: Conflict, token: int) -> None:
+        app = self.app
+        with Store(app.db_path, annotator=app.store.annotator, config=app.store.config,
+                   readonly=True) as store:
+            places = conflict_places(store, conflict, PLACES)
+        self.post_message(self.PlacesFound(conflict.key, places, token))
+
+    @on(PlacesFound)
+    async def _places_found(self, message: PlacesFound) -> None:
+        if message.token != self._token:
+            return
+        self._places[message.key] = message.places
+        current = self.current
+        if current is not None and current.key == message.key:
+            self._show_places()
+            if self._go_when_found == message.key:
+                await self.action_go()
 
     @on(Found)
     def _found(self, message: Found) -> None:
@@ -98,6 +127,7 @@ class ConflictsScreen(Screen):
         # Stay on the conflict highlighted now; where it was resolved, on the one that took its place.
         was, index = self.current, option_list.highlighted or 0
         self.conflicts = message.conflicts
+        self._places.clear()
         option_list.clear_options()
         option_list.add_options([self._option(c) for c in self.conflicts])
         keys = [c.key for c in self.conflicts]
@@ -123,6 +153,12 @@ class ConflictsScreen(Screen):
         index = self.query_one(OptionList).highlighted if self.is_mounted else None
         return self.conflicts[index] if index is not None and index < len(self.conflicts) else None
 
+    @property
+    def current_places(self) -> list[Place] | None:
+        """The highlighted conflict's places, or None while they are being read."""
+        conflict = self.current
+        return None if conflict is None else self._places.get(conflict.key)
+
     @on(OptionList.OptionHighlighted)
     def _highlighted(self) -> None:
         self._show_places()
@@ -137,13 +173,18 @@ class ConflictsScreen(Screen):
             text = "no conflict in this view" if self.conflicts == [] else ""
             self.query_one("#conflict-places", Static).update(Content(text))
             return
+        places = self.current_places
+        if places is None:
+            self.query_one("#conflict-places", Static).update(Content("finding its places…"))
+            self._find_places(conflict, self._token)
+            return
         width = max(self.size.width - 4, 30)
         lines = [f"{p.label:<7} {p.status:<9} #{p.article_id} {p.lang} '{self._text(p.text, 24)}' "
-                 f"{self._text(p.title, max(width - 50, 10))}" for p in conflict.places]
+                 f"{self._text(p.title, max(width - 50, 10))}" for p in places]
         if conflict.entity:
             label = conflict.entity_label or "no label"
             lines.insert(0, f"entity {self._text(conflict.entity, 40)}: {label}")
-        more = conflict.mentions - len(conflict.places)
+        more = conflict.mentions - len(places)
         if more > 0:
             lines.append(f"… {more:,} more mention(s)")
         self.query_one("#conflict-places", Static).update(Content("\n".join(lines)))
@@ -157,11 +198,18 @@ class ConflictsScreen(Screen):
     async def action_go(self) -> None:
         """Open the conflict's next place in the reader (the cursor on it)."""
         conflict = self.current
-        if conflict is None or not conflict.places:
+        self._go_when_found = None
+        if conflict is None:
             return
-        index = self._visits.get(conflict.key, 0) % len(conflict.places)
+        places = self._places.get(conflict.key)
+        if places is None:  # still being read: go there once they are
+            self._go_when_found = conflict.key
+            return
+        if not places:
+            return
+        index = self._visits.get(conflict.key, 0) % len(places)
         self._visits[conflict.key] = index + 1
-        place = conflict.places[index]
+        place = places[index]
         reader = next((s for s in self.app.screen_stack if isinstance(s, ReaderScreen)), None)
         self.app.pop_screen()
         if reader is not None and self.app.screen is reader:
@@ -169,7 +217,7 @@ class ConflictsScreen(Screen):
         else:
             self.app.open_articles([place.article_id], state={
                 "panes": [{"article": place.article_id, "span": [place.start, place.end]}], "active": 0})
-        self.app.set_status(f"place {index + 1} of {len(conflict.places)} of: "
+        self.app.set_status(f"place {index + 1} of {len(places)} of: "
                             f"{display_safe(conflict.summary)} · C back to the conflicts")
 
     def _target(self, conflict: Conflict) -> BulkTarget:

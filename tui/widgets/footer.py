@@ -74,9 +74,12 @@ class ParallaxFooter(Footer):
             chosen.append(key)
             room -= key[3]
         for binding, enabled, tooltip, _ in chosen + essential:
-            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
-                            binding.action, disabled=not enabled, tooltip=tooltip,
-                            ).data_bind(compact=Footer.compact)
+            widget = FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
+                               binding.action, disabled=not enabled, tooltip=tooltip)
+            # Set, not data_bind(compact=...): a binding is a watcher kept on this footer for
+            # good, holding its key widget, so every recompose (each article opened) leaked them.
+            widget.compact = self.compact
+            yield widget
         if palette is not None:
             _, binding, enabled, tooltip = palette
             yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
