@@ -99,7 +99,11 @@ class Navigation:
         if len(panes) < 2 or active is None:
             return
         index = panes.index(active)
-        self.reader.activate(panes[(index + step) % len(panes)])
+        pane = panes[(index + step) % len(panes)]
+        # Scrolled while inactive (to the selected text's first mention), it shows its cursor
+        # again: the next key acts where the ▶ is.
+        pane.view.show_cursor()
+        self.reader.activate(pane)
 
     async def article(self, step: int) -> None:
         """Replace the active pane's article with the next/previous one in library order."""
