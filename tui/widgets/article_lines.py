@@ -38,7 +38,12 @@ KEPT_WRAPS = 2
 
 
 class Viewport(Protocol):
-    """What the lines use of the scrolling widget (a Textual ScrollView)."""
+    """What the lines use of the scrolling widget (a Textual ScrollView), and what it keeps in view."""
+
+    @property
+    def cursor_range(self) -> Range | None:
+        """The range to keep in view when the lines wrap again (the cursor), if any."""
+        ...
 
     @property
     def scroll_offset(self) -> Offset: ...
@@ -89,17 +94,18 @@ class ArticleLines:
         """Cells available to article text (the region less the gutter and a right margin)."""
         return max(self._viewport.scrollable_content_region.width - styles.GUTTER_WIDTH - 1, 8)
 
-    def fit(self, cursor: Range | None) -> None:
+    def fit(self) -> None:
         """Fit the lines to the viewport's size (after a resize, and before a paint): wrap again
-        for a new width, keep the text of the top line at the top, and keep ``cursor`` in view
+        for a new width, keep the text of the top line at the top, and keep the cursor in view
         if it was; a scroll asked for before there was a size is done now."""
         region = self._viewport.scrollable_content_region
         if not region.width or not region.height:
             return
-        width = self.text_width
+        width = max(region.width - styles.GUTTER_WIDTH - 1, 8)  # text_width
         pending = self._pending_top is not None or self._pending_view is not None
-        if self.lines and width == self.wrap_width and region.height == self._height and not pending:
+        if width == self.wrap_width and region.height == self._height and self.lines and not pending:
             return
+        cursor = self._viewport.cursor_range
         top = self.top_offset() if self.lines else None
         keep = cursor is not None and self._height > 0 and self.in_view(*cursor, height=self._height)
         if width != self.wrap_width or not self.lines:

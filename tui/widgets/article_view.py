@@ -408,7 +408,7 @@ class ArticleView(ScrollView, can_focus=True):
     # --- Textual -----------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self.display_lines.fit(self.cursor_range)
+        self.display_lines.fit()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -417,7 +417,7 @@ class ArticleView(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # The first paint can come before the first Resize: fit now, so that it shows the text
         # (a restored launch otherwise showed an empty pane for ~150 ms) where it should be.
-        self.display_lines.fit(self.cursor_range)
+        self.display_lines.fit()
         self._base_style = self.rich_style
         try:
             return super().render_lines(crop)
