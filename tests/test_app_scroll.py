@@ -36,21 +36,23 @@ def cursor_shown(app, view: ArticleView) -> bool:
     return row[region.x:region.x + 2].startswith(CURSOR)
 
 
-async def open_three(pilot) -> ReaderScreen:
-    """The first three articles of the library, side by side."""
+async def open_three(pilot, panes: int = 3) -> ReaderScreen:
+    """The first three (``panes``) articles of the library, side by side."""
     await settle(pilot)
-    await press(pilot, "space", "space", "space", "enter")
+    await press(pilot, *["space"] * panes, "enter")
     reader = pilot.app.screen
-    assert isinstance(reader, ReaderScreen) and len(reader.panes) == 3
+    assert isinstance(reader, ReaderScreen) and len(reader.panes) == panes
     return reader
 
 
-async def test_enter_on_a_conflict_shows_the_cursor_on_its_place(story_db):
-    """Every place of every conflict: the reader shows the cursor on it at once, whether its
-    article was open (in a narrow pane that becomes the wide one) or opened in another's place."""
+@pytest.mark.parametrize("panes", [1, 2, 3])
+async def test_enter_on_a_conflict_shows_the_cursor_on_its_place(story_db, panes):
+    """Every place of every conflict: the reader shows the cursor on it at once (no k j), with
+    1, 2 or 3 panes open, whether its article was open (in a narrow pane that becomes the wide
+    one) or opened in another's place."""
     app = app_on(story_db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_three(pilot)
+        await open_three(pilot, panes)
         await press(pilot, "C")
         conflicts = app.screen
         assert isinstance(conflicts, ConflictsScreen)
