@@ -38,8 +38,9 @@ class Navigation:
 
     # -- opening articles ---------------------------------------------------------------------
 
-    def make_pane(self, article_id: int, where: object = None) -> Pane:
-        """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
+    def make_pane(self, article_id: int, where: object = None, *, top: object = None) -> Pane:
+        """A pane for the article; ``where`` is a session's [start, end] for its cursor, ``top``
+        the offset of the text it showed at the top (its scroll)."""
         app = self.reader.app
         store = app.store
         article = store.articles.get(article_id)
@@ -48,7 +49,8 @@ class Navigation:
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
         name = tokenizer_name(article.lang)
-        pane = Pane(article, spans, bidi=app.bidi, select=select,
+        shown = top if isinstance(top, int) and 0 <= top <= len(article.text) else None
+        pane = Pane(article, spans, bidi=app.bidi, select=select, top=shown,
                     load_tokens=lambda: store.tokens.get(article_id, name))
         pane.view.set_waiting([(m.start, m.end) for m in app.decisions.marks(article_id)])
         return pane
