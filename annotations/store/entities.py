@@ -138,6 +138,10 @@ class Entities:
         return [r[0] for r in self.cx.conn.execute(
             "SELECT folded FROM aliases WHERE entity_id=? ORDER BY id", (entity_id,))]
 
+    def linked_forms(self) -> set[str]:
+        """The folded forms linked to an entity already (its aliases: a link adds its form)."""
+        return {r[0] for r in self.cx.conn.execute("SELECT DISTINCT folded FROM aliases")}
+
     def view_forms(self, annotator: str | None = None) -> list[FormCount]:
         """Every folded form in the annotator's view, per label, with how often it occurs."""
         self._reads()

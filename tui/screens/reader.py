@@ -298,6 +298,10 @@ class ReaderScreen(Screen):
     def _panel_link(self, message: EntityPanel.Link) -> None:
         self.entities.link_lookalike(message)
 
+    @on(EntityPanel.LinkLikely)
+    def _panel_link_likely(self, message: EntityPanel.LinkLikely) -> None:
+        self.entities.link_likely(message)
+
     # -- the keys: each is done by the part named ------------------------------------------------
 
     def action_select(self, step: int) -> None:
