@@ -10,7 +10,7 @@ reader, which decides through the app's DecisionRunner).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -53,20 +53,29 @@ def load_panel(store: Store, chosen: int | None, forms_cache: dict) -> PanelData
     """Read the panel's data (``forms_cache`` keeps the view's forms between loads: a corpus-wide read)."""
     entities = store.entities.summaries()
     data = PanelData(entities, chosen)
-    if "counts" not in forms_cache:
-        forms_cache["counts"] = store.entities.view_forms()
-        forms_cache["forms"] = sorted({f.folded for f in forms_cache["counts"]})
-    data.likely = [(c, store.entities.form_sample(c.forms[0]))
-                   for c in likely_entities(forms_cache["counts"], store.entities.linked_forms())]
     entity = next((e for e in entities if e.id == chosen), None)
     if entity is None:
         data.chosen = None
         return data
+    _read_forms(store, forms_cache)
     names = {fold(entity.name), *store.entities.alias_forms(entity.id)}
     alike = lookalikes(names, forms_cache["forms"], people=entity.label in PERSON_LABELS)
     for mention in store.entities.mentions_of_forms(alike, unlinked=True, limit=MAX_CANDIDATES):
         data.candidates.append((mention, alike.get(fold(mention.text), "look-alike")))
     return data
+
+
+def _read_forms(store: Store, forms_cache: dict) -> None:
+    if "counts" not in forms_cache:
+        forms_cache["counts"] = store.entities.view_forms()
+        forms_cache["forms"] = sorted({f.folded for f in forms_cache["counts"]})
+
+
+def load_likely(store: Store, forms_cache: dict) -> list[tuple[Candidate, str]]:
+    """The likely entities not linked yet, each with the name it would get (a form as written)."""
+    _read_forms(store, forms_cache)
+    return [(c, store.entities.form_sample(c.forms[0]))
+            for c in likely_entities(forms_cache["counts"], store.entities.linked_forms())]
 
 
 class EntityPanel(Vertical):
@@ -177,7 +186,8 @@ class EntityPanel(Vertical):
         with Store(app.db_path, annotator=app.store.annotator, config=app.store.config,
                    readonly=True) as store:
             data = load_panel(store, chosen, forms)
-        self.post_message(self.Loaded(data, token))
+            self.post_message(self.Loaded(data, token))  # the entities first: enter can choose one
+            self.post_message(self.Loaded(replace(data, likely=load_likely(store, forms)), token))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
