@@ -161,8 +161,13 @@ async def test_session_restores_articles_panes_and_cursor(seeded_db):
         view = again.screen.active_view
         assert view.article.id == 3
         assert (view.selected_span.start, view.selected_span.end) == (where.start, where.end)
+        library = again.screen_stack[-2]
+        assert isinstance(library, LibraryScreen) and len(library.query(ArticleList)) == 0  # built when shown
         await press(pilot, "escape")
-        assert isinstance(again.screen, LibraryScreen)
+        await settle(pilot)
+        assert again.screen is library
+        articles = library.query_one(ArticleList)
+        assert articles.has_focus and articles.highlighted is not None and len(articles.ids) == 5
     third = app_on(seeded_db)
     async with third.run_test(size=SMALL) as pilot:
         await settle(pilot)

@@ -51,7 +51,7 @@ async def test_the_panel_shows_likely_entities_and_l_links_every_mention(tmp_pat
         await settle(pilot, rounds=10)
         assert app.status.startswith("saved: link every 'Abdellatif Hammouchi' … to Abdellatif Hammouchi")
         with other_store(path) as check:
-            assert linked_to(check, "Abdellatif Hammouchi") == {"Abdellatif Hammouchi", "Hammouchi"}  # look-alikes
+            assert linked_to(check, "Abdellatif Hammouchi") == {"Abdellatif Hammouchi", "Hammouchi"}
         await settle(pilot)
         assert "Abdellatif Hammouchi" not in [name for _, name in panel.data.likely]  # linked now
         await press(pilot, "escape", "u")

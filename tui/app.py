@@ -42,7 +42,6 @@ from .messages import (
     PreannotateProgress,
     TokensReady,
 )
-from .screens.conflicts import ConflictsScreen
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
@@ -110,7 +109,10 @@ class ParallaxApp(WorkersMixin, App[None]):
         self._install_signal_handlers()
         self.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
-        self.push_screen(LibraryScreen(session.get("library") or {}))
+        reader = session.get("reader") or {}
+        restoring = bool(isinstance(reader, dict) and reader.get("articles"))
+        # Under a restored reader the library is built when first shown (escape), not at launch.
+        self.push_screen(LibraryScreen(session.get("library") or {}, deferred=restoring))
         if self.store.readonly:
             self.set_status(f"read-only: looking only, nothing is saved · showing {self.store.annotator}'s "
                             "layer (L in the reader shows another)")
@@ -120,8 +122,7 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.run_import(seeds=True)
         else:
             self._preannotate_pending()
-        reader = session.get("reader")
-        if reader and reader.get("articles"):
+        if restoring:
             # At once, not after a refresh: the library under it is then never painted before the
             # reader (about 60 ms of a restored launch at 80x24).
             self._restore_reader(reader)
@@ -372,6 +373,8 @@ class ParallaxApp(WorkersMixin, App[None]):
     def action_conflicts(self) -> None:
         """C: the conflicts across the corpus (tui/screens/conflicts.py); one screen, kept installed,
         so that it remembers where each conflict's enter went last."""
+        from .screens.conflicts import ConflictsScreen  # on first use: not part of a launch
+
         if not self.is_screen_installed("conflicts"):
             self.install_screen(ConflictsScreen(), name="conflicts")
         if not isinstance(self.screen, ConflictsScreen):
