@@ -12,8 +12,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .lookalike import near_pairs
-
 # Labels that name no entity to link (dates, amounts): never candidates.
 NOT_ENTITIES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 PERSON_LABELS = frozenset({"PERSON", "PER"})
@@ -34,6 +32,8 @@ class Candidate:
 def likely_entities(counts: Iterable, linked: Iterable[str] = (), *, limit: int = SHOWN) -> list[Candidate]:
     """The most mentioned groups of look-alike forms not linked yet, most mentions first.
     ``counts``: FormCount rows (folded, label, mentions, articles), one per form and label."""
+    from .lookalike import near_pairs  # rapidfuzz: read when the panel first needs it, not at launch
+
     linked = set(linked)
     mentions: Counter[str] = Counter()
     articles: Counter[str] = Counter()

@@ -22,7 +22,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.candidates import Candidate, likely_entities
-from annotations.lookalike import lookalikes
 from annotations.store import EntitySummary, Mention, Store
 from annotations.text import display_safe, fold
 
@@ -58,6 +57,8 @@ def load_panel(store: Store, chosen: int | None, forms_cache: dict) -> PanelData
         data.chosen = None
         return data
     _read_forms(store, forms_cache)
+    from annotations.lookalike import lookalikes  # rapidfuzz: in this thread, not at launch
+
     names = {fold(entity.name), *store.entities.alias_forms(entity.id)}
     alike = lookalikes(names, forms_cache["forms"], people=entity.label in PERSON_LABELS)
     for mention in store.entities.mentions_of_forms(alike, unlinked=True, limit=MAX_CANDIDATES):
