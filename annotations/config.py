@@ -20,6 +20,13 @@ Read from a TOML file (``parallax.toml`` next to the database, or the file in
     [memory]
     shared = false        # true: every annotator is offered what any annotator accepted
 
+    [library]
+    order = "useful"      # once a model is adopted, the articles it is least sure about first; "import"
+
+    [train]
+    every = 10            # the app trains a language's model every 10 newly done articles; 0: never
+    max_steps = 600       # the most training steps of a background training
+
 The whole file is checked when it is read: a mistake is a :class:`ConfigError` naming
 the file, the line, the key and what to write instead. Whether a ``[keys]`` id exists
 is checked by the app (``tui.keymap``), which owns the bindings.
@@ -54,9 +61,13 @@ LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 LABEL_RULE = "a letter, then up to 49 letters, digits, _ or -"
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # bytes: what one imported file may hold (1 GiB)
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
-SECTIONS = ("labels", "label_map", "models", "keys", "import", "memory")
+SECTIONS = ("labels", "label_map", "models", "keys", "import", "memory", "train", "library")
+LIBRARY_ORDERS = ("useful", "import")
 IMPORT_KEYS = ("max_file_size",)
 MEMORY_KEYS = ("shared",)
+TRAIN_KEYS = ("every", "max_steps")
+DEFAULT_TRAIN_EVERY = 10
+DEFAULT_TRAIN_STEPS = 600
 
 
 @dataclass
@@ -69,11 +80,20 @@ class Config:
     # Annotation memory learns per annotator (double annotation stays independent); shared, every
     # annotator is offered what anyone accepted.
     memory_shared: bool = False
+    train_every: int = DEFAULT_TRAIN_EVERY  # newly done articles between background trainings; 0: off
+    train_max_steps: int = DEFAULT_TRAIN_STEPS
+    # "useful": once a model is adopted, the articles it is least sure about come first; "import"
+    library_order: str = "useful"
     path: Path | None = None
+    mapped_by_user: set[str] = field(default_factory=set)  # [label_map] keys written in the file
 
     def map_label(self, label: str, scheme: list[str] | None = None) -> str | None:
-        """The project label for a pipeline label, or None when it is not in the scheme."""
+        """The project label for an outside label (a pipeline's, an imported file's), or None when
+        it is not in the scheme. A label of the scheme stays itself unless parallax.toml maps it:
+        the built-in map (PER to PERSON, ...) is for schemes without it."""
         scheme = scheme if scheme is not None else self.labels
+        if label in scheme and label not in self.mapped_by_user:
+            return label
         if label in self.label_map:
             mapped = self.label_map[label]
             return mapped if mapped and mapped in scheme else None
@@ -169,12 +189,13 @@ class _Checker:
         for name, value in data.items():
             if name not in SECTIONS:
                 self.unknown("", name, SECTIONS, "the settings are labels, [label_map], [models], [keys], "
-                                                 "[import] and [memory]")
+                                                 "[import], [memory], [train] and [library]")
             if name != "labels" and not isinstance(value, dict):
                 self.fail(name, None, f"must be a table: a line [{name}] with KEY = \"VALUE\" lines under it")
         if "labels" in data:
             cfg.labels = self.labels(data["labels"])
         cfg.label_map.update(self.label_map(data.get("label_map", {}), cfg.labels))
+        cfg.mapped_by_user = set(data.get("label_map", {}))
         cfg.models.update(self.strings("models", data.get("models", {}), self.model))
         cfg.keys.update(self.strings("keys", data.get("keys", {}), self.key))
         section = data.get("import", {})
@@ -191,6 +212,25 @@ class _Checker:
             if not isinstance(value, bool):
                 self.fail("memory", key, "must be true or false (no quotes)")
             cfg.memory_shared = value
+        for key, value in data.get("train", {}).items():
+            if key not in TRAIN_KEYS:
+                self.unknown("train", key, TRAIN_KEYS, "[train] holds every and max_steps")
+            least = 0 if key == "every" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                what = "0 (never) or more" if key == "every" else "1 or more"
+                self.fail("train", key, f"must be a whole number, {what}, without quotes; "
+                                        f"not {_shown(value)}")
+            if key == "every":
+                cfg.train_every = value
+            else:
+                cfg.train_max_steps = value
+        for key, value in data.get("library", {}).items():
+            if key != "order":
+                self.unknown("library", key, ("order",), "[library] holds order only")
+            if value not in LIBRARY_ORDERS:
+                self.fail("library", key, f'must be "useful" (the articles the model is least sure about '
+                                          f'first) or "import", not {_shown(value)}')
+            cfg.library_order = value
         return cfg
 
     def unknown(self, section: str, key: str, known, known_text: str) -> None:

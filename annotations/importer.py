@@ -60,7 +60,7 @@ class ImportReport:
 def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str | None = None,
                  strict_labels: bool = False, annotator: str | None = None,
                  on_progress: Callable[[ImportReport], None] | None = None,
-                 max_file_size: int | None = None) -> ImportReport:
+                 max_file_size: int | None = None, label_map: dict[str, str] | None = None) -> ImportReport:
     """Import files and folders into ``store``; returns the report (never raises for bad input).
 
     Spans in the files become ``annotator``'s decisions (default: the store's
@@ -71,11 +71,16 @@ def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str 
     (what was stored stays). A database failure raises StoreError. Only
     regular files up to ``max_file_size`` bytes are read (default: the
     config's ``[import] max_file_size``; 0: no limit); others are one problem each.
+
+    A file's labels are mapped onto the project's first (``--label-map``, over what
+    parallax.toml's ``[label_map]`` says; a label of the scheme stays itself unless mapped,
+    and one mapped to "" is dropped with a notice): :func:`import_label_map`.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     run = _Run(store, annotator or store.annotator, lang, strict_labels, on_progress,
-               store.config.max_file_size if max_file_size is None else max_file_size)
+               store.config.max_file_size if max_file_size is None else max_file_size,
+               import_label_map(store, label_map))
     with store.presence.announce("import"), store.loading.bulk_loading():
         for path in paths:
             for item in iter_files(path, fmt):
@@ -85,6 +90,37 @@ def import_paths(store: Store, paths: Iterable, *, fmt: str = "auto", lang: str 
                     run.read(item)
         run.flush()
     return run.report
+
+
+def import_label_map(store: Store, given: dict[str, str] | None) -> dict[str, str]:
+    """Outside label -> project label ("" drops it) for an import: the ``[label_map]`` entries
+    written in parallax.toml, then ``given`` (``--label-map``) over them. The built-in map
+    (OntoNotes' and WikiNER's names onto the default scheme) is for pipelines only: a file's
+    labels change only as the user says."""
+    table = {k: v for k, v in store.config.label_map.items() if k in store.config.mapped_by_user}
+    table.update(given or {})
+    scheme = set(store.labels.names())
+    for outside, inside in table.items():
+        if inside and inside not in scheme:
+            raise ValueError(f"--label-map {outside}={inside}: {inside} is not one of the project's labels "
+                             f"({', '.join(store.labels.names())}); map it onto one of them, or write "
+                             f"{outside}= to drop it")
+    return table
+
+
+def parse_label_map(text: str) -> dict[str, str]:
+    """``PER=PERSON,MISC=`` -> {"PER": "PERSON", "MISC": ""}; ValueError says what is wrong."""
+    out = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        outside, sep, inside = item.partition("=")
+        outside, inside = outside.strip(), inside.strip()
+        if not sep or not valid_label(outside) or (inside and not valid_label(inside)):
+            raise ValueError(f"{item!r} is not FILE_LABEL=PROJECT_LABEL (e.g. PER=PERSON, or MISC= to drop "
+                             "MISC spans)")
+        out[outside] = inside
+    return out
 
 
 def import_seeds(store: Store, **options) -> ImportReport:
@@ -98,8 +134,11 @@ class _Run:
     """One import: the batch being built, the label scheme, and the report."""
 
     def __init__(self, store: Store, annotator: str, lang: str | None, strict: bool,
-                 on_progress: Callable[[ImportReport], None] | None, max_bytes: int):
+                 on_progress: Callable[[ImportReport], None] | None, max_bytes: int,
+                 label_map: dict[str, str] | None = None):
         self.store, self.annotator, self.lang, self.strict = store, annotator, lang, strict
+        self.label_map = label_map or {}
+        self.dropped: dict[str, int] = {}  # label mapped to "" -> spans left out
         self.max_bytes = max_bytes
         self.on_progress = on_progress
         self.report = ImportReport()
@@ -127,6 +166,8 @@ class _Run:
             record, found = check_record(item, source.path, prefix)
             for problem in found:
                 self.report.add(problem)
+            if record is not None and self.label_map:
+                self._map_labels(record)
             if record is not None and record.link_task and source.path not in self.link_files:
                 self.link_files.add(source.path)
                 self.report.add(Problem(source.path, record.line, "entity-linking tasks: their mentions and "
@@ -138,8 +179,25 @@ class _Run:
                 self.batch_chars += len(record.text)
                 if len(self.batch) >= BATCH_RECORDS or self.batch_chars >= self.slices.size:
                     self.flush()
+        for label, n in sorted(self.dropped.items()):
+            self.report.add(Problem(source.path, None, f"{n} span(s) labelled {label} left out (the "
+                                    f"label map drops {label})", notice=True))
+        self.dropped.clear()
         if self.on_progress:
             self.on_progress(self.report)
+
+    def _map_labels(self, record: ArticleRecord) -> None:
+        """The record's spans and suggestions in the project's labels (``--label-map``, [label_map])."""
+        for name in ("spans", "suggestions"):
+            kept = []
+            for span in getattr(record, name):
+                label = self.label_map.get(span.label, span.label)
+                if not label:
+                    self.dropped[span.label] = self.dropped.get(span.label, 0) + 1
+                    continue
+                span.label = label
+                kept.append(span)
+            setattr(record, name, kept)
 
     def _labels_ok(self, record: ArticleRecord, path: str, prefix: str) -> bool:
         if not record.spans and not record.suggestions:

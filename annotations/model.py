@@ -221,3 +221,46 @@ class ArticleRecord:
     suggestions: list[SpanRecord] = field(default_factory=list)
     line: int | None = None  # where the record starts in its file, for messages
     link_task: bool = False  # a Prodigy entity-linking task: its links join those of the same text
+
+
+@dataclass(frozen=True)
+class ArticleRange:
+    """Article ids from ``first`` to ``last``, both included; None leaves that end open.
+
+    Written ``FROM:TO`` on the command line (``1:250000``, ``250001:``, ``:1000``): how a corpus
+    is cut into shards (``parallax merge --articles``) and how a run is limited to part of one.
+    """
+
+    first: int | None = None
+    last: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ArticleRange:
+        """``FROM:TO`` (either side may be empty); ValueError says what is expected."""
+        first, sep, last = text.strip().partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            out = cls(int(first) if first.strip() else None, int(last) if last.strip() else None)
+        except ValueError:
+            raise ValueError(f"{text!r}: expected FROM:TO article ids, e.g. 1:250000, 250001: or :1000"
+                             ) from None
+        if (out.first is not None and out.first < 1) or (out.last is not None and out.last < 1):
+            raise ValueError(f"{text!r}: article ids start at 1")
+        if out.first is not None and out.last is not None and out.first > out.last:
+            raise ValueError(f"{text!r}: FROM is past TO")
+        return out
+
+    def bounds(self) -> tuple[int, int]:
+        """(first, last) with the open ends filled in, for SQL ``BETWEEN``."""
+        return (self.first or 0, self.last if self.last is not None else 2**63 - 1)
+
+    def __contains__(self, article_id: object) -> bool:
+        first, last = self.bounds()
+        return isinstance(article_id, int) and first <= article_id <= last
+
+    def __str__(self) -> str:
+        return f"{'' if self.first is None else self.first}:{'' if self.last is None else self.last}"
+
+
+EVERY_ARTICLE = ArticleRange()

@@ -9,7 +9,11 @@ together for "overall" (duplicates counted once), except those the gold layer
 left undecided: the export writes them as unknown, so they are neither right
 nor wrong. A suggestion is correct when a gold span has exactly its start, end
 and label. "Undecided" always means the store's one rule
-(:mod:`annotations.store.undecided`).
+(:mod:`annotations.store.undecided`). Superseded suggestions (an adopted model
+re-suggested the article) are left out of the origins, which count what was shown;
+"by source" scores each pipeline or model version (``parallax en-3``) on the done
+articles it made suggestions in, superseded or not, so a stock pipeline and the
+models trained here are compared on gold in the project's one scheme.
 """
 
 from __future__ import annotations
@@ -69,8 +73,12 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
         unknown = undecided_in_gold(store)
     gold = _gold_keys(store)
     predicted: dict[str, set[Key]] = defaultdict(set)
-    for article_id, start, end, label, origin in store.corpus.suggestion_keys():
-        predicted[origin].add((article_id, start, end, label))
+    by_source: dict[str, set[Key]] = defaultdict(set)
+    for article_id, start, end, label, origin, source, superseded in store.corpus.suggestion_keys():
+        if origin == "model":
+            by_source[source].add((article_id, start, end, label))
+        if not superseded:
+            predicted[origin].add((article_id, start, end, label))
     suggested_articles = {k[0] for keys in predicted.values() for k in keys}
     evaluated = sorted(set(_gold_layer_ids(store)) & suggested_articles)
     scope = set(evaluated)
@@ -83,6 +91,13 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None) -> dict:
     result["overall"] = _score(everything, gold_in_scope)
     for origin in sorted(predicted, key=_origin_order):
         result["by_origin"][origin] = _score({k for k in predicted[origin] if k[0] in scope}, gold_in_scope)
+    result["by_source"] = {}
+    for source in sorted(by_source):
+        own = {k[0] for k in by_source[source]} & scope  # the done articles it suggested in
+        if own:
+            score = _score({k for k in by_source[source] - unknown if k[0] in own},
+                           {k for k in gold if k[0] in own})
+            result["by_source"][source] = {"articles": len(own), **score}
     return result
 
 

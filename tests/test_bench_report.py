@@ -143,6 +143,18 @@ def test_run_fails_when_a_figure_cannot_be_measured(fake_figures, capsys):
     assert "FAILED: fig_fake_broken title: not measured" in capsys.readouterr().err
 
 
+def test_a_figure_s_worked_table_follows_its_rows_and_a_fault_ratio_says_what_it_is():
+    row = Row("a worker killed mid-batch", 16.6, 15.1, "s", kind="fault", against="undisturbed")
+    worked = ["| Workers | Bound by |", "|---:|---|", "| 200 | the writer |"]
+    fig = Figure("cluster", "Cluster", "setup", [row], notes=["a note"], tables=worked)
+    lines = _report([fig]).splitlines()
+    rows_at = next(i for i, line in enumerate(lines) if line.startswith("| a worker killed"))
+    assert lines[rows_at + 1:rows_at + 5] == ["", *worked]
+    assert lines[rows_at + 6] == "- a note"
+    assert "| 1.10 (fault) |" in lines[rows_at]
+    assert any(line.startswith("- **fault ratio**") for line in lines)
+
+
 def test_the_numbers_are_printed_as_read():
     assert fmt(4) == "4" and fmt(1234) == "1,234" and fmt(0.8061) == "0.806" and fmt(None) == "–"
 

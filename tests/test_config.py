@@ -18,7 +18,7 @@ from annotations.store import Store
 from tui.keymap import binding_ids, keymap_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = "the settings are labels, [label_map], [models], [keys], [import] and [memory]"
+SETTINGS = "the settings are labels, [label_map], [models], [keys], [import], [memory], [train] and [library]"
 LABEL_RULE = "(a letter, then up to 49 letters, digits, _ or -)"
 A_LIST = 'must be a non-empty list of label names, e.g. labels = ["PERSON", "ORG"]'
 NOT_IN = "is not in labels (PERSON, ORG, GPE, LOC, NORP, EVENT, DATE, MISC) (did you mean 'PERSON'?)"
@@ -91,6 +91,16 @@ def error(tmp_path, text: str | bytes) -> str:
      "[import] holds max_file_size only"),
     ('[import]\nmax_file_size = "big"\n',
      ":2: [import] max_file_size: 'big' is not a size (e.g. 500M, 2G, or a number of bytes; 0 for no limit)"),
+    ('[train]\nevry = 3\n', ":2: [train] unknown setting 'evry' (did you mean 'every'?); [train] holds every "
+                            "and max_steps"),
+    ('[train]\nevery = "ten"\n', ":2: [train] every: must be a whole number, 0 (never) or more, without "
+                                 "quotes; not 'ten'"),
+    ('\n[train]\nevery = -1\n', ":3: [train] every: must be a whole number, 0 (never) or more, without "
+                                  "quotes; not -1"),
+    ('[library]\norder = "random"\n', ":2: [library] order: must be \"useful\" (the articles the model is "
+                                     "least sure about first) or \"import\", not 'random'"),
+    ('[train]\nmax_steps = 0\n', ":2: [train] max_steps: must be a whole number, 1 or more, without quotes; "
+                                 "not 0"),
 ])
 def test_each_mistake_names_the_line_the_key_and_the_fix(tmp_path, text, expected):
     assert error(tmp_path, text) == expected

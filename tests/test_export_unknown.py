@@ -19,7 +19,7 @@ from annotations.export import export
 from annotations.importer import import_paths
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.stats import compute_stats
-from annotations.store import Store
+from annotations.store import RecordError, Store
 from annotations.text import normalize
 from seeds import seed_paths
 
@@ -237,3 +237,48 @@ def test_the_two_rules_agree_on_what_a_done_layer_and_an_owner_are_shown(tmp_pat
             found = {text[s.start:s.end] for s in alice.view.undecided(aid, who)}
             assert found == expected, who
             assert alice.library.rows([aid], who)[0].suggested == len(expected), who
+
+
+def test_the_two_rules_agree_on_superseded_suggestions(tmp_path):
+    """Re-suggesting supersedes the old model's suggestions: a layer that has not marked the article
+    done no longer sees them, a done layer still sees what it held, everyone else sees the new
+    model's; the SQL rule (library counts) and the Python rule (reader, export) agree throughout."""
+
+    path = tmp_path / "p.db"
+    text = "Rabat met the FBI in the Sahel on Tuesday."
+    with Store(path, annotator="alice") as alice:
+        aid, _ = alice.loading.add_article(ArticleRecord(text=text, lang="en"))
+        suggest(alice, aid, text, [("Rabat", "GPE", "model"), ("FBI", "ORG", "model"),
+                                   ("Tuesday", "DATE", "rules")])
+        alice.decisions.accept(("suggestion", _id(alice, aid, text, "Rabat")))  # decided: stays hers
+        new = [SpanRecord(*at(text, "FBI"), "ORG"), SpanRecord(*at(text, "Sahel"), "LOC")]
+        kept, superseded = alice.loading.resuggest(aid, new, "parallax en-2")
+        assert (kept, superseded) == (2, 1)  # FBI made again (kept), Rabat's row superseded
+        rows = {r["label"] + ":" + text[r["start"]:r["end"]]: r for r in alice.query(
+            "SELECT start, end, label, source, superseded_at FROM suggestions WHERE article_id=?", (aid,))}
+        assert rows["GPE:Rabat"]["superseded_at"] is not None  # kept: alice's span refers to it
+        assert rows["ORG:FBI"]["source"] == "parallax en-2" and rows["ORG:FBI"]["superseded_at"] is None
+        for who, expected in (("alice", {"FBI", "Sahel", "Tuesday"}), ("bob", {"FBI", "Sahel", "Tuesday"})):
+            found = {text[s.start:s.end] for s in alice.view.undecided(aid, who)}
+            assert found == expected, who
+            assert alice.library.rows([aid], who)[0].suggested == len(expected), who
+        assert "Rabat" in {text[s.start:s.end] for s in alice.view.spans(aid) if not s.is_suggestion}
+
+        # A done layer keeps what it held, superseded or not; the others do not see it.
+        alice.decisions.set_article_status(aid, "done")
+        with alice.write() as conn:  # as if a newer model had superseded FBI after alice was done
+            conn.execute("UPDATE suggestions SET superseded_at='x' WHERE article_id=? AND label='ORG'",
+                         (aid,))
+        for who, expected in (("alice", {"FBI", "Sahel", "Tuesday"}), ("bob", {"Sahel", "Tuesday"})):
+            found = {text[s.start:s.end] for s in alice.view.undecided(aid, who)}
+            assert found == expected, who
+            assert alice.library.rows([aid], who)[0].suggested == len(expected), who
+        with pytest.raises(RecordError):  # a done article is never re-suggested
+            alice.loading.resuggest(aid, [], "parallax en-3")
+
+
+def _id(store: Store, aid: int, text: str, surface: str) -> int:
+    start, end = at(text, surface)
+    [row] = store.query("SELECT id FROM suggestions WHERE article_id=? AND start=? AND end=?",
+                        (aid, start, end))
+    return row["id"]

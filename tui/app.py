@@ -45,6 +45,7 @@ from .messages import (
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
+from .training import TRAIN_CHECK_S, TrainingMixin
 from .widgets.status_bar import StatusBar
 from .workers import WorkersMixin
 
@@ -54,10 +55,11 @@ QUIT_AGAIN_S = 5.0
 DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 
 
-class ParallaxApp(WorkersMixin, App[None]):
+class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
-    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss"]
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss",
+                "screens/models.tcss"]
     TITLE = "Parallax"
     BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
@@ -95,6 +97,8 @@ class ParallaxApp(WorkersMixin, App[None]):
         self.opened_lock = threading.Lock()
         self.opened_running = False  # an "opened" worker is at work (one at a time)
         self.preannotate_queue: set[int] = set()  # to pre-annotate once the run under way ends
+        self.training_running = False  # a background training is under way (tui/workers.py)
+        self.train_attempted: dict[str, int] = {}
 
     # -- start and stop --------------------------------------------------------------
 
@@ -122,6 +126,8 @@ class ParallaxApp(WorkersMixin, App[None]):
             self.run_import(seeds=True)
         else:
             self._preannotate_pending()
+        if not self.store.readonly and self.store.config.train_every:
+            self.set_interval(TRAIN_CHECK_S, self.check_training)  # tui/training.py
         if restoring:
             # At once, not after a refresh: the library under it is then never painted before the
             # reader (about 60 ms of a restored launch at 80x24).

@@ -7,6 +7,7 @@ must never go through.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 ARTICLE_HITS = 20
 AGREEMENT = "Agreement figures between annotators (parallax agreement)"
+TRAIN = "Train a model now on the done articles (parallax train)"
+MODELS = "Models: stock vs new F1 per label (parallax models)"
 
 
 def highlight(matcher: Matcher, text: str) -> Content:
@@ -84,10 +87,17 @@ class ParallaxCommands(Provider):
 
         self.app.call_later(open_agreement, self.parallax)
 
+    def _fixed(self) -> list[tuple[str, Callable[[], object]]]:
+        """Entries of the app itself: agreement, training, the models view."""
+        app = self.app
+        return [(AGREEMENT, self._agreement), (TRAIN, lambda: app.call_later(app.run_action, "train")),
+                (MODELS, lambda: app.call_later(app.run_action, "models"))]
+
     async def discover(self) -> Hits:
         for text, action, node in self._actions():
             yield DiscoveryHit(Content(text), partial(self._run, action, node), text=text)
-        yield DiscoveryHit(Content(AGREEMENT), self._agreement, text=AGREEMENT)
+        for text, run in self._fixed():
+            yield DiscoveryHit(Content(text), run, text=text)
         for label in self._labels():
             text = f"Label: {label}"
             yield DiscoveryHit(Content(text), partial(self._set_label, label), text=text)
@@ -98,8 +108,9 @@ class ParallaxCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, highlight(matcher, text), partial(self._run, action, node), text=text)
-        if (score := matcher.match(AGREEMENT)) > 0:
-            yield Hit(score, highlight(matcher, AGREEMENT), self._agreement, text=AGREEMENT)
+        for text, run in self._fixed():
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, highlight(matcher, text), run, text=text)
         for label in self._labels():
             text = f"Label: {label}"
             score = matcher.match(text)

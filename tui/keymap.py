@@ -229,8 +229,16 @@ HELP_TEXT = {
 
 HELP_TEXT.update(TEAM_HELP)
 
-ALL_BINDINGS = [*APP_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS, *AGREEMENT_BINDINGS,
-                *ENTITY_PANEL_BINDINGS, *CONFLICTS_BINDINGS, *PROPAGATE_BINDINGS, *JUMP_BINDINGS]
+MODELS_BINDINGS = [
+    Binding("escape", "back", "Back", id="models.back"),
+    Binding("left_square_bracket", "older", "Older", id="models.older"),
+    Binding("right_square_bracket", "newer", "Newer", id="models.newer"),
+    Binding("t", "app.train", "Train now", id="models.train"),
+]
+
+ALL_BINDINGS = [*APP_BINDINGS, *MODELS_BINDINGS, *LIBRARY_BINDINGS, *READER_BINDINGS, *REVIEW_BINDINGS,
+                *AGREEMENT_BINDINGS, *ENTITY_PANEL_BINDINGS, *CONFLICTS_BINDINGS, *PROPAGATE_BINDINGS,
+                *JUMP_BINDINGS]
 
 
 def binding_ids() -> set[str]:

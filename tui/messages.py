@@ -90,3 +90,24 @@ class TokensReady(Message, bubble=False):
     """
 
     article_ids: tuple[int, ...]
+
+
+@dataclass
+class TrainingProgress(Message):
+    """A background training moved on (one line for the status bar); only the latest matters."""
+
+    text: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TrainingProgress)
+
+
+@dataclass
+class TrainingFinished(Message):
+    """A background training ended: ``report`` is the model's (None when it failed or stopped;
+    ``error`` says why), ``resuggested`` the articles its suggestions now come from."""
+
+    lang: str
+    report: dict | None = None
+    error: str = ""
+    resuggested: tuple[int, ...] = ()

@@ -45,7 +45,7 @@ from .messages import (
 
 GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
                "check": "the damage check", "decision": "saving a decision",
-               "opened": "tokens and annotation memory"}
+               "opened": "tokens and annotation memory", "train": "training", "train-check": "training"}
 
 
 if TYPE_CHECKING:
@@ -201,7 +201,8 @@ class WorkersMixin(_AppPart):
             elif isinstance(message, Failed):
                 self.post_message(NlpJobFailed("tokens and memory", message.error))
 
-    def _nlp_child(self, job: str, article_ids: list[int] | None) -> Iterator[ChildMessage]:
+    def _nlp_child(self, job: str, article_ids: list[int] | None,
+                   extra: list[str] | tuple[str, ...] = ()) -> Iterator[ChildMessage]:
         """Run an NLP job (:mod:`annotations.nlp.child`) and yield its messages as they come.
 
         spaCy lives in the child, never in the app. The child ends with the job; when the
@@ -210,7 +211,7 @@ class WorkersMixin(_AppPart):
         """
         worker = get_current_worker()
         command = [sys.executable, "-m", "annotations.nlp.child", job, "--db", str(self.db_path),
-                   "--annotator", self.store.annotator]
+                   "--annotator", self.store.annotator, *extra]
         if article_ids is not None:
             command += ["--ids", "-"]  # on stdin: 30,000 ids are too long for a command line
         with tempfile.TemporaryFile() as errors:

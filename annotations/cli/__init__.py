@@ -1,5 +1,5 @@
 """The headless commands: ``parallax import | preannotate | export | stats | agreement | merge |
-entities | conflicts``.
+entities | conflicts | train | train-curve | models``.
 
 Each subcommand lives in its own module. :func:`build_cli` makes the group; the
 core's own group (``python -m annotations``) has only the headless commands, and
@@ -31,8 +31,8 @@ Run `parallax` alone to open the app on ./parallax.db (the bundled seeds
 are imported and pre-annotated on first run), or `parallax FILE...` to
 import files first. The subcommands below do the same work from scripts.
 """
-HEADLESS_HELP = """Parallax's headless commands: import, pre-annotate, export, count, agree, merge, entities
-and conflicts.
+HEADLESS_HELP = """Parallax's headless commands: import, pre-annotate, export, count, agree, merge, entities,
+conflicts, and train models on the gold.
 
 The annotation app is the `parallax` command (or `python -m tui`).
 """
@@ -47,6 +47,7 @@ def build_cli(*extra: click.Command) -> click.Group:
     from .merge import merge_cmd
     from .preannotate import preannotate_cmd
     from .stats import stats_cmd
+    from .train import curve_cmd, models_cmd, train_cmd
 
     with_app = any(cmd.name == DEFAULT_COMMAND for cmd in extra)
     main = _DefaultGroup(name="parallax", help=HELP if with_app else HEADLESS_HELP,
@@ -54,7 +55,7 @@ def build_cli(*extra: click.Command) -> click.Group:
                          context_settings={"help_option_names": ["-h", "--help"]})
     click.version_option(__version__, prog_name="parallax")(main)
     for cmd in (*extra, import_cmd, preannotate_cmd, export_cmd, stats_cmd, agreement_cmd, merge_cmd,
-                entities_cmd, conflicts_cmd):
+                entities_cmd, conflicts_cmd, train_cmd, curve_cmd, models_cmd):
         main.add_command(cmd)
     return main
 

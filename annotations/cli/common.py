@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import NoReturn
 
 import click
@@ -30,6 +31,16 @@ def check_lang(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+def article_range(ctx: click.Context, param: click.Parameter, value: str | None):
+    """A click callback: ``--articles FROM:TO`` as an :class:`~annotations.model.ArticleRange`."""
+    from ..model import ArticleRange
+
+    try:
+        return None if value is None else ArticleRange.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def open_store(db_path: str | None, annotator: str | None = None, **kwargs) -> Store:
     """Open the store or exit with the store's (or the config file's) one-line message."""
     try:
@@ -44,7 +55,10 @@ def safe_line(text: str) -> str:
     return display_safe(text).replace("\n", "\u240a").replace("\t", "\u2409")
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print ``parallax: error: MESSAGE`` on stderr and exit; paths in it come out display-safe."""
+def fail(message: str, code: int = 1, details: Iterable[str] = ()) -> NoReturn:
+    """Print ``parallax: error: MESSAGE`` on stderr, then each detail on a line of its own, and exit;
+    paths in them come out display-safe (a line break inside one is shown, not obeyed)."""
     click.echo(f"parallax: error: {safe_line(message)}", err=True)
+    for detail in details:
+        click.echo(f"  {safe_line(detail)}", err=True)
     sys.exit(code)

@@ -14,6 +14,15 @@ from .common import annotator_option, check_lang, db_option, fail, open_store
 MAX_NOTICES_SHOWN = 100
 
 
+def _label_map(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, str] | None:
+    from ..importer import parse_label_map
+
+    try:
+        return None if value is None else parse_label_map(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
     from ..config import parse_size
 
@@ -34,11 +43,15 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
 @click.option("--strict-labels", is_flag=True,
               help="Refuse records whose labels are not in the project's scheme "
                    "(default: add the label and print a notice).")
+@click.option("--label-map", "label_map", default=None, metavar="FILE_LABEL=LABEL,...", callback=_label_map,
+              help="Map the files' labels onto the project's, e.g. PER=PERSON,MISC= (MISC spans left out); "
+                   "over [label_map] in parallax.toml.")
 @click.option("--max-file-size", "max_file_size", default=None, metavar="SIZE", callback=_size,
               help="Skip files larger than this, e.g. 500M or 4G; 0: no limit (default: "
                    "max_file_size under [import] in parallax.toml, else 1G).")
 def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, annotator: str | None,
-               fmt: str, strict_labels: bool, max_file_size: int | None) -> None:
+               fmt: str, strict_labels: bool, label_map: dict[str, str] | None,
+               max_file_size: int | None) -> None:
     """Import articles from PATHS (files or folders, searched recursively).
 
     \b
@@ -48,7 +61,9 @@ def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, an
       .conll           CoNLL-2003 (-DOCSTART-, one token per line, IOB tag last)
       .spacy           spaCy DocBin (doc.ents and doc.spans["sc"])
 
-    Spans in the files become the annotator's decisions. Importing the same
+    Spans in the files become the annotator's decisions, their labels mapped onto the
+    project's by --label-map and [label_map] (a corpus in another scheme: CoNLL's PER,
+    WikiANN's). Importing the same
     article twice changes nothing. Each bad file or record is reported as
     FILE:LINE: reason and the rest is still imported; the exit status is 1
     when anything was refused. Only regular files are read (a FIFO, a device
@@ -59,8 +74,8 @@ def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, an
     store = open_store(db_path, annotator)
     try:
         report = import_paths(store, paths, fmt=fmt, lang=lang, strict_labels=strict_labels,
-                              max_file_size=max_file_size)
-    except StoreError as exc:
+                              max_file_size=max_file_size, label_map=label_map)
+    except (StoreError, ValueError) as exc:
         fail(str(exc))
     finally:
         store.close()

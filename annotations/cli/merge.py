@@ -5,15 +5,19 @@ from __future__ import annotations
 import click
 
 from ..config import ConfigError
+from ..model import EVERY_ARTICLE, ArticleRange
 from ..store import Store, StoreError
-from .common import fail, safe_line
+from .common import article_range, fail, safe_line
 
 
 @click.command("merge")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="The database to merge into (created if missing; may already hold work).")
-def merge_cmd(sources: tuple[str, ...], output: str) -> None:
+@click.option("--articles", "within", default=None, metavar="FROM:TO", callback=article_range,
+              help="Only the source articles with ids FROM to TO (both included, as each source numbers "
+                   "them) and what belongs to them: how a corpus is cut into shards.")
+def merge_cmd(sources: tuple[str, ...], output: str, within: ArticleRange | None) -> None:
     """Merge the Parallax databases SOURCES into --output.
 
     \b
@@ -30,6 +34,13 @@ def merge_cmd(sources: tuple[str, ...], output: str) -> None:
     Sources are read in one read transaction each (SQLite's WAL snapshot), so
     annotators can keep working in them while the merge runs; a source is
     never copied or changed. The output is locked while each source is merged.
+
+    \b
+    Shards for pre-annotation on several machines (see the README):
+      parallax merge archive.db --articles 1:500000 -o shard1.db
+      parallax merge archive.db --articles 500001: -o shard2.db
+      ... parallax preannotate --db shard1.db, on each machine ...
+      parallax merge shard1.db shard2.db -o archive.db
     """
     from ..store import check_merge, merge_output, merge_source
 
@@ -39,7 +50,7 @@ def merge_cmd(sources: tuple[str, ...], output: str) -> None:
         with merge_output(output, lambda path: Store(path, annotator="merge")) as out:
             for source in sources:
                 with out.presence.announce("merge"):
-                    counts = merge_source(out, source)
+                    counts = merge_source(out, source, within or EVERY_ARTICLE)
                 click.echo(safe_line(_summary(counts)))
                 for c in counts.conflicts:
                     conflicts += 1

@@ -86,6 +86,11 @@ def render(stats: dict) -> str:
         rows.append([origin, "all", *_prf(score)])
         rows += [[origin, label, *_prf(m)] for label, m in score["by_label"].items()]
     out += table(["origin", "label", "precision", "recall", "F1", "tp", "fp", "fn"], rows)
+    if q.get("by_source"):
+        out += ["", "Model suggestions by source (each on the done articles it suggested in; a model trained "
+                    "here is `parallax en-N`)"]
+        out += table(["source", "articles", "precision", "recall", "F1", "tp", "fp", "fn"],
+                     [[source, s["articles"], *_prf(s)] for source, s in q["by_source"].items()])
     return "\n".join(out)
 
 

@@ -7,6 +7,11 @@ import threading
 _import_lock = threading.Lock()
 
 
+class Stopped(BaseException):  # noqa: N818 (not an error: asked for)
+    """An NLP job was asked to stop (SIGTERM, Ctrl-C, its parent gone): it ends where it is;
+    every write it made is one transaction, and a training stopped keeps nothing."""
+
+
 def import_spacy():
     """Import spaCy (and the submodules Parallax uses) once, under a lock.
 

@@ -2,6 +2,8 @@
 
     python -m annotations.nlp.child preannotate --db FILE --annotator NAME [--ids -]
     python -m annotations.nlp.child opened --db FILE --annotator NAME --ids -
+    python -m annotations.nlp.child train --db FILE --annotator NAME --lang L [--base B] [--dev F]
+        [--seed N] [--max-steps N] [--curve]
 
 ``--ids -`` reads the article ids from standard input, as one JSON list: a big import hands
 pre-annotation 30,000 ids, too many for a command line (``Argument list too long``).
@@ -12,10 +14,16 @@ the token cursor, :mod:`annotations.store.tokens`) and their annotation-memory
 suggestions. Importing spaCy and a pipeline costs the app ~2 s and 60-3,000 MB;
 here it costs a process that ends with the job.
 
+``train`` trains a language's model on the gold of done articles (:mod:`.train`), scores it and
+keeps it, and when it is adopted re-suggests the articles nobody has marked done; with
+``--curve`` it trains on 25, 50, 75 and 100% of the train articles and keeps nothing.
+
 The child reports on stdout, one typed message a line (:mod:`.messages`): Progress,
-TokensStored, MemoryAdded, then Finished; a job that fails says Failed (and exits with
-status 1), never Finished. It stops between two batches when its parent has gone (the app
-was killed); every batch is one transaction, so a kill at any moment is safe too.
+TokensStored, MemoryAdded, TrainProgress, Warned, Trained, Resuggested, then Finished; a job that
+fails says Failed (and exits with status 1), never Finished. A job asked to stop (SIGTERM, Ctrl-C)
+says Finished with ``stopped``; a training stopped keeps nothing. A job stops between two batches
+(or training steps) when its parent has gone (the app was killed); every batch is one transaction,
+so a kill at any moment is safe too.
 """
 
 from __future__ import annotations
@@ -23,10 +31,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 
-from .messages import ChildMessage, Failed, Finished, MemoryAdded, Progress, TokensStored, encode
+from ..errors import ParallaxError
+from . import Stopped
+from .messages import (
+    ChildMessage,
+    Failed,
+    Finished,
+    MemoryAdded,
+    Progress,
+    Resuggested,
+    TokensStored,
+    Trained,
+    TrainProgress,
+    Warned,
+    encode,
+)
+
+CURVE = (0.25, 0.5, 0.75, 1.0)
 
 
 def say(message: ChildMessage) -> None:
@@ -77,6 +102,81 @@ def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]
     say(Finished(len(langs)))
 
 
+def run_train(db: str, annotator: str, args: argparse.Namespace, stop: Callable[[], bool]) -> None:
+    """Train (or, with ``--curve``, measure) a language's model; re-suggest when it is adopted."""
+    from .train import TrainRequest, train
+    from .train_config import TrainSettings
+
+    def report(kind: str, data: dict) -> None:
+        if kind == "step":
+            say(TrainProgress(data["step"], data["max_steps"], data["loss"], data["f1"]))
+        elif kind == "stage":
+            say(TrainProgress(detail=data["text"]))
+        elif kind == "warning":
+            say(Warned(data["text"]))
+
+    settings = TrainSettings(seed=args.seed)
+    if args.max_steps is not None:
+        settings.max_steps = args.max_steps
+        settings.patience = min(settings.patience, args.max_steps)
+        settings.eval_frequency = max(1, min(settings.eval_frequency, args.max_steps // 4 or 1))
+    request = TrainRequest(args.lang, base=args.base, dev=args.dev, settings=settings)
+    if args.curve:
+        for share in CURVE:
+            say(TrainProgress(detail=f"training on {share:.0%} of the train articles"))
+            say(Trained(train(db, request, report, stop, register=False, share=share)))
+        say(Finished(0))
+        return
+    result = train(db, request, report, stop)
+    say(Trained(result))
+    if result.get("resuggest"):
+        resuggest(db, annotator, result, stop)
+    say(Finished(result["train_articles"] + result["dev_articles"]))
+
+
+def resuggest(db: str, annotator: str, result: dict, stop: Callable[[], bool]) -> None:
+    """The adopted model's suggestions in the articles of its language nobody has marked done."""
+    from ..store import Store, models_dir
+    from .pipelines import base_lang
+    from .preannotate import preannotate
+
+    lang, name = result["lang"], result["name"]
+    with Store(db, annotator=annotator) as store:
+        done = store.corpus.done_layers()
+        ids = [i for i, article_lang in store.articles.langs() if base_lang(article_lang) == lang
+               and i not in done]
+    if not ids:
+        return
+    say(TrainProgress(detail=f"re-suggesting {len(ids)} article(s) with {name}"))
+
+    def progress(done_: int, total: int, message: str = "") -> None:
+        say(Progress(done_, total, f"re-suggesting with {name}"))
+
+    path = str(models_dir(db) / name)
+    pre = preannotate(db, annotator=annotator, models={lang: path}, article_ids=ids,
+                      memory=False, should_stop=stop, on_progress=progress)
+    say(Resuggested(tuple(pre.resuggested)))
+    say(TrainProgress(detail=f"scoring {len(ids)} article(s) for the library's most useful next order"))
+    score_for_library(db, lang, name, path, stop)
+
+
+def score_for_library(db: str, lang: str, name: str, path: str, stop: Callable[[], bool]) -> None:
+    """How unsure the adopted model is about each article of its language nobody has marked done
+    (:mod:`.uncertainty`): the library's "most useful next" order. Written once all are scored."""
+    from ..store import Store
+    from .pipelines import base_lang
+    from .uncertainty import uncertainty
+
+    with Store(db) as store:
+        done = store.corpus.done_layers()
+        mine = [i for i, article_lang in store.articles.langs() if base_lang(article_lang) == lang]
+        texts = store.articles.texts([i for i in mine if i not in done])
+        scheme = store.labels.names()
+        scores = uncertainty(lang, path, texts, lambda label: store.config.map_label(label, scheme))
+        if not stop():
+            store.models.score_articles(name, scores, mine)
+
+
 def read_ids(given: str | None) -> list[int] | None:
     """The ids of ``--ids``: None when not given (every pending article), from stdin with ``-``."""
     if given is None:
@@ -91,23 +191,51 @@ def read_ids(given: str | None) -> list[int] | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m annotations.nlp.child", description=__doc__)
-    parser.add_argument("job", choices=["preannotate", "opened"])
+    parser.add_argument("job", choices=["preannotate", "opened", "train"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--annotator", required=True)
     parser.add_argument("--ids", default=None,
                         help="comma-separated article ids, or - to read a JSON list of them from stdin")
+    parser.add_argument("--lang", default="en", help="train: the language")
+    parser.add_argument("--base", default=None, help="train: the pipeline to fine-tune, or blank")
+    parser.add_argument("--dev", type=float, default=0.2, help="train: share of new done articles for dev")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--background", action="store_true",
+                        help="run at a lower priority: the app's keys come first")
+    parser.add_argument("--curve", action="store_true", help="train: 25/50/75/100%% of the gold; keep none")
     args = parser.parse_args(argv)
     ids = read_ids(args.ids)
+    if args.background:
+        os.nice(10)
     stop = _orphaned(os.getppid())
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # the app quitting, its terminal closed: end in order
+        signal.signal(sig, _stopped)
     try:
         if args.job == "preannotate":
             run_preannotate(args.db, args.annotator, ids, stop)
+        elif args.job == "train":
+            run_train(args.db, args.annotator, args, stop)
         else:
             run_opened(args.db, args.annotator, ids or [], stop)
+    except (KeyboardInterrupt, Stopped):
+        say(Finished(0, stopped=True))
+        return 130
+    except ParallaxError as exc:  # a message for the user, as it is
+        say(Failed(str(exc)))
+        return 1
     except Exception as exc:  # reported to the app's status bar; the app goes on
         say(Failed(f"{type(exc).__name__}: {exc}"))
         return 1
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """Stop once: a second signal (the app's SIGTERM, then its terminal's SIGHUP) must not
+    interrupt the clean-up the first one started."""
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Stopped
 
 
 if __name__ == "__main__":

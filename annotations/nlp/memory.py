@@ -136,6 +136,27 @@ def _fits(entry: _Entry, tokens: list, i: int, text: str) -> bool:
     return all("\n" not in text[tokens[j][2]:tokens[j + 1][1]] for j in range(i, i + n - 1))
 
 
+@dataclass(frozen=True)
+class MemoryJob:
+    """One annotator's memory to match in many articles (plain data: it travels to workers)."""
+
+    forms: tuple[MemoryForm, ...]
+
+    def runner(self) -> MemoryRunner:
+        return MemoryRunner(self.forms)
+
+
+class MemoryRunner:
+    """A memory index applied to a batch of (text, (article id, language)) items."""
+
+    def __init__(self, forms: Iterable[MemoryForm]):
+        self.index = MemoryIndex(forms)
+
+    def __call__(self, batch: list[tuple[str, tuple[int, str]]],
+                 ) -> list[tuple[tuple[int, str], list[SpanRecord]]]:
+        return [(context, self.index.match(text, context[1])) for text, context in batch]
+
+
 def memory_suggestions(store, article_id: int, index: MemoryIndex | None = None,
                        owner: str | None = None) -> int:
     """Refresh one article's memory suggestions for ``owner`` (default: ``Store.memory_owner``);

@@ -35,6 +35,52 @@ class MemoryAdded:
 
 
 @dataclass(frozen=True)
+class TrainProgress:
+    """Training moved on: ``step`` of at most ``max_steps``; ``loss`` is the recognizer's loss
+    since the last evaluation (None between evaluations), ``f1`` the best dev F1 so far (None
+    before the first); ``detail`` says what it is doing when it is not a step ("scoring")."""
+
+    step: int = 0
+    max_steps: int = 0
+    loss: float | None = None
+    f1: float | None = None
+    detail: str = ""
+
+    def line(self) -> str:
+        """One line for a terminal or a status bar."""
+        if self.detail:
+            return self.detail
+        parts = [f"step {self.step}/{self.max_steps}"]
+        if self.loss is not None:
+            parts.append(f"loss {self.loss:.1f}")
+        if self.f1 is not None:
+            parts.append(f"dev F1 {self.f1:.2f}")
+        return "  ".join(parts)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A model was trained (and, unless only measured, registered): its report, JSON-ready (what
+    ``parallax train --json`` prints; :mod:`annotations.nlp.train`)."""
+
+    report: dict
+
+
+@dataclass(frozen=True)
+class Resuggested:
+    """The adopted model's suggestions replaced the previous model's in these articles."""
+
+    article_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Warned:
+    """Something the user should know that does not stop the job (a label with no example)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Finished:
     """The job ran to its end (or stopped when asked: ``stopped``); ``articles`` it processed."""
 
@@ -50,9 +96,11 @@ class Failed:
     error: str
 
 
-ChildMessage = Progress | TokensStored | MemoryAdded | Finished | Failed
+ChildMessage = (Progress | TokensStored | MemoryAdded | TrainProgress | Trained | Resuggested | Warned
+                | Finished | Failed)
 _KINDS: dict[str, type] = {
-    cls.__name__: cls for cls in (Progress, TokensStored, MemoryAdded, Finished, Failed)}
+    cls.__name__: cls for cls in (Progress, TokensStored, MemoryAdded, TrainProgress, Trained, Resuggested,
+                                  Warned, Finished, Failed)}
 
 
 def encode(message: ChildMessage) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ParallaxError
+from ..store import model_source
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -125,6 +126,8 @@ def pipeline_source(lang: str, name: str | None) -> str:
     except (OSError, ValueError) as exc:
         raise PipelineError(f"{meta_file}: cannot read the pipeline's meta.json ({exc}); "
                             "is this a spaCy pipeline folder?") from None
+    if meta.get("parallax_model"):  # a model trained here (annotations.nlp.train)
+        return model_source(str(meta["parallax_model"]))
     package = f"{meta.get('lang', base_lang(lang))}_{meta.get('name', 'pipeline')}"
     return f"{package} {meta.get('version', '0.0.0')}"
 

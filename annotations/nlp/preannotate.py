@@ -1,34 +1,36 @@
 """Pre-annotation: pipeline, rule and memory suggestions for every article.
 
-Callable from the CLI, a thread (the app's worker) or another process: it
-opens its own Store in the calling thread. With ``n_process > 1`` worker
-processes only run spaCy (:mod:`annotations.nlp.workers`); every read and
-write happens here, in the parent. Work is committed per batch and each
-article is marked done per pipeline key, so an interrupted run carries on
-where it stopped.
+Callable from the CLI, a thread (the app's worker) or another process: it opens its own
+Store in the calling thread. The batches run where the engine puts them (:mod:`.engines`):
+here, in a local process pool (``n_process > 1``) or on a Dask cluster (``cluster=``);
+every read and write happens here, through the one :class:`~.writer.SuggestionWriter`. The
+articles are read a page at a time and only a bounded number of batches is out at once, so
+memory stays flat however big the corpus. Work is committed per batch and each article is
+marked done per pipeline key, so an interrupted run carries on where it stopped.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
-from ..model import SpanRecord
-from ..store import EVERYONE, Store, WriteSlices
+from ..model import EVERY_ARTICLE, ArticleRange, SpanRecord
+from ..store import EVERYONE, SOURCE_PREFIX, Store
 from . import import_spacy
-from .memory import MemoryIndex, memory_forms
+from .engines import Engine, Job, open_engine
+from .memory import MemoryJob, memory_forms
 from .pieces import split_text
-from .pipelines import load_pipeline, pipeline_source, resolve_pipelines
-from .rules import Pattern, load_patterns, needs_annotations, patterns_digest
-from .workers import BatchRunner, RawSpan, run_batches
+from .pipelines import pipeline_source, resolve_pipelines
+from .rules import load_patterns, needs_annotations, patterns_digest
+from .workers import PipelineJob, RawSpan
+from .writer import SuggestionWriter, by_origin
 
 ProgressFn = Callable[[int, int, str], None]
 PIECE_CHARS = 5_000  # a longer article is cut (at a paragraph, line or sentence end) into pieces
 BATCH_CHARS = 20_000  # characters a pipeline holds at once, in one nlp.pipe batch
-FIRST_SLICE_ROWS = 2_000  # suggestions written in the first transaction, before any measure
-LEAST_SLICE_ROWS = 50
+PAGE = 1_000  # article ids read at once
 
 
 @dataclass
@@ -43,6 +45,8 @@ class PreannotateReport:
     split: int = 0  # articles longer than max_length, processed in pieces
     stopped: bool = False
     warnings: list[str] = field(default_factory=list)
+    resuggested: list[int] = field(default_factory=list)  # an adopted model replaced older suggestions
+    superseded: int = 0
 
     def summary(self) -> str:
         """A few lines for the terminal."""
@@ -50,6 +54,9 @@ class PreannotateReport:
         lines.append(f"articles pre-annotated: {self.articles} (already done: {self.already_done}"
                      + (f", split into pieces: {self.split}" if self.split else "") + ")")
         lines.append("suggestions added: " + ", ".join(f"{k} {v}" for k, v in self.added.items()))
+        if self.resuggested:
+            lines.append(f"re-suggested by an adopted model: {len(self.resuggested)} article(s), "
+                         f"{self.superseded} older model suggestion(s) superseded")
         if self.stopped:
             lines.append("stopped before the end; run again to carry on")
         return "\n".join(lines)
@@ -57,64 +64,120 @@ class PreannotateReport:
 
 @dataclass
 class _Plan:
-    lang: str
-    name: str | None
-    key: str
-    pending: list[int]
+    job: PipelineJob
+    key: str  # what the run resumes by: the pipeline's "NAME VERSION" (+ the patterns' digest)
+    pending: int
 
 
 def preannotate(db_path, *, annotator: str | None = None, models: dict[str, str] | None = None,
                 patterns: Iterable = (), n_process: int = 1, batch_size: int = 32,
-                article_ids: Iterable[int] | None = None, on_progress: ProgressFn | None = None,
+                article_ids: Iterable[int] | None = None, within: ArticleRange = EVERY_ARTICLE,
+                cluster: str | None = None, on_progress: ProgressFn | None = None,
                 should_stop: Callable[[], bool] | None = None,
-                max_length: int | None = None) -> PreannotateReport:
+                max_length: int | None = None, memory: bool = True) -> PreannotateReport:
     """Suggest entities in the database's articles; see the module docstring.
 
-    ``models`` (language -> pipeline name or path) overrides the config's
-    [models]; ``max_length`` lowers the pipelines' piece length (for tests).
-    A bad pattern file or a pipeline that is not installed raises before anything is written.
+    ``article_ids`` and ``within`` (an id range) narrow the articles; ``cluster`` is
+    ``local[:N]`` or a Dask scheduler's address (``tcp://HOST:PORT``). ``models`` (language ->
+    pipeline name or path) overrides the config's [models], which overrides the models adopted in
+    the database; ``max_length`` lowers the pipelines' piece length (for tests); ``memory`` False
+    leaves annotation memory out (re-suggesting). An adopted model (source ``parallax en-3``)
+    re-suggests the articles nobody has marked done: the older model suggestions there are
+    superseded (:meth:`Loading.resuggest`). A bad pattern file, a pipeline that is not installed (here or on a
+    cluster's worker) or a cluster that cannot be reached raises before anything is written.
     """
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
     import_spacy()  # before any lazy `from spacy... import` below, which may run in a thread
     store = Store(db_path, annotator=annotator)
     try:
-        run = _Run(store, n_process=n_process, batch_size=batch_size, on_progress=on_progress,
-                   should_stop=should_stop, max_length=max_length)
-        with store.presence.announce("pre-annotation"):
-            return run.run(models or {}, list(patterns), article_ids)
+        run = _Run(store, batch_size=batch_size, on_progress=on_progress, should_stop=should_stop,
+                   max_length=max_length, selection=_Selection(store, article_ids, within),
+                   memory=memory)
+        plans, memories = run.plan(models or {}, list(patterns))
+        if not memories and not any(plan.pending for plan in plans):
+            return run.report  # nothing to do: no cluster started, nothing written
+        with open_engine(cluster, n_process) as engine:
+            with store.presence.announce("pre-annotation"):
+                return run.run(engine, plans, memories)
     finally:
         store.close()
 
 
-class _Run:
-    def __init__(self, store: Store, *, n_process: int, batch_size: int,
-                 on_progress: ProgressFn | None, should_stop: Callable[[], bool] | None,
-                 max_length: int | None):
+class _Selection:
+    """The articles a run covers (the given ids, else every article), within an id range; read a
+    page at a time, each page read to its end before anything is written."""
+
+    def __init__(self, store: Store, ids: Iterable[int] | None, within: ArticleRange):
         self.store = store
-        self.n_process = n_process
+        self.ids = None if ids is None else sorted({int(i) for i in ids if int(i) in within})
+        self.within = within
+
+    def pages(self, lang: str | None = None) -> Iterator[list[tuple[int, str]]]:
+        """(id, language) of the articles (of one language), a page at a time, in id order."""
+        if self.ids is not None:
+            for chunk in _chunks(self.ids, PAGE):
+                rows = self.store.articles.langs(chunk)
+                yield [row for row in rows if lang is None or row[1] == lang]
+            return
+        after = 0
+        while page := self.store.articles.page(after, PAGE, lang=lang, within=self.within):
+            yield page
+            after = page[-1][0]
+
+    def counts(self) -> dict[str, int]:
+        """language -> number of articles."""
+        if self.ids is None:
+            return self.store.articles.lang_counts(self.within)
+        counts: dict[str, int] = defaultdict(int)
+        for page in self.pages():
+            for _, lang in page:
+                counts[lang] += 1
+        return dict(counts)
+
+    def done(self, key: str, lang: str) -> int:
+        """How many of the language's articles the pipeline key has already done."""
+        if self.ids is None:
+            return self.store.loading.preannotated_count(key, lang, self.within)
+        return sum(len(self.store.loading.preannotated_among(key, [i for i, _ in page]))
+                   for page in self.pages(lang))
+
+    def pending(self, key: str, lang: str) -> Iterator[int]:
+        """The language's article ids the pipeline key has not done yet."""
+        for page in self.pages(lang):
+            done = self.store.loading.preannotated_among(key, [i for i, _ in page])
+            yield from (i for i, _ in page if i not in done)
+
+
+class _Run:
+    def __init__(self, store: Store, *, batch_size: int, on_progress: ProgressFn | None,
+                 should_stop: Callable[[], bool] | None, max_length: int | None, selection: _Selection,
+                 memory: bool = True):
+        self.store = store
+        self.memory = memory
         self.batch_size = batch_size
         self.on_progress = on_progress
         self.should_stop = should_stop or (lambda: False)
         self.max_length = max_length
+        self.selection = selection
         self.report = PreannotateReport()
-        self.slices = WriteSlices(FIRST_SLICE_ROWS, least=LEAST_SLICE_ROWS)
+        self.writer = SuggestionWriter(store)
+        self.report.added = self.writer.added
         self.scheme = store.labels.names()
+        self.engine: Engine | None = None
         self.done = 0
         self.total = 0
 
-    # -- planning ------------------------------------------------------------------
-
-    def run(self, models: dict[str, str], pattern_files: list, article_ids) -> PreannotateReport:
+    def plan(self, models: dict[str, str], pattern_files: list) -> tuple[list[_Plan], dict[str, MemoryJob]]:
+        """What the run will do, checked before anything is written: bad patterns or a missing
+        pipeline raise here."""
         config = self.store.config
         rules = load_patterns(pattern_files, lambda label: config.map_label(label, self.scheme))
-        articles = self._articles(article_ids)
-        by_lang: dict[str, list[int]] = defaultdict(list)
-        for row in articles:
-            by_lang[row["lang"]].append(row["id"])
-        resolved = resolve_pipelines(sorted(by_lang), {**config.models, **models})
+        counts = self.selection.counts()
+        resolved = resolve_pipelines(sorted(counts),
+                                     {**self.store.models.adopted_paths(), **config.models, **models})
         plans = []
-        for lang, ids in sorted(by_lang.items()):
+        for lang in sorted(counts):
             name = resolved[lang]
             if name is None and not rules:
                 self.report.pipelines[lang] = "no pipeline (memory only)"
@@ -122,105 +185,123 @@ class _Run:
             source = pipeline_source(lang, name)
             key = f"{source} +patterns {patterns_digest(rules)}" if rules else source
             self.report.pipelines[lang] = source + (" + rules" if rules else "")
-            done = self.store.loading.preannotated_ids(key)
-            pending = [i for i in ids if i not in done]
-            self.report.already_done += len(ids) - len(pending)
-            plans.append(_Plan(lang, name, key, pending))
-        memories = self._memories()
-        self.total = len(articles) * len(memories) + sum(len(p.pending) for p in plans)
+            done = self.selection.done(key, lang)
+            self.report.already_done += done
+            plans.append(_Plan(PipelineJob(lang, name, tuple(rules)), key, counts[lang] - done))
+            if name is None and needs_annotations(rules):
+                self.report.warnings.append(
+                    f"{lang}: some patterns read tags or lemmas, which the blank pipeline does not set; "
+                    "they match nothing there")
+        memories = self._memories() if self.memory else {}
+        self.total = sum(counts.values()) * len(memories) + sum(p.pending for p in plans)
+        return plans, memories
+
+    def run(self, engine: Engine, plans: list[_Plan], memories: dict[str, MemoryJob]) -> PreannotateReport:
+        self.engine = engine
+        jobs: list[Job] = [*memories.values(), *(p.job for p in plans if p.pending)]
+        engine.prepare(jobs)
+        self.report.warnings += engine.warnings
         self._progress("starting")
         for owner, memory in memories.items():
             if not self._stop():
-                self._memory_pass(articles, memory, owner)
+                self._memory_pass(memory, owner)
         for plan in plans:
-            if plan.pending and not self.report.stopped and not self._stop():
-                self._pipeline_pass(plan, rules)
+            if plan.pending and not self._stop():
+                self._pipeline_pass(plan)
         return self.report
-
-    def _articles(self, article_ids) -> list[dict]:
-        return [{"id": i, "lang": lang} for i, lang in self.store.articles.langs(article_ids)]
-
-    def _texts(self, ids: list[int]) -> dict[int, str]:
-        return self.store.articles.texts(ids)
 
     def _progress(self, message: str) -> None:
         if self.on_progress is not None:
-            self.on_progress(self.done, self.total, message)
+            where = self.engine.describe() if self.engine is not None else ""
+            self.on_progress(self.done, self.total, f"{message} · {where}" if where else message)
 
     def _stop(self) -> bool:
         if self.should_stop():
             self.report.stopped = True
         return self.report.stopped
 
+    def _texts(self, ids: Iterable[int]) -> Iterator[tuple[int, str]]:
+        """(id, text) of the given ids, read a few batches at a time (deleted ones left out)."""
+        for chunk in _chunks(ids, self.batch_size * 4):
+            texts = self.store.articles.texts(chunk)
+            yield from ((i, texts[i]) for i in chunk if i in texts)
+
     # -- memory --------------------------------------------------------------------
 
-    def _memories(self) -> dict[str, MemoryIndex]:
-        """Each annotator's annotation memory (owner -> index), or everyone's in one when the
+    def _memories(self) -> dict[str, MemoryJob]:
+        """Each annotator's annotation memory (owner -> job), or everyone's in one when the
         project shares memory; those with nothing to suggest are left out."""
         owners = [EVERYONE] if self.store.config.memory_shared else self.store.memory.annotators()
-        indexes = {owner: MemoryIndex(memory_forms(self.store, owner)) for owner in owners}
-        return {owner: index for owner, index in indexes.items() if len(index)}
+        jobs = {owner: MemoryJob(tuple(memory_forms(self.store, owner))) for owner in owners}
+        return {owner: job for owner, job in jobs.items() if job.forms}
 
-    def _memory_pass(self, articles: list[dict], memory: MemoryIndex, owner: str) -> None:
-        for chunk in _chunks(articles, self.batch_size):
-            if self._stop():
-                return
-            texts = self._texts([row["id"] for row in chunk])
-            found = [(row["id"], memory.match(texts[row["id"]], row["lang"]))
-                     for row in chunk if row["id"] in texts]
-            self._write(((article_id, records, None) for article_id, records in found), owner)
-            self.report.memory_articles += len(found)
-            self.done += len(chunk)
-            self._progress("memory")
+    def _memory_pass(self, job: MemoryJob, owner: str) -> None:
+        assert self.engine is not None
+        langs: dict[int, str] = {}
+
+        def items() -> Iterator[tuple[str, tuple[int, str]]]:
+            for page in self.selection.pages():
+                langs.update(page)
+                for article_id, text in self._texts([i for i, _ in page]):
+                    yield text, (article_id, langs.pop(article_id))
+                langs.clear()
+
+        results = self.engine.results(job, _batches(items(), self.batch_size, BATCH_CHARS))
+        with closing(results), self._flushing():
+            for batch in results:
+                self.writer.write(((article_id, records, None) for (article_id, _), records in batch), owner,
+                                  flush=False)
+                self.report.memory_articles += len(batch)
+                self.done += len(batch)
+                self._progress("memory")
+                if self._stop():
+                    return
 
     # -- pipelines -----------------------------------------------------------------
 
-    def _pipeline_pass(self, plan: _Plan, rules: list[Pattern]) -> None:
-        annotated = needs_annotations(rules)
-        loaded = load_pipeline(plan.lang, plan.name)
-        if plan.name is None and annotated:
-            self.report.warnings.append(
-                f"{plan.lang}: some patterns read tags or lemmas, which the blank pipeline does "
-                "not set; they match nothing there")
-        if plan.name is not None and not loaded.has_ner:
-            self.report.warnings.append(f"{plan.lang}: {loaded.source} has no 'ner' component")
-        runner = BatchRunner(plan.lang, plan.name, rules, loaded.disable_for(annotated))
-        nlp = loaded.nlp
-        limit = min(self.max_length or PIECE_CHARS, nlp.max_length)
-        batches = _batches(self._pieces(plan.pending, limit), self.batch_size, BATCH_CHARS)
-        # A blank pipeline only tokenizes: not worth a process pool.
-        results = run_batches(runner, batches, self.n_process if nlp.pipe_names else 1)
-        partial: dict[int, list] = {}
-        finished: list[tuple[int, list[SpanRecord]]] = []
-        with closing(results):
+    def _pipeline_pass(self, plan: _Plan) -> None:
+        assert self.engine is not None
+        info = self.engine.pipeline(plan.job)
+        if plan.job.name is not None and not info.has_ner:
+            self.report.warnings.append(f"{plan.job.lang}: {info.source} has no 'ner' component")
+        limit = min(self.max_length or PIECE_CHARS, info.max_length)
+        pieces = self._pieces(self.selection.pending(plan.key, plan.job.lang), limit)
+        partial: dict[int, dict[int, list[SpanRecord]]] = {}  # article id -> piece offset -> records
+        finished: list[tuple[int, list[SpanRecord], str | None]] = []
+        results = self.engine.results(plan.job, _batches(pieces, self.batch_size, BATCH_CHARS))
+        with closing(results), self._flushing():
             for batch in results:
-                for (article_id, _offset, count), spans in batch:
-                    state = partial.setdefault(article_id, [0, []])
-                    state[0] += 1
-                    state[1].extend(self._records(spans))
-                    if state[0] == count:
-                        finished.append((article_id, state[1]))
+                for (article_id, offset, count), spans in batch:
+                    got = partial.setdefault(article_id, {})
+                    got[offset] = self._records(spans)
+                    if len(got) == count:  # pieces may come back in any order: put them in text order
+                        finished.append((article_id, [r for o in sorted(got) for r in got[o]], plan.key))
                         del partial[article_id]
                 if len(finished) >= self.batch_size:
-                    self._commit(finished, plan.key, loaded.source)
+                    self._commit(finished, info.source)
                     finished = []
                     if self._stop():
                         break
-        if finished and not self.report.stopped:
-            self._commit(finished, plan.key, loaded.source)
+            if finished:
+                self._commit(finished, info.source)
 
-    def _pieces(self, ids: list[int], limit: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
-        """(piece, (article id, offset, number of pieces)); reads in chunks, each fully consumed."""
-        for chunk in _chunks(ids, self.batch_size * 4):
-            texts = self._texts(chunk)
-            for article_id in chunk:
-                if article_id not in texts:
-                    continue  # deleted since the run started
-                parts = split_text(texts[article_id], limit)
-                if len(parts) > 1:
-                    self.report.split += 1
-                for offset, piece in parts:
-                    yield piece, (article_id, offset, len(parts))
+    @contextmanager
+    def _flushing(self) -> Iterator[None]:
+        """Whatever a pass leaves waiting in the writer is written when it ends, Ctrl-C included:
+        the work is done, and writing it takes one short slice."""
+        try:
+            yield
+        finally:
+            self.writer.flush()
+
+    def _pieces(self, ids: Iterable[int], limit: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
+        """(piece, (article id, offset, number of pieces)) of each article, in id order."""
+        for article_id, text in self._texts(ids):
+            parts = split_text(text, limit)
+            if len(parts) > 1:
+                self.report.split += 1
+            for offset, piece in parts:
+                yield piece, (article_id, offset, len(parts))
 
     def _records(self, spans: list[RawSpan]) -> list[SpanRecord]:
         """Pipeline and rule spans in project labels; model labels the scheme lacks are left out."""
@@ -231,55 +312,49 @@ class _Run:
                 out.append(SpanRecord(start, end, mapped, origin=origin, source=source))
         return out
 
-    def _commit(self, finished: list[tuple[int, list[SpanRecord]]], key: str, source: str) -> None:
-        """The suggestions of a batch, each article marked done for ``key`` with its last ones."""
-        self._write(((article_id, records, key) for article_id, records in finished), EVERYONE)
+    def _commit(self, finished: list[tuple[int, list[SpanRecord], str | None]], source: str) -> None:
+        """The suggestions of finished articles, each marked done for its key with its last ones."""
+        if source.startswith(SOURCE_PREFIX):
+            finished = self._resuggest(finished, source)
+        self.writer.write(finished, EVERYONE, flush=False)
         self.report.articles += len(finished)
         self.done += len(finished)
         self._progress(source)
 
-    def _write(self, work: Iterable[tuple[int, list[SpanRecord], str | None]], owner: str) -> None:
-        """Store suggestions in transactions that hold the write lock about SLICE_S each, so that
-        an annotator's decision never waits long (:mod:`annotations.store.slices`).
-
-        ``work`` is (article id, suggestions, pipeline key or None). A long article's suggestions
-        may take several transactions; it is marked done for the pipeline with its last ones, so
-        a run stopped in between adds the rest next time (what is stored already is kept).
-        """
-        queue = deque(work)
-        while queue:
-            with self.slices.write(self.store) as piece:
-                while queue and not piece.full:
-                    article_id, records, key = queue[0]
-                    room = max(piece.size - piece.units, 1)
-                    part, rest = records[:room], records[room:]
-                    for origin, group in _by_origin(part):
-                        self.report.added[origin] += self.store.loading.add_suggestions(
-                            article_id, group, annotator=owner)
-                    if rest:
-                        queue[0] = (article_id, rest, key)
-                    else:
-                        queue.popleft()
-                        if key is not None:
-                            self.store.loading.add_suggestions(article_id, [], pipeline=key)
-                    piece.add(max(len(part), 1))
+    def _resuggest(self, finished: list[tuple[int, list[SpanRecord], str | None]],
+                   source: str) -> list[tuple[int, list[SpanRecord], str | None]]:
+        """An adopted model's suggestions in place of older models' in the articles nobody has
+        marked done, one transaction each; returns the other articles, to add to as usual."""
+        done = self.store.corpus.done_layers()
+        rest = []
+        for article_id, records, key in finished:
+            if article_id in done:
+                rest.append((article_id, records, key))
+                continue
+            with self.store.write():
+                model = [r for r in records if r.origin == "model"]
+                _, superseded = self.store.loading.resuggest(article_id, model, source, pipeline=key)
+                for origin, group in by_origin([r for r in records if r.origin != "model"]):
+                    self.writer.added[origin] += self.store.loading.add_suggestions(article_id, group)
+            self.writer.added["model"] += len(model)
+            self.report.superseded += superseded
+            self.report.resuggested.append(article_id)
+        return rest
 
 
-def _by_origin(records: list[SpanRecord]) -> list[tuple[str, list[SpanRecord]]]:
-    """The records grouped by origin (model, rules, memory), in first-seen order."""
-    groups: dict[str, list[SpanRecord]] = defaultdict(list)
-    for record in records:
-        groups[record.origin].append(record)
-    return list(groups.items())
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _batches(pieces: Iterable[tuple[str, tuple]], size: int, chars: int) -> Iterator[list]:
-    """Pieces in batches of at most ``size`` pieces and about ``chars`` characters.
+def _batches(items: Iterable[tuple[str, tuple]], size: int, chars: int) -> Iterator[list]:
+    """Texts with their context in batches of at most ``size`` and about ``chars`` characters.
 
     A pipeline's memory follows the text it holds at once, not the number of documents: a
     1 MB article cut in 32 pieces of 30,000 characters took 3 GB, paragraph-sized batches
@@ -287,7 +362,7 @@ def _batches(pieces: Iterable[tuple[str, tuple]], size: int, chars: int) -> Iter
     """
     batch: list = []
     held = 0
-    for item in pieces:
+    for item in items:
         if batch and (len(batch) >= size or held + len(item[0]) > chars):
             yield batch
             batch, held = [], 0

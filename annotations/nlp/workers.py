@@ -15,9 +15,10 @@ import multiprocessing
 import signal
 from collections import deque
 from collections.abc import Generator, Iterable
+from dataclasses import dataclass
 
 from .pipelines import load_pipeline
-from .rules import Pattern, RuleMatcher
+from .rules import Pattern, RuleMatcher, needs_annotations
 
 # (start, end, pipeline label, origin, source), offsets into the whole article
 RawSpan = tuple[int, int, str, str, str]
@@ -32,6 +33,13 @@ class BatchRunner:
         self.loaded = load_pipeline(lang, name)
         self.matcher = RuleMatcher(self.loaded.nlp, patterns) if patterns else None
         self.disable = list(disable)
+
+    @classmethod
+    def for_patterns(cls, lang: str, name: str | None, patterns: list[Pattern]) -> BatchRunner:
+        """The runner a pre-annotation uses, here or on a cluster worker: the components NER does
+        not read are off, unless a pattern reads tags or lemmas."""
+        loaded = load_pipeline(lang, name)
+        return cls(lang, name, patterns, loaded.disable_for(needs_annotations(patterns)))
 
     def __call__(self, batch: list[Piece]) -> list[tuple[tuple[int, int, int], list[RawSpan]]]:
         out = []
@@ -51,6 +59,18 @@ class BatchRunner:
                              for r in self.matcher(doc, offset))
             out.append((context, spans))
         return out
+
+
+@dataclass(frozen=True)
+class PipelineJob:
+    """What a pipeline pass asks of whoever runs its batches (plain data: it travels to workers)."""
+
+    lang: str
+    name: str | None  # package name or path; None for spaCy's blank tokenizer
+    patterns: tuple[Pattern, ...] = ()
+
+    def runner(self) -> BatchRunner:
+        return BatchRunner.for_patterns(self.lang, self.name, list(self.patterns))
 
 
 _runner: BatchRunner | None = None

@@ -11,13 +11,22 @@ from .corpus import DecisionRow
 from .db import default_db_path
 from .decisions import SpanKey
 from .entities import EntitySummary, FormCount, Mention
-from .errors import BUSY_TIMEOUT_S, DecisionError, RecordError, StoreBusy, StoreDamaged, StoreError
+from .errors import (
+    BUSY_TIMEOUT_S,
+    AlreadyRunning,
+    DecisionError,
+    RecordError,
+    StoreBusy,
+    StoreDamaged,
+    StoreError,
+)
 from .history import ChangedSpan, UndoResult
 from .layer import Layer
 from .library import FIRST_PAGE, LibraryFilter, LibraryRow, Progress, fts_query
 from .loading import LOCAL_KB_PREFIX
 from .merge import Conflict, MergeCounts, merge_source
 from .merge_files import check_merge, merge_output
+from .models import MODELS_DIR, SOURCE_PREFIX, ModelRecord, model_source, models_dir
 from .review import MODEL_LAYER, REVIEW_STATES, LayerSpan, is_review_layer, review_layer
 from .slices import SLICE_S, WriteSlices
 from .store import Store, default_annotator
@@ -25,6 +34,7 @@ from .tokens import Token
 from .undecided import EVERYONE, Suggestion, shown_to, undecided_among
 
 __all__ = [
+    "MODELS_DIR", "SOURCE_PREFIX", "AlreadyRunning", "ModelRecord", "model_source", "models_dir",
     "BUSY_TIMEOUT_S", "EVERYONE", "FIRST_PAGE", "LOCAL_KB_PREFIX", "MODEL_LAYER", "REVIEW_STATES", "SLICE_S",
     "BulkDecision", "BulkPreview", "BulkResult", "BulkTarget", "ChangedSpan", "Conflict", "DecisionError",
     "ParallaxError", "RecordError",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..config import LANG_RE
-from ..model import Article
+from ..model import EVERY_ARTICLE, Article, ArticleRange
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -57,6 +57,26 @@ class Articles:
         return dict(self.cx.conn.execute(
             "SELECT id, text FROM articles WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps([int(i) for i in ids]),)).fetchall())
+
+    def page(self, after: int, limit: int, *, lang: str | None = None,
+             within: ArticleRange = EVERY_ARTICLE) -> list[tuple[int, str]]:
+        """(id, language) of the next ``limit`` articles past id ``after`` (of one language, within
+        a range), in id order: a long run walks the corpus a page at a time, never all ids at once."""
+        first, last = within.bounds()
+        if lang is None:
+            return self.cx.conn.execute(
+                "SELECT id, lang FROM articles WHERE id > ? AND id BETWEEN ? AND ? ORDER BY id LIMIT ?",
+                (after, first, last, limit)).fetchall()
+        return self.cx.conn.execute(
+            "SELECT id, lang FROM articles WHERE lang = ? AND id > ? AND id BETWEEN ? AND ? "
+            "ORDER BY id LIMIT ?", (lang, after, first, last, limit)).fetchall()
+
+    def lang_counts(self, within: ArticleRange = EVERY_ARTICLE) -> dict[str, int]:
+        """language -> number of articles (within a range)."""
+        first, last = within.bounds()
+        return dict(self.cx.conn.execute(
+            "SELECT lang, count(*) FROM articles WHERE id BETWEEN ? AND ? GROUP BY lang ORDER BY lang",
+            (first, last)).fetchall())
 
     def count(self) -> int:
         return self.cx.conn.execute("SELECT count(*) FROM articles").fetchone()[0]

@@ -127,10 +127,11 @@ class Corpus:
         return dict(self.cx.conn.execute(f"SELECT {column}, count(*) FROM suggestions "
                                           f"GROUP BY {column}").fetchall())
 
-    def suggestion_keys(self) -> list[tuple[int, int, int, str, str]]:
-        """(article id, start, end, label, origin) of every suggestion."""
+    def suggestion_keys(self) -> list[tuple[int, int, int, str, str, str, int]]:
+        """(article id, start, end, label, origin, source, superseded 0/1) of every suggestion."""
         return self.cx.conn.execute(
-            "SELECT article_id, start, end, label, origin FROM suggestions").fetchall()
+            "SELECT article_id, start, end, label, origin, source, superseded_at IS NOT NULL "
+            "FROM suggestions").fetchall()
 
     def status_counts(self) -> list[tuple[str, str, int]]:
         """(annotator, article status, count)."""

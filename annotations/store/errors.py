@@ -29,6 +29,11 @@ class StoreBusy(StoreError):
         self.who = who  # what holds the database up, where known ("the damage check")
 
 
+class AlreadyRunning(StoreError):
+    """Another live process is doing the same long job on this database (``writers``): training a
+    language's model twice at once would race for the same version and the same suggestions."""
+
+
 class StoreDamaged(StoreError, sqlite3.DatabaseError):
     """The file is damaged (a page SQLite cannot read, or findings of its quick_check).
 

@@ -86,10 +86,22 @@ FIRST_PAGE = 200  # ids the library shows before it has counted every match
 class Library:
     """The library's reads; ``annotator`` is whose statuses and counts a read means by default."""
 
-    def __init__(self, cx: Connection, annotator: str, review: Review) -> None:
+    def __init__(self, cx: Connection, annotator: str, review: Review, *, useful_first: bool = True) -> None:
         self.cx = cx
         self.annotator = annotator
         self.review = review
+        self.useful_first = useful_first  # parallax.toml [library] order = "useful" (the default)
+
+    def _order(self, id_col: str) -> str:
+        """ORDER BY: import order, or, once an adopted model has scored the articles to do, those
+        first, the ones it is least sure about first (``usefulness``; issue 17 §6, measured in
+        BENCHMARKS.md), then the rest in import order. Without scores it is import order, and the
+        query stays the index walk the library is shaped for."""
+        if not self.useful_first or not self.cx.conn.execute("SELECT 1 FROM usefulness LIMIT 1").fetchone():
+            return id_col
+        return (f"COALESCE((SELECT -u.score FROM usefulness u WHERE u.article_id = {id_col} AND NOT EXISTS "
+                "(SELECT 1 FROM article_status d WHERE d.article_id = u.article_id AND d.status = 'done')), "
+                f"1e308), {id_col}")
 
     def _select(self, flt: LibraryFilter, annotator: str | None) -> tuple[str, str, dict[str, object]]:
         """``SELECT id FROM ... WHERE ...`` for ``flt`` (no ORDER BY), the id column, and its parameters.
@@ -157,19 +169,19 @@ class Library:
         before :func:`matching_ids` has found every match (fewer than ``limit`` means that is all)."""
         sql, id_col, params = self._select(flt, annotator)
         params["limit"] = limit
-        rows_ = self.cx.conn.execute(f"{sql} ORDER BY {id_col} LIMIT :limit", params).fetchall()
+        rows_ = self.cx.conn.execute(f"{sql} ORDER BY {self._order(id_col)} LIMIT :limit", params).fetchall()
         return array("q", (row[0] for row in rows_))
 
     def matching_ids(self, flt: LibraryFilter, annotator: str | None = None,
                      should_stop: Callable[[], bool] | None = None) -> array | None:
-        """Ids of the articles matching ``flt``, in library order (import order).
+        """Ids of the articles matching ``flt``, in library order (:meth:`_order`).
 
         Reads in batches; returns None if ``should_stop`` says so between two batches
         (a newer query has replaced this one).
         """
         sql, id_col, params = self._select(flt, annotator)
         ids = array("q")
-        cur = self.cx.conn.execute(f"{sql} ORDER BY {id_col}", params)
+        cur = self.cx.conn.execute(f"{sql} ORDER BY {self._order(id_col)}", params)
         try:
             while batch := cur.fetchmany(10_000):
                 if should_stop is not None and should_stop():

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
-from ..model import ArticleRecord, SpanRecord
+from ..model import EVERY_ARTICLE, ArticleRange, ArticleRecord, SpanRecord
 from ..text import content_hash, fold
 from .db import now
+from .errors import RecordError
 from .undecided import EVERYONE, open_sql
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ class Loading:
                     "INSERT INTO undecided_at_done(article_id, annotator, suggestion_id) "
                     "SELECT g.article_id, st.annotator, g.id FROM article_status st JOIN suggestions g "
                     "ON g.article_id = st.article_id WHERE st.status = 'done' AND g.annotator = '' "
+                    "AND g.superseded_at IS NULL "
                     "AND st.article_id IN (SELECT value FROM json_each(?)) AND st.annotator = ? AND "
                     + open_sql("g", "st.annotator") + " ORDER BY g.id",
                     (json.dumps([row[0] for row in statuses if row[2] == "done"]), annotator))
@@ -212,10 +214,57 @@ class Loading:
                     (article_id, pipeline, stamp))
             return added
 
-    def preannotated_ids(self, pipeline: str) -> set[int]:
-        """Articles a pipeline has already been run on (for resuming)."""
+    def resuggest(self, article_id: int, spans: Iterable[SpanRecord], source: str,
+                  pipeline: str | None = None) -> tuple[int, int]:
+        """An adopted model's suggestions for an article, in place of the model suggestions of
+        any other source: those are marked superseded (the rows stay, for the spans, tags and undo
+        steps that refer to them; :mod:`.undecided` no longer shows them to a layer that has not
+        marked the article done). A suggestion the new model makes again is kept and takes its
+        source. Only for articles nobody has marked done: the caller picks them, and this refuses
+        a done one (gold changes only by a decision). The article is marked done for ``pipeline``
+        (default: ``source``). Returns (added or kept, superseded).
+        """
+        spans = list(spans)
+        with self.cx.write():
+            conn = self.cx.conn
+            if conn.execute("SELECT 1 FROM article_status WHERE article_id=? AND status='done' LIMIT 1",
+                            (article_id,)).fetchone():
+                raise RecordError(f"article {article_id} is marked done: it is not re-suggested")
+            stamp = now()
+            conn.execute("UPDATE suggestions SET superseded_at=? WHERE article_id=? AND origin='model' "
+                         "AND annotator='' AND superseded_at IS NULL AND source != ?",
+                         (stamp, article_id, source))
+            text = ""
+            if spans:
+                row = conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
+                text = row[0] if row else ""
+            conn.executemany(
+                "INSERT INTO suggestions(article_id, start, end, label, origin, source, folded, created_at, "
+                "annotator) VALUES (?, ?, ?, ?, 'model', ?, ?, ?, '') "
+                "ON CONFLICT (article_id, start, end, label, origin, annotator) "
+                "DO UPDATE SET source=excluded.source, superseded_at=NULL",
+                [(article_id, s.start, s.end, s.label, source, fold(text[s.start:s.end]), stamp)
+                 for s in spans])
+            superseded = conn.execute("SELECT count(*) FROM suggestions WHERE article_id=? "
+                                      "AND superseded_at=?", (article_id, stamp)).fetchone()[0]
+            conn.execute("INSERT OR REPLACE INTO preannotated(article_id, pipeline, ts) VALUES (?, ?, ?)",
+                         (article_id, pipeline or source, stamp))
+        return len(spans), superseded
+
+    def preannotated_among(self, pipeline: str, ids: Iterable[int]) -> set[int]:
+        """Those of ``ids`` a pipeline has already been run on (a page at a time, for resuming)."""
         return {r[0] for r in self.cx.conn.execute(
-            "SELECT article_id FROM preannotated WHERE pipeline=?", (pipeline,))}
+            "SELECT article_id FROM preannotated WHERE pipeline = ? "
+            "AND article_id IN (SELECT value FROM json_each(?))",
+            (pipeline, json.dumps([int(i) for i in ids]))).fetchall()}
+
+    def preannotated_count(self, pipeline: str, lang: str, within: ArticleRange = EVERY_ARTICLE) -> int:
+        """How many articles of a language (within a range) a pipeline has already been run on."""
+        first, last = within.bounds()
+        return self.cx.conn.execute(
+            "SELECT count(*) FROM preannotated p JOIN articles a ON a.id = p.article_id "
+            "WHERE p.pipeline = ? AND a.lang = ? AND a.id BETWEEN ? AND ?",
+            (pipeline, lang, first, last)).fetchone()[0]
 
 
 def _title_of(text: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..model import EVERY_ARTICLE, ArticleRange
 from .errors import StoreError, describe_error
 from .merge_files import check_source
 from .merge_layers import LayerChoice, compare_layers
@@ -35,7 +36,8 @@ MERGED_TABLES = {
     "articles": "matched by content hash, added when missing (the FTS index follows by trigger)",
     "articles_fts": "kept by the articles triggers",
     "labels": "added at the end of the scheme, in the source's order",
-    "suggestions": "matched by article, offsets, label, origin and owner (an annotator's memory)",
+    "suggestions": "matched by article, offsets, label, origin and owner (an annotator's memory); "
+                   "a superseded one stays superseded",
     "preannotated": "added when missing",
     "entities": "matched by knowledge-base id, else name and label",
     "aliases": "matched by entity and folded form",
@@ -48,6 +50,8 @@ MERGED_TABLES = {
     "writers": "not merged (who is writing now, in the source's own process)",
     "tokens": "not merged (token boundaries are computed again when an article is opened)",
     "dismissed_conflicts": "added where missing (an entity's conflicts follow its matched entity)",
+    "usefulness": "not merged (the next model adopted scores the articles again)",
+    "models": "not merged (a model is a folder beside its own database; train again on the merged gold)",
 }
 _OFFSET_TABLES = ("spans", "tags", "article_status", "undecided_at_done", "entities", "aliases")
 
@@ -96,8 +100,13 @@ def _writable_dir(folder: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def merge_source(out: Store, source: str) -> MergeCounts:
-    """Merge the database at ``source`` into ``out`` in one transaction; raise StoreError."""
+def merge_source(out: Store, source: str, within: ArticleRange = EVERY_ARTICLE) -> MergeCounts:
+    """Merge the database at ``source`` into ``out`` in one transaction; raise StoreError.
+
+    ``within`` keeps only the source's articles with those ids (as the source numbers them) and
+    what belongs to them (suggestions, pre-annotation runs, layers); labels, entities, aliases,
+    sessions and dismissed conflicts come whole. That is how a corpus is cut into shards.
+    """
     check_source(source)  # refuses what Parallax would refuse to open, and a damaged file, by name
     out.ensure_sound()  # before ATTACH: the damage check would read the source as well
     conn = out.db.conn
@@ -107,7 +116,7 @@ def merge_source(out: Store, source: str) -> MergeCounts:
         raise StoreError(describe_error(source, exc)) from exc
     try:
         with out.write():
-            return _Merge(out, source).run()
+            return _Merge(out, source, within).run()
     except sqlite3.DatabaseError as exc:
         raise StoreError(describe_error(source, exc)) from exc
     finally:
@@ -120,9 +129,10 @@ def merge_source(out: Store, source: str) -> MergeCounts:
 class _Merge:
     """The steps of one merge, inside the output's write transaction, the source attached as ``src``."""
 
-    def __init__(self, out: Store, source: str) -> None:
+    def __init__(self, out: Store, source: str, within: ArticleRange) -> None:
         self.conn = out.db.conn
         self.counts = MergeCounts(source)
+        self.first, self.last = within.bounds()
 
     def x(self, sql: str, params: tuple | dict = ()) -> int:
         """Run a statement; how many rows it changed."""
@@ -159,13 +169,17 @@ class _Merge:
                "FROM src.labels s WHERE s.name NOT IN (SELECT name FROM main.labels) ORDER BY s.position")
 
     def articles(self) -> None:
+        """The source's articles (within the range) added or matched; every other step reaches the
+        source's articles through ``m_article``, so the range holds for all that belongs to them."""
+        within = {"first": self.first, "last": self.last}
         self.counts.articles_added = self.x(
             "INSERT INTO main.articles(hash, title, text, lang, source, meta, length, created_at) "
             "SELECT hash, title, text, lang, source, meta, length, created_at FROM src.articles s "
-            "WHERE NOT EXISTS (SELECT 1 FROM main.articles a WHERE a.hash = s.hash) ORDER BY s.id")
+            "WHERE s.id BETWEEN :first AND :last "
+            "AND NOT EXISTS (SELECT 1 FROM main.articles a WHERE a.hash = s.hash) ORDER BY s.id", within)
         self.x("CREATE TEMP TABLE m_article(src INTEGER PRIMARY KEY, dst INTEGER NOT NULL)")
         mapped = self.x("INSERT INTO m_article SELECT s.id, a.id FROM src.articles s "
-                        "JOIN main.articles a ON a.hash = s.hash")
+                        "JOIN main.articles a ON a.hash = s.hash WHERE s.id BETWEEN :first AND :last", within)
         self.counts.articles_matched = mapped - self.counts.articles_added
         self.x("INSERT OR IGNORE INTO main.preannotated(article_id, pipeline, ts) "
                "SELECT m.dst, p.pipeline, p.ts FROM src.preannotated p "
@@ -174,8 +188,9 @@ class _Merge:
     def suggestions(self) -> None:
         self.counts.suggestions_added = self.x(
             "INSERT INTO main.suggestions(article_id, start, end, label, origin, "
-            "source, folded, created_at, annotator) "
-            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.folded, g.created_at, g.annotator "
+            "source, folded, created_at, annotator, superseded_at) "
+            "SELECT m.dst, g.start, g.end, g.label, g.origin, g.source, g.folded, g.created_at, g.annotator, "
+            "g.superseded_at "
             "FROM src.suggestions g JOIN m_article m ON m.src = g.article_id WHERE NOT EXISTS (SELECT 1 "
             "FROM main.suggestions d WHERE d.article_id = m.dst AND d.start = g.start AND d.end = g.end "
             "AND d.label = g.label AND d.origin = g.origin AND d.annotator = g.annotator) ORDER BY g.id")

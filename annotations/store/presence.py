@@ -11,7 +11,7 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from .db import now
-from .errors import StoreError
+from .errors import AlreadyRunning, StoreError
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -37,10 +37,14 @@ class Presence:
     # -- who is writing ----------------------------------------------------------
 
     @contextmanager
-    def announce(self, what: str) -> Iterator[None]:
+    def announce(self, what: str, *, alone: bool = False) -> Iterator[None]:
         """Say, for as long as the block runs, that this process is a long writer (``what``:
-        "import", "pre-annotation"), so that a decision waiting for the lock can name it."""
+        "import", "pre-annotation", "training en"), so that a decision waiting for the lock can
+        name it. With ``alone``, raise AlreadyRunning instead when a live process already says
+        the same ``what`` (checked and claimed in one transaction: two cannot both get in)."""
         with self.cx.write():
+            if alone:
+                self._check_alone(what)
             rowid = self.cx.conn.execute(
                 "INSERT INTO writers(pid, host, what, started_at) VALUES (?, ?, ?, ?)",
                 (os.getpid(), socket.gethostname(), what, now())).lastrowid
@@ -49,6 +53,17 @@ class Presence:
         finally:
             with suppress(StoreError, sqlite3.Error), self.cx.write():
                 self.cx.conn.execute("DELETE FROM writers WHERE id=?", (rowid,))
+
+    def _check_alone(self, what: str) -> None:
+        host = socket.gethostname()
+        for rowid, pid, row_host in self.cx.conn.execute(
+                "SELECT id, pid, host FROM writers WHERE what = ? ORDER BY id", (what,)).fetchall():
+            if row_host == host and not _alive(pid):
+                self.cx.conn.execute("DELETE FROM writers WHERE id=?", (rowid,))  # killed: its claim lapsed
+                continue
+            where = f"pid {pid}" + ("" if row_host == host else f" on {row_host}")
+            raise AlreadyRunning(f"{self.cx.path}: {what} already runs ({where}); wait for it to "
+                                 "finish, or stop it, then try again")
 
     def long_writers(self) -> list[str]:
         """The long writers working now, as "import (pid 4242)"; those whose process is gone

@@ -26,7 +26,7 @@ from .corpus import IS_REVIEW
 from .db import now
 from .history import UndoResult
 from .layer import Layer
-from .undecided import EVERYONE, ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion, undecided_among
+from .undecided import EVERYONE, ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion, shown_to, undecided_among
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -120,7 +120,8 @@ class Review:
             rows = map(Suggestion._make, self.cx.conn.execute(
                 f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE article_id = ? AND annotator = ? "
                 f"ORDER BY {ORDER_BY_ORIGIN}", (article_id, EVERYONE)).fetchall())
-            found = {LayerSpan(s.start, s.end, s.label) for s in undecided_among(rows, set(), set())}
+            found = {LayerSpan(s.start, s.end, s.label)
+                     for s in undecided_among(shown_to(rows, None, None), set(), set())}
         else:
             found = {LayerSpan(*r) for r in self.cx.conn.execute(
                 "SELECT start, end, label, entity_id FROM spans WHERE article_id = ? AND annotator = ? "

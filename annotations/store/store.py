@@ -31,6 +31,7 @@ from .layer import Layer
 from .library import Library
 from .loading import Loading
 from .memory import Memory
+from .models import Models
 from .presence import Presence
 from .review import Review, review_layer
 from .tokens import Tokens
@@ -81,12 +82,14 @@ class Store:
         self.presence = Presence(cx, self.annotator)
         self.entities = Entities(cx, self.annotator)
         self.memory = Memory(cx, self.annotator, shared=self.config.memory_shared)
+        self.models = Models(cx, self.path)
         self._layers: dict[str, Layer] = {}
         own = self.layer(self.annotator)
         self.log, self.view, self.decisions = own.log, own.view, own.decisions
         self.tags, self.bulk, self.history = own.tags, own.bulk, own.history
         self.review = Review(cx, self.layer(review_layer(self.annotator)))
-        self.library = Library(cx, self.annotator, self.review)
+        self.library = Library(cx, self.annotator, self.review,
+                               useful_first=self.config.library_order == "useful")
         try:
             if not readonly and not cx.execute("SELECT 1 FROM labels LIMIT 1").fetchone():
                 cx.ensure_sound()  # a new database: nothing to read, so this is instant

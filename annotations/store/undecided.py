@@ -5,9 +5,12 @@ A suggestion is *shown* to a layer (an annotator, or a reviewer's layer) when it
 annotation memory), and, where the layer has marked the article done, when it was left undecided
 at that moment (``undecided_at_done``): a suggestion added to a done article afterwards (by
 pre-annotation, memory or a merge) is not shown to that layer, so its gold changes only by its
-own decisions. A shown suggestion is *undecided* by the layer when it has no span made from it
-(``spans.suggestion_id``) and no span with its start and end, whatever that span's status or
-label. With no layer named, every suggestion is shown and a span of anyone decides it. Several
+own decisions. Where the layer has not marked the article done, a *superseded* suggestion
+(``suggestions.superseded_at``: an adopted model re-suggested the article) is not shown; the row
+stays, for the spans, tags and undo steps that refer to it. A shown suggestion is *undecided* by
+the layer when it has no span made from it (``spans.suggestion_id``) and no span with its start
+and end, whatever that span's status or label. With no layer named, every suggestion but the
+superseded is shown and a span of anyone decides it. Several
 origins suggesting the same offsets and label show once, memory first, then rules, then model.
 
 The reader (:meth:`Store.spans`), the export (unknown tokens in done articles) and ``parallax
@@ -33,11 +36,14 @@ EVERYONE = ""  # suggestions.annotator of a suggestion shown to every layer
 
 
 def shown_sql(g: str = "g", layer: str = ":annotator") -> str:
-    """SQL: whether the ``suggestions`` row aliased ``g`` is shown to the layer ``layer``."""
-    return (f"({g}.annotator = '' OR {g}.annotator = {layer}) AND NOT EXISTS (SELECT 1 FROM article_status "
-            f"ds WHERE ds.article_id = {g}.article_id AND ds.annotator = {layer} AND ds.status = 'done' "
-            f"AND NOT EXISTS (SELECT 1 FROM undecided_at_done u WHERE u.article_id = {g}.article_id "
-            f"AND u.annotator = {layer} AND u.suggestion_id = {g}.id))")
+    """SQL: whether the ``suggestions`` row aliased ``g`` is shown to the layer ``layer``: its
+    own or everyone's, and held when the layer marked the article done, else not superseded."""
+    done = (f"EXISTS (SELECT 1 FROM article_status ds WHERE ds.article_id = {g}.article_id "
+            f"AND ds.annotator = {layer} AND ds.status = 'done')")
+    held = (f"EXISTS (SELECT 1 FROM undecided_at_done u WHERE u.article_id = {g}.article_id "
+            f"AND u.annotator = {layer} AND u.suggestion_id = {g}.id)")
+    return (f"({g}.annotator = '' OR {g}.annotator = {layer}) AND "
+            f"CASE WHEN {done} THEN {held} ELSE {g}.superseded_at IS NULL END")
 
 
 def open_sql(g: str = "g", layer: str = ":annotator") -> str:
@@ -54,7 +60,8 @@ For queries that must stay in SQL at corpus scale (the library's counts and labe
 filter); select ``DISTINCT start, end, label`` to count duplicates once, as the rule does.
 """
 
-SUGGESTION_COLUMNS = "id, article_id, start, end, label, origin, source, annotator"
+SUGGESTION_COLUMNS = ("id, article_id, start, end, label, origin, source, annotator, "
+                      "superseded_at IS NOT NULL")
 
 
 class Suggestion(NamedTuple):
@@ -68,16 +75,18 @@ class Suggestion(NamedTuple):
     origin: str
     source: str
     annotator: str = EVERYONE
+    superseded: bool = False  # a newer model re-suggested the article
 
 
 def shown_to(suggestions: Iterable[Suggestion], layer: str | None,
              held: set[int] | None) -> Iterable[Suggestion]:
-    """The suggestions shown to ``layer`` (None: all of them). ``held`` is what the layer left
-    undecided when it marked the article done (None: the article is not done by the layer)."""
-    if layer is None:
-        return suggestions
-    return (s for s in suggestions if (s.annotator == EVERYONE or s.annotator == layer)
-            and (held is None or s.id in held))
+    """The suggestions shown to ``layer`` (None: everyone's and every annotator's). ``held`` is
+    what the layer left undecided when it marked the article done (None: the article is not done
+    by the layer, and superseded suggestions are not shown)."""
+    if held is not None:
+        return (s for s in suggestions if (s.annotator == EVERYONE or s.annotator == layer) and s.id in held)
+    return (s for s in suggestions if not s.superseded
+            and (layer is None or s.annotator == EVERYONE or s.annotator == layer))
 
 
 def undecided_among(suggestions: Iterable[Suggestion], decided_ids: set[int],

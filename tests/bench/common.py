@@ -24,6 +24,10 @@ KINDS = {
                "side by side in the same run",
     "served": "Parallax in a browser (`parallax serve`) ÷ the same app in a terminal (tmux), measured "
               "side by side in the same run",
+    "learning": "Parallax's suggestions after some articles are done ÷ the stock pipeline's, on the same "
+                "held-out articles",
+    "order": "Parallax with one order of the library ÷ Parallax with another, the same simulation otherwise",
+    "fault": "Parallax with a fault injected (a cluster worker killed mid-run) ÷ the same run without it",
 }
 GROSS = 2.0  # a row more than this factor past its target fails the run (a gross regression)
 
@@ -137,11 +141,12 @@ class Figure:
     setup: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # markdown shown under the rows (worked figures)
     skipped: str | None = None  # why the figure could not be measured (it failed: the run fails too)
     seconds: float = 0.0
-    # Why an outside comparison could not be set up (SLATE not installable without a network).
-    # Only for a figure about another program: it is reported as not measured, and the run
-    # goes on; anything of Parallax's own that cannot be measured is ``skipped`` and fails.
+    # Why an outside comparison or corpus could not be had (SLATE not installable without a
+    # network, CoNLL-2003 not redistributable): reported as not measured, and the run goes on;
+    # anything of Parallax's own that cannot be measured is ``skipped`` and fails.
     unavailable: str | None = None
 
 

@@ -40,6 +40,7 @@ class Context:
         self.quick = quick
         self.sizes = QUICK if quick else FULL
         self._dbs: dict[int, object] = {}
+        self.measured: dict[str, object] = {}  # what one figure measured that another one uses
 
     def library_db(self, n_articles: int | None = None):
         """A database with ``n_articles`` (default: the big size) and 10 suggestions each.

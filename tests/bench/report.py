@@ -161,12 +161,14 @@ def render(figures: list[Figure], *, quick: bool, started: datetime, seconds: fl
             lines += [f"Not measured: {fig.skipped}"]
             continue
         if fig.unavailable:
-            lines += [f"**Not measured: {fig.unavailable}.** This figure compares Parallax with another "
-                      "program; when that program cannot be set up here (no network to install it), "
-                      "nothing of Parallax's own went unmeasured, so the run does not fail for it. "
-                      "Nothing below is a result.", "", fig.setup]
+            lines += [f"**Not measured: {fig.unavailable}.** This figure needs something from outside that "
+                      "cannot be had here (another program to install, a corpus that may not be "
+                      "redistributed); nothing of Parallax's own went unmeasured, so the run does not "
+                      "fail for it. Nothing below is a result.", "", fig.setup]
             continue
         lines += [fig.setup, "", *_table(fig, quick)]
+        if fig.tables:
+            lines += ["", *fig.tables]
         notes = fig.notes + [f"Quick-run target of \"{r.measure}\": {t.quick_reason}" for r in fig.rows
                              for t in r.targets if quick and t.quick_limit is not None]
         notes += [f"Target of \"{r.measure}\" reported, not gated: {t.ungated}" for r in fig.rows

@@ -37,6 +37,8 @@ FIGURES = {
     "import": ("fig_import", "Import"),
     "preannotate": ("fig_preannotate", "Pre-annotation"),
     "preannotate_memory": ("fig_preannotate_memory", "Pre-annotating a long article: peak memory"),
+    "writer": ("fig_writer", "The single writer while an annotator decides"),
+    "cluster": ("fig_cluster", "Pre-annotation on a Dask cluster"),
     "export": ("fig_export", "Export to DocBin"),
     "app_start": ("fig_app_start", "App start to a usable library"),
     "reader": ("fig_reader", "One decision in the reader"),
@@ -48,6 +50,8 @@ FIGURES = {
     "bulk": ("fig_bulk", "Every identical mention at once"),
     "slate": ("fig_slate", "Parallax vs SLATE"),
     "serve": ("fig_serve", "The app in a browser (parallax serve)"),
+    "train": ("fig_train", "Learning from the gold: corrections per article"),
+    "train_app": ("fig_train_app", "Deciding while a model trains"),
 }
 
 

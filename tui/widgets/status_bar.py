@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from annotations.text import display_safe
 
-from ..bidi import resolve_mode
+from ..bidi import has_rtl, resolve_mode
 from ..layout import visual_order_of
 
 
@@ -68,6 +68,7 @@ class StatusBar(Horizontal):
         if before is None or before[1] != background:
             self.query_one("#status-background", Static).update(
                 Content(display_safe(" ".join(background.split())) + (" " if background else "")))
+            self.call_after_refresh(self._show_message, message)  # its width changed with the text
 
     def on_resize(self) -> None:
         if self._shown is not None:
@@ -79,6 +80,6 @@ class StatusBar(Horizontal):
         is its end, not the beginning of an Arabic title that visual order puts on the right."""
         label = self.query_one("#status-message", Static)
         shown = display_safe(" ".join(message.split()))
-        if resolve_mode(getattr(self.app, "bidi", "auto")) and label.size.width:
+        if has_rtl(shown) and resolve_mode(getattr(self.app, "bidi", "auto")) and label.size.width:
             shown = visual_order_of(Content(shown).truncate(label.size.width, ellipsis=True).plain)
         label.update(Content(shown), layout=False)
