@@ -49,7 +49,7 @@ def test_a_story_across_articles_in_the_real_program(tmp_path, tmux):
     app.keys("C")
     app.wait_for("Conflicts in alice's view")
     app.keys("4")
-    app.wait_for("saved: accept as LOC every 'Sahel': 12 mentions in 4 articles")
+    app.wait_for("saved: accept as LOC every 'Sahel': 11 mentions in 4 articles")
     assert {label for label, _ in sahel_labels(db)} == {"LOC"}
     app.keys("q")
     assert app.exit_status() == 0
