@@ -48,10 +48,9 @@ class Navigation:
         select = None
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
-        name = tokenizer_name(article.lang)
         shown = top if isinstance(top, int) and 0 <= top <= len(article.text) else None
         pane = Pane(article, spans, bidi=app.bidi, select=select, top=shown,
-                    load_tokens=lambda: store.tokens.get(article_id, name))
+                    load_tokens=lambda: store.tokens.get(article_id, tokenizer_name(article.lang)))
         pane.view.set_waiting([(m.start, m.end) for m in app.decisions.marks(article_id)])
         return pane
 
