@@ -33,6 +33,82 @@ class ArticleStatus(StrEnum):
     IGNORED = "ignored"  # imported with answer "ignore"
 
 
+class Action(StrEnum):
+    """What a decision did, as the event log names it (``events.action``; the values are the
+    names databases already hold). One vocabulary: the store logs these, and names an undo or
+    redo with :attr:`words`, what the annotator was shown when deciding."""
+
+    START = "start"  # the first decision in an article put it in progress (never named alone)
+    ACCEPT = "accept"
+    REJECT = "reject"
+    RELABEL = "relabel"
+    RESIZE = "resize"
+    CREATE = "create"
+    DELETE = "delete"
+    LINK = "link"
+    UNLINK = "unlink"
+    TAG = "tag"
+    UNTAG = "untag"
+    TAG_ARTICLE = "tag_article"
+    UNTAG_ARTICLE = "untag_article"
+    ACCEPT_ALL = "accept_all"
+    REJECT_ALL = "reject_all"
+    DONE = "done"
+    IN_PROGRESS = "in_progress"
+    ENTITY_LABEL = "entity label"
+    DISMISS_CONFLICT = "dismiss conflict"
+    LABEL_EVERY = "relabel every"  # a label for every mention (``*``, the conflicts' 1-9)
+    REJECT_EVERY = "reject every"
+    LINK_EVERY = "link every"
+    REVIEW = "review"  # the reviewed layer's entities over a range replaced
+    DECIDE = "decide"  # the same, by a reviewer's new entity
+    NO_ENTITY = "no entity"  # the same, by none
+    TAKE = "take"
+    TAKE_AGREED = "take_agreed"
+
+    @property
+    def words(self) -> str:
+        """What the annotator is shown for it: "accept all", "new span", "mark done"."""
+        return _ACTION_WORDS.get(self, self.value)
+
+    @classmethod
+    def every(cls, decision: str) -> Action:
+        """The action of a decision for every mention (``label``, ``reject`` or ``link``)."""
+        return {"label": cls.LABEL_EVERY, "reject": cls.REJECT_EVERY, "link": cls.LINK_EVERY}[decision]
+
+    @classmethod
+    def named(cls, logged: str) -> Action | None:
+        """The action a log row names (None: a name this version does not know)."""
+        try:
+            return cls(logged)
+        except ValueError:
+            return None
+
+
+_ACTION_WORDS = {
+    Action.RELABEL: "label", Action.CREATE: "new span", Action.TAG_ARTICLE: "tag article",
+    Action.UNTAG_ARTICLE: "untag article", Action.ACCEPT_ALL: "accept all",
+    Action.REJECT_ALL: "reject all", Action.DONE: "mark done", Action.IN_PROGRESS: "back in progress",
+    Action.ENTITY_LABEL: "label entity", Action.DISMISS_CONFLICT: "not a conflict",
+    Action.TAKE_AGREED: "take the agreed", Action.DECIDE: "reviewed entity", Action.NO_ENTITY: "no entity in",
+}
+
+
+def every_words(decision: str, mentions: str, *, label: str | None = None, entity: str | None = None) -> str:
+    """A decision for every mention as the annotator is shown it, before and after (undo):
+    "accept as LOC every 'Sahel'", "reject every 'Sahel'", "link every 'Sahel' to Sahel"."""
+    if decision == "label":
+        return f"accept as {label} every {mentions}"
+    if decision == "reject":
+        return f"reject every {mentions}"
+    return f"link every {mentions} to {entity}"
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 mention", "11 mentions"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 class Origin(StrEnum):
     """Where a span came from."""
 

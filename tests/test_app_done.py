@@ -54,7 +54,8 @@ async def test_done_accepting_or_rejecting_the_rest_is_one_undo_step(seeded_db, 
         await press(pilot, "u")  # one step takes back the choice and the status
         assert stored(seeded_db, article_id) == ("in_progress", {"accepted": 1, "suggested": pending})
         assert f" · in progress ✓1 ✗0 ?{pending} " in header(app)
-        assert app.status.startswith("saved: undo done ")
+        assert app.status.startswith("saved: undo mark done '")
+        assert app.status.endswith(f"' ({status} {pending} suggestions)") and len(app.status) <= 80
         await press(pilot, "U")
         assert stored(seeded_db, article_id)[0] == "done"
 

@@ -115,7 +115,7 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
         with other_store(story_db) as check:
             after = sahel_view(check)
         assert set(after) == set(before) and {label for label, _ in after.values()} == {"LOC"}
-        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mention(s)")
+        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mentions")
         counts = screen.active_view.status_counts()
         title = screen.panes[0].query_one(".pane-title").render().plain
         assert f" · in progress ✓{counts['accepted'] + counts.get('corrected', 0)} " in title
@@ -156,7 +156,7 @@ async def test_undo_of_a_star_typed_in_the_second_pane_leaves_the_cursor_in_that
             relabelled = {a for (a, _), (label, status) in sahel_view(check).items() if status == "corrected"}
         assert relabelled == {p.article.id for p in screen.panes}  # both articles changed
         await press(pilot, "u")
-        assert app.status.startswith("saved: undo relabel every PERSON 'Sahel'")
+        assert app.status.startswith("saved: undo accept as LOC every 'Sahel' (")
         assert screen.active_pane is second
         assert selected_text(app) == "Sahel"
 

@@ -146,6 +146,7 @@ async def test_after_undo_the_next_key_acts_on_the_span_undone(seeded_db):
         assert app.status == "saved: undo reject GPE 'Rabat'"
         assert "saved: undo reject GPE 'Rabat'" in screen_text(app)
         await press(pilot, "2")  # label 2: ORG
+        assert app.status.startswith("saved: label ORG 'Rabat'")
         text = screen.active_view.article.text
         with other_store(seeded_db) as check:
             mine = [(text[s.start:s.end], s.label) for s in check.view.spans(rabat.article_id)
@@ -153,7 +154,7 @@ async def test_after_undo_the_next_key_acts_on_the_span_undone(seeded_db):
         assert mine == [("Rabat", "ORG")]
         await press(pilot, "u", "U")  # redo: the cursor is on the span redone
         assert selected_text(app) == "Rabat"
-        assert app.status == "saved: redo relabel ORG 'Rabat'"
+        assert app.status == "saved: redo label ORG 'Rabat'"  # as it was said when decided
 
 
 async def test_undo_goes_to_the_pane_holding_the_span(seeded_db):
@@ -178,11 +179,13 @@ async def test_undo_in_an_article_that_is_not_open_says_so(seeded_db):
     app = app_on(seeded_db)
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_first(pilot)
+        first = screen.active_view.selected_span
+        text = selected_text(app)
         await press(pilot, "a", "n")
         assert screen.active_view.article.id == 2
         cursor = screen.active_view.selected_span
         await press(pilot, "u")
-        assert app.status == "saved: undo accept (in article 1, not open)"
+        assert app.status == f"saved: undo accept {first.label} '{text}' (in article 1, not open)"
         assert screen.active_view.selected_span == cursor
         assert decided(seeded_db, 1) == []
 
@@ -196,7 +199,7 @@ async def test_undo_of_a_span_made_by_hand_puts_the_cursor_where_it_was(seeded_d
         assert made.origin == "human"
         await press(pilot, "j", "j", "u")
         surface = screen.active_view.article.text[made.start:made.end]
-        assert app.status == f"saved: undo create PERSON '{surface}' (no span there now)"
+        assert app.status == f"saved: undo new span PERSON '{surface}'"  # as "v 1" said it
         assert screen.active_view.selected_span.start >= made.start
         assert decided(seeded_db, made.article_id) == []
 

@@ -161,12 +161,47 @@ async def test_session_restores_articles_panes_and_cursor(seeded_db):
         view = again.screen.active_view
         assert view.article.id == 3
         assert (view.selected_span.start, view.selected_span.end) == (where.start, where.end)
+        library = again.screen_stack[-2]
+        assert isinstance(library, LibraryScreen) and len(library.query(ArticleList)) == 0  # built when shown
         await press(pilot, "escape")
-        assert isinstance(again.screen, LibraryScreen)
+        await settle(pilot)
+        assert again.screen is library
+        articles = library.query_one(ArticleList)
+        assert articles.has_focus and articles.highlighted is not None and len(articles.ids) == 5
     third = app_on(seeded_db)
     async with third.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert isinstance(third.screen, LibraryScreen)
+
+
+async def test_session_gives_every_pane_its_scroll_back(seeded_db):
+    """Issue 20 §1: a pane that was not active got its cursor back after a restart but not its
+    scroll (it showed the article's top). Each pane shows the text it showed when the app quit."""
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "enter")  # articles 1 and 2
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        first = reader.active_view
+        await press(pilot, *["j"] * 25)  # well down the first article: it scrolls
+        await press(pilot, "tab")  # the first pane is not the active one now
+        await settle(pilot)
+        second = reader.active_view
+        await press(pilot, *["j"] * 12)
+        await settle(pilot)
+        tops = [first.top_offset, second.top_offset]
+        assert first.scroll_offset.y > 0 and tops[0] > 0 and tops[1] > 0
+        await press(pilot, "q")
+    again = app_on(seeded_db)
+    async with again.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        reader = again.screen
+        assert isinstance(reader, ReaderScreen)
+        views = [p.view for p in reader.panes]
+        assert reader.active_view is views[1]
+        assert [v.top_offset for v in views] == tops
+        assert views[0].scroll_offset.y > 0
 
 
 async def test_mouse_opens_a_row_and_selects_a_span(seeded_db):

@@ -235,6 +235,70 @@ async def test_highlight_surface_lights_up_spans_and_plain_mentions():
         assert not view.scroll_to_first_highlight()
 
 
+def row_of_cursor(view: ArticleView) -> int | None:
+    """The screen row of the view showing the selected span's first line, None off screen."""
+    row = view.line_of(view.selected_span.start) - view.scroll_offset.y
+    return row if 0 <= row < view.scrollable_content_region.height else None
+
+
+def long_text() -> tuple[str, list[Span]]:
+    words = " ".join(f"word{i}" for i in range(40))
+    text = "\n\n".join(f"Paragraph {i}: {words}, Rabat." for i in range(30))
+    return text, [Span(1, m.start(), m.end(), "GPE", "suggested", "model", suggestion_id=i)
+                  for i, m in enumerate(re.finditer("Rabat", text))]
+
+
+async def test_the_cursor_stays_in_view_when_the_view_narrows_and_widens():
+    """A pane narrows when another becomes active (its lines wrap longer): the cursor, near the
+    bottom of the wide view, is still on screen, with ▶ in its gutter; widened again, too."""
+    text, spans = long_text()
+    view = ArticleView(article(text), spans)
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view.select_key(spans[6].key)
+        await pilot.pause()
+        row = row_of_cursor(view)
+        assert row is not None and row >= view.scrollable_content_region.height // 2
+        for width in (30, 80, 20, 60):
+            view.styles.width = width
+            await pilot.pause()
+            assert view.display_lines.wrap_width == view.text_width < width  # wrapped again
+            row = row_of_cursor(view)
+            assert row is not None, width
+            assert view.render_line(row).text.startswith(styles.GUTTER_CURSOR)
+
+
+async def test_a_scroll_asked_before_the_view_has_a_size_is_done_once_it_has_one():
+    """A pane mounted in another's place is told where its cursor goes before it is laid out."""
+    text, spans = long_text()
+    holder = ArticleView(article(text, id=2), [])
+    app = ViewApp(holder)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = ArticleView(article(text), spans)
+        with app.batch_update():  # as n/p does: one layout for the swap, the text wrapped before it
+            await app.mount(view, before=holder)
+            view.wrap_like(holder)
+            await holder.remove()
+        view.select_key(spans[20].key)
+        await pilot.pause()
+        assert view.scroll_offset.y > 0
+        assert row_of_cursor(view) is not None
+
+
+async def test_top_puts_that_text_on_the_top_line_at_any_width():
+    """A session's scroll position is the offset at the top line: restored at another width, the
+    same text is at the top (not the same line number)."""
+    text, spans = long_text()
+    offset = text.index("Paragraph 12")
+    view = ArticleView(article(text), spans, select=spans[0].key, top=offset)
+    async with ViewApp(view).run_test(size=(50, 24)) as pilot:
+        await pilot.pause()
+        assert view.top_offset == offset
+        assert screen_lines(view)[0][2:].startswith("Paragraph 12")
+        assert view.selected_span == spans[0]  # the cursor stays where the session had it
+
+
 async def test_each_pane_scrolls_to_its_own_mention():
     en = normalize(seed_paths()[0].read_text(encoding="utf-8"))
     ar_path = next(p for p in seed_paths() if p.name.startswith("003_"))
@@ -282,7 +346,7 @@ async def test_wide_characters_tabs_and_harakat_take_the_right_cells():
         assert any(r.startswith("      indented    line") for r in rows)  # tab stops of 4
         # Harakat stay on their letter: each letter+mark pair is one cluster of one cell.
         index = view.line_of(text.index("كَتَبَ"))
-        layout = view._layout(index)
+        layout = view.display_lines.layout(index)
         kataba = [c for c in layout.clusters if text.index("كَتَبَ") <= c.start < text.index("كَتَبَ") + 6]
         assert [c.cells for c in kataba] == [1, 1, 1] and all(len(c.text) == 2 for c in kataba)
 

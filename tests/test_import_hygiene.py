@@ -114,6 +114,10 @@ def test_nothing_in_the_core_imports_the_front_end_or_textual_even_inside_a_func
 # they still count as edges below, so no cycle can hide behind them.
 LAZY = {
     ("tui.serve.cli", "tui.serve.server"): "aiohttp and textual-serve: ~300 ms of every app launch",
+    # Screens a launch never shows (issue 20 §2): loaded on first use.
+    ("tui.app", "tui.screens.conflicts"): "the conflicts view: on C",
+    ("tui.screens.library", "tui.screens.review"): "the review screen: on R",
+    ("tui.commands", "tui.screens.agreement"): "agreement and its export code: from the palette",
 }
 
 
@@ -149,3 +153,14 @@ def test_the_front_end_has_no_import_cycles_and_no_imports_hidden_in_functions()
 
     for module in graph:
         visit(module, [])
+
+
+def test_the_app_loads_no_screen_a_launch_does_not_show(tmp_path):
+    """Issue 20 §2: ``parallax`` (tui.cli) imports neither the conflicts, review and agreement
+    screens nor rapidfuzz; each is loaded on first use."""
+    probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if m in "
+             "('tui.screens.conflicts', 'tui.screens.review', 'tui.screens.agreement', 'rapidfuzz'))))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == []

@@ -29,10 +29,10 @@ def test_a_story_across_articles_in_the_real_program(tmp_path, tmux):
     app.keys("*")
     app.wait_for("in the whole corpus: 11 to change in 4 article(s)")
     app.keys("c")
-    app.wait_for("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mention(s)")
+    app.wait_for("saved: accept as LOC every 'Sahel' in the whole corpus: 11 ")
     assert sahel_labels(db) == {("LOC", "corrected"), ("LOC", "accepted")}
     app.keys("u")
-    app.wait_for("saved: undo relabel every")
+    app.wait_for("saved: undo accept as LOC every 'Sahel' (11 mentions in 4 articles)")
     assert sahel_labels(db) == {("LOC", "corrected"), ("PERSON", "suggested"), ("LOC", "suggested")}
     app.keys("E")
     app.wait_for("Entities 1 · 2 mentions")
@@ -49,7 +49,7 @@ def test_a_story_across_articles_in_the_real_program(tmp_path, tmux):
     app.keys("C")
     app.wait_for("Conflicts in alice's view")
     app.keys("4")
-    app.wait_for("saved: every mention of 'Sahel' as LOC")
+    app.wait_for("saved: accept as LOC every 'Sahel': 11 mentions in 4 articles")
     assert {label for label, _ in sahel_labels(db)} == {"LOC"}
     app.keys("q")
     assert app.exit_status() == 0

@@ -42,7 +42,6 @@ from .messages import (
     PreannotateProgress,
     TokensReady,
 )
-from .screens.conflicts import ConflictsScreen
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
@@ -118,7 +117,10 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
         self._install_signal_handlers()
         self.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
-        self.push_screen(LibraryScreen(session.get("library") or {}))
+        reader = session.get("reader") or {}
+        restoring = bool(isinstance(reader, dict) and reader.get("articles"))
+        # Under a restored reader the library is built when first shown (escape), not at launch.
+        self.push_screen(LibraryScreen(session.get("library") or {}, deferred=restoring))
         if self.store.readonly:
             self.set_status(f"read-only: looking only, nothing is saved · showing {self.store.annotator}'s "
                             "layer (L in the reader shows another)")
@@ -130,8 +132,7 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
             self._preannotate_pending()
         if not self.store.readonly and self.store.config.train_every:
             self.set_interval(TRAIN_CHECK_S, self.check_training)  # tui/training.py
-        reader = session.get("reader")
-        if reader and reader.get("articles"):
+        if restoring:
             # At once, not after a refresh: the library under it is then never painted before the
             # reader (about 60 ms of a restored launch at 80x24).
             self._restore_reader(reader)
@@ -382,6 +383,8 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
     def action_conflicts(self) -> None:
         """C: the conflicts across the corpus (tui/screens/conflicts.py); one screen, kept installed,
         so that it remembers where each conflict's enter went last."""
+        from .screens.conflicts import ConflictsScreen  # on first use: not part of a launch
+
         if not self.is_screen_installed("conflicts"):
             self.install_screen(ConflictsScreen(), name="conflicts")
         if not isinstance(self.screen, ConflictsScreen):

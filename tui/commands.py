@@ -15,7 +15,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from .keymap import HELP_TEXT, display_keys
-from .screens.agreement import open_agreement
 from .screens.reader import ReaderScreen
 from .widgets.article_list import safe_title
 
@@ -84,6 +83,8 @@ class ParallaxCommands(Provider):
         self.app.call_later(self.parallax.open_articles, [article_id])
 
     def _agreement(self) -> None:
+        from .screens.agreement import open_agreement  # on first use: not part of a launch
+
         self.app.call_later(open_agreement, self.parallax)
 
     def _fixed(self) -> list[tuple[str, Callable[[], object]]]:

@@ -123,7 +123,7 @@ WRITE_ACTIONS = {
 ENTITY_PANEL_BINDINGS = [
     Binding("j", "move(1)", "Down", show=False, id="entities.down"),
     Binding("k", "move(-1)", "Up", show=False, id="entities.up"),
-    Binding("l", "link", "Link look-alike", id="entities.link"),
+    Binding("l", "link", "Link", id="entities.link"),
     Binding("escape", "leave", "Panes", id="entities.back"),
 ]
 
@@ -207,7 +207,7 @@ HELP_TEXT = {
     "library.conflicts": "Conflicts across the corpus (walk and resolve them)",
     "entities.down": "Entity panel: next row",
     "entities.up": "Entity panel: previous row",
-    "entities.link": "Link the highlighted look-alike to the chosen entity",
+    "entities.link": "Link the highlighted likely entity, or look-alike to the chosen entity",
     "entities.back": "Back to the panes (the panel stays)",
     "conflicts.next": "Next conflict",
     "conflicts.prev": "Previous conflict",

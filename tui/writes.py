@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from annotations.model import Span
+from annotations.model import Action, Span
 from annotations.store import BulkDecision, BulkResult, BulkTarget, LayerSpan, SpanKey, Store, UndoResult
 
 T_co = TypeVar("T_co", covariant=True)
@@ -240,7 +240,7 @@ class ReviewReplace:
     start: int
     end: int
     entities: Sequence[LayerSpan]
-    action: str = "review"
+    action: Action = Action.REVIEW
 
     def apply(self, store: Store) -> int:
         return store.review.replace(self.article_id, self.start, self.end, self.entities, action=self.action)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..model import GOLD_STATUSES, origin_rank_sql, sql_list
+from ..model import GOLD_STATUSES, Action, origin_rank_sql, sql_list
 from .db import now
 from .errors import DecisionError
 from .forms import fill_folded, has_unfolded
@@ -132,7 +132,7 @@ class Bulk:
             if has_unfolded(conn):
                 fill_folded(conn)
             grp = self.log.new_group()
-            action = f"{'relabel' if decision.action == 'label' else decision.action} every"
+            action = Action.every(decision.action)
             params = self._params(target, decision)
             params.update(grp=grp, ts=now(), act=action)
             articles = self._target_articles(target, decision, params)
@@ -287,7 +287,7 @@ class Bulk:
                      f"SELECT :ts, :annotator, 'start', a.article_id, :grp, 'article_status', a.id, NULL, "
                      f"{image} FROM article_status a WHERE a.id > :top", params)
 
-    def _bulk_entity(self, decision: BulkDecision, grp: int, action: str) -> int:
+    def _bulk_entity(self, decision: BulkDecision, grp: int, action: Action) -> int:
         """The entity a bulk link links to: by id, else by name (created, logged, if new)."""
         conn = self.cx.conn
         if decision.entity_id is not None:
@@ -301,7 +301,7 @@ class Bulk:
         return self.log.insert(grp, action, None, "entities",
                             {"name": name, "label": decision.label, "kb_id": None, "created_at": now()})
 
-    def _bulk_aliases(self, entity_id: int, target: BulkTarget, grp: int, action: str) -> None:
+    def _bulk_aliases(self, entity_id: int, target: BulkTarget, grp: int, action: Action) -> None:
         """Each linked form becomes an alias of the entity; an unlabelled entity takes the linked
         mentions' most common label (as a single link gives it its span's label)."""
         conn = self.cx.conn

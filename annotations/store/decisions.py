@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import valid_label
-from ..model import Span
+from ..model import Action, Span
 from ..text import fold
 from .db import now
 from .errors import DecisionError
@@ -45,7 +45,7 @@ class Decisions:
         """The first decision in an article marks it in progress for this annotator."""
         if not self.cx.conn.execute("SELECT 1 FROM article_status WHERE article_id=? AND annotator=?",
                                     (article_id, self.layer)).fetchone():
-            self.log.insert(grp, "start", article_id, "article_status",
+            self.log.insert(grp, Action.START, article_id, "article_status",
                          {"article_id": article_id, "annotator": self.layer,
                           "status": "in_progress", "updated_at": now()})
 
@@ -91,7 +91,7 @@ class Decisions:
             return "accepted"
         return "corrected"
 
-    def decide(self, action: str, key: SpanKey, *, start: int | None = None, end: int | None = None,
+    def decide(self, action: Action, key: SpanKey, *, start: int | None = None, end: int | None = None,
                 label: str | None = None, status: str | None = None, entity_id: int | None = None,
                 grp: int | None = None) -> Span:
         """Shared body of accept/reject/relabel/resize/link on a suggestion or a span."""
@@ -138,22 +138,22 @@ class Decisions:
     def accept(self, key: SpanKey) -> Span:
         """Accept a suggestion (or re-accept a rejected span) as it stands."""
         with self.cx.write():
-            return self.decide("accept", key, status=None)
+            return self.decide(Action.ACCEPT, key, status=None)
 
     def reject(self, key: SpanKey) -> Span:
         """Mark a suggestion or span as not an entity."""
         with self.cx.write():
-            return self.decide("reject", key, status="rejected")
+            return self.decide(Action.REJECT, key, status="rejected")
 
     def relabel(self, key: SpanKey, label: str) -> Span:
         """Give a span another label (added to the scheme if new); this also accepts it."""
         with self.cx.write():
-            return self.decide("relabel", key, label=label)
+            return self.decide(Action.RELABEL, key, label=label)
 
     def resize(self, key: SpanKey, start: int, end: int) -> Span:
         """Move a span's boundaries; this also accepts it."""
         with self.cx.write():
-            return self.decide("resize", key, start=start, end=end)
+            return self.decide(Action.RESIZE, key, start=start, end=end)
 
     def create_span(self, article_id: int, start: int, end: int, label: str) -> Span:
         """A span the annotator made by hand."""
@@ -163,12 +163,12 @@ class Decisions:
                 "SELECT id FROM spans WHERE article_id=? AND annotator=? AND start=? AND end=? AND label=?",
                 (article_id, self.layer, start, end, label)).fetchone()
             if existing:
-                return self.decide("create", ("span", existing[0]), status="accepted")
+                return self.decide(Action.CREATE, ("span", existing[0]), status="accepted")
             grp = self.log.new_group()
-            self.labels.check(label, self.log, grp, "create")
+            self.labels.check(label, self.log, grp, Action.CREATE)
             self.touch_article(grp, article_id)
             stamp = now()
-            rowid = self.log.insert(grp, "create", article_id, "spans",
+            rowid = self.log.insert(grp, Action.CREATE, article_id, "spans",
                                  {"article_id": article_id, "annotator": self.layer,
                                   "start": start, "end": end, "label": label, "status": "accepted",
                                   "origin": "human", "source": None, "suggestion_id": None,
@@ -181,7 +181,7 @@ class Decisions:
         """Delete the annotator's span (with its tags); on a suggestion this rejects it."""
         with self.cx.write():
             if key[0] == "suggestion" and self.own_span_row(key) is None:
-                self.decide("reject", key, status="rejected")
+                self.decide(Action.DELETE, key, status="rejected")  # named as decided: undo "delete"
                 return
             row = self.own_span_row(key)
             assert row is not None  # a span key, or a suggestion decided on (checked above)
@@ -189,13 +189,13 @@ class Decisions:
             tag_ids = self.cx.conn.execute("SELECT id FROM tags WHERE span_id=? ORDER BY id",
                                            (row["id"],)).fetchall()
             for (tag_id,) in tag_ids:
-                self.log.delete(grp, "delete", row["article_id"], "tags", tag_id)
+                self.log.delete(grp, Action.DELETE, row["article_id"], "tags", tag_id)
             if row["suggestion_id"] is not None:
                 # Deleting a decided suggestion would only bring the suggestion back: reject it.
-                self.log.update(grp, "delete", row["article_id"], "spans", row["id"],
+                self.log.update(grp, Action.DELETE, row["article_id"], "spans", row["id"],
                              {"status": "rejected", "updated_at": now()})
             else:
-                self.log.delete(grp, "delete", row["article_id"], "spans", row["id"])
+                self.log.delete(grp, Action.DELETE, row["article_id"], "spans", row["id"])
 
     def decide_all(self, article_id: int, how: str) -> int:
         """Accept or reject (``how``) every suggestion still undecided in the article, as one
@@ -236,7 +236,8 @@ class Decisions:
         text = self.cx.conn.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()[0]
         rows = [(article_id, self.layer, s.start, s.end, s.label, status, s.origin, s.source, s.id,
                  None, fold(text[s.start:s.end]), stamp, stamp) for s in taken.values()]
-        self.log.insert_many(grp, f"{how}_all", article_id, "spans", SPAN_COLUMNS, rows)
+        action = Action.ACCEPT_ALL if how == "accept" else Action.REJECT_ALL
+        self.log.insert_many(grp, action, article_id, "spans", SPAN_COLUMNS, rows)
         return len(taken)
 
     # -- entities --------------------------------------------------------------------
@@ -266,13 +267,14 @@ class Decisions:
                             "SELECT 1 FROM entities WHERE kb_id=?", (kb_id,)).fetchone():
                         raise DecisionError(f"knowledge-base id {kb_id!r} already belongs to another "
                                             "entity; link to that entity instead")
-                    entity_id = self.log.insert(grp, "link", None, "entities",
+                    entity_id = self.log.insert(grp, Action.LINK, None, "entities",
                                              {"name": name, "label": None, "kb_id": kb_id,
                                               "created_at": now()})
-            span = self.decide("link", key, entity_id=entity_id, grp=grp)
+            span = self.decide(Action.LINK, key, entity_id=entity_id, grp=grp)
             assert span.span_id is not None  # a decision makes the layer's own span
             if (self.log.snapshot("entities", entity_id) or {}).get("label") is None:
-                self.log.update(grp, "link", span.article_id, "entities", entity_id, {"label": span.label})
+                self.log.update(grp, Action.LINK, span.article_id, "entities", entity_id,
+                                {"label": span.label})
             surface = self.cx.conn.execute(
                 "SELECT substr(text, ?, ?) FROM articles WHERE id=?",
                 (span.start + 1, span.end - span.start, span.article_id)).fetchone()[0]
@@ -282,9 +284,9 @@ class Decisions:
                                             (grp, span.span_id)).fetchone():
                     # The span was already linked (e.g. linked again after a resize): log it in
                     # this group too, so undo knows the new alias belongs to this decision.
-                    self.log.update(grp, "link", span.article_id, "spans", span.span_id,
+                    self.log.update(grp, Action.LINK, span.article_id, "spans", span.span_id,
                                     {"updated_at": now()})
-                self.log.insert(grp, "link", span.article_id, "aliases",
+                self.log.insert(grp, Action.LINK, span.article_id, "aliases",
                              {"entity_id": entity_id, "alias": surface, "folded": fold(surface)})
             return span
 
@@ -294,7 +296,7 @@ class Decisions:
             if row is None or row["entity_id"] is None:
                 raise DecisionError("this span is not linked to an entity")
             grp = self.log.new_group()
-            self.log.update(grp, "unlink", row["article_id"], "spans", row["id"],
+            self.log.update(grp, Action.UNLINK, row["article_id"], "spans", row["id"],
                          {"entity_id": None, "updated_at": now()})
             return self.view.span_row(row["id"])
 
@@ -318,10 +320,10 @@ class Decisions:
                                        "AND annotator=?", (article_id, self.layer)).fetchone()
             was_done = row is not None and row[1] == "done"
             if row and row[1] != status:
-                self.log.update(grp, status, article_id, "article_status", row[0],
+                self.log.update(grp, Action(status), article_id, "article_status", row[0],
                              {"status": status, "updated_at": now()})
             elif not row:
-                self.log.insert(grp, status, article_id, "article_status",
+                self.log.insert(grp, Action(status), article_id, "article_status",
                              {"article_id": article_id, "annotator": self.layer,
                               "status": status, "updated_at": now()})
             # The status is logged first, so the group's undo names it ("undo done").
@@ -338,13 +340,13 @@ class Decisions:
         conn = self.cx.conn
         held = conn.execute("SELECT id FROM undecided_at_done WHERE article_id=? AND annotator=?",
                             (article_id, self.layer)).fetchall()
-        self.log.delete_many(grp, status, article_id, "undecided_at_done", [r[0] for r in held])
+        self.log.delete_many(grp, Action(status), article_id, "undecided_at_done", [r[0] for r in held])
         if status != "done":
             return
         left = self.view.rule.by_article({article_id: self.layer}, as_if_open=as_if_open)
         rows = [(article_id, self.layer, s.id) for s in left.get(article_id, ())]
         if rows:
-            self.log.insert_many(grp, status, article_id, "undecided_at_done",
+            self.log.insert_many(grp, Action(status), article_id, "undecided_at_done",
                               ("article_id", "annotator", "suggestion_id"), rows)
 
     # -- decisions on entities and conflicts -------------------------------------------
@@ -359,8 +361,8 @@ class Decisions:
                 raise DecisionError(f"no entity with id {entity_id}")
             if row["label"] != label:
                 grp = self.log.new_group()
-                self.labels.check(label, self.log, grp, "entity label")
-                self.log.update(grp, "entity label", None, "entities", entity_id, {"label": label})
+                self.labels.check(label, self.log, grp, Action.ENTITY_LABEL)
+                self.log.update(grp, Action.ENTITY_LABEL, None, "entities", entity_id, {"label": label})
 
     def dismiss_conflict(self, kind: str, key: str) -> bool:
         """Say a conflict is no conflict ("two different people"); undoable. False if it was already."""
@@ -369,6 +371,6 @@ class Decisions:
                     "SELECT 1 FROM dismissed_conflicts WHERE annotator=? AND kind=? AND key=?",
                     (self.layer, kind, key)).fetchone():
                 return False
-            self.log.insert(self.log.new_group(), "dismiss conflict", None, "dismissed_conflicts",
+            self.log.insert(self.log.new_group(), Action.DISMISS_CONFLICT, None, "dismissed_conflicts",
                          {"annotator": self.layer, "kind": kind, "key": key, "created_at": now()})
             return True

@@ -129,6 +129,10 @@ class Entities:
         return [r[0] for r in self.cx.conn.execute(
             "SELECT folded FROM aliases WHERE entity_id=? ORDER BY id", (entity_id,))]
 
+    def aliased_forms(self) -> set[str]:
+        """The folded forms linked to an entity already (its aliases: a link adds its form)."""
+        return {r[0] for r in self.cx.conn.execute("SELECT DISTINCT folded FROM aliases")}
+
     def view_forms(self, annotator: str | None = None) -> list[FormCount]:
         """Every folded form in the annotator's view: mentions per label, and its articles
         (:mod:`.view_forms`, which reads the rule only where the annotator worked)."""

@@ -11,9 +11,11 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..model import Action
 from .errors import DecisionError
 from .log import EventLog, Image
 from .restore import Restorer
+from .step_words import StepWords
 from .view import View
 
 if TYPE_CHECKING:
@@ -41,13 +43,10 @@ class UndoResult:
     """What an undo or redo changed, so a front end can refresh those articles and put the
     cursor on the changed spans (in reading order)."""
 
-    action: str
+    action: str  # as logged (an annotations.model.Action, or a name from another version)
     article_ids: tuple[int, ...]
     spans: tuple[ChangedSpan, ...] = ()
-
-
-NAMED_ARTICLES = 20  # a big group over more articles than this names only its first spans:
-CHANGED_SPANS_SHOWN = 50  # these many (an UndoResult's cursor goes to the first)
+    what: str = ""  # the decision in the words it was shown with, and its object (step_words.py)
 
 
 class History:
@@ -88,6 +87,7 @@ class History:
             spans, rows, articles = conn.execute(
                 "SELECT count(*), count(DISTINCT row_id), count(DISTINCT article_id) FROM events "
                 "WHERE grp=? AND tbl='spans'", (grp,)).fetchone()
+            span_articles = articles
             setwise = spans > BULK_RESTORE and spans == rows  # each span row once: one image each
             if setwise:
                 self.restorer.restore_spans_setwise(grp, reverse)
@@ -129,8 +129,10 @@ class History:
                 {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM events WHERE grp=? AND "
                                             "article_id IS NOT NULL", (grp,))} if setwise else set())))
             logged = events[::-1] if reverse else events  # named by its first logged action
-            action = next((e[1] for e in logged if e[1] != "start"), logged[0][1])
-            return UndoResult(action=action, article_ids=articles, spans=self._changed_spans(images))
+            action = next((e[1] for e in logged if e[1] != Action.START), logged[0][1])
+            what = StepWords(conn, action, images, spans=spans, articles=span_articles).describe()
+            return UndoResult(action=action, article_ids=articles, spans=self._changed_spans(images),
+                              what=what)
 
     def _changed_spans(self, images: list[tuple[str, int, Image | None, Image | None]]
                        ) -> tuple[ChangedSpan, ...]:

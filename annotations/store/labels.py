@@ -8,6 +8,7 @@ from ..config import valid_label
 from .errors import DecisionError
 
 if TYPE_CHECKING:
+    from ..model import Action
     from .connection import Connection
     from .log import EventLog
 
@@ -37,7 +38,7 @@ class Labels:
             conn.execute("INSERT INTO labels(name, position) VALUES (?, ?)", (name, self._next_position()))
             return True
 
-    def check(self, label: str, log: EventLog, grp: int, action: str) -> None:
+    def check(self, label: str, log: EventLog, grp: int, action: Action) -> None:
         """Refuse a malformed label; add a new one to the scheme as part of decision ``grp``
         (logged in ``log``), so that undoing the decision takes the label back if nothing else
         uses it."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .db import now
 
 if TYPE_CHECKING:
+    from ..model import Action
     from .connection import Connection
 
 Image = dict[str, Any]
@@ -51,7 +52,7 @@ class EventLog:
         self.cx.execute("UPDATE events SET state='discarded' WHERE annotator=? AND state='undone'",
                         (self.layer,))
 
-    def log(self, grp: int, action: str, article_id: int | None, table: str, rowid: int,
+    def log(self, grp: int, action: Action, article_id: int | None, table: str, rowid: int,
             before: Image | None, after: Image | None) -> None:
         """One logged row change; the first of a group discards what could be redone."""
         if not self.cx.execute("SELECT 1 FROM events WHERE grp=? LIMIT 1", (grp,)).fetchone():
@@ -63,7 +64,7 @@ class EventLog:
              None if before is None else json.dumps(before),
              None if after is None else json.dumps(after)))
 
-    def log_many(self, grp: int, action: str, article_id: int | None, table: str,
+    def log_many(self, grp: int, action: Action, article_id: int | None, table: str,
                  changes: list[tuple[int, Image | None, Image | None]]) -> None:
         """Log (rowid, before, after) for many rows of one table, as :meth:`log` does one."""
         if not changes:
@@ -78,7 +79,7 @@ class EventLog:
               None if before is None else json.dumps(before), None if after is None else json.dumps(after))
              for rowid, before, after in changes[1:]])
 
-    def insert(self, grp: int, action: str, article_id: int | None, table: str, values: Image) -> int:
+    def insert(self, grp: int, action: Action, article_id: int | None, table: str, values: Image) -> int:
         """Insert one row and log it; its id."""
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
@@ -88,7 +89,7 @@ class EventLog:
         self.log(grp, action, article_id, table, rowid, None, self.snapshot(table, rowid))
         return rowid
 
-    def insert_many(self, grp: int, action: str, article_id: int | None, table: str,
+    def insert_many(self, grp: int, action: Action, article_id: int | None, table: str,
                     columns: tuple[str, ...], rows: list[tuple]) -> list[int]:
         """Insert and log many rows in one go (a bulk decision: accept all, reject all).
 
@@ -106,7 +107,7 @@ class EventLog:
         self.log_many(grp, action, article_id, table, [(rowid, None, image) for rowid, image in images])
         return [rowid for rowid, _ in images]
 
-    def update(self, grp: int, action: str, article_id: int | None, table: str, rowid: int,
+    def update(self, grp: int, action: Action, article_id: int | None, table: str, rowid: int,
                changes: Image) -> None:
         """Change some columns of one row and log it."""
         before = self.snapshot(table, rowid)
@@ -114,13 +115,13 @@ class EventLog:
         self.cx.execute(f"UPDATE {table} SET {sets} WHERE rowid=?", (*changes.values(), rowid))
         self.log(grp, action, article_id, table, rowid, before, self.snapshot(table, rowid))
 
-    def delete(self, grp: int, action: str, article_id: int | None, table: str, rowid: int) -> None:
+    def delete(self, grp: int, action: Action, article_id: int | None, table: str, rowid: int) -> None:
         """Delete one row and log it."""
         before = self.snapshot(table, rowid)
         self.cx.execute(f"DELETE FROM {table} WHERE rowid=?", (rowid,))
         self.log(grp, action, article_id, table, rowid, before, None)
 
-    def delete_many(self, grp: int, action: str, article_id: int | None, table: str,
+    def delete_many(self, grp: int, action: Action, article_id: int | None, table: str,
                     rowids: list[int]) -> None:
         """Delete and log many rows of one table in one go (their images read in one query)."""
         if not rowids:

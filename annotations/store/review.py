@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..model import GOLD_STATUSES, Origin
+from ..model import GOLD_STATUSES, Action, Origin
 from .corpus import IS_REVIEW
 from .db import now
 from .history import UndoResult
@@ -145,7 +145,7 @@ class Review:
     # -- the reviewer's decisions ----------------------------------------------------------
 
     def replace(self, article_id: int, start: int, end: int, entities: Sequence[LayerSpan], *,
-                       action: str = "review") -> int:
+                       action: Action = Action.REVIEW) -> int:
         """Make the review layer's entities overlapping ``[start, end)`` exactly ``entities``.
 
         One undo step. Everything else there is decided as not an entity: the layer's other
@@ -162,7 +162,7 @@ class Review:
     def take(self, article_id: int, start: int, end: int, layer: str) -> int:
         """Take ``layer``'s version of ``[start, end)`` into the review layer (one undo step)."""
         taken = [s for s in self.layer_entities(article_id, layer) if s.start < end and s.end > start]
-        return self.replace(article_id, start, end, taken, action="take")
+        return self.replace(article_id, start, end, taken, action=Action.TAKE)
 
     def take_all(self, article_id: int, ranges: Sequence[tuple[int, int]], layer: str,
                         compared: Sequence[str] = ()) -> int:
@@ -178,11 +178,12 @@ class Review:
             changed = 0
             for start, end in ranges:
                 taken = [s for s in entities if s.start < end and s.end > start]
-                changed += self._replace(grp, "take_agreed", article_id, start, end, taken)
+                changed += self._replace(grp, Action.TAKE_AGREED, article_id, start, end, taken)
             undecided = {s.id for s in self.layer.view.undecided(article_id)}
             for sugg in settled:
                 if sugg.id in undecided:
-                    self.decisions.decide("take_agreed", ("suggestion", sugg.id), status="rejected", grp=grp)
+                    self.decisions.decide(Action.TAKE_AGREED, ("suggestion", sugg.id), status="rejected",
+                                          grp=grp)
                     undecided -= {s.id for s in settled if (s.start, s.end) == (sugg.start, sugg.end)}
                     changed += 1
             if changed:
@@ -218,7 +219,7 @@ class Review:
     def redo(self) -> UndoResult | None:
         return self.layer.history.redo()
 
-    def _replace(self, grp: int, action: str, article_id: int, start: int, end: int,
+    def _replace(self, grp: int, action: Action, article_id: int, start: int, end: int,
                  entities: Sequence[LayerSpan]) -> int:
         """The body of :meth:`review_replace`, inside the layer's write (``self.layer.name`` is it)."""
         conn = self.cx.conn
@@ -262,7 +263,7 @@ class Review:
                 changed += 1
         return changed
 
-    def _add_entity(self, grp: int, action: str, article_id: int, entity: LayerSpan) -> int:
+    def _add_entity(self, grp: int, action: Action, article_id: int, entity: LayerSpan) -> int:
         """One wanted entity: from a suggestion with its offsets and label where there is one
         undecided, else from the layer's own (rejected) span at its offsets, else made by hand."""
         conn = self.cx.conn

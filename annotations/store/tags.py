@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..model import Action
 from .db import now
 from .decisions import Decisions, SpanKey
 from .errors import DecisionError
@@ -50,7 +51,7 @@ class Tags:
                 return
             grp = self.log.new_group()
             self.decisions.touch_article(grp, article_id)
-            self.log.insert(grp, "tag", article_id, "tags",
+            self.log.insert(grp, Action.TAG, article_id, "tags",
                          {"article_id": article_id, column: ident, "annotator": self.layer,
                           "tag": tag, "created_at": now()})
 
@@ -63,7 +64,7 @@ class Tags:
             if rows:
                 grp = self.log.new_group()
                 for tag_id, article_id in rows:
-                    self.log.delete(grp, "untag", article_id, "tags", tag_id)
+                    self.log.delete(grp, Action.UNTAG, article_id, "tags", tag_id)
 
     def tag_article(self, article_id: int, tag: str) -> None:
         tag = _clean_tag(tag)
@@ -74,7 +75,7 @@ class Tags:
                     "AND suggestion_id IS NULL", (article_id, self.layer, tag)).fetchone():
                 return
             grp = self.log.new_group()
-            self.log.insert(grp, "tag_article", article_id, "tags",
+            self.log.insert(grp, Action.TAG_ARTICLE, article_id, "tags",
                          {"article_id": article_id, "annotator": self.layer, "tag": tag,
                           "created_at": now()})
 
@@ -86,7 +87,7 @@ class Tags:
             if rows:
                 grp = self.log.new_group()
                 for (tag_id,) in rows:
-                    self.log.delete(grp, "untag_article", article_id, "tags", tag_id)
+                    self.log.delete(grp, Action.UNTAG_ARTICLE, article_id, "tags", tag_id)
 
 
 def _clean_tag(tag: str) -> str:

@@ -24,6 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.conflicts import Conflict, Place, conflict_places, find_conflicts
+from annotations.model import every_words
 from annotations.store import BulkDecision, BulkTarget, Store, UndoResult
 from annotations.text import display_safe
 
@@ -231,13 +232,16 @@ class ConflictsScreen(Screen):
         if conflict is None or number > len(labels):
             return
         label = labels[number - 1]
-        whose = f"of {conflict.entity}" if conflict.entity else f"of {conflict.summary.split(':')[0]}"
-        self._resolve(conflict, BulkDecision("label", label=label), f"every mention {whose} as {label}")
+        # "every 'Sahel'" (a form) as its undo says it; "every mention of Avril Haines" (an entity)
+        mentions = f"mention of {conflict.entity}" if conflict.entity else conflict.summary.split(':')[0]
+        self._resolve(conflict, BulkDecision("label", label=label),
+                      every_words("label", mentions, label=label))
 
     def action_reject_all(self) -> None:
         conflict = self.current
         if conflict is not None:
-            self._resolve(conflict, BulkDecision("reject"), f"reject every mention of {conflict.summary}")
+            what = every_words("reject", f"mention of {conflict.summary}")
+            self._resolve(conflict, BulkDecision("reject"), what)
 
     def action_link(self) -> None:
         conflict = self.current
@@ -252,7 +256,8 @@ class ConflictsScreen(Screen):
                 entity = next((e["id"] for e in self.app.store.entities.all() if e["name"] == name), None)
                 decision = BulkDecision("link", entity_id=entity) if entity else BulkDecision(
                     "link", entity_name=name)
-                self._resolve(conflict, decision, display_safe(f"link every {' / '.join(samples)} to {name}"))
+                what = every_words("link", " / ".join(samples), entity=name)
+                self._resolve(conflict, decision, display_safe(what))
 
         self.app.push_screen(PickerDialog("One entity for all of them (a new name creates it)", names,
                                           value=samples[0], hint="enter links every mention of these names"),
@@ -298,7 +303,7 @@ class ConflictsScreen(Screen):
             if result is None:
                 self.app.set_status(f"nothing to {what}")
                 return
-            self.app.set_status(f"saved: {what} {result.action} ({len(result.article_ids):,} article(s))")
+            self.app.set_status(f"saved: {what} {display_safe(result.what)}")
             self.app.post_message_to_screens(ArticlesChanged(result.article_ids))
             self.reload()
 

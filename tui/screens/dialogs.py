@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process, utils
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -50,6 +49,8 @@ def rank(query: str, choices: Sequence[str], limit: int = MAX_CHOICES) -> list[t
     """Choices matching ``query`` best first (all of them, in order, for an empty query)."""
     if not query.strip():
         return [(c, 100.0) for c in choices[:limit]]
+    from rapidfuzz import fuzz, process, utils  # on the first typed letter, not at launch
+
     found = process.extract(query, choices, scorer=fuzz.WRatio, processor=utils.default_process,
                             limit=limit, score_cutoff=45)
     folded = query.strip().casefold()

@@ -30,7 +30,6 @@ from ..widgets.status_bar import StatusBar
 from ..writes import SetLanguage
 from .dialogs import PickerDialog
 from .reader import MAX_PANES
-from .review import ReviewScreen
 
 if TYPE_CHECKING:
     from textual import getters
@@ -52,9 +51,12 @@ class LibraryScreen(Screen):
     BINDINGS = list(LIBRARY_BINDINGS)
     AUTO_FOCUS = "ArticleList"
 
-    def __init__(self, state: dict | None = None) -> None:
+    def __init__(self, state: dict | None = None, *, deferred: bool = False) -> None:
+        """``deferred``: under a restored reader, built when first shown (a launch then builds
+        the reader alone); until then it answers with the session's state."""
         super().__init__()
         state = state or {}
+        self._built = not deferred
         self._initial = state
         self._token = 0
         self._loaded_filter: LibraryFilter | None = None
@@ -64,6 +66,10 @@ class LibraryScreen(Screen):
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        if self._built:
+            yield from self._widgets()
+
+    def _widgets(self) -> ComposeResult:
         store = self.app.store
         state = self._initial
         langs = store.articles.languages()
@@ -88,6 +94,10 @@ class LibraryScreen(Screen):
         yield ParallaxFooter()
 
     def on_mount(self) -> None:
+        if self._built:
+            self._start()
+
+    def _start(self) -> None:
         articles = self.query_one(ArticleList)
         articles.reorder = resolve_mode(self.app.bidi)
         articles.max_marks = MAX_PANES
@@ -95,7 +105,8 @@ class LibraryScreen(Screen):
         self.run_query()
 
     def on_resize(self) -> None:
-        self._show_header()
+        if self._built:
+            self._show_header()
 
     @on(ArticleList.ColumnsChanged)
     def _show_header(self) -> None:
@@ -118,6 +129,8 @@ class LibraryScreen(Screen):
 
     def current_ids(self) -> list[int] | None:
         """Every id in library order, or None while they are not all known yet."""
+        if not self._built:
+            return None
         articles = self.query_one(ArticleList)
         if self._loaded_filter is None or not articles.complete:
             return None
@@ -177,6 +190,8 @@ class LibraryScreen(Screen):
 
     @on(ArticlesChanged)
     def _articles_changed(self, message: ArticlesChanged) -> None:
+        if not self._built:
+            return  # read when first shown
         articles = self.query_one(ArticleList)
         articles.invalidate(message.article_ids)
         self._refresh_languages()
@@ -191,7 +206,15 @@ class LibraryScreen(Screen):
         if isinstance(current, str) and current in langs:
             select.value = current
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
+        if not self._built:
+            if self.app.screen is not self:
+                return  # the restored reader was pushed over it at once: not shown yet
+            # First shown: built now, as a library shown first is at its mount.
+            self._built = True
+            await self.recompose()
+            self._start()
+            self.query_one(ArticleList).focus()
         self.query_one(ArticleList).reorder = resolve_mode(self.app.bidi)  # B may have changed it
         if self._shown:  # back from the reader: counts and statuses may have changed
             self.post_message(ArticlesChanged(None))
@@ -230,6 +253,8 @@ class LibraryScreen(Screen):
                                 "unmark one first (space on it)")
 
     def session_state(self) -> dict:
+        if not self._built:
+            return dict(self._initial)
         flt = self.current_filter()
         return {"search": flt.search, "lang": flt.lang, "status": flt.status, "label": flt.label,
                 "review": flt.review, "cursor": self.query_one(ArticleList).highlighted}
@@ -250,6 +275,8 @@ class LibraryScreen(Screen):
         articles = self.query_one(ArticleList)
         ids = list(articles.marked) or ([articles.highlighted] if articles.highlighted is not None else [])
         if ids:
+            from .review import ReviewScreen  # on first use: not part of a launch
+
             articles.clear_marks()
             self.app.push_screen(ReviewScreen(ids))
 

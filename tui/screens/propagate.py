@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from annotations.model import Span
+from annotations.model import Span, counted, every_words
 from annotations.store import BulkDecision, BulkPreview, BulkResult, BulkTarget, Store
 from annotations.text import display_safe, fold
 
@@ -63,15 +63,18 @@ class LastDecision:
         return "reject" if self.kind == "reject" else f"accept as {self.label}"
 
     def describe(self, scope: str) -> str:
-        return display_safe(f"{self.verb()} every '{self.text}' {SCOPES[scope]}")
+        """"accept as LOC every 'Sahel' in the open articles": the words its undo names it with too."""
+        words = every_words(self.decision().action, f"'{self.text}'", label=self.label,
+                            entity=self.entity_name)
+        return display_safe(f"{words} {SCOPES[scope]}")
 
 
 def bulk_status(what: str, result: BulkResult) -> str:
     """The status line after a bulk decision."""
     if not result.changed:
         return f"nothing to change: {what}: each is so already"
-    return (f"saved: {what}: {result.changed:,} mention(s) in {len(result.article_ids):,} article(s) "
-            "(one u undoes them all)")
+    return (f"saved: {what}: {counted(result.changed, 'mention')} in "
+            f"{counted(len(result.article_ids), 'article')} (u undoes all)")
 
 
 class PropagateDialog(ModalScreen[str | None]):

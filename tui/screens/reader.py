@@ -82,11 +82,11 @@ class ReaderScreen(Screen):
     def compose(self) -> ComposeResult:
         """The panes come with the session's cursors and active pane already in place, so a
         key typed while the reader opens acts where the screen will point."""
-        saved = {p.get("article"): p.get("span") for p in self._state.get("panes", [])
-                 if isinstance(p, dict)}
+        saved = {p.get("article"): p for p in self._state.get("panes", []) if isinstance(p, dict)}
         with self._row:
             for index, article_id in enumerate(self._opening):
-                pane = self.navigation.make_pane(article_id, saved.get(article_id))
+                where = saved.get(article_id, {})
+                pane = self.navigation.make_pane(article_id, where.get("span"), top=where.get("top"))
                 if index == self._restore_active:
                     self._row.set_active(pane)
                 yield pane
@@ -298,6 +298,10 @@ class ReaderScreen(Screen):
     def _panel_link(self, message: EntityPanel.Link) -> None:
         self.entities.link_lookalike(message)
 
+    @on(EntityPanel.LinkLikely)
+    def _panel_link_likely(self, message: EntityPanel.LinkLikely) -> None:
+        self.entities.link_likely(message)
+
     # -- the keys: each is done by the part named ------------------------------------------------
 
     def action_select(self, step: int) -> None:
@@ -393,7 +397,8 @@ class ReaderScreen(Screen):
         for pane in self.panes:
             span = pane.view.selected_span
             panes.append({"article": pane.article.id,
-                          "span": [span.start, span.end] if span is not None else None})
+                          "span": [span.start, span.end] if span is not None else None,
+                          "top": pane.view.top_offset})  # every pane's scroll, active or not
         active = self.active_pane
         return {"articles": [p["article"] for p in panes], "panes": panes,
                 "active": self.panes.index(active) if active is not None else 0}

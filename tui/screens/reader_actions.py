@@ -7,11 +7,11 @@ the app's decision runner and says "saved" only once it is committed.
 
 from __future__ import annotations
 
-from annotations.model import Span
+from annotations.model import Action, Span
 from annotations.store import UndoResult
+from annotations.text import display_safe
 
 from ..messages import ArticlesChanged
-from ..surface import surface
 from ..writes import Accept, AcceptAll, Redo, Reject, Relabel, SetArticleStatus, Undo, Write
 from .dialogs import ConfirmDialog, PickerDialog, UndecidedDialog
 from .reader_decide import BULK, Decider
@@ -37,10 +37,10 @@ class Verdicts:
         _, span = found
 
         def saved(new: Span, late: bool) -> None:
-            self.decider.saved("accept", new, late)
+            self.decider.saved(Action.ACCEPT.words, new, late)
             self.decider.after(new, before=span, advance=True)
 
-        self.decider.decide("accept", span, Accept(span.key), saved, advance=True)
+        self.decider.decide(Action.ACCEPT.words, span, Accept(span.key), saved, advance=True)
 
     def reject(self) -> None:
         if (found := self.decider.selected()) is None:
@@ -48,10 +48,10 @@ class Verdicts:
         _, span = found
 
         def saved(new: Span, late: bool) -> None:
-            self.decider.saved("reject", new, late)
+            self.decider.saved(Action.REJECT.words, new, late)
             self.decider.after(new, before=span, advance=True)
 
-        self.decider.decide("reject", span, Reject(span.key), saved, advance=True)
+        self.decider.decide(Action.REJECT.words, span, Reject(span.key), saved, advance=True)
 
     def accept_all(self) -> None:
         reader = self.reader
@@ -101,10 +101,10 @@ class Verdicts:
 
         def saved(new: Span, late: bool) -> None:
             self.reader.app.last_label = label
-            self.decider.saved("label", new, late)
+            self.decider.saved(Action.RELABEL.words, new, late)
             self.decider.after(new, before=span)
 
-        self.decider.decide("label", span, Relabel(span.key, label), saved, label=label)
+        self.decider.decide(Action.RELABEL.words, span, Relabel(span.key, label), saved, label=label)
 
     def pick_label(self) -> None:
         app = self.reader.app
@@ -162,30 +162,27 @@ class Verdicts:
 
     def show_step(self, what: str, result: UndoResult, late: bool = False) -> None:
         """Put the cursor on the span an undo or redo changed, in its pane (made active), and
-        name it in the status; an article that is not open is named instead. One saved late
-        (typed while the database was busy) leaves the cursor where the annotator is now. A big
-        one (every mention at once, ``*``) is reported by count."""
+        name the decision in the status as it was shown (the store's words: ``result.what``);
+        an article that is not open is named too. One saved late (typed while the database was
+        busy) leaves the cursor where the annotator is now. A big one (every mention at once,
+        ``*``) only refreshes what is open."""
         reader = self.reader
+        said = f"saved: {what} {display_safe(result.what)}"
         if len(result.article_ids) > BIG_STEP:
             reader.app.post_message_to_screens(ArticlesChanged(result.article_ids))
-            reader.app.set_status(f"saved: {what} {result.action} ({len(result.article_ids):,} articles)")
+            reader.app.set_status(said)
             return
         open_ids = {p.article.id for p in reader.panes}
         elsewhere = [i for i in result.article_ids if i not in open_ids]
-        note = f" (in article {', '.join(map(str, elsewhere))}, not open)" if elsewhere else ""
+        # A step in one article that is not open says so (one over many articles counts them).
+        note = f" (in article {elsewhere[0]}, not open)" if elsewhere == list(result.article_ids) else ""
         shown = [c for c in result.spans if c.article_id in open_ids]
         active = reader.active_view.article.id if reader.active_view is not None else None
         shown.sort(key=lambda c: c.article_id != active)  # stable: reading order within an article
-        named = ""
-        if shown:
+        if shown and not late:
             first = shown[0]
-            pane = reader.pane_of(first.article_id) if late else reader.go_to_span(
-                first.article_id, first.key, first.start)
-            text = surface(pane.article, first.start, first.end) if pane is not None else ""
-            named = f" {first.label} '{text}'"
-            named += " (no span there now)" if first.key is None else ""
-            named += f" and {len(shown) - 1} more" if len(shown) > 1 else ""
-        reader.app.set_status(f"saved: {what} {result.action}{named}{note}")
+            reader.go_to_span(first.article_id, first.key, first.start)
+        reader.app.set_status(f"{said}{note}")
 
     # -- done ------------------------------------------------------------------------------------
 

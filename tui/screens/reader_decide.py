@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from annotations.model import Span
+from annotations.model import Action, Span
 
 from ..decisions import Mark, Outcome, span_ident
 from ..surface import surface
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 BULK = 200  # rows from which a decision is written off the UI thread (accept all, its undo)
 # The decisions on one mention that ``*`` can repeat: what it repeats of each (links: see remember).
-DECIDED = {"accept": "label", "label": "label", "new span": "label", "reject": "reject"}
+DECIDED = {Action.ACCEPT.words: "label", Action.RELABEL.words: "label", Action.CREATE.words: "label",
+           Action.REJECT.words: "reject"}
 
 
 class Decider:

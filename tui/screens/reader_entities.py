@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from annotations.model import Span
+from annotations.model import Span, every_words
 from annotations.store import BulkDecision, BulkResult, BulkTarget
 from annotations.text import display_safe, fold
 
@@ -197,6 +197,16 @@ class Entities:
 
         self.decider.save(what, Link(mention.key, entity_id), saved,
                           marks=(Mark(mention.article_id, mention.start, mention.end, mention.key),))
+
+    def link_likely(self, message: EntityPanel.LinkLikely) -> None:
+        """``l`` on a likely entity: every mention of its forms linked to a new entity named
+        after its most frequent form (one decision: one u takes it back)."""
+        if self.layer_switch.refused("linking"):
+            return
+        name = " ".join(message.name.split())
+        more = " …" if len(message.candidate.forms) > 1 else ""
+        what = display_safe(every_words("link", f"'{name}'{more}", entity=name))
+        self.run_bulk(BulkTarget(forms=message.candidate.forms), BulkDecision("link", entity_name=name), what)
 
     # -- f: jump to a word by its first letters --------------------------------------------------
 

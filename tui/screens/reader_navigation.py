@@ -38,8 +38,9 @@ class Navigation:
 
     # -- opening articles ---------------------------------------------------------------------
 
-    def make_pane(self, article_id: int, where: object = None) -> Pane:
-        """A pane for the article; ``where`` is a session's [start, end] for its cursor."""
+    def make_pane(self, article_id: int, where: object = None, *, top: object = None) -> Pane:
+        """A pane for the article; ``where`` is a session's [start, end] for its cursor, ``top``
+        the offset of the text it showed at the top (its scroll)."""
         app = self.reader.app
         store = app.store
         article = store.articles.get(article_id)
@@ -47,9 +48,9 @@ class Navigation:
         select = None
         if isinstance(where, list) and len(where) == 2:
             select = next((s.key for s in spans if [s.start, s.end] == where), None)
-        name = tokenizer_name(article.lang)
-        pane = Pane(article, spans, bidi=app.bidi, select=select,
-                    load_tokens=lambda: store.tokens.get(article_id, name))
+        shown = top if isinstance(top, int) and 0 <= top <= len(article.text) else None
+        pane = Pane(article, spans, bidi=app.bidi, select=select, top=shown,
+                    load_tokens=lambda: store.tokens.get(article_id, tokenizer_name(article.lang)))
         pane.view.set_waiting([(m.start, m.end) for m in app.decisions.marks(article_id)])
         return pane
 
@@ -99,7 +100,11 @@ class Navigation:
         if len(panes) < 2 or active is None:
             return
         index = panes.index(active)
-        self.reader.activate(panes[(index + step) % len(panes)])
+        pane = panes[(index + step) % len(panes)]
+        # Scrolled while inactive (to the selected text's first mention), it shows its cursor
+        # again: the next key acts where the ▶ is.
+        pane.view.show_cursor()
+        self.reader.activate(pane)
 
     async def article(self, step: int) -> None:
         """Replace the active pane's article with the next/previous one in library order."""

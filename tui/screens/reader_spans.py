@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from annotations.config import valid_label
-from annotations.model import Span
+from annotations.model import Action, Span
 
 from ..decisions import Mark
 from ..surface import surface
@@ -95,16 +95,16 @@ class SpanEditing:
             app.last_label = label
             if not late:
                 view.token_mode = False
-            self.decider.saved("new span", new, late)
+            self.decider.saved(Action.CREATE.words, new, late)
             self.decider.after(new, select=not late)
 
-        outcome = self.decider.save(f"new span {label} '{surface(view.article, start, end)}'",
+        outcome = self.decider.save(f"{Action.CREATE.words} {label} '{surface(view.article, start, end)}'",
                                     CreateSpan(article_id, start, end, label), saved,
                                     marks=(Mark(article_id, start, end),))
         if outcome == "waiting":  # as once saved: the selection is made, the token cursor goes
             view.token_mode = False
-            self.decider.waiting_on("new span", Span(article_id, start, end, label, "accepted", "human"),
-                                    label, advance=False)
+            made = Span(article_id, start, end, label, "accepted", "human")
+            self.decider.waiting_on(Action.CREATE.words, made, label, advance=False)
 
     def grow(self, side: str, delta: int) -> None:
         if (found := self.decider.selected()) is None:
@@ -119,19 +119,19 @@ class SpanEditing:
             return
 
         def saved(new: Span, late: bool) -> None:
-            self.decider.saved("resize", new, late)
+            self.decider.saved(Action.RESIZE.words, new, late)
             self.decider.after(new, before=span)
 
-        self.decider.decide("resize", span, Resize(span.key, *bounds), saved, bounds=bounds)
+        self.decider.decide(Action.RESIZE.words, span, Resize(span.key, *bounds), saved, bounds=bounds)
 
     def delete(self) -> None:
         if (found := self.decider.selected()) is None:
             return
         _, span = found
-        what = self.decider.describe("delete", span)
+        what = self.decider.describe(Action.DELETE.words, span)
 
         def saved(_: None, late: bool) -> None:
             self.reader.app.set_status(f"saved: {what}")
             self.decider.after(None, before=span)
 
-        self.decider.decide("delete", span, DeleteSpan(span.key), saved)
+        self.decider.decide(Action.DELETE.words, span, DeleteSpan(span.key), saved)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from annotations.config import valid_label
-from annotations.model import Span
+from annotations.model import Action, Span
 from annotations.review import Cluster, disagreements
 from annotations.store import LayerSpan, UndoResult
+from annotations.text import display_safe
 
 from ..surface import surface
 from ..writes import ReviewReplace, ReviewStep, SetReviewStatus, Take, TakeAllAgreed, Write
@@ -120,8 +121,9 @@ class ReviewDecisions:
         if not self._writable("deciding") or (cluster := self._current()) is None:
             return
         start, end = cluster.start, cluster.end
-        self._save(f"no entity in '{self._text(start, end)}'",
-                   ReviewReplace(self.review.article_id, start, end, []), advance=True)
+        self._save(f"{Action.NO_ENTITY.words} '{self._text(start, end)}'",
+                   ReviewReplace(self.review.article_id, start, end, [], action=Action.NO_ENTITY),
+                   advance=True)
 
     # -- deciding anew ----------------------------------------------------------------------------
 
@@ -180,8 +182,8 @@ class ReviewDecisions:
             view.clear_selection()
             view.token_mode = False
             entity = [LayerSpan(start, end, label)]
-            self._save(f"reviewed entity {label} '{self._text(start, end)}'",
-                       ReviewReplace(article_id, low, high, entity, action="decide"), advance=on_cluster)
+            self._save(f"{Action.DECIDE.words} {label} '{self._text(start, end)}'",
+                       ReviewReplace(article_id, low, high, entity, action=Action.DECIDE), advance=on_cluster)
 
         app.push_screen(PickerDialog(f"Label for '{self._text(start, end)}' in the reviewed layer",
                                      labels, default=app.last_label or labels[0],
@@ -206,7 +208,7 @@ class ReviewDecisions:
             if result is None:
                 review.app.set_status(f"nothing to {what} in the reviewed layer")
                 return
-            review.app.set_status(f"saved: {what} {result.action}")
+            review.app.set_status(f"saved: {what} {display_safe(result.what)}")
             review.refresh_reviewed()
 
         review.app.decisions.run(f"{what} (review)", write, saved)

@@ -1,37 +1,48 @@
 """The article reading widget: a Line API ScrollView over one article and its spans.
 
-Wrapping is done once per width on the logical text; each visible line is laid out (bidi,
-wide characters) and styled on demand and kept in an LRU cache, so a 1 MB article opens
-quickly and moving the entity or token cursor repaints only the lines it touches.
+The widget holds plain parts, one per module, each given what it uses: the spans and the
+entity cursor (:class:`.article_spans.SpanList`), the lit mentions
+(:class:`.highlights.Highlights`), the token cursor (:class:`.token_selection.TokenSelection`,
+given the widget as its :class:`.token_selection.TokenHost`) and the display lines
+(:class:`.article_lines.ArticleLines`, given the widget as its
+:class:`.article_lines.Viewport`). The widget turns what they say into repaints, scrolls and
+messages. Wrapping is done once per width on the logical text; each visible line is laid
+out (bidi, wide characters) and styled on demand and kept in an LRU cache, so a 1 MB article
+opens quickly and moving the entity or token cursor repaints only the lines it touches.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.style import Style
 from textual import events
 from textual.content import Content
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from annotations.model import Article, Span
-from annotations.text import display_safe, is_rtl
+from annotations.text import is_rtl
 from tui import styles
 from tui.bidi import resolve_mode
-from tui.span_tally import SpanTally
+from tui.layout import DisplayLine
+from tui.render import LineMarks
 from tui.token_cursor import Token, TokenIndex
-from tui.widgets.article_lines import ArticleLinesMixin
-from tui.widgets.highlights import HighlightsMixin
-from tui.widgets.token_selection import TokenSelectionMixin
+
+from .article_lines import ArticleLines, Draw
+from .article_spans import Key, SpanList
+from .highlights import Highlights, Range
+from .token_selection import TokenSelection
 
 
-def _reading_key(span: Span) -> tuple[int, int]:
-    return (span.start, -span.end)
+def _overlaps(range_: Range | None, start: int, end: int) -> Range | None:
+    return range_ if range_ is not None and range_[0] < end and range_[1] > start else None
 
 
-class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, ScrollView, can_focus=True):
+class ArticleView(ScrollView, can_focus=True):
     """One article with its spans: entity cursor, token cursor, surface highlights, RTL."""
 
     DEFAULT_CSS = """
@@ -79,233 +90,263 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
 
     def __init__(
         self, article: Article, spans: list[Span], *, bidi: str = "auto",
-        select: tuple[str, int] | None = None, id: str | None = None, classes: str | None = None,
+        select: Key | None = None, top: int | None = None, entity_cursor: bool = True,
+        draw: Draw | None = None, id: str | None = None, classes: str | None = None,
         load_tokens: Callable[[], list[Token] | None] = lambda: None,
     ) -> None:
+        """``select``: the span the cursor starts on (a session's), so no key ever meets it
+        elsewhere; ``top``: the offset at the top line (a session's scroll position; else the
+        cursor is brought into view). ``entity_cursor`` False: no span is ever selected (the
+        review's layers). ``draw`` draws one line its own way (tui.render.render_strip)."""
         super().__init__(id=id, classes=classes)
         self.article = article
         self.tokens = TokenIndex(article.text, load_tokens)  # spaCy's, stored by the NLP process
-        self._safe = display_safe(article.text)
-        self._rtl_article = is_rtl(article.lang)
         self._bidi_mode = bidi
-        self._reorder = resolve_mode(bidi)
-        self._spans: list[Span] = []
-        self._starts: list[int] = []
-        self._max_span = 0
-        self._selected: int | None = None
-        self._waiting: list[tuple[int, int]] = []  # decided here, not yet saved (the database is busy)
-        self._init_lines()
-        self._spans_version = 0  # bumped on every change of the spans
-        self._init_highlights()
+        self._entity_cursor = entity_cursor
+        self.span_list = SpanList(article.text, spans)
+        self.lit = Highlights(article.text, self.span_list)
+        self.token_selection = TokenSelection(self.tokens, self)
+        lines_options = {} if draw is None else {"draw": draw}
+        self.display_lines = ArticleLines(article, self, rtl=is_rtl(article.lang),
+                                          reorder=resolve_mode(bidi), **lines_options)
+        self._waiting: list[Range] = []  # decided here, not yet saved (the database is busy)
         self._legend: tuple[int, Content] | None = None
-        self._tally_cache: SpanTally | None = None  # built on first use, then kept up to date
-        self._token_mode = False
-        self._cursor: Token | None = None
-        self._anchor: Token | None = None
-        self._store_spans(spans)
-        # The cursor starts on ``select`` (a session's), so no key ever meets it elsewhere.
-        self._selected = next((i for i, s in enumerate(self._spans) if s.key == select),
-                              0 if self._spans else None)
-        if select is not None and self.selected_span is not None:
-            self._bring_into_view(self.selected_span.start, self.selected_span.end)
+        self._base_style: Style | None = None  # the same for every line of one paint
+        if entity_cursor and self.span_list.spans:
+            self.span_list.selected = self.span_list.index_of(select) if select is not None else None
+            if self.span_list.selected is None:
+                self.span_list.selected = 0
+        if top is not None:
+            self.display_lines.scroll_top_to(top)
+        elif select is not None and (span := self.selected_span) is not None:
+            self.display_lines.bring_into_view(span.start, span.end)
 
     # --- spans and the entity cursor -------------------------------------------------
-
-    def _store_spans(self, spans: list[Span]) -> None:
-        length = len(self.article.text)
-        kept = [s for s in spans if 0 <= s.start < s.end <= length]
-        self._spans = sorted(kept, key=_reading_key)
-        self._starts = [s.start for s in self._spans]
-        self._max_span = max((s.end - s.start for s in self._spans), default=0)
-        self._spans_version += 1
-        self._tally_cache = None
 
     @property
     def spans(self) -> list[Span]:
         """The spans shown, in reading order (start, then longest first)."""
-        return list(self._spans)
+        return list(self.span_list.spans)
 
     def status_counts(self) -> dict[str, int]:
         """How many spans of each status the view shows."""
-        return dict(self._tally().statuses)
+        return dict(self.span_list.tally().statuses)
 
     @property
     def selected_span(self) -> Span | None:
         """The span under the entity cursor."""
-        return None if self._selected is None else self._spans[self._selected]
+        return self.span_list.selected_span
 
     def set_spans(self, spans: list[Span], keep_selection: bool = True) -> None:
         """Replace the spans (after a decision); the cursor stays on the same key or near it."""
         old = self.selected_span
-        self._store_spans(spans)
-        index: int | None = 0 if self._spans else None
-        if keep_selection and old is not None and self._spans:
-            keys = [s.key for s in self._spans]
-            if old.key in keys:
-                index = keys.index(old.key)
-            else:
-                position = bisect_left([_reading_key(s) for s in self._spans], _reading_key(old))
-                index = min(position, len(self._spans) - 1)
-        self._spans_changed(old, index)
+        self._spans_changed(old, self.span_list.replace(spans, keep_selection))
 
-    def update_spans(self, start: int, end: int, spans: list[Span], *,
-                     select: tuple[str, int] | None = None) -> None:
+    def update_spans(self, start: int, end: int, spans: list[Span], *, select: Key | None = None) -> None:
         """Replace the spans overlapping ``[start, end)`` by ``spans`` (read again after a decision).
 
         Only that neighbourhood changes, so a decision in a long article costs no more than
         one in a short one. The cursor goes to ``select`` if given, else stays on its span.
         """
-        def touches(s: Span) -> bool:
-            return s.start < end and s.end > start
-
         old = self.selected_span
-        length = len(self.article.text)
-        fresh = [s for s in spans if 0 <= s.start < s.end <= length and touches(s)]
-        self._max_span = max([self._max_span, *(s.end - s.start for s in fresh)])
-        found = self._span_range(start, end)
-        region = self._spans[found.start:found.stop]
-        stale = [s for s in region if touches(s)]
-        merged = sorted([s for s in region if not touches(s)] + fresh, key=_reading_key)
-        if self._tally_cache is not None:
-            self._tally_cache.remove(stale)
-            self._tally_cache.add(fresh)
-        self._spans[found.start:found.stop] = merged
-        self._starts[found.start:found.stop] = [s.start for s in merged]
-        self._spans_version += 1
-        index = self._selected
-        if not self._spans:
-            index = None
-        elif select is not None or (old is not None and index is not None
-                                    and found.start <= index < found.stop):
-            wanted = select if select is not None or old is None else old.key
-            keys = [s.key for s in merged]
-            if wanted in keys:
-                index = found.start + keys.index(wanted)
-            elif select is not None and any(s.key == select for s in self._spans):
-                index = next(i for i, s in enumerate(self._spans) if s.key == select)
-            else:
-                position = 0 if old is None else bisect_left([_reading_key(s) for s in merged],
-                                                             _reading_key(old))
-                index = min(found.start + position, len(self._spans) - 1)
-        elif index is not None and index >= found.stop:
-            index += len(merged) - len(region)
-        self._spans_changed(old, index)
+        self._spans_changed(old, self.span_list.update(start, end, spans, select))
 
     def _spans_changed(self, old: Span | None, index: int | None) -> None:
         """After the spans changed: put the cursor on ``index``, re-light the highlighted surface,
         repaint, and tell the screen if the selected span is another (or changed)."""
-        self._selected = index
-        self._relight()
-        self._repaint()
+        self.span_list.selected = index if self._entity_cursor else None
+        self.lit.relight()
+        self.refresh()
         new = self.selected_span
         if new != old:
             if new is not None and (old is None or new.key != old.key):
-                self._bring_into_view(new.start, new.end)
+                self.display_lines.bring_into_view(new.start, new.end)
             self.post_message(self.SpanSelected(self, new))
 
     def _select_index(self, index: int | None) -> None:
         old = self.selected_span
-        self._selected = index
+        self.span_list.selected = index if self._entity_cursor else None
         new = self.selected_span
         if old is not None:
-            self._refresh_offsets(old.start, old.end)
+            self.display_lines.refresh_offsets(old.start, old.end)
         if new is not None:
-            self._refresh_offsets(new.start, new.end)
-            self._bring_into_view(new.start, new.end)
+            self.display_lines.refresh_offsets(new.start, new.end)
+            self.display_lines.bring_into_view(new.start, new.end)
         if new != old:
             self.post_message(self.SpanSelected(self, new))
 
     def select_next(self) -> Span | None:
         """Move the entity cursor to the next span in reading order (stays on the last)."""
-        if self._spans:
-            current = -1 if self._selected is None else self._selected
-            self._select_index(min(current + 1, len(self._spans) - 1))
+        if spans := self.span_list.spans:
+            current = self.span_list.selected
+            self._select_index(min(0 if current is None else current + 1, len(spans) - 1))
         return self.selected_span
 
     def select_prev(self) -> Span | None:
         """Move the entity cursor to the previous span in reading order (stays on the first)."""
-        if self._spans:
-            current = len(self._spans) if self._selected is None else self._selected
-            self._select_index(max(current - 1, 0))
+        if spans := self.span_list.spans:
+            current = self.span_list.selected
+            self._select_index(max((len(spans) if current is None else current) - 1, 0))
         return self.selected_span
 
-    def select_key(self, key: tuple[str, int]) -> bool:
+    def select_key(self, key: Key) -> bool:
         """Put the entity cursor on the span with this key; False if there is none."""
-        for index, span in enumerate(self._spans):
-            if span.key == key:
-                self._select_index(index)
-                return True
-        return False
+        index = self.span_list.index_of(key)
+        if index is not None:
+            self._select_index(index)
+        return index is not None
 
     def select_nearest(self, offset: int) -> bool:
         """Put the entity cursor on the first span starting at or after ``offset`` (else the
         last one): where a span that is gone used to be. False when there is no span."""
-        if not self._spans:
-            return False
-        self._select_index(min(bisect_left(self._starts, offset), len(self._spans) - 1))
-        return True
+        index = self.span_list.nearest(offset)
+        if index is not None:
+            self._select_index(index)
+        return index is not None
 
     def select_at_offset(self, offset: int) -> bool:
         """Select the innermost span covering ``offset``; False (and no change) if none does."""
-        best = None
-        for index in self._span_range(offset, offset + 1):
-            span = self._spans[index]
-            if span.start <= offset < span.end and (
-                best is None or span.end - span.start < self._spans[best].end - self._spans[best].start
-            ):
-                best = index
-        if best is None:
-            return False
-        self._select_index(best)
-        return True
+        index = self.span_list.innermost_at(offset)
+        if index is not None:
+            self._select_index(index)
+        return index is not None
 
-    def _span_range(self, start: int, end: int) -> range:
-        """Indices of the spans that may overlap ``[start, end)``."""
-        low = bisect_left(self._starts, start - self._max_span)
-        high = bisect_left(self._starts, end)
-        return range(low, high)
+    # --- what is on screen -------------------------------------------------------------
 
-    def _spans_between(self, start: int, end: int) -> list[Span]:
-        """The spans that may overlap ``[start, end)``, in reading order."""
-        found = self._span_range(start, end)
-        return self._spans[found.start:found.stop]
+    @property
+    def cursor_range(self) -> Range | None:
+        """What the cursor is on: the token cursor in token mode, else the selected span."""
+        if self.token_mode:
+            return self.token_cursor
+        span = self.selected_span
+        return None if span is None else (span.start, span.end)
+
+    def show_cursor(self) -> None:
+        """Scroll the cursor into view (once the view has a size, if it has none yet)."""
+        if (cursor := self.cursor_range) is not None:
+            self.display_lines.bring_into_view(*cursor)
+
+    @property
+    def top_offset(self) -> int:
+        """The offset of the text at the top line: the scroll position, whatever the width."""
+        return self.display_lines.top_offset()
+
+    def scroll_top_to(self, offset: int) -> None:
+        """Scroll so that ``offset`` is on the top line (a session's scroll position)."""
+        self.display_lines.scroll_top_to(offset)
 
     # --- decisions waiting for the database ------------------------------------------------
 
-    def set_waiting(self, ranges: list[tuple[int, int]]) -> None:
+    def set_waiting(self, ranges: list[Range]) -> None:
         """Show these ranges as decided but not saved yet (none: every decision is saved)."""
         waiting = sorted(set(ranges))
         if waiting != self._waiting:
             self._waiting = waiting
-            self._repaint()
+            self.refresh()
 
     @property
-    def waiting(self) -> list[tuple[int, int]]:
+    def waiting(self) -> list[Range]:
         """The ranges shown as waiting for the database, in text order."""
         return list(self._waiting)
 
-    # --- lit mentions (tui.widgets.highlights) ----------------------------------------------
+    # --- lit mentions ----------------------------------------------------------------------
 
-    def _tally(self) -> SpanTally:
-        if self._tally_cache is None:
-            self._tally_cache = SpanTally(self.article.text, self._spans)
-        return self._tally_cache
+    def light_up(self, forms: tuple[str, ...] = (), ranges: tuple[Range, ...] = ()) -> int:
+        """Light up every mention of these folded forms and these ranges (none: clear); the count."""
+        if self.lit.light_up(forms, ranges):
+            self.refresh()
+        return len(self.lit.ranges)
 
-    def _token_mode_start(self) -> int:
+    def highlight_surface(self, folded: str | None) -> int:
+        """Light up every mention whose folded text is ``folded`` (None clears); returns the count."""
+        return self.light_up((folded,) if folded else ())
+
+    def light_only(self, start: int, end: int) -> None:
+        """Light ``[start, end)`` alone and bring it into view, centred (the review's cluster)."""
+        self.lit.show_only([(start, end)])
+        self.refresh()
+        self.display_lines.bring_into_view(start, end, center=True)
+
+    @property
+    def highlights(self) -> list[Range]:
+        """(start, end) of the highlighted mentions, in text order."""
+        return list(self.lit.ranges)
+
+    def scroll_to_first_highlight(self) -> bool:
+        """Scroll so the first highlighted mention is in view; False when there is none."""
+        if not self.lit.ranges:
+            return False
+        self.display_lines.bring_into_view(*self.lit.ranges[0], center=True)
+        return True
+
+    # --- the token cursor (tui.widgets.token_selection) ---------------------------------------
+
+    @property
+    def token_mode(self) -> bool:
+        """True while the token cursor (for making spans from the keyboard) is shown."""
+        return self.token_selection.token_mode
+
+    @token_mode.setter
+    def token_mode(self, on: bool) -> None:
+        self.token_selection.token_mode = on
+
+    @property
+    def token_cursor(self) -> Token | None:
+        """(start, end) of the token under the token cursor."""
+        return self.token_selection.token_cursor
+
+    @property
+    def selection(self) -> Range | None:
+        """The marked range, from the mark to the token cursor, on token boundaries."""
+        return self.token_selection.selection
+
+    def move_token(self, delta: int) -> Token | None:
+        """Move the token cursor by ``delta`` tokens (turning token mode on first if it is off)."""
+        return self.token_selection.move_token(delta)
+
+    def move_token_to(self, offset: int) -> Token | None:
+        """Put the token cursor on the token at (or after) ``offset``."""
+        return self.token_selection.move_token_to(offset)
+
+    def mark(self) -> Range | None:
+        """Start a selection at the token cursor; moving the cursor extends it."""
+        return self.token_selection.mark()
+
+    def clear_selection(self) -> None:
+        """Drop the mark (the token cursor stays)."""
+        self.token_selection.clear_selection()
+
+    def token_bounds_around(self, span: Span | Range) -> list[Token]:
+        """The tokens of the paragraph holding ``span``: where it can grow or shrink."""
+        return self.token_selection.token_bounds_around(span)
+
+    def grow(self, span: Span | Range, side: str, delta: int) -> Range | None:
+        """``span`` with its ``side`` ("start"/"end") moved by one token: +1 widens, -1 narrows."""
+        return self.token_selection.grow(span, side, delta)
+
+    # TokenHost: what the token cursor uses of the widget.
+
+    def token_mode_start(self) -> int:
         span = self.selected_span
-        if span is not None:
-            return span.start
-        if self._lines:
-            return self._lines[min(self.scroll_offset.y, len(self._lines) - 1)].start
-        return 0
+        return span.start if span is not None else self.display_lines.top_offset()
 
-    def _post_selection(self, selection: tuple[int, int] | None) -> None:
+    def refresh_offsets(self, start: int, end: int) -> None:
+        self.display_lines.refresh_offsets(start, end)
+
+    def bring_into_view(self, start: int, end: int, center: bool = False) -> None:
+        self.display_lines.bring_into_view(start, end, center)
+
+    def repaint(self) -> None:
+        """Repaint what is in view; lines whose marks did not change come from the cache."""
+        self.refresh()
+
+    def selection_changed(self, selection: Range | None) -> None:
         self.post_message(self.SelectionChanged(self, selection))
 
-    def _post_token_mode(self, on: bool) -> None:
+    def token_mode_changed(self, on: bool) -> None:
         self.post_message(self.TokenModeChanged(self, on))
 
-    # --- bidi ----------------------------------------------------------------------------
+    # --- bidi and legend -----------------------------------------------------------------------
 
     @property
     def bidi(self) -> str:
@@ -315,34 +356,103 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
     @property
     def reorders(self) -> bool:
         """True when RTL lines are put in visual order by the view (not by the terminal)."""
-        return self._reorder
+        return self.display_lines.reorder
 
     def set_bidi(self, mode: str) -> bool:
         """Switch bidi reordering ("auto", "on", "off"); returns whether the view now reorders."""
-        self._reorder = resolve_mode(mode)
         self._bidi_mode = mode
-        self._layouts.clear()
-        self._repaint()
-        return self._reorder
-
-    # --- legend --------------------------------------------------------------------------
+        self.display_lines.set_reorder(resolve_mode(mode))
+        self.refresh()
+        return self.reorders
 
     def legend_content(self) -> Content:
         """The legend for this article: the default labels, any others it uses, the statuses."""
         cached = self._legend
-        if cached is not None and cached[0] == self._spans_version:
+        if cached is not None and cached[0] == self.span_list.version:
             return cached[1]
         labels = list(styles.DEFAULT_LABEL_COLORS)
-        labels += sorted({s.label for s in self._spans} - set(labels))
+        labels += sorted({s.label for s in self.span_list.spans} - set(labels))
         content = styles.legend_content(labels)
-        self._legend = (self._spans_version, content)
+        self._legend = (self.span_list.version, content)
         return content
 
+    # --- geometry (tui.widgets.article_lines; Viewport: what it uses of the widget) -------------
+
+    @property
+    def text_width(self) -> int:
+        """Cells available to article text (the region less the gutter and a right margin)."""
+        return self.display_lines.text_width
+
+    def wrap_like(self, other: ArticleView) -> None:
+        """Wrap now at ``other``'s width, for a view about to take its place (n/p)."""
+        self.display_lines.wrap_like(other.display_lines)
+
+    def line_of(self, offset: int) -> int:
+        """Index of the display line holding ``offset`` (0 before the text is wrapped)."""
+        return self.display_lines.line_of(offset)
+
+    def offset_at(self, x: int, y: int) -> int | None:
+        """Logical offset under widget cell (x, y), or None below the text."""
+        return self.display_lines.offset_at(x, y)
+
+    def cell_of(self, offset: int) -> tuple[int, int] | None:
+        """Virtual (x, line) where ``offset`` is drawn, gutter included; None if not drawn."""
+        return self.display_lines.cell_of(offset)
+
+    def scroll_to_line(self, y: int) -> None:
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
+
+    def set_line_count(self, width: int, count: int) -> None:
+        self.virtual_size = Size(width, count)
+
+    # --- Textual -----------------------------------------------------------------------------
+
     def on_resize(self, event: events.Resize) -> None:
-        self._rewrap()
+        self.display_lines.fit()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.display_lines.forget_strips()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The first paint can come before the first Resize: fit now, so that it shows the text
+        # (a restored launch otherwise showed an empty pane for ~150 ms) where it should be.
+        self.display_lines.fit()
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        lines = self.display_lines.lines
+        width = self.scrollable_content_region.width
+        base = self._base_style or self.rich_style
+        if not 0 <= index < len(lines):
+            return Strip.blank(width, base)
+        strip = self.display_lines.strip(index, self._line_marks(lines[index]), base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _line_marks(self, line: DisplayLine) -> LineMarks:
+        """What is drawn over one display line, limited to what touches it."""
+        start, end = line.start, max(line.end, line.start + 1)
+        tokens = self.token_selection
+        selected = None if tokens.token_mode else self.selected_span
+        if selected is not None and not (selected.start < end and selected.end > start):
+            selected = None
+        return LineMarks(
+            spans=[s for s in self.span_list.between(start, end) if s.end > start],
+            selected=selected,
+            highlights=self.lit.between(start, end),
+            cursor=_overlaps(tokens.token_cursor, start, end),
+            selection=_overlaps(tokens.selection, start, end),
+            waiting=[w for w in self._waiting if w[0] < end and w[1] > start],
+        )
 
     def on_mount(self) -> None:
-        if self._selected is not None:
+        if self.selected_span is not None:
             self.post_message(self.SpanSelected(self, self.selected_span))
 
     def on_click(self, event: events.Click) -> None:
@@ -353,8 +463,7 @@ class ArticleView(ArticleLinesMixin, TokenSelectionMixin, HighlightsMixin, Scrol
         if position is None:
             return
         self.focus()
-        if self._token_mode:
+        if self.token_mode:
             self.move_token_to(position)
         else:
             self.select_at_offset(position)
-

@@ -10,7 +10,7 @@ reader, which decides through the app's DecisionRunner).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotations.lookalike import lookalikes
+from annotations.candidates import Candidate, likely_entities
 from annotations.store import EntitySummary, Mention, Store
 from annotations.text import display_safe, fold
 
@@ -45,6 +45,7 @@ class PanelData:
     entities: list[EntitySummary]
     chosen: int | None = None
     candidates: list[tuple[Mention, str]] = field(default_factory=list)  # (mention, why it looks alike)
+    likely: list[tuple[Candidate, str]] = field(default_factory=list)  # not linked yet: (forms, name)
 
 
 def load_panel(store: Store, chosen: int | None, forms_cache: dict) -> PanelData:
@@ -55,13 +56,27 @@ def load_panel(store: Store, chosen: int | None, forms_cache: dict) -> PanelData
     if entity is None:
         data.chosen = None
         return data
-    if "forms" not in forms_cache:
-        forms_cache["forms"] = sorted({f.folded for f in store.entities.view_forms()})
+    _read_forms(store, forms_cache)
+    from annotations.lookalike import lookalikes  # rapidfuzz: in this thread, not at launch
+
     names = {fold(entity.name), *store.entities.alias_forms(entity.id)}
     alike = lookalikes(names, forms_cache["forms"], people=entity.label in PERSON_LABELS)
     for mention in store.entities.mentions_of_forms(alike, unlinked=True, limit=MAX_CANDIDATES):
         data.candidates.append((mention, alike.get(fold(mention.text), "look-alike")))
     return data
+
+
+def _read_forms(store: Store, forms_cache: dict) -> None:
+    if "counts" not in forms_cache:
+        forms_cache["counts"] = store.entities.view_forms()
+        forms_cache["forms"] = sorted({f.folded for f in forms_cache["counts"]})
+
+
+def load_likely(store: Store, forms_cache: dict) -> list[tuple[Candidate, str]]:
+    """The likely entities not linked yet, each with the name it would get (a form as written)."""
+    _read_forms(store, forms_cache)
+    return [(c, store.entities.form_sample(c.forms[0]))
+            for c in likely_entities(forms_cache["counts"], store.entities.aliased_forms())]
 
 
 class EntityPanel(Vertical):
@@ -125,6 +140,13 @@ class EntityPanel(Vertical):
         name: str
 
     @dataclass
+    class LinkLikely(Message):
+        """Link every mention of a likely entity's forms to a new entity of that name."""
+
+        candidate: Candidate
+        name: str
+
+    @dataclass
     class Leave(Message):
         """Focus back to the panes (the panel stays shown)."""
 
@@ -165,7 +187,8 @@ class EntityPanel(Vertical):
         with Store(app.db_path, annotator=app.store.annotator, config=app.store.config,
                    readonly=True) as store:
             data = load_panel(store, chosen, forms)
-        self.post_message(self.Loaded(data, token))
+            self.post_message(self.Loaded(data, token))  # the entities first: enter can choose one
+            self.post_message(self.Loaded(replace(data, likely=load_likely(store, forms)), token))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -184,8 +207,8 @@ class EntityPanel(Vertical):
             if entity.id == data.chosen:
                 options += self._details(entity, data.candidates)
         if not data.entities:
-            options.append(Option(Content("no entities yet: e links a span to a named entity"),
-                                  disabled=True))
+            options.append(Option(Content("no entities linked yet"), disabled=True))
+        options += self._likely(data.likely)
         option_list.clear_options()
         option_list.add_options(options)
         ids = [o.id for o in options]
@@ -240,6 +263,19 @@ class EntityPanel(Vertical):
             out.append(Option(Content.assemble("  + ", (f"'{text}'", "bold"), (tail, "dim")), id=ident))
         return out
 
+    def _likely(self, likely: list[tuple[Candidate, str]]) -> list[Option]:
+        """The corpus's frequent names not linked yet, look-alikes together: l links one."""
+        if not likely:
+            return []
+        out = [Option(Content.styled("likely ones: l links", "italic"), disabled=True)]
+        for index, (candidate, name) in enumerate(likely):
+            ident = f"l:{index}"
+            self._rows[ident] = (candidate, name)
+            tail = self._text(f"{candidate.label} ×{candidate.mentions}", self._width // 2)
+            out.append(Option(Content.assemble("+ ", (self._text(name, self._width - 3 - len(tail)), "bold"),
+                                               (" " + tail, "dim")), id=ident))
+        return out
+
     # -- keys ---------------------------------------------------------------------------------
 
     def focus_list(self) -> None:
@@ -267,10 +303,12 @@ class EntityPanel(Vertical):
     def action_link(self) -> None:
         row = self.highlighted_row()
         entity = next((e for e in self.data.entities if e.id == self.data.chosen), None)
-        if isinstance(row, Mention) and entity is not None:
+        if isinstance(row, tuple) and isinstance(row[0], Candidate):
+            self.post_message(self.LinkLikely(*row))
+        elif isinstance(row, Mention) and entity is not None:
             self.post_message(self.Link(row, entity.id, entity.name))
         else:
-            self.app.set_status("l links a look-alike: choose an entity (enter), then a + row under it")
+            self.app.set_status("l links a likely entity, or a look-alike: an entity (enter), then a + row")
 
     def action_leave(self) -> None:
         self.post_message(self.Leave())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from rich.style import Style
 from textual.strip import Strip
 
-from annotations.model import Span
+from annotations.model import Article, Span
 from tui import styles
 from tui.layout import LineLayout
 from tui.render import LineMarks, render_strip, style_at, top_span
@@ -51,25 +51,22 @@ def review_gutter(layout: LineLayout, marks: LineMarks) -> str:
     return " "
 
 
-class LayerView(ArticleView):
-    """An article with one layer's entities (or the review's own layer), and the cluster cursor."""
+def review_draw(layout: LineLayout, marks: LineMarks, base: Style) -> Strip:
+    """One line of a layer: agreed and disagreeing entities, ▶ and ≠ in the gutter."""
+    return render_strip(layout, marks, base, style_of=review_style_at, gutter_of=review_gutter)
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._selected = None  # the review moves over clusters, not entities
+
+class LayerView(ArticleView):
+    """An article with one layer's entities (or the review's own layer), and the cluster cursor:
+    an ArticleView with no entity cursor, drawn with :func:`review_draw`."""
+
+    def __init__(self, article: Article, spans: list[Span], *, bidi: str = "auto") -> None:
+        super().__init__(article, spans, bidi=bidi, entity_cursor=False, draw=review_draw)
 
     def set_layer_spans(self, spans: list[Span]) -> None:
         """Replace the spans shown; nothing is selected."""
         self.set_spans(spans, keep_selection=False)
-        self._select_index(None)
 
     def show_cluster(self, start: int, end: int) -> None:
         """Light up ``[start, end)`` (the cluster under the cursor) and bring it into view."""
-        self._highlight_surface = None
-        self._set_highlights([(start, end)])
-        self._highlight_key = (None, -1)
-        self._repaint()
-        self._bring_into_view(start, end, center=True)
-
-    def _render_strip(self, layout: LineLayout, marks: LineMarks, base: Style) -> Strip:
-        return render_strip(layout, marks, base, style_of=review_style_at, gutter_of=review_gutter)
+        self.light_only(start, end)

@@ -42,14 +42,15 @@ class Pane(Vertical):
     """One open article: a title line and its ArticleView."""
 
     def __init__(self, article: Article, spans: list[Span], *, bidi: str,
-                 select: tuple[str, int] | None = None,
+                 select: tuple[str, int] | None = None, top: int | None = None,
                  load_tokens: Callable[[], list[Token] | None] = lambda: None) -> None:
         super().__init__(classes="pane")
         self.article = article
         self.closing = False  # set while it is being replaced, so it no longer counts as open
         self._title_text = ""
         self._status: str | None = None  # the status shown (show_title), kept for a resize
-        self.view = ArticleView(article, spans, bidi=bidi, select=select, load_tokens=load_tokens)
+        self.view = ArticleView(article, spans, bidi=bidi, select=select, top=top,
+                                load_tokens=load_tokens)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-title", markup=False)

@@ -1,42 +1,52 @@
 """The token cursor of the article view: making and reshaping spans from the keyboard.
 
-A mixin of ArticleView: the cursor moves token by token (w/b), ``mark()`` anchors a
+A part of :class:`tui.widgets.article_view.ArticleView`, given the article's tokens and the
+widget as a :class:`TokenHost`: the cursor moves token by token (w/b), ``mark()`` anchors a
 selection that follows the cursor, and ``grow`` moves one end of a span by one token. All
 offsets are logical and on token boundaries from annotations.nlp.tokens.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from annotations.model import Span
 from tui.token_cursor import Token, TokenIndex
 
 
-class TokenSelectionMixin:
-    """Token cursor state and API; the widget provides the repaint, scroll and message hooks."""
+class TokenHost(Protocol):
+    """What the token cursor uses of the article view: where it starts, repaint, scrolling, messages."""
 
-    tokens: TokenIndex
-    _token_mode: bool = False
-    _cursor: Token | None = None
-    _anchor: Token | None = None
+    def token_mode_start(self) -> int:
+        """The offset the token cursor starts at (the selected span, else the top line)."""
+        ...
 
-    def _token_mode_start(self) -> int:  # pragma: no cover - provided by the widget
-        raise NotImplementedError
+    def refresh_offsets(self, start: int, end: int) -> None:
+        """Repaint the lines showing ``[start, end)``."""
+        ...
 
-    def _refresh_offsets(self, start: int, end: int) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def bring_into_view(self, start: int, end: int, center: bool = False) -> None: ...
 
-    def _bring_into_view(self, start: int, end: int, center: bool = False) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def repaint(self) -> None: ...
 
-    def _repaint(self) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def selection_changed(self, selection: tuple[int, int] | None) -> None:
+        """Tell the screen the marked range changed."""
+        ...
 
-    def _post_selection(self, selection: tuple[int, int] | None) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def token_mode_changed(self, on: bool) -> None:
+        """Tell the screen the token cursor came or went."""
+        ...
 
-    def _post_token_mode(self, on: bool) -> None:  # pragma: no cover
-        raise NotImplementedError
 
+class TokenSelection:
+    """Token cursor state and moves, for one article view (``host``)."""
+
+    def __init__(self, tokens: TokenIndex, host: TokenHost) -> None:
+        self.tokens = tokens
+        self._host = host
+        self._token_mode = False
+        self._cursor: Token | None = None
+        self._anchor: Token | None = None
 
     @property
     def token_mode(self) -> bool:
@@ -49,14 +59,14 @@ class TokenSelectionMixin:
             return
         self._token_mode = on
         if on:
-            self._cursor = self.tokens.token_at(self._token_mode_start())
+            self._cursor = self.tokens.token_at(self._host.token_mode_start())
         else:
             self.clear_selection()
             self._cursor = None
-        self._repaint()
+        self._host.repaint()
         if self._cursor is not None:
-            self._bring_into_view(*self._cursor)
-        self._post_token_mode(on)
+            self._host.bring_into_view(*self._cursor)
+        self._host.token_mode_changed(on)
 
     @property
     def token_cursor(self) -> Token | None:
@@ -76,15 +86,15 @@ class TokenSelectionMixin:
         before = self.selection
         for old in (self._cursor, before):
             if old is not None:
-                self._refresh_offsets(*old)
+                self._host.refresh_offsets(*old)
         self._cursor = token
         after = self.selection
         for new in (token, after):
             if new is not None:
-                self._refresh_offsets(*new)
-        self._bring_into_view(*token)
+                self._host.refresh_offsets(*new)
+        self._host.bring_into_view(*token)
         if after != before:
-            self._post_selection(after)
+            self._host.selection_changed(after)
 
     def move_token(self, delta: int) -> Token | None:
         """Move the token cursor by ``delta`` tokens (turning token mode on first if it is off)."""
@@ -109,11 +119,11 @@ class TokenSelectionMixin:
             return None
         before = self.selection
         self._anchor = self._cursor
-        self._refresh_offsets(*self._cursor)
+        self._host.refresh_offsets(*self._cursor)
         if before is not None:
-            self._refresh_offsets(*before)
+            self._host.refresh_offsets(*before)
         if self.selection != before:
-            self._post_selection(self.selection)
+            self._host.selection_changed(self.selection)
         return self.selection
 
     def clear_selection(self) -> None:
@@ -121,8 +131,8 @@ class TokenSelectionMixin:
         before = self.selection
         self._anchor = None
         if before is not None:
-            self._refresh_offsets(*before)
-            self._post_selection(None)
+            self._host.refresh_offsets(*before)
+            self._host.selection_changed(None)
 
     def token_bounds_around(self, span: Span | tuple[int, int]) -> list[Token]:
         """The tokens of the paragraph holding ``span``: where it can grow or shrink."""
