@@ -20,7 +20,7 @@ from .formats import Problem, SourceFile, iter_files, read_file
 from .formats.checks import check_record
 from .formats.problems import excerpt
 from .language import guess_lang
-from .model import ArticleRecord
+from .model import ArticleRecord, ArticleStatus
 from .store import RecordError, Store, WriteSlices
 
 BATCH_RECORDS = 500
@@ -286,7 +286,7 @@ class _Run:
                                             "set it", notice=True))
             elif record.link_task:  # one entity-linking task per mention: the links add up
                 self.report.duplicates += 1
-                if self.store.view.status(article_id, self.annotator) == "done":
+                if self.store.view.status(article_id, self.annotator) == ArticleStatus.DONE:
                     # Gold changes only by a decision: a done layer is not relinked by a file.
                     self.report.add(Problem(path, line, f"article {article_id} is marked done by "
                                             f"{self.annotator}: its links were not imported (mark it in "

@@ -32,6 +32,11 @@ class ArticleStatus(StrEnum):
     REJECTED = "rejected"  # imported with answer "reject"
     IGNORED = "ignored"  # imported with answer "ignore"
 
+    @property
+    def words(self) -> str:
+        """As the library shows it: "to do", "in progress", "done", ..."""
+        return "to do" if self is ArticleStatus.TODO else self.value.replace("_", " ")
+
 
 class Action(StrEnum):
     """What a decision did, as the event log names it (``events.action``; the values are the
@@ -123,9 +128,22 @@ class Origin(StrEnum):
 SUGGESTION_ORIGINS = (Origin.MEMORY, Origin.RULES, Origin.MODEL)
 
 
+class StepState(StrEnum):
+    """An undo step's state in the event log (``events.state``)."""
+
+    DONE = "done"  # in effect: undo takes it back
+    UNDONE = "undone"  # taken back: redo brings it back
+    DISCARDED = "discarded"  # taken back, then a new decision made: no redo any more
+
+
+def sql_value(value: str) -> str:
+    """``'a'``: one fixed value of an enum for SQL (never user text)."""
+    return f"'{value}'"
+
+
 def sql_list(values: Iterable[str]) -> str:
     """``('a', 'b')``: a fixed set of these values for an SQL ``IN`` or ``CHECK`` (never user text)."""
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+    return "(" + ", ".join(sql_value(v) for v in values) + ")"
 
 
 def origin_rank_sql(column: str = "origin") -> str:

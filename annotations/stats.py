@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from .model import Origin
 from .store import Store
 
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
@@ -84,7 +85,7 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None, *, layers:
     by_source: dict[str, set[Key]] = defaultdict(set)
     keys = store.corpus.suggestion_keys(sorted(layers))
     for article_id, start, end, label, origin, source, superseded in keys:
-        if origin == "model":
+        if origin == Origin.MODEL:
             by_source[source].add((article_id, start, end, label))
         if not superseded:
             predicted[origin].add((article_id, start, end, label))

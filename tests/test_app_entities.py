@@ -115,7 +115,7 @@ async def test_star_relabels_every_sahel_and_one_u_restores_them(story_db):
         with other_store(story_db) as check:
             after = sahel_view(check)
         assert set(after) == set(before) and {label for label, _ in after.values()} == {"LOC"}
-        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus: 11 mentions")
+        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the corpus: 11 mentions")
         counts = screen.active_view.status_counts()
         title = screen.panes[0].query_one(".pane-title").render().plain
         assert f" · in progress ✓{counts['accepted'] + counts.get('corrected', 0)} " in title

@@ -23,7 +23,8 @@ def linked_to(store, name: str) -> set[str]:
 
 
 def test_look_alike_forms_make_one_candidate_named_by_its_most_frequent_form():
-    counts = [FormCount("abdellatif hammouchi", {"PERSON": 5}, 3), FormCount("a. hammouchi", {"PERSON": 2}, 1),
+    counts = [FormCount("abdellatif hammouchi", {"PERSON": 5}, 3),
+              FormCount("a. hammouchi", {"PERSON": 2}, 1),
               FormCount("hammouchi", {"PERSON": 1}, 1), FormCount("sahel", {"PERSON": 4, "LOC": 1}, 2),
               FormCount("2024", {"DATE": 9}, 3), FormCount("rabat", {"GPE": 1}, 1),
               FormCount("avril haines", {"PERSON": 3}, 2)]

@@ -27,9 +27,9 @@ def test_a_story_across_articles_in_the_real_program(tmp_path, tmux):
     app.keys("4")  # LOC
     app.wait_for("saved: label LOC 'Sahel' · * does it to all alike")
     app.keys("*")
-    app.wait_for("in the whole corpus: 11 to change in 4 article(s)")
+    app.wait_for("in the corpus: 11 to change in 4 article(s)")
     app.keys("c")
-    app.wait_for("saved: accept as LOC every 'Sahel' in the whole corpus: 11 ")
+    app.wait_for("saved: accept as LOC every 'Sahel' in the corpus: 11 ")
     assert sahel_labels(db) == {("LOC", "corrected"), ("LOC", "accepted")}
     app.keys("u")
     app.wait_for("saved: undo accept as LOC every 'Sahel' (11 mentions in 4 articles)")

@@ -84,7 +84,7 @@ async def test_undo_of_star_says_what_star_said(story_db):
         assert isinstance(app.screen, PropagateDialog)
         await press(pilot, "c")
         await settle(pilot)
-        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the whole corpus")
+        assert app.status.startswith("saved: accept as LOC every 'Sahel' in the corpus")
         with other_store(story_db) as check:
             articles = len({a for a in check.articles.ids() for s in check.view.spans(a)
                             if check.articles.get(a).text[s.start:s.end] == "Sahel"})

@@ -28,7 +28,7 @@ from textual.widget import AwaitMount
 
 from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
-from .bidi import BIDI_MODES
+from .bidi import BIDI_MODES, BidiMode
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
 from .keymap import ALL_BINDINGS, APP_BINDINGS, KeyProblem, keymap_from_config
@@ -71,7 +71,7 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
     # active pane (reader.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
-    def __init__(self, store: Store, *, bidi: str = "auto", paths: Sequence[str] = (),
+    def __init__(self, store: Store, *, bidi: str = BidiMode.AUTO, paths: Sequence[str] = (),
                  preannotate: bool = True, owns_store: bool = False) -> None:
         super().__init__()
         if bidi not in BIDI_MODES:
@@ -416,7 +416,7 @@ def run_app(app: ParallaxApp, **options) -> int:
     return app.return_code or 0
 
 
-def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = "auto",
+def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = BidiMode.AUTO,
              paths: Sequence[str | os.PathLike] = (), preannotate: bool = True,
              readonly: bool = False) -> ParallaxApp:
     """Open the database (creating it if needed, unless ``readonly``) and build the app on it;

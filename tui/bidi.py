@@ -26,14 +26,23 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
 
 import bidi
 import bidi.algorithm
 
-BidiMode = Literal["auto", "on", "off"]
-BIDI_MODES: tuple[str, ...] = ("auto", "on", "off")
+
+class BidiMode(StrEnum):
+    """Who reorders right-to-left text: ``auto`` (the app, unless PARALLAX_BIDI=off says the
+    terminal does), ``on`` (the app), ``off`` (the terminal)."""
+
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
+BIDI_MODES: tuple[str, ...] = tuple(mode.value for mode in BidiMode)  # the order ``b`` cycles through
 ENV_VAR = "PARALLAX_BIDI"
 
 _RTL_CHAR = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff]")
@@ -48,9 +57,9 @@ def resolve_mode(mode: str) -> bool:
     """
     if mode not in BIDI_MODES:
         raise ValueError(f"bidi mode must be one of {', '.join(BIDI_MODES)}, not {mode!r}")
-    if mode == "auto":
+    if mode == BidiMode.AUTO:
         return os.environ.get(ENV_VAR, "on").strip().lower() not in ("off", "0", "no", "false")
-    return mode == "on"
+    return mode == BidiMode.ON
 
 
 def first_strong_is_rtl(text: str) -> bool:

@@ -18,6 +18,7 @@ from annotations.store import StoreError, default_db_path
 from annotations.text import display_safe
 
 from .app import make_app, run_app
+from .bidi import BIDI_MODES, BidiMode
 from .serve.cli import serve_cmd
 
 
@@ -25,7 +26,7 @@ from .serve.cli import serve_cmd
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, readable=False))
 @db_option
 @annotator_option
-@click.option("--bidi", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+@click.option("--bidi", type=click.Choice(BIDI_MODES), default=BidiMode.AUTO.value, show_default=True,
               help="Reorder right-to-left text for display: on, off (the terminal reorders), or auto.")
 @click.option("--readonly", is_flag=True, envvar="PARALLAX_READONLY",
               help="Open the database for looking only (also PARALLAX_READONLY=1): nothing is written, "

@@ -13,6 +13,8 @@ from functools import lru_cache
 from rich.style import Style
 from textual.content import Content
 
+from annotations.model import Origin, Status
+
 DEFAULT_LABEL_COLORS: dict[str, str] = {
     "PERSON": "#ff9f43",
     "ORG": "#54a0ff",
@@ -55,9 +57,9 @@ def label_color(label: str) -> str:
 
 def status_key(status: str, origin: str) -> str:
     """How a span is drawn: its status, with human-made and rules/memory suggestions set apart."""
-    if status == "suggested":
+    if status == Status.SUGGESTED:
         return "suggested-known" if origin in ("rules", "memory") else "suggested"
-    if status == "accepted" and origin == "human":
+    if status == Status.ACCEPTED and origin == Origin.HUMAN:
         return "human"
     return status
 
@@ -66,17 +68,17 @@ def status_key(status: str, origin: str) -> str:
 def span_style(label: str, key: str, selected: bool = False, highlighted: bool = False) -> Style:
     """The Rich style of a span's text for a :func:`status_key`, selection and highlight."""
     color = label_color(label)
-    if key == "suggested":
+    if key == Status.SUGGESTED:
         style = Style(color=color, underline=True)
     elif key == "suggested-known":
         style = Style(color=color, underline=True, italic=True)
-    elif key == "accepted":
+    elif key == Status.ACCEPTED:
         style = Style(color=CHIP_TEXT, bgcolor=color, bold=True)
-    elif key == "corrected":
+    elif key == Status.CORRECTED:
         style = Style(color=CHIP_TEXT, bgcolor=color, bold=True, italic=True)
-    elif key == "human":
+    elif key == Origin.HUMAN:
         style = Style(color=CHIP_TEXT, bgcolor=color, bold=True, underline=True)
-    elif key == "rejected":
+    elif key == Status.REJECTED:
         style = Style(color=color, strike=True, dim=True)
     else:  # an unknown status still shows as an entity
         style = Style(color=color, underline=True)

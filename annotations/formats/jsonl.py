@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterator
 
 from ..config import LANG_RE
-from ..model import ArticleRecord, SpanRecord
+from ..model import ArticleRecord, SpanRecord, Status
 from .decode import decoded_lines
 from .problems import Problem, excerpt
 
@@ -166,9 +166,9 @@ def _prodigy_spans(raw: object, path: str, line: int, problems: list[Problem],
     spans = []
     for i, item in enumerate(raw, 1):
         span = _span(item, f"span {i}", path, line, problems)
-        if span is None or item.get("status") == "rejected":
+        if span is None or item.get("status") == Status.REJECTED:
             continue  # Parallax's own `export --all`: a "not this entity" decision is not gold
-        if item.get("status") == "suggested":
+        if item.get("status") == Status.SUGGESTED:
             suggestions.append(span)
         else:
             spans.append(span)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
-from ..model import EVERY_ARTICLE, ArticleRange, SpanRecord
+from ..model import EVERY_ARTICLE, ArticleRange, Origin, SpanRecord
 from ..store import EVERYONE, SOURCE_PREFIX, Store
 from . import import_spacy
 from .engines import Engine, Job, open_engine
@@ -309,7 +309,7 @@ class _Run:
         """Pipeline and rule spans in project labels; model labels the scheme lacks are left out."""
         out = []
         for start, end, label, origin, source in spans:
-            mapped = self.store.config.map_label(label, self.scheme) if origin == "model" else label
+            mapped = self.store.config.map_label(label, self.scheme) if origin == Origin.MODEL else label
             if mapped is not None:
                 out.append(SpanRecord(start, end, mapped, origin=origin, source=source))
         return out
@@ -334,9 +334,9 @@ class _Run:
                 rest.append((article_id, records, key))
                 continue
             with self.store.write():
-                model = [r for r in records if r.origin == "model"]
+                model = [r for r in records if r.origin == Origin.MODEL]
                 _, superseded = self.store.loading.resuggest(article_id, model, source, pipeline=key)
-                for origin, group in by_origin([r for r in records if r.origin != "model"]):
+                for origin, group in by_origin([r for r in records if r.origin != Origin.MODEL]):
                     self.writer.added[origin] += self.store.loading.add_suggestions(article_id, group)
             self.writer.added["model"] += len(model)
             self.report.superseded += superseded

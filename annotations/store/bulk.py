@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..model import GOLD_STATUSES, Action, origin_rank_sql, sql_list
+from ..model import Action, origin_rank_sql
 from .db import now
 from .errors import DecisionError
 from .forms import fill_folded, has_unfolded
 from .labels import Labels
 from .log import EventLog
+from .sql_values import ACCEPTED, CORRECTED, GOLD, HUMAN_OR_IMPORT, IN_PROGRESS, REJECTED
 from .undecided import UNDECIDED_SQL, shown_sql
 
 if TYPE_CHECKING:
@@ -29,13 +30,12 @@ if TYPE_CHECKING:
 
 BULK_ACTIONS = ("label", "reject", "link")
 CHUNK_ARTICLES = 2_000  # articles per round of statements: progress is reported between rounds
-GOLD = sql_list(GOLD_STATUSES)
 # The status a decision gives a span (decisions._status_for, as SQL): a span copied from a
 # suggestion is "accepted" while it still has the suggestion's offsets and ``{label}``.
-_STATUS = ("CASE WHEN spans.origin IN ('human', 'import') OR spans.suggestion_id IS NULL THEN 'accepted' "
+_STATUS = (f"CASE WHEN spans.origin IN {HUMAN_OR_IMPORT} OR spans.suggestion_id IS NULL THEN {ACCEPTED} "
            "WHEN EXISTS (SELECT 1 FROM suggestions x WHERE x.id = spans.suggestion_id "
            "AND x.start = spans.start AND x.end = spans.end AND x.label = {label}) "
-           "THEN 'accepted' ELSE 'corrected' END")
+           f"THEN {ACCEPTED} ELSE {CORRECTED} END")
 Progress = Callable[[int, int], None]  # (mentions done, mentions in all); raising stops and rolls back
 
 
@@ -199,8 +199,8 @@ class Bulk:
         if decision.action == "label":
             return f"NOT ({alias}.label = :label AND {alias}.status IN {GOLD})"
         if decision.action == "reject":
-            return f"{alias}.status != 'rejected'"
-        return f"({alias}.entity_id IS NOT :entity OR {alias}.status = 'rejected')"
+            return f"{alias}.status != {REJECTED}"
+        return f"({alias}.entity_id IS NOT :entity OR {alias}.status = {REJECTED})"
 
     def _span_rows(self, target: BulkTarget, decision: BulkDecision, select: str, *, changing: bool) -> str:
         cond = self._changing(decision, "s")
@@ -240,7 +240,7 @@ class Bulk:
         if decision.action == "label":
             sets = f"label = :label, status = {_STATUS.format(label=':label')}"
         elif decision.action == "reject":
-            sets = "status = 'rejected'"
+            sets = f"status = {REJECTED}"
         else:
             sets = f"entity_id = :entity, status = {_STATUS.format(label='spans.label')}"
         logged = ("SELECT row_id FROM events WHERE grp = :grp AND tbl = 'spans' AND after IS NULL "
@@ -256,9 +256,9 @@ class Bulk:
             return
         conn = self.cx.conn
         if decision.action == "label":
-            label, status = ":label", "CASE WHEN g.label = :label THEN 'accepted' ELSE 'corrected' END"
+            label, status = ":label", f"CASE WHEN g.label = :label THEN {ACCEPTED} ELSE {CORRECTED} END"
         else:
-            label, status = "g.label", "'rejected'" if decision.action == "reject" else "'accepted'"
+            label, status = "g.label", REJECTED if decision.action == "reject" else ACCEPTED
         entity = ":entity" if decision.action == "link" else "NULL"
         top = conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
         seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'spans'").fetchone()
@@ -279,7 +279,7 @@ class Bulk:
         seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'article_status'").fetchone()
         params["top"] = max(top, seq[0] if seq else 0)
         conn.execute("INSERT INTO article_status(article_id, annotator, status, updated_at) "
-                     "SELECT DISTINCT e.article_id, :annotator, 'in_progress', :ts FROM events e "
+                     f"SELECT DISTINCT e.article_id, :annotator, {IN_PROGRESS}, :ts FROM events e "
                      "WHERE e.grp = :grp AND e.tbl = 'spans' AND NOT EXISTS (SELECT 1 FROM article_status x "
                      "WHERE x.article_id = e.article_id AND x.annotator = :annotator)", params)
         image = self._image_sql("article_status", "a")
@@ -318,7 +318,7 @@ class Bulk:
                                                                "folded": folded})
         if (self.log.snapshot("entities", entity_id) or {}).get("label") is None:
             top = conn.execute("SELECT label FROM spans WHERE entity_id = ? AND annotator = ? AND status != "
-                               "'rejected' GROUP BY label ORDER BY count(*) DESC, label LIMIT 1",
+                               f"{REJECTED} GROUP BY label ORDER BY count(*) DESC, label LIMIT 1",
                                (entity_id, self.layer)).fetchone()
             if top is not None:
                 self.log.update(grp, action, None, "entities", entity_id, {"label": top[0]})

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import GOLD_STATUSES, Article
+from .sql_values import DONE, SET_ASIDE
 from .undecided import ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion
 
 if TYPE_CHECKING:
@@ -55,10 +56,10 @@ class Corpus:
         conn = self.cx.conn
         if annotator is not None:
             return dict(conn.execute("SELECT article_id, annotator FROM article_status "
-                                     "WHERE status='done' AND annotator=?", (annotator,)).fetchall())
+                                     f"WHERE status={DONE} AND annotator=?", (annotator,)).fetchall())
         layers: dict[int, str] = {}
         for article_id, who in conn.execute(
-                "SELECT article_id, annotator FROM article_status WHERE status='done' "
+                f"SELECT article_id, annotator FROM article_status WHERE status={DONE} "
                 f"ORDER BY article_id, {IS_REVIEW} DESC, updated_at DESC, annotator ASC").fetchall():
             layers.setdefault(article_id, who)
         return layers
@@ -100,7 +101,7 @@ class Corpus:
     def closing_statuses(self, ids: Sequence[int], annotator: str | None = None) -> dict[int, str]:
         """article id -> 'rejected' or 'ignored', the latest such status (of ``annotator`` if given)."""
         sql = (f"SELECT article_id, status FROM article_status WHERE article_id {_among(ids)} "
-               "AND status IN ('rejected', 'ignored')")
+               f"AND status IN {SET_ASIDE}")
         params: tuple = tuple(ids)
         if annotator is not None:
             sql, params = sql + " AND annotator = ?", (*params, annotator)
@@ -164,7 +165,7 @@ class Corpus:
         marked done (their gold: what ``export --annotator`` writes)."""
         return dict(self.cx.conn.execute(
             "SELECT p.annotator, count(*) FROM spans p JOIN article_status s ON s.article_id = p.article_id "
-            f"AND s.annotator = p.annotator AND s.status = 'done' WHERE p.status {_among(GOLD_STATUSES)} "
+            f"AND s.annotator = p.annotator AND s.status = {DONE} WHERE p.status {_among(GOLD_STATUSES)} "
             "GROUP BY p.annotator", GOLD_STATUSES).fetchall())
 
     def gold_decision_keys(self) -> list[tuple[int, str, int, int, str]]:
@@ -173,7 +174,7 @@ class Corpus:
         return self.cx.conn.execute(
             "SELECT p.article_id, p.annotator, p.start, p.end, p.label FROM spans p "
             "JOIN article_status s ON s.article_id = p.article_id AND s.annotator = p.annotator "
-            f"AND s.status = 'done' WHERE p.status {_among(GOLD_STATUSES)}",
+            f"AND s.status = {DONE} WHERE p.status {_among(GOLD_STATUSES)}",
             GOLD_STATUSES).fetchall()
 
     # -- helpers -----------------------------------------------------------------------------

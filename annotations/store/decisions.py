@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import valid_label
-from ..model import Action, Span
+from ..model import Action, ArticleStatus, Span
 from ..text import fold
 from .db import now
 from .errors import DecisionError
@@ -318,7 +318,7 @@ class Decisions:
             grp = self.log.new_group()
             row = self.cx.conn.execute("SELECT rowid, status FROM article_status WHERE article_id=? "
                                        "AND annotator=?", (article_id, self.layer)).fetchone()
-            was_done = row is not None and row[1] == "done"
+            was_done = row is not None and row[1] == ArticleStatus.DONE
             if row and row[1] != status:
                 self.log.update(grp, Action(status), article_id, "article_status", row[0],
                              {"status": status, "updated_at": now()})
@@ -329,7 +329,7 @@ class Decisions:
             # The status is logged first, so the group's undo names it ("undo done").
             decided = (self.decide_undecided(article_id, undecided, grp, as_if_open=not was_done)
                        if undecided else 0)
-            if was_done != (status == "done"):
+            if was_done != (status == ArticleStatus.DONE):
                 self._hold_undecided(grp, article_id, status, as_if_open=not was_done)
             return decided
 
@@ -341,7 +341,7 @@ class Decisions:
         held = conn.execute("SELECT id FROM undecided_at_done WHERE article_id=? AND annotator=?",
                             (article_id, self.layer)).fetchall()
         self.log.delete_many(grp, Action(status), article_id, "undecided_at_done", [r[0] for r in held])
-        if status != "done":
+        if status != ArticleStatus.DONE:
             return
         left = self.view.rule.by_article({article_id: self.layer}, as_if_open=as_if_open)
         rows = [(article_id, self.layer, s.id) for s in left.get(article_id, ())]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .forms import folded_expr, forms_in, register_fold
+from .sql_values import GOLD, REJECTED, SUGGESTED
 from .undecided import UNDECIDED_SQL
 from .view_forms import FormCount, view_form_counts
 
@@ -57,8 +58,8 @@ def view_sql(span_where: str = "", suggestion_where: str = "") -> str:
     folded, entity_id, kind, id); extra conditions on spans ``p`` and suggestions ``g``."""
     return (f"SELECT p.article_id, p.start, p.end, p.label, p.status, {folded_expr('p')} AS folded, "
             "p.entity_id, 'span' AS kind, p.id FROM spans p WHERE p.annotator = :annotator "
-            f"AND p.status != 'rejected' {span_where} UNION ALL "
-            f"SELECT g.article_id, g.start, g.end, g.label, 'suggested', {folded_expr('g')}, NULL, "
+            f"AND p.status != {REJECTED} {span_where} UNION ALL "
+            f"SELECT g.article_id, g.start, g.end, g.label, {SUGGESTED}, {folded_expr('g')}, NULL, "
             f"'suggestion', g.id FROM suggestions g WHERE {UNDECIDED_SQL} {suggestion_where}")
 
 
@@ -91,7 +92,7 @@ class Entities:
         counts: dict[int, list[tuple[int, int]]] = {}
         for entity_id, article_id, n in conn.execute(
                 "SELECT entity_id, article_id, count(*) FROM (SELECT DISTINCT s.entity_id, s.article_id, "
-                "s.start, s.end FROM spans s WHERE s.entity_id IS NOT NULL AND s.status != 'rejected' "
+                f"s.start, s.end FROM spans s WHERE s.entity_id IS NOT NULL AND s.status != {REJECTED} "
                 f"{who}) "
                 "GROUP BY entity_id, article_id ORDER BY entity_id, article_id",
                 (annotator,) if annotator else ()).fetchall():
@@ -115,13 +116,13 @@ class Entities:
         return self.cx.conn.execute(
             "SELECT s.entity_id, substr(a.text, s.start + 1, s.end - s.start), count(*) FROM (SELECT "
             "DISTINCT entity_id, article_id, start, end FROM spans WHERE entity_id IS NOT NULL "
-            "AND status != 'rejected') s "
+            f"AND status != {REJECTED}) s "
             "JOIN articles a ON a.id = s.article_id GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
 
     def mentions(self, entity_id: int) -> list[tuple[int, int, int]]:
         """(article id, start, end) of every mention of the entity, in article and text order."""
         return self.cx.conn.execute(
-            "SELECT DISTINCT article_id, start, end FROM spans WHERE entity_id=? AND status != 'rejected' "
+            f"SELECT DISTINCT article_id, start, end FROM spans WHERE entity_id=? AND status != {REJECTED} "
             "ORDER BY article_id, start, end", (entity_id,)).fetchall()
 
     def alias_forms(self, entity_id: int) -> list[str]:
@@ -199,7 +200,7 @@ class Entities:
         self._reads()
         return self.cx.conn.execute(
             f"SELECT folded, entity_id, count(*) FROM (SELECT {folded_expr('p')} AS folded, p.entity_id "
-            "FROM spans p WHERE p.annotator = ? AND p.entity_id IS NOT NULL AND p.status != 'rejected') "
+            f"FROM spans p WHERE p.annotator = ? AND p.entity_id IS NOT NULL AND p.status != {REJECTED}) "
             "WHERE folded IS NOT NULL AND folded != '' GROUP BY folded, entity_id",
             (annotator or self.annotator,)).fetchall()
 
@@ -213,8 +214,8 @@ class Entities:
     def linked_label_counts(self, annotator: str | None = None) -> list[tuple[int, str, int, int]]:
         """(entity id, label, mentions, of them decided) of the annotator's linked spans."""
         return self.cx.conn.execute(
-            "SELECT entity_id, label, count(*), sum(status IN ('accepted', 'corrected')) FROM spans "
-            "WHERE annotator = ? AND entity_id IS NOT NULL AND status != 'rejected' "
+            f"SELECT entity_id, label, count(*), sum(status IN {GOLD}) FROM spans "
+            f"WHERE annotator = ? AND entity_id IS NOT NULL AND status != {REJECTED} "
             "GROUP BY entity_id, label ORDER BY entity_id, label", (annotator or self.annotator,)).fetchall()
 
     def mentions_linked(self, entity_id: int, annotator: str | None = None, *,
@@ -223,7 +224,7 @@ class Entities:
         rows = self.cx.conn.execute(
             "SELECT s.article_id, s.start, s.end, s.label, s.status, s.entity_id, s.id, "
             "substr(a.text, s.start + 1, s.end - s.start), a.title, a.lang FROM spans s JOIN articles a "
-            "ON a.id = s.article_id WHERE s.entity_id = ? AND s.annotator = ? AND s.status != 'rejected' "
+            f"ON a.id = s.article_id WHERE s.entity_id = ? AND s.annotator = ? AND s.status != {REJECTED} "
             "ORDER BY s.article_id, s.start LIMIT ?",
             (entity_id, annotator or self.annotator, limit)).fetchall()
         return [Mention(r[0], r[1], r[2], r[3], r[4], r[5], ("span", r[6]), r[7], r[8], r[9]) for r in rows]

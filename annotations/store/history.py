@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..model import Action
+from ..model import Action, StepState
 from .errors import DecisionError
 from .log import EventLog, Image
 from .restore import Restorer
@@ -60,18 +60,18 @@ class History:
 
     def step_size(self, what: str) -> int:
         """How many rows the next ``what`` ("undo" or "redo") would restore (0: nothing to do)."""
-        state, pick = ("done", "MAX") if what == "undo" else ("undone", "MIN")
+        state, pick = (StepState.DONE, "MAX") if what == "undo" else (StepState.UNDONE, "MIN")
         return self.cx.conn.execute(
             f"SELECT count(*) FROM events WHERE grp = (SELECT {pick}(grp) FROM events "
             "WHERE annotator=? AND state=?)", (self.log.layer, state)).fetchone()[0]
 
     def undo(self) -> UndoResult | None:
         """Revert the annotator's latest decision; None when there is nothing to undo."""
-        return self._step("done", "undone", "MAX", reverse=True)
+        return self._step(StepState.DONE, StepState.UNDONE, "MAX", reverse=True)
 
     def redo(self) -> UndoResult | None:
         """Re-apply the decision most recently undone; None when there is nothing to redo."""
-        return self._step("undone", "done", "MIN", reverse=False)
+        return self._step(StepState.UNDONE, StepState.DONE, "MIN", reverse=False)
 
     def _step(self, from_state: str, to_state: str, pick: str, *, reverse: bool) -> UndoResult | None:
         conn = self.cx.conn

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..model import ArticleStatus
 from .review import REVIEW_STATE_SQL, Review
+from .sql_values import DONE, REJECTED, TODO
 from .undecided import UNDECIDED_SQL
 
 if TYPE_CHECKING:
@@ -100,7 +102,7 @@ class Library:
         if not self.useful_first or not self.cx.conn.execute("SELECT 1 FROM usefulness LIMIT 1").fetchone():
             return id_col
         return (f"COALESCE((SELECT -u.score FROM usefulness u WHERE u.article_id = {id_col} AND NOT EXISTS "
-                "(SELECT 1 FROM article_status d WHERE d.article_id = u.article_id AND d.status = 'done')), "
+                f"(SELECT 1 FROM article_status d WHERE d.article_id = u.article_id AND d.status = {DONE})), "
                 f"1e308), {id_col}")
 
     def _select(self, flt: LibraryFilter, annotator: str | None) -> tuple[str, str, dict[str, object]]:
@@ -128,7 +130,7 @@ class Library:
         if flt.lang:
             where.append("a.lang = :lang")
             params["lang"] = flt.lang
-        if flt.status == "todo":
+        if flt.status == ArticleStatus.TODO:
             where.append(f"NOT EXISTS (SELECT 1 FROM article_status s WHERE s.article_id = {id_col} "
                          "AND s.annotator = :annotator)")
         elif flt.status:
@@ -140,12 +142,12 @@ class Library:
             if self._label_is_rare(flt.label, params["annotator"]):
                 where.append(
                     f"{in_col} IN (SELECT p.article_id FROM spans p WHERE p.annotator = :annotator "
-                    "AND p.label = :label AND p.status != 'rejected' UNION SELECT g.article_id "
+                    f"AND p.label = :label AND p.status != {REJECTED} UNION SELECT g.article_id "
                     f"FROM suggestions g WHERE g.label = :label AND {_UNDECIDED})")
             else:
                 where.append(
                     f"(EXISTS (SELECT 1 FROM spans p WHERE p.article_id = {id_col} "
-                    "AND p.annotator = :annotator AND p.label = :label AND p.status != 'rejected') "
+                    f"AND p.annotator = :annotator AND p.label = :label AND p.status != {REJECTED}) "
                     f"OR EXISTS (SELECT 1 FROM suggestions g WHERE g.article_id = {id_col} "
                     f"AND g.label = :label AND {_UNDECIDED}))")
         if flt.review in REVIEW_STATE_SQL:
@@ -200,7 +202,7 @@ class Library:
         marks = ", ".join("?" for _ in ids)
         conn = self.cx.conn
         base = {r[0]: r[1:] for r in conn.execute(
-            f"SELECT a.id, a.title, a.lang, COALESCE(s.status, 'todo') FROM articles a "
+            f"SELECT a.id, a.title, a.lang, COALESCE(s.status, {TODO}) FROM articles a "
             f"LEFT JOIN article_status s ON s.article_id = a.id AND s.annotator = ? WHERE a.id IN ({marks})",
             (annotator, *ids)).fetchall()}
         decided: dict[int, dict[str, int]] = {}

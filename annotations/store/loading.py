@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
-from ..model import EVERY_ARTICLE, ArticleRange, ArticleRecord, SpanRecord
+from ..model import EVERY_ARTICLE, ArticleRange, ArticleRecord, ArticleStatus, SpanRecord
 from ..text import content_hash, fold
 from .db import now
 from .errors import RecordError
+from .sql_values import ACCEPTED, DONE, IMPORT, MODEL, REJECTED
 from .undecided import EVERYONE, open_sql
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class Loading:
                 conn.executemany(
                     "INSERT INTO spans(article_id, annotator, start, end, label, status, origin, source, "
                     "entity_id, folded, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, 'accepted', 'import', ?, ?, ?, ?, ?)", spans)
+                    f"VALUES (?, ?, ?, ?, ?, {ACCEPTED}, {IMPORT}, ?, ?, ?, ?, ?)", spans)
             if suggestions:
                 conn.executemany(
                     "INSERT OR IGNORE INTO suggestions(article_id, start, end, label, origin, source, "
@@ -129,11 +130,11 @@ class Loading:
                 conn.execute(
                     "INSERT INTO undecided_at_done(article_id, annotator, suggestion_id) "
                     "SELECT g.article_id, st.annotator, g.id FROM article_status st JOIN suggestions g "
-                    "ON g.article_id = st.article_id WHERE st.status = 'done' AND g.annotator = '' "
+                    f"ON g.article_id = st.article_id WHERE st.status = {DONE} AND g.annotator = '' "
                     "AND g.superseded_at IS NULL "
                     "AND st.article_id IN (SELECT value FROM json_each(?)) AND st.annotator = ? AND "
                     + open_sql("g", "st.annotator") + " ORDER BY g.id",
-                    (json.dumps([row[0] for row in statuses if row[2] == "done"]), annotator))
+                    (json.dumps([row[0] for row in statuses if row[2] == ArticleStatus.DONE]), annotator))
         return [(stored[digest], False) if digest in stored else (created[digest], first[digest] == index)
                 for index, digest in enumerate(digests)]
 
@@ -190,12 +191,12 @@ class Loading:
             for s in spans:
                 entity_id = self._imported_link(text, s, stamp) if s.kb_id else None
                 row = conn.execute("SELECT id FROM spans WHERE article_id=? AND annotator=? AND start=? AND "
-                                   "end=? ORDER BY status = 'rejected', id LIMIT 1",
+                                   f"end=? ORDER BY status = {REJECTED}, id LIMIT 1",
                                    (article_id, annotator, s.start, s.end)).fetchone()
                 if row is None:
                     conn.execute("INSERT INTO spans(article_id, annotator, start, end, label, status, "
                                  "origin, source, entity_id, folded, created_at, updated_at) VALUES "
-                                 "(?, ?, ?, ?, ?, 'accepted', 'import', NULL, ?, ?, ?, ?)",
+                                 f"(?, ?, ?, ?, ?, {ACCEPTED}, {IMPORT}, NULL, ?, ?, ?, ?)",
                                  (article_id, annotator, s.start, s.end, s.label, entity_id,
                                   fold(text[s.start:s.end]), stamp, stamp))
                 elif entity_id is not None:
@@ -246,11 +247,11 @@ class Loading:
         spans = list(spans)
         with self.cx.write():
             conn = self.cx.conn
-            if conn.execute("SELECT 1 FROM article_status WHERE article_id=? AND status='done' LIMIT 1",
+            if conn.execute(f"SELECT 1 FROM article_status WHERE article_id=? AND status={DONE} LIMIT 1",
                             (article_id,)).fetchone():
                 raise RecordError(f"article {article_id} is marked done: it is not re-suggested")
             stamp = now()
-            conn.execute("UPDATE suggestions SET superseded_at=? WHERE article_id=? AND origin='model' "
+            conn.execute(f"UPDATE suggestions SET superseded_at=? WHERE article_id=? AND origin={MODEL} "
                          "AND annotator='' AND superseded_at IS NULL AND source != ?",
                          (stamp, article_id, source))
             text = ""
@@ -259,7 +260,7 @@ class Loading:
                 text = row[0] if row else ""
             conn.executemany(
                 "INSERT INTO suggestions(article_id, start, end, label, origin, source, folded, created_at, "
-                "annotator) VALUES (?, ?, ?, ?, 'model', ?, ?, ?, '') "
+                f"annotator) VALUES (?, ?, ?, ?, {MODEL}, ?, ?, ?, '') "
                 "ON CONFLICT (article_id, start, end, label, origin, annotator) "
                 "DO UPDATE SET source=excluded.source, superseded_at=NULL",
                 [(article_id, s.start, s.end, s.label, source, fold(text[s.start:s.end]), stamp)

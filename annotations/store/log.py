@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .db import now
+from .sql_values import STEP_DISCARDED, STEP_UNDONE
 
 if TYPE_CHECKING:
     from ..model import Action
@@ -49,7 +50,7 @@ class EventLog:
 
     def discard_redo(self) -> None:
         """A decision that changes something ends what could be redone."""
-        self.cx.execute("UPDATE events SET state='discarded' WHERE annotator=? AND state='undone'",
+        self.cx.execute(f"UPDATE events SET state={STEP_DISCARDED} WHERE annotator=? AND state={STEP_UNDONE}",
                         (self.layer,))
 
     def log(self, grp: int, action: Action, article_id: int | None, table: str, rowid: int,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .sql_values import GOLD, REJECTED, STEP_DONE
 from .undecided import EVERYONE
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class Memory:
         accepted or corrected span, or an alias of a labelled entity they linked a span to."""
         who, params = _whose(annotator)
         return bool(self.cx.conn.execute(
-            f"SELECT EXISTS (SELECT 1 FROM spans s WHERE s.status IN ('accepted', 'corrected') {who}) "
+            f"SELECT EXISTS (SELECT 1 FROM spans s WHERE s.status IN {GOLD} {who}) "
             "OR EXISTS (SELECT 1 FROM aliases a JOIN entities e ON e.id = a.entity_id "
             f"WHERE e.label IS NOT NULL AND {_linked(annotator)})", params * 3).fetchone()[0])
 
@@ -43,7 +44,7 @@ class Memory:
         rows = self.cx.conn.execute(
             "SELECT DISTINCT substr(a.text, s.start + 1, s.end - s.start), s.label "
             "FROM spans s JOIN articles a ON a.id = s.article_id "
-            f"WHERE s.status IN ('accepted', 'corrected') {who}", params).fetchall()
+            f"WHERE s.status IN {GOLD} {who}", params).fetchall()
         return [(r[0], r[1]) for r in rows]
 
     def labelled_aliases(self, annotator: str | None = None) -> list[tuple[str, str, str]]:
@@ -58,7 +59,7 @@ class Memory:
     def annotators(self) -> list[str]:
         """The annotators (not review layers) whose annotation memory has something to suggest."""
         return [r[0] for r in self.cx.conn.execute(
-            "SELECT DISTINCT annotator FROM spans WHERE (status IN ('accepted', 'corrected') "
+            f"SELECT DISTINCT annotator FROM spans WHERE (status IN {GOLD} "
             "OR entity_id IS NOT NULL) AND annotator NOT GLOB 'review:*' ORDER BY annotator").fetchall()]
 
 
@@ -69,8 +70,8 @@ def _linked(annotator: str | None) -> str:
     if annotator is None:
         return "1"
     return ("(EXISTS (SELECT 1 FROM events ev WHERE ev.tbl = 'aliases' AND ev.row_id = a.id "
-            "AND ev.annotator = ? AND ev.state = 'done') OR EXISTS (SELECT 1 FROM spans s "
-            "WHERE s.entity_id = e.id AND s.status != 'rejected' AND s.annotator = ?))")
+            f"AND ev.annotator = ? AND ev.state = {STEP_DONE}) OR EXISTS (SELECT 1 FROM spans s "
+            f"WHERE s.entity_id = e.id AND s.status != {REJECTED} AND s.annotator = ?))")
 
 
 def _whose(annotator: str | None) -> tuple[str, tuple]:

@@ -18,6 +18,8 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ..model import GOLD_STATUSES
+
 Key = tuple[int, int, str]  # (source article id, output article id, annotator)
 
 
@@ -71,7 +73,7 @@ def _decisions(layer: dict) -> tuple:
 
 
 def _summary(layer: dict) -> str:
-    gold = sum(1 for s in layer["spans"] if s[3] in ("accepted", "corrected"))
+    gold = sum(1 for s in layer["spans"] if s[3] in GOLD_STATUSES)
     status = (layer["status"] or "no status").replace("_", " ")
     return f"{gold} entities, {len(layer['spans']) - gold} rejected, {status}"
 

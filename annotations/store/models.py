@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .db import now
+from .sql_values import DONE
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -103,7 +104,7 @@ class Models:
         """Language (as stored, e.g. ``en-US``) -> articles some layer has marked done."""
         return dict(self.cx.conn.execute(
             "SELECT a.lang, count(DISTINCT s.article_id) FROM article_status s JOIN articles a "
-            "ON a.id = s.article_id WHERE s.status = 'done' GROUP BY a.lang").fetchall())
+            f"ON a.id = s.article_id WHERE s.status = {DONE} GROUP BY a.lang").fetchall())
 
     def trained_on(self) -> dict[str, int]:
         """Language -> the done articles (train and dev) its latest model was trained on."""

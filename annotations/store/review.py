@@ -26,6 +26,7 @@ from .corpus import IS_REVIEW
 from .db import now
 from .history import UndoResult
 from .layer import Layer
+from .sql_values import DONE, GOLD
 from .undecided import EVERYONE, ORDER_BY_ORIGIN, SUGGESTION_COLUMNS, Suggestion, shown_to, undecided_among
 
 if TYPE_CHECKING:
@@ -37,14 +38,14 @@ REVIEW_STATES = ("reviewed", "disputed", "awaiting")
 # SQL conditions on an annotator column (GLOB is case-sensitive, unlike LIKE).
 NOT_REVIEW = f"NOT {IS_REVIEW}"
 
-_REVIEWED = f"SELECT article_id FROM article_status WHERE status = 'done' AND {IS_REVIEW}"
-_DONE = f"SELECT article_id FROM article_status WHERE status = 'done' AND {NOT_REVIEW}"
+_REVIEWED = f"SELECT article_id FROM article_status WHERE status = {DONE} AND {IS_REVIEW}"
+_DONE = f"SELECT article_id FROM article_status WHERE status = {DONE} AND {NOT_REVIEW}"
 _DISPUTED = (
-    f"WITH d AS (SELECT article_id, annotator FROM article_status WHERE status = 'done' AND {NOT_REVIEW}), "
+    f"WITH d AS (SELECT article_id, annotator FROM article_status WHERE status = {DONE} AND {NOT_REVIEW}), "
     "n AS (SELECT article_id, count(*) AS k FROM d GROUP BY article_id HAVING k >= 2), "
     "c AS (SELECT p.article_id, count(DISTINCT p.annotator) AS m FROM spans p "
     "JOIN d ON d.article_id = p.article_id AND d.annotator = p.annotator "
-    "WHERE p.article_id IN (SELECT article_id FROM n) AND p.status IN ('accepted', 'corrected') "
+    f"WHERE p.article_id IN (SELECT article_id FROM n) AND p.status IN {GOLD} "
     "GROUP BY p.article_id, p.start, p.end, p.label) "
     "SELECT DISTINCT c.article_id FROM c JOIN n ON n.article_id = c.article_id WHERE c.m < n.k"
 )
@@ -105,12 +106,12 @@ class Review:
     def done_layer_names(self) -> list[str]:
         """Every layer (annotators and review layers) with at least one article done, sorted."""
         return [r[0] for r in self.cx.conn.execute(
-            "SELECT DISTINCT annotator FROM article_status WHERE status = 'done' ORDER BY 1").fetchall()]
+            f"SELECT DISTINCT annotator FROM article_status WHERE status = {DONE} ORDER BY 1").fetchall()]
 
     def done_annotators(self, article_id: int) -> list[str]:
         """The annotators (not review layers) who marked the article done, sorted."""
         return [r[0] for r in self.cx.conn.execute(
-            f"SELECT annotator FROM article_status WHERE article_id = ? AND status = 'done' AND {NOT_REVIEW} "
+            f"SELECT annotator FROM article_status WHERE article_id = ? AND status = {DONE} AND {NOT_REVIEW} "
             "ORDER BY annotator", (article_id,)).fetchall()]
 
     def layer_entities(self, article_id: int, layer: str) -> list[LayerSpan]:
@@ -125,7 +126,7 @@ class Review:
         else:
             found = {LayerSpan(*r) for r in self.cx.conn.execute(
                 "SELECT start, end, label, entity_id FROM spans WHERE article_id = ? AND annotator = ? "
-                "AND status IN ('accepted', 'corrected')", (article_id, layer)).fetchall()}
+                f"AND status IN {GOLD}", (article_id, layer)).fetchall()}
         return sorted(found, key=lambda s: (s.start, -s.end, s.label, s.entity_id or 0))
 
     def states(self, ids: Sequence[int]) -> dict[int, str]:

@@ -16,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..model import DECIDED_STATUSES, SUGGESTION_ORIGINS, ArticleStatus, Origin, sql_list
+from ..model import (
+    DECIDED_STATUSES,
+    SUGGESTION_ORIGINS,
+    ArticleStatus,
+    Origin,
+    StepState,
+    sql_list,
+    sql_value,
+)
 from .migrations import HISTORY
 
 if TYPE_CHECKING:
@@ -56,7 +64,7 @@ CREATE TABLE events (                   -- the decision log: undo and redo (hist
     row_id INTEGER NOT NULL,
     before TEXT,                        -- JSON images of the row
     after TEXT,
-    state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('done', 'undone', 'discarded'))
+    state TEXT NOT NULL DEFAULT {sql_value(StepState.DONE)} CHECK (state IN {sql_list(StepState)})
 );
 CREATE INDEX events_annotator ON events(annotator, state, grp);
 CREATE INDEX events_grp ON events(grp);

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..model import Action, counted, every_words
+from ..model import Action, Status, counted, every_words
 from .log import Image
 
 WIDTH = 66  # characters a description takes at most: "saved: undo " and it fit 80 columns
@@ -113,7 +113,7 @@ class StepWords:
         decided = [after for table, _, before, after in self.images
                    if table == "spans" and before is None and after is not None]
         if decided:
-            past = "rejected" if decided[0].get("status") == "rejected" else "accepted"
+            past = "rejected" if decided[0].get("status") == Status.REJECTED else "accepted"
             tail = f" ({past} {counted(self.spans, 'suggestion')})"
         return f"{action.words} ", self._title(article), tail
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import origin_rank_sql
+from .sql_values import DONE
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -39,7 +40,7 @@ def shown_sql(g: str = "g", layer: str = ":annotator") -> str:
     """SQL: whether the ``suggestions`` row aliased ``g`` is shown to the layer ``layer``: its
     own or everyone's, and held when the layer marked the article done, else not superseded."""
     done = (f"EXISTS (SELECT 1 FROM article_status ds WHERE ds.article_id = {g}.article_id "
-            f"AND ds.annotator = {layer} AND ds.status = 'done')")
+            f"AND ds.annotator = {layer} AND ds.status = {DONE})")
     held = (f"EXISTS (SELECT 1 FROM undecided_at_done u WHERE u.article_id = {g}.article_id "
             f"AND u.annotator = {layer} AND u.suggestion_id = {g}.id)")
     return (f"({g}.annotator = '' OR {g}.annotator = {layer}) AND "
@@ -129,7 +130,7 @@ class Undecided:
             for article_id, annotator in conn.execute(
                     f"WITH w(article_id, annotator) AS (VALUES {marks}) SELECT s.article_id, s.annotator "
                     "FROM article_status s JOIN w ON w.article_id = s.article_id "
-                    "AND w.annotator = s.annotator WHERE s.status = 'done'", flat).fetchall():
+                    f"AND w.annotator = s.annotator WHERE s.status = {DONE}", flat).fetchall():
                 out[(article_id, annotator)] = set()
             for article_id, annotator, suggestion_id in conn.execute(
                     f"WITH w(article_id, annotator) AS (VALUES {marks}) SELECT u.article_id, u.annotator, "

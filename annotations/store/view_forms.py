@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from .forms import folded_expr
+from .sql_values import REJECTED
 from .undecided import UNDECIDED_SQL
 
 # The articles where the rule must run: the annotator's spans and statuses, and unfolded rows.
@@ -75,7 +76,7 @@ def view_form_counts(conn: sqlite3.Connection, annotator: str) -> list[FormCount
         f"SELECT {folded_expr('g')} AS folded, g.article_id, g.start, g.end, g.label FROM touched t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id WHERE {UNDECIDED_SQL} UNION ALL "
         f"SELECT {folded_expr('p')}, p.article_id, p.start, p.end, p.label FROM spans p "
-        f"WHERE p.annotator = :annotator AND p.status != 'rejected') WHERE {formed}) GROUP BY folded")
+        f"WHERE p.annotator = :annotator AND p.status != {REJECTED}) WHERE {formed}) GROUP BY folded")
     totals: dict[str, list[int]] = {}
     for sql, sign in ((everywhere, 1), (in_touched, -1), (view_touched, 1)):
         for folded, *counts in conn.execute(sql, params).fetchall():

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Select, Static
 
 from annotations.config import LANG_RE
+from annotations.model import ArticleStatus
 from annotations.store import LibraryFilter, LibraryRow
 from annotations.text import display_safe
 
@@ -37,8 +38,7 @@ if TYPE_CHECKING:
     from ..app import ParallaxApp
 
 COMMON_LANGUAGES = ("en", "fr", "ar", "es", "de", "it", "pt", "nl", "he")  # offered first in the picker
-STATUS_OPTIONS = [("to do", "todo"), ("in progress", "in_progress"), ("done", "done"),
-                  ("rejected", "rejected"), ("ignored", "ignored")]
+STATUS_OPTIONS = [(status.words, status) for status in ArticleStatus]
 REVIEW_OPTIONS = [("R reviewed", "reviewed"), ("≠ disputed", "disputed"), ("… awaiting review", "awaiting")]
 
 

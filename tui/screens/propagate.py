@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..app import ParallaxApp
 
 PLACES_SHOWN = 5
-SCOPES = {"open": "in the open articles", "corpus": "in the whole corpus"}
+SCOPES = {"open": "in the open articles", "corpus": "in the corpus"}
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,9 @@ def bulk_status(what: str, result: BulkResult) -> str:
     """The status line after a bulk decision."""
     if not result.changed:
         return f"nothing to change: {what}: each is so already"
+    # No "u undoes all" here: it would be cut at 80 columns, and undo names the step anyway.
     return (f"saved: {what}: {counted(result.changed, 'mention')} in "
-            f"{counted(len(result.article_ids), 'article')} (u undoes all)")
+            f"{counted(len(result.article_ids), 'article')}")
 
 
 class PropagateDialog(ModalScreen[str | None]):
@@ -101,7 +102,7 @@ class PropagateDialog(ModalScreen[str | None]):
             yield Static(Content(display_safe(f"Every '{self.last.text}': {self.last.verb()}")),
                          id="propagate-title", markup=False)
             yield Static(Content("counting the identical mentions…"), id="propagate-counts", markup=False)
-            yield Static(Content("o open articles · c whole corpus · escape cancels · one u undoes it all"),
+            yield Static(Content("o open articles · c corpus · escape cancels · one u undoes all"),
                          id="propagate-hint", markup=False)
 
     def on_mount(self) -> None:

@@ -7,7 +7,7 @@ the app's decision runner and says "saved" only once it is committed.
 
 from __future__ import annotations
 
-from annotations.model import Action, Span
+from annotations.model import Action, ArticleStatus, Span
 from annotations.store import UndoResult
 from annotations.text import display_safe
 
@@ -196,7 +196,7 @@ class Verdicts:
         article_id = view.article.id
         # As the annotator sees it: with the decisions typed before d, even if they still wait.
         status = app.decisions.waiting_status(article_id) or app.store.view.status(article_id)
-        if status == "done":
+        if status == ArticleStatus.DONE:
             self.mark(article_id, "in_progress")
             return
         waiting = self.decider.waiting_places(article_id)
@@ -218,7 +218,7 @@ class Verdicts:
         app = self.reader.app
 
         def saved(count: int, late: bool) -> None:
-            if status != "done":
+            if status != ArticleStatus.DONE:
                 message = "saved: article back in progress"
             elif undecided is None:
                 left = len(app.store.view.undecided(article_id))
@@ -230,6 +230,6 @@ class Verdicts:
             app.set_status(message)
             self.reader.refresh_articles([article_id])
 
-        what = "mark the article done" if status == "done" else "put the article back in progress"
+        what = "mark the article done" if status == ArticleStatus.DONE else "put the article back in progress"
         self.decider.save(what, SetArticleStatus(article_id, status, undecided), saved,
                           background=undecided is not None, article_status=(article_id, status))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from annotations.config import valid_label
-from annotations.model import Action, Span
+from annotations.model import Action, ArticleStatus, Span
 from annotations.review import Cluster, disagreements
 from annotations.store import LayerSpan, UndoResult
 from annotations.text import display_safe
@@ -219,7 +219,7 @@ class ReviewDecisions:
             return
         store = app.store
         article_id = self.review.article_id
-        if store.review.status(article_id) == "done":
+        if store.review.status(article_id) == ArticleStatus.DONE:
             self._mark("in_progress")
             return
         pending = len(store.view.undecided(article_id, store.review.layer_name))
@@ -236,5 +236,5 @@ class ReviewDecisions:
         app.push_screen(UndecidedDialog(pending), chosen)
 
     def _mark(self, status: str, undecided: str | None = None) -> None:
-        what = "mark the review done" if status == "done" else "put the review back in progress"
+        what = "mark the review done" if status == ArticleStatus.DONE else "put the review back in progress"
         self._save(what, SetReviewStatus(self.review.article_id, status, undecided))

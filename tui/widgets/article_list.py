@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from annotations.model import ArticleStatus
 from annotations.store import LibraryRow
 from annotations.text import display_safe
 
@@ -30,8 +31,7 @@ from ..bidi import first_strong_is_rtl
 from ..keymap import LIBRARY_LIST_BINDINGS
 from ..layout import visual_order_of
 
-STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done",
-                "rejected": "rejected", "ignored": "ignored"}
+STATUS_WORDS: dict[str, str] = {status: status.words for status in ArticleStatus}  # a row holds a str
 LANG_W, STATUS_W, REVIEW_W = 3, 11, 2
 REVIEW_MARKS = {"reviewed": "R", "disputed": "≠", "awaiting": "…"}  # annotations.store.review
 CountWidths = tuple[int, int, int]  # digits for accepted, rejected, open suggestions
@@ -311,9 +311,9 @@ class ArticleList(ScrollView, can_focus=True):
         if marked:
             title_style = style + self.get_component_rich_style("article-list--marked")
         status_style = style
-        if row.status == "done":
+        if row.status == ArticleStatus.DONE:
             status_style = style + self.get_component_rich_style("article-list--done")
-        elif row.status == "todo" and not is_cursor:
+        elif row.status == ArticleStatus.TODO and not is_cursor:
             status_style = style + self.get_component_rich_style("article-list--dim")
         lang = Content(display_safe(row.lang)).truncate(LANG_W, pad=True)
         return [

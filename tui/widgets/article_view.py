@@ -27,7 +27,7 @@ from textual.strip import Strip
 from annotations.model import Article, Span
 from annotations.text import is_rtl
 from tui import styles
-from tui.bidi import resolve_mode
+from tui.bidi import BidiMode, resolve_mode
 from tui.layout import DisplayLine
 from tui.render import LineMarks
 from tui.token_cursor import Token, TokenIndex
@@ -89,7 +89,7 @@ class ArticleView(ScrollView, can_focus=True):
             return self.view
 
     def __init__(
-        self, article: Article, spans: list[Span], *, bidi: str = "auto",
+        self, article: Article, spans: list[Span], *, bidi: str = BidiMode.AUTO,
         select: Key | None = None, top: int | None = None, entity_cursor: bool = True,
         draw: Draw | None = None, id: str | None = None, classes: str | None = None,
         load_tokens: Callable[[], list[Token] | None] = lambda: None,

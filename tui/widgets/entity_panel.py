@@ -25,7 +25,7 @@ from annotations.candidates import Candidate, likely_entities
 from annotations.store import EntitySummary, Mention, Store
 from annotations.text import display_safe, fold
 
-from ..bidi import resolve_mode
+from ..bidi import BidiMode, resolve_mode
 from ..keymap import ENTITY_PANEL_BINDINGS
 from .article_list import visual_title
 
@@ -223,7 +223,8 @@ class EntityPanel(Vertical):
     def _text(self, text: str, width: int) -> str:
         """User text on one line of at most ``width`` cells, safe, in visual order when the app
         reorders right-to-left text (kb ids, names and titles are all untrusted)."""
-        return visual_title(text, max(width, 4), reorder=resolve_mode(getattr(self.app, "bidi", "auto")))
+        reorder = resolve_mode(getattr(self.app, "bidi", BidiMode.AUTO))
+        return visual_title(text, max(width, 4), reorder=reorder)
 
     @property
     def _width(self) -> int:

@@ -14,6 +14,7 @@ from textual.strip import Strip
 
 from annotations.model import Article, Span
 from tui import styles
+from tui.bidi import BidiMode
 from tui.layout import LineLayout
 from tui.render import LineMarks, render_strip, style_at, top_span
 
@@ -60,7 +61,7 @@ class LayerView(ArticleView):
     """An article with one layer's entities (or the review's own layer), and the cluster cursor:
     an ArticleView with no entity cursor, drawn with :func:`review_draw`."""
 
-    def __init__(self, article: Article, spans: list[Span], *, bidi: str = "auto") -> None:
+    def __init__(self, article: Article, spans: list[Span], *, bidi: str = BidiMode.AUTO) -> None:
         super().__init__(article, spans, bidi=bidi, entity_cursor=False, draw=review_draw)
 
     def set_layer_spans(self, spans: list[Span]) -> None:

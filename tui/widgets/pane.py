@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.events import Click
 from textual.widgets import Static
 
-from annotations.model import Article, Span
+from annotations.model import Article, ArticleStatus, Span
 from annotations.text import display_safe
 
 from ..token_cursor import Token
@@ -31,7 +31,7 @@ def title_line(article: Article, status: str, counts: tuple[int, int, int], widt
     accepted, rejected, suggested = counts
     marks = f"✓{accepted} ✗{rejected} ?{suggested}"
     word = STATUS_WORDS.get(status, status)
-    done = " done" if status == "done" else ""  # the one status a narrow pane still names
+    done = " done" if status == ArticleStatus.DONE else ""  # the one status a narrow pane still names
     tails = (f" · {word} {marks} {display_safe(article.lang)}", f" · {word} {marks}", f"{done} {marks}")
     tail = next((t for t in tails if width - cell_len(t) >= MIN_TITLE), tails[-1])
     title = visual_title(article.title, max(width - cell_len(tail), 1), reorder=reorder)
@@ -70,7 +70,7 @@ class Pane(Vertical):
         annotator), so a decision in a long article does not wait for a count over the database."""
         counts = self.view.status_counts()
         accepted = counts.get("accepted", 0) + counts.get("corrected", 0)
-        text = title_line(self.article, self._status or "todo",
+        text = title_line(self.article, self._status or ArticleStatus.TODO,
                           (accepted, counts.get("rejected", 0), counts.get("suggested", 0)),
                           self.size.width or TITLE_ROOM, reorder=self.view.reorders)
         if text != self._title_text:

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from annotations.text import display_safe
 
-from ..bidi import has_rtl, resolve_mode
+from ..bidi import BidiMode, has_rtl, resolve_mode
 from ..layout import visual_order_of
 
 
@@ -80,6 +80,6 @@ class StatusBar(Horizontal):
         is its end, not the beginning of an Arabic title that visual order puts on the right."""
         label = self.query_one("#status-message", Static)
         shown = display_safe(" ".join(message.split()))
-        if has_rtl(shown) and resolve_mode(getattr(self.app, "bidi", "auto")) and label.size.width:
+        if has_rtl(shown) and resolve_mode(getattr(self.app, "bidi", BidiMode.AUTO)) and label.size.width:
             shown = visual_order_of(Content(shown).truncate(label.size.width, ellipsis=True).plain)
         label.update(Content(shown), layout=False)
