@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, ClassVar
 
-from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widget import AwaitMount
@@ -32,16 +31,7 @@ from .bidi import BIDI_MODES, BidiMode
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
 from .keymap import ALL_BINDINGS, APP_BINDINGS, KeyProblem, keymap_from_config
-from .messages import (
-    ArticlesChanged,
-    ImportFinished,
-    ImportProgress,
-    MemorySuggested,
-    NlpJobFailed,
-    PreannotateFinished,
-    PreannotateProgress,
-    TokensReady,
-)
+from .messages import ArticlesChanged, TokensReady
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
@@ -304,64 +294,6 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
             pass  # another process is writing: the next cursor move saves it
         except StoreError as exc:
             self.set_status(f"could not save the session: {exc}")
-
-    # -- background work ----------------------------------------------------------------------
-
-    @on(ImportProgress)
-    def _import_progress(self, message: ImportProgress) -> None:
-        self.set_background(message.detail)
-
-    @on(ImportFinished)
-    def _import_finished(self, message: ImportFinished) -> None:
-        self.import_problems.extend(message.problems)
-        text = f"imported {message.added} article(s)"
-        if message.skipped:
-            text += f", {message.skipped} already there"
-        if message.problems:
-            text += f"; {len(message.problems)} problem(s): {message.problems[0]}"
-        self.set_background("")
-        self.set_status(text)
-        self.post_message_to_screens(ArticlesChanged(None))
-        self._preannotate_pending()
-
-    def _preannotate_pending(self) -> None:
-        """Pre-annotate, in the background, the articles no pipeline has seen yet."""
-        if self.preannotate_enabled and (pending := self.store.library.unannotated_ids()):
-            self.run_preannotate(pending)
-
-    @on(PreannotateProgress)
-    def _preannotate_progress(self, message: PreannotateProgress) -> None:
-        text = f"pre-annotating {message.done}/{message.total}" if message.total else "loading spaCy…"
-        if message.detail:
-            text += f" {message.detail}"
-        self.set_background(text)
-        if message.done:
-            self.post_message_to_screens(ArticlesChanged(None))
-
-    @on(PreannotateFinished)
-    def _preannotate_finished(self, message: PreannotateFinished) -> None:
-        self.set_background("")
-        self.preannotate_queued()
-        if message.note:
-            self.set_status(message.note)
-        elif message.articles:
-            self.set_status(f"pre-annotation finished: {message.articles} article(s)")
-        self.post_message_to_screens(ArticlesChanged(None))
-
-    @on(NlpJobFailed)
-    def _nlp_job_failed(self, message: NlpJobFailed) -> None:
-        self.set_background("")
-        self.set_status(f"{message.job} failed: {message.error}")
-        if message.job == "pre-annotation":
-            self.preannotate_queued()
-
-    @on(MemorySuggested)
-    def _memory_suggested(self, message: MemorySuggested) -> None:
-        self.post_message_to_screens(ArticlesChanged(message.article_ids))
-
-    @on(TokensReady)
-    def _tokens_ready(self, message: TokensReady) -> None:
-        self.post_message_to_screens(message)
 
     def post_message_to_screens(self, message: ArticlesChanged | TokensReady) -> None:
         """A copy of ``message`` to every screen (a message is delivered once)."""

@@ -33,6 +33,7 @@ from annotations.nlp.tokens import tokenizer_name
 from annotations.store import FIRST_PAGE, LibraryFilter, Store, StoreDamaged, StoreError
 
 from .messages import (
+    ArticlesChanged,
     ImportFinished,
     ImportProgress,
     LibraryLoaded,
@@ -77,9 +78,12 @@ class WorkersMixin(_AppPart):
         preannotate_queue: set[int]  # articles to pre-annotate once the run under way ends
         preannotate_enabled: bool
 
+        import_problems: list[str]  # printed by the CLI when the app exits
+
         def set_status(self, message: str) -> None: ...
         def set_background(self, text: str) -> None: ...
         def stop_on_damage(self, message: str) -> None: ...
+        def post_message_to_screens(self, message: ArticlesChanged | TokensReady) -> None: ...
 
     def _worker_store(self, *, readonly: bool = False) -> Store:
         return Store(self.db_path, annotator=self.store.annotator, readonly=readonly,
@@ -322,3 +326,54 @@ class WorkersMixin(_AppPart):
         self.log.error(f"{what} failed", error)
         self.set_background("")
         self.set_status(f"{what} failed: {error}")
+
+    # -- what the background work reports (handlers dispatched by name: ``on_import_progress``) --
+
+    def on_import_progress(self, message: ImportProgress) -> None:
+        self.set_background(message.detail)
+
+    def on_import_finished(self, message: ImportFinished) -> None:
+        self.import_problems.extend(message.problems)
+        text = f"imported {message.added} article(s)"
+        if message.skipped:
+            text += f", {message.skipped} already there"
+        if message.problems:
+            text += f"; {len(message.problems)} problem(s): {message.problems[0]}"
+        self.set_background("")
+        self.set_status(text)
+        self.post_message_to_screens(ArticlesChanged(None))
+        self._preannotate_pending()
+
+    def _preannotate_pending(self) -> None:
+        """Pre-annotate, in the background, the articles no pipeline has seen yet."""
+        if self.preannotate_enabled and (pending := self.store.library.unannotated_ids()):
+            self.run_preannotate(pending)
+
+    def on_preannotate_progress(self, message: PreannotateProgress) -> None:
+        text = f"pre-annotating {message.done}/{message.total}" if message.total else "loading spaCy…"
+        if message.detail:
+            text += f" {message.detail}"
+        self.set_background(text)
+        if message.done:
+            self.post_message_to_screens(ArticlesChanged(None))
+
+    def on_preannotate_finished(self, message: PreannotateFinished) -> None:
+        self.set_background("")
+        self.preannotate_queued()
+        if message.note:
+            self.set_status(message.note)
+        elif message.articles:
+            self.set_status(f"pre-annotation finished: {message.articles} article(s)")
+        self.post_message_to_screens(ArticlesChanged(None))
+
+    def on_nlp_job_failed(self, message: NlpJobFailed) -> None:
+        self.set_background("")
+        self.set_status(f"{message.job} failed: {message.error}")
+        if message.job == "pre-annotation":
+            self.preannotate_queued()
+
+    def on_memory_suggested(self, message: MemorySuggested) -> None:
+        self.post_message_to_screens(ArticlesChanged(message.article_ids))
+
+    def on_tokens_ready(self, message: TokensReady) -> None:
+        self.post_message_to_screens(message)
