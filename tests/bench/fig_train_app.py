@@ -57,7 +57,10 @@ def measure(ctx) -> Figure:
     rows = [
         Row("key press → committed and repainted, p95, during a background training vs none", p95_busy,
             p95_idle, unit="ms", kind="contention", against="no training",
-            targets=[Target("ratio", "<=", 1.5)]),
+            targets=[Target("ratio", "<=", 1.5, quick_limit=3.0, quick_reason=(
+                "a quick run times 30 presses once, so its p95 is about their second slowest: one "
+                "scheduling hiccup on two shared cores (the training takes one) moves it; the full run "
+                "times 120 against the issue's 1.5"))]),
         Row("key press → committed and repainted, p50, during a background training vs none",
             percentile(busy, 50), percentile(idle, 50), unit="ms", kind="contention",
             against="no training"),

@@ -107,7 +107,10 @@ def measure(ctx) -> Figure:
              note="context: the page check alone is the comparison",
              against="bare `PRAGMA quick_check`"),
          Row(f"conflicts: the list ({len(found):,} conflicts, without places)", conflicts_s, bare_forms, "s",
-             [second, Target("ratio", "<=", 3)],
+             [second, Target("ratio", "<=", 3, quick_limit=12, quick_reason=(
+                 "at 5,000 articles the list's fixed costs (the rule read where the annotator worked, "
+                 "each conflict built in Python) weigh more against a bare count of 50,000 rows than "
+                 "at 100,000 articles, where the target is stated"))],
              against="bare sqlite3: every suggestion counted by folded form and label"),
          Row(f"conflicts: the places of the biggest one ({biggest.mentions:,} mentions), read on highlight",
              places_s, None, "s", show_ratio=False),
