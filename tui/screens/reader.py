@@ -148,7 +148,7 @@ class ReaderScreen(Screen):
 
     def _token_cursor_out(self) -> bool:
         view = self.active_view
-        return view is not None and view.token_mode
+        return view is not None and view.token_selection.token_mode
 
     @on(ArticleView.TokenModeChanged)
     def sync_footer(self) -> None:
@@ -222,7 +222,7 @@ class ReaderScreen(Screen):
         if pane is None:
             return None
         self.activate(pane)
-        pane.view.token_mode = False
+        pane.view.token_selection.token_mode = False
         if key is None or not pane.view.select_key(key):
             pane.view.select_nearest(start)
         self.show_selection()
@@ -398,7 +398,7 @@ class ReaderScreen(Screen):
             span = pane.view.selected_span
             panes.append({"article": pane.article.id,
                           "span": [span.start, span.end] if span is not None else None,
-                          "top": pane.view.top_offset})  # every pane's scroll, active or not
+                          "top": pane.view.display_lines.top_offset()})  # every pane's scroll, active or not
         active = self.active_pane
         return {"articles": [p["article"] for p in panes], "panes": panes,
                 "active": self.panes.index(active) if active is not None else 0}
