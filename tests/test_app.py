@@ -188,10 +188,10 @@ async def test_make_a_span_with_the_token_cursor(seeded_db):
         await select_surface(pilot, "FBI")
         view = screen.active_view
         await press(pilot, "b", "b", "b", "b")  # token mode starts on "FBI", then "the", "of", "head"
-        assert view.token_mode
-        assert view.article.text[slice(*view.token_cursor)] == "head"
+        assert view.token_selection.token_mode
+        assert view.article.text[slice(*view.token_selection.token_cursor)] == "head"
         await press(pilot, "v", "w", "w", "w")
-        assert view.article.text[slice(*view.selection)] == "head of the FBI"
+        assert view.article.text[slice(*view.token_selection.selection)] == "head of the FBI"
         await press(pilot, "m")
         assert isinstance(app.screen, PickerDialog)
         await type_text(pilot, "ORG")
@@ -451,15 +451,15 @@ async def test_token_boundaries_come_from_the_nlp_process_when_an_article_is_fir
             await pilot.press("w")
             await pilot.pause()
             assert app.status.startswith("token boundaries are still being computed")
-            assert not view.token_mode
+            assert not view.token_selection.token_mode
         await app.workers.wait_for_complete()
         await settle(pilot)
         article = view.article
         expected = token_offsets(article.text, article.lang)
         await press(pilot, "w")  # the token cursor comes out on a token of spaCy's...
-        first = view.token_cursor
+        first = view.token_selection.token_cursor
         assert first in expected
         await press(pilot, "w", "w")  # ...and moves along them
-        assert view.token_cursor == expected[expected.index(first) + 2]
+        assert view.token_selection.token_cursor == expected[expected.index(first) + 2]
     with other_store(path) as check:
         assert check.tokens.get(article.id, tokenizer_name(article.lang)) == expected

@@ -189,24 +189,24 @@ async def test_f_jumps_to_a_word_in_any_script_then_m_makes_the_span(tmp_path):
         await type_text(pilot, "حمو")
         await press(pilot, "enter")
         view = screen.active_view
-        start, end = view.token_cursor
+        start, end = view.token_selection.token_cursor
         assert view.article.text[start:end].startswith("حموشي")
         await press(pilot, "f")
         await type_text(pilot, "رباط")  # a word with the article and a particle attached: بالرباط
         await press(pilot, "enter")
-        rabat = view.token_cursor
+        rabat = view.token_selection.token_cursor
         assert view.article.text[rabat[0]:rabat[1]].startswith("بالرباط")
         await press(pilot, "f")
         await type_text(pilot, "الامريكي")  # a plain alef finds the hamza one: الأمريكي
         await press(pilot, "enter")
-        found = view.token_cursor
+        found = view.token_selection.token_cursor
         assert view.article.text[found[0]:found[1]].startswith("الأمريكي")
         await press(pilot, "f", "ح", "م", "و", "enter")
-        assert view.token_cursor == (start, end)
+        assert view.token_selection.token_cursor == (start, end)
         await press(pilot, "f")
         await press(pilot, "k", "r")  # Latin letters find nothing here: the cursor stays
         await press(pilot, "enter")
-        assert view.token_cursor == (start, end) and "no word starts with 'kr'" in app.status
+        assert view.token_selection.token_cursor == (start, end) and "no word starts with 'kr'" in app.status
         await press(pilot, "f", "ك", "ر", "ي", "enter", "v", "w", "m")
         assert isinstance(app.screen, PickerDialog)
         await press(pilot, "escape")

@@ -62,7 +62,7 @@ async def test_three_panes_highlight_same_surface_everywhere(seeded_db):
             assert mentions and {fold(m) for m in mentions} == {"morocco"}, view.article.id
         # the other panes scrolled their first mention into view
         for view in views[1:]:
-            line = view.line_of(view.highlights[0][0])
+            line = view.display_lines.line_of(view.highlights[0][0])
             assert view.scroll_offset.y <= line < view.scroll_offset.y + view.size.height
         await press(pilot, "tab")
         assert screen.active_view is views[1]
@@ -190,7 +190,7 @@ async def test_session_gives_every_pane_its_scroll_back(seeded_db):
         second = reader.active_view
         await press(pilot, *["j"] * 12)
         await settle(pilot)
-        tops = [first.top_offset, second.top_offset]
+        tops = [first.display_lines.top_offset(), second.display_lines.top_offset()]
         assert first.scroll_offset.y > 0 and tops[0] > 0 and tops[1] > 0
         await press(pilot, "q")
     again = app_on(seeded_db)
@@ -200,7 +200,7 @@ async def test_session_gives_every_pane_its_scroll_back(seeded_db):
         assert isinstance(reader, ReaderScreen)
         views = [p.view for p in reader.panes]
         assert reader.active_view is views[1]
-        assert [v.top_offset for v in views] == tops
+        assert [v.display_lines.top_offset() for v in views] == tops
         assert views[0].scroll_offset.y > 0
 
 
@@ -217,7 +217,7 @@ async def test_mouse_opens_a_row_and_selects_a_span(seeded_db):
         assert isinstance(app.screen, ReaderScreen)
         view = app.screen.active_view
         target = next(s for s in view.spans if view.article.text[s.start:s.end] == "Christopher Wray")
-        x, y = view.cell_of(target.start + 2)
+        x, y = view.display_lines.cell_of(target.start + 2)
         await pilot.click(ArticleView, offset=(x, y - view.scroll_offset.y))
         await settle(pilot)
         assert view.selected_span.key == target.key
@@ -281,5 +281,5 @@ async def test_keys_typed_with_the_enter_that_opens_an_article_act_in_its_reader
         assert isinstance(reader, ReaderScreen)
         view = reader.active_view
         assert view.selected_span.key == view.spans[2].key  # j j moved the reader's entity cursor
-        assert view.token_mode  # and w took out its token cursor
+        assert view.token_selection.token_mode  # and w took out its token cursor
         assert library.query_one(ArticleList).cursor == 0

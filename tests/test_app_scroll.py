@@ -29,7 +29,7 @@ def cursor_shown(app, view: ArticleView) -> bool:
     span = view.selected_span
     assert span is not None
     region = view.content_region
-    line = view.line_of(span.start) - view.scroll_offset.y
+    line = view.display_lines.line_of(span.start) - view.scroll_offset.y
     if not 0 <= line < region.height:
         return False
     row = screen_text(app).splitlines()[region.y + line]
@@ -90,7 +90,7 @@ async def test_tab_keeps_each_panes_cursor_on_screen(story_db):
         first = reader.active_view
         for _ in range(8):  # the cursor near the bottom of the wide pane
             await press(pilot, "j")
-        line = first.line_of(first.selected_span.start) - first.scroll_offset.y
+        line = first.display_lines.line_of(first.selected_span.start) - first.scroll_offset.y
         assert line >= first.content_region.height // 2
         assert cursor_shown(app, first)
         for _ in range(6):

@@ -109,7 +109,7 @@ async def test_selected_span_is_reverse_and_scrolled_into_view():
         assert view.scroll_offset.y == 0
         view.select_key(target.key)
         await pilot.pause()
-        x_line = view.cell_of(target.start)
+        x_line = view.display_lines.cell_of(target.start)
         assert x_line is not None
         row = x_line[1] - view.scroll_offset.y
         assert 0 <= row < view.scrollable_content_region.height
@@ -146,11 +146,11 @@ async def test_click_selects_the_span_under_the_mouse():
         await pilot.pause()
         hammouchi = NEWS.index("Hammouchi")
         wray = NEWS.index("Wray")
-        x, y = view.cell_of(wray + 1)
+        x, y = view.display_lines.cell_of(wray + 1)
         await pilot.click(ArticleView, offset=(x, y - view.scroll_offset.y))
         await pilot.pause()
         assert view.selected_span.key == ("suggestion", 1)  # "Christopher Wray", not the nested one
-        x, y = view.cell_of(hammouchi)
+        x, y = view.display_lines.cell_of(hammouchi)
         await pilot.click(ArticleView, offset=(x, y - view.scroll_offset.y))
         assert view.selected_span.key == ("suggestion", 1)  # no span there: nothing changes
         assert view.select_at_offset(NEWS.index("Christopher") + 2)
@@ -159,32 +159,33 @@ async def test_click_selects_the_span_under_the_mouse():
 
 async def test_token_cursor_selection_snaps_to_tokens():
     view = ArticleView(article(NEWS), news_spans(), load_tokens=spacy_tokens(NEWS))
+    tokens = view.token_selection
     app = ViewApp(view)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        view.token_mode = True
-        assert NEWS[slice(*view.token_cursor)] == "FBI"  # starts on the selected span
-        view.move_token(+1)
-        assert view.mark() == (NEWS.index("director"), NEWS.index("director") + len("director"))
-        view.move_token(+3)
-        start, end = view.selection
+        tokens.token_mode = True
+        assert NEWS[slice(*tokens.token_cursor)] == "FBI"  # starts on the selected span
+        tokens.move_token(+1)
+        assert tokens.mark() == (NEWS.index("director"), NEWS.index("director") + len("director"))
+        tokens.move_token(+3)
+        start, end = tokens.selection
         assert NEWS[start:end] == "director Christopher Wray visited"
-        view.move_token(+2)
-        assert NEWS[slice(*view.selection)] == "director Christopher Wray visited Rabat."
-        view.move_token(-1)
-        assert NEWS[slice(*view.selection)] == "director Christopher Wray visited Rabat"
+        tokens.move_token(+2)
+        assert NEWS[slice(*tokens.selection)] == "director Christopher Wray visited Rabat."
+        tokens.move_token(-1)
+        assert NEWS[slice(*tokens.selection)] == "director Christopher Wray visited Rabat"
         for _ in range(6):
-            view.move_token(-1)  # before the mark: the selection runs from the cursor to the mark
-        assert NEWS[slice(*view.selection)] == "The FBI director"
+            tokens.move_token(-1)  # before the mark: the selection runs from the cursor to the mark
+        assert NEWS[slice(*tokens.selection)] == "The FBI director"
         await pilot.pause()
-        assert app.selections[-1] == view.selection
+        assert app.selections[-1] == tokens.selection
         # The marked range is drawn, the entity cursor is not (token mode).
         assert styled_text(view, 0, lambda s: s.reverse) == "The FBI director"
-        view.clear_selection()
+        tokens.clear_selection()
         await pilot.pause()
-        assert view.selection is None and app.selections[-1] is None
-        view.token_mode = False
-        assert view.token_cursor is None
+        assert tokens.selection is None and app.selections[-1] is None
+        tokens.token_mode = False
+        assert tokens.token_cursor is None
         assert styled_text(view, 0, lambda s: s.reverse) == "FBI"
 
 
@@ -193,22 +194,22 @@ async def test_grow_and_shrink_by_one_token():
     async with ViewApp(view).run_test(size=SIZE) as pilot:
         await pilot.pause()
         christopher = span_of(NEWS, "Christopher", "PERSON", 3)
-        assert NEWS[slice(*view.grow(christopher, "end", +1))] == "Christopher Wray"
-        assert NEWS[slice(*view.grow(christopher, "start", +1))] == "director Christopher"
-        assert view.grow(christopher, "end", -1) is None  # would be empty
-        wray = view.grow(christopher, "end", +1)
-        assert NEWS[slice(*view.grow(wray, "start", -1))] == "Wray"
-        assert NEWS[slice(*view.grow(wray, "end", -1))] == "Christopher"
+        assert NEWS[slice(*view.token_selection.grow(christopher, "end", +1))] == "Christopher Wray"
+        assert NEWS[slice(*view.token_selection.grow(christopher, "start", +1))] == "director Christopher"
+        assert view.token_selection.grow(christopher, "end", -1) is None  # would be empty
+        wray = view.token_selection.grow(christopher, "end", +1)
+        assert NEWS[slice(*view.token_selection.grow(wray, "start", -1))] == "Wray"
+        assert NEWS[slice(*view.token_selection.grow(wray, "end", -1))] == "Christopher"
         rabat = span_of(NEWS, "Rabat", "GPE", 4)
-        assert NEWS[slice(*view.grow(rabat, "end", +1))] == "Rabat."
-        dot = view.grow(rabat, "end", +1)
-        assert view.grow(dot, "end", +1) is None  # stays inside its paragraph
+        assert NEWS[slice(*view.token_selection.grow(rabat, "end", +1))] == "Rabat."
+        dot = view.token_selection.grow(rabat, "end", +1)
+        assert view.token_selection.grow(dot, "end", +1) is None  # stays inside its paragraph
         first = span_of(NEWS, "The", "MISC", 9)
-        assert view.grow(first, "start", +1) is None
-        assert [NEWS[s:e] for s, e in view.token_bounds_around(rabat)][-2:] == ["Rabat", "."]
+        assert view.token_selection.grow(first, "start", +1) is None
+        assert [NEWS[s:e] for s, e in view.token_selection.token_bounds_around(rabat)][-2:] == ["Rabat", "."]
         # A span that does not sit on token boundaries grows to the next boundary.
         inside = (NEWS.index("Wray") + 1, NEWS.index("Wray") + 3)
-        assert NEWS[slice(*view.grow(inside, "end", +1))] == "ray"
+        assert NEWS[slice(*view.token_selection.grow(inside, "end", +1))] == "ray"
 
 
 async def test_highlight_surface_lights_up_spans_and_plain_mentions():
@@ -224,7 +225,7 @@ async def test_highlight_surface_lights_up_spans_and_plain_mentions():
         view.scroll_to(y=30, animate=False, immediate=True)
         assert view.scroll_to_first_highlight()
         await pilot.pause()
-        x, line = view.cell_of(view.highlights[0][0])
+        x, line = view.display_lines.cell_of(view.highlights[0][0])
         row = line - view.scroll_offset.y
         assert 0 <= row < view.scrollable_content_region.height
         assert view.render_line(row).text.startswith(styles.GUTTER_HIGHLIGHT)
@@ -237,7 +238,7 @@ async def test_highlight_surface_lights_up_spans_and_plain_mentions():
 
 def row_of_cursor(view: ArticleView) -> int | None:
     """The screen row of the view showing the selected span's first line, None off screen."""
-    row = view.line_of(view.selected_span.start) - view.scroll_offset.y
+    row = view.display_lines.line_of(view.selected_span.start) - view.scroll_offset.y
     return row if 0 <= row < view.scrollable_content_region.height else None
 
 
@@ -262,7 +263,7 @@ async def test_the_cursor_stays_in_view_when_the_view_narrows_and_widens():
         for width in (30, 80, 20, 60):
             view.styles.width = width
             await pilot.pause()
-            assert view.display_lines.wrap_width == view.text_width < width  # wrapped again
+            assert view.display_lines.wrap_width == view.display_lines.text_width < width  # wrapped again
             row = row_of_cursor(view)
             assert row is not None, width
             assert view.render_line(row).text.startswith(styles.GUTTER_CURSOR)
@@ -278,7 +279,7 @@ async def test_a_scroll_asked_before_the_view_has_a_size_is_done_once_it_has_one
         view = ArticleView(article(text), spans)
         with app.batch_update():  # as n/p does: one layout for the swap, the text wrapped before it
             await app.mount(view, before=holder)
-            view.wrap_like(holder)
+            view.display_lines.wrap_like(holder.display_lines)
             await holder.remove()
         view.select_key(spans[20].key)
         await pilot.pause()
@@ -294,7 +295,7 @@ async def test_top_puts_that_text_on_the_top_line_at_any_width():
     view = ArticleView(article(text), spans, select=spans[0].key, top=offset)
     async with ViewApp(view).run_test(size=(50, 24)) as pilot:
         await pilot.pause()
-        assert view.top_offset == offset
+        assert view.display_lines.top_offset() == offset
         assert screen_lines(view)[0][2:].startswith("Paragraph 12")
         assert view.selected_span == spans[0]  # the cursor stays where the session had it
 
@@ -315,7 +316,7 @@ async def test_each_pane_scrolls_to_its_own_mention():
             view.scroll_to_first_highlight()
         await pilot.pause()
         for view in (left, right):
-            _, line = view.cell_of(view.highlights[0][0])
+            _, line = view.display_lines.cell_of(view.highlights[0][0])
             assert view.scroll_offset.y <= line < view.scroll_offset.y + view.scrollable_content_region.height
         assert left.scroll_offset.y > 0
 
@@ -336,7 +337,7 @@ async def test_wide_characters_tabs_and_harakat_take_the_right_cells():
     view = ArticleView(article(text, "ja"), [])
     async with ViewApp(view).run_test(size=(40, 24)) as pilot:
         await pilot.pause()
-        width = view.text_width
+        width = view.display_lines.text_width
         rows = screen_lines(view)
         for y, row in enumerate(rows):
             assert view.render_line(y).cell_length == view.scrollable_content_region.width
@@ -345,7 +346,7 @@ async def test_wide_characters_tabs_and_harakat_take_the_right_cells():
         assert len(cjk_rows) == -(-len("東京と大阪の会議" * 12) * 2 // width)  # 2 cells each
         assert any(r.startswith("      indented    line") for r in rows)  # tab stops of 4
         # Harakat stay on their letter: each letter+mark pair is one cluster of one cell.
-        index = view.line_of(text.index("كَتَبَ"))
+        index = view.display_lines.line_of(text.index("كَتَبَ"))
         layout = view.display_lines.layout(index)
         kataba = [c for c in layout.clusters if text.index("كَتَبَ") <= c.start < text.index("كَتَبَ") + 6]
         assert [c.cells for c in kataba] == [1, 1, 1] and all(len(c.text) == 2 for c in kataba)
@@ -359,25 +360,25 @@ async def test_arabic_span_from_the_token_cursor_is_the_word_shown(bidi):
     app = ViewApp(view)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        view.token_mode = True
+        view.token_selection.token_mode = True
         for _ in range(12):
-            view.move_token(+1)
+            view.token_selection.move_token(+1)
         await pilot.pause()
-        x, line = view.cell_of(view.token_cursor[0])
+        x, line = view.display_lines.cell_of(view.token_selection.token_cursor[0])
         shown = styled_text(view, line - view.scroll_offset.y, lambda s: s.reverse)
-        start, end = view.mark()
+        start, end = view.token_selection.mark()
         word = text[start:end]
         assert re.fullmatch("[\u0600-\u06ff]+", word)
         assert shown == (word[::-1] if bidi == "on" else word)
         # Right-aligned: the line ends at the text area's right edge.
         row = view.render_line(line - view.scroll_offset.y).text
-        assert len(row.rstrip()) == styles.GUTTER_WIDTH + view.text_width
+        assert len(row.rstrip()) == styles.GUTTER_WIDTH + view.display_lines.text_width
         # Clicking another word puts the cursor on it, whatever the visual order.
         other = text.index("الرباط")
-        cx, cy = view.cell_of(other + 2)
+        cx, cy = view.display_lines.cell_of(other + 2)
         await pilot.click(ArticleView, offset=(cx, cy - view.scroll_offset.y))
-        assert text[slice(*view.token_cursor)] == "بالرباط"
-        assert text[slice(*view.selection)].startswith(word)
+        assert text[slice(*view.token_selection.token_cursor)] == "بالرباط"
+        assert text[slice(*view.token_selection.selection)].startswith(word)
 
 
 async def test_set_bidi_switches_visual_order_at_runtime(monkeypatch):
@@ -432,8 +433,8 @@ async def test_a_one_megabyte_article_opens_without_tokenizing():
         assert reads == []  # no token read until the token cursor is used
         view.select_key(spans[-1].key)
         await pilot.pause()
-        _, line = view.cell_of(spans[-1].start)
+        _, line = view.display_lines.cell_of(spans[-1].start)
         assert styled_text(view, line - view.scroll_offset.y, lambda s: s.reverse) == "Morocco"
-        view.token_mode = True
-        view.move_token(+1)
+        view.token_selection.token_mode = True
+        view.token_selection.move_token(+1)
         assert reads == [1]  # read once, then kept

@@ -39,6 +39,7 @@ from .reader_entities import Entities
 from .reader_host import MAX_PANES
 from .reader_layers import LayerSwitch
 from .reader_navigation import Navigation, settle_memory
+from .reader_session import SavedReader, reader_state
 from .reader_spans import SpanEditing
 from .reader_tags import Tagging
 
@@ -62,9 +63,7 @@ class ReaderScreen(Screen):
     def __init__(self, article_ids: list[int], *, state: dict | None = None) -> None:
         super().__init__()
         self._opening = list(article_ids)  # the articles compose lays out (then: the panes)
-        self._state = state or {}
-        active = self._state.get("active", 0)
-        self._restore_active = active if isinstance(active, int) and 0 <= active < len(article_ids) else 0
+        self._saved = SavedReader(article_ids, state)  # where a session left the panes
         self._footer_is_token = False  # which set of keys the footer shows
         self._row = PaneRow()  # the panes; the one keys act on (see activate())
         # The parts, each given what it uses.
@@ -82,12 +81,11 @@ class ReaderScreen(Screen):
     def compose(self) -> ComposeResult:
         """The panes come with the session's cursors and active pane already in place, so a
         key typed while the reader opens acts where the screen will point."""
-        saved = {p.get("article"): p for p in self._state.get("panes", []) if isinstance(p, dict)}
         with self._row:
             for index, article_id in enumerate(self._opening):
-                where = saved.get(article_id, {})
+                where = self._saved.pane(article_id)
                 pane = self.navigation.make_pane(article_id, where.get("span"), top=where.get("top"))
-                if index == self._restore_active:
+                if index == self._saved.active:
                     self._row.set_active(pane)
                 yield pane
             yield self.entities.panel
@@ -148,7 +146,7 @@ class ReaderScreen(Screen):
 
     def _token_cursor_out(self) -> bool:
         view = self.active_view
-        return view is not None and view.token_mode
+        return view is not None and view.token_selection.token_mode
 
     @on(ArticleView.TokenModeChanged)
     def sync_footer(self) -> None:
@@ -222,7 +220,7 @@ class ReaderScreen(Screen):
         if pane is None:
             return None
         self.activate(pane)
-        pane.view.token_mode = False
+        pane.view.token_selection.token_mode = False
         if key is None or not pane.view.select_key(key):
             pane.view.select_nearest(start)
         self.show_selection()
@@ -393,12 +391,5 @@ class ReaderScreen(Screen):
     # -- the session -------------------------------------------------------------------------------
 
     def session_state(self) -> dict:
-        panes = []
-        for pane in self.panes:
-            span = pane.view.selected_span
-            panes.append({"article": pane.article.id,
-                          "span": [span.start, span.end] if span is not None else None,
-                          "top": pane.view.top_offset})  # every pane's scroll, active or not
-        active = self.active_pane
-        return {"articles": [p["article"] for p in panes], "panes": panes,
-                "active": self.panes.index(active) if active is not None else 0}
+        """What the app saves of the reader (tui.screens.reader_session)."""
+        return reader_state(self.panes, self.active_pane)

@@ -92,7 +92,7 @@ class Verdicts:
         view = self.reader.active_view
         if view is None:
             return
-        if view.selection is not None:
+        if view.token_selection.selection is not None:
             self.span_editing.create(label)
             return
         if (found := self.decider.selected()) is None:
@@ -112,10 +112,10 @@ class Verdicts:
         if view is None:
             return
         span = view.selected_span
-        if span is None and view.selection is None:
+        if span is None and view.token_selection.selection is None:
             app.set_status("no entity selected (j/k move between entities)")
             return
-        default = app.last_label if view.selection is not None or span is None else span.label
+        default = app.last_label if view.token_selection.selection is not None or span is None else span.label
 
         def picked(label: str | None) -> None:
             if label:

@@ -144,7 +144,7 @@ class Entities:
         view = self.reader.active_view
         here = (-1, -1)
         if view is not None:
-            cursor = view.token_cursor if view.token_mode else None
+            cursor = view.token_selection.token_cursor if view.token_selection.token_mode else None
             span = view.selected_span
             here = (view.article.id, cursor[0] if cursor else span.start if span is not None else -1)
         keys = [(a, s) for a, s, _ in targets]
@@ -175,10 +175,10 @@ class Entities:
             start, end = first
         exact = next((s for s in view.spans if (s.start, s.end) == (start, end)), None)
         if exact is not None or not view.tokens.ready:
-            view.token_mode = False
+            view.token_selection.token_mode = False
             view.select_key(exact.key) if exact is not None else view.select_nearest(start)
         else:
-            view.move_token_to(start)
+            view.token_selection.move_token_to(start)
         reader.show_selection()
         return view
 
@@ -224,7 +224,7 @@ class Entities:
             letters = letters or self.last_letters
             self.last_letters = letters
             starts = word_starts(text, letters)
-            cursor = view.token_cursor if view.token_mode else None
+            cursor = view.token_selection.token_cursor if view.token_selection.token_mode else None
             span = view.selected_span
             here = cursor[0] if cursor else (span.start if span is not None else None)
             found = next_word(starts, here)
@@ -232,7 +232,7 @@ class Entities:
             if found is None:
                 app.set_status(f"no word starts with '{shown}' in this article")
                 return
-            view.move_token_to(found[0])
+            view.token_selection.move_token_to(found[0])
             app.set_status(f"'{shown}': word {found[1]} of {len(starts)} · f enter: the next · "
                            "v starts a selection, m makes the span")
 

@@ -69,7 +69,7 @@ class Navigation:
             # words cut short.
             with app.batch_update():
                 await self.row.mount(new, before=instead_of)
-                new.view.wrap_like(instead_of.view)
+                new.view.display_lines.wrap_like(instead_of.view.display_lines)
                 reader.activate(new)
                 await instead_of.remove()
         app.articles_opened((article_id,))
@@ -84,8 +84,8 @@ class Navigation:
         view = self.reader.active_view
         if view is None:
             return
-        if view.token_mode:
-            view.token_mode = False
+        if view.token_selection.token_mode:
+            view.token_selection.token_mode = False
         if not view.spans:
             self.reader.app.set_status("no entities here: w/b move the token cursor, v starts a selection")
             return
@@ -142,11 +142,12 @@ class Navigation:
         """Clear the selection (or the token cursor), else back to the library."""
         app = self.reader.app
         view = self.reader.active_view
-        if view is not None and (view.selection is not None or view.token_mode):
-            if view.selection is not None:
-                view.clear_selection()
+        tokens = None if view is None else view.token_selection
+        if tokens is not None and (tokens.selection is not None or tokens.token_mode):
+            if tokens.selection is not None:
+                tokens.clear_selection()
             else:
-                view.token_mode = False
+                tokens.token_mode = False
             app.set_status("selection cleared")
             return
         app.pop_screen()

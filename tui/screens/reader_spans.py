@@ -51,13 +51,13 @@ class SpanEditing:
     def token(self, step: int) -> None:
         view = self.reader.active_view
         if view is not None and self.tokens_ready(view):
-            view.move_token(step)
+            view.token_selection.move_token(step)
 
     def mark(self) -> None:
         view = self.reader.active_view
         if view is None or not self.tokens_ready(view):
             return
-        if view.mark() is not None:
+        if view.token_selection.mark() is not None:
             self.reader.app.set_status("selecting: w/b extend, m makes the span, escape cancels")
 
     def make_span(self) -> None:
@@ -65,7 +65,7 @@ class SpanEditing:
         view = self.reader.active_view
         if view is None:
             return
-        if view.selection is None and not view.token_mode:
+        if view.token_selection.selection is None and not view.token_selection.token_mode:
             app.set_status("nothing selected: w/b move the token cursor, v starts a selection")
             return
 
@@ -84,7 +84,7 @@ class SpanEditing:
         """Make the selection (else the token under the cursor) a span with this label."""
         app = self.reader.app
         view = self.reader.active_view
-        bounds = None if view is None else view.selection or view.token_cursor
+        bounds = None if view is None else view.token_selection.selection or view.token_selection.token_cursor
         if view is None or bounds is None:
             app.set_status("nothing selected")
             return
@@ -94,7 +94,7 @@ class SpanEditing:
         def saved(new: Span, late: bool) -> None:
             app.last_label = label
             if not late:
-                view.token_mode = False
+                view.token_selection.token_mode = False
             self.decider.saved(Action.CREATE.words, new, late)
             self.decider.after(new, select=not late)
 
@@ -102,7 +102,7 @@ class SpanEditing:
                                     CreateSpan(article_id, start, end, label), saved,
                                     marks=(Mark(article_id, start, end),))
         if outcome == "waiting":  # as once saved: the selection is made, the token cursor goes
-            view.token_mode = False
+            view.token_selection.token_mode = False
             made = Span(article_id, start, end, label, "accepted", "human")
             self.decider.waiting_on(Action.CREATE.words, made, label, advance=False)
 
@@ -113,7 +113,7 @@ class SpanEditing:
         if not self.tokens_ready(view):
             return
         # From where a resize typed before this one (still waiting for the database) leaves it.
-        bounds = view.grow(self.decider.waiting_bounds(span), side, delta)
+        bounds = view.token_selection.grow(self.decider.waiting_bounds(span), side, delta)
         if bounds is None:
             self.reader.app.set_status(f"the span's {side} cannot move further that way")
             return

@@ -233,9 +233,9 @@ class ReviewScreen(Screen):
 
     def action_back(self) -> None:
         view = self.reviewed_pane.view
-        if view.selection is not None or view.token_mode:
-            view.clear_selection()
-            view.token_mode = False
+        if view.token_selection.selection is not None or view.token_selection.token_mode:
+            view.token_selection.clear_selection()
+            view.token_selection.token_mode = False
             self.app.set_status("selection cleared")
             return
         self.app.pop_screen()

@@ -133,7 +133,7 @@ class ReviewDecisions:
         if not self._writable("deciding"):
             return
         view = self.review.reviewed_pane.view
-        bounds = view.selection
+        bounds = view.token_selection.selection
         cluster = self.review.cluster
         if bounds is None:
             if cluster is None:
@@ -145,17 +145,17 @@ class ReviewDecisions:
         self._pick_label(bounds)
 
     def token(self, step: int) -> None:
-        self.review.reviewed_pane.view.move_token(step)
+        self.review.reviewed_pane.view.token_selection.move_token(step)
 
     def mark(self) -> None:
-        if self.review.reviewed_pane.view.mark() is not None:
+        if self.review.reviewed_pane.view.token_selection.mark() is not None:
             self.review.app.set_status("selecting in the reviewed pane: w/b extend, m makes the entity")
 
     def make_span(self) -> None:
         if not self._writable("making an entity"):
             return
         view = self.review.reviewed_pane.view
-        bounds = view.selection or view.token_cursor
+        bounds = view.token_selection.selection or view.token_selection.token_cursor
         if bounds is None:
             self.review.app.set_status("nothing selected: w/b move the token cursor, v starts a selection")
             return
@@ -179,8 +179,8 @@ class ReviewDecisions:
                 return
             app.last_label = label
             view = review.reviewed_pane.view
-            view.clear_selection()
-            view.token_mode = False
+            view.token_selection.clear_selection()
+            view.token_selection.token_mode = False
             entity = [LayerSpan(start, end, label)]
             self._save(f"{Action.DECIDE.words} {label} '{self._text(start, end)}'",
                        ReviewReplace(article_id, low, high, entity, action=Action.DECIDE), advance=on_cluster)

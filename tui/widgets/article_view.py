@@ -6,9 +6,11 @@ entity cursor (:class:`.article_spans.SpanList`), the lit mentions
 given the widget as its :class:`.token_selection.TokenHost`) and the display lines
 (:class:`.article_lines.ArticleLines`, given the widget as its
 :class:`.article_lines.Viewport`). The widget turns what they say into repaints, scrolls and
-messages. Wrapping is done once per width on the logical text; each visible line is laid
-out (bidi, wide characters) and styled on demand and kept in an LRU cache, so a 1 MB article
-opens quickly and moving the entity or token cursor repaints only the lines it touches.
+messages; callers use a part itself for what it alone does (``view.token_selection.mark()``,
+``view.display_lines.cell_of(offset)``). Wrapping is done once per width on the logical
+text; each visible line is laid out (bidi, wide characters) and styled on demand and kept in
+an LRU cache, so a 1 MB article opens quickly and moving the entity or token cursor repaints
+only the lines it touches.
 """
 
 from __future__ import annotations
@@ -216,8 +218,8 @@ class ArticleView(ScrollView, can_focus=True):
     @property
     def cursor_range(self) -> Range | None:
         """What the cursor is on: the token cursor in token mode, else the selected span."""
-        if self.token_mode:
-            return self.token_cursor
+        if self.token_selection.token_mode:
+            return self.token_selection.token_cursor
         span = self.selected_span
         return None if span is None else (span.start, span.end)
 
@@ -225,15 +227,6 @@ class ArticleView(ScrollView, can_focus=True):
         """Scroll the cursor into view (once the view has a size, if it has none yet)."""
         if (cursor := self.cursor_range) is not None:
             self.display_lines.bring_into_view(*cursor)
-
-    @property
-    def top_offset(self) -> int:
-        """The offset of the text at the top line: the scroll position, whatever the width."""
-        return self.display_lines.top_offset()
-
-    def scroll_top_to(self, offset: int) -> None:
-        """Scroll so that ``offset`` is on the top line (a session's scroll position)."""
-        self.display_lines.scroll_top_to(offset)
 
     # --- decisions waiting for the database ------------------------------------------------
 
@@ -279,51 +272,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.display_lines.bring_into_view(*self.lit.ranges[0], center=True)
         return True
 
-    # --- the token cursor (tui.widgets.token_selection) ---------------------------------------
-
-    @property
-    def token_mode(self) -> bool:
-        """True while the token cursor (for making spans from the keyboard) is shown."""
-        return self.token_selection.token_mode
-
-    @token_mode.setter
-    def token_mode(self, on: bool) -> None:
-        self.token_selection.token_mode = on
-
-    @property
-    def token_cursor(self) -> Token | None:
-        """(start, end) of the token under the token cursor."""
-        return self.token_selection.token_cursor
-
-    @property
-    def selection(self) -> Range | None:
-        """The marked range, from the mark to the token cursor, on token boundaries."""
-        return self.token_selection.selection
-
-    def move_token(self, delta: int) -> Token | None:
-        """Move the token cursor by ``delta`` tokens (turning token mode on first if it is off)."""
-        return self.token_selection.move_token(delta)
-
-    def move_token_to(self, offset: int) -> Token | None:
-        """Put the token cursor on the token at (or after) ``offset``."""
-        return self.token_selection.move_token_to(offset)
-
-    def mark(self) -> Range | None:
-        """Start a selection at the token cursor; moving the cursor extends it."""
-        return self.token_selection.mark()
-
-    def clear_selection(self) -> None:
-        """Drop the mark (the token cursor stays)."""
-        self.token_selection.clear_selection()
-
-    def token_bounds_around(self, span: Span | Range) -> list[Token]:
-        """The tokens of the paragraph holding ``span``: where it can grow or shrink."""
-        return self.token_selection.token_bounds_around(span)
-
-    def grow(self, span: Span | Range, side: str, delta: int) -> Range | None:
-        """``span`` with its ``side`` ("start"/"end") moved by one token: +1 widens, -1 narrows."""
-        return self.token_selection.grow(span, side, delta)
-
+    # --- the token cursor: callers use ``token_selection`` (tui.widgets.token_selection) -----
     # TokenHost: what the token cursor uses of the widget.
 
     def token_mode_start(self) -> int:
@@ -376,28 +325,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._legend = (self.span_list.version, content)
         return content
 
-    # --- geometry (tui.widgets.article_lines; Viewport: what it uses of the widget) -------------
-
-    @property
-    def text_width(self) -> int:
-        """Cells available to article text (the region less the gutter and a right margin)."""
-        return self.display_lines.text_width
-
-    def wrap_like(self, other: ArticleView) -> None:
-        """Wrap now at ``other``'s width, for a view about to take its place (n/p)."""
-        self.display_lines.wrap_like(other.display_lines)
-
-    def line_of(self, offset: int) -> int:
-        """Index of the display line holding ``offset`` (0 before the text is wrapped)."""
-        return self.display_lines.line_of(offset)
-
-    def offset_at(self, x: int, y: int) -> int | None:
-        """Logical offset under widget cell (x, y), or None below the text."""
-        return self.display_lines.offset_at(x, y)
-
-    def cell_of(self, offset: int) -> tuple[int, int] | None:
-        """Virtual (x, line) where ``offset`` is drawn, gutter included; None if not drawn."""
-        return self.display_lines.cell_of(offset)
+    # --- geometry: callers use ``display_lines`` (tui.widgets.article_lines) ----------------------
+    # Viewport: what the display lines use of the widget.
 
     def scroll_to_line(self, y: int) -> None:
         self.scroll_to(y=y, animate=False, immediate=True, force=True)
@@ -459,11 +388,11 @@ class ArticleView(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        position = self.offset_at(offset.x, offset.y)
+        position = self.display_lines.offset_at(offset.x, offset.y)
         if position is None:
             return
         self.focus()
-        if self.token_mode:
-            self.move_token_to(position)
+        if self.token_selection.token_mode:
+            self.token_selection.move_token_to(position)
         else:
             self.select_at_offset(position)
