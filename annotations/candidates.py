@@ -37,7 +37,7 @@ def likely_entities(counts: Iterable[FormCount], linked: Iterable[str] = (), *,
                     limit: int = SHOWN) -> list[Candidate]:
     """The most mentioned groups of look-alike forms not linked yet, most mentions first.
     ``counts``: one FormCount per form (its mentions per label, its articles)."""
-    from .lookalike import near_pairs  # rapidfuzz: read when the panel first needs it, not at launch
+    from .lookalike import joined, near_pairs  # rapidfuzz: read when the panel first needs it, not at launch
 
     linked = set(linked)
     mentions: Counter[str] = Counter()
@@ -53,21 +53,8 @@ def likely_entities(counts: Iterable[FormCount], linked: Iterable[str] = (), *,
             articles[row.folded] = max(articles[row.folded], row.articles)
             labels[row.folded][label] += n
     people = [f for f, c in labels.items() if c.most_common(1)[0][0] in PERSON_LABELS]
-    parent = {form: form for form in mentions}
-
-    def root(form: str) -> str:
-        while parent[form] != form:
-            parent[form] = parent[parent[form]]
-            form = parent[form]
-        return form
-
-    for a, b, _ in near_pairs(mentions, people):
-        parent[root(a)] = root(b)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for form in mentions:
-        groups[root(form)].append(form)
     out = []
-    for forms in groups.values():
+    for forms in joined(mentions, ((a, b) for a, b, _ in near_pairs(mentions, people))):
         total = sum(mentions[f] for f in forms)
         if total < MIN_MENTIONS:
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from .lookalike import near_pairs
+from .lookalike import joined, near_pairs
 from .store import FormCount, Mention, Store
 from .text import fold
 
@@ -140,14 +140,6 @@ def _names(store: Store, annotator: str, forms: list[FormCount],
         for folded in folded_forms:
             owner[folded].add(entity_id)
             labels.setdefault(folded, {})
-    group = {form: form for form in labels}
-
-    def root(form: str) -> str:
-        while group[form] != form:
-            group[form] = group[group[form]]
-            form = group[form]
-        return form
-
     reasons: dict[tuple[str, str], str] = {}
     people = {f for f, counts in labels.items() if set(counts) & PERSON_LABELS}
     for a, b, reason in near_pairs(labels, people):
@@ -157,14 +149,8 @@ def _names(store: Store, annotator: str, forms: list[FormCount],
                 a.startswith(b) or b.startswith(a)):
             continue  # "Israel" GPE and "Israeli" NORP: a word and its derivative
         reasons[(a, b)] = reason
-        group[root(a)] = root(b)
-    members: dict[str, list[str]] = defaultdict(list)
-    for a, b in reasons:
-        for form in (a, b):
-            if form not in members[root(form)]:
-                members[root(form)].append(form)
     out = []
-    for names in members.values():
+    for names in joined(dict.fromkeys(f for pair in reasons for f in pair), reasons):
         names = sorted(names, key=lambda f: (-sum(labels[f].values()), f))
         why = sorted({r.split(" (")[0] for (a, b), r in reasons.items() if a in names})
         merged: dict[str, int] = defaultdict(int)

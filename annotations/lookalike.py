@@ -74,6 +74,25 @@ def _blocks(form: str) -> set[str]:
     return {w.strip(".")[:3] for w in words if len(w.strip(".")) >= 2}
 
 
+def joined(forms: Iterable[str], pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """``forms`` in groups, two forms of a pair (and so their groups) in one; groups and their
+    forms in the order of ``forms`` (which must hold every form of ``pairs``)."""
+    parent = {form: form for form in forms}
+
+    def root(form: str) -> str:
+        while parent[form] != form:
+            parent[form] = parent[parent[form]]
+            form = parent[form]
+        return form
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for form in parent:
+        groups[root(form)].append(form)
+    return list(groups.values())
+
+
 def near_pairs(forms: Iterable[str], people: Iterable[str] = ()) -> list[tuple[str, str, str]]:
     """(a, b, reason) for every pair of forms that are probably one name; a < b. The surname
     rule applies to a pair whose forms are both among ``people`` (labelled as persons)."""
