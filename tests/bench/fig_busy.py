@@ -22,7 +22,7 @@ from annotations.store import Store
 from tui.decisions import LATE_WAIT_S, LOCK_WAIT_S
 
 
-def _decide(store: Store, ids: list[int], until) -> list[float]:
+def decide_every_20ms(store: Store, ids: list[int], until) -> list[float]:
     """Accept suggestions every 20 ms until ``until()`` is true; each decision's time in ms."""
     times = []
     for sugg_id in ids:
@@ -45,11 +45,11 @@ def measure(ctx) -> Figure:
     setup.close()
     store = Store(path, annotator="bench", lock_wait=LATE_WAIT_S)
     half = len(ids) // 2
-    idle = _decide(store, ids[:200], lambda: False)
+    idle = decide_every_20ms(store, ids[:200], lambda: False)
     command = [sys.executable, "-m", "annotations", "import", str(folder), "--db", str(path)]
     importer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     started = time.perf_counter()
-    during = _decide(store, ids[half:], lambda: importer.poll() is not None)
+    during = decide_every_20ms(store, ids[half:], lambda: importer.poll() is not None)
     _, err = importer.communicate()
     import_s = time.perf_counter() - started
     store.close()

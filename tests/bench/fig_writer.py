@@ -24,6 +24,7 @@ from pathlib import Path
 
 from common import BENCH_DIR, REPO, Figure, Row, Target, log, median, percentile
 from corpus import CorpusGenerator
+from fig_busy import decide_every_20ms
 from fig_commit import _store_with_suggestions
 
 from annotations.model import ArticleRecord
@@ -115,18 +116,6 @@ def _reset(info: dict) -> None:
     conn.close()
 
 
-def _decide(store: Store, ids: list[int], until) -> list[float]:
-    times = []
-    for sugg_id in ids:
-        if until():
-            break
-        t0 = time.perf_counter()
-        store.decisions.accept(("suggestion", sugg_id))
-        times.append((time.perf_counter() - t0) * 1000)
-        time.sleep(0.02)
-    return times
-
-
 def ceiling(ctx) -> dict:
     """The writer's rates (measured once per benchmark run, for this figure and the cluster's)."""
     if "writer" not in ctx.measured:
@@ -140,7 +129,7 @@ def _measure(ctx) -> dict:
     alone, busy, during = [], [], []
     decisions = list(info["decisions"])
     with Store(info["path"], annotator="bench", lock_wait=LATE_WAIT_S) as store:
-        idle = _decide(store, decisions[:200], lambda: False)
+        idle = decide_every_20ms(store, decisions[:200], lambda: False)
         decisions = decisions[200:]
         for run in range(runs):
             _reset(info)
@@ -148,7 +137,7 @@ def _measure(ctx) -> dict:
             alone.append(result["suggestions"] / result["seconds"])
             _reset(info)
             proc = _writer(info)
-            times = _decide(store, decisions, lambda p=proc: p.poll() is not None)
+            times = decide_every_20ms(store, decisions, lambda p=proc: p.poll() is not None)
             decisions = decisions[len(times):]
             result = _finish(proc)
             assert times, "the writer finished before a decision was made"
