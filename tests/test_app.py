@@ -51,6 +51,26 @@ async def test_accept_is_committed_and_advances(seeded_db, size):
         assert app.status in screen_text(app)
 
 
+async def test_accept_on_a_span_already_accepted_says_nothing_was_saved(seeded_db):
+    """``a`` again on a span accepted as it stands writes nothing: the status says so (not
+    "saved"), and the event log has the one accept."""
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_first(pilot)
+        first = screen.active_view.selected_span
+        surface = selected_text(app)
+        await press(pilot, "a", "k")
+        assert screen.active_view.selected_span.start == first.start
+        await press(pilot, "a")
+        assert app.status.startswith(f"already so, nothing to save: accept {first.label} '{surface}'")
+        await press(pilot, "k", "x")
+        assert app.status.startswith(f"saved: reject {first.label} '{surface}'")
+        with other_store(seeded_db) as check:
+            actions = [r["action"] for r in check.query("SELECT action FROM events ORDER BY id")
+                       if r["action"] in ("accept", "reject")]
+        assert actions == ["accept", "reject"]
+
+
 async def test_reject_and_previous(seeded_db):
     app = app_on(seeded_db)
     async with app.run_test(size=SMALL) as pilot:

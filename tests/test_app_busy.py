@@ -192,9 +192,9 @@ async def test_a_decision_refused_by_the_store_drops_the_ones_typed_after_it(see
         importer = Importer(seeded_db)
         try:
             await key(pilot, "a")  # waits for the import
-            app.decisions.run("relabel as 'not a label!'", Relabel(second.key, "not a label!"),
+            app.decisions.submit("relabel as 'not a label!'", Relabel(second.key, "not a label!"),
                               lambda result, late: saved.append(result))
-            app.decisions.run("accept the second", Accept(second.key),
+            app.decisions.submit("accept the second", Accept(second.key),
                               lambda result, late: saved.append(result))
             assert len(app.decisions.waiting) == 3
         finally:

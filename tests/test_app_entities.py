@@ -9,13 +9,14 @@ import pytest
 from app_helpers import app_on, burst, other_store, press, select_surface, selected_text, settle, type_text
 from story_helpers import WRAY_AR, article_with, make_story_db, sahel_view
 
-from annotations.store.bulk import BulkDecision, BulkTarget
+from annotations.store.bulk import Bulk, BulkDecision, BulkTarget
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.dialogs import PickerDialog
 from tui.screens.jump import JumpDialog
 from tui.screens.propagate import PropagateDialog
 from tui.screens.reader import ReaderScreen
 from tui.widgets.entity_panel import EntityPanel
+from tui.writes import BulkDecide
 
 SIZE = (80, 24)
 LOC = "4"  # the fourth label of the default scheme
@@ -280,21 +281,26 @@ async def test_enter_in_the_conflicts_view_goes_to_each_place(story_db):
         assert (app.screen.active_view.article.id, span.start) == (places[1].article_id, places[1].start)
 
 
-async def test_a_bulk_decision_in_the_background_shows_progress_and_keeps_later_ones_in_order(story_db):
+async def test_a_bulk_decision_in_the_background_shows_progress_and_keeps_later_ones_in_order(
+        story_db, monkeypatch):
     """A decision typed while a bulk one is written waits its turn: it is written after it (the
-    Sahel rejected, not relabelled; the last undo step the reject, the one before it the bulk)."""
+    Sahel rejected, not relabelled; the last undo step the reject, the one before it the bulk).
+    The bulk write is held open halfway (its progress said) until the test lets it go on."""
     app = app_on(story_db)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_article(pilot)
         selected = screen.active_view.selected_span
         gate, done = threading.Event(), []
+        decide = Bulk.decide
 
-        def write(store, report):
-            report("saving every Sahel: 6 of 12 mention(s)…")
+        def held(bulk, target, decision, *, progress=None):
+            progress(6, 12)
             assert gate.wait(30)
-            return store.bulk.decide(BulkTarget(forms=("sahel",)), BulkDecision("label", label="LOC"))
+            return decide(bulk, target, decision, progress=progress)
 
-        app.decisions.run_background("every Sahel", write, lambda result, late: done.append(result))
+        monkeypatch.setattr(Bulk, "decide", held)
+        write = BulkDecide(BulkTarget(forms=("sahel",)), BulkDecision("label", label="LOC"), "every Sahel")
+        app.decisions.submit("every Sahel", write, lambda result, late: done.append(result), background=True)
         for _ in range(50):
             await pilot.pause(0.01)
             if "6 of 12" in app.status:

@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from annotations.store import DecisionError, Store, StoreBusy, StoreError
 
-from .writes import Report, Reporting, Write
+from .writes import Report, Write, apply_write
 
 LOCK_WAIT_S = 0.05  # the app's own writes: the status bar must speak within 100 ms of a key
 LATE_WAIT_S = 30.0  # a decision the database kept waiting is refused after this
@@ -66,6 +66,7 @@ class Decision:
     dropped: Callable[[], None] | None = None  # run if it is the first of those dropped (cursor back)
     step: str | None = None  # "undo" or "redo": it takes back (or brings back) the decision before it
     committed: bool = False  # set by the writing thread the moment its write has committed
+    report: Report | None = None  # a background write's way to say how far it is
 
 
 class Host(Protocol):
@@ -104,22 +105,25 @@ class DecisionRunner:
         self._attempt = threading.Lock()  # held by the thread while it tries a write
         self._stopped = False  # the app is quitting: nothing more is written
 
-    def run(self, what: str, write: Write[T], saved: Saved[T], *, background: bool = False,
-            marks: Iterable[Mark] = (), article_status: tuple[int, str] | None = None,
-            dropped: Callable[[], None] | None = None, step: str | None = None) -> Outcome:
+    def submit(self, what: str, write: Write[T], saved: Saved[T], *, background: bool = False,
+               marks: Iterable[Mark] = (), article_status: tuple[int, str] | None = None,
+               dropped: Callable[[], None] | None = None, step: str | None = None) -> Outcome:
         """Write now, or queue it if the database is busy or decisions already wait.
 
-        ``write`` is applied to a Store (the app's, or the queue's: it must use that Store only);
-        ``saved`` runs on the main thread once the write committed. A ``background`` write
-        (thousands of rows: accept all on a long article) goes to the queue at once, so
-        the screen stays responsive while it works. ``marks`` are the places shown as
-        waiting meanwhile; ``dropped`` runs if it waited and was the first not saved; ``step``
-        says it is an undo or a redo. Returns what became of it: "saved", "waiting" or "refused".
+        ``write`` is made with :func:`tui.writes.apply_write` on a Store (the app's, or the
+        queue's); ``saved`` runs on the main thread once the write committed. A ``background``
+        write (thousands of rows: accept all on a long article, ``*``) goes to the queue at once,
+        so the screen stays responsive while it works, and says how far it is in the status bar
+        (at most every PROGRESS_EVERY_S); it waits its turn behind decisions typed before it.
+        ``marks`` are the places shown as waiting meanwhile; ``dropped`` runs if it waited and was
+        the first not saved; ``step`` says it is an undo or a redo. Returns what became of it:
+        "saved", "waiting" or "refused".
         """
         if self.store.readonly:
             self.host.set_status(f"read-only: {what} was not saved (the database is open for looking only)")
             return "refused"
-        decision = Decision(what, write, saved, tuple(marks), article_status, dropped, step)
+        decision = Decision(what, write, saved, tuple(marks), article_status, dropped, step,
+                            report=self._reporter() if background else None)
         if self.waiting:
             ahead = len(self.waiting)
             self._queue(decision)
@@ -130,7 +134,7 @@ class DecisionRunner:
             self.host.set_status(f"saving: {what}…")
             return "waiting"
         try:
-            result = write.apply(self.store)
+            result = apply_write(write, self.store)
         except StoreBusy as exc:
             self._queue(decision)
             self.host.set_status(f"busy: {exc.who or self.holder()} holds the database; "
@@ -142,10 +146,9 @@ class DecisionRunner:
         saved(result, False)
         return "saved"
 
-    def run_background(self, what: str, write: Callable[[Store, Report], T], saved: Saved[T]) -> Outcome:
-        """A long decision (every identical mention at once): ``run(..., background=True)``, with
-        ``write(store, report)`` saying how far it is with ``report(text)``, shown in the status
-        bar (at most every PROGRESS_EVERY_S). It waits its turn behind decisions typed before it."""
+    def _reporter(self) -> Report:
+        """How a background write says how far it is: from the queue's thread to the status
+        bar, at most every PROGRESS_EVERY_S."""
         shown = [0.0]
 
         def report(text: str) -> None:
@@ -153,7 +156,7 @@ class DecisionRunner:
                 shown[0] = time.monotonic()
                 self.host.call_from_thread(self.host.set_status, text)
 
-        return self.run(what, Reporting(write, report), saved, background=True)
+        return report
 
     # -- what the screen shows while decisions wait ------------------------------------------
 
@@ -285,7 +288,7 @@ class DecisionRunner:
                 if self._stopped:
                     return None
                 try:
-                    result = decision.write.apply(late)
+                    result = apply_write(decision.write, late, decision.report)
                 except StoreBusy:
                     if time.monotonic() - started >= self.late_wait:
                         raise

@@ -1,213 +1,152 @@
-"""The decisions the front end writes, as values: each names the one Store call that makes it.
+"""The decisions the front end writes, as values, and the one function that makes each on a Store.
 
 A screen builds one (``Accept(span.key)``) and hands it to the app's
-:class:`tui.decisions.DecisionRunner`, which applies it (``write.apply(store)``) at once, or
-later on the queue's own Store when the database is busy. So the store call a key ends in is
-written in one place, and a reader of the runner sees which calls it may make.
+:class:`tui.decisions.DecisionRunner`, which makes it with :func:`apply_write` at once, or later
+on the queue's own Store when the database is busy. :func:`apply_write` names, for each kind of
+write, the one Store call it ends in: a reader of the runner (or of one key's trail, from the
+screen to the row) finds every call a decision may make in one ``match``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from annotations.model import Action, Span
 from annotations.store import BulkDecision, BulkResult, BulkTarget, LayerSpan, SpanKey, Store, UndoResult
 
+T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 Report = Callable[[str], None]  # how far a long write is, for the status bar
 
 
-class Write(Protocol[T_co]):
-    """A decision to write: one call on the Store it is given (the app's, or the queue's)."""
+class Write(Generic[T_co]):
+    """A decision to write; ``T_co`` is what its Store call returns (what ``saved`` is given)."""
 
-    def apply(self, store: Store) -> T_co: ...
+    __slots__ = ()
 
 
 # -- one span -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Accept:
+class Accept(Write[Span]):
     key: SpanKey
-
-    def apply(self, store: Store) -> Span:
-        return store.decisions.accept(self.key)
 
 
 @dataclass(frozen=True)
-class Reject:
+class Reject(Write[Span]):
     key: SpanKey
-
-    def apply(self, store: Store) -> Span:
-        return store.decisions.reject(self.key)
 
 
 @dataclass(frozen=True)
-class Relabel:
+class Relabel(Write[Span]):
     key: SpanKey
     label: str
 
-    def apply(self, store: Store) -> Span:
-        return store.decisions.relabel(self.key, self.label)
-
 
 @dataclass(frozen=True)
-class Resize:
+class Resize(Write[Span]):
     key: SpanKey
     start: int
     end: int
 
-    def apply(self, store: Store) -> Span:
-        return store.decisions.resize(self.key, self.start, self.end)
-
 
 @dataclass(frozen=True)
-class CreateSpan:
+class CreateSpan(Write[Span]):
     article_id: int
     start: int
     end: int
     label: str
 
-    def apply(self, store: Store) -> Span:
-        return store.decisions.create_span(self.article_id, self.start, self.end, self.label)
-
 
 @dataclass(frozen=True)
-class DeleteSpan:
+class DeleteSpan(Write[None]):
     key: SpanKey
 
-    def apply(self, store: Store) -> None:
-        store.decisions.delete_span(self.key)
-
 
 @dataclass(frozen=True)
-class Link:
+class Link(Write[Span]):
     """Link the span to an entity: by id, or by name (a new name creates the entity)."""
 
     key: SpanKey
     entity: str | int
 
-    def apply(self, store: Store) -> Span:
-        return store.decisions.link(self.key, self.entity)
-
 
 @dataclass(frozen=True)
-class Tag:
+class Tag(Write[None]):
     key: SpanKey
     tag: str
     remove: bool = False
-
-    def apply(self, store: Store) -> None:
-        if self.remove:
-            store.tags.untag(self.key, self.tag)
-        else:
-            store.tags.tag(self.key, self.tag)
 
 
 # -- one article ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class TagArticle:
+class TagArticle(Write[None]):
     article_id: int
     tag: str
     remove: bool = False
 
-    def apply(self, store: Store) -> None:
-        if self.remove:
-            store.tags.untag_article(self.article_id, self.tag)
-        else:
-            store.tags.tag_article(self.article_id, self.tag)
-
 
 @dataclass(frozen=True)
-class AcceptAll:
+class AcceptAll(Write[int]):
     article_id: int
 
-    def apply(self, store: Store) -> int:
-        return store.decisions.accept_all(self.article_id)
-
 
 @dataclass(frozen=True)
-class SetArticleStatus:
+class SetArticleStatus(Write[int]):
     """Done (deciding the undecided suggestions as ``undecided`` says, if it says) or in progress."""
 
     article_id: int
     status: str
     undecided: str | None = None
 
-    def apply(self, store: Store) -> int:
-        return store.decisions.set_article_status(self.article_id, self.status, undecided=self.undecided)
-
 
 @dataclass(frozen=True)
-class SetLanguage:
+class SetLanguage(Write[bool]):
     article_id: int
     lang: str
-
-    def apply(self, store: Store) -> bool:
-        return store.articles.set_lang(self.article_id, self.lang)
 
 
 # -- the layer's history, and many articles at once ---------------------------------------------
 
 
 @dataclass(frozen=True)
-class Undo:
-    def apply(self, store: Store) -> UndoResult | None:
-        return store.history.undo()
+class Undo(Write[UndoResult | None]):
+    pass
 
 
 @dataclass(frozen=True)
-class Redo:
-    def apply(self, store: Store) -> UndoResult | None:
-        return store.history.redo()
+class Redo(Write[UndoResult | None]):
+    pass
 
 
 @dataclass(frozen=True)
-class DismissConflict:
+class DismissConflict(Write[bool]):
     """Not a conflict (the conflicts view's ``i``): undoable like any decision."""
 
     kind: str
     key: str
 
-    def apply(self, store: Store) -> bool:
-        return store.decisions.dismiss_conflict(self.kind, self.key)
-
 
 @dataclass(frozen=True)
-class BulkDecide:
-    """One decision for every mention of ``target`` (``*``): one transaction, one undo step;
-    ``report`` says how far it is (the runner's, in its thread: see ``run_background``)."""
+class BulkDecide(Write[BulkResult]):
+    """One decision for every mention of ``target`` (``*``): one transaction, one undo step,
+    saying how far it is through the runner's ``report`` (written in the background)."""
 
     target: BulkTarget
     decision: BulkDecision
     what: str
-
-    def apply(self, store: Store, report: Report | None = None) -> BulkResult:
-        progress = None if report is None else (
-            lambda done, total: report(f"saving {self.what}: {done:,} of {total:,} mention(s)…"))
-        return store.bulk.decide(self.target, self.decision, progress=progress)
-
-
-@dataclass(frozen=True)
-class Reporting:
-    """A long write given its way to report progress (:meth:`DecisionRunner.run_background`)."""
-
-    function: Callable[[Store, Report], Any]
-    report: Report
-
-    def apply(self, store: Store) -> Any:
-        return self.function(store, self.report)
 
 
 # -- the reviewer's layer (review:NAME) ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Take:
+class Take(Write[int]):
     """Take ``layer``'s version of ``[start, end)`` into the reviewed layer."""
 
     article_id: int
@@ -215,12 +154,9 @@ class Take:
     end: int
     layer: str
 
-    def apply(self, store: Store) -> int:
-        return store.review.take(self.article_id, self.start, self.end, self.layer)
-
 
 @dataclass(frozen=True)
-class TakeAllAgreed:
+class TakeAllAgreed(Write[int]):
     """Take ``layer``'s version of every agreed range, and reject what every compared layer rejected."""
 
     article_id: int
@@ -228,12 +164,9 @@ class TakeAllAgreed:
     layer: str
     compared: Sequence[str]
 
-    def apply(self, store: Store) -> int:
-        return store.review.take_all(self.article_id, self.ranges, self.layer, self.compared)
-
 
 @dataclass(frozen=True)
-class ReviewReplace:
+class ReviewReplace(Write[int]):
     """The reviewed layer's entities over ``[start, end)`` become exactly ``entities``."""
 
     article_id: int
@@ -242,25 +175,88 @@ class ReviewReplace:
     entities: Sequence[LayerSpan]
     action: Action = Action.REVIEW
 
-    def apply(self, store: Store) -> int:
-        return store.review.replace(self.article_id, self.start, self.end, self.entities, action=self.action)
-
 
 @dataclass(frozen=True)
-class ReviewStep:
+class ReviewStep(Write[UndoResult | None]):
     """Undo (or redo) the reviewer's last review decision."""
 
     redo: bool = False
 
-    def apply(self, store: Store) -> UndoResult | None:
-        return store.review.redo() if self.redo else store.review.undo()
-
 
 @dataclass(frozen=True)
-class SetReviewStatus:
+class SetReviewStatus(Write[int]):
     article_id: int
     status: str
     undecided: str | None = None
 
-    def apply(self, store: Store) -> int:
-        return store.review.set_status(self.article_id, self.status, undecided=self.undecided)
+
+# -- making one ---------------------------------------------------------------------------------
+
+
+def apply_write(write: Write[T], store: Store, report: Report | None = None) -> T:
+    """Make ``write`` on ``store`` (the app's, or the queue's: only that Store is used);
+    ``report`` hears how far a long one is. Returns what its Store call returned."""
+    # Each case returns what its class names as Write[...]: checked by the tests that decide
+    # through the screens (mypy cannot narrow T from a class pattern).
+    return cast(T, _store_call(write, store, report))
+
+
+def _store_call(write: Write[Any], store: Store, report: Report | None) -> object:
+    match write:
+        case Accept():
+            return store.decisions.accept(write.key)
+        case Reject():
+            return store.decisions.reject(write.key)
+        case Relabel():
+            return store.decisions.relabel(write.key, write.label)
+        case Resize():
+            return store.decisions.resize(write.key, write.start, write.end)
+        case CreateSpan():
+            return store.decisions.create_span(write.article_id, write.start, write.end, write.label)
+        case DeleteSpan():
+            store.decisions.delete_span(write.key)
+            return None
+        case Link():
+            return store.decisions.link(write.key, write.entity)
+        case Tag(remove=True):
+            store.tags.untag(write.key, write.tag)
+            return None
+        case Tag():
+            store.tags.tag(write.key, write.tag)
+            return None
+        case TagArticle(remove=True):
+            store.tags.untag_article(write.article_id, write.tag)
+            return None
+        case TagArticle():
+            store.tags.tag_article(write.article_id, write.tag)
+            return None
+        case AcceptAll():
+            return store.decisions.accept_all(write.article_id)
+        case SetArticleStatus():
+            return store.decisions.set_article_status(write.article_id, write.status,
+                                                      undecided=write.undecided)
+        case SetLanguage():
+            return store.articles.set_lang(write.article_id, write.lang)
+        case Undo():
+            return store.history.undo()
+        case Redo():
+            return store.history.redo()
+        case DismissConflict():
+            return store.decisions.dismiss_conflict(write.kind, write.key)
+        case BulkDecide():
+            what = write.what
+            progress = None if report is None else (
+                lambda done, total: report(f"saving {what}: {done:,} of {total:,} mention(s)…"))
+            return store.bulk.decide(write.target, write.decision, progress=progress)
+        case Take():
+            return store.review.take(write.article_id, write.start, write.end, write.layer)
+        case TakeAllAgreed():
+            return store.review.take_all(write.article_id, write.ranges, write.layer, write.compared)
+        case ReviewReplace():
+            return store.review.replace(write.article_id, write.start, write.end, write.entities,
+                                        action=write.action)
+        case ReviewStep():
+            return store.review.redo() if write.redo else store.review.undo()
+        case SetReviewStatus():
+            return store.review.set_status(write.article_id, write.status, undecided=write.undecided)
+    raise TypeError(f"no Store call for {type(write).__name__}")

@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 
 from annotations.conflicts import Conflict, Place, conflict_places, find_conflicts
 from annotations.model import every_words
-from annotations.store import BulkDecision, BulkTarget, Store, UndoResult
+from annotations.store import BulkDecision, BulkResult, BulkTarget, Store, UndoResult
 from annotations.text import display_safe
 
 from ..bidi import resolve_mode
@@ -34,7 +34,7 @@ from ..messages import ArticlesChanged
 from ..widgets.article_list import visual_title
 from ..widgets.footer import ParallaxFooter
 from ..widgets.status_bar import StatusBar
-from ..writes import DismissConflict
+from ..writes import BulkDecide, DismissConflict, Redo, Undo
 from .dialogs import PickerDialog
 from .propagate import bulk_status
 from .reader import ReaderScreen
@@ -266,16 +266,12 @@ class ConflictsScreen(Screen):
     def _resolve(self, conflict: Conflict, decision: BulkDecision, what: str) -> None:
         target = self._target(conflict)
 
-        def write(store: Store, report) -> object:
-            return store.bulk.decide(target, decision, progress=lambda done, total: report(
-                f"saving {what}: {done:,} of {total:,}…"))
-
-        def saved(result, late: bool) -> None:
+        def saved(result: BulkResult, late: bool) -> None:
             self.app.set_status(bulk_status(what, result))
             self.app.post_message_to_screens(ArticlesChanged(result.article_ids))
             self.reload()
 
-        self.app.decisions.run_background(what, write, saved)
+        self.app.decisions.submit(what, BulkDecide(target, decision, what), saved, background=True)
 
     def action_dismiss_conflict(self) -> None:
         conflict = self.current
@@ -287,7 +283,7 @@ class ConflictsScreen(Screen):
             self.app.set_status(f"saved: {display_safe(what)} (u undoes)")
             self.reload()
 
-        self.app.decisions.run(what, DismissConflict(conflict.kind, conflict.key), saved)
+        self.app.decisions.submit(what, DismissConflict(conflict.kind, conflict.key), saved)
 
     def action_undo(self) -> None:
         self._step("undo")
@@ -296,9 +292,6 @@ class ConflictsScreen(Screen):
         self._step("redo")
 
     def _step(self, what: str) -> None:
-        def write(store: Store, report) -> UndoResult | None:
-            return store.history.undo() if what == "undo" else store.history.redo()
-
         def saved(result: UndoResult | None, late: bool) -> None:
             if result is None:
                 self.app.set_status(f"nothing to {what}")
@@ -307,7 +300,7 @@ class ConflictsScreen(Screen):
             self.app.post_message_to_screens(ArticlesChanged(result.article_ids))
             self.reload()
 
-        self.app.decisions.run_background(what, write, saved)
+        self.app.decisions.submit(what, Undo() if what == "undo" else Redo(), saved, background=True)
 
     def action_reload(self) -> None:
         self.reload()

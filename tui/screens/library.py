@@ -309,7 +309,7 @@ class LibraryScreen(Screen):
             if changed:
                 self.app.preannotate_articles([article_id])
 
-        self.app.decisions.run(f"language {lang} for '{title}'",
+        self.app.decisions.submit(f"language {lang} for '{title}'",
                                SetLanguage(article_id, lang), saved)
 
     def action_clear_filters(self) -> None:

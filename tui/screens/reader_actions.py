@@ -37,7 +37,7 @@ class Verdicts:
         _, span = found
 
         def saved(new: Span, late: bool) -> None:
-            self.decider.saved(Action.ACCEPT.words, new, late)
+            self.decider.saved(Action.ACCEPT.words, new, late, before=span)
             self.decider.after(new, before=span, advance=True)
 
         self.decider.decide(Action.ACCEPT.words, span, Accept(span.key), saved, advance=True)
@@ -48,7 +48,7 @@ class Verdicts:
         _, span = found
 
         def saved(new: Span, late: bool) -> None:
-            self.decider.saved(Action.REJECT.words, new, late)
+            self.decider.saved(Action.REJECT.words, new, late, before=span)
             self.decider.after(new, before=span, advance=True)
 
         self.decider.decide(Action.REJECT.words, span, Reject(span.key), saved, advance=True)
@@ -101,7 +101,7 @@ class Verdicts:
 
         def saved(new: Span, late: bool) -> None:
             self.reader.app.last_label = label
-            self.decider.saved(Action.RELABEL.words, new, late)
+            self.decider.saved(Action.RELABEL.words, new, late, before=span)
             self.decider.after(new, before=span)
 
         self.decider.decide(Action.RELABEL.words, span, Relabel(span.key, label), saved, label=label)

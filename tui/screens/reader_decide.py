@@ -58,8 +58,8 @@ class Decider:
         """Write through the app's decision runner; ``saved(result, late)`` runs once committed
         (``background``: a bulk write, done off the UI thread from the start; ``marks``: what
         is drawn as waiting if it has to wait; ``dropped``: if it waited and was not saved)."""
-        return self.reader.app.decisions.run(what, write, saved, background=background, marks=marks,
-                                             article_status=article_status, dropped=dropped, step=step)
+        return self.reader.app.decisions.submit(what, write, saved, background=background, marks=marks,
+                                                article_status=article_status, dropped=dropped, step=step)
 
     def decide(self, action: str, span: Span, write: Write[T], saved: Callable[[T, bool], None], *,
                label: str | None = None, bounds: tuple[int, int] | None = None,
@@ -106,10 +106,15 @@ class Decider:
         text = surface(pane.article, span.start, span.end) if pane is not None else ""
         return f"{action} {label or span.label} '{text}'"
 
-    def saved(self, action: str, span: Span, late: bool = False) -> None:
+    def saved(self, action: str, span: Span, late: bool = False, *, before: Span | None = None) -> None:
         """A decision on one mention is saved: say so, and remember it for ``*``. One saved late
-        was remembered when it was typed (a later one may have been typed since)."""
-        status = f"saved: {self.describe(action, span)}"
+        was remembered when it was typed (a later one may have been typed since). A decision
+        written at once that left the span as it was shown (``before``: ``a`` on a span already
+        accepted as it stands) wrote nothing, and the status says so rather than "saved"."""
+        if not late and before is not None and not before.is_suggestion and unchanged(before, span):
+            status = f"already so, nothing to save: {self.describe(action, span)}"
+        else:
+            status = f"saved: {self.describe(action, span)}"
         if not late and self.remember(action, span):
             status += " · * does it to all alike"
         self.reader.app.set_status(status)
@@ -157,3 +162,9 @@ class Decider:
             return
         key = next((s.key for s in pane.view.spans if span_ident(s) == mark.ident), None)
         self.reader.go_to_span(mark.article_id, key, mark.start)
+
+
+def unchanged(before: Span, after: Span) -> bool:
+    """The annotator's decision on a span is the same after as before (nothing was written)."""
+    return (before.status, before.label, before.start, before.end) == (after.status, after.label,
+                                                                       after.start, after.end)

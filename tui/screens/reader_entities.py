@@ -271,4 +271,4 @@ class Entities:
             if self.panel.shown:
                 self.panel.reload(self.chosen, forms_changed=True)
 
-        app.decisions.run_background(what, BulkDecide(target, decision, what).apply, saved)
+        app.decisions.submit(what, BulkDecide(target, decision, what), saved, background=True)

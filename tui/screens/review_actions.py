@@ -71,7 +71,7 @@ class ReviewDecisions:
             if advance and not late and review.index is not None and review.index + 1 < len(review.clusters):
                 review.go(review.index + 1)
 
-        review.app.decisions.run(what, write, saved)
+        review.app.decisions.submit(what, write, saved)
 
     def _current(self) -> Cluster | None:
         cluster = self.review.cluster
@@ -211,7 +211,7 @@ class ReviewDecisions:
             review.app.set_status(f"saved: {what} {display_safe(result.what)}")
             review.refresh_reviewed()
 
-        review.app.decisions.run(f"{what} (review)", write, saved)
+        review.app.decisions.submit(f"{what} (review)", write, saved)
 
     def toggle_done(self) -> None:
         app = self.review.app
