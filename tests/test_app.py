@@ -394,9 +394,9 @@ async def test_the_reader_opens_while_pre_annotation_runs_and_shows_its_suggesti
         async with app.run_test(size=SMALL) as pilot:
             for _ in range(100):
                 await pilot.pause(0.05)
-                if app.nlp_processes and len(app.screen.query_one(ArticleList).ids) == 5:
+                if app.jobs.nlp_processes and len(app.screen.query_one(ArticleList).ids) == 5:
                     break
-            assert app.nlp_processes, "pre-annotation should be running in its process"
+            assert app.jobs.nlp_processes, "pre-annotation should be running in its process"
             await pilot.press("enter")  # the reader opens while pre-annotation waits
             for _ in range(100):
                 await pilot.pause(0.05)

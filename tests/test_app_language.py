@@ -52,7 +52,7 @@ async def test_l_sets_the_language_clears_tokens_and_pre_annotates_with_its_pipe
     app = make_app(path, annotator="alice", preannotate=True)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        assert not app.nlp_processes and "Mixed one" in screen_text(app)
+        assert not app.jobs.nlp_processes and "Mixed one" in screen_text(app)
         await press(pilot, "l")
         assert isinstance(app.screen, PickerDialog)
         await type_text(pilot, "en")
@@ -84,10 +84,10 @@ async def test_articles_asked_for_during_a_run_are_pre_annotated_after_it(tmp_pa
     app = make_app(path, annotator="alice", preannotate=True)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        app.preannotate_articles([ids[0]])
-        app.preannotate_articles([ids[1]])
-        assert app.preannotate_queue == {ids[1]}
-        await until(pilot, lambda: not app.preannotate_queue and all(
+        app.jobs.preannotate_articles([ids[0]])
+        app.jobs.preannotate_articles([ids[1]])
+        assert app.jobs.preannotate_queue == {ids[1]}
+        await until(pilot, lambda: not app.jobs.preannotate_queue and all(
             w.is_finished for w in app.workers if w.group == "preannotate"))
         await settle(pilot)
     with other_store(path) as check:

@@ -61,9 +61,9 @@ async def test_a_form_accepted_in_one_article_is_suggested_in_the_next_one_opene
             await pilot.press("n")  # article 2 (library order), which mentions the Sahel twice
             for _ in range(200):
                 await pilot.pause(0.05)
-                if app.nlp_processes:
+                if app.jobs.nlp_processes:
                     break
-            assert app.nlp_processes and screen.active_view.article.id == 2
+            assert app.jobs.nlp_processes and screen.active_view.article.id == 2
             first = screen.active_view.selected_span
             await pilot.press("j")
             await pilot.pause()
@@ -159,32 +159,32 @@ async def test_articles_opened_quickly_share_one_nlp_child_at_a_time(seeded_db, 
     together, so quick n/p presses never run several children at once on the annotator's CPU."""
     import threading
 
-    from tui.workers import WorkersMixin
+    from tui.jobs import Jobs
 
     calls: list[tuple[int, ...]] = []
     running = []  # how many run at once, seen by each call
     release = threading.Event()
 
     def opened(self, ids):
-        running.append(sum(1 for w in self.workers if w.group == "opened" and w.is_running))
+        running.append(sum(1 for w in self.host.workers if w.group == "opened" and w.is_running))
         calls.append(ids)
         if len(calls) == 1:
             release.wait(10)
 
-    monkeypatch.setattr(WorkersMixin, "_opened", opened)
+    monkeypatch.setattr(Jobs, "_opened", opened)
     app = app_on(seeded_db)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        app.articles_opened((1,))
+        app.jobs.articles_opened((1,))
         while not calls:
             await pilot.pause(0.01)
-        app.articles_opened((2,))
-        app.articles_opened((3, 2))
+        app.jobs.articles_opened((2,))
+        app.jobs.articles_opened((3, 2))
         release.set()
         await app.workers.wait_for_complete()
         assert calls == [(1,), (2, 3)]
         assert running == [1, 1]
-        app.articles_opened((4,))  # the queue is free again: a later opening starts a new worker
+        app.jobs.articles_opened((4,))  # the queue is free again: a later opening starts a new worker
         await app.workers.wait_for_complete()
         assert calls[-1] == (4,)
 
@@ -214,13 +214,13 @@ async def test_an_article_opened_during_pre_annotation_gets_its_tokens_from_that
     tokens come from the pre-annotation's process (no second one loading spaCy beside it)."""
     from annotations.importer import import_paths
     from seeds import seed_paths
-    from tui.workers import WorkersMixin
+    from tui.jobs import Jobs
 
     path = tmp_path / "fresh.db"
     with other_store(path) as store:
         import_paths(store, seed_paths())
     of_their_own: list[tuple[int, ...]] = []
-    monkeypatch.setattr(WorkersMixin, "_opened", lambda self, ids: of_their_own.append(ids))
+    monkeypatch.setattr(Jobs, "_opened", lambda self, ids: of_their_own.append(ids))
     app = app_on(path, preannotate=True)
     async def until(condition, seconds: float = 60) -> None:  # a deadline for polling, not a timing
         for _ in range(int(seconds * 20)):
@@ -230,7 +230,7 @@ async def test_an_article_opened_during_pre_annotation_gets_its_tokens_from_that
         raise AssertionError("never happened")
 
     async with app.run_test(size=SMALL) as pilot:
-        await until(lambda: app.nlp_inbox is not None)  # the pre-annotation's process has started
+        await until(lambda: app.jobs.nlp_inbox is not None)  # the pre-annotation's process has started
         await press(pilot, "enter")
         reader = app.screen
         assert isinstance(reader, ReaderScreen)
@@ -238,4 +238,4 @@ async def test_an_article_opened_during_pre_annotation_gets_its_tokens_from_that
         assert of_their_own == []
         while any(w.group == "preannotate" and not w.is_finished for w in app.workers):
             await pilot.pause(0.1)
-        assert app.nlp_inbox is None and not app.nlp_processes
+        assert app.jobs.nlp_inbox is None and not app.jobs.nlp_processes

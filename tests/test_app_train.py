@@ -76,7 +76,7 @@ async def test_every_n_done_articles_a_model_is_trained_in_the_background_and_sa
     app = app_on(db)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        app.check_training()  # what the app's timer does every few seconds
+        app.training.check()  # what the app's timer does every few seconds
         deadline = time.monotonic() + 180
         while not app.status.startswith(("model en-1", "training en")) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
@@ -85,8 +85,8 @@ async def test_every_n_done_articles_a_model_is_trained_in_the_background_and_sa
         assert "adopted: F1" in app.status or "kept, not used" in app.status
         with Store(db, readonly=True) as store:
             assert [m.name for m in store.models.all()] == ["en-1"]
-        app.check_training()  # nothing newly done since: no second training
+        app.training.check()  # nothing newly done since: no second training
         await asyncio.sleep(1.0)
-        assert not app.training_running
+        assert not app.training.running
         with Store(db, readonly=True) as store:
             assert len(store.models.all()) == 1

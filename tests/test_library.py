@@ -244,7 +244,7 @@ async def test_paths_are_imported_in_the_background_and_problems_kept(tmp_path):
         assert "Wray in Rabat" in screen_text(app)
         assert list(app.screen.query_one(ArticleList).ids) == [1, 2]  # no seeds when PATHS are given
         assert app.status.startswith("imported 2 article(s); 1 problem(s): ")
-    assert len(app.import_problems) == 1 and app.import_problems[0].startswith(f"{bad}:2: ")
+    assert len(app.jobs.import_problems) == 1 and app.jobs.import_problems[0].startswith(f"{bad}:2: ")
 
 
 @pytest.mark.parametrize("size", [SMALL, BIG])

@@ -92,7 +92,7 @@ def test_unannotated_ids(seeded_db):
 
 async def test_a_big_result_shows_its_first_page_then_its_count(seeded_db, monkeypatch):
     monkeypatch.setattr(library, "FIRST_PAGE", 2)
-    monkeypatch.setattr("tui.workers.FIRST_PAGE", 2)
+    monkeypatch.setattr("tui.jobs.FIRST_PAGE", 2)
     app = make_app(seeded_db, annotator="alice", preannotate=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -135,7 +135,7 @@ async def test_a_big_result_shows_its_first_page_then_its_count(seeded_db, monke
 
 
 async def test_a_restored_cursor_beyond_the_first_page_is_kept(seeded_db, monkeypatch):
-    monkeypatch.setattr("tui.workers.FIRST_PAGE", 2)
+    monkeypatch.setattr("tui.jobs.FIRST_PAGE", 2)
     with Store(seeded_db, annotator="alice") as store:
         store.presence.save_session({"library": {"search": "", "cursor": 5}})
     app = make_app(seeded_db, annotator="alice", preannotate=False)
@@ -146,7 +146,7 @@ async def test_a_restored_cursor_beyond_the_first_page_is_kept(seeded_db, monkey
 
 
 async def test_a_refresh_keeps_the_cursor_on_its_article(seeded_db, monkeypatch):
-    monkeypatch.setattr("tui.workers.FIRST_PAGE", 2)
+    monkeypatch.setattr("tui.jobs.FIRST_PAGE", 2)
     app = make_app(seeded_db, annotator="alice", preannotate=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -4,7 +4,7 @@ The app talks to the core through one :class:`annotations.store.Store`, passed
 in. Decisions go through :class:`tui.decisions.DecisionRunner`: one short
 transaction each, shown as saved only after it committed, finished in the
 background when another process holds the database. Slow work runs in thread
-workers (:mod:`tui.workers`) with their own Store.
+jobs (:mod:`tui.jobs`, :mod:`tui.training`: parts of the app) with their own Store.
 """
 
 from __future__ import annotations
@@ -14,41 +14,49 @@ import dataclasses
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widget import AwaitMount
+from textual.worker import Worker, WorkerState
 
 from annotations.store import Store, StoreBusy, StoreDamaged, StoreError
 
 from .bidi import BIDI_MODES, BidiMode
 from .commands import ParallaxCommands
 from .decisions import LOCK_WAIT_S, DecisionRunner, count
-from .keymap import ALL_BINDINGS, APP_BINDINGS, KeyProblem, keymap_from_config
-from .messages import ArticlesChanged, TokensReady
+from .jobs import GROUP_NAMES, Jobs
+from .keymap import APP_BINDINGS, KeyProblem, keymap_from_config, shown_binding
+from .messages import (
+    ArticlesChanged,
+    ImportFinished,
+    ImportProgress,
+    MemorySuggested,
+    NlpJobFailed,
+    PreannotateFinished,
+    PreannotateProgress,
+    TokensReady,
+    TrainingFinished,
+    TrainingProgress,
+)
 from .screens.dialogs import HelpScreen
 from .screens.library import LibraryScreen
 from .screens.reader import MAX_PANES, ReaderScreen
 from .textual_patches import apply as apply_textual_patches
-from .training import TRAIN_CHECK_S, TrainingMixin
+from .training import TRAIN_CHECK_S, Training
 from .widgets.status_bar import StatusBar
-from .workers import WorkersMixin
 
 apply_textual_patches()
 
 QUIT_AGAIN_S = 5.0
 
 
-DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
-
-
-class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
+class ParallaxApp(App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
     CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss",
@@ -70,7 +78,6 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
         self.db_path = store.path
         self.bidi = bidi
         self.paths = tuple(str(p) for p in paths)
-        self.preannotate_enabled = preannotate
         self.owns_store = owns_store
         self.status = ""
         self.background = ""
@@ -79,25 +86,17 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
         self._hangup_timer: threading.Timer | None = None
         self.keymap_problems: list[KeyProblem] = []
         self.remapped_keys: dict[str, str] = {}  # binding id -> keys, from the config's [keys]
-        self.import_problems: list[str] = []  # printed by the CLI when the app exits
         self.decisions = DecisionRunner(store, self)
+        self.jobs = Jobs(self, preannotate=preannotate)  # import, pre-annotation, spaCy's children
+        self.training = Training(self, self.jobs)
         self._quit_asked = 0.0
         self._quit_asked_about: list = []  # the decisions waiting when q last asked
         self.unsaved: list[str] = []  # decisions still waiting when the app was quit (the CLI prints them)
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
-        self.nlp_processes: set[subprocess.Popen] = set()  # NLP processes (spaCy never runs in the app)
-        self.opened_pending: dict[int, None] = {}  # opened articles waiting for the NLP child (ordered)
-        self.opened_lock = threading.Lock()
-        self.opened_running = False  # an "opened" worker is at work (one at a time)
-        self.nlp_inbox: IO[str] | None = None  # the pre-annotation process, taking "opened" requests
-        self.preannotate_queue: set[int] = set()  # to pre-annotate once the run under way ends
-        self.training_running = False  # a background training is under way (tui/workers.py)
-        self.train_attempted: dict[str, int] = {}
 
     # -- start and stop --------------------------------------------------------------
 
     def on_mount(self) -> None:
-
         source = str(self.store.config.path) if self.store.config.path else "config"
         self.remapped_keys, self.keymap_problems = keymap_from_config(self.store.config.keys, source)
         if self.remapped_keys:
@@ -105,7 +104,7 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
         if self.keymap_problems:
             self.set_status(self.keymap_problems[0].status)
         self._install_signal_handlers()
-        self.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
+        self.jobs.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
         reader = session.get("reader") or {}
         restoring = bool(isinstance(reader, dict) and reader.get("articles"))
@@ -115,13 +114,13 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
             self.set_status(f"read-only: looking only, nothing is saved · showing {self.store.annotator}'s "
                             "layer (L in the reader shows another)")
         elif self.paths:
-            self.run_import(self.paths)
+            self.jobs.run_import(self.paths)
         elif self.store.articles.count() == 0:
-            self.run_import(seeds=True)
+            self.jobs.run_import(seeds=True)
         else:
-            self._preannotate_pending()
+            self.jobs.preannotate_pending()
         if not self.store.readonly and self.store.config.train_every:
-            self.set_interval(TRAIN_CHECK_S, self.check_training)  # tui/training.py
+            self.set_interval(TRAIN_CHECK_S, self.training.check)
         if restoring:
             # At once, not after a refresh: the library under it is then never painted before the
             # reader (about 60 ms of a restored launch at 80x24).
@@ -208,9 +207,7 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
                 screen.show_waiting()
 
     def on_unmount(self) -> None:
-        for child in list(self.nlp_processes):  # an NLP job stops where it is: each batch is committed
-            if child.poll() is None:
-                child.terminate()
+        self.jobs.stop()
         # The screens are gone by now, so the session is not saved here (it would be empty).
         if self.owns_store:
             self.store.close()
@@ -243,7 +240,6 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
                       announce: bool = True) -> AwaitMount | None:
         """Open up to three articles side by side in the reader (replacing one already open);
         returns what to await for it to be mounted and take keys (None: nothing to open)."""
-
         ids = list(dict.fromkeys(article_ids))
         if not ids:
             return None
@@ -260,14 +256,12 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
 
     def library_order(self) -> list[int] | None:
         """The ids in the library's current order (its search and filters), if it has loaded."""
-
         for screen in self.screen_stack:
             if isinstance(screen, LibraryScreen):
                 return screen.current_ids()
         return None
 
     def session_state(self) -> dict:
-
         state: dict = {}
         for screen in self.screen_stack:
             if isinstance(screen, LibraryScreen):
@@ -300,17 +294,52 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
         for screen in self.screen_stack:
             screen.post_message(dataclasses.replace(message))
 
+    # -- what the background work reports (tui/jobs.py, tui/training.py) ----------------------
+
+    def on_import_progress(self, message: ImportProgress) -> None:
+        self.jobs.import_progress(message)
+
+    def on_import_finished(self, message: ImportFinished) -> None:
+        self.jobs.import_finished(message)
+
+    def on_preannotate_progress(self, message: PreannotateProgress) -> None:
+        self.jobs.preannotate_progress(message)
+
+    def on_preannotate_finished(self, message: PreannotateFinished) -> None:
+        self.jobs.preannotate_finished(message)
+
+    def on_nlp_job_failed(self, message: NlpJobFailed) -> None:
+        self.jobs.nlp_job_failed(message)
+
+    def on_memory_suggested(self, message: MemorySuggested) -> None:
+        self.post_message_to_screens(ArticlesChanged(message.article_ids))
+
+    def on_tokens_ready(self, message: TokensReady) -> None:
+        self.post_message_to_screens(message)
+
+    def on_training_progress(self, message: TrainingProgress) -> None:
+        self.training.progress(message)
+
+    def on_training_finished(self, message: TrainingFinished) -> None:
+        self.training.finished(message)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported (the app keeps running)."""
+        if event.state != WorkerState.ERROR:
+            return
+        what = GROUP_NAMES.get(event.worker.group, event.worker.name)
+        error = event.worker.error
+        if isinstance(error, StoreDamaged):  # met in a worker (the library's search, an import): the app
+            self.stop_on_damage(str(error))  # ends with one line, as on the main thread
+            return
+        self.log.error(f"{what} failed", error)
+        self.set_background("")
+        self.set_status(f"{what} failed: {error}")
+
     # -- actions --------------------------------------------------------------------------------
 
     def get_key_display(self, binding: Binding) -> str:
-        """The first key of a binding as configured ("j" for "j,down"), not whichever the
-        footer happened to meet first; remapped keys (``[keys]``) are shown as remapped."""
-        if binding.id and not binding.key_display:
-            keys = self.remapped_keys.get(binding.id) or DEFAULT_KEYS.get(binding.id, "")
-            first = keys.split(",")[0].strip()
-            if first and first != binding.key:
-                return super().get_key_display(dataclasses.replace(binding, key=first))
-        return super().get_key_display(binding)
+        return super().get_key_display(shown_binding(binding, self.remapped_keys))
 
     def action_conflicts(self) -> None:
         """C: the conflicts across the corpus (tui/screens/conflicts.py); one screen, kept installed,
@@ -322,8 +351,13 @@ class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
         if not isinstance(self.screen, ConflictsScreen):
             self.push_screen("conflicts")
 
-    def action_help(self) -> None:
+    def action_train(self) -> None:
+        self.training.train_now()
 
+    def action_models(self) -> None:
+        self.training.show_models()
+
+    def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -342,9 +376,7 @@ def run_app(app: ParallaxApp, **options) -> int:
         app.run(loop=loop, **options)
     finally:
         loop.close()  # shuts the default executor down without waiting for its threads
-        for child in list(app.nlp_processes):  # after a crash too: no NLP process outlives the app
-            if child.poll() is None:
-                child.terminate()
+        app.jobs.stop()  # after a crash too: no NLP process outlives the app
     return app.return_code or 0
 
 

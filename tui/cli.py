@@ -52,7 +52,7 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     code = run_app(app)
     for key_problem in app.keymap_problems:
         click.echo(f"parallax: config: {display_safe(key_problem)}", err=True)
-    for problem in app.import_problems:
+    for problem in app.jobs.import_problems:
         click.echo(f"parallax: import: {problem}", err=True)
     if app.unsaved:  # quit with q twice while they waited for the database
         click.echo(f"parallax: not saved ({len(app.unsaved)} decision(s) still waited for the database when "

@@ -311,3 +311,17 @@ def display_keys(keys: str) -> str:
              "right_curly_bracket": "}", "question_mark": "?", "slash": "/", "space": "space",
              "greater_than_sign": ">", "less_than_sign": "<", "asterisk": "*"}
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
+
+
+def shown_binding(binding: Binding, remapped: Mapping[str, str]) -> Binding:
+    """The binding as the footer shows it: its first key as configured ("j" for "j,down"), not
+    whichever the footer happened to meet first; a remapped key (``[keys]``) as remapped."""
+    if binding.id and not binding.key_display:
+        keys = remapped.get(binding.id) or DEFAULT_KEYS.get(binding.id, "")
+        first = keys.split(",")[0].strip()
+        if first and first != binding.key:
+            return dataclasses.replace(binding, key=first)
+    return binding

@@ -65,8 +65,8 @@ def keys(db: str, article_id: int, presses: int, train: bool) -> dict:
             await _until(lambda: refreshes and screen.active_view is not None
                          and screen.active_view.has_focus)
             # Opening started the NLP child for its tokens: both runs begin once it has ended.
-            await _until(lambda: not app.opened_running
-                         and all(p.poll() is not None for p in app.nlp_processes))
+            await _until(lambda: not app.jobs.opened_running
+                         and all(p.poll() is not None for p in app.jobs.nlp_processes))
             await asyncio.sleep(1.0)
             await pilot.pause()
             view = screen.active_view
@@ -90,7 +90,7 @@ def keys(db: str, article_id: int, presses: int, train: bool) -> dict:
                     out["latency_ms"].append((done - t0) * 1000)
                 out["rss_mb"].append(rss_mb())
                 await asyncio.sleep(0.05)  # an annotator's pace, not a burst
-            out["trained_during"] = app.training_running
+            out["trained_during"] = app.training.running
             for worker in app.workers:
                 worker.cancel()
 

@@ -1,6 +1,6 @@
 """The library: every article as a row, searchable and filterable, with overall progress.
 
-The matching ids come from a thread worker (:meth:`ParallaxApp.run_library_query`):
+The matching ids come from a thread worker (:meth:`tui.jobs.Jobs.run_library_query`):
 a new search shows its first page at once and the full count when it is known; the
 list widget reads the columns of only the rows on screen.
 """
@@ -147,7 +147,7 @@ class LibraryScreen(Screen):
         if articles.highlighted is not None:
             self._keep = articles.highlighted
         flt = self.current_filter()
-        self.app.run_library_query(self, self._token, flt, first_page=flt != self._loaded_filter)
+        self.app.jobs.run_library_query(self, self._token, flt, first_page=flt != self._loaded_filter)
 
     @on(LibraryLoaded)
     def _loaded(self, message: LibraryLoaded) -> None:
@@ -165,7 +165,7 @@ class LibraryScreen(Screen):
 
     def _query_the_rest(self, token: int, flt: LibraryFilter) -> None:
         if token == self._token:
-            self.app.run_library_query(self, token, flt, first_page=False)
+            self.app.jobs.run_library_query(self, token, flt, first_page=False)
 
     def refresh_progress(self) -> None:
         progress = self.app.store.library.progress()
@@ -307,7 +307,7 @@ class LibraryScreen(Screen):
             self.app.set_status(f"saved: language {lang} for '{title}'" if changed
                                 else f"'{title}' is in {lang} already")
             if changed:
-                self.app.preannotate_articles([article_id])
+                self.app.jobs.preannotate_articles([article_id])
 
         self.app.decisions.submit(f"language {lang} for '{title}'",
                                SetLanguage(article_id, lang), saved)

@@ -106,7 +106,7 @@ class ReaderScreen(Screen):
         if (active := self._row.active) is not None:
             self.activate(active)
         self.show_selection()
-        self.app.articles_opened(tuple(self._opening))  # tokens and annotation memory
+        self.app.jobs.articles_opened(tuple(self._opening))  # tokens and annotation memory
         self.call_after_refresh(settle_memory)
 
     # -- what keys may do -------------------------------------------------------------------

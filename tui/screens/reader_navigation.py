@@ -72,7 +72,7 @@ class Navigation:
                 new.view.display_lines.wrap_like(instead_of.view.display_lines)
                 reader.activate(new)
                 await instead_of.remove()
-        app.articles_opened((article_id,))
+        app.jobs.articles_opened((article_id,))
         reader.call_after_refresh(settle_memory)
         reader.refresh_title(new)
         app.save_session()
