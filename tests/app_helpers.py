@@ -55,7 +55,7 @@ def make_seeded_db(path, *, tokens: bool = True) -> None:
 
 def store_tokens(store: Store) -> None:
     """Every article's spaCy tokens, stored as the NLP process stores them."""
-    from annotations.nlp.tokens import token_offsets, tokenizer_name
+    from annotations.tokenizers import token_offsets, tokenizer_name
 
     store.tokens.save([(article_id, tokenizer_name(lang), token_offsets(store.articles.get(article_id).text,
                                                                         lang))

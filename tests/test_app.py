@@ -457,7 +457,7 @@ async def test_token_boundaries_come_from_the_nlp_process_when_an_article_is_fir
     process, the token keys say to wait meanwhile, then land on spaCy's own tokens."""
     from app_helpers import make_seeded_db
 
-    from annotations.nlp.tokens import token_offsets, tokenizer_name
+    from annotations.tokenizers import token_offsets, tokenizer_name
 
     path = tmp_path / "parallax.db"
     make_seeded_db(path, tokens=False)

@@ -8,8 +8,8 @@ from bidi import get_display
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotations.nlp.tokens import token_offsets
 from annotations.text import display_safe, fold, normalize
+from annotations.tokenizers import token_offsets
 from seeds import seed_paths
 from tui.bidi import paragraph_is_rtl
 from tui.layout import layout_line, wrap_article

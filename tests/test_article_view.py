@@ -8,8 +8,8 @@ import pytest
 from textual.app import App, ComposeResult
 
 from annotations.model import Article, Span
-from annotations.nlp.tokens import token_offsets
 from annotations.text import fold, normalize
+from annotations.tokenizers import token_offsets
 from seeds import seed_paths
 from tui import styles
 from tui.widgets.article_view import ArticleView

@@ -288,7 +288,7 @@ def test_docbin_problems_name_the_doc_they_come_from(store, tmp_path):
     # Each problem in a .spacy file names its Doc, counted from 1 in file order.
     from spacy.tokens import DocBin
 
-    from annotations.nlp.tokens import blank_nlp
+    from annotations.tokenizers import blank_nlp
 
     nlp = blank_nlp("en")
     docs = [nlp.make_doc(text) for text in ("Wray visited Rabat", "Comey met Hammouchi", "Haines in Paris",

@@ -195,7 +195,7 @@ def test_valid_conll_tags(tag, expected):
 def test_docbin_ents_and_span_group(tmp_path):
     from spacy.tokens import DocBin
 
-    from annotations.nlp.tokens import blank_nlp
+    from annotations.tokenizers import blank_nlp
 
     nlp = blank_nlp("en")
     doc = nlp("Abdellatif Hammouchi met Christopher Wray of the FBI in Rabat")

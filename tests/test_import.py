@@ -179,7 +179,7 @@ def test_unknown_label_is_added_to_the_scheme_or_refused_when_strict(db_path, tm
 def test_conll_and_docbin_import_as_accepted(store, tmp_path):
     from spacy.tokens import DocBin
 
-    from annotations.nlp.tokens import blank_nlp
+    from annotations.tokenizers import blank_nlp
 
     conll = tmp_path / "n.conll"
     conll.write_text("-DOCSTART- O\n\nWray B-PER\nvisited O\nRabat B-LOC\n", encoding="utf-8")

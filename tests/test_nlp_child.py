@@ -14,8 +14,8 @@ import sys
 
 from annotations.importer import import_paths
 from annotations.nlp.messages import Finished, Progress, TokensStored, decode
-from annotations.nlp.tokens import tokenizer_name
 from annotations.store import Store
+from annotations.tokenizers import tokenizer_name
 from seeds import seed_paths
 
 

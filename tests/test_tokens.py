@@ -18,9 +18,9 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotations.nlp.lazy_match import LazyAlternation, split_alternation, widen
-from annotations.nlp.tokens import CACHE_ENV, blank_nlp, language_nlp, tokenizer_cache_file
 from annotations.text import normalize
+from annotations.tokenizers import CACHE_ENV, blank_nlp, language_nlp, tokenizer_cache_file
+from annotations.tokenizers.lazy_match import LazyAlternation, split_alternation, widen
 from seeds import seed_paths
 
 TORTURE = (
@@ -155,7 +155,7 @@ def test_a_damaged_or_unwritable_cache_still_gives_the_right_tokens(fresh_cache,
 
 PROBE = """
 import sys
-from annotations.nlp.tokens import blank_nlp
+from annotations.tokenizers import blank_nlp
 doc = blank_nlp("fr").make_doc("L'État-major d'Abdellatif Hammouchi à Rabat-Salé.")
 print(len(doc), "spacy.lang.fr" in sys.modules)
 """
@@ -174,7 +174,7 @@ def test_a_later_process_never_builds_the_french_language(tmp_path):
 def test_a_long_text_is_tokenized_a_block_at_a_time_with_the_same_tokens(lang, monkeypatch):
     """spaCy refuses a text over max_length (a 1 MB article); cut after a newline or a space,
     the blocks give exactly the tokens of the whole text."""
-    from annotations.nlp import tokens as module
+    import annotations.tokenizers as module
 
     text = "\n".join(normalize(p.read_text(encoding="utf-8")) for p in seed_paths())
     whole = [(t.idx, t.idx + len(t.text)) for t in spacy.blank(lang).make_doc(text) if not t.is_space]

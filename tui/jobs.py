@@ -34,8 +34,8 @@ from annotations.nlp.messages import (
     TokensStored,
     decode,
 )
-from annotations.nlp.tokens import tokenizer_name
 from annotations.store import FIRST_PAGE, LibraryFilter, Store, StoreError
+from annotations.tokenizers import tokenizer_name
 
 from .messages import (
     ArticlesChanged,

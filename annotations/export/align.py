@@ -16,8 +16,8 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..nlp.tokens import blank_nlp
 from ..text import display_safe
+from ..tokenizers import blank_nlp
 from .gold import ExportArticle, ExportSpan
 
 if TYPE_CHECKING:

@@ -139,8 +139,8 @@ def serve_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], boo
 def run_opened(db: str, annotator: str, ids: list[int], stop: Callable[[], bool]) -> None:
     """Tokens (when missing or stale) and memory suggestions for articles just opened."""
     from ..store import Store
+    from ..tokenizers import token_offsets, tokenizer_name
     from .memory import MemoryIndex, memory_forms, memory_suggestions
-    from .tokens import token_offsets, tokenizer_name
 
     with Store(db, annotator=annotator) as store:
         langs = dict(store.articles.langs(ids))

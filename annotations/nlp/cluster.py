@@ -36,7 +36,7 @@ from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
 
 from .. import __version__
-from . import import_spacy
+from ..tokenizers import import_spacy
 from .engines import ClusterError, Job, PipelineInfo
 from .pipelines import PipelineError, load_pipeline, pipeline_source
 from .workers import PipelineJob

@@ -3,18 +3,18 @@
 An engine takes jobs (:class:`~.workers.PipelineJob`, :class:`~.memory.MemoryJob`) and batches
 of text and gives back each batch's result; the same runners make the same suggestions wherever
 they run. Engines never see the database: the run (:mod:`.preannotate`) reads the texts and
-writes what comes back, in the one process that opened the store.
+writes what comes back, in the one process that opened the store, and chooses the engine
+(``open_engine``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterable
 from typing import NamedTuple, Protocol
 
 from ..errors import ParallaxError
 from .memory import MemoryJob
-from .pipelines import LoadedPipeline, is_installed, load_pipeline
+from .pipelines import LoadedPipeline, load_pipeline
 from .workers import PipelineJob, run_batches
 
 Job = PipelineJob | MemoryJob
@@ -88,23 +88,3 @@ class LocalEngine:
         # A blank pipeline only tokenizes: not worth a process pool.
         n = self.n_process if pipeline_runner.loaded.nlp.pipe_names else 1
         yield from run_batches(pipeline_runner, batches, n)
-
-
-@contextmanager
-def open_engine(cluster: str | None, n_process: int = 1, **options) -> Iterator[Engine]:
-    """The engine a run uses: ``cluster`` is None (this machine), ``local[:N]`` (a Dask cluster
-    started here and closed at the end) or a scheduler's address (``tcp://HOST:PORT``)."""
-    if cluster is None:
-        yield LocalEngine(n_process)
-        return
-    if not is_installed("distributed"):
-        raise ClusterError("--cluster needs Dask (dask.distributed), which is not installed here: "
-                           "pip install 'parallax-ner[cluster]'")
-    from .cluster import ClusterEngine, connect
-
-    with connect(cluster, **options) as client:
-        engine = ClusterEngine(client)
-        try:
-            yield engine
-        finally:
-            engine.close()

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..model import SpanRecord
 from ..text import fold
-from .tokens import blank_nlp
+from ..tokenizers import blank_nlp
 
 MEMORY_SOURCE = "memory"
 # A one-token form this short ("US", "AU") is matched with its exact case only:

@@ -152,7 +152,7 @@ def load_pipeline(lang: str, name: str | None) -> LoadedPipeline:
 def _load(lang: str, name: str | None) -> LoadedPipeline:
     source = pipeline_source(lang, name)
     if name is None:
-        from .tokens import language_nlp
+        from ..tokenizers import language_nlp
 
         return LoadedPipeline(lang, None, source, language_nlp(lang))
     import spacy

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 from ..model import EVERY_ARTICLE, ArticleRange, Origin, SpanRecord
 from ..store import EVERYONE, SOURCE_PREFIX, Store
-from . import import_spacy
-from .engines import Engine, Job, open_engine
+from ..tokenizers import import_spacy
+from .engines import ClusterError, Engine, Job, LocalEngine
 from .memory import MemoryJob, memory_forms
 from .pieces import split_text
-from .pipelines import pipeline_source, resolve_pipelines
+from .pipelines import is_installed, pipeline_source, resolve_pipelines
 from .rules import load_patterns, needs_annotations, patterns_digest
 from .workers import PipelineJob, RawSpan
 from .writer import SuggestionWriter, by_origin
@@ -372,3 +372,23 @@ def _batches(items: Iterable[tuple[str, tuple]], size: int, chars: int) -> Itera
         held += len(item[0])
     if batch:
         yield batch
+
+
+@contextmanager
+def open_engine(cluster: str | None, n_process: int = 1, **options) -> Iterator[Engine]:
+    """The engine a run uses: ``cluster`` is None (this machine), ``local[:N]`` (a Dask cluster
+    started here and closed at the end) or a scheduler's address (``tcp://HOST:PORT``)."""
+    if cluster is None:
+        yield LocalEngine(n_process)
+        return
+    if not is_installed("distributed"):
+        raise ClusterError("--cluster needs Dask (dask.distributed), which is not installed here: "
+                           "pip install 'parallax-ner[cluster]'")
+    from .cluster import ClusterEngine, connect
+
+    with connect(cluster, **options) as client:
+        engine = ClusterEngine(client)
+        try:
+            yield engine
+        finally:
+            engine.close()

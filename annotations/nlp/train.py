@@ -32,7 +32,8 @@ from ..errors import ParallaxError
 from ..export.docbin import article_doc
 from ..export.gold import ExportArticle, select_articles, split_articles
 from ..store import ModelRecord, Store, model_source, models_dir
-from . import Stopped, import_spacy
+from ..tokenizers import import_spacy
+from . import Stopped
 from .evaluate import evaluate
 from .pipelines import base_lang, pipeline_source, resolve_pipelines
 from .train_config import TrainSettings, initialized, on_step, training_config

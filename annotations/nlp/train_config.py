@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import import_spacy
+from ..tokenizers import import_spacy
 
 LOGGER = "parallax.TrainProgress.v1"
 StepFn = Callable[[int, float, dict[str, Any] | None], None]  # step, NER loss so far, eval info or None

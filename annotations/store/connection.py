@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .damage import ensure_sound
-from .db import write_transaction
 from .errors import StoreError
+from .transaction import write_transaction
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # compete with it.
 SLICE_S = 0.05
 # The least time between two slices. A waiting decision tries for the lock every LOCK_POLL_S
-# (2 ms); a writer that began its next slice at once after a commit (a pre-annotation with
+# (2 ms, transaction.py); a writer that began its next slice at once after a commit (a pre-annotation with
 # batches queued up) left it no gap to take: decisions waited several slices (p95 97 ms, the
 # longest 287 ms, measured while a pre-annotation wrote). The gap costs a long writer ~10%.
 GAP_S = 0.005

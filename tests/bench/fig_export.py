@@ -83,7 +83,7 @@ def measure(ctx) -> Figure:
     import spacy
 
     from annotations.export import export  # noqa: F401  (skip the figure until it exists)
-    from annotations.nlp.tokens import blank_nlp
+    from annotations.tokenizers import blank_nlp
 
     path = _database(ctx)
     items = _in_memory(path)

@@ -36,7 +36,7 @@ THINK_S = (0.6, 1.4)  # a user's pause between two decisions (uniform): about on
 def _database(folder: Path) -> tuple[Path, str, str]:
     """A database with one English article (20 KB, every generated entity a suggestion, tokens
     stored: no NLP process starts), reopened by annotator "bench"'s session; its marker text."""
-    from annotations.nlp.tokens import token_offsets, tokenizer_name
+    from annotations.tokenizers import token_offsets, tokenizer_name
 
     art = CorpusGenerator(41).article(20_000, "en")
     db = folder / "serve.db"

@@ -45,7 +45,7 @@ class Article:
 def _articles(folder: Path) -> list[Article]:
     """The reader figure's two English articles (same generator and seed), a suggestion on every
     entity the generator put in; Parallax's database reopens the article through its session."""
-    from annotations.nlp.tokens import token_offsets, tokenizer_name
+    from annotations.tokenizers import token_offsets, tokenizer_name
 
     gen = CorpusGenerator(41)
     generated = {"1 MB": gen.article(1_000_000, "en"), "5 KB": gen.article(5_000, "en")}

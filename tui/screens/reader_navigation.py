@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 
-from annotations.nlp.tokens import tokenizer_name
+from annotations.tokenizers import tokenizer_name
 
 from ..bidi import BIDI_MODES
 from ..widgets.article_list import safe_title

@@ -3,7 +3,7 @@
 A part of :class:`tui.widgets.article_view.ArticleView`, given the article's tokens and the
 widget as a :class:`TokenHost`: the cursor moves token by token (w/b), ``mark()`` anchors a
 selection that follows the cursor, and ``grow`` moves one end of a span by one token. All
-offsets are logical and on token boundaries from annotations.nlp.tokens.
+offsets are logical and on token boundaries from annotations.tokenizers.
 """
 
 from __future__ import annotations

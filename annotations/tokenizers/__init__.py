@@ -1,4 +1,4 @@
-"""Token boundaries from spaCy's rule-based tokenizer, without loading a pipeline.
+"""spaCy imported once, and token boundaries from its rule-based tokenizer without loading a pipeline.
 
 The trained pipelines use their language's default tokenizer, so ``spacy.blank(lang)``
 gives the same tokens: span snapping in the app and token offsets in the exports agree
@@ -21,12 +21,29 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from . import import_spacy
-
 _lock = threading.Lock()
+_import_lock = threading.Lock()
 CACHE_ENV = "PARALLAX_CACHE_DIR"  # where the tokenizers are kept (default: the user's cache folder)
 LAZY_PATTERN_CHARS = 100_000  # a token_match pattern this long is matched lazily, not compiled whole
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def import_spacy():
+    """Import spaCy (and the submodules Parallax uses) once, under a lock.
+
+    The app imports spaCy from two threads at start (the tokenizer warm-up and the
+    pre-annotation); two threads importing its package tree at the same moment can fail
+    with ``KeyError: 'spacy'`` inside importlib. Every thread that needs spaCy calls this
+    first, so the import happens once and the others wait for it.
+    """
+    with _import_lock:
+        import spacy
+        import spacy.matcher
+        import spacy.pipeline
+        import spacy.schemas
+        import spacy.tokens
+        import spacy.util
+    return spacy
 
 
 @lru_cache(maxsize=16)
