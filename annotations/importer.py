@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 
-from .config import valid_label
+from .config import Config, valid_label
 from .formats import Problem, SourceFile, iter_files, read_file
 from .formats.checks import check_record
 from .formats.problems import excerpt
@@ -121,19 +121,29 @@ def scan(paths: Iterable, *, fmt: str = "auto", max_file_size: int = 0) -> Impor
 
 
 def import_label_map(store: Store, given: dict[str, str] | None) -> dict[str, str]:
-    """Outside label -> project label ("" drops it) for an import: the ``[label_map]`` entries
-    written in parallax.toml, then ``given`` (``--label-map``) over them. The built-in map
-    (OntoNotes' and WikiNER's names onto the default scheme) is for pipelines only: a file's
-    labels change only as the user says."""
-    table = {k: v for k, v in store.config.label_map.items() if k in store.config.mapped_by_user}
+    """Outside label -> project label ("" drops it) for an import into ``store``: see
+    :func:`label_table`, checked against the store's scheme (:func:`check_label_map`)."""
+    table = label_table(store.config, given)
+    check_label_map(table, store.labels.names())
+    return table
+
+
+def label_table(config: Config, given: dict[str, str] | None) -> dict[str, str]:
+    """The ``[label_map]`` entries written in parallax.toml, then ``given`` (``--label-map``)
+    over them. The built-in map (OntoNotes' and WikiNER's names onto the default scheme) is for
+    pipelines only: a file's labels change only as the user says."""
+    table = {k: v for k, v in config.label_map.items() if k in config.mapped_by_user}
     table.update(given or {})
-    scheme = set(store.labels.names())
+    return table
+
+
+def check_label_map(table: dict[str, str], scheme: list[str]) -> None:
+    """ValueError naming the first entry that maps onto a label outside ``scheme``."""
     for outside, inside in table.items():
         if inside and inside not in scheme:
             raise ValueError(f"--label-map {outside}={inside}: {inside} is not one of the project's labels "
-                             f"({', '.join(store.labels.names())}); map it onto one of them, or write "
+                             f"({', '.join(scheme)}); map it onto one of them, or write "
                              f"{outside}= to drop it")
-    return table
 
 
 def parse_label_map(text: str) -> dict[str, str]:

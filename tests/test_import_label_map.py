@@ -57,6 +57,7 @@ def test_a_bad_label_map_names_the_label_and_what_to_do(tmp_path):
     wrong = parallax("import", "a.conll", "--db", "p.db", "--label-map", "PER=NOPE", cwd=tmp_path)
     assert wrong.returncode == 1 and "NOPE is not one of the project's labels" in wrong.stderr
     assert "PER= to drop it" in wrong.stderr
+    assert not list(tmp_path.glob("p.db*"))  # refused before a database was made for it
     shape = parallax("import", "a.conll", "--db", "p.db", "--label-map", "PER", cwd=tmp_path)
     assert shape.returncode == 2 and "FILE_LABEL=PROJECT_LABEL" in shape.stderr
 

@@ -71,14 +71,16 @@ def import_cmd(paths: tuple[str, ...], db_path: str | None, lang: str | None, an
     or a link to one is skipped with a message), each up to --max-file-size.
     """
     from ..config import ConfigError, config_path, load_config
-    from ..importer import import_paths, scan
+    from ..importer import check_label_map, import_paths, label_table, scan
 
     path = db_path or default_db_path()
     if not os.path.lexists(path):  # a new database only if something goes in it
         try:
-            limit = load_config(config_path(path)).max_file_size if max_file_size is None else max_file_size
-        except ConfigError as exc:
+            config = load_config(config_path(path))
+            check_label_map(label_table(config, label_map), config.labels)
+        except (ConfigError, ValueError) as exc:
             fail(str(exc))
+        limit = config.max_file_size if max_file_size is None else max_file_size
         nothing = scan(paths, fmt=fmt, max_file_size=limit)
         if nothing is not None:
             for problem in [*nothing.problems, *nothing.notices[:MAX_NOTICES_SHOWN]]:
