@@ -19,6 +19,7 @@ models trained here are compared on gold in the project's one scheme.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from operator import itemgetter
 
 from .model import Origin
 from .store import Store
@@ -30,6 +31,7 @@ QUALITY_DEFINITION = (
     "undecided (exported as unknown); match = same start, end and label")
 
 Key = tuple[int, int, int, str]  # article id, start, end, label
+_LABEL = itemgetter(3)  # a Key's label
 
 
 def compute_stats(store: Store) -> dict:
@@ -157,7 +159,7 @@ def _annotators(store: Store) -> list[dict]:
 def _gold(store: Store, layers: dict[int, str], keys: set[Key], unknown: set[Key]) -> dict:
     """What a default export would contain: articles and spans of the gold layers, and the
     suggestions those layers left undecided (exported as unknown, never "not an entity")."""
-    by_label = Counter(k[3] for k in keys)
+    by_label = Counter(map(_LABEL, keys))
     return {"articles": len(layers), "spans": len(keys),
             "undecided": len(unknown), "undecided_articles": len({k[0] for k in unknown}),
             "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
@@ -175,7 +177,7 @@ def _gold_keys(store: Store, layers: dict[int, str]) -> set[Key]:
 def _score(predicted: set[Key], gold: set[Key]) -> dict:
     matched = predicted & gold
     out = metrics(len(matched), len(predicted) - len(matched), len(gold) - len(matched))
-    tp, n_predicted, n_gold = (Counter(k[3] for k in keys) for keys in (matched, predicted, gold))
+    tp, n_predicted, n_gold = (Counter(map(_LABEL, keys)) for keys in (matched, predicted, gold))
     out["by_label"] = {label: metrics(tp[label], n_predicted[label] - tp[label], n_gold[label] - tp[label])
                        for label in sorted(n_predicted | n_gold)}
     return out
