@@ -18,6 +18,7 @@ models trained here are compared on gold in the project's one scheme.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter, defaultdict
 from operator import itemgetter
 
@@ -91,24 +92,23 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None, *, layers:
             by_source[source].add((article_id, start, end, label))
         if not superseded:
             predicted[origin].add((article_id, start, end, label))
-    evaluated = sorted({k[0] for keys in predicted.values() for k in keys})
-    scope = set(evaluated)
+    scope = {k[0] for keys in predicted.values() for k in keys}  # the articles evaluated
     gold_in_scope = {k for k in gold if k[0] in scope}
     for origin in predicted:
         predicted[origin] -= unknown
-    result: dict = {"definition": QUALITY_DEFINITION, "articles": len(evaluated),
+    result: dict = {"definition": QUALITY_DEFINITION, "articles": len(scope),
               "undecided": sum(1 for k in unknown if k[0] in scope), "overall": None, "by_origin": {}}
-    everything = {k for keys in predicted.values() for k in keys if k[0] in scope}
-    result["overall"] = _score(everything, gold_in_scope)
+    score = _Scores()
+    result["overall"] = score(set().union(*predicted.values()), gold_in_scope)
     for origin in sorted(predicted, key=_origin_order):
-        result["by_origin"][origin] = _score({k for k in predicted[origin] if k[0] in scope}, gold_in_scope)
+        result["by_origin"][origin] = score(predicted[origin], gold_in_scope)
     result["by_source"] = {}
     for source in sorted(by_source):
         own = {k[0] for k in by_source[source]} & scope  # the done articles it suggested in
         if own:
-            score = _score({k for k in by_source[source] - unknown if k[0] in own},
-                           {k for k in gold if k[0] in own})
-            result["by_source"][source] = {"articles": len(own), **score}
+            gold_own = gold_in_scope if own == scope else {k for k in gold if k[0] in own}
+            scored = score({k for k in by_source[source] - unknown if k[0] in own}, gold_own)
+            result["by_source"][source] = {"articles": len(own), **scored}
     return result
 
 
@@ -172,6 +172,22 @@ def _gold_keys(store: Store, layers: dict[int, str]) -> set[Key]:
     return {(article_id, start, end, label)
             for article_id, annotator, start, end, label in store.corpus.gold_decision_keys()
             if layers.get(article_id) == annotator}
+
+
+class _Scores:
+    """:func:`_score`, once per pair of sets: with one origin and one source, the overall
+    score, the origin's and the source's are of equal sets (compared, not assumed)."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[set[Key], set[Key], dict]] = []
+
+    def __call__(self, predicted: set[Key], gold: set[Key]) -> dict:
+        for p, g, out in self.done:
+            if len(p) == len(predicted) and p == predicted and g == gold:
+                return copy.deepcopy(out)
+        out = _score(predicted, gold)
+        self.done.append((predicted, gold, out))
+        return copy.deepcopy(out)
 
 
 def _score(predicted: set[Key], gold: set[Key]) -> dict:
