@@ -190,3 +190,23 @@ def test_a_source_is_scored_on_the_gold_of_its_own_articles(tmp_path):
     assert (by_model["tp"], by_model["fp"], by_model["fn"]) == (1, 1, 2)  # Rabat, Paris: in scope
     source = q["by_source"]["test-model"]
     assert (source["articles"], source["tp"], source["fp"], source["fn"]) == (1, 1, 1, 0)
+
+
+def test_places_of_one_origin_count_once_per_annotator_memory(tmp_path):
+    """Suggestions of one origin are one per place and label (the table's unique key) unless
+    memories of several annotators suggest the same place: then it still counts once."""
+    from annotations.model import SpanRecord
+
+    text = "Hammouchi met Wray in Rabat."
+    with Store(tmp_path / "m.db", annotator="alice") as store:
+        article_id = store.loading.add_article(ArticleRecord(text=text, lang="en"))[0]
+        suggest(store, article_id, text, [("Hammouchi", "PERSON", "model"), ("Wray", "PERSON", "model")])
+        assert store.corpus.suggestion_counts()[2] == 2
+        rabat = SpanRecord(text.index("Rabat"), text.index("Rabat") + 5, "GPE", origin="memory",
+                           source="memory")
+        for who in ("alice", "bob"):
+            store.loading.add_suggestions(article_id, [rabat], annotator=who)
+        with store.write() as conn:  # memory alone: the model's suggestions gone
+            conn.execute("DELETE FROM suggestions WHERE origin = 'model'")
+        by_origin, _, places = store.corpus.suggestion_counts()
+        assert by_origin == {"memory": 2} and places == 1

@@ -129,8 +129,13 @@ class Corpus:
         by_label = dict(conn.execute("SELECT label, count(*) FROM suggestions GROUP BY label").fetchall())
         # one walk without a sort: the origins are a fixed set (the table's CHECK), each counted by a filter
         filters = ", ".join(f"count(*) FILTER (WHERE origin = {sql_value(o)})" for o in SUGGESTION_ORIGINS)
-        counts = conn.execute(f"SELECT {filters} FROM suggestions").fetchone()
+        *counts, personal = conn.execute(
+            f"SELECT {filters}, count(*) FILTER (WHERE annotator <> '') FROM suggestions").fetchone()
         by_origin = {str(o): n for o, n in zip(SUGGESTION_ORIGINS, counts, strict=True) if n}
+        if len(by_origin) <= 1 and not personal:
+            # one origin, everyone's: the table's UNIQUE (place, label, origin, annotator) leaves
+            # one row per place and label (a corpus one pipeline pre-annotated)
+            return by_origin, by_label, sum(counts)
         places = conn.execute("SELECT count(*) FROM (SELECT 1 FROM suggestions "
                               "GROUP BY article_id, start, end, label)").fetchone()[0]
         return by_origin, by_label, places
