@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from operator import itemgetter
 
 from .model import Origin
-from .store import Store
+from .store import Store, Suggestion
 
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
 QUALITY_DEFINITION = (
@@ -38,7 +38,8 @@ _LABEL = itemgetter(3)  # a Key's label
 def compute_stats(store: Store) -> dict:
     """Every number ``parallax stats`` shows, as plain JSON-ready data."""
     layers = store.corpus.done_layers()
-    unknown = undecided_in_gold(store, layers)
+    read: list[Suggestion] = []  # the done articles' suggestions, read once for both
+    unknown = undecided_in_gold(store, layers, read=read)
     gold = _gold_keys(store, layers)
     return {
         "articles": _articles(store),
@@ -46,17 +47,19 @@ def compute_stats(store: Store) -> dict:
         "suggestions": _suggestions(store),
         "annotators": _annotators(store),
         "gold": _gold(store, layers, gold, unknown),
-        "quality": suggestion_quality(store, unknown, layers=layers, gold=gold),
+        "quality": suggestion_quality(store, unknown, layers=layers, gold=gold, suggestions=read),
     }
 
 
-def undecided_in_gold(store: Store, layers: dict[int, str] | None = None) -> set[Key]:
+def undecided_in_gold(store: Store, layers: dict[int, str] | None = None, *,
+                      read: list[Suggestion] | None = None) -> set[Key]:
     """(article, start, end, label) of every suggestion a done article's gold layer left undecided.
 
     These are what the export writes as unknown (DocBin missing, CoNLL "-", HF -100).
-    ``layers``: the gold layers (default: the merge rule's, read now).
+    ``layers``: the gold layers (default: the merge rule's, read now); every suggestion of their
+    articles is added to ``read`` when it is given.
     """
-    found = store.undecided.by_article(store.corpus.done_layers() if layers is None else layers)
+    found = store.undecided.by_article(store.corpus.done_layers() if layers is None else layers, read=read)
     return {(s.article_id, s.start, s.end, s.label) for rows in found.values() for s in rows}
 
 
@@ -72,11 +75,12 @@ def metrics(tp: int, fp: int, fn: int) -> dict:
 
 
 def suggestion_quality(store: Store, unknown: set[Key] | None = None, *, layers: dict[int, str] | None = None,
-                       gold: set[Key] | None = None) -> dict:
+                       gold: set[Key] | None = None, suggestions: list[Suggestion] | None = None) -> dict:
     """Precision/recall/F1 of suggestions against human gold, overall and per origin and label.
 
     ``unknown`` (default: :func:`undecided_in_gold`) is left out of the predictions; ``layers``
-    and ``gold`` are the gold layers and their spans, when the caller has them already.
+    and ``gold`` are the gold layers and their spans, and ``suggestions`` every suggestion of
+    those articles, when the caller has them already.
     """
     if layers is None:
         layers = store.corpus.done_layers()
@@ -86,7 +90,11 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None, *, layers:
         gold = _gold_keys(store, layers)
     predicted: dict[str, set[Key]] = defaultdict(set)
     by_source: dict[str, set[Key]] = defaultdict(set)
-    keys = store.corpus.suggestion_keys(sorted(layers))
+    if suggestions is None:
+        keys = store.corpus.suggestion_keys(sorted(layers))
+    else:
+        keys = [(s.article_id, s.start, s.end, s.label, s.origin, s.source, s.superseded)
+                for s in suggestions]
     for article_id, start, end, label, origin, source, superseded in keys:
         if origin == Origin.MODEL:
             by_source[source].add((article_id, start, end, label))
