@@ -18,10 +18,12 @@ models trained here are compared on gold in the project's one scheme.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter, defaultdict
+from operator import itemgetter
 
 from .model import Origin
-from .store import Store
+from .store import Store, Suggestion
 
 SUGGESTION_ORIGINS = ("model", "rules", "memory")
 QUALITY_DEFINITION = (
@@ -30,12 +32,14 @@ QUALITY_DEFINITION = (
     "undecided (exported as unknown); match = same start, end and label")
 
 Key = tuple[int, int, int, str]  # article id, start, end, label
+_LABEL = itemgetter(3)  # a Key's label
 
 
 def compute_stats(store: Store) -> dict:
     """Every number ``parallax stats`` shows, as plain JSON-ready data."""
     layers = store.corpus.done_layers()
-    unknown = undecided_in_gold(store, layers)
+    read: list[Suggestion] = []  # the done articles' suggestions, read once for both
+    unknown = undecided_in_gold(store, layers, read=read)
     gold = _gold_keys(store, layers)
     return {
         "articles": _articles(store),
@@ -43,17 +47,19 @@ def compute_stats(store: Store) -> dict:
         "suggestions": _suggestions(store),
         "annotators": _annotators(store),
         "gold": _gold(store, layers, gold, unknown),
-        "quality": suggestion_quality(store, unknown, layers=layers, gold=gold),
+        "quality": suggestion_quality(store, unknown, layers=layers, gold=gold, suggestions=read),
     }
 
 
-def undecided_in_gold(store: Store, layers: dict[int, str] | None = None) -> set[Key]:
+def undecided_in_gold(store: Store, layers: dict[int, str] | None = None, *,
+                      read: list[Suggestion] | None = None) -> set[Key]:
     """(article, start, end, label) of every suggestion a done article's gold layer left undecided.
 
     These are what the export writes as unknown (DocBin missing, CoNLL "-", HF -100).
-    ``layers``: the gold layers (default: the merge rule's, read now).
+    ``layers``: the gold layers (default: the merge rule's, read now); every suggestion of their
+    articles is added to ``read`` when it is given.
     """
-    found = store.undecided.by_article(store.corpus.done_layers() if layers is None else layers)
+    found = store.undecided.by_article(store.corpus.done_layers() if layers is None else layers, read=read)
     return {(s.article_id, s.start, s.end, s.label) for rows in found.values() for s in rows}
 
 
@@ -69,11 +75,12 @@ def metrics(tp: int, fp: int, fn: int) -> dict:
 
 
 def suggestion_quality(store: Store, unknown: set[Key] | None = None, *, layers: dict[int, str] | None = None,
-                       gold: set[Key] | None = None) -> dict:
+                       gold: set[Key] | None = None, suggestions: list[Suggestion] | None = None) -> dict:
     """Precision/recall/F1 of suggestions against human gold, overall and per origin and label.
 
     ``unknown`` (default: :func:`undecided_in_gold`) is left out of the predictions; ``layers``
-    and ``gold`` are the gold layers and their spans, when the caller has them already.
+    and ``gold`` are the gold layers and their spans, and ``suggestions`` every suggestion of
+    those articles, when the caller has them already.
     """
     if layers is None:
         layers = store.corpus.done_layers()
@@ -83,30 +90,33 @@ def suggestion_quality(store: Store, unknown: set[Key] | None = None, *, layers:
         gold = _gold_keys(store, layers)
     predicted: dict[str, set[Key]] = defaultdict(set)
     by_source: dict[str, set[Key]] = defaultdict(set)
-    keys = store.corpus.suggestion_keys(sorted(layers))
+    if suggestions is None:
+        keys = store.corpus.suggestion_keys(sorted(layers))
+    else:
+        keys = [(s.article_id, s.start, s.end, s.label, s.origin, s.source, s.superseded)
+                for s in suggestions]
     for article_id, start, end, label, origin, source, superseded in keys:
         if origin == Origin.MODEL:
             by_source[source].add((article_id, start, end, label))
         if not superseded:
             predicted[origin].add((article_id, start, end, label))
-    evaluated = sorted({k[0] for keys in predicted.values() for k in keys})
-    scope = set(evaluated)
+    scope = {k[0] for keys in predicted.values() for k in keys}  # the articles evaluated
     gold_in_scope = {k for k in gold if k[0] in scope}
     for origin in predicted:
         predicted[origin] -= unknown
-    result: dict = {"definition": QUALITY_DEFINITION, "articles": len(evaluated),
+    result: dict = {"definition": QUALITY_DEFINITION, "articles": len(scope),
               "undecided": sum(1 for k in unknown if k[0] in scope), "overall": None, "by_origin": {}}
-    everything = {k for keys in predicted.values() for k in keys if k[0] in scope}
-    result["overall"] = _score(everything, gold_in_scope)
+    score = _Scores()
+    result["overall"] = score(set().union(*predicted.values()), gold_in_scope)
     for origin in sorted(predicted, key=_origin_order):
-        result["by_origin"][origin] = _score({k for k in predicted[origin] if k[0] in scope}, gold_in_scope)
+        result["by_origin"][origin] = score(predicted[origin], gold_in_scope)
     result["by_source"] = {}
     for source in sorted(by_source):
         own = {k[0] for k in by_source[source]} & scope  # the done articles it suggested in
         if own:
-            score = _score({k for k in by_source[source] - unknown if k[0] in own},
-                           {k for k in gold if k[0] in own})
-            result["by_source"][source] = {"articles": len(own), **score}
+            gold_own = gold_in_scope if own == scope else {k for k in gold if k[0] in own}
+            scored = score({k for k in by_source[source] - unknown if k[0] in own}, gold_own)
+            result["by_source"][source] = {"articles": len(own), **scored}
     return result
 
 
@@ -157,7 +167,7 @@ def _annotators(store: Store) -> list[dict]:
 def _gold(store: Store, layers: dict[int, str], keys: set[Key], unknown: set[Key]) -> dict:
     """What a default export would contain: articles and spans of the gold layers, and the
     suggestions those layers left undecided (exported as unknown, never "not an entity")."""
-    by_label = Counter(k[3] for k in keys)
+    by_label = Counter(map(_LABEL, keys))
     return {"articles": len(layers), "spans": len(keys),
             "undecided": len(unknown), "undecided_articles": len({k[0] for k in unknown}),
             "by_label": {k: by_label[k] for k in _label_order(store, by_label)}}
@@ -172,10 +182,26 @@ def _gold_keys(store: Store, layers: dict[int, str]) -> set[Key]:
             if layers.get(article_id) == annotator}
 
 
+class _Scores:
+    """:func:`_score`, once per pair of sets: with one origin and one source, the overall
+    score, the origin's and the source's are of equal sets (compared, not assumed)."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[set[Key], set[Key], dict]] = []
+
+    def __call__(self, predicted: set[Key], gold: set[Key]) -> dict:
+        for p, g, out in self.done:
+            if len(p) == len(predicted) and p == predicted and g == gold:
+                return copy.deepcopy(out)
+        out = _score(predicted, gold)
+        self.done.append((predicted, gold, out))
+        return copy.deepcopy(out)
+
+
 def _score(predicted: set[Key], gold: set[Key]) -> dict:
     matched = predicted & gold
     out = metrics(len(matched), len(predicted) - len(matched), len(gold) - len(matched))
-    tp, n_predicted, n_gold = (Counter(k[3] for k in keys) for keys in (matched, predicted, gold))
+    tp, n_predicted, n_gold = (Counter(map(_LABEL, keys)) for keys in (matched, predicted, gold))
     out["by_label"] = {label: metrics(tp[label], n_predicted[label] - tp[label], n_gold[label] - tp[label])
                        for label in sorted(n_predicted | n_gold)}
     return out

@@ -107,3 +107,25 @@ def test_the_read_only_app_ends_on_a_damaged_file_with_one_line(tmp_path, tmux):
     assert f"parallax: error: {path}: the database is damaged" in err
     assert "Traceback" not in err and "search failed" not in err
     assert fingerprint(path)[0] == before
+
+
+def test_what_is_read_beside_the_page_check_is_given_only_from_a_sound_file(tmp_path):
+    """``sound_while`` (``parallax stats``): the numbers are counted while another connection reads
+    every page; from a damaged file the damage is raised, never the numbers, and it wins over the
+    reading's own failure; from a sound file the numbers come back."""
+    from annotations.store import StoreDamaged
+
+    path = damaged_db(tmp_path)
+    with Store(path, annotator="alice", readonly=True) as store:
+        with pytest.raises(StoreDamaged):
+            store.sound_while(store.labels.names)
+
+        def fails() -> None:
+            raise ValueError("read around the damage")
+
+        with pytest.raises(StoreDamaged):
+            store.sound_while(fails)
+    sound = tmp_path / "sound.db"
+    make_db(sound)
+    with Store(sound, annotator="alice", readonly=True) as store:
+        assert store.sound_while(store.labels.names) == store.labels.names()

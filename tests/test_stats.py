@@ -167,3 +167,46 @@ def test_undecided_by_everyone_counted_set_wise_is_the_rule(tmp_path):
         by_rule = alice.undecided.by_article(dict.fromkeys(alice.articles.ids()))
         # Hammouchi (model and rules: once), Rabat (the rules' one), Paris GPE and Paris LOC
         assert compute_stats(alice)["suggestions"]["undecided"] == sum(map(len, by_rule.values())) == 4
+
+
+def test_a_source_is_scored_on_the_gold_of_its_own_articles(tmp_path):
+    """The model's suggestions in one done article and the rules' in another: the model's
+    prediction set is the same overall-by-origin and for its source, but the source is scored on
+    its own article's gold only (a score is reused only for equal predictions and equal gold)."""
+    first, second = "Hammouchi met Wray.", "Talks in Rabat and Paris."
+    with Store(tmp_path / "s.db", annotator="alice") as alice:
+        a = alice.loading.add_article(ArticleRecord(text=first, lang="en"))[0]
+        b = alice.loading.add_article(ArticleRecord(text=second, lang="en"))[0]
+        model = suggest(alice, a, first, [("Hammouchi", "PERSON", "model"), ("Wray", "PERSON", "model")])
+        rules = suggest(alice, b, second, [("Rabat", "GPE", "rules")])
+        alice.decisions.accept(model[("Hammouchi", "PERSON")])
+        alice.decisions.reject(model[("Wray", "PERSON")])
+        alice.decisions.accept(rules[("Rabat", "GPE")])
+        alice.decisions.create_span(b, second.index("Paris"), second.index("Paris") + 5, "GPE")
+        for article_id in (a, b):
+            alice.decisions.set_article_status(article_id, "done")
+        q = compute_stats(alice)["quality"]
+    by_model = q["by_origin"]["model"]
+    assert (by_model["tp"], by_model["fp"], by_model["fn"]) == (1, 1, 2)  # Rabat, Paris: in scope
+    source = q["by_source"]["test-model"]
+    assert (source["articles"], source["tp"], source["fp"], source["fn"]) == (1, 1, 1, 0)
+
+
+def test_places_of_one_origin_count_once_per_annotator_memory(tmp_path):
+    """Suggestions of one origin are one per place and label (the table's unique key) unless
+    memories of several annotators suggest the same place: then it still counts once."""
+    from annotations.model import SpanRecord
+
+    text = "Hammouchi met Wray in Rabat."
+    with Store(tmp_path / "m.db", annotator="alice") as store:
+        article_id = store.loading.add_article(ArticleRecord(text=text, lang="en"))[0]
+        suggest(store, article_id, text, [("Hammouchi", "PERSON", "model"), ("Wray", "PERSON", "model")])
+        assert store.corpus.suggestion_counts()[2] == 2
+        rabat = SpanRecord(text.index("Rabat"), text.index("Rabat") + 5, "GPE", origin="memory",
+                           source="memory")
+        for who in ("alice", "bob"):
+            store.loading.add_suggestions(article_id, [rabat], annotator=who)
+        with store.write() as conn:  # memory alone: the model's suggestions gone
+            conn.execute("DELETE FROM suggestions WHERE origin = 'model'")
+        by_origin, _, places = store.corpus.suggestion_counts()
+        assert by_origin == {"memory": 2} and places == 1

@@ -140,15 +140,17 @@ class Undecided:
                     out[(article_id, annotator)].add(suggestion_id)
         return out
 
-    def by_article(self, layers: Mapping[int, str | None], *,
-                              as_if_open: bool = False) -> dict[int, list[Suggestion]]:
+    def by_article(self, layers: Mapping[int, str | None], *, as_if_open: bool = False,
+                   read: list[Suggestion] | None = None) -> dict[int, list[Suggestion]]:
         """article id -> its undecided suggestions, for each article in ``layers``.
 
         ``layers`` maps an article to the layer whose decisions count (the gold
         layer of a done article), or to None: then every suggestion is shown and any
         annotator's span decides it ("undecided by everyone"). ``as_if_open`` reads them
         as if no layer had marked its article done (what marking it done would hold).
-        Articles without undecided suggestions are left out. Reads a chunk of articles at a time.
+        Articles without undecided suggestions are left out. Reads a chunk of articles at a time;
+        every suggestion of the articles read is added to ``read`` when it is given (``stats``
+        scores them, without reading them again).
         """
         ids = sorted(layers)
         out: dict[int, list[Suggestion]] = {}
@@ -162,6 +164,8 @@ class Undecided:
                     f"WHERE article_id IN ({marks}) ORDER BY article_id, {ORDER_BY_ORIGIN}",
                     chunk).fetchall():
                 suggestions.setdefault(row[1], []).append(Suggestion._make(row))
+            if read is not None:
+                read.extend(s for rows in suggestions.values() for s in rows)
             if not suggestions:
                 continue
             among = sorted(suggestions)
