@@ -177,3 +177,14 @@ def test_the_launch_imports_leave_the_garbage_collector_on(tmp_path):
                          timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True", "True"]
+
+
+def test_the_app_loads_no_headless_command(tmp_path):
+    """``parallax`` (tui.cli) lists the headless commands without importing them (issue 20 §2):
+    their modules (and the file formats they bring) load when the command runs or --help lists it."""
+    probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if "
+             "m.startswith(('annotations.cli.', 'annotations.formats')) and m != 'annotations.cli.common')))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == []
