@@ -51,8 +51,9 @@ DEFAULT_KEYS = {b.id: b.key for b in ALL_BINDINGS if b.id}
 class ParallaxApp(TrainingMixin, WorkersMixin, App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
-    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss",
-                "screens/models.tcss"]
+    # The dialogs', review's, conflicts' and models' sheets are their screens' (CSS_PATH), read when
+    # one is first shown: parsing and matching them cost every launch (issue 20).
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss"]
     TITLE = "Parallax"
     BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}
