@@ -59,8 +59,9 @@ QUIT_AGAIN_S = 5.0
 class ParallaxApp(App[None]):
     """Annotate articles: library screen first, reader screen for the open articles."""
 
-    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss", "dialogs.tcss", "review.tcss", "conflicts.tcss",
-                "screens/models.tcss"]
+    # The dialogs', review's, conflicts' and models' sheets are their screens' (CSS_PATH), read when
+    # one is first shown: parsing and matching them cost every launch (issue 20).
+    CSS_PATH = ["app.tcss", "library.tcss", "reader.tcss"]
     TITLE = "Parallax"
     BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
     COMMANDS = App.COMMANDS | {ParallaxCommands}

@@ -51,6 +51,8 @@ TAGS = {"surface": "form", "entity": "entity", "names": "names", "decision": "la
 class ConflictsScreen(Screen):
     """Every conflict in the annotator's view, biggest first, with its places."""
 
+    CSS_PATH = "../conflicts.tcss"  # read when first shown, not at launch (issue 20)
+
     if TYPE_CHECKING:
         app = getters.app(ParallaxApp)
 

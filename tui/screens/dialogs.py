@@ -62,6 +62,8 @@ def rank(query: str, choices: Sequence[str], limit: int = MAX_CHOICES) -> list[t
 class PickerDialog(ModalScreen[str | None]):
     """Pick one of ``choices`` by fuzzy search, or type a new value if ``validate`` accepts it."""
 
+    CSS_PATH = "../dialogs.tcss"  # read when first shown, not at launch (issue 20)
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("down", "move(1)", "Down", show=False, priority=True),
@@ -179,6 +181,8 @@ class PickerDialog(ModalScreen[str | None]):
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question; y or enter says yes, n or escape says no."""
 
+    CSS_PATH = "../dialogs.tcss"  # read when first shown, not at launch (issue 20)
+
     BINDINGS = [Binding("y,enter", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
 
     def __init__(self, question: str) -> None:
@@ -203,6 +207,8 @@ class ConfirmDialog(ModalScreen[bool]):
 class UndecidedDialog(ModalScreen[str | None]):
     """Marking an article done with suggestions still undecided: accept them all (a), reject
     them all (r) or leave them undecided (l); escape cancels. Dismisses with the choice."""
+
+    CSS_PATH = "../dialogs.tcss"  # read when first shown, not at launch (issue 20)
 
     BINDINGS = [Binding("a", "choose('accept')", "Accept all"),
                 Binding("r", "choose('reject')", "Reject all"),
@@ -243,6 +249,8 @@ class UndecidedDialog(ModalScreen[str | None]):
 
 class HelpScreen(ModalScreen[None]):
     """Every binding with the keys it answers to now (after [keys] remapping)."""
+
+    CSS_PATH = "../dialogs.tcss"  # read when first shown, not at launch (issue 20)
 
     if TYPE_CHECKING:
         app = getters.app(ParallaxApp)

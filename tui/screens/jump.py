@@ -20,6 +20,8 @@ class JumpDialog(ModalScreen[str | None]):
     """Type a word's first letters (any script); enter jumps (empty: the last letters again),
     escape cancels. ``count(letters)`` says how many words match, as the letters are typed."""
 
+    CSS_PATH = "../dialogs.tcss"  # read when first shown, not at launch (issue 20)
+
     BINDINGS = list(JUMP_BINDINGS)
 
     def __init__(self, count: Callable[[str], int], last: str = "") -> None:

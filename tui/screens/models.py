@@ -85,6 +85,8 @@ def _style(new: float | None, old: float | None) -> str:
 class ModelsScreen(Screen):
     """The models trained on this database, one at a time, stock vs new per label."""
 
+    CSS_PATH = "models.tcss"  # read when first shown, not at launch (issue 20)
+
     if TYPE_CHECKING:
         app = getters.app(ParallaxApp)
 

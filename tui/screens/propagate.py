@@ -82,6 +82,8 @@ class PropagateDialog(ModalScreen[str | None]):
     """How many identical mentions, where; ``o`` the open articles, ``c`` the corpus, escape cancels
     (None); "" when there is nothing to change there."""
 
+    CSS_PATH = "../dialogs.tcss"  # read when first shown, not at launch (issue 20)
+
     if TYPE_CHECKING:
         app = getters.app(ParallaxApp)
 

@@ -107,7 +107,9 @@ class ReaderScreen(Screen):
             self.activate(active)
         self.show_selection()
         self.app.jobs.articles_opened(tuple(self._opening))  # tokens and annotation memory
-        self.call_after_refresh(settle_memory)
+        # After the refresh that follows the first one: the first can run before the articles are
+        # painted, and a full collection (~10-30 ms) would then delay the launch's first look.
+        self.call_after_refresh(self.call_after_refresh, settle_memory)
 
     # -- what keys may do -------------------------------------------------------------------
 

@@ -77,6 +77,8 @@ class LayerPane(Vertical):
 class ReviewScreen(Screen):
     """Compare layers cluster by cluster and build the reviewed layer."""
 
+    CSS_PATH = "../review.tcss"  # read when first shown, not at launch (issue 20)
+
     if TYPE_CHECKING:
         app = getters.app(ParallaxApp)
 
