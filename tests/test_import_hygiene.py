@@ -158,15 +158,19 @@ def test_the_front_end_has_no_import_cycles_and_no_imports_hidden_in_functions()
         visit(module, [])
 
 
+def _launch_probe(probe: str, cwd) -> str:
+    """What ``probe`` (Python code importing the launch's ``tui.cli``) prints, in a fresh interpreter."""
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cwd, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
 def test_the_app_loads_no_screen_a_launch_does_not_show(tmp_path):
     """Issue 20 §2: ``parallax`` (tui.cli) imports neither the conflicts, review and agreement
     screens nor rapidfuzz; each is loaded on first use."""
     probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if m in "
              "('tui.screens.conflicts', 'tui.screens.review', 'tui.screens.agreement', 'rapidfuzz'))))")
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
-                         timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == []
+    assert json.loads(_launch_probe(probe, tmp_path)) == []
 
 
 def test_every_module_outside_the_store_is_held_to_its_contracts():
@@ -188,10 +192,7 @@ def test_the_launch_imports_leave_the_garbage_collector_on(tmp_path):
     """tui.cli imports the app with the cyclic garbage collector off (issue 20 §2): it is on again
     afterwards, with what the imports built frozen (left out of later collections)."""
     probe = "import gc, tui.cli; print(gc.isenabled(), gc.get_freeze_count() > 10_000)"
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
-                         timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["True", "True"]
+    assert _launch_probe(probe, tmp_path).split() == ["True", "True"]
 
 
 def test_the_app_loads_no_headless_command(tmp_path):
@@ -199,7 +200,4 @@ def test_the_app_loads_no_headless_command(tmp_path):
     their modules (and the file formats they bring) load when the command runs or --help lists it."""
     probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if "
              "m.startswith(('annotations.cli.', 'annotations.formats')) and m != 'annotations.cli.common')))")
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
-                         timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == []
+    assert json.loads(_launch_probe(probe, tmp_path)) == []
