@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 
 import pytest
@@ -14,6 +15,12 @@ from annotations.store import Store
 # The tokenizers blank_nlp saves go to a folder of this run (the CLI run in subprocesses
 # inherits it), never into the user's own cache.
 os.environ.setdefault("PARALLAX_CACHE_DIR", tempfile.mkdtemp(prefix="parallax-test-cache-"))
+
+# A run started in the background by a shell without job control (`nohup ... &`, some CI runners)
+# ignores SIGINT, and so would every program the tests start: the Ctrl-C tests would then see the
+# program finish. The programs get Ctrl-C as in a terminal (a handled signal is reset by exec).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
