@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from textual.message import Message
 from textual.screen import Screen
 
 from annotations.nlp.messages import Failed, Finished, Progress, Resuggested, Trained, TrainProgress
@@ -33,7 +32,6 @@ class TrainingHost(JobsHost, Protocol):
     @property
     def screen(self) -> Screen[object]: ...
     def push_screen(self, screen: Any) -> Any: ...
-    def post_message(self, message: Message) -> bool: ...
 
 
 class Training:

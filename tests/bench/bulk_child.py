@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
+
+from common import until
 
 SIZE = (120, 40)
 
 
-async def _until(predicate, timeout: float = 600.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the app did not get there in time")
-        await asyncio.sleep(0.001)
+_until = partial(until, timeout=600.0)  # the app reached a state
 
 
 def _longest_gap(ticks: list[float], t0: float) -> tuple[float | None, float | None]:
@@ -64,7 +62,7 @@ def propagate(db: str, article_id: int, start: int, label: str) -> dict:
             # A later run relabels a mention an earlier one relabelled: nothing to save, then.
             await _until(lambda: app.status.startswith(("saved:", "already so")))
             await pilot.press("asterisk")
-            await _until(lambda: isinstance(app.screen, PropagateDialog) and app.screen.previews, 600)
+            await _until(lambda: isinstance(app.screen, PropagateDialog) and app.screen.previews)
             out["preview_changes"] = app.screen.previews["corpus"].changes
             ticks: list[float] = []
             timer = app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))

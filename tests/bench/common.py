@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import statistics
@@ -243,3 +244,13 @@ def run_child(task: str, timeout: float = 900, **kwargs) -> dict:
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+async def until(predicate: Callable[[], object], timeout: float = 60.0, poll: float = 0.001,
+                what: str = "the app") -> None:
+    """In an app child: wait (polling every ``poll`` seconds) until ``predicate()`` holds."""
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what} did not get there in time")
+        await asyncio.sleep(poll)

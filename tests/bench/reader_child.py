@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from functools import partial
+
+from common import until
 
 SIZE = (120, 40)
 
 
-async def _until(predicate, timeout: float = 60.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the reader did not get there in time")
-        await asyncio.sleep(0.0005)
+_until = partial(until, timeout=60.0, poll=0.0005, what="the reader")  # the app reached a state
 
 
 def decide(db: str, article_id: int, presses: int, key: str = "a") -> dict:

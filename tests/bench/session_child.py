@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import time
+from functools import partial
 
 from app_child import SIZE, _status_mb, forget_sessions
+from common import until
 
 # One round of keys in an article: 7 decisions (a key that writes) and a move.
 ROUND = ("a", "x", "2", "u", "a", "1", "x", "j")
@@ -40,12 +41,7 @@ def _settled() -> tuple[float, int]:
     return _status_mb("VmRSS") or 0.0, widgets
 
 
-async def _until(predicate, timeout: float = 60.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the app did not get there in time")
-        await asyncio.sleep(0.002)
+_until = partial(until, timeout=60.0, poll=0.002)  # the app reached a state
 
 
 def session(db: str, article_ids: list[int], decisions: int, checkpoints: list[int]) -> dict:

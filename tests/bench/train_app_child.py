@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from pathlib import Path
+
+from common import until
 
 WARM_UP = 5  # presses not counted: the first decisions of a fresh app warm its caches
 
@@ -23,12 +26,7 @@ def rss_mb() -> float:
     return 0.0
 
 
-async def _until(predicate, timeout: float = 120.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the app did not get there in time")
-        await asyncio.sleep(0.001)
+_until = partial(until, timeout=120.0)  # the app reached a state
 
 
 def keys(db: str, article_id: int, presses: int, train: bool) -> dict:
