@@ -28,7 +28,8 @@ def client() -> aiohttp.ClientSession:
 
 
 async def sign_in(session: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
-    async with session.get(url) as response:
+    """Open ``url`` as a browser does when the address is pasted into it."""
+    async with session.get(url, headers={"Sec-Fetch-Site": "none"}) as response:
         await response.read()
         return response
 
@@ -141,6 +142,35 @@ async def test_nothing_without_a_session_then_a_cookie_only_this_server_reads(db
     log = server.log()
     assert log.count(token) == 1  # printed once at start, never logged
     assert "refused a sign-in with an unknown token" in log
+
+
+async def test_a_link_from_elsewhere_asks_before_signing_in(db, served):
+    """Login CSRF: a link on another site to the server with its sender's token must not sign the
+    visitor in as the sender without asking; the question's own button does."""
+    server = served(db, "--user", "alice", "--user", "mallory")
+    async with client() as session:
+        for fetch_site in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}, {}):
+            async with session.get(server.url("mallory"), headers=fetch_site) as page:
+                assert page.status == 200, fetch_site
+                assert "Sign in to Parallax as mallory?" in await page.text()
+                assert "Set-Cookie" not in page.headers
+        for other in ({}, {"Origin": "http://evil.example"}, {"Origin": origin(server) + "0"}):
+            async with session.post(server.url("mallory"), headers=other) as refused:
+                assert refused.status == 403, other
+        assert session.cookie_jar.filter_cookies(server.base) == {}
+        async with session.post(server.url("mallory"), headers={"Origin": origin(server)}) as page:
+            assert page.status == 200 and "Set-Cookie" in page.headers  # the question's button
+
+    async with client() as session:
+        await sign_in(session, server.url("alice"))
+        async with session.get(server.url("mallory"), headers={"Sec-Fetch-Site": "none"}) as page:
+            text = await page.text()  # already someone: asked even for an address pasted in
+            assert "Set-Cookie" not in page.headers
+            assert "signed in as alice now" in text and "Sign in as mallory" in text
+        async with session.get(server.url("alice"), headers={"Sec-Fetch-Site": "none"}) as page:
+            assert "Set-Cookie" in page.headers  # the same user again: at once
+    assert server.stop() == 0
+    assert "refused a sign-in for mallory posted from origin 'http://evil.example'" in server.log()
 
 
 async def test_websockets_need_this_origin_and_respect_the_limits(db, served):
@@ -276,7 +306,8 @@ async def test_tls_serves_https_with_a_secure_cookie(db, tmp_path, served):
     server = served(db, "--user", "alice", "--certfile", str(cert), "--keyfile", str(key))
     assert server.url("alice").startswith("https://127.0.0.1:")
     async with client() as session:
-        async with session.get(server.url("alice"), ssl=False) as response:  # self-signed
+        async with session.get(server.url("alice"), ssl=False,  # self-signed
+                               headers={"Sec-Fetch-Site": "none"}) as response:
             assert response.status == 200
             assert "Secure" in response.headers["Set-Cookie"]
 

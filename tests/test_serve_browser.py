@@ -94,6 +94,8 @@ class _OtherSite(http.server.SimpleHTTPRequestHandler):
 
 
 def test_nobody_gets_in_without_a_token_or_from_another_origin(tmp_path, served, browser):
+    from selenium.webdriver.common.by import By
+
     db = tmp_path / "team.db"
     make_seeded_db(db)
     server = served(db, "--user", "alice")
@@ -112,9 +114,23 @@ def test_nobody_gets_in_without_a_token_or_from_another_origin(tmp_path, served,
     (page / "index.html").write_text(
         f"<script>const s = new WebSocket({ws!r}); s.onopen = () => document.title = 'opened'; "
         "s.onclose = () => { if (document.title !== 'opened') document.title = 'refused'; };</script>")
+    (page / "link.html").write_text(f'<a id="go" href="{server.url("alice")}">a link with a token</a>')
     site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_OtherSite, directory=str(page)))
     threading.Thread(target=site.serve_forever, daemon=True).start()
     try:
+        # A link to the server with a token, followed from that page: asked before signing in.
+        visitor = browser()
+        visitor.open(f"http://127.0.0.1:{site.server_address[1]}/link.html")
+        visitor.driver.find_element(By.ID, "go").click()
+        deadline = time.monotonic() + WAIT_S
+        while "Sign in to Parallax as alice?" not in visitor.driver.page_source:
+            assert time.monotonic() < deadline, visitor.driver.page_source
+            time.sleep(0.1)
+        assert visitor.driver.get_cookies() == []
+        visitor.driver.find_element(By.TAG_NAME, "button").click()  # the user says yes
+        visitor.wait_for("HomePoliticsSecurity")
+        visitor.open("about:blank")
+
         alice = browser()
         alice.open(server.url("alice"))
         alice.wait_for("HomePoliticsSecurity")

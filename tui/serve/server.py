@@ -111,12 +111,36 @@ class ParallaxServer(Server):
         return response
 
     def _sign_in(self, request: web.Request) -> web.Response:
+        """Sign in with the token in the address, if the browser says the user asked for it.
+
+        A link on another site to ``/?token=THEIRS`` would sign a visitor in as its sender (login
+        CSRF: their decisions recorded under that name). So a sign-in happens at once only when the
+        browser says the address was typed, pasted or bookmarked (``Sec-Fetch-Site: none``) or came
+        from this server's own page, and the visitor is not signed in as someone else; otherwise a
+        page of ours asks, naming the user, and its button posts back here (a POST from another
+        origin is refused).
+        """
         user = self.tokens.user_for(request.query["token"])
         if user is None or request.path != "/":
             log.info("refused a sign-in with an unknown token from %s", request.remote)
             raise self._page(request, web.HTTPForbidden, "Unknown token",
                              "This address is not valid here (a token is renewed with --new-token); "
                              "ask whoever runs the server for yours.")
+        current = self.sessions.user_for(request.cookies.get(COOKIE))
+        if request.method == "POST":
+            if request.headers.get("Origin", "").lower() != self._origin(request):
+                log.warning("refused a sign-in for %s posted from origin %r", user.name,
+                            request.headers.get("Origin", ""))
+                raise self._page(request, web.HTTPForbidden, "Sign-in refused",
+                                 "A sign-in must come from this server's own page.")
+        elif (request.headers.get("Sec-Fetch-Site") not in ("none", "same-origin")
+              or current not in (None, user)):
+            response = aiohttp_jinja2.render_template(
+                "sign_in.html", request, {"user": user.name, "current": current.name if current else None})
+            # Its button's POST must carry this page's Origin: with "no-referrer" a browser sends
+            # "Origin: null". "same-origin" sends nothing to any other site.
+            response.headers.update(SECURITY_HEADERS | {"Referrer-Policy": "same-origin"})
+            return response
         log.info("%s signed in from %s", user.name, request.remote)
         # A page of our own moves on to "/": the token leaves the address bar and the history,
         # and the cookie is sent (a redirect chain started on another site would not send a
@@ -126,6 +150,10 @@ class ParallaxServer(Server):
                             secure=self.settings.tls is not None or None, path="/")
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    @staticmethod
+    def _origin(request: web.Request) -> str:
+        return f"{request.scheme}://{request.host}".lower()
 
     def _page(self, request: web.Request, error: type[web.HTTPException], title: str,
               message: str) -> web.HTTPException:
@@ -145,7 +173,7 @@ class ParallaxServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         user = request[USER]
         origin = request.headers.get("Origin", "")
-        if origin.lower() != f"{request.scheme}://{request.host}".lower():
+        if origin.lower() != self._origin(request):
             log.warning("refused a websocket for %s from origin %r", user.name, origin)
             raise web.HTTPForbidden(text="websocket refused: it must come from this server's own page")
         try:
