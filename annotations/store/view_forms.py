@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .forms import folded_expr
@@ -106,38 +105,37 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
     labels = sorted({r[0] for r in conn.execute(_SUGGESTION_LABELS)}
                     | {r[0] for r in conn.execute("SELECT DISTINCT label FROM spans WHERE annotator = ?",
                                                   (annotator,))})
-    touched_shown: dict[str, set[int]] = defaultdict(set)
-    touched_view: dict[str, set[int]] = defaultdict(set)
+    touched_shown: dict[str, set[int]] = {}
+    touched_view: dict[str, set[int]] = {}
     if not labels:
         return ViewForms(conn, annotator, [], touched_shown, touched_view)
     params: dict[str, object] = {"annotator": annotator, **{f"l{i}": lab for i, lab in enumerate(labels)}}
     index = {lab: i for i, lab in enumerate(labels)}
     per_label = ", ".join(f"sum(label = :l{i})" for i in range(len(labels)))
+    listed = "group_concat(DISTINCT article_id)"  # a form's touched articles, one string per form
     # Every row shown everywhere, by form, in the order of the suggestions_folded index (no sort)
     everywhere = (f"SELECT folded, count(DISTINCT article_id), {per_label} FROM suggestions "
                   f"WHERE {_FORMED} AND {_SHOWN_EVERYWHERE} GROUP BY folded")
     in_touched = (  # by article (the table's unique index), not a walk of the whole folded index
-        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, article_id, {per_label} FROM ("
+        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {listed}, {per_label} FROM ("
         "SELECT DISTINCT g.folded, g.article_id, g.start, g.end, g.label FROM touched t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id "
-        f"WHERE g.folded IS NOT NULL AND g.folded != '' AND g.{_SHOWN_EVERYWHERE}) "
-        "GROUP BY folded, article_id")
+        f"WHERE g.folded IS NOT NULL AND g.folded != '' AND g.{_SHOWN_EVERYWHERE}) GROUP BY folded")
     view_touched = (
-        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, article_id, {per_label} FROM ("
+        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {listed}, {per_label} FROM ("
         f"SELECT DISTINCT * FROM ("
         f"SELECT {folded_expr('g')} AS folded, g.article_id, g.start, g.end, g.label FROM touched t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id WHERE {UNDECIDED_SQL} UNION ALL "
         f"SELECT {folded_expr('p')}, p.article_id, p.start, p.end, p.label FROM spans p "
-        f"WHERE p.annotator = :annotator AND p.status != {REJECTED}) WHERE {_FORMED}) "
-        "GROUP BY folded, article_id")
+        f"WHERE p.annotator = :annotator AND p.status != {REJECTED}) WHERE {_FORMED}) GROUP BY folded")
     totals: dict[str, list[int]] = {}
     for folded, *counts in conn.execute(everywhere, params).fetchall():
         totals[folded] = counts
     for folded, label, repeats in conn.execute(_REPEATS, params).fetchall():
         totals[folded][1 + index[label]] -= repeats
-    for sql, sign, articles in ((in_touched, -1, touched_shown), (view_touched, 1, touched_view)):
-        for folded, article_id, *counts in conn.execute(sql, params).fetchall():
-            articles[folded].add(article_id)
+    for sql, sign, kept in ((in_touched, -1, touched_shown), (view_touched, 1, touched_view)):
+        for folded, ids, *counts in conn.execute(sql, params).fetchall():
+            kept[folded] = set(map(int, ids.split(",")))
             into = totals.setdefault(folded, [0] * (1 + len(labels)))
             for i, n in enumerate(counts, 1):
                 into[i] += sign * n
@@ -147,4 +145,4 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
         if articles > 0:
             out.append(FormCount(folded, {lab: n for lab, n in zip(labels, per_form, strict=True) if n > 0},
                                  articles))
-    return ViewForms(conn, annotator, out, dict(touched_shown), dict(touched_view))
+    return ViewForms(conn, annotator, out, touched_shown, touched_view)
