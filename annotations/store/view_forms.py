@@ -13,7 +13,8 @@ by form and label (one mention per place and label: the reader shows the suggest
 origins at one place once), and for the articles of a form too (the articles split in touched
 and not). The count over every article walks the index once without sorting a row: it counts
 every row, then takes off the rows that repeat a place (several origins, or everyone's and the
-annotator's memory, at the same offsets and label), found from the table's unique key.
+annotator's memory, at the same offsets and label), found from the rows that are not everyone's
+model suggestions (:data:`_REPEATS`).
 Rows whose folded form is still NULL (a tool that does not know the column) put their article
 among the touched ones, where the folded form is computed as the reads do elsewhere.
 """
@@ -25,7 +26,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from .forms import folded_expr
-from .sql_values import REJECTED
+from .sql_values import MODEL, REJECTED
 from .undecided import UNDECIDED_SQL
 
 # The articles where the rule must run: the annotator's spans and statuses, and unfolded rows.
@@ -40,10 +41,12 @@ _SUGGESTION_LABELS = ("WITH RECURSIVE l(x) AS (SELECT min(label) FROM suggestion
                       "WHERE l.x IS NOT NULL) "
                       "SELECT x FROM l WHERE x IS NOT NULL")
 # The rows beyond the first of each place (article, offsets, label) and folded form among the rows
-# shown everywhere: the places come from a walk of the unique key (in its order: no sort).
+# shown everywhere. Two rows at one place differ in origin or annotator (the unique key), so one
+# of them is not everyone's model suggestion: the places come from those rows alone, picked out
+# of a walk of the unique key (it holds origin and annotator: no row of the table is read).
 _REPEATS = (
-    "WITH twice AS MATERIALIZED (SELECT article_id, start, end, label FROM suggestions "
-    f"WHERE {_SHOWN_EVERYWHERE} GROUP BY article_id, start, end, label HAVING count(*) > 1) "
+    "WITH twice AS MATERIALIZED (SELECT DISTINCT article_id, start, end, label FROM suggestions "
+    f"WHERE (origin != {MODEL} OR annotator != '') AND {_SHOWN_EVERYWHERE}) "
     "SELECT folded, label, sum(n - 1) FROM (SELECT g.folded, g.label, count(*) AS n FROM twice d "
     "CROSS JOIN suggestions g ON g.article_id = d.article_id AND g.start = d.start AND g.end = d.end "
     f"AND g.label = d.label WHERE g.{_SHOWN_EVERYWHERE} AND g.folded IS NOT NULL AND g.folded != '' "
