@@ -11,10 +11,10 @@ annotator never touched (no span, no status), the rule keeps every suggestion sh
 
 by form and label (one mention per place and label: the reader shows the suggestions of several
 origins at one place once), and for the articles of a form too (the articles split in touched
-and not). The count over every article walks the index once without sorting a row: it counts
-every row, then takes off the rows that repeat a place (several origins, or everyone's and the
-annotator's memory, at the same offsets and label), found from the rows that are not everyone's
-model suggestions (:data:`_REPEATS`).
+and not). The suggestions are counted row by row, everywhere (a walk of the index, no sort)
+and in the touched articles; in the others the rows that repeat a place (several origins, or
+everyone's and the annotator's memory, at the same offsets and label) are taken off, found
+among the rows that are not everyone's model suggestions (:data:`_REPEATS`).
 Rows whose folded form is still NULL (a tool that does not know the column) put their article
 among the touched ones, where the folded form is computed as the reads do elsewhere.
 """
@@ -41,12 +41,14 @@ _SUGGESTION_LABELS = ("WITH RECURSIVE l(x) AS (SELECT min(label) FROM suggestion
                       "WHERE l.x IS NOT NULL) "
                       "SELECT x FROM l WHERE x IS NOT NULL")
 # The rows beyond the first of each place (article, offsets, label) and folded form among the rows
-# shown everywhere. Two rows at one place differ in origin or annotator (the unique key), so one
-# of them is not everyone's model suggestion: the places come from those rows alone, picked out
-# of a walk of the unique key (it holds origin and annotator: no row of the table is read).
+# shown everywhere, in the articles the annotator never touched. Two rows at one place differ in
+# origin or annotator (the unique key), so one of them is not everyone's model suggestion: the
+# places come from those rows alone, picked out of a walk of the unique key (it holds origin and
+# annotator: no row of the table is read).
 _REPEATS = (
     "WITH twice AS MATERIALIZED (SELECT DISTINCT article_id, start, end, label FROM suggestions "
-    f"WHERE (origin != {MODEL} OR annotator != '') AND {_SHOWN_EVERYWHERE}) "
+    f"WHERE (origin != {MODEL} OR annotator != '') AND {_SHOWN_EVERYWHERE} "
+    f"AND article_id NOT IN ({TOUCHED})) "
     "SELECT folded, label, sum(n - 1) FROM (SELECT g.folded, g.label, count(*) AS n FROM twice d "
     "CROSS JOIN suggestions g ON g.article_id = d.article_id AND g.start = d.start AND g.end = d.end "
     f"AND g.label = d.label WHERE g.{_SHOWN_EVERYWHERE} AND g.folded IS NOT NULL AND g.folded != '' "
@@ -119,11 +121,11 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
     # Every row shown everywhere, by form, in the order of the suggestions_folded index (no sort)
     everywhere = (f"SELECT folded, count(DISTINCT article_id), {per_label} FROM suggestions "
                   f"WHERE {_FORMED} AND {_SHOWN_EVERYWHERE} GROUP BY folded")
-    in_touched = (  # by article (the table's unique index), not a walk of the whole folded index
-        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {listed}, {per_label} FROM ("
-        "SELECT DISTINCT g.folded, g.article_id, g.start, g.end, g.label FROM touched t "
+    in_touched = (  # every row, by article (the table's unique index): the repeats are counted above
+        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT g.folded, "
+        f"group_concat(DISTINCT g.article_id), {per_label} FROM touched t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id "
-        f"WHERE g.folded IS NOT NULL AND g.folded != '' AND g.{_SHOWN_EVERYWHERE}) GROUP BY folded")
+        f"WHERE g.folded IS NOT NULL AND g.folded != '' AND g.{_SHOWN_EVERYWHERE} GROUP BY g.folded")
     view_touched = (
         f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {listed}, {per_label} FROM ("
         f"SELECT DISTINCT * FROM ("
