@@ -83,3 +83,21 @@ def test_a_place_suggested_by_several_origins_and_memories_counts_once(story_db)
                 articles = len({p[0] for f in group for p in places[f]})
                 assert read.articles(list(group)) == articles == store.entities.view_articles(group, who)
 
+
+
+def test_a_superseded_suggestion_is_not_counted_where_the_annotator_never_worked(story_db):
+    """An adopted model re-suggests an article nobody worked in: the old model's suggestions
+    there are superseded, no longer shown, and no longer counted."""
+    with Store(story_db, annotator="alice") as store:
+        article = _untouched(store, "alice")[0]
+        old = store.view.spans(article, "alice")
+        store.loading.resuggest(article, [SpanRecord(old[0].start, old[0].end, "EVENT", origin="model")],
+                                "parallax en-2")
+        assert len(store.view.spans(article, "alice")) < len(old)
+        places = _places_by_reading(store, "alice")
+        read = store.entities.view_forms_read("alice")
+        assert {f.folded: (f.labels, f.articles) for f in read.forms} == _recount(places)
+        forms = sorted(places)
+        for group in [*combinations(forms[:8], 2), forms]:
+            articles = len({p[0] for f in group for p in places[f]})
+            assert read.articles(list(group)) == articles == store.entities.view_articles(group, "alice")

@@ -33,6 +33,12 @@ from .undecided import UNDECIDED_SQL
 TOUCHED = ("SELECT article_id FROM spans WHERE annotator = :annotator UNION "
            "SELECT article_id FROM article_status WHERE annotator = :annotator UNION "
            "SELECT article_id FROM suggestions WHERE folded IS NULL")
+# The articles a newer model re-suggested (their superseded suggestions are not shown there), by a
+# partial index; those the annotator never touched are counted without the rule.
+_SUPERSEDED = "SELECT article_id FROM suggestions WHERE superseded_at IS NOT NULL"
+_APART = f"{TOUCHED} UNION {_SUPERSEDED}"  # where a plain count of the suggestions is not the view
+_RESUGGESTED = (f"SELECT DISTINCT article_id FROM suggestions WHERE superseded_at IS NOT NULL "
+                f"AND article_id NOT IN ({TOUCHED})")
 _SHOWN_EVERYWHERE = "annotator IN ('', :annotator)"  # shown in an article the annotator never touched
 _FORMED = "folded IS NOT NULL AND folded != ''"
 # Every label a suggestion or span carries, one index seek each (a skip-scan: no full read).
@@ -48,7 +54,7 @@ _SUGGESTION_LABELS = ("WITH RECURSIVE l(x) AS (SELECT min(label) FROM suggestion
 _REPEATS = (
     "WITH twice AS MATERIALIZED (SELECT DISTINCT article_id, start, end, label FROM suggestions "
     f"WHERE (origin != {MODEL} OR annotator != '') AND {_SHOWN_EVERYWHERE} "
-    f"AND article_id NOT IN ({TOUCHED})) "
+    f"AND article_id NOT IN ({_APART})) "
     "SELECT folded, label, sum(n - 1) FROM (SELECT g.folded, g.label, count(*) AS n FROM twice d "
     "CROSS JOIN suggestions g ON g.article_id = d.article_id AND g.start = d.start AND g.end = d.end "
     f"AND g.label = d.label WHERE g.{_SHOWN_EVERYWHERE} AND g.folded IS NOT NULL AND g.folded != '' "
@@ -122,8 +128,8 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
     everywhere = (f"SELECT folded, count(DISTINCT article_id), {per_label} FROM suggestions "
                   f"WHERE {_FORMED} AND {_SHOWN_EVERYWHERE} GROUP BY folded")
     in_touched = (  # every row, by article (the table's unique index): the repeats are counted above
-        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT g.folded, "
-        f"group_concat(DISTINCT g.article_id), {per_label} FROM touched t "
+        f"WITH apart AS MATERIALIZED ({_APART}) SELECT g.folded, "
+        f"group_concat(DISTINCT g.article_id), {per_label} FROM apart t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id "
         f"WHERE g.folded IS NOT NULL AND g.folded != '' AND g.{_SHOWN_EVERYWHERE} GROUP BY g.folded")
     view_touched = (
@@ -133,14 +139,20 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id WHERE {UNDECIDED_SQL} UNION ALL "
         f"SELECT {folded_expr('p')}, p.article_id, p.start, p.end, p.label FROM spans p "
         f"WHERE p.annotator = :annotator AND p.status != {REJECTED}) WHERE {_FORMED}) GROUP BY folded")
+    view_resuggested = (  # nobody's decision there: the view is what is shown, the superseded not
+        f"WITH resuggested AS MATERIALIZED ({_RESUGGESTED}) SELECT folded, {listed}, {per_label} FROM ("
+        "SELECT DISTINCT g.folded, g.article_id, g.start, g.end, g.label FROM resuggested r "
+        "CROSS JOIN suggestions g ON g.article_id = r.article_id WHERE g.folded IS NOT NULL "
+        f"AND g.folded != '' AND g.{_SHOWN_EVERYWHERE} AND g.superseded_at IS NULL) GROUP BY folded")
     totals: dict[str, list[int]] = {}
     for folded, *counts in conn.execute(everywhere, params).fetchall():
         totals[folded] = counts
     for folded, label, repeats in conn.execute(_REPEATS, params).fetchall():
         totals[folded][1 + index[label]] -= repeats
-    for sql, sign, kept in ((in_touched, -1, touched_shown), (view_touched, 1, touched_view)):
+    for sql, sign, kept in ((in_touched, -1, touched_shown), (view_touched, 1, touched_view),
+                            (view_resuggested, 1, touched_view)):
         for folded, ids, *counts in conn.execute(sql, params).fetchall():
-            kept[folded] = set(map(int, ids.split(",")))
+            kept.setdefault(folded, set()).update(map(int, ids.split(",")))
             into = totals.setdefault(folded, [0] * (1 + len(labels)))
             for i, n in enumerate(counts, 1):
                 into[i] += sign * n
