@@ -280,8 +280,9 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
     CREATE INDEX suggestions_folded ON suggestions(folded, article_id, start, end, label, annotator);
     """,
     # 11 (issue 20): the articles holding superseded suggestions, found without a read of the table
-    # (the count of a view by form reads them apart: view_forms.py)
-    "CREATE INDEX suggestions_superseded ON suggestions(article_id) WHERE superseded_at IS NOT NULL;",
+    # (the count of a view by form reads them apart: view_forms.py); idempotent, as 7-9 are
+    "CREATE INDEX IF NOT EXISTS suggestions_superseded ON suggestions(article_id) "
+    "WHERE superseded_at IS NOT NULL;",
     # append the next migration here (and change CURRENT to match)
 ]
 
