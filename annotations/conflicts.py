@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from .lookalike import joined, near_pairs
-from .store import FormCount, Mention, Store
+from .store import FormCount, Mention, Store, ViewForms
 from .text import fold
 
 PERSON_LABELS = {"PERSON", "PER"}  # a surname alone names one of these
@@ -72,9 +72,10 @@ def find_conflicts(store: Store, annotator: str | None = None, *, places: int = 
     annotator = annotator or store.annotator
     entities = {e["id"]: e for e in store.entities.all()}
     aliases = store.entities.alias_forms_by_entity()
-    forms = store.entities.view_forms(annotator)
+    counted = store.entities.view_forms_read(annotator)
+    forms = counted.forms
     found = (_surface(store, annotator, forms, entities) + _entity(store, annotator, entities, aliases)
-             + _names(store, annotator, forms, aliases))
+             + _names(store, annotator, counted, aliases))
     if not dismissed:
         gone = store.entities.dismissed_conflicts(annotator)
         found = [c for c in found if (c.kind, c.key) not in gone]
@@ -130,11 +131,11 @@ def _entity(store: Store, annotator: str, entities: dict[int, dict],
     return out
 
 
-def _names(store: Store, annotator: str, forms: list[FormCount],
+def _names(store: Store, annotator: str, counted: ViewForms,
            aliases: dict[int, list[str]]) -> list[Conflict]:
     """Groups of forms that are probably one name (pairs joined into groups), not already
     aliases of one entity."""
-    labels: dict[str, dict[str, int]] = {form.folded: form.labels for form in forms}
+    labels: dict[str, dict[str, int]] = {form.folded: form.labels for form in counted.forms}
     owner: dict[str, set[int]] = defaultdict(set)
     for entity_id, folded_forms in aliases.items():
         for folded in folded_forms:
@@ -159,9 +160,12 @@ def _names(store: Store, annotator: str, forms: list[FormCount],
                 merged[label] += n
         shown = ", ".join(f"'{store.entities.form_sample(f)}'" for f in names)
         # An article holding two of the names is one article (not one per name)
+        articles = counted.articles(names)
+        if articles is None:
+            articles = store.entities.view_articles(names, annotator)
         out.append(Conflict("names", "names:" + "|".join(sorted(names)), f"{shown} ({', '.join(why)})",
                             tuple(names), dict(merged), reason=", ".join(why), mentions=sum(merged.values()),
-                            articles=store.entities.view_articles(names, annotator)))
+                            articles=articles))
     return out
 
 

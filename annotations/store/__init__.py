@@ -32,13 +32,13 @@ from .slices import SLICE_S, WriteSlices
 from .store import Store, default_annotator
 from .tokens import Token
 from .undecided import EVERYONE, Suggestion, shown_to, undecided_among
-from .view_forms import FormCount
+from .view_forms import FormCount, ViewForms
 
 __all__ = [
     "MODELS_DIR", "SOURCE_PREFIX", "AlreadyRunning", "ModelRecord", "model_source", "models_dir",
     "BUSY_TIMEOUT_S", "EVERYONE", "FIRST_PAGE", "LOCAL_KB_PREFIX", "MODEL_LAYER", "REVIEW_STATES", "SLICE_S",
     "BulkDecision", "BulkPreview", "BulkResult", "BulkTarget", "ChangedSpan", "Conflict", "DecisionError",
-    "ParallaxError", "RecordError",
+    "ParallaxError", "RecordError", "ViewForms",
     "DecisionRow", "EntitySummary", "FormCount", "Layer", "LayerSpan", "LibraryFilter", "LibraryRow",
     "MergeCounts", "Mention", "Progress", "SpanKey", "Store", "StoreBusy", "StoreDamaged", "StoreError",
     "Suggestion", "Token", "UndoResult", "WriteSlices", "default_annotator", "default_db_path",

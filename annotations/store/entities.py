@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .forms import folded_expr, forms_in, register_fold
 from .sql_values import GOLD, REJECTED, SUGGESTED
 from .undecided import UNDECIDED_SQL
-from .view_forms import FormCount, view_form_counts
+from .view_forms import FormCount, ViewForms, read_view_forms, view_form_counts
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -139,6 +139,12 @@ class Entities:
         (:mod:`.view_forms`, which reads the rule only where the annotator worked)."""
         self._reads()
         return view_form_counts(self.cx.conn, annotator or self.annotator)
+
+    def view_forms_read(self, annotator: str | None = None) -> ViewForms:
+        """:meth:`view_forms` with what counting the articles of several forms together takes
+        (:meth:`.view_forms.ViewForms.articles`: the names conflicts)."""
+        self._reads()
+        return read_view_forms(self.cx.conn, annotator or self.annotator)
 
     def view_articles(self, forms: Iterable[str], annotator: str | None = None) -> int:
         """In how many articles the annotator's view has one of ``forms`` (each counted once)."""

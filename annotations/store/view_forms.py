@@ -11,30 +11,57 @@ annotator never touched (no span, no status), the rule keeps every suggestion sh
 
 by form and label (one mention per place and label: the reader shows the suggestions of several
 origins at one place once), and for the articles of a form too (the articles split in touched
-and not).
+and not). The suggestions are counted row by row, everywhere (a walk of the index, no sort)
+and in the touched articles; in the others the rows that repeat a place (several origins, or
+everyone's and the annotator's memory, at the same offsets and label) are taken off, found
+among the rows that are not everyone's model suggestions (:data:`_REPEATS`).
 Rows whose folded form is still NULL (a tool that does not know the column) put their article
 among the touched ones, where the folded form is computed as the reads do elsewhere.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
 from .forms import folded_expr
-from .sql_values import REJECTED
+from .sql_values import MODEL, REJECTED
 from .undecided import UNDECIDED_SQL
 
 # The articles where the rule must run: the annotator's spans and statuses, and unfolded rows.
 TOUCHED = ("SELECT article_id FROM spans WHERE annotator = :annotator UNION "
            "SELECT article_id FROM article_status WHERE annotator = :annotator UNION "
            "SELECT article_id FROM suggestions WHERE folded IS NULL")
+# The articles a newer model re-suggested (their superseded suggestions are not shown there), by a
+# partial index; those the annotator never touched are counted without the rule.
+_SUPERSEDED = "SELECT article_id FROM suggestions WHERE superseded_at IS NOT NULL"
+_APART = f"{TOUCHED} UNION {_SUPERSEDED}"  # where a plain count of the suggestions is not the view
+_RESUGGESTED = (f"SELECT DISTINCT article_id FROM suggestions WHERE superseded_at IS NOT NULL "
+                f"AND article_id NOT IN ({TOUCHED})")
 _SHOWN_EVERYWHERE = "annotator IN ('', :annotator)"  # shown in an article the annotator never touched
+_FORMED = "folded IS NOT NULL AND folded != ''"
 # Every label a suggestion or span carries, one index seek each (a skip-scan: no full read).
 _SUGGESTION_LABELS = ("WITH RECURSIVE l(x) AS (SELECT min(label) FROM suggestions UNION ALL "
                       "SELECT (SELECT min(label) FROM suggestions WHERE label > l.x) FROM l "
                       "WHERE l.x IS NOT NULL) "
                       "SELECT x FROM l WHERE x IS NOT NULL")
+# The rows beyond the first of each place (article, offsets, label) and folded form among the rows
+# shown everywhere, in the articles the annotator never touched. Two rows at one place differ in
+# origin or annotator (the unique key), so one of them is not everyone's model suggestion: the
+# places come from those rows alone, picked out of a walk of the unique key (it holds origin and
+# annotator: no row of the table is read).
+_REPEATS = (
+    "WITH twice AS MATERIALIZED (SELECT DISTINCT article_id, start, end, label FROM suggestions "
+    f"WHERE (origin != {MODEL} OR annotator != '') AND {_SHOWN_EVERYWHERE} "
+    f"AND article_id NOT IN ({_APART})) "
+    "SELECT folded, label, sum(n - 1) FROM (SELECT g.folded, g.label, count(*) AS n FROM twice d "
+    "CROSS JOIN suggestions g ON g.article_id = d.article_id AND g.start = d.start AND g.end = d.end "
+    f"AND g.label = d.label WHERE g.{_SHOWN_EVERYWHERE} AND g.folded IS NOT NULL AND g.folded != '' "
+    "GROUP BY d.article_id, d.start, d.end, d.label, g.folded) WHERE n > 1 GROUP BY folded, label")
+# The articles of a list of forms where a suggestion shown everywhere has one (index seeks).
+_FORMS_ARTICLES = ("SELECT count(DISTINCT article_id) FROM suggestions WHERE folded IN "
+                   f"(SELECT value FROM json_each(:forms)) AND {_SHOWN_EVERYWHERE}")
 
 
 @dataclass(frozen=True)
@@ -51,41 +78,88 @@ class FormCount:
         return sum(self.labels.values())
 
 
+@dataclass
+class ViewForms:
+    """The forms of an annotator's view (:func:`read_view_forms`), and what counting the articles
+    of several forms together takes (:meth:`articles`)."""
+
+    conn: sqlite3.Connection
+    annotator: str
+    forms: list[FormCount]
+    # form -> the touched articles where a suggestion shown everywhere has it / where the view has it
+    touched_shown: dict[str, set[int]]
+    touched_view: dict[str, set[int]]
+
+    def articles(self, forms: list[str]) -> int | None:
+        """In how many articles the view has one of ``forms`` (each counted once); None for a
+        list this cannot count (an empty form: ask :meth:`.Entities.view_articles`)."""
+        forms = sorted(set(forms))
+        if not forms:
+            return 0
+        if "" in forms:
+            return None
+        everywhere = self.conn.execute(_FORMS_ARTICLES, {"annotator": self.annotator,
+                                                         "forms": json.dumps(forms)}).fetchone()[0]
+        shown: set[int] = set().union(*(self.touched_shown.get(f, ()) for f in forms))
+        view: set[int] = set().union(*(self.touched_view.get(f, ()) for f in forms))
+        return everywhere - len(shown) + len(view)
+
+
 def view_form_counts(conn: sqlite3.Connection, annotator: str) -> list[FormCount]:
     """Every folded form of ``annotator``'s view with its label counts and articles, by form."""
+    return read_view_forms(conn, annotator).forms
+
+
+def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
+    """Every folded form of ``annotator``'s view with its label counts and articles, by form, and
+    the touched articles of each form (what :meth:`ViewForms.articles` counts with)."""
     labels = sorted({r[0] for r in conn.execute(_SUGGESTION_LABELS)}
                     | {r[0] for r in conn.execute("SELECT DISTINCT label FROM spans WHERE annotator = ?",
                                                   (annotator,))})
+    touched_shown: dict[str, set[int]] = {}
+    touched_view: dict[str, set[int]] = {}
     if not labels:
-        return []
+        return ViewForms(conn, annotator, [], touched_shown, touched_view)
     params: dict[str, object] = {"annotator": annotator, **{f"l{i}": lab for i, lab in enumerate(labels)}}
-    columns = "count(DISTINCT article_id), " + ", ".join(f"sum(label = :l{i})" for i in range(len(labels)))
-    formed = "folded IS NOT NULL AND folded != ''"
-    # One mention per place and label, as the reader shows it (several origins suggesting the same
-    # place count once): DISTINCT rows, in the order of the suggestions_folded index.
-    shown = ("SELECT DISTINCT folded, article_id, start, end, label FROM suggestions "
-             f"WHERE {formed} AND {_SHOWN_EVERYWHERE}")
-    everywhere = f"SELECT folded, {columns} FROM ({shown}) GROUP BY folded"
-    in_touched = (  # by article (the table's unique index), not a walk of the whole folded index
-        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {columns} FROM ("
-        "SELECT DISTINCT g.folded, g.article_id, g.start, g.end, g.label FROM touched t "
+    index = {lab: i for i, lab in enumerate(labels)}
+    per_label = ", ".join(f"sum(label = :l{i})" for i in range(len(labels)))
+    listed = "group_concat(DISTINCT article_id)"  # a form's touched articles, one string per form
+    # Every row shown everywhere, by form, in the order of the suggestions_folded index (no sort)
+    everywhere = (f"SELECT folded, count(DISTINCT article_id), {per_label} FROM suggestions "
+                  f"WHERE {_FORMED} AND {_SHOWN_EVERYWHERE} GROUP BY folded")
+    in_touched = (  # every row, by article (the table's unique index): the repeats are counted above
+        f"WITH apart AS MATERIALIZED ({_APART}) SELECT g.folded, "
+        f"group_concat(DISTINCT g.article_id), {per_label} FROM apart t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id "
-        f"WHERE g.folded IS NOT NULL AND g.folded != '' AND g.{_SHOWN_EVERYWHERE}) GROUP BY folded")
+        f"WHERE g.folded IS NOT NULL AND g.folded != '' AND g.{_SHOWN_EVERYWHERE} GROUP BY g.folded")
     view_touched = (
-        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {columns} FROM (SELECT DISTINCT * FROM ("
+        f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {listed}, {per_label} FROM ("
+        f"SELECT DISTINCT * FROM ("
         f"SELECT {folded_expr('g')} AS folded, g.article_id, g.start, g.end, g.label FROM touched t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id WHERE {UNDECIDED_SQL} UNION ALL "
         f"SELECT {folded_expr('p')}, p.article_id, p.start, p.end, p.label FROM spans p "
-        f"WHERE p.annotator = :annotator AND p.status != {REJECTED}) WHERE {formed}) GROUP BY folded")
+        f"WHERE p.annotator = :annotator AND p.status != {REJECTED}) WHERE {_FORMED}) GROUP BY folded")
+    view_resuggested = (  # nobody's decision there: the view is what is shown, the superseded not
+        f"WITH resuggested AS MATERIALIZED ({_RESUGGESTED}) SELECT folded, {listed}, {per_label} FROM ("
+        "SELECT DISTINCT g.folded, g.article_id, g.start, g.end, g.label FROM resuggested r "
+        "CROSS JOIN suggestions g ON g.article_id = r.article_id WHERE g.folded IS NOT NULL "
+        f"AND g.folded != '' AND g.{_SHOWN_EVERYWHERE} AND g.superseded_at IS NULL) GROUP BY folded")
     totals: dict[str, list[int]] = {}
-    for sql, sign in ((everywhere, 1), (in_touched, -1), (view_touched, 1)):
-        for folded, *counts in conn.execute(sql, params).fetchall():
-            into = totals.setdefault(folded, [0] * len(counts))
-            for i, n in enumerate(counts):
+    for folded, *counts in conn.execute(everywhere, params).fetchall():
+        totals[folded] = counts
+    for folded, label, repeats in conn.execute(_REPEATS, params).fetchall():
+        totals[folded][1 + index[label]] -= repeats
+    for sql, sign, kept in ((in_touched, -1, touched_shown), (view_touched, 1, touched_view),
+                            (view_resuggested, 1, touched_view)):
+        for folded, ids, *counts in conn.execute(sql, params).fetchall():
+            kept.setdefault(folded, set()).update(map(int, ids.split(",")))
+            into = totals.setdefault(folded, [0] * (1 + len(labels)))
+            for i, n in enumerate(counts, 1):
                 into[i] += sign * n
     out = []
-    for folded, (articles, *per_label) in sorted(totals.items()):
+    for folded, (articles, *per_form) in sorted(totals.items()):
+        articles += len(touched_view.get(folded, ())) - len(touched_shown.get(folded, ()))
         if articles > 0:
-            out.append(FormCount(folded, {lab: n for lab, n in zip(labels, per_label, strict=True) if n > 0},
+            out.append(FormCount(folded, {lab: n for lab, n in zip(labels, per_form, strict=True) if n > 0},
                                  articles))
-    return out
+    return ViewForms(conn, annotator, out, touched_shown, touched_view)
