@@ -201,3 +201,40 @@ def test_the_app_loads_no_headless_command(tmp_path):
     probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if "
              "m.startswith(('annotations.cli.', 'annotations.formats')) and m != 'annotations.cli.common')))")
     assert json.loads(_launch_probe(probe, tmp_path)) == []
+
+
+RESTORED_LAUNCH = """
+import asyncio, json, sys
+import tui.cli
+from tui.app import make_app
+from tui.screens.reader import ReaderScreen
+
+async def main():
+    app = make_app(sys.argv[1], annotator="alice", preannotate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            if isinstance(app.screen, ReaderScreen) and app.screen.panes:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        print(json.dumps({"screen": type(app.screen).__name__,
+                          "loaded": sorted(m for m in sys.modules if m.split(".")[0] == "sqlite_utils")}))
+
+asyncio.run(main())
+"""
+
+
+def test_a_launch_to_the_restored_reader_does_not_import_sqlite_utils(tmp_path):
+    """Issue 20: the store opens and reads with sqlite3 alone; sqlite-utils (~20 ms to import) is
+    for a migration that builds the search index, so a launch to a restored reader never loads it."""
+    from annotations.model import ArticleRecord
+    from annotations.store import Store
+
+    db = tmp_path / "p.db"
+    with Store(db, annotator="alice") as store:
+        (aid, _), = store.loading.add_articles([ArticleRecord(text="Alice Martin met Bob Stone.", title="t")])
+        store.presence.save_session({"library": {"cursor": aid}, "reader": {"articles": [aid], "active": 0}})
+    probe = subprocess.run([sys.executable, "-c", RESTORED_LAUNCH, str(db)], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout.splitlines()[-1]) == {"screen": "ReaderScreen", "loaded": []}
