@@ -224,9 +224,8 @@ asyncio.run(main())
 """
 
 
-def test_a_launch_to_the_restored_reader_does_not_import_sqlite_utils(tmp_path):
-    """Issue 20: the store opens and reads with sqlite3 alone; sqlite-utils (~20 ms to import) is
-    for a migration that builds the search index, so a launch to a restored reader never loads it."""
+def _restored_session_db(tmp_path):
+    """A database whose saved session has one article open in the reader."""
     from annotations.model import ArticleRecord
     from annotations.store import Store
 
@@ -234,7 +233,54 @@ def test_a_launch_to_the_restored_reader_does_not_import_sqlite_utils(tmp_path):
     with Store(db, annotator="alice") as store:
         (aid, _), = store.loading.add_articles([ArticleRecord(text="Alice Martin met Bob Stone.", title="t")])
         store.presence.save_session({"library": {"cursor": aid}, "reader": {"articles": [aid], "active": 0}})
-    probe = subprocess.run([sys.executable, "-c", RESTORED_LAUNCH, str(db)], capture_output=True, text=True,
-                           cwd=tmp_path, timeout=120)
+    return db
+
+
+def _probe(code: str, db, cwd) -> dict:
+    probe = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True,
+                           cwd=cwd, timeout=120)
     assert probe.returncode == 0, probe.stderr
-    assert json.loads(probe.stdout.splitlines()[-1]) == {"screen": "ReaderScreen", "loaded": []}
+    return json.loads(probe.stdout.splitlines()[-1])
+
+
+def test_a_launch_to_the_restored_reader_does_not_import_sqlite_utils(tmp_path):
+    """Issue 20: the store opens and reads with sqlite3 alone; sqlite-utils (~20 ms to import) is
+    for a migration that builds the search index, so a launch to a restored reader never loads it."""
+    db = _restored_session_db(tmp_path)
+    assert _probe(RESTORED_LAUNCH, db, tmp_path) == {"screen": "ReaderScreen", "loaded": []}
+
+
+COLLECTOR_AT_LAUNCH = """
+import gc, json, sys
+import tui.cli
+from tui.app import make_app, run_app
+from tui.screens.reader import ReaderScreen
+
+seen = {}
+compose = ReaderScreen.compose
+
+def composing(self):
+    seen["composing"] = gc.isenabled()
+    return compose(self)
+
+ReaderScreen.compose = composing
+
+async def look(pilot):
+    await pilot.pause(0.5)
+    seen["shown"] = gc.isenabled()
+    seen["screen"] = type(pilot.app.screen).__name__
+    pilot.app.exit()
+
+app = make_app(sys.argv[1], annotator="alice", preannotate=False)
+run_app(app, headless=True, size=(80, 24), auto_pilot=look)
+seen["after"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+def test_the_collector_is_off_from_the_launch_to_the_first_frame(tmp_path):
+    """Issue 20: run_app turns the cyclic garbage collector off until the app's first frame (the
+    restored reader is built without it) and the app turns it on again once that frame is drawn."""
+    db = _restored_session_db(tmp_path)
+    assert _probe(COLLECTOR_AT_LAUNCH, db, tmp_path) == {
+        "composing": False, "shown": True, "screen": "ReaderScreen", "after": True}
