@@ -96,6 +96,7 @@ class ParallaxApp(App[None]):
         self.unsaved: list[str] = []  # decisions still waiting when the app was quit (the CLI prints them)
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
         self.collect_after_first_frame = False  # run_app turned the cyclic collector off until then
+        self._first_frame_drawn = False  # the session is saved from then on
 
     # -- start and stop --------------------------------------------------------------
 
@@ -128,9 +129,15 @@ class ParallaxApp(App[None]):
             # At once, not after a refresh: the library under it is then never painted before the
             # reader (about 60 ms of a restored launch at 80x24).
             self._restore_reader(reader)
+        # After the refresh that follows the first one, as the reader's settle_memory.
+        self.call_after_refresh(self.call_after_refresh, self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """The first frame is on screen: what the launch put off is done now."""
+        self._first_frame_drawn = True
         if self.collect_after_first_frame:
-            # After the refresh that follows the first one, as the reader's settle_memory.
-            self.call_after_refresh(self.call_after_refresh, gc.enable)
+            gc.enable()
+        self.save_session()  # a restored reader's state (its panes' scroll): not before it is shown
 
     def _load_session(self) -> dict:
         try:
@@ -277,7 +284,10 @@ class ParallaxApp(App[None]):
         return state
 
     def save_session(self) -> None:
-        """Remember open articles, panes and cursors; a no-op when nothing changed."""
+        """Remember open articles, panes and cursors; a no-op when nothing changed, and before
+        the first frame (a commit, ~3 ms of the launch: it is saved once that frame is shown)."""
+        if not self._first_frame_drawn:
+            return
         try:
             state = self.session_state()
         except Exception:  # a screen half-built or torn down: keep the last saved state
