@@ -15,12 +15,15 @@ batch (Textual's ``App._process_messages``) and a restored reader is built insid
 frame, the whole screen (~10 ms at 80x24), was rendered for nothing, then again one screen
 update later (issue 20: launch to the restored reader). Here the screen is left marked for a
 full repaint instead, and the end of a batch asks the top screen to look (its idle handler
-repaints what is marked).
+repaints what is marked). Until that frame is drawn, the screen's ``call_after_refresh`` callbacks
+wait (Textual ran them inside the batch, as if the dropped frame had been shown: the footer's
+keys were composed before the reader's first frame, ~9 ms of it).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from weakref import WeakSet
 
 from textual._styles_cache import StylesCache
 from textual.app import App
@@ -39,6 +42,8 @@ def _get_inner_outer(self: StylesCache, base_background: Color, background: Colo
 
 
 _screen_compositor_refresh = Screen._compositor_refresh
+_screen_invoke_and_clear_callbacks = Screen._invoke_and_clear_callbacks
+_held: WeakSet[Screen] = WeakSet()  # top screens whose frame a batch held back
 _app_end_batch = App._end_batch
 
 
@@ -46,8 +51,17 @@ def _compositor_refresh(self: Screen) -> None:
     app = self.app
     if app._batch_count and not app.is_inline and self is app.screen:
         self._repaint_required = True  # rendered (whole) once the batch is over: see _end_batch
+        _held.add(self)
         return
     _screen_compositor_refresh(self)
+    if self is app.screen:
+        _held.discard(self)  # drawn: its call_after_refresh callbacks run at its next idle
+
+
+async def _invoke_and_clear_callbacks(self: Screen) -> None:
+    if self in _held:
+        return  # "after refresh" is after the frame the batch held back (_compositor_refresh)
+    await _screen_invoke_and_clear_callbacks(self)
 
 
 def _end_batch(self: App) -> None:
@@ -63,4 +77,5 @@ def apply() -> None:
         StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign,assignment]
     if Screen._compositor_refresh is _screen_compositor_refresh:
         Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
+        Screen._invoke_and_clear_callbacks = _invoke_and_clear_callbacks  # type: ignore[method-assign]
         App._end_batch = _end_batch  # type: ignore[method-assign]
