@@ -108,7 +108,6 @@ class ParallaxApp(App[None]):
         if self.keymap_problems:
             self.set_status(self.keymap_problems[0].status)
         self._install_signal_handlers()
-        self.jobs.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
         reader = session.get("reader") or {}
         restoring = bool(isinstance(reader, dict) and reader.get("articles"))
@@ -117,12 +116,6 @@ class ParallaxApp(App[None]):
         if self.store.readonly:
             self.set_status(f"read-only: looking only, nothing is saved · showing {self.store.annotator}'s "
                             "layer (L in the reader shows another)")
-        elif self.paths:
-            self.jobs.run_import(self.paths)
-        elif self.store.articles.count() == 0:
-            self.jobs.run_import(seeds=True)
-        else:
-            self.jobs.preannotate_pending()
         if not self.store.readonly and self.store.config.train_every:
             self.set_interval(TRAIN_CHECK_S, self.training.check)
         if restoring:
@@ -133,10 +126,19 @@ class ParallaxApp(App[None]):
         self.call_after_refresh(self.call_after_refresh, self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        """The first frame is on screen: what the launch put off is done now."""
+        """The first frame is on screen: what the launch put off is done now. The background
+        work's threads held the interpreter lock for ~7 ms of the launch (issue 20)."""
         self._first_frame_drawn = True
         if self.collect_after_first_frame:
             gc.enable()
+        self.jobs.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
+        if not self.store.readonly:  # read-only, nothing is written: no import, no pre-annotation
+            if self.paths:
+                self.jobs.run_import(self.paths)
+            elif self.store.articles.count() == 0:
+                self.jobs.run_import(seeds=True)
+            else:
+                self.jobs.preannotate_pending()
         self.save_session()  # a restored reader's state (its panes' scroll): not before it is shown
 
     def _load_session(self) -> dict:
