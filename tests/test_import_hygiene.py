@@ -198,9 +198,11 @@ def test_the_launch_imports_leave_the_garbage_collector_on(tmp_path):
 def test_the_app_loads_no_headless_command(tmp_path):
     """``parallax`` (tui.cli) lists the headless commands without importing them (issue 20 §2):
     their modules (and the file formats they bring) load when the command runs or --help lists it;
-    so does the store's merge (annotations.store's names merge_source, check_merge, ...)."""
+    so does the store's merge (annotations.store's names merge_source, check_merge, ...), and the
+    NLP child's messages load in the thread that reads a child."""
     probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if "
-             "m.startswith(('annotations.cli.', 'annotations.formats', 'annotations.store.merge')) "
+             "m.startswith(('annotations.cli.', 'annotations.formats', 'annotations.store.merge', "
+             "'annotations.nlp.messages')) "
              "and m != 'annotations.cli.common')))")
     assert json.loads(_launch_probe(probe, tmp_path)) == []
 
