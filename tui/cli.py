@@ -27,7 +27,6 @@ try:
 
     from .app import make_app, run_app
     from .bidi import BIDI_MODES, BidiMode
-    from .serve.cli import serve_cmd
 finally:
     gc.freeze()
     if _collecting:
@@ -81,4 +80,5 @@ def open_cmd(paths: tuple[str, ...], db_path: str | None, annotator: str | None,
     os._exit(code)
 
 
-main = build_cli(open_cmd, serve_cmd)
+# ``parallax serve`` (aiohttp, textual-serve, tokens) is imported when it runs or --help lists it.
+main = build_cli(open_cmd, lazy={"serve": ("tui.serve.cli", "serve_cmd")})
