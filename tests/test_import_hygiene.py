@@ -256,8 +256,8 @@ def test_a_launch_to_the_restored_reader_does_not_import_sqlite_utils(tmp_path):
 
 COLLECTOR_AT_LAUNCH = """
 import gc, json, sys
-import tui.cli
-from tui.app import make_app, run_app
+from tui.app import make_app
+from tui.cli import run_app
 from tui.screens.reader import ReaderScreen
 
 seen = {}
@@ -283,7 +283,7 @@ print(json.dumps(seen))
 
 
 def test_the_collector_is_off_from_the_launch_to_the_first_frame(tmp_path):
-    """Issue 20: run_app turns the cyclic garbage collector off until the app's first frame (the
+    """Issue 20: tui.cli's run_app turns the cyclic garbage collector off until the app's first frame (the
     restored reader is built without it) and the app turns it on again once that frame is drawn."""
     db = _restored_session_db(tmp_path)
     assert _probe(COLLECTOR_AT_LAUNCH, db, tmp_path) == {

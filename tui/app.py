@@ -95,7 +95,7 @@ class ParallaxApp(App[None]):
         self._quit_asked_about: list = []  # the decisions waiting when q last asked
         self.unsaved: list[str] = []  # decisions still waiting when the app was quit (the CLI prints them)
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
-        self.collect_after_first_frame = False  # run_app turned the cyclic collector off until then
+        self.collect_after_first_frame = False  # tui.cli's run_app turned the cyclic collector off
         self._first_frame_drawn = False  # the session is saved from then on
 
     # -- start and stop --------------------------------------------------------------
@@ -378,33 +378,6 @@ class ParallaxApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-
-def run_app(app: ParallaxApp, **options) -> int:
-    """Run the app until it exits and return its exit status (non-zero after a crash).
-
-    ``asyncio.run`` would wait for the thread workers (pre-annotation, loading spaCy's
-    tokenizers) to finish before returning, which keeps a quitting app on a blank screen for
-    seconds. Here the loop is closed without joining them, so the caller can end the
-    process at once: every write is one transaction, so SQLite keeps whatever a worker had
-    not committed out of the file, and the work left resumes at the next start.
-
-    The cyclic garbage collector is off until the app's first frame is on screen: its ~40
-    collections between the imports and that frame cost ~5 ms of a launch (issue 20), for next
-    to no garbage.
-    """
-    if gc.isenabled():
-        gc.disable()
-        app.collect_after_first_frame = True
-    loop = asyncio.new_event_loop()
-    try:
-        app.run(loop=loop, **options)
-    finally:
-        loop.close()  # shuts the default executor down without waiting for its threads
-        app.jobs.stop()  # after a crash too: no NLP process outlives the app
-        if app.collect_after_first_frame:
-            gc.enable()  # also when the app ended before its first frame
-    return app.return_code or 0
 
 
 def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = BidiMode.AUTO,
