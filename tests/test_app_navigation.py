@@ -174,6 +174,53 @@ async def test_session_restores_articles_panes_and_cursor(seeded_db):
         assert isinstance(third.screen, LibraryScreen)
 
 
+async def test_a_restored_reader_saves_its_session_once_it_is_drawn(seeded_db):
+    """Issue 20: the launch to a restored reader commits nothing and starts no background work
+    (the database check, the opened article's tokens) before the reader is on screen; the
+    session is saved (with each pane's scroll) and the work started once it is."""
+    from textual._compositor import Compositor
+
+    app = app_on(seeded_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "j", "space", "enter")  # articles 1 and 3
+        await settle(pilot)
+    again = app_on(seeded_db)
+    frames: list[str] = []  # the screen each frame drew
+    saves: list[list[str]] = []  # the frames drawn when the session was saved
+    started: list[tuple[str, list[str]]] = []  # each background job, and the frames drawn by then
+    render_update = Compositor.render_update
+    save = again.store.presence.save_session
+    run_worker = again.run_worker
+
+    def drawing(compositor, *args, **kwargs):
+        frames.append(type(again.screen).__name__)
+        return render_update(compositor, *args, **kwargs)
+
+    def saving(state, **kwargs):
+        saves.append(list(frames))
+        return save(state, **kwargs)
+
+    def starting(work, *args, **kwargs):
+        started.append((kwargs.get("group", ""), list(frames)))
+        return run_worker(work, *args, **kwargs)
+
+    again.store.presence.save_session = saving
+    again.run_worker = starting  # type: ignore[method-assign]
+    Compositor.render_update = drawing
+    try:
+        async with again.run_test(size=SMALL) as pilot:
+            await settle(pilot)
+            assert isinstance(again.screen, ReaderScreen)
+            session = again.store.presence.load_session()
+    finally:
+        Compositor.render_update = render_update
+    assert saves and all("ReaderScreen" in drawn for drawn in saves), saves
+    assert {"check", "opened"} <= {group for group, _ in started}, started
+    assert all("ReaderScreen" in drawn for _, drawn in started), started
+    assert session["reader"]["articles"] == [1, 3] and all("top" in p for p in session["reader"]["panes"])
+
+
 async def test_session_gives_every_pane_its_scroll_back(seeded_db):
     """Issue 20 §1: a pane that was not active got its cursor back after a restart but not its
     scroll (it showed the article's top). Each pane shows the text it showed when the app quit."""

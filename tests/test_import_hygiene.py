@@ -197,7 +197,94 @@ def test_the_launch_imports_leave_the_garbage_collector_on(tmp_path):
 
 def test_the_app_loads_no_headless_command(tmp_path):
     """``parallax`` (tui.cli) lists the headless commands without importing them (issue 20 §2):
-    their modules (and the file formats they bring) load when the command runs or --help lists it."""
+    their modules (and the file formats they bring) load when the command runs or --help lists it;
+    so does the store's merge (annotations.store's names merge_source, check_merge, ...), and the
+    NLP child's messages load in the thread that reads a child."""
     probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if "
-             "m.startswith(('annotations.cli.', 'annotations.formats')) and m != 'annotations.cli.common')))")
+             "m.startswith(('annotations.cli.', 'annotations.formats', 'annotations.store.merge', "
+             "'annotations.nlp.messages')) "
+             "and m != 'annotations.cli.common')))")
     assert json.loads(_launch_probe(probe, tmp_path)) == []
+
+
+RESTORED_LAUNCH = """
+import asyncio, json, sys
+import tui.cli
+from tui.app import make_app
+from tui.screens.reader import ReaderScreen
+
+async def main():
+    app = make_app(sys.argv[1], annotator="alice", preannotate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            if isinstance(app.screen, ReaderScreen) and app.screen.panes:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        print(json.dumps({"screen": type(app.screen).__name__,
+                          "loaded": sorted(m for m in sys.modules if m.split(".")[0] == "sqlite_utils")}))
+
+asyncio.run(main())
+"""
+
+
+def _restored_session_db(tmp_path):
+    """A database whose saved session has one article open in the reader."""
+    from annotations.model import ArticleRecord
+    from annotations.store import Store
+
+    db = tmp_path / "p.db"
+    with Store(db, annotator="alice") as store:
+        (aid, _), = store.loading.add_articles([ArticleRecord(text="Alice Martin met Bob Stone.", title="t")])
+        store.presence.save_session({"library": {"cursor": aid}, "reader": {"articles": [aid], "active": 0}})
+    return db
+
+
+def _probe(code: str, db, cwd) -> dict:
+    probe = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True,
+                           cwd=cwd, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    return json.loads(probe.stdout.splitlines()[-1])
+
+
+def test_a_launch_to_the_restored_reader_does_not_import_sqlite_utils(tmp_path):
+    """Issue 20: the store opens and reads with sqlite3 alone; sqlite-utils (~20 ms to import) is
+    for a migration that builds the search index, so a launch to a restored reader never loads it."""
+    db = _restored_session_db(tmp_path)
+    assert _probe(RESTORED_LAUNCH, db, tmp_path) == {"screen": "ReaderScreen", "loaded": []}
+
+
+COLLECTOR_AT_LAUNCH = """
+import gc, json, sys
+from tui.app import make_app
+from tui.cli import run_app
+from tui.screens.reader import ReaderScreen
+
+seen = {}
+compose = ReaderScreen.compose
+
+def composing(self):
+    seen["composing"] = gc.isenabled()
+    return compose(self)
+
+ReaderScreen.compose = composing
+
+async def look(pilot):
+    await pilot.pause(0.5)
+    seen["shown"] = gc.isenabled()
+    seen["screen"] = type(pilot.app.screen).__name__
+    pilot.app.exit()
+
+app = make_app(sys.argv[1], annotator="alice", preannotate=False)
+run_app(app, headless=True, size=(80, 24), auto_pilot=look)
+seen["after"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+def test_the_collector_is_off_from_the_launch_to_the_first_frame(tmp_path):
+    """Issue 20: tui.cli's run_app turns the cyclic garbage collector off until the app's first frame (the
+    restored reader is built without it) and the app turns it on again once that frame is drawn."""
+    db = _restored_session_db(tmp_path)
+    assert _probe(COLLECTOR_AT_LAUNCH, db, tmp_path) == {
+        "composing": False, "shown": True, "screen": "ReaderScreen", "after": True}

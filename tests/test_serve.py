@@ -313,9 +313,11 @@ async def test_tls_serves_https_with_a_secure_cookie(db, tmp_path, served):
 
 
 def test_the_app_alone_never_loads_the_web_server():
-    """aiohttp and textual-serve cost ~300 ms: the terminal app (every launch) must not pay it."""
+    """aiohttp and textual-serve cost ~300 ms: the terminal app (every launch) must not pay it;
+    nor the serve command's own modules (imported when it runs or --help lists it, issue 20)."""
     code = ("import sys, tui.cli; "
-            "print(sorted(m for m in sys.modules if m.startswith(('aiohttp', 'textual_serve'))))")
+            "print(sorted(m for m in sys.modules "
+            "if m.startswith(('aiohttp', 'textual_serve', 'tui.serve'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -98,6 +98,23 @@ def test_every_connection_gets_wal_foreign_keys_timeout_and_version(db_path):
         assert r.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
 
 
+def test_a_write_inside_a_write_that_raises_is_undone_alone(store, db_path):
+    """A write inside a write is a savepoint of it (store/database.py, as sqlite-utils' atomic()
+    was): what the inner one did goes when it raises, the outer one's work is committed."""
+    with store.cx.write() as conn:
+        conn.execute("INSERT INTO labels(name, position) VALUES ('OUTER', 90)")
+        with pytest.raises(ValueError), store.cx.write() as inner:
+            inner.execute("INSERT INTO labels(name, position) VALUES ('INNER', 91)")
+            raise ValueError("the inner write fails")
+        conn.execute("INSERT INTO labels(name, position) VALUES ('AFTER', 92)")
+    other = sqlite3.connect(db_path)
+    try:
+        names = {r[0] for r in other.execute("SELECT name FROM labels WHERE position >= 90")}
+    finally:
+        other.close()
+    assert names == {"OUTER", "AFTER"}
+
+
 def test_foreign_keys_are_enforced(store):
     """A row pointing at no article is refused (as a RecordError: no SQLite error leaves the store)."""
     with pytest.raises(RecordError, match="FOREIGN KEY"), store.write():

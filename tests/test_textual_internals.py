@@ -9,12 +9,18 @@ names the internal that moved, and the module of ours that uses it.
   screen's bindings signal; our footer extends it to know the bindings are ready.
 - ``App._handle_exception(error)`` (tui/app.py): where every uncaught exception of the app
   goes; Parallax ends on a damaged database with one line there (tests/test_damage.py).
+- ``Screen._compositor_refresh()``, ``Screen._invoke_and_clear_callbacks()``,
+  ``App._end_batch()``, ``App._batch_count`` and ``Screen._repaint_required``
+  (tui/textual_patches.py): a frame of the top screen is not rendered while the app is in a
+  batch (the app's start is one), only once it is over, and its call_after_refresh callbacks
+  come after that frame.
 - Tests only: ``App._driver.send_message`` (keys sent in one burst, tests/test_app_focus.py)
   and ``Screen._compositor.render_strips()`` (the screen's text, tests/app_helpers.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 
 from app_helpers import app_on, screen_text, settle
@@ -73,3 +79,54 @@ async def test_what_the_tests_reach_into_is_there(seeded_db):
         await settle(pilot)
         assert callable(app._driver.send_message)
         assert "HomePoliticsSecurity" in screen_text(app)  # the library lists the seeds
+
+
+class _Shown(Screen):
+    def compose(self):
+        from textual.widgets import Static
+
+        yield Static("the screen pushed in the batch", markup=False)
+
+
+async def _push_in_a_batch(*, callback: bool) -> tuple[list[tuple[str, int]], str]:
+    """Push a screen inside a batch (as the app's start builds a restored reader), optionally with
+    a call_after_refresh callback; what was drawn and called (and in which batch), and the text."""
+    import tui.app  # noqa: F401  (applies the patch)
+
+    app = App()
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        events: list[tuple[str, int]] = []
+        with app.batch_update():
+            screen = _Shown()
+            original = screen._compositor.render_update
+
+            def render_update(*args, **kwargs):
+                events.append(("frame", app._batch_count))
+                return original(*args, **kwargs)
+
+            screen._compositor.render_update = render_update  # type: ignore[method-assign]
+            app.push_screen(screen)
+            await pilot.pause(0.2)  # the screen composes, mounts and lays out inside the batch
+            if callback:
+                screen.call_after_refresh(lambda: events.append(("after refresh", app._batch_count)))
+                await pilot.pause(0.2)
+        await asyncio.sleep(0.3)  # nothing else happens: the end of the batch alone draws it
+        return events, screen_text(app)
+
+
+async def test_a_screen_pushed_in_a_batch_is_rendered_once_after_it():
+    """tui/textual_patches.py: Textual rendered the top screen while the app was in a batch and
+    then dropped the frame (App._display), so a restored reader was drawn twice before the
+    launch showed it (issue 20). The frame is rendered after the batch, and it is the new screen."""
+    events, text = await _push_in_a_batch(callback=False)
+    assert events and all(batch == 0 for _, batch in events), events
+    assert "the screen pushed in the batch" in text
+
+
+async def test_call_after_refresh_in_a_batch_waits_for_the_frame():
+    """Textual ran a screen's call_after_refresh callbacks inside the batch, as if the dropped
+    frame had been shown (the reader's footer keys were composed before its first frame)."""
+    events, _ = await _push_in_a_batch(callback=True)
+    assert events and events[0] == ("frame", 0), events
+    assert all(batch == 0 for _, batch in events) and ("after refresh", 0) in events, events

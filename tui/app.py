@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import json
 import os
 import signal
@@ -94,6 +95,8 @@ class ParallaxApp(App[None]):
         self._quit_asked_about: list = []  # the decisions waiting when q last asked
         self.unsaved: list[str] = []  # decisions still waiting when the app was quit (the CLI prints them)
         self.fatal_error: str | None = None  # printed by the CLI when the app exits
+        self.collect_after_first_frame = False  # tui.cli's run_app turned the cyclic collector off
+        self._first_frame_drawn = False  # the session is saved from then on
 
     # -- start and stop --------------------------------------------------------------
 
@@ -105,7 +108,6 @@ class ParallaxApp(App[None]):
         if self.keymap_problems:
             self.set_status(self.keymap_problems[0].status)
         self._install_signal_handlers()
-        self.jobs.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
         session = self._load_session()
         reader = session.get("reader") or {}
         restoring = bool(isinstance(reader, dict) and reader.get("articles"))
@@ -114,18 +116,30 @@ class ParallaxApp(App[None]):
         if self.store.readonly:
             self.set_status(f"read-only: looking only, nothing is saved · showing {self.store.annotator}'s "
                             "layer (L in the reader shows another)")
-        elif self.paths:
-            self.jobs.run_import(self.paths)
-        elif self.store.articles.count() == 0:
-            self.jobs.run_import(seeds=True)
-        else:
-            self.jobs.preannotate_pending()
         if not self.store.readonly and self.store.config.train_every:
             self.set_interval(TRAIN_CHECK_S, self.training.check)
         if restoring:
             # At once, not after a refresh: the library under it is then never painted before the
             # reader (about 60 ms of a restored launch at 80x24).
             self._restore_reader(reader)
+        # After the refresh that follows the first one, as the reader's settle_memory.
+        self.call_after_refresh(self.call_after_refresh, self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """The first frame is on screen: what the launch put off is done now. The background
+        work's threads held the interpreter lock for ~7 ms of the launch (issue 20)."""
+        self._first_frame_drawn = True
+        if self.collect_after_first_frame:
+            gc.enable()
+        self.jobs.check_database()  # read-only too: a damaged file ends the app, whatever page it is in
+        if not self.store.readonly:  # read-only, nothing is written: no import, no pre-annotation
+            if self.paths:
+                self.jobs.run_import(self.paths)
+            elif self.store.articles.count() == 0:
+                self.jobs.run_import(seeds=True)
+            else:
+                self.jobs.preannotate_pending()
+        self.save_session()  # a restored reader's state (its panes' scroll): not before it is shown
 
     def _load_session(self) -> dict:
         try:
@@ -272,7 +286,10 @@ class ParallaxApp(App[None]):
         return state
 
     def save_session(self) -> None:
-        """Remember open articles, panes and cursors; a no-op when nothing changed."""
+        """Remember open articles, panes and cursors; a no-op when nothing changed, and before
+        the first frame (a commit, ~3 ms of the launch: it is saved once that frame is shown)."""
+        if not self._first_frame_drawn:
+            return
         try:
             state = self.session_state()
         except Exception:  # a screen half-built or torn down: keep the last saved state
@@ -361,24 +378,6 @@ class ParallaxApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-
-def run_app(app: ParallaxApp, **options) -> int:
-    """Run the app until it exits and return its exit status (non-zero after a crash).
-
-    ``asyncio.run`` would wait for the thread workers (pre-annotation, loading spaCy's
-    tokenizers) to finish before returning, which keeps a quitting app on a blank screen for
-    seconds. Here the loop is closed without joining them, so the caller can end the
-    process at once: every write is one transaction, so SQLite keeps whatever a worker had
-    not committed out of the file, and the work left resumes at the next start.
-    """
-    loop = asyncio.new_event_loop()
-    try:
-        app.run(loop=loop, **options)
-    finally:
-        loop.close()  # shuts the default executor down without waiting for its threads
-        app.jobs.stop()  # after a crash too: no NLP process outlives the app
-    return app.return_code or 0
 
 
 def make_app(db_path: str | os.PathLike, *, annotator: str | None = None, bidi: str = BidiMode.AUTO,

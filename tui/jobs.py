@@ -18,22 +18,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import Worker, get_current_worker
 from textual.worker_manager import WorkerManager
 
-from annotations.nlp.messages import (
-    ChildMessage,
-    Failed,
-    Finished,
-    MemoryAdded,
-    Progress,
-    TokensStored,
-    decode,
-)
 from annotations.store import FIRST_PAGE, LibraryFilter, Store, StoreError
 from annotations.tokenizers import tokenizer_name
 
@@ -48,6 +39,9 @@ from .messages import (
     PreannotateProgress,
     TokensReady,
 )
+
+if TYPE_CHECKING:  # the NLP child's messages are imported by the thread that reads a child, not
+    from annotations.nlp.messages import ChildMessage  # by every launch of the app (~3 ms, issue 20)
 
 GROUP_NAMES = {"import": "import", "preannotate": "pre-annotation", "library": "library search",
                "check": "the damage check", "decision": "saving a decision",
@@ -164,6 +158,8 @@ class Jobs:
         self._start("preannotate", partial(self._preannotate, article_ids))
 
     def _preannotate(self, article_ids: list[int] | None) -> None:
+        from annotations.nlp.messages import Failed, Finished, Progress
+
         post = self.host.post_message
         for message in self.nlp_child("preannotate", article_ids):
             if isinstance(message, Progress):
@@ -302,6 +298,8 @@ class Jobs:
             memory = store.memory.has_forms(store.memory.owner() or None)
             if store.tokens.tokenized_ids(names, names) == set(names) and not memory:
                 return  # nothing for spaCy to do: no process started
+        from annotations.nlp.messages import Failed
+
         for message in self.nlp_child("opened", list(article_ids)):
             if isinstance(message, Failed):
                 self.host.post_message(NlpJobFailed("tokens and memory", message.error))
@@ -309,6 +307,8 @@ class Jobs:
                 self._opened_message(message)
 
     def _opened_message(self, message: ChildMessage) -> None:
+        from annotations.nlp.messages import MemoryAdded, TokensStored
+
         if isinstance(message, TokensStored):
             self.host.post_message(TokensReady(message.article_ids))
         elif isinstance(message, MemoryAdded):
@@ -325,6 +325,8 @@ class Jobs:
         worker is cancelled (the app quits) it is terminated (every batch it writes is one
         transaction); if the app is killed, the child notices and stops between two batches.
         """
+        from annotations.nlp.messages import Failed, decode
+
         worker = get_current_worker()
         command = [sys.executable, "-m", "annotations.nlp.child", job, "--db", str(self.host.db_path),
                    "--annotator", self.host.store.annotator, *extra]

@@ -7,14 +7,28 @@ under ``functools.lru_cache(1024)``: the cache's keys hold the ``StylesCache`` i
 session of 1,000 decisions over 20 articles kept ~480 dead widgets' caches per 400 decisions
 (22,000 FIFOCache and 3,000 Strip objects, tracemalloc; tests/bench/fig_session.py). The
 colours are all the method reads, so the cache here is on them alone (same bound, same results).
+
+``Screen._compositor_refresh`` (``screen.py``) renders the top screen even while the app is in a
+batch (``App.batch_update``), and ``App._display`` then drops the frame: the dirty regions are
+cleared all the same, so the frame after the batch is rendered again. The app's start is one
+batch (Textual's ``App._process_messages``) and a restored reader is built inside it: its first
+frame, the whole screen (~10 ms at 80x24), was rendered for nothing, then again one screen
+update later (issue 20: launch to the restored reader). Here the screen is left marked for a
+full repaint instead, and the end of a batch asks the top screen to look (its idle handler
+repaints what is marked). Until that frame is drawn, the screen's ``call_after_refresh`` callbacks
+wait (Textual ran them inside the batch, as if the dropped frame had been shown: the footer's
+keys were composed before the reader's first frame, ~9 ms of it).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from weakref import WeakSet
 
 from textual._styles_cache import StylesCache
+from textual.app import App
 from textual.color import Color
+from textual.screen import Screen
 from textual.style import Style
 
 
@@ -27,7 +41,41 @@ def _get_inner_outer(self: StylesCache, base_background: Color, background: Colo
     return _inner_outer(base_background, background)
 
 
+_screen_compositor_refresh = Screen._compositor_refresh
+_screen_invoke_and_clear_callbacks = Screen._invoke_and_clear_callbacks
+_held: WeakSet[Screen] = WeakSet()  # top screens whose frame a batch held back
+_app_end_batch = App._end_batch
+
+
+def _compositor_refresh(self: Screen) -> None:
+    app = self.app
+    if app._batch_count and not app.is_inline and self is app.screen:
+        self._repaint_required = True  # rendered (whole) once the batch is over: see _end_batch
+        _held.add(self)
+        return
+    _screen_compositor_refresh(self)
+    if self is app.screen:
+        _held.discard(self)  # drawn: its call_after_refresh callbacks run at its next idle
+
+
+async def _invoke_and_clear_callbacks(self: Screen) -> None:
+    if self in _held:
+        return  # "after refresh" is after the frame the batch held back (_compositor_refresh)
+    await _screen_invoke_and_clear_callbacks(self)
+
+
+def _end_batch(self: App) -> None:
+    _app_end_batch(self)
+    if not self._batch_count and self._screen_stack:
+        self.screen.check_idle()  # a screen marked while the batch lasted repaints now
+
+
 def apply() -> None:
-    """Replace the method only while it is still the cached one (a fixed Textual is left alone)."""
+    """Replace the method only while it is still the cached one (a fixed Textual is left alone);
+    defer the frames of a batch (once)."""
     if hasattr(StylesCache.get_inner_outer, "cache_info"):
         StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign,assignment]
+    if Screen._compositor_refresh is _screen_compositor_refresh:
+        Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
+        Screen._invoke_and_clear_callbacks = _invoke_and_clear_callbacks  # type: ignore[method-assign]
+        App._end_batch = _end_batch  # type: ignore[method-assign]

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 from textual.screen import Screen
 
-from annotations.nlp.messages import Failed, Finished, Progress, Resuggested, Trained, TrainProgress
 from annotations.nlp.pipelines import base_lang
 from annotations.store import Store
 
@@ -89,6 +88,9 @@ class Training:
             self.running = False
 
     def _train_one(self, lang: str) -> None:
+        # Imported by the training thread, not by every launch (issue 20).
+        from annotations.nlp.messages import Failed, Finished, Progress, Resuggested, Trained, TrainProgress
+
         post = self.host.post_message
         report: dict | None = None
         resuggested: tuple[int, ...] = ()

@@ -5,13 +5,18 @@ A screen builds one (``Accept(span.key)``) and hands it to the app's
 on the queue's own Store when the database is busy. :func:`apply_write` names, for each kind of
 write, the one Store call it ends in: a reader of the runner (or of one key's trail, from the
 screen to the row) finds every call a decision may make in one ``match``.
+
+Each kind is a frozen record declared like a dataclass (:class:`Write` is marked
+``dataclass_transform``, so type checkers read it so); :class:`Write` gives it its ``__init__``,
+equality, hash and repr. ``@dataclass`` generated and compiled six methods per class: the
+twenty kinds cost every launch of the app ~8 ms (issue 20).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from dataclasses import FrozenInstanceError
+from typing import Any, ClassVar, Generic, TypeVar, cast, dataclass_transform
 
 from annotations.model import Action, Span
 from annotations.store import BulkDecision, BulkResult, BulkTarget, LayerSpan, SpanKey, Store, UndoResult
@@ -21,39 +26,82 @@ T_co = TypeVar("T_co", covariant=True)
 Report = Callable[[str], None]  # how far a long write is, for the status bar
 
 
+_NO_DEFAULT = object()
+
+
+@dataclass_transform(frozen_default=True)
 class Write(Generic[T_co]):
-    """A decision to write; ``T_co`` is what its Store call returns (what ``saved`` is given)."""
+    """A decision to write; ``T_co`` is what its Store call returns (what ``saved`` is given).
+
+    A kind lists its fields as annotations, with defaults last, as in a frozen dataclass."""
 
     __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[tuple[object, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fields = tuple(cls.__dict__.get("__annotations__", {}))
+        cls._defaults = tuple(cls.__dict__.get(name, _NO_DEFAULT) for name in cls._fields)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__}() takes {len(fields)} arguments, {len(args)} given")
+        values = dict(zip(fields, args, strict=False))  # the first fields, given by position
+        for name, default in zip(fields[len(args):], self._defaults[len(args):], strict=True):
+            if name in kwargs:
+                values[name] = kwargs.pop(name)
+            elif default is not _NO_DEFAULT:
+                values[name] = default
+            else:
+                raise TypeError(f"{type(self).__name__}() missing argument {name!r}")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got unexpected or repeated arguments {sorted(kwargs)}")
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and cast(Write, other)._values() == self._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 # -- one span -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Accept(Write[Span]):
     key: SpanKey
 
 
-@dataclass(frozen=True)
 class Reject(Write[Span]):
     key: SpanKey
 
 
-@dataclass(frozen=True)
 class Relabel(Write[Span]):
     key: SpanKey
     label: str
 
 
-@dataclass(frozen=True)
 class Resize(Write[Span]):
     key: SpanKey
     start: int
     end: int
 
 
-@dataclass(frozen=True)
 class CreateSpan(Write[Span]):
     article_id: int
     start: int
@@ -61,12 +109,10 @@ class CreateSpan(Write[Span]):
     label: str
 
 
-@dataclass(frozen=True)
 class DeleteSpan(Write[None]):
     key: SpanKey
 
 
-@dataclass(frozen=True)
 class Link(Write[Span]):
     """Link the span to an entity: by id, or by name (a new name creates the entity)."""
 
@@ -74,7 +120,6 @@ class Link(Write[Span]):
     entity: str | int
 
 
-@dataclass(frozen=True)
 class Tag(Write[None]):
     key: SpanKey
     tag: str
@@ -84,19 +129,16 @@ class Tag(Write[None]):
 # -- one article ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class TagArticle(Write[None]):
     article_id: int
     tag: str
     remove: bool = False
 
 
-@dataclass(frozen=True)
 class AcceptAll(Write[int]):
     article_id: int
 
 
-@dataclass(frozen=True)
 class SetArticleStatus(Write[int]):
     """Done (deciding the undecided suggestions as ``undecided`` says, if it says) or in progress."""
 
@@ -105,7 +147,6 @@ class SetArticleStatus(Write[int]):
     undecided: str | None = None
 
 
-@dataclass(frozen=True)
 class SetLanguage(Write[bool]):
     article_id: int
     lang: str
@@ -114,17 +155,14 @@ class SetLanguage(Write[bool]):
 # -- the layer's history, and many articles at once ---------------------------------------------
 
 
-@dataclass(frozen=True)
 class Undo(Write[UndoResult | None]):
     pass
 
 
-@dataclass(frozen=True)
 class Redo(Write[UndoResult | None]):
     pass
 
 
-@dataclass(frozen=True)
 class DismissConflict(Write[bool]):
     """Not a conflict (the conflicts view's ``i``): undoable like any decision."""
 
@@ -132,7 +170,6 @@ class DismissConflict(Write[bool]):
     key: str
 
 
-@dataclass(frozen=True)
 class BulkDecide(Write[BulkResult]):
     """One decision for every mention of ``target`` (``*``): one transaction, one undo step,
     saying how far it is through the runner's ``report`` (written in the background)."""
@@ -145,7 +182,6 @@ class BulkDecide(Write[BulkResult]):
 # -- the reviewer's layer (review:NAME) ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Take(Write[int]):
     """Take ``layer``'s version of ``[start, end)`` into the reviewed layer."""
 
@@ -155,7 +191,6 @@ class Take(Write[int]):
     layer: str
 
 
-@dataclass(frozen=True)
 class TakeAllAgreed(Write[int]):
     """Take ``layer``'s version of every agreed range, and reject what every compared layer rejected."""
 
@@ -165,7 +200,6 @@ class TakeAllAgreed(Write[int]):
     compared: Sequence[str]
 
 
-@dataclass(frozen=True)
 class ReviewReplace(Write[int]):
     """The reviewed layer's entities over ``[start, end)`` become exactly ``entities``."""
 
@@ -176,14 +210,12 @@ class ReviewReplace(Write[int]):
     action: Action = Action.REVIEW
 
 
-@dataclass(frozen=True)
 class ReviewStep(Write[UndoResult | None]):
     """Undo (or redo) the reviewer's last review decision."""
 
     redo: bool = False
 
 
-@dataclass(frozen=True)
 class SetReviewStatus(Write[int]):
     article_id: int
     status: str

@@ -49,7 +49,7 @@ class _DefaultGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.lazy:
             module, attr = self.lazy[cmd_name]
-            self.add_command(getattr(importlib.import_module(f"{__name__}.{module}"), attr), cmd_name)
+            self.add_command(getattr(importlib.import_module(module, __name__), attr), cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
@@ -101,14 +101,16 @@ The annotation app is the `parallax` command (or `python -m tui`).
 """
 
 
-def build_cli(*extra: click.Command) -> click.Group:
+def build_cli(*extra: click.Command, lazy: Mapping[str, tuple[str, str]] | None = None) -> click.Group:
     """The ``parallax`` group: the headless commands (imported when first used), plus ``extra``
-    ones (the app)."""
+    ones (the app) and ``lazy`` ones: name -> (module, command in it), imported when first used."""
     with_app = any(cmd.name == DEFAULT_COMMAND for cmd in extra)
+    commands = {name: (f".{module}", attr) for name, (module, attr) in HEADLESS.items()} | dict(lazy or {})
     main = _DefaultGroup(name="parallax", help=HELP if with_app else HEADLESS_HELP,
                          no_args_is_help=not with_app,
                          subcommand_metavar="[PATHS]... | COMMAND [ARGS]..." if with_app else None,
-                         context_settings={"help_option_names": ["-h", "--help"]}, lazy=HEADLESS)
+                         context_settings={"help_option_names": ["-h", "--help"]},
+                         lazy=commands)
     click.version_option(__version__, prog_name="parallax")(main)
     for cmd in extra:
         main.add_command(cmd)

@@ -5,6 +5,9 @@ parts, their value types and the errors. Nothing outside the store imports its m
 ``sqlite3`` or ``sqlite_utils`` (import-linter contracts in pyproject.toml).
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ..errors import ParallaxError
 from .bulk import BulkDecision, BulkPreview, BulkResult, BulkTarget
 from .corpus import DecisionRow
@@ -24,8 +27,6 @@ from .history import ChangedSpan, UndoResult
 from .layer import Layer
 from .library import FIRST_PAGE, LibraryFilter, LibraryRow, Progress, fts_query
 from .loading import LOCAL_KB_PREFIX
-from .merge import Conflict, MergeCounts, merge_source
-from .merge_files import check_merge, merge_output
 from .models import MODELS_DIR, SOURCE_PREFIX, ModelRecord, model_source, models_dir
 from .review import MODEL_LAYER, REVIEW_STATES, LayerSpan, is_review_layer, review_layer
 from .slices import SLICE_S, WriteSlices
@@ -33,6 +34,23 @@ from .store import Store, default_annotator
 from .tokens import Token
 from .undecided import EVERYONE, Suggestion, shown_to, undecided_among
 from .view_forms import FormCount, ViewForms
+
+if TYPE_CHECKING:
+    from .merge import Conflict, MergeCounts, merge_source
+    from .merge_files import check_merge, merge_output
+
+# Imported when first asked for (``parallax merge``), not by every launch of the app (issue 20).
+_LAZY = {"Conflict": ".merge", "MergeCounts": ".merge", "merge_source": ".merge",
+         "check_merge": ".merge_files", "merge_output": ".merge_files"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MODELS_DIR", "SOURCE_PREFIX", "AlreadyRunning", "ModelRecord", "model_source", "models_dir",

@@ -17,7 +17,7 @@ from .errors import StoreError
 from .transaction import write_transaction
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 
 class Connection:

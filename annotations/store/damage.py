@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .errors import StoreBusy, StoreDamaged, file_size
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 _checked: set[tuple[str, int, int]] = set()  # (path, device, inode) of files found sound
 _checking = threading.Lock()

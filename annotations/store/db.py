@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .damage import close_connection, ensure_sound, found_damaged
+from .database import Database
 from .errors import (
     BUSY_TIMEOUT_S,
     StoreDamaged,
@@ -32,9 +31,6 @@ log = logging.getLogger("parallax")
 # An upgrade of a database this big is announced (on stderr when logging is not configured),
 # so a user opening a large corpus after an upgrade knows why it waits.
 _ANNOUNCE_MIGRATION_FROM = 5_000
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 def now() -> str:
     """UTC timestamp with milliseconds, sortable as text."""
@@ -79,28 +75,6 @@ def _precheck(path: str, *, readonly: bool, create: bool) -> None:
     check_header_length(path)
 
 
-def _sqlite_utils():
-    """sqlite-utils, imported without numpy and pandas.
-
-    sqlite-utils imports numpy and pandas (when installed; spaCy brings numpy) only to map
-    their value types in ``table.insert``; Parallax never passes such values. Measured here,
-    numpy was 12 MB of the app's 66 MB peak and ~0.1 s of its start. A process that has
-    numpy already (spaCy's) keeps it; one that imports it later gets it as usual.
-    """
-    if "sqlite_utils" in sys.modules:
-        return sys.modules["sqlite_utils"]
-    blocked = [name for name in ("numpy", "pandas") if name not in sys.modules]
-    for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails with ImportError
-    try:
-        import sqlite_utils
-    finally:
-        for name in blocked:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-    return sqlite_utils
-
-
 def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = True,
             check_same_thread: bool = True, timeout: float | None = None) -> Database:
     """Open (and if needed create or migrate) a database; raise StoreError on any problem.
@@ -134,8 +108,6 @@ def connect(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
 
 def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
           check_same_thread: bool) -> Database:
-    Database = _sqlite_utils().Database  # imported when a database opens, not at import time
-
     if readonly:
         uri = Path(path).resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
@@ -147,9 +119,7 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        # No sqlite-utils plugins: scanning for them costs ~10 ms of every open (the app's start),
-        # and no plugin's code should run on a Parallax connection.
-        db = Database(conn, execute_plugins=False)
+        db = Database(conn)
         version = _check(db, path, readonly)
         if readonly:
             conn.execute("PRAGMA query_only = ON")

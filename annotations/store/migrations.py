@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .database import sqlite_utils_database
 from .forms import add_mention_forms
 from .undecided import open_sql
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 
 
 def _enable_fts(db: Database) -> None:
-    """Full-text search over titles and text, kept current by triggers."""
-    db.table("articles").enable_fts(
+    """Full-text search over titles and text, kept current by triggers (sqlite-utils' SQL for it,
+    imported only when a migration builds the index)."""
+    sqlite_utils_database(db.conn).table("articles").enable_fts(
         ["title", "text"],
         fts_version="FTS5",
         tokenize="unicode61 remove_diacritics 2",

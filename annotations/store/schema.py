@@ -28,7 +28,7 @@ from ..model import (
 from .migrations import HISTORY
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 APPLICATION_ID = 0x50524C58  # "PRLX", so a stranger's SQLite file is not mistaken for ours
 _STORED_ARTICLE_STATUSES = [s for s in ArticleStatus if s != ArticleStatus.TODO]

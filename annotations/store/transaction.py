@@ -17,7 +17,7 @@ from .damage import found_damaged
 from .errors import RecordError, StoreBusy, StoreError, describe_error, error_for, is_damage
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 LOCK_POLL_S = 0.002  # how often a waiting write tries for the lock again
 

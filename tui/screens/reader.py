@@ -106,7 +106,8 @@ class ReaderScreen(Screen):
         if (active := self._row.active) is not None:
             self.activate(active)
         self.show_selection()
-        self.app.jobs.articles_opened(tuple(self._opening))  # tokens and annotation memory
+        # Tokens and annotation memory, once the articles are on screen (a thread of its own).
+        self.call_after_refresh(self.app.jobs.articles_opened, tuple(self._opening))
         # After the refresh that follows the first one: the first can run before the articles are
         # painted, and a full collection (~10-30 ms) would then delay the launch's first look.
         self.call_after_refresh(self.call_after_refresh, settle_memory)

@@ -59,7 +59,7 @@ class Entities:
     def toggle_panel(self) -> None:
         panel = self.panel
         if not panel.shown:
-            panel.add_class("-shown")
+            panel.open()
             panel.reload(self.chosen, forms_changed=True)
             panel.focus_list()
         elif panel.has_focus_within:
