@@ -99,8 +99,8 @@ def test_every_connection_gets_wal_foreign_keys_timeout_and_version(db_path):
 
 
 def test_a_write_inside_a_write_that_raises_is_undone_alone(store, db_path):
-    """A write inside a write is a savepoint of it (store/database.py, as sqlite-utils' atomic()
-    was): what the inner one did goes when it raises, the outer one's work is committed."""
+    """A write inside a write is a savepoint of it (sqlite-utils' atomic()): what the inner one
+    did goes when it raises, the outer one's work is committed."""
     with store.cx.write() as conn:
         conn.execute("INSERT INTO labels(name, position) VALUES ('OUTER', 90)")
         with pytest.raises(ValueError), store.cx.write() as inner:
@@ -113,6 +113,28 @@ def test_a_write_inside_a_write_that_raises_is_undone_alone(store, db_path):
     finally:
         other.close()
     assert names == {"OUTER", "AFTER"}
+
+
+def test_a_write_inside_a_write_is_sqlite_utils_atomic(store, monkeypatch):
+    """The outer write is ``BEGIN IMMEDIATE`` (store/transaction.py: the lock taken up front); a
+    write inside it is one of sqlite-utils' ``atomic()`` savepoints (FACTS.md), its Database made
+    on the connection when first needed, not when the store opens (store/database.py)."""
+    from sqlite_utils import Database
+
+    entered = []
+    atomic = Database.atomic
+
+    def counted(self):
+        entered.append(self.conn)
+        return atomic(self)
+
+    monkeypatch.setattr(Database, "atomic", counted)
+    with store.write() as conn:
+        conn.execute("INSERT INTO labels(name, position) VALUES ('ONE', 90)")
+        assert entered == []
+        with store.write() as inner:
+            inner.execute("INSERT INTO labels(name, position) VALUES ('TWO', 91)")
+    assert entered == [store.db.conn]
 
 
 def test_foreign_keys_are_enforced(store):

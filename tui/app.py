@@ -140,6 +140,7 @@ class ParallaxApp(App[None]):
             else:
                 self.jobs.preannotate_pending()
         self.save_session()  # a restored reader's state (its panes' scroll): not before it is shown
+        self.store.ready_to_write()  # the first decision does not wait for sqlite-utils' import
 
     def _load_session(self) -> dict:
         try:

@@ -1,15 +1,14 @@
-"""The store's handle on one open connection: the connection and nested transactions, no sqlite-utils.
+"""The store's handle on one open connection: reads on sqlite3 alone, writes through sqlite-utils.
 
-The store used sqlite-utils' ``Database`` as a wrapper of its connection (``conn``, ``atomic()``,
-``close()``), and importing sqlite-utils cost every open ~20 ms: a fifth of what the app's launch
-adds to a bare Textual app (issue 20). :class:`Database` is that wrapper; sqlite-utils is imported
-only where the store uses more of it (:func:`sqlite_utils_database`: the migration that builds the
-search index).
+Importing sqlite-utils costs ~20 ms, a fifth of what the app's launch added to a bare Textual app
+(issue 20), and a launch only reads. So :class:`Database` holds the connection, and sqlite-utils'
+``Database`` on it is made when the store first writes (``atomic()``, nested as savepoints, as
+sqlite-utils does it) or a migration needs it (the search index): the app's first write is the
+session it saves once its first frame is on screen.
 """
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -19,43 +18,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-# A savepoint's name only has to differ from the ones it is nested in (not ``secrets``, which
-# brings hashlib: ~1.5 ms of every launch).
-_savepoints = itertools.count()
-
 
 class Database:
     """One open SQLite connection (``conn``) and its transactions."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._utils: sqlite_utils.Database | None = None
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        """sqlite-utils' ``Database`` on this connection, made on first use."""
+        if self._utils is None:
+            self._utils = sqlite_utils_database(self.conn)
+        return self._utils
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
-        """A transaction (``BEGIN`` ... ``COMMIT``); inside one, a savepoint, as sqlite-utils'
-        ``Database.atomic`` does: what the block did is undone if it raises."""
-        conn = self.conn
-        if conn.in_transaction:
-            savepoint = f"parallax_{next(_savepoints)}"
-            conn.execute(f"SAVEPOINT {savepoint}")
-            try:
-                yield self
-            except BaseException:
-                # An error that ended the whole transaction took the savepoint with it.
-                if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-                    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-                raise
-            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-            return
-        conn.execute("BEGIN")
-        try:
+        """sqlite-utils' ``atomic()``: a transaction (``BEGIN`` ... ``COMMIT``, rolled back if the
+        block raises or the commit fails); inside one, a savepoint, undone alone if the block raises."""
+        with self.utils.atomic():
             yield self
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def close(self) -> None:
         self.conn.close()

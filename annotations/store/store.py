@@ -148,6 +148,12 @@ class Store:
         with self.cx.write(wait) as conn:
             yield conn
 
+    def ready_to_write(self) -> None:
+        """Load what the first write needs (sqlite-utils, ~20 ms to import) now, not on the first
+        decision: the app calls this once its first frame is on screen."""
+        if not self.readonly:
+            self.db.utils  # noqa: B018  (made on first use)
+
     def ensure_sound(self, *, wait: bool = True) -> None:
         """Raise StoreError if the file is damaged (every page read once per process)."""
         self.cx.ensure_sound(wait=wait)
