@@ -10,6 +10,7 @@ from app_helpers import make_seeded_db
 
 from annotations.model import SpanRecord
 from annotations.store import Store
+from annotations.text import fold
 
 WRAY_AR = "كريستوفر راي"
 
@@ -53,3 +54,25 @@ def make_story_db(path, *, link_wray: bool = True) -> None:
             start = store.articles.get(arabic).text.index(WRAY_AR)
             span = store.decisions.create_span(arabic, start, start + len(WRAY_AR), "PERSON")
             store.decisions.link(span.key, "Christopher Wray")
+
+
+def places_by_reading(store: Store, annotator: str) -> dict[str, set[tuple[int, int, int, str]]]:
+    """folded -> every (article, start, end, label) the reader shows the annotator."""
+    places: dict[str, set[tuple[int, int, int, str]]] = {}
+    for article_id in store.articles.ids():
+        text = store.articles.get(article_id).text
+        for span in store.view.spans(article_id, annotator, include_rejected=False):
+            places.setdefault(fold(text[span.start:span.end]), set()).add(
+                (article_id, span.start, span.end, span.label))
+    return places
+
+
+def recount(places: dict[str, set[tuple[int, int, int, str]]]) -> dict[str, tuple[dict[str, int], int]]:
+    """folded -> (mentions per label, articles), from :func:`places_by_reading`."""
+    out = {}
+    for folded, found in places.items():
+        labels: dict[str, int] = {}
+        for *_, label in found:
+            labels[label] = labels.get(label, 0) + 1
+        out[folded] = (labels, len({p[0] for p in found}))
+    return out

@@ -6,7 +6,7 @@ import json
 import subprocess
 
 import pytest
-from story_helpers import WRAY_AR, article_with, make_story_db
+from story_helpers import WRAY_AR, article_with, make_story_db, places_by_reading, recount
 from tmux_helpers import PARALLAX
 
 from annotations.conflicts import find_conflicts
@@ -194,23 +194,6 @@ def test_a_merge_keeps_folded_forms_and_dismissals(story_db, tmp_path):
                                                 ("entity", f"entity:{wray_there}")}
 
 
-def _view_by_reading_every_article(store: Store, annotator: str) -> dict[str, tuple[dict[str, int], int]]:
-    """folded -> (mentions per label, articles): the view as the reader shows it, article by article."""
-    places: dict[str, set[tuple[int, int, int, str]]] = {}
-    for article_id in store.articles.ids():
-        text = store.articles.get(article_id).text
-        for span in store.view.spans(article_id, annotator, include_rejected=False):
-            places.setdefault(fold(text[span.start:span.end]), set()).add(
-                (article_id, span.start, span.end, span.label))
-    out = {}
-    for folded, found in places.items():
-        labels: dict[str, int] = {}
-        for *_, label in found:
-            labels[label] = labels.get(label, 0) + 1
-        out[folded] = (labels, len({p[0] for p in found}))
-    return out
-
-
 def test_the_views_forms_are_counted_as_the_reader_shows_them(story_db):
     """The count by form reads the rule only where the annotator worked (view_forms.py): it must
     give what reading every article's view gives, after decisions, a done article with a
@@ -241,7 +224,7 @@ def test_the_views_forms_are_counted_as_the_reader_shows_them(story_db):
                     (unfolded,))
         for who in ("alice", "bob"):
             counted = {f.folded: (f.labels, f.articles) for f in store.entities.view_forms(who)}
-            assert counted == _view_by_reading_every_article(store, who)
+            assert counted == recount(places_by_reading(store, who))
         assert counted  # bob's view is the pipelines' and his own memory's
 
 

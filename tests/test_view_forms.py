@@ -6,11 +6,10 @@ from __future__ import annotations
 from itertools import combinations
 
 import pytest
-from story_helpers import make_story_db
+from story_helpers import make_story_db, places_by_reading, recount
 
 from annotations.model import SpanRecord
 from annotations.store import Store
-from annotations.text import fold
 
 
 @pytest.fixture
@@ -18,27 +17,6 @@ def story_db(tmp_path):
     path = tmp_path / "parallax.db"
     make_story_db(path)
     return path
-
-
-def _places_by_reading(store: Store, annotator: str) -> dict[str, set[tuple[int, int, int, str]]]:
-    """folded -> every (article, start, end, label) the reader shows the annotator."""
-    places: dict[str, set[tuple[int, int, int, str]]] = {}
-    for article_id in store.articles.ids():
-        text = store.articles.get(article_id).text
-        for span in store.view.spans(article_id, annotator, include_rejected=False):
-            places.setdefault(fold(text[span.start:span.end]), set()).add(
-                (article_id, span.start, span.end, span.label))
-    return places
-
-
-def _recount(places: dict[str, set[tuple[int, int, int, str]]]) -> dict[str, tuple[dict[str, int], int]]:
-    out = {}
-    for folded, found in places.items():
-        labels: dict[str, int] = {}
-        for *_, label in found:
-            labels[label] = labels.get(label, 0) + 1
-        out[folded] = (labels, len({p[0] for p in found}))
-    return out
 
 
 def _untouched(store: Store, annotator: str) -> list[int]:
@@ -75,9 +53,9 @@ def test_a_place_suggested_by_several_origins_and_memories_counts_once(story_db)
         _suggest_again(store, third, worked, worked.label, "memory", "alice")
         store.decisions.accept(store.view.spans(third, "alice")[-1].key)
         for who in ("alice", "bob", "carol"):
-            places = _places_by_reading(store, who)
+            places = places_by_reading(store, who)
             read = store.entities.view_forms_read(who)
-            assert {f.folded: (f.labels, f.articles) for f in read.forms} == _recount(places)
+            assert {f.folded: (f.labels, f.articles) for f in read.forms} == recount(places)
             forms = sorted(places)
             for group in [*combinations(forms[:8], 2), forms[:5], forms]:
                 articles = len({p[0] for f in group for p in places[f]})
@@ -94,9 +72,9 @@ def test_a_superseded_suggestion_is_not_counted_where_the_annotator_never_worked
         store.loading.resuggest(article, [SpanRecord(old[0].start, old[0].end, "EVENT", origin="model")],
                                 "parallax en-2")
         assert len(store.view.spans(article, "alice")) < len(old)
-        places = _places_by_reading(store, "alice")
+        places = places_by_reading(store, "alice")
         read = store.entities.view_forms_read("alice")
-        assert {f.folded: (f.labels, f.articles) for f in read.forms} == _recount(places)
+        assert {f.folded: (f.labels, f.articles) for f in read.forms} == recount(places)
         forms = sorted(places)
         for group in [*combinations(forms[:8], 2), forms]:
             articles = len({p[0] for f in group for p in places[f]})
