@@ -90,9 +90,10 @@ async def connect(name: str, url: str, base: str, opened: bytes,
     (``opened``: text on screen once the reader shows it)."""
     session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     try:
-        async with session.get(url) as response:
+        # As a browser opens an address pasted into it (a link from elsewhere would ask first).
+        async with session.get(url, headers={"Sec-Fetch-Site": "none"}) as response:
             await response.read()
-            if response.status != 200:
+            if response.status != 200 or "Set-Cookie" not in response.headers:
                 raise ClientError(f"{name}: sign-in answered {response.status}")
         width, height = size
         websocket = await session.ws_connect(f"{base}ws?width={width}&height={height}",
