@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import threading
+import time
 import traceback
 
 import pytest
@@ -94,3 +96,23 @@ def test_four_processes_creating_one_new_file_at_once(tmp_path):
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     assert conn.execute("SELECT count(DISTINCT annotator) FROM spans").fetchone()[0] == WORKERS
     conn.close()
+
+
+def test_opening_waits_for_a_writer_holding_a_file_not_yet_in_wal_mode(tmp_path):
+    """Switching a file to WAL mode needs an exclusive lock, and SQLite refuses it at once, without
+    waiting the busy timeout, while another process writes in the old journal mode (what the four
+    creators above met in 2 runs of 25). The open waits for that writer instead of failing."""
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock of an empty file, in rollback mode
+    releaser = threading.Timer(0.4, lambda: holder.execute("COMMIT"))
+    releaser.start()
+    started = time.monotonic()
+    try:
+        with Store(path, annotator="alice", timeout=5) as store:
+            waited = time.monotonic() - started
+            assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        releaser.join()
+        holder.close()
+    assert 0.3 < waited < 5

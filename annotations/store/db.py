@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
                 # Switching writes the header: read every page first. Once per file (it stays in
                 # WAL), so the full check's cost (1.0-1.4 s at 100,000 articles here) is paid once.
                 ensure_sound(db, path)
-                conn.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(conn, timeout)
             conn.execute("PRAGMA synchronous = FULL")
             if version < SCHEMA_VERSION:
                 if version:
@@ -143,6 +144,28 @@ def _open(path: str, *, readonly: bool, immutable: bool, timeout: float,
         else:  # a refused file's -wal is not copied into it on the way out
             close_connection(conn, path)
         raise
+
+
+def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the file in WAL mode, waiting up to ``timeout`` for other processes to let it.
+
+    The switch needs an exclusive lock. When several processes open a new file at
+    once, each holding a shared lock from its first reads, SQLite answers the ones
+    that would deadlock with "database is locked" at once, without calling the busy
+    handler (2 of 25 runs of four processes here); so the wait is done here, with the
+    same deadline the busy timeout gives every other statement.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _check(db: Database, path: str, readonly: bool) -> int:
