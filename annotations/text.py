@@ -8,7 +8,6 @@ indexed with the stored offsets.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -30,6 +29,8 @@ def normalize(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """A stable identity for an article's stored text (re-imports are no-ops)."""
+    import hashlib  # here, not at the top: no launch of the app hashes (~1 ms to import, issue 20)
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

@@ -121,6 +121,8 @@ LAZY = {
     ("tui.app", "tui.screens.conflicts"): "the conflicts view: on C",
     ("tui.screens.library", "tui.screens.review"): "the review screen: on R",
     ("tui.commands", "tui.screens.agreement"): "agreement and its export code: from the palette",
+    ("tui.training", "tui.screens.models"): "the models view: from the palette, or after a training",
+    ("tui.screens.reader_entities", "tui.screens.jump"): "the find-word dialog: on f",
 }
 
 
@@ -166,10 +168,13 @@ def _launch_probe(probe: str, cwd) -> str:
 
 
 def test_the_app_loads_no_screen_a_launch_does_not_show(tmp_path):
-    """Issue 20 §2: ``parallax`` (tui.cli) imports neither the conflicts, review and agreement
-    screens nor rapidfuzz; each is loaded on first use."""
+    """Issue 20 §2: ``parallax`` (tui.cli) imports neither the conflicts, review, agreement and
+    models screens, the find-word dialog, the pipelines' module (training) nor rapidfuzz and
+    hashlib (a label's colour off the default palette, an article's hash); each is loaded on
+    first use."""
     probe = ("import json, sys, tui.cli; print(json.dumps(sorted(m for m in sys.modules if m in "
-             "('tui.screens.conflicts', 'tui.screens.review', 'tui.screens.agreement', 'rapidfuzz'))))")
+             "('tui.screens.conflicts', 'tui.screens.review', 'tui.screens.agreement', 'rapidfuzz', "
+             "'tui.screens.models', 'tui.screens.jump', 'annotations.nlp.pipelines', 'hashlib'))))")
     assert json.loads(_launch_probe(probe, tmp_path)) == []
 
 

@@ -14,6 +14,8 @@ names the internal that moved, and the module of ours that uses it.
   (tui/textual_patches.py): a frame of the top screen is not rendered while the app is in a
   batch (the app's start is one), only once it is over, and its call_after_refresh callbacks
   come after that frame.
+- ``App._get_screen(screen)``, ``Screen._get_breakpoint_classes(dimension, breakpoints)``
+  (tui/textual_patches.py): a screen takes its breakpoint classes before it is first styled.
 - Tests only: ``App._driver.send_message`` (keys sent in one burst, tests/test_app_focus.py)
   and ``Screen._compositor.render_strips()`` (the screen's text, tests/app_helpers.py).
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 
+import pytest
 from app_helpers import app_on, screen_text, settle
 from textual.app import App
 from textual.screen import Screen
@@ -130,3 +133,29 @@ async def test_call_after_refresh_in_a_batch_waits_for_the_frame():
     events, _ = await _push_in_a_batch(callback=True)
     assert events and events[0] == ("frame", 0), events
     assert all(batch == 0 for _, batch in events) and ("after refresh", 0) in events, events
+
+
+class _Breakpoints(App):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+
+class _Recorded(Screen):
+    def compose(self):
+        self.app.composed_with = set(self.classes)  # type: ignore[attr-defined]
+        return iter(())
+
+
+@pytest.mark.parametrize(("width", "expected"), [(160, "-wide"), (80, "-narrow")])
+async def test_a_pushed_screen_has_its_breakpoint_class_before_it_is_styled(width, expected):
+    """tui/textual_patches.py: Textual gave a screen its breakpoint class at its first Resize, after
+    its widgets were styled without it, so every widget was styled twice (issue 20: launch)."""
+    import tui.app  # noqa: F401  (applies the patch)
+
+    app = _Breakpoints()
+    async with app.run_test(size=(width, 10)) as pilot:
+        await pilot.pause()
+        app.push_screen(_Recorded())
+        await pilot.pause()
+        assert app.composed_with == {expected}  # type: ignore[attr-defined]
+        assert app.screen.has_class(expected) and len(app.screen.classes) == 1
+    assert parameters(Screen._get_breakpoint_classes) == ["self", "dimension", "breakpoints"]

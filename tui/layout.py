@@ -41,14 +41,45 @@ class Cluster:
 
 
 @dataclass(frozen=True, slots=True)
-class LineLayout:
-    """A display line's clusters in visual (left-to-right) order, x relative to the text area."""
+class PlainRun:
+    """A display line drawn as it is stored: ``text`` from offset ``start`` at column ``x``, one
+    character per cell and per offset, left to right (no bidi run, no wide or zero-width
+    character, no tab)."""
 
-    line: DisplayLine
-    clusters: tuple[Cluster, ...]
+    start: int
+    x: int
+    text: str
+
+
+class LineLayout:
+    """A display line's clusters in visual (left-to-right) order, x relative to the text area.
+
+    A plain line (most lines of a left-to-right article) is kept as its :class:`PlainRun` and
+    drawn from it in runs (tui.render); its clusters are only made if something asks for them.
+    """
+
+    __slots__ = ("line", "plain", "_clusters")
+
+    def __init__(self, line: DisplayLine, clusters: tuple[Cluster, ...] = (),
+                 plain: PlainRun | None = None) -> None:
+        self.line = line
+        self.plain = plain
+        self._clusters = clusters if plain is None else None
+
+    @property
+    def clusters(self) -> tuple[Cluster, ...]:
+        if self._clusters is None:
+            run = self.plain
+            assert run is not None
+            self._clusters = tuple(Cluster(run.start + i, run.start + i + 1, run.x + i, 1, char)
+                                   for i, char in enumerate(run.text))
+        return self._clusters
 
     def x_of(self, offset: int) -> int | None:
         """Screen column of the cluster holding ``offset``, or None if it is not drawn here."""
+        run = self.plain
+        if run is not None:
+            return run.x + offset - run.start if 0 <= offset - run.start < len(run.text) else None
         for cluster in self.clusters:
             if cluster.start <= offset < cluster.end:
                 return cluster.x
@@ -56,6 +87,9 @@ class LineLayout:
 
     def offset_at(self, x: int) -> int:
         """Logical offset under column ``x``; the nearest drawn cluster when ``x`` is in a margin."""
+        run = self.plain
+        if run is not None and run.text:
+            return run.start + min(max(x - run.x, 0), len(run.text) - 1)
         if not self.clusters:
             return self.line.start
         best = self.clusters[0]
@@ -175,20 +209,28 @@ def line_index(starts: list[int], offset: int) -> int:
     return max(bisect_right(starts, offset) - 1, 0)
 
 
-def layout_line(text: str, line: DisplayLine, width: int, reorder: bool) -> LineLayout:
+def layout_line(text: str, line: DisplayLine, width: int, reorder: bool, *, plain: bool = True) -> LineLayout:
     """Lay out one display line of the display-safe ``text`` inside ``width`` cells.
 
     RTL lines are right-aligned; with ``reorder`` they (and LTR lines holding RTL runs) are
-    put in visual order, clusters kept whole so combining marks stay on their letter.
+    put in visual order, clusters kept whole so combining marks stay on their letter. A line
+    of one-cell characters left in stored order is a :class:`PlainRun` (``plain=False``: made
+    of clusters all the same, for tests comparing the two).
     """
     end = line.end
     while end > line.start and text[end - 1] in " \t":
         end -= 1  # the space a line breaks at is not drawn
+    shown_text = text[line.start : end]
+    single = all(_is_single(c) for c in set(shown_text))
+    bidi_run = reorder and (line.rtl or has_rtl(shown_text))
+    if plain and single and not bidi_run:
+        x = max(width - len(shown_text), 0) if line.rtl else 0
+        return LineLayout(line, plain=PlainRun(line.start, x, shown_text))
     raw = clusters_of(text, line.start, end)
     order = list(range(len(raw)))
     levels = None
-    if reorder and (line.rtl or has_rtl(text[line.start : end])):
-        char_levels = embedding_levels(text[line.start : end], line.rtl)
+    if bidi_run:
+        char_levels = embedding_levels(shown_text, line.rtl)
         levels = [char_levels[s - line.start] for s, _, _ in raw]
         order = visual_order(levels)
     used = sum(cells for _, _, cells in raw)

@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from annotations.model import Span
 from tui import styles
-from tui.layout import LineLayout
+from tui.layout import LineLayout, PlainRun
 
 Range = tuple[int, int]
 _STATUS_RANK = {"rejected": 0, "suggested": 1, "accepted": 2, "corrected": 2}
@@ -91,12 +91,17 @@ def render_strip(layout: LineLayout, marks: LineMarks, base: Style, *,
     """The Strip for one display line: gutter, then clusters at their x, styles merged in runs.
 
     Styles are worked out once per run between two mark edges (not per character), and
-    the same Style object is reused within a line, so runs merge by identity. A view that
-    draws spans its own way (the review's layers) passes ``style_of`` and ``gutter_of``.
+    the same Style object is reused within a line, so runs merge by identity. A plain line
+    (:class:`tui.layout.PlainRun`) is cut at those edges rather than walked character by
+    character; the segments are the same. A view that draws spans its own way (the review's
+    layers) passes ``style_of`` and ``gutter_of``.
     """
     gutter = gutter_of(layout, marks).ljust(styles.GUTTER_WIDTH)
     segments = [Segment(gutter, base + styles.GUTTER_STYLE)]
     edges = _edges(marks)
+    if layout.plain is not None:
+        _plain_segments(segments, layout.plain, edges, marks, base, style_of)
+        return Strip(segments)
     by_region: dict[int, Style] = {}
     texts: list[str] = []
     run_style: Style | None = None
@@ -121,3 +126,34 @@ def render_strip(layout: LineLayout, marks: LineMarks, base: Style, *,
     if texts:
         segments.append(Segment("".join(texts), run_style))
     return Strip(segments)
+
+
+def _plain_segments(segments: list[Segment], run: PlainRun, edges: list[int], marks: LineMarks,
+                    base: Style, style_of: Callable[[int, LineMarks], Style]) -> None:
+    """:func:`render_strip`'s loop for a plain line, a piece between two edges at a time: the
+    style of a piece is the one its first character gets there, and pieces whose styles are
+    the same object are joined, as characters are there."""
+    text = run.text
+    if not text:
+        return
+    if run.x > 0:
+        segments.append(Segment(" " * run.x, base))
+    if not edges:
+        segments.append(Segment(text, base))
+        return
+    start, end = run.start, run.start + len(text)
+    region = bisect_right(edges, start)
+    texts: list[str] = []
+    run_style: Style | None = None
+    pos = start
+    while pos < end:
+        stop = min(edges[region], end) if region < len(edges) else end
+        style = base + style_of(pos, marks)
+        if style is not run_style and texts:
+            segments.append(Segment("".join(texts), run_style))
+            texts = []
+        run_style = style
+        texts.append(text[pos - start : stop - start])
+        pos = stop
+        region += 1
+    segments.append(Segment("".join(texts), run_style))

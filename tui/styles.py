@@ -7,7 +7,6 @@ survives monochrome terminals and NO_COLOR; colour only adds the label.
 from __future__ import annotations
 
 import colorsys
-import hashlib
 from functools import lru_cache
 
 from rich.style import Style
@@ -48,6 +47,8 @@ def label_color(label: str) -> str:
     """The colour of a label: a fixed palette for the default scheme, a stable hash otherwise."""
     if label in DEFAULT_LABEL_COLORS:
         return DEFAULT_LABEL_COLORS[label]
+    import hashlib  # here: the default labels need no hash (~1 ms of a launch to import, issue 20)
+
     digest = hashlib.sha1(label.encode("utf-8")).digest()
     hue = digest[0] / 255
     saturation = 0.55 + digest[1] / 255 * 0.3

@@ -18,6 +18,12 @@ full repaint instead, and the end of a batch asks the top screen to look (its id
 repaints what is marked). Until that frame is drawn, the screen's ``call_after_refresh`` callbacks
 wait (Textual ran them inside the batch, as if the dropped frame had been shown: the footer's
 keys were composed before the reader's first frame, ~9 ms of it).
+
+``Screen._on_resize`` gives a screen its breakpoint classes (``HORIZONTAL_BREAKPOINTS``: the
+reader's ``-wide``/``-narrow``) at its first Resize, after it and its widgets were styled
+without them, so all were styled again: the launch styled every screen twice (~2 ms of a
+restored launch, issue 20). A screen about to be registered (``App._get_screen``) takes the
+classes for the app's size first; the Resize then finds them already set.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from textual.app import App
 from textual.color import Color
 from textual.screen import Screen
 from textual.style import Style
+from textual.widget import AwaitMount
 
 
 @lru_cache(1024)
@@ -45,6 +52,7 @@ _screen_compositor_refresh = Screen._compositor_refresh
 _screen_invoke_and_clear_callbacks = Screen._invoke_and_clear_callbacks
 _held: WeakSet[Screen] = WeakSet()  # top screens whose frame a batch held back
 _app_end_batch = App._end_batch
+_app_get_screen = App._get_screen
 
 
 def _compositor_refresh(self: Screen) -> None:
@@ -70,6 +78,29 @@ def _end_batch(self: App) -> None:
         self.screen.check_idle()  # a screen marked while the batch lasted repaints now
 
 
+def _breakpoint_classes(screen: Screen, width: int, height: int) -> dict[str, bool]:
+    """The classes ``Screen._on_resize`` gives ``screen`` at this size (added and removed)."""
+    app = screen.app
+    horizontal = (app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None
+                  else screen.HORIZONTAL_BREAKPOINTS) or []
+    vertical = (app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None
+                else screen.VERTICAL_BREAKPOINTS) or []
+    classes = {name: False for _, name in [*horizontal, *vertical]}
+    for name in [*screen._get_breakpoint_classes(width, horizontal),
+                 *screen._get_breakpoint_classes(height, vertical)]:
+        classes[name] = True
+    return classes
+
+
+def _get_screen(self: App, screen: Screen | str) -> tuple[Screen, AwaitMount]:
+    target = self.get_screen(screen)
+    width, height = self.size
+    if not target.is_running and width and height:
+        # styled once, with them, instead of again (all its widgets) at its first Resize
+        target.update_classes(_breakpoint_classes(target, width, height), update=False)
+    return _app_get_screen(self, target)
+
+
 def apply() -> None:
     """Replace the method only while it is still the cached one (a fixed Textual is left alone);
     defer the frames of a batch (once)."""
@@ -79,3 +110,4 @@ def apply() -> None:
         Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
         Screen._invoke_and_clear_callbacks = _invoke_and_clear_callbacks  # type: ignore[method-assign]
         App._end_batch = _end_batch  # type: ignore[method-assign]
+        App._get_screen = _get_screen  # type: ignore[method-assign]

@@ -13,12 +13,10 @@ from typing import Any, Protocol
 
 from textual.screen import Screen
 
-from annotations.nlp.pipelines import base_lang
 from annotations.store import Store
 
 from .jobs import Jobs, JobsHost
 from .messages import ArticlesChanged, TrainingFinished, TrainingProgress
-from .screens.models import ModelsScreen, training_outcome
 
 TRAIN_CHECK_S = 10.0  # how often the app looks for newly done articles to train on
 
@@ -56,6 +54,8 @@ class Training:
         """Start a background training for each language with ``[train] every`` articles newly
         done since its latest model (none while one runs, here or in another app: the child
         checks the presence table too)."""
+        from annotations.nlp.pipelines import base_lang  # see train_now
+
         every = self.store.config.train_every
         if not every or self.store.readonly or self.running:
             return
@@ -116,6 +116,8 @@ class Training:
         self.host.set_background(message.text)
 
     def finished(self, message: TrainingFinished) -> None:
+        from .screens.models import ModelsScreen, training_outcome  # see show_models
+
         self.host.set_background("")
         self.host.set_status(training_outcome(message))
         if message.resuggested:
@@ -133,6 +135,8 @@ class Training:
         if self.running:
             self.host.set_status("a training is under way already (see the right of the status bar)")
             return
+        from annotations.nlp.pipelines import base_lang  # a launch trains nothing (issue 20)
+
         langs = sorted({base_lang(lang) for lang in self.store.models.done_by_lang()})
         if not langs:
             self.host.set_status("no articles marked done yet: a model learns from done articles")
@@ -142,5 +146,7 @@ class Training:
 
     def show_models(self) -> None:
         """The models: stock vs new F1 per label, as bars."""
+        from .screens.models import ModelsScreen  # a screen a launch never shows (issue 20)
+
         if not isinstance(self.host.screen, ModelsScreen):
             self.host.push_screen(ModelsScreen())

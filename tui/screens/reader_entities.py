@@ -23,7 +23,6 @@ from ..surface import surface
 from ..widgets.entity_panel import EntityPanel
 from ..word_jump import next_word, word_starts
 from ..writes import BulkDecide, Link
-from .jump import JumpDialog
 from .propagate import LastDecision, PropagateDialog, bulk_status
 from .reader_decide import Decider
 from .reader_host import MAX_PANES, ReaderHost
@@ -235,6 +234,8 @@ class Entities:
             view.token_selection.move_token_to(found[0])
             app.set_status(f"'{shown}': word {found[1]} of {len(starts)} · f enter: the next · "
                            "v starts a selection, m makes the span")
+
+        from .jump import JumpDialog  # a dialog a launch never shows (issue 20)
 
         app.push_screen(JumpDialog(lambda letters: len(word_starts(text, letters)), self.last_letters),
                         jumped)
