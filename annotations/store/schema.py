@@ -118,6 +118,8 @@ CREATE TABLE suggestions (              -- what pipelines, rules and memory prop
 CREATE INDEX suggestions_label ON suggestions(label, article_id);
 CREATE INDEX suggestions_folded ON suggestions(folded, article_id, start, end, label, annotator);
 CREATE INDEX suggestions_superseded ON suggestions(article_id) WHERE superseded_at IS NOT NULL;
+CREATE INDEX suggestions_repeated ON suggestions(article_id, start, end, label)
+    WHERE origin != 'model' OR annotator != '';
 
 CREATE TABLE spans (                    -- each layer's decisions
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -283,6 +285,11 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
     # (the count of a view by form reads them apart: view_forms.py); idempotent, as 7-9 are
     "CREATE INDEX IF NOT EXISTS suggestions_superseded ON suggestions(article_id) "
     "WHERE superseded_at IS NOT NULL;",
+    # 12 (issue 20): the rows that are not everyone's model suggestions (rules, memory), where a
+    # place suggested twice is found (view_forms.py) without a walk of every suggestion; empty,
+    # and nothing to keep up, where only models suggest
+    "CREATE INDEX IF NOT EXISTS suggestions_repeated ON suggestions(article_id, start, end, label)\n"
+    "    WHERE origin != 'model' OR annotator != '';",
     # append the next migration here (and change CURRENT to match)
 ]
 
