@@ -142,7 +142,7 @@ CREATE INDEX spans_article ON spans(article_id, annotator);
 CREATE INDEX spans_suggestion ON spans(suggestion_id);
 CREATE INDEX spans_entity ON spans(entity_id);
 CREATE INDEX spans_label ON spans(annotator, label, article_id);
-CREATE INDEX spans_folded ON spans(folded, annotator, article_id);
+CREATE INDEX spans_folded ON spans(folded, annotator, article_id, start, end, label, status);
 
 CREATE TABLE tags (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -288,8 +288,13 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
     # 12 (issue 20): the rows that are not everyone's model suggestions (rules, memory), where a
     # place suggested twice is found (view_forms.py) without a walk of every suggestion; empty,
     # and nothing to keep up, where only models suggest
-    "CREATE INDEX IF NOT EXISTS suggestions_repeated ON suggestions(article_id, start, end, label)\n"
-    "    WHERE origin != 'model' OR annotator != '';",
+    # and the folded index of the spans covers a count of the annotator's spans by form, in its order
+    """
+    CREATE INDEX IF NOT EXISTS suggestions_repeated ON suggestions(article_id, start, end, label)
+        WHERE origin != 'model' OR annotator != '';
+    DROP INDEX spans_folded;
+    CREATE INDEX spans_folded ON spans(folded, annotator, article_id, start, end, label, status);
+    """,
     # append the next migration here (and change CURRENT to match)
 ]
 

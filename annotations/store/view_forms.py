@@ -66,6 +66,14 @@ _REPEATS = (
     "CROSS JOIN suggestions g ON g.article_id = d.article_id AND g.start = d.start AND g.end = d.end "
     f"AND g.label = d.label WHERE {_shown_everywhere('g.')} AND g.folded IS NOT NULL AND g.folded != '' "
     "GROUP BY d.article_id, d.start, d.end, d.label, g.folded) WHERE n > 1 GROUP BY folded, label")
+# The annotator's spans with a folded form; "+annotator" keeps the column in the GROUP BY of
+# _SPAN_REPEATS (a column equal to a value is left out of it, and the order of the spans_folded
+# index, which has the annotator second, would no longer match: a sort of every span)
+_SPANS = f"+annotator = :annotator AND status != {REJECTED} AND {_FORMED}"
+# The spans beyond the first at one place (article, offsets, label) and form: one mention
+_SPAN_REPEATS = ("SELECT folded, label, sum(n - 1) FROM (SELECT folded, label, count(*) AS n FROM spans "
+                 f"WHERE {_SPANS} GROUP BY folded, annotator, article_id, start, end, label "
+                 "HAVING count(*) > 1) GROUP BY folded, label")
 # The articles of a list of forms where a suggestion shown everywhere has one (index seeks).
 _FORMS_ARTICLES = ("SELECT count(DISTINCT article_id) FROM suggestions WHERE folded IN "
                    f"(SELECT value FROM json_each(:forms)) AND {_SHOWN_EVERYWHERE}")
@@ -140,13 +148,20 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
         f"group_concat(DISTINCT g.article_id), {per_label} FROM apart t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id "
         f"WHERE g.folded IS NOT NULL AND g.folded != '' AND {_shown_everywhere('g.')} GROUP BY g.folded")
-    view_touched = (
+    view_touched = (  # the undecided suggestions (no span of the annotator at their offsets)
         f"WITH touched AS MATERIALIZED ({TOUCHED}) SELECT folded, {listed}, {per_label} FROM ("
-        f"SELECT DISTINCT * FROM ("
-        f"SELECT {folded_expr('g')} AS folded, g.article_id, g.start, g.end, g.label FROM touched t "
-        f"CROSS JOIN suggestions g ON g.article_id = t.article_id WHERE {UNDECIDED_AMONG_SQL} UNION ALL "
-        f"SELECT {folded_expr('p')}, p.article_id, p.start, p.end, p.label FROM spans p "
-        f"WHERE p.annotator = :annotator AND p.status != {REJECTED}) WHERE {_FORMED}) GROUP BY folded")
+        f"SELECT DISTINCT {folded_expr('g')} AS folded, g.article_id, g.start, g.end, g.label FROM touched t "
+        f"CROSS JOIN suggestions g ON g.article_id = t.article_id WHERE {UNDECIDED_AMONG_SQL}) "
+        f"WHERE {_FORMED} GROUP BY folded")
+    # and the annotator's spans: by form in the order of the spans_folded index, the repeats apart
+    view_spans = f"SELECT folded, {listed}, {per_label} FROM spans WHERE {_SPANS} GROUP BY folded"
+    view_unfolded = (  # spans a tool wrote without their folded form (a place counted once)
+        f"SELECT folded, {listed}, {per_label} FROM (SELECT DISTINCT {folded_expr('p')} AS folded, "
+        f"p.article_id, p.start, p.end, p.label FROM spans p WHERE p.annotator = :annotator "
+        f"AND p.status != {REJECTED} AND p.folded IS NULL) x WHERE {_FORMED} AND NOT EXISTS ("
+        "SELECT 1 FROM spans q WHERE q.folded = x.folded AND q.annotator = :annotator "
+        "AND q.article_id = x.article_id AND q.start = x.start AND q.end = x.end AND q.label = x.label "
+        f"AND q.status != {REJECTED}) GROUP BY folded")
     view_resuggested = (  # nobody's decision there: the view is what is shown, the superseded not
         f"WITH resuggested AS MATERIALIZED ({_RESUGGESTED}) SELECT folded, {listed}, {per_label} FROM ("
         "SELECT DISTINCT g.folded, g.article_id, g.start, g.end, g.label FROM resuggested r "
@@ -158,12 +173,15 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
     for folded, label, repeats in conn.execute(_REPEATS, params).fetchall():
         totals[folded][1 + index[label]] -= repeats
     for sql, sign, kept in ((in_touched, -1, touched_shown), (view_touched, 1, touched_view),
+                            (view_spans, 1, touched_view), (view_unfolded, 1, touched_view),
                             (view_resuggested, 1, touched_view)):
         for folded, ids, *counts in conn.execute(sql, params).fetchall():
             kept.setdefault(folded, set()).update(map(int, ids.split(",")))
             into = totals.setdefault(folded, [0] * (1 + len(labels)))
             for i, n in enumerate(counts, 1):
                 into[i] += sign * n
+    for folded, label, repeats in conn.execute(_SPAN_REPEATS, params).fetchall():
+        totals[folded][1 + index[label]] -= repeats
     out = []
     for folded, (articles, *per_form) in sorted(totals.items()):
         articles += len(touched_view.get(folded, ())) - len(touched_shown.get(folded, ()))
