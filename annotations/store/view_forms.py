@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .forms import folded_expr
@@ -101,9 +102,10 @@ class ViewForms:
     conn: sqlite3.Connection
     annotator: str
     forms: list[FormCount]
-    # form -> the touched articles where a suggestion shown everywhere has it / where the view has it
-    touched_shown: dict[str, set[int]]
-    touched_view: dict[str, set[int]]
+    # form -> the touched articles where a suggestion shown everywhere has it / where the view has
+    # it: the ids as SQLite listed them, one string per read (read into sets only when counted)
+    touched_shown: dict[str, list[str]]
+    touched_view: dict[str, list[str]]
 
     def articles(self, forms: list[str]) -> int | None:
         """In how many articles the view has one of ``forms`` (each counted once); None for a
@@ -115,9 +117,19 @@ class ViewForms:
             return None
         everywhere = self.conn.execute(_FORMS_ARTICLES, {"annotator": self.annotator,
                                                          "forms": json.dumps(forms)}).fetchone()[0]
-        shown: set[int] = set().union(*(self.touched_shown.get(f, ()) for f in forms))
-        view: set[int] = set().union(*(self.touched_view.get(f, ()) for f in forms))
+        shown = _ids(listed for f in forms for listed in self.touched_shown.get(f, ()))
+        view = _ids(listed for f in forms for listed in self.touched_view.get(f, ()))
         return everywhere - len(shown) + len(view)
+
+
+def _ids(lists: Iterable[str]) -> set[str]:
+    """The article ids of group_concat lists, each once."""
+    return set().union(*(listed.split(",") for listed in lists))
+
+
+def _count(lists: list[str]) -> int:
+    """How many articles the lists name together (one list names each of its articles once)."""
+    return lists[0].count(",") + 1 if len(lists) == 1 else len(_ids(lists))
 
 
 def view_form_counts(conn: sqlite3.Connection, annotator: str) -> list[FormCount]:
@@ -131,8 +143,8 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
     labels = sorted({r[0] for r in conn.execute(_SUGGESTION_LABELS)}
                     | {r[0] for r in conn.execute("SELECT DISTINCT label FROM spans WHERE annotator = ?",
                                                   (annotator,))})
-    touched_shown: dict[str, set[int]] = {}
-    touched_view: dict[str, set[int]] = {}
+    touched_shown: dict[str, list[str]] = {}
+    touched_view: dict[str, list[str]] = {}
     if not labels:
         return ViewForms(conn, annotator, [], touched_shown, touched_view)
     params: dict[str, object] = {"annotator": annotator, **{f"l{i}": lab for i, lab in enumerate(labels)}}
@@ -176,7 +188,7 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
                             (view_spans, 1, touched_view), (view_unfolded, 1, touched_view),
                             (view_resuggested, 1, touched_view)):
         for folded, ids, *counts in conn.execute(sql, params).fetchall():
-            kept.setdefault(folded, set()).update(map(int, ids.split(",")))
+            kept.setdefault(folded, []).append(ids)
             into = totals.setdefault(folded, [0] * (1 + len(labels)))
             for i, n in enumerate(counts, 1):
                 into[i] += sign * n
@@ -184,7 +196,7 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
         totals[folded][1 + index[label]] -= repeats
     out = []
     for folded, (articles, *per_form) in sorted(totals.items()):
-        articles += len(touched_view.get(folded, ())) - len(touched_shown.get(folded, ()))
+        articles += _count(touched_view.get(folded, [])) - _count(touched_shown.get(folded, []))
         if articles > 0:
             out.append(FormCount(folded, {lab: n for lab, n in zip(labels, per_form, strict=True) if n > 0},
                                  articles))
