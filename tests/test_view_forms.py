@@ -11,6 +11,7 @@ from story_helpers import make_story_db, places_by_reading, recount
 
 from annotations.model import SpanRecord
 from annotations.store import Store
+from annotations.store.view_forms import _SPAN_REPEATS
 
 
 @pytest.fixture
@@ -139,3 +140,14 @@ def test_a_suggestion_is_decided_by_a_span_made_from_it_or_at_its_offsets(story_
             places = places_by_reading(store, who)
             read = store.entities.view_forms_read(who)
             assert {f.folded: (f.labels, f.articles) for f in read.forms} == recount(places)
+
+
+def test_the_spans_repeats_are_found_in_the_order_of_their_folded_index(story_db):
+    """The annotator's spans repeated at one place are found in a walk of the spans_folded index
+    (it covers the place and status), without a sort of every span: a column set equal to a value
+    in the WHERE would drop out of the GROUP BY and leave it out of the index's order."""
+    with Store(story_db, annotator="alice", readonly=True) as store:
+        plan = [r[3] for r in store.db.conn.execute(f"EXPLAIN QUERY PLAN {_SPAN_REPEATS}",
+                                                    {"annotator": "alice"}).fetchall()]
+    assert any("COVERING INDEX spans_folded" in step for step in plan), plan
+    assert sum("TEMP B-TREE FOR GROUP BY" in step for step in plan) == 1, plan  # the few repeats, by form

@@ -14,9 +14,13 @@ origins at one place once), and for the articles of a form too (the articles spl
 and not). The suggestions are counted row by row, everywhere (a walk of the index, no sort)
 and in the touched articles; in the others the rows that repeat a place (several origins, or
 everyone's and the annotator's memory, at the same offsets and label) are taken off, found
-among the rows that are not everyone's model suggestions (:data:`_REPEATS`).
-Rows whose folded form is still NULL (a tool that does not know the column) put their article
-among the touched ones, where the folded form is computed as the reads do elsewhere.
+among the rows that are not everyone's model suggestions (:data:`_REPEATS`, a walk of their
+partial index). In the touched articles the view is the undecided suggestions plus the
+annotator's spans, never at one place (a span decides the suggestions at its offsets): the
+spans are counted apart, in the order of the ``spans_folded`` index (no sort), with the spans
+repeated at one place taken off (:data:`_SPAN_REPEATS`). Rows whose folded form is still NULL
+(a tool that does not know the column) put their article among the touched ones, where the
+folded form is computed as the reads do elsewhere.
 """
 
 from __future__ import annotations
