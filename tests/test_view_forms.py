@@ -142,12 +142,12 @@ def test_a_suggestion_is_decided_by_a_span_made_from_it_or_at_its_offsets(story_
             assert {f.folded: (f.labels, f.articles) for f in read.forms} == recount(places)
 
 
-def test_the_spans_repeats_are_found_in_the_order_of_their_folded_index(story_db):
-    """The annotator's spans repeated at one place are found in a walk of the spans_folded index
-    (it covers the place and status), without a sort of every span: a column set equal to a value
+def test_the_spans_repeats_are_found_in_the_order_of_the_spans_view_index(story_db):
+    """The annotator's spans repeated at one place are found in a walk of the spans_view index
+    (the spans not rejected, by form and place), without a sort of every span: a column equal to a value
     in the WHERE would drop out of the GROUP BY and leave it out of the index's order."""
     with Store(story_db, annotator="alice", readonly=True) as store:
         plan = [r[3] for r in store.db.conn.execute(f"EXPLAIN QUERY PLAN {_SPAN_REPEATS}",
                                                     {"annotator": "alice"}).fetchall()]
-    assert any("COVERING INDEX spans_folded" in step for step in plan), plan
+    assert any("COVERING INDEX spans_view" in step for step in plan), plan
     assert sum("TEMP B-TREE FOR GROUP BY" in step for step in plan) == 1, plan  # the few repeats, by form

@@ -17,7 +17,7 @@ everyone's and the annotator's memory, at the same offsets and label) are taken 
 among the rows that are not everyone's model suggestions (:data:`_REPEATS`, a walk of their
 partial index). In the touched articles the view is the undecided suggestions plus the
 annotator's spans, never at one place (a span decides the suggestions at its offsets): the
-spans are counted apart, in the order of the ``spans_folded`` index (no sort), with the spans
+spans are counted apart, in the order of the ``spans_view`` index (no sort), with the spans
 repeated at one place taken off (:data:`_SPAN_REPEATS`). Rows whose folded form is still NULL
 (a tool that does not know the column) put their article among the touched ones, where the
 folded form is computed as the reads do elsewhere.
@@ -71,12 +71,13 @@ _REPEATS = (
     "CROSS JOIN suggestions g ON g.article_id = d.article_id AND g.start = d.start AND g.end = d.end "
     f"AND g.label = d.label WHERE {_shown_everywhere('g.')} AND g.folded IS NOT NULL AND g.folded != '' "
     "GROUP BY d.article_id, d.start, d.end, d.label, g.folded) WHERE n > 1 GROUP BY folded, label")
-# The annotator's spans with a folded form; "+annotator" keeps the column in the GROUP BY of
-# _SPAN_REPEATS (a column equal to a value is left out of it, and the order of the spans_folded
-# index, which has the annotator second, would no longer match: a sort of every span)
+# The annotator's spans with a folded form, read in the spans_view index (not rejected, by form);
+# "+annotator" keeps the column in the GROUP BY of _SPAN_REPEATS (a column equal to a value is left
+# out of it, and the index's order, with the annotator second, would no longer match: a sort)
 _SPANS = f"+annotator = :annotator AND status != {REJECTED} AND {_FORMED}"
 # The spans beyond the first at one place (article, offsets, label) and form: one mention
 _SPAN_REPEATS = ("SELECT folded, label, sum(n - 1) FROM (SELECT folded, label, count(*) AS n FROM spans "
+                 "INDEXED BY spans_view "
                  f"WHERE {_SPANS} GROUP BY folded, annotator, article_id, start, end, label "
                  "HAVING count(*) > 1) GROUP BY folded, label")
 # The articles of a list of forms where a suggestion shown everywhere has one (index seeks).
@@ -169,8 +170,9 @@ def read_view_forms(conn: sqlite3.Connection, annotator: str) -> ViewForms:
         f"SELECT DISTINCT {folded_expr('g')} AS folded, g.article_id, g.start, g.end, g.label FROM touched t "
         f"CROSS JOIN suggestions g ON g.article_id = t.article_id WHERE {UNDECIDED_AMONG_SQL}) "
         f"WHERE {_FORMED} GROUP BY folded")
-    # and the annotator's spans: by form in the order of the spans_folded index, the repeats apart
-    view_spans = f"SELECT folded, {listed}, {per_label} FROM spans WHERE {_SPANS} GROUP BY folded"
+    # and the annotator's spans: by form in the order of the spans_view index, the repeats apart
+    view_spans = (f"SELECT folded, {listed}, {per_label} FROM spans INDEXED BY spans_view WHERE {_SPANS} "
+                  "GROUP BY folded")
     view_unfolded = (  # spans a tool wrote without their folded form (a place counted once)
         f"SELECT folded, {listed}, {per_label} FROM (SELECT DISTINCT {folded_expr('p')} AS folded, "
         f"p.article_id, p.start, p.end, p.label FROM spans p WHERE p.annotator = :annotator "
