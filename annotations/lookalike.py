@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -93,6 +94,32 @@ def joined(forms: Iterable[str], pairs: Iterable[tuple[str, str]]) -> list[list[
     return list(groups.values())
 
 
+class _Shape(NamedTuple):
+    words: int
+    last: str | None
+    initial: bool  # a word before the last is an initial
+    arabic: bool
+
+
+def _shape(form: str) -> _Shape:
+    words = form.split()
+    return _Shape(len(words), words[-1] if words else None,
+                  any(_INITIAL.match(w) for w in words[:-1]), bool(_ARABIC.search(form)))
+
+
+def _may_be_alike(a: str, b: str, sa: _Shape, sb: _Shape) -> bool:
+    """False only where :func:`likeness` is None, found without it: two Arabic forms are
+    compared whole; otherwise initials need as many words and the same last one, and an initial;
+    a surname, one word that is the last of the other; a close spelling, a rapidfuzz score at the
+    threshold (asked with it as a cutoff, which is faster)."""
+    if sa.arabic and sb.arabic:
+        return True
+    if sa.last == sb.last and ((sa.words == sb.words >= 2 and (sa.initial or sb.initial))
+                               or (min(sa.words, sb.words) == 1 < max(sa.words, sb.words))):
+        return True
+    return min(len(a), len(b)) >= MIN_SPELLING_LEN and fuzz.ratio(a, b, score_cutoff=SPELLING) > 0
+
+
 def near_pairs(forms: Iterable[str], people: Iterable[str] = ()) -> list[tuple[str, str, str]]:
     """(a, b, reason) for every pair of forms that are probably one name; a < b. The surname
     rule applies to a pair whose forms are both among ``people`` (labelled as persons)."""
@@ -102,6 +129,7 @@ def near_pairs(forms: Iterable[str], people: Iterable[str] = ()) -> list[tuple[s
     for form in forms:
         for key in _blocks(form):
             blocks[key].append(form)
+    shapes = {form: _shape(form) for form in forms}
     seen: set[tuple[str, str]] = set()
     out = []
     for members in blocks.values():
@@ -113,6 +141,8 @@ def near_pairs(forms: Iterable[str], people: Iterable[str] = ()) -> list[tuple[s
                 if pair in seen:
                     continue
                 seen.add(pair)
+                if not _may_be_alike(a, b, shapes[a], shapes[b]):
+                    continue
                 reason = likeness(*pair, people=a in people and b in people)
                 if reason is not None:
                     out.append((*pair, reason))

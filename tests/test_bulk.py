@@ -258,7 +258,7 @@ def test_an_older_database_gets_the_folded_forms(tmp_path):
     make_story_db(path, link_wray=False)
     with Store(path, annotator="alice") as store:
         conn = store.db.conn
-        for index in ("suggestions_folded", "spans_folded"):
+        for index in ("suggestions_folded", "spans_folded", "spans_view"):
             conn.execute(f"DROP INDEX {index}")
         conn.execute("ALTER TABLE suggestions DROP COLUMN folded")
         conn.execute("ALTER TABLE spans DROP COLUMN folded")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from itertools import combinations
 
 import pytest
 from story_helpers import WRAY_AR, article_with, make_story_db, places_by_reading, recount
 from tmux_helpers import PARALLAX
 
 from annotations.conflicts import find_conflicts
-from annotations.lookalike import arabic_key, likeness, lookalikes, near_pairs
+from annotations.lookalike import _blocks, arabic_key, likeness, lookalikes, near_pairs
 from annotations.model import ArticleRecord, SpanRecord
 from annotations.store import Store
 from annotations.text import fold
@@ -139,6 +140,24 @@ def test_likeness_rules():
     assert near_pairs(["israel", "israeli"]) == [("israel", "israeli", "spelling (92%)")]
     assert lookalikes(["avril haines"], ["avril haine", "haines", "sahel"], people=True) == {
         "avril haine": "spelling (96%)", "haines": "surname"}
+
+
+def test_near_pairs_keeps_every_pair_of_a_block_that_likeness_joins():
+    """near_pairs passes over a pair without asking likeness when likeness cannot join it (the
+    last words differ, the spelling is not close, not both Arabic): it still finds every pair
+    of forms sharing a block that likeness joins, for each of its reasons."""
+    forms = [fold(f) for f in (
+        "A. Hammouchi", "Abdellatif Hammouchi", "Hammouchi", "Abdellatif H.", "Hammouchi Abdellatif",
+        "Avril Haines", "Avril Hainse", "Avril", "Haines", "Israel", "Israeli", "Sahel", "Sahara",
+        "الرباط", "بالرباط", "وبالرباط", "حمّوشي", "الحموشي", "Christopher Wray", "C. Wray", "Wray", "Gray",
+        "Morocco", "the Kingdom of Morocco", "J. R. Smith", "John Ronald Smith", "J. Smith", "John R. Smith",
+        "Kingdom of Morocco", "Mohammed VI", "Mohamed VI", "Mohammed", "Sahel Alliance", "Alliance")]
+    people = set(forms[:9] + forms[18:22] + forms[24:28])
+    blocks = {f: _blocks(f) for f in forms}
+    expected = sorted((a, b, reason) for a, b in combinations(sorted(set(forms)), 2) if blocks[a] & blocks[b]
+                      and (reason := likeness(a, b, people=a in people and b in people)) is not None)
+    assert {r.split(" (")[0] for *_, r in expected} == {"initials", "surname", "spelling", "same Arabic form"}
+    assert near_pairs(forms, people) == expected
 
 
 def test_conflicts_command_json(story_db):

@@ -54,12 +54,25 @@ def open_sql(g: str = "g", layer: str = ":annotator") -> str:
             f"AND (p.suggestion_id = {g}.id OR (p.start = {g}.start AND p.end = {g}.end)))")
 
 
+def open_among_sql(g: str = "g", layer: str = ":annotator") -> str:
+    """SQL: :func:`open_sql` for a read over many articles, ``layer`` a bound value (not a column
+    of the outer query): the layer's spans are read once into two lists (SQLite keeps each as a
+    temporary index), rather than an article's spans walked for every suggestion."""
+    return (f"({g}.article_id, {g}.id) NOT IN (SELECT article_id, suggestion_id FROM spans "
+            f"WHERE annotator = {layer} AND suggestion_id IS NOT NULL) "
+            f"AND ({g}.article_id, {g}.start, {g}.end) NOT IN (SELECT article_id, start, end FROM spans "
+            f"WHERE annotator = {layer})")
+
+
 UNDECIDED_SQL = f"{shown_sql()} AND {open_sql()}"
 """The rule as an SQL condition on a ``suggestions`` row aliased ``g``, for ``:annotator``.
 
 For queries that must stay in SQL at corpus scale (the library's counts and label
 filter); select ``DISTINCT start, end`` to count what accept-all takes (one per offsets,
 :meth:`.decisions.Decisions.decide_undecided`)."""
+
+UNDECIDED_AMONG_SQL = f"{shown_sql()} AND {open_among_sql()}"
+""":data:`UNDECIDED_SQL` for a read over many of an annotator's articles (:func:`open_among_sql`)."""
 
 SUGGESTION_COLUMNS = ("id, article_id, start, end, label, origin, source, annotator, "
                       "superseded_at IS NOT NULL")
