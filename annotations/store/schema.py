@@ -287,12 +287,13 @@ MIGRATIONS: list[str | Callable[[Database], None]] = [
     # (the count of a view by form reads them apart: view_forms.py); idempotent, as 7-9 are
     "CREATE INDEX IF NOT EXISTS suggestions_superseded ON suggestions(article_id) "
     "WHERE superseded_at IS NOT NULL;",
-    # 12 (issue 20): the rows that are not everyone's model suggestions (rules, memory), where a
-    # place suggested twice is found (view_forms.py) without a walk of every suggestion; empty,
-    # and nothing to keep up, where only models suggest
-    # and the spans that are not rejected, by form, place and status: a count of an annotator's
-    # spans by form in the index's order (partial: a read of every span in another order, as the
-    # statistics' join to the suggestions by article, keeps the table's order)
+    # 12 (issue 20), two partial indexes for the count of a view by form (view_forms.py):
+    # - the suggestions that are not everyone's model suggestions (rules, memory), where a place
+    #   suggested twice is found without a walk of every suggestion (empty, and nothing to keep
+    #   up, where only models suggest);
+    # - the spans that are not rejected, by form, place and status: an annotator's spans counted
+    #   by form in the index's order (partial, so that a read of every span in another order, as
+    #   the statistics' join to the suggestions by article, keeps the table's order)
     """
     CREATE INDEX IF NOT EXISTS suggestions_repeated ON suggestions(article_id, start, end, label)
         WHERE origin != 'model' OR annotator != '';
