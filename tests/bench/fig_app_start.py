@@ -77,7 +77,8 @@ def measure(ctx) -> Figure:
         f"the same first {page} rows with one bare `sqlite3` query (ids, titles, languages, statuses and "
         "span counts; checked equal to the library's) and shows them in an `OptionList`, timed from "
         "`App()` to its first row painted. Each database is opened once untimed first (a warm disk "
-        f"cache); then runs alternate big, small and bare; median of {RUNS_PER_SIZE * ctx.sizes.runs} runs each.",
+        f"cache); then runs alternate big, small and bare; median of {RUNS_PER_SIZE * ctx.sizes.runs} "
+        "runs each.",
         rows, notes,
     )
 
