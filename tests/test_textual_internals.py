@@ -16,6 +16,8 @@ names the internal that moved, and the module of ours that uses it.
   come after that frame.
 - ``App._get_screen(screen)``, ``Screen._get_breakpoint_classes(dimension, breakpoints)``
   (tui/textual_patches.py): a screen takes its breakpoint classes before it is first styled.
+- ``XTermParser._sequence_to_key_events(sequence, alt)`` (tui/textual_patches.py): a key that
+  came after an escape in the same read is the escape, then that key (not alt+key).
 - Tests only: ``App._driver.send_message`` (keys sent in one burst, tests/test_app_focus.py)
   and ``Screen._compositor.render_strips()`` (the screen's text, tests/app_helpers.py).
 """
@@ -159,3 +161,26 @@ async def test_a_pushed_screen_has_its_breakpoint_class_before_it_is_styled(widt
         assert app.composed_with == {expected}  # type: ignore[attr-defined]
         assert app.screen.has_class(expected) and len(app.screen.classes) == 1
     assert parameters(Screen._get_breakpoint_classes) == ["self", "dimension", "breakpoints"]
+
+
+@pytest.mark.parametrize(("sent", "keys"), [
+    ("\x1bg", ["escape", "g"]),          # was alt+g: the escape lost
+    ("\x1b ", ["escape", "space"]),      # was space alone: the escape dropped
+    ("\x1b\r", ["escape", "enter"]),
+    ("\x1bG", ["escape", "G"]),
+    ("\x1b", ["escape"]),
+    ("\x1b[A", ["up"]),                  # an escape sequence is still one key
+    ("\x1bOP", ["f1"]),
+    ("\x1b\x1b", ["escape", "escape"]),
+])
+def test_an_escape_and_the_key_after_it_in_one_read_are_both_typed(sent, keys):
+    """tui/textual_patches.py: the terminal's parser met an escape and the next key in one read
+    (typed fast, or queued while the machine was busy) and made them one alt key, or dropped the
+    escape; now they are the two keys, in order."""
+    from textual._xterm_parser import XTermParser
+
+    import tui.app  # noqa: F401  (applies the patches)
+
+    parser = XTermParser()
+    events = [*parser.feed(sent), *parser.feed("")]
+    assert [event.key for event in events] == keys

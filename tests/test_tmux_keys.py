@@ -70,10 +70,29 @@ def test_keys_typed_with_the_enter_that_opens_an_article_act_in_the_reader(tmp_p
     assert "space Mark" in screen and screen.splitlines()[3].startswith("▶ HomePoliticsSecurity"), screen
     burst(app, "Enter", "w")  # w: the reader's token cursor, not lost in the library
     app.wait_for("w Token b Back v Select m Make span")
-    app.keys("Escape")  # one at a time: escape then q in one read is alt+q to the terminal's parser
+    app.keys("Escape")  # one at a time, as typed (together, test_an_escape_and_a_key_typed_together...)
     app.wait_for("selection cleared")
     app.keys("Escape")
     app.wait_for("space Mark")
+    app.keys("q")
+    assert app.exit_status() == 0
+
+
+def test_an_escape_and_a_key_typed_together_are_both_done(tmp_path, tmux):
+    """Escape then j reaching the app in one read (typed fast, or queued while the machine was
+    busy) were alt+j to the terminal's parser: nothing happened, the escape lost without a word."""
+    db = tmp_path / "parallax.db"
+    make_seeded_db(db)
+    app = tmux("escape")
+    app.start(f"{PARALLAX} --db {db} --annotator tester", {"TERM": "xterm"})
+    app.wait_for("HomePoliticsSecurity")
+    app.keys("Enter")
+    app.wait_for("j Next")
+    burst(app, "Escape", "j")  # back to the library, then its cursor one row down
+    screen = app.wait_for("▶ Morocco and the United States")
+    assert "space Mark" in screen
+    burst(app, "Escape", "Space")  # escape (nothing to leave in the library), then mark the row
+    app.wait_for("1 marked")
     app.keys("q")
     assert app.exit_status() == 0
 

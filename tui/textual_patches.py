@@ -24,14 +24,24 @@ reader's ``-wide``/``-narrow``) at its first Resize, after it and its widgets we
 without them, so all were styled again: the launch styled every screen twice (~2 ms of a
 restored launch, issue 20). A screen about to be registered (``App._get_screen``) takes the
 classes for the app's size first; the Resize then finds them already set.
+
+``XTermParser._sequence_to_key_events(sequence, alt)`` (``_xterm_parser.py``): an escape and the
+key after it that reach the app in one read (typed quickly, pasted, or queued while the machine
+was busy: seen in tmux with a CI run beside the app) were one key, ``alt+g`` (nothing: Parallax
+binds no alt key), or for a non-alphanumeric key such as space that key with the escape dropped.
+The escape was lost without a word. Here they are the two keys typed, in order. A terminal that
+tells Alt apart (the kitty keyboard protocol) still sends alt keys as such; they do not come here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from weakref import WeakSet
 
+from textual import events
 from textual._styles_cache import StylesCache
+from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.color import Color
 from textual.screen import Screen
@@ -101,6 +111,17 @@ def _get_screen(self: App, screen: Screen | str) -> tuple[Screen, AwaitMount]:
     return _app_get_screen(self, target)
 
 
+_parser_sequence_to_key_events = XTermParser._sequence_to_key_events
+
+
+def _sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False) -> Iterator[events.Key]:
+    """One character that came after an escape in the same read: the escape, then that key."""
+    if alt and len(sequence) == 1:
+        yield events.Key("escape", "\x1b")
+        alt = False
+    yield from _parser_sequence_to_key_events(self, sequence, alt)
+
+
 def apply() -> None:
     """Replace the method only while it is still the cached one (a fixed Textual is left alone);
     defer the frames of a batch (once)."""
@@ -111,3 +132,5 @@ def apply() -> None:
         Screen._invoke_and_clear_callbacks = _invoke_and_clear_callbacks  # type: ignore[method-assign]
         App._end_batch = _end_batch  # type: ignore[method-assign]
         App._get_screen = _get_screen  # type: ignore[method-assign]
+    if XTermParser._sequence_to_key_events is _parser_sequence_to_key_events:
+        XTermParser._sequence_to_key_events = _sequence_to_key_events  # type: ignore[method-assign]
