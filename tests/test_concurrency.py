@@ -116,3 +116,34 @@ def test_opening_waits_for_a_writer_holding_a_file_not_yet_in_wal_mode(tmp_path)
         releaser.join()
         holder.close()
     assert 0.3 < waited < 5
+
+
+def test_a_file_created_by_another_process_while_it_is_checked_is_opened(tmp_path, monkeypatch):
+    """The open reads the file's version and whether it has tables before deciding it is a new file,
+    one of ours, or another program's. Another process (here a thread with its own connection)
+    creating the database in the middle of those reads made a new file look foreign: version 0
+    read before its commit, tables after (CI's run of the four creators above). Here the other
+    creation is run just as the open starts reading the tables."""
+    from annotations.store import db as db_module
+
+    path = tmp_path / "new.db"
+    created: list[str] = []
+    check = db_module._check
+
+    def check_with_another_creator(db, *args):
+        def trace(sql: str) -> None:
+            if not created and "sqlite_master" in sql:
+                created.append(sql)
+                other = threading.Thread(target=lambda: Store(path, annotator="other").close())
+                other.start()
+                other.join()
+        db.conn.set_trace_callback(trace)
+        try:
+            return check(db, *args)
+        finally:
+            db.conn.set_trace_callback(None)
+
+    monkeypatch.setattr(db_module, "_check", check_with_another_creator)
+    with Store(path, annotator="me") as store:
+        assert store.db.conn.execute("SELECT count(*) FROM labels").fetchone()[0] == 8
+    assert created  # the other creation ran inside the open's check

@@ -168,14 +168,19 @@ def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> None:
         pause = min(pause * 2, 0.1)
 
 
+_IDENTITY_SQL = ("SELECT (SELECT user_version FROM pragma_user_version), "
+                 "(SELECT application_id FROM pragma_application_id), "
+                 "(SELECT count(*) FROM sqlite_master WHERE type = 'table')")
+
+
 def _check(db: Database, path: str, readonly: bool) -> int:
     """The file's schema version, after refusing files that are not ours or too new."""
     conn = db.conn
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    # One statement, so one snapshot: read apart, another process creating the file could commit
+    # its tables between the version (0) and the tables (some), and a new file looked foreign.
+    version, app_id, has_tables = conn.execute(_IDENTITY_SQL).fetchone()
     if version:  # a file cut short is named as such, before a read of a missing page says "damaged"
         _check_length(conn, path)
-    has_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
     if app_id not in (0, APPLICATION_ID) or (version == 0 and has_tables):
         raise StoreError(f"{path}: this SQLite file is not a Parallax database (it belongs to another "
                          "program); it was not changed. Choose another --db.")
